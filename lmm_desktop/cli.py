@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import logging
 import sys
 from collections.abc import Sequence
@@ -82,6 +83,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"lmm-desktop {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # unexpected: short message for the user, details in the log
+        path = _log_unexpected(exc)
+        print(
+            f"lmm-desktop {args.command}: unexpected error ({type(exc).__name__}: {exc}). "
+            f"Details were written to {path}.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
+
+
+def _log_unexpected(exc: BaseException) -> str:
+    """Append the traceback to the user's log file and return its path."""
+    import traceback
+
+    from lmm_desktop.core.paths import log_file
+
+    try:
+        path = log_file()
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write("".join(traceback.format_exception(exc)))
+        return str(path)
+    except OSError:
+        traceback.print_exception(exc)
+        return "(the log could not be written; traceback printed above)"
 
 
 if __name__ == "__main__":  # pragma: no cover

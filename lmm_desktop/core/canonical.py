@@ -71,7 +71,7 @@ class Kinematics:
     pelvis_rotation
         ``(n_frames, 3)`` pelvis tilt, list, rotation in degrees (NaN when unknown).
     pelvis_translation
-        ``(n_frames, 3)`` pelvis tx, ty, tz in metres, OpenSim ground frame, Y up (NaN when unknown).
+        ``(n_frames, 3)`` pelvis tx, ty, tz in metres, ground frame, Y up (NaN when unknown).
     pelvis_present
         True when the source provides a pelvis pose.
     """
@@ -120,7 +120,7 @@ class Kinematics:
         )
 
     def as_table(self) -> tuple[list[str], NDArray[np.float64]]:
-        """Names and ``(n_frames, 40)`` values: pelvis rotations, translations, then the 34 joints."""
+        """Names and ``(n_frames, 40)`` values: pelvis rotations, translations, 34 joints."""
         names = [*PELVIS_ROTATIONS, *PELVIS_TRANSLATIONS, *CANONICAL_JOINTS]
         values = np.hstack([self.pelvis_rotation, self.pelvis_translation, self.angles])
         return names, values
