@@ -62,7 +62,9 @@ class C3DFile:
     params: dict[tuple[str, str], Param] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
-    def fail(self, problem: str, *, where: str | None = None, expected: str | None = None) -> NoReturn:
+    def fail(
+        self, problem: str, *, where: str | None = None, expected: str | None = None
+    ) -> NoReturn:
         """Raise the reader's error for this file."""
         raise TrialReadError(self.path, problem, where=where, expected=expected)
 
@@ -75,7 +77,8 @@ class C3DFile:
         p = self.get(group, name)
         if p is None or p.type_code == -1:
             return None
-        return decode_numbers(p, self.processor).astype(np.float64)
+        with np.errstate(invalid="ignore"):  # a signalling NaN is just NaN to the caller
+            return decode_numbers(p, self.processor).astype(np.float64)
 
     def unsigned(self, group: str, name: str) -> NDArray[np.int64] | None:
         """Integer values with int16 read as unsigned (counts, frame numbers), or None."""
@@ -107,9 +110,10 @@ def dec_to_float32(raw: NDArray[np.uint8] | bytes) -> NDArray[np.float32]:
 
 def decode_floats(raw: bytes, processor: str) -> NDArray[np.float32]:
     """Decode a run of 4-byte floats in the file's encoding."""
-    if processor == "dec":
-        return dec_to_float32(raw)
-    return np.frombuffer(raw, dtype=(">f4" if processor == "sgi" else "<f4")).astype(np.float32)
+    with np.errstate(invalid="ignore"):  # damaged bytes may hold signalling NaNs
+        if processor == "dec":
+            return dec_to_float32(raw)
+        return np.frombuffer(raw, dtype=(">f4" if processor == "sgi" else "<f4")).astype(np.float32)
 
 
 def decode_numbers(p: Param, processor: str) -> NDArray[np.generic]:
@@ -133,6 +137,12 @@ def decode_strings(p: Param) -> list[str]:
     return [text[i * width : (i + 1) * width].replace("\x00", " ").strip() for i in range(count)]
 
 
+def _printable(data: bytes) -> str:
+    """A parameter or group name, with damaged (non-printable) bytes shown as '?'."""
+    text = data.decode("latin-1")
+    return "".join(c if c.isprintable() else "?" for c in text).strip()
+
+
 # ---- header and parameter section ------------------------------------------------------------
 def parse_file(path: Path, raw: bytes) -> C3DFile:
     """Parse the header and the parameter section of the bytes of one C3D file."""
@@ -141,21 +151,32 @@ def parse_file(path: Path, raw: bytes) -> C3DFile:
         return TrialReadError(path, problem, where=where, expected=expected)
 
     if len(raw) < BLOCK:
-        raise fail(f"the file is only {len(raw)} bytes long, shorter than a C3D header",
-                   expected="at least 512 bytes")
+        raise fail(
+            f"the file is only {len(raw)} bytes long, shorter than a C3D header",
+            expected="at least 512 bytes",
+        )
     if raw[1] != C3D_KEY:
-        raise fail(f"byte 2 of the header is 0x{raw[1]:02X}, so this is not a C3D file",
-                   where="header", expected="0x50, the C3D signature")
+        raise fail(
+            f"byte 2 of the header is 0x{raw[1]:02X}, so this is not a C3D file",
+            where="header",
+            expected="0x50, the C3D signature",
+        )
     param_block = raw[0]
     start = (param_block - 1) * BLOCK
     if param_block < 2 or start + 4 > len(raw):
-        raise fail(f"the header points to parameter block {param_block}, which is not in the "
-                   f"file ({len(raw) // BLOCK} blocks)", where="header word 1")
+        raise fail(
+            f"the header points to parameter block {param_block}, which is not in the "
+            f"file ({len(raw) // BLOCK} blocks)",
+            where="header word 1",
+        )
     proc_code = raw[start + 3]
     processor = PROCESSORS.get(proc_code)
     if processor is None:
-        raise fail(f"unknown processor type {proc_code}", where="parameter section header",
-                   expected="84 (Intel), 85 (DEC) or 86 (SGI/MIPS)")
+        raise fail(
+            f"unknown processor type {proc_code}",
+            where="parameter section header",
+            expected="84 (Intel), 85 (DEC) or 86 (SGI/MIPS)",
+        )
     header = _parse_header(raw, processor)
     n_blocks = raw[start + 2]
     end = len(raw) if n_blocks == 0 else min(len(raw), start + n_blocks * BLOCK)
@@ -196,7 +217,7 @@ def _parse_params(c3d: C3DFile, pos: int, end: int) -> None:
         name_end = pos + 2 + abs(n_chars)
         if name_end + 2 > end:
             c3d.fail("the parameter section ends inside a record", where=where)
-        name = raw[pos + 2 : name_end].decode("latin-1").strip().upper()
+        name = _printable(raw[pos + 2 : name_end]).upper()
         offset = struct.unpack_from(i16, raw, name_end)[0]
         body = name_end + 2
         if gid < 0:
@@ -224,15 +245,20 @@ def _parse_param_body(
         c3d.fail(f"parameter '{name}' is cut off", where=where)
     type_code = struct.unpack_from("b", raw, body)[0]
     if type_code not in PARAM_TYPES:
-        c3d.fail(f"parameter '{name}' has unknown data type {type_code}", where=where,
-                 expected="-1 (text), 1 (byte), 2 (integer) or 4 (real)")
+        c3d.fail(
+            f"parameter '{name}' has unknown data type {type_code}",
+            where=where,
+            expected="-1 (text), 1 (byte), 2 (integer) or 4 (real)",
+        )
     n_dims = raw[body + 1]
     dims = tuple(raw[body + 2 : body + 2 + n_dims])
     start = body + 2 + n_dims
     size = abs(type_code) * int(np.prod(dims, dtype=np.int64))
     if start + size > end:
-        c3d.fail(f"parameter '{name}' claims {size} bytes of data past the parameter section",
-                 where=where)
+        c3d.fail(
+            f"parameter '{name}' claims {size} bytes of data past the parameter section",
+            where=where,
+        )
     return type_code, dims, raw[start : start + size]
 
 
@@ -254,14 +280,20 @@ def read_point_block(
     frame_words = 4 * n_points + analog_words
     offset = (data_block - 1) * BLOCK
     if data_block < 2 or offset > len(c3d.raw):
-        c3d.fail(f"the data section starts at block {data_block}, outside the file "
-                 f"({len(c3d.raw) // BLOCK} blocks)", where="header word 9")
+        c3d.fail(
+            f"the data section starts at block {data_block}, outside the file "
+            f"({len(c3d.raw) // BLOCK} blocks)",
+            where="header word 9",
+        )
     need = n_frames * frame_words * word
     have = len(c3d.raw) - offset
     if need > have:
         complete = have // (frame_words * word)
-        c3d.fail(f"the file is truncated: it holds {complete} complete frames of the {n_frames} "
-                 f"its header announces", where="data section")
+        c3d.fail(
+            f"the file is truncated: it holds {complete} complete frames of the {n_frames} "
+            f"its header announces",
+            where="data section",
+        )
     chunk = c3d.raw[offset : offset + need]
     if is_float:
         flat = decode_floats(chunk, c3d.processor)  # (n_frames * frame_words,) float32
@@ -269,10 +301,12 @@ def read_point_block(
         flat = np.frombuffer(chunk, dtype=_int_dtype(c3d.processor, 2))
     frames = flat.reshape(n_frames, frame_words)[:, : 4 * n_points]
     pts = frames.reshape(n_frames, n_points, 4)  # (n_frames, n_points, x y z residual)
-    xyz = pts[..., :3].astype(np.float64)  # (n_frames, n_points, 3), file units
-    if not is_float:
-        xyz *= scale
-    fourth = pts[..., 3]
-    valid = (fourth >= 0) & np.isfinite(xyz).all(axis=-1)
+    # Damaged floats may be signalling NaNs or infinities: they are marked invalid just below.
+    with np.errstate(invalid="ignore", over="ignore"):
+        xyz = pts[..., :3].astype(np.float64)  # (n_frames, n_points, 3), file units
+        if not is_float:
+            xyz *= scale
+        fourth = pts[..., 3]
+        valid = (fourth >= 0) & np.isfinite(xyz).all(axis=-1)
     xyz[~valid] = np.nan
     return xyz, valid

@@ -15,14 +15,30 @@ from pathlib import Path
 import numpy as np
 
 from lmm_desktop.core.errors import TrialReadError
-from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, MarkerSet, Provenance, Side
-from lmm_desktop.core.trial import Subject, Trial
+from lmm_desktop.core.trial import (
+    HEEL_STRIKE,
+    TOE_OFF,
+    Event,
+    MarkerSet,
+    Provenance,
+    Side,
+    Subject,
+    Trial,
+)
 from lmm_desktop.io._c3d_format import C3DFile, parse_file, read_point_block
 
 UNIT_TO_METRES = {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "dm": 0.1, "in": 0.0254}
 
-_STRIKE = {"foot strike", "footstrike", "heel strike", "heelstrike", "initial contact",
-           "hs", "fs", "ic"}
+_STRIKE = {
+    "foot strike",
+    "footstrike",
+    "heel strike",
+    "heelstrike",
+    "initial contact",
+    "hs",
+    "fs",
+    "ic",
+}
 _OFF = {"foot off", "footoff", "toe off", "toeoff", "to", "fo"}
 _SIDE_PREFIX = re.compile(r"^(left|right|l|r)[\s_\-:]*(.+)$", re.IGNORECASE)
 
@@ -58,8 +74,9 @@ def read_c3d(path: str | Path) -> Trial:
         raise
     except (IndexError, struct.error, ValueError, OverflowError, UnicodeError) as exc:
         # A guard for damage the explicit checks did not foresee: report it, never let it escape.
-        raise TrialReadError(p, f"the file is damaged ({type(exc).__name__}: {exc})",
-                             expected="a valid C3D file") from exc
+        raise TrialReadError(
+            p, f"the file is damaged ({type(exc).__name__}: {exc})", expected="a valid C3D file"
+        ) from exc
 
 
 def _build_trial(c3d: C3DFile) -> Trial:
@@ -72,21 +89,32 @@ def _build_trial(c3d: C3DFile) -> Trial:
         start = c3d.unsigned("POINT", "DATA_START")
         data_block = int(start[0]) if start is not None and start.size else 0
     xyz, _valid = read_point_block(
-        c3d, n_points=n_points, n_frames=n_frames,
-        analog_words=c3d.header.analog_words_per_frame, scale=scale, data_block=data_block,
+        c3d,
+        n_points=n_points,
+        n_frames=n_frames,
+        analog_words=c3d.header.analog_words_per_frame,
+        scale=scale,
+        data_block=data_block,
     )
     units, to_m = _units(c3d)
     positions = xyz * to_m  # (n_frames, n_points, 3), metres
     time = (first - 1 + np.arange(n_frames, dtype=np.float64)) / rate  # (n_frames,), seconds
     labels = _point_labels(c3d, n_points)
-    markers = MarkerSet(time=time, rate_hz=rate, labels=labels, positions=positions,
-                        original_units=units)
+    markers = MarkerSet(
+        time=time, rate_hz=rate, labels=labels, positions=positions, original_units=units
+    )
     events = _events(c3d)
     subject = _subject(c3d)
     return Trial(
-        time=time, rate_hz=rate, source=None, kinematics=None,
+        time=time,
+        rate_hz=rate,
+        source=None,
+        kinematics=None,
         provenance=Provenance(path=c3d.path, format="c3d"),
-        markers=markers, events=events, subject=subject, metadata=_metadata(c3d, first, scale),
+        markers=markers,
+        events=events,
+        subject=subject,
+        metadata=_metadata(c3d, first, scale),
     )
 
 
@@ -95,8 +123,9 @@ def _point_rate(c3d: C3DFile) -> float:
     vals = c3d.numbers("POINT", "RATE")
     rate = float(vals[0]) if vals is not None and vals.size else c3d.header.rate_hz
     if not np.isfinite(rate) or rate <= 0 or rate > 1e6:
-        c3d.fail(f"the point sample rate is {rate}", where="POINT:RATE",
-                 expected="a positive rate in Hz")
+        c3d.fail(
+            f"the point sample rate is {rate}", where="POINT:RATE", expected="a positive rate in Hz"
+        )
     return rate
 
 
@@ -110,9 +139,11 @@ def _frame_range(c3d: C3DFile) -> tuple[int, int]:
         last = int(end[0] + 65536 * end[1])
     n = last - first + 1
     if first < 1 or n < 1:
-        c3d.fail(f"the frame range {first}..{last} is empty or invalid",
-                 where="header words 4-5 / TRIAL:ACTUAL_START_FIELD",
-                 expected="a first frame >= 1 and a last frame >= the first")
+        c3d.fail(
+            f"the frame range {first}..{last} is empty or invalid",
+            where="header words 4-5 / TRIAL:ACTUAL_START_FIELD",
+            expected="a first frame >= 1 and a last frame >= the first",
+        )
     return first, n
 
 
@@ -120,11 +151,14 @@ def _point_count(c3d: C3DFile) -> int:
     used = c3d.unsigned("POINT", "USED")
     n = int(used[0]) if used is not None and used.size else c3d.header.n_points
     if n != c3d.header.n_points:
-        c3d.warnings.append(f"POINT:USED ({n}) differs from the header point count "
-                            f"({c3d.header.n_points}); POINT:USED was used")
+        c3d.warnings.append(
+            f"POINT:USED ({n}) differs from the header point count "
+            f"({c3d.header.n_points}); POINT:USED was used"
+        )
     if n < 1:
-        c3d.fail("the file holds no 3D marker data", where="POINT:USED",
-                 expected="at least one 3D point")
+        c3d.fail(
+            "the file holds no 3D marker data", where="POINT:USED", expected="at least one 3D point"
+        )
     return n
 
 
@@ -132,8 +166,11 @@ def _scale(c3d: C3DFile) -> float:
     vals = c3d.numbers("POINT", "SCALE")
     scale = float(vals[0]) if vals is not None and vals.size else c3d.header.scale
     if not np.isfinite(scale) or scale == 0:
-        c3d.fail(f"the point scale factor is {scale}", where="POINT:SCALE",
-                 expected="a non-zero number (negative means real-valued storage)")
+        c3d.fail(
+            f"the point scale factor is {scale}",
+            where="POINT:SCALE",
+            expected="a non-zero number (negative means real-valued storage)",
+        )
     return scale
 
 
@@ -144,8 +181,11 @@ def _units(c3d: C3DFile) -> tuple[str, float]:
         return "mm", 1e-3
     unit = units[0].lower()
     if unit not in UNIT_TO_METRES:
-        c3d.fail(f"unknown marker unit '{units[0]}'", where="POINT:UNITS",
-                 expected="one of " + ", ".join(UNIT_TO_METRES))
+        c3d.fail(
+            f"unknown marker unit '{units[0]}'",
+            where="POINT:UNITS",
+            expected="one of " + ", ".join(UNIT_TO_METRES),
+        )
     return unit, UNIT_TO_METRES[unit]
 
 
@@ -159,8 +199,9 @@ def _point_labels(c3d: C3DFile, n_points: int) -> list[str]:
         labels.extend(chunk)
     labels = labels[:n_points]
     if len(labels) < n_points:
-        c3d.warnings.append(f"only {len(labels)} point labels for {n_points} points; "
-                            "the others are named point_<n>")
+        c3d.warnings.append(
+            f"only {len(labels)} point labels for {n_points} points; the others are named point_<n>"
+        )
     labels += [""] * (n_points - len(labels))
     labels = [lab or f"point_{i + 1}" for i, lab in enumerate(labels)]
     return _make_unique(labels, c3d.warnings)
@@ -197,7 +238,8 @@ def normalise_event(raw_label: str, context: str) -> tuple[str, Side | None]:
     """Map a C3D event label and context to ``(label, side)``.
 
     ``'Foot Strike'`` in context ``'Left'`` gives ``('heel_strike', 'left')``; Qualisys-style
-    ``'RTO'`` with an empty context gives ``('toe_off', 'right')``. Other labels are kept as written.
+    ``'RTO'`` with an empty context gives ``('toe_off', 'right')``. Other labels are kept as
+    written.
     """
     side = _side_word(context)
     label = _gait_label(raw_label)
@@ -246,15 +288,19 @@ def _events(c3d: C3DFile) -> list[Event]:
         n = min(n, int(used[0]))
     events = []
     for i in range(n):
-        t = 60.0 * float(pairs[i, 0]) + float(pairs[i, 1])
+        t = 60.0 * _decimal(pairs[i, 0]) + _decimal(pairs[i, 1])
         if not np.isfinite(t):
             c3d.warnings.append(f"event {i + 1} ('{labels[i]}') has no valid time; skipped")
             continue
         context = contexts[i] if i < len(contexts) else ""
         label, side = normalise_event(labels[i], context)
-        events.append(Event(label=label, side=side, time_s=t, source="file",
-                            raw_label=labels[i]))
+        events.append(Event(label=label, side=side, time_s=t, source="file", raw_label=labels[i]))
     return sorted(events, key=lambda e: e.time_s)
+
+
+def _decimal(value: float) -> float:
+    """The shortest decimal that a float32 time stands for (3.59, not 3.5899999141693115)."""
+    return float(str(np.float32(value)))
 
 
 # ---- subject and metadata ---------------------------------------------------------------------
@@ -294,8 +340,9 @@ def _metadata(c3d: C3DFile, first_frame: int, scale: float) -> dict[str, object]
         "c3d_storage": "real" if scale < 0 else "integer",
         "c3d_point_scale": scale,
         "first_frame": first_frame,
-        "analog_rate_hz": (float(analog_rate[0])
-                           if analog_rate is not None and analog_rate.size else None),
+        "analog_rate_hz": (
+            float(analog_rate[0]) if analog_rate is not None and analog_rate.size else None
+        ),
         "analog_labels": analog_labels[:n_analog],
         "manufacturer": " ".join(s for s in (company or []) + (software or []) if s) or None,
     }

@@ -1,0 +1,193 @@
+"""Forward kinematics: joint angles -> 3D body points (:class:`~lmm_desktop.core.body.BodyPoints`).
+
+Two engines:
+
+- :func:`builtin_forward_kinematics`: pure, vectorised numpy on the built-in full-body model
+  (geometry from :mod:`lmm_desktop.biomech.geometry`, the same tables the generated .osim uses);
+- :func:`osim_forward_kinematics`: OpenSim, on the trial's own model (e.g. an OpenCap
+  LaiUhlrich2022 .osim), from the source coordinates as read.
+
+:func:`forward_kinematics` picks the right one for a trial.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lmm_desktop.biomech.geometry import (
+    BODIES,
+    JOINTS,
+    LANDMARKS,
+    resolve_height,
+    standing_pelvis_height,
+)
+from lmm_desktop.core.body import REQUIRED_POINTS, BodyPoints
+from lmm_desktop.core.canonical import JOINT_INDEX, Kinematics
+from lmm_desktop.core.errors import AnalysisError
+from lmm_desktop.core.trial import Trial
+
+SEGMENTS: list[tuple[str, str, str]] = [
+    ("pelvis", "lumbar", "torso"),
+    ("lumbar", "neck", "torso"),
+    ("neck", "shoulder_r", "torso"),
+    ("neck", "shoulder_l", "torso"),
+    ("asis_r", "asis_l", "torso"),
+    ("asis_r", "psis_r", "torso"),
+    ("asis_l", "psis_l", "torso"),
+    ("psis_r", "psis_l", "torso"),
+    ("neck", "c7", "torso"),
+    ("neck", "head", "head"),
+    ("shoulder_r", "elbow_r", "right_arm"),
+    ("elbow_r", "wrist_r", "right_arm"),
+    ("wrist_r", "hand_r", "right_arm"),
+    ("shoulder_l", "elbow_l", "left_arm"),
+    ("elbow_l", "wrist_l", "left_arm"),
+    ("wrist_l", "hand_l", "left_arm"),
+    ("pelvis", "hip_r", "right_leg"),
+    ("hip_r", "knee_r", "right_leg"),
+    ("knee_r", "ankle_r", "right_leg"),
+    ("ankle_r", "heel_r", "right_leg"),
+    ("ankle_r", "mtp_r", "right_leg"),
+    ("heel_r", "mtp_r", "right_leg"),
+    ("mtp_r", "toe_r", "right_leg"),
+    ("pelvis", "hip_l", "left_leg"),
+    ("hip_l", "knee_l", "left_leg"),
+    ("knee_l", "ankle_l", "left_leg"),
+    ("ankle_l", "heel_l", "left_leg"),
+    ("ankle_l", "mtp_l", "left_leg"),
+    ("heel_l", "mtp_l", "left_leg"),
+    ("mtp_l", "toe_l", "left_leg"),
+]
+"""Bones to draw, ``(point_a, point_b, group)``, covering the whole skeleton."""
+
+
+def _axis_rotation(axis: tuple[float, float, float], angle: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rotation matrices about a fixed unit ``axis`` (Rodrigues), one per angle.
+
+    ``angle`` is ``(n,)`` radians; returns ``(n, 3, 3)``.
+    """
+    x, y, z = axis
+    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])  # (3, 3) cross-product matrix
+    k2 = k @ k
+    s = np.sin(angle)[:, None, None]
+    c = (1.0 - np.cos(angle))[:, None, None]
+    return np.eye(3) + s * k + c * k2  # (n, 3, 3)
+
+
+def _pose_bodies(
+    kin: Kinematics, height_m: float
+) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
+    """Ground-frame pose of every body: name -> (R (n, 3, 3), origin (n, 3) metres)."""
+    n = kin.n_frames
+    angles = np.radians(np.nan_to_num(kin.angles, nan=0.0))  # (n, 34) radians
+    pel_rot = np.radians(np.nan_to_num(kin.pelvis_rotation, nan=0.0))  # (n, 3) radians
+    pel_pos = np.array(kin.pelvis_translation, dtype=float, copy=True)  # (n, 3) metres
+    default = np.array([0.0, standing_pelvis_height(height_m), 0.0])
+    pel_pos = np.where(np.isnan(pel_pos), default, pel_pos)
+
+    poses: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
+    pelvis = JOINTS[0]
+    rot = np.broadcast_to(np.eye(3), (n, 3, 3))
+    for i, axis in enumerate(pelvis.axes):
+        rot = rot @ _axis_rotation(axis, pel_rot[:, i])
+    poses["pelvis"] = (rot, pel_pos)
+    for joint in JOINTS[1:]:
+        r_parent, p_parent = poses[joint.parent]
+        offset = np.asarray(joint.location) * height_m  # (3,) metres, parent frame
+        origin = p_parent + r_parent @ offset  # (n, 3)
+        rot = r_parent
+        for coord, axis in zip(joint.coordinates, joint.axes):
+            rot = rot @ _axis_rotation(axis, angles[:, JOINT_INDEX[coord]])
+        poses[joint.child] = (rot, origin)
+    return poses
+
+
+def builtin_forward_kinematics(
+    kin: Kinematics,
+    time: NDArray[np.float64],
+    *,
+    height_m: float | None = None,
+    all_landmarks: bool = False,
+) -> BodyPoints:
+    """Body points of the built-in full-body model, computed in vectorised numpy.
+
+    Parameters
+    ----------
+    kin
+        Canonical kinematics (degrees, metres).
+    time
+        ``(n_frames,)`` seconds.
+    height_m
+        Subject height; segment lengths scale with it (``None``: 1.70 m reference).
+    all_landmarks
+        Also return the extra IK landmarks (epicondyles, malleoli, ...) after the required points.
+
+    Returns
+    -------
+    BodyPoints
+        :data:`~lmm_desktop.core.body.REQUIRED_POINTS` (then extra landmarks if asked), metres.
+
+    Notes
+    -----
+    NaN angles (joints the source lacks, or gaps) are taken as 0 (neutral) for the geometry; the
+    kinematics' ``present`` mask still marks those joints as missing. A NaN pelvis rotation is
+    taken as 0 and a NaN pelvis translation as standing upright at the origin.
+    """
+    h = resolve_height(height_m)
+    poses = _pose_bodies(kin, h)
+    by_name = {m.name: m for m in LANDMARKS}
+    names = list(REQUIRED_POINTS)
+    if all_landmarks:
+        names += [m.name for m in LANDMARKS if m.name not in REQUIRED_POINTS]
+    out = np.empty((kin.n_frames, len(names), 3))  # (n_frames, n_points, 3), metres
+    for body in BODIES:
+        idx = [i for i, nm in enumerate(names) if by_name[nm].body == body.name]
+        if not idx:
+            continue
+        rot, origin = poses[body.name]
+        local = np.array([by_name[names[i]].location for i in idx]) * h  # (k, 3) metres
+        out[:, idx, :] = origin[:, None, :] + np.einsum("nij,kj->nki", rot, local)
+    return BodyPoints(time=np.asarray(time, dtype=float), names=names, positions=out,
+                      segments=list(SEGMENTS), source="builtin")
+
+
+def osim_forward_kinematics(trial: Trial, model_path: str | Path) -> BodyPoints:
+    """Body points through OpenSim on the trial's own model, from ``trial.source``.
+
+    See :func:`lmm_desktop.biomech.osim_fk.osim_forward_kinematics`.
+    """
+    from lmm_desktop.biomech.osim_fk import osim_forward_kinematics as _impl
+
+    return _impl(trial, model_path, segments=SEGMENTS)
+
+
+def forward_kinematics(trial: Trial) -> BodyPoints:
+    """Body points of a trial, with the best model available.
+
+    Uses OpenSim on ``trial.provenance.model_path`` when it is an existing .osim and the trial
+    has source coordinates; otherwise the built-in numpy model driven by ``trial.kinematics``
+    scaled to ``trial.subject.height_m``.
+
+    Raises
+    ------
+    AnalysisError
+        For a marker-only trial (no joint angles): run inverse kinematics first.
+    """
+    model_path = trial.provenance.model_path
+    if (
+        model_path is not None
+        and Path(model_path).suffix.lower() == ".osim"
+        and Path(model_path).is_file()
+        and trial.source is not None
+    ):
+        return osim_forward_kinematics(trial, model_path)
+    if trial.kinematics is None:
+        raise AnalysisError(
+            f"Cannot compute body positions for '{trial.name}': the trial has markers only and no "
+            "joint angles. Run inverse kinematics from the markers first."
+        )
+    return builtin_forward_kinematics(trial.kinematics, trial.time,
+                                      height_m=trial.subject.height_m)

@@ -1,0 +1,327 @@
+"""AnglePlot: joint-angle curves (pyqtgraph), left/right overlaid, time or gait-cycle view.
+
+One plot per picked joint, stacked with a shared x axis. The vertical cursor follows the playback
+clock; clicking a plot asks for a seek (``seek_requested``). In the gait-cycle view each stride
+(heel strike to the next heel strike of the same side) is resampled to 0-100 % and drawn thin, with
+the mean thick and the normative band (mean +/- 1 SD) shaded behind when one is known.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from numpy.typing import NDArray
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lmm_desktop.core.canonical import JOINT_INDEX, PELVIS_ROTATIONS, Kinematics
+from lmm_desktop.core.trial import HEEL_STRIKE, Event
+from lmm_desktop.ui.theme import LEFT_COLOR, LIGHT, RIGHT_COLOR, Theme
+
+#: body part -> joint base names (sides added when the joint has them)
+BODY_PARTS: dict[str, tuple[str, ...]] = {
+    "Pelvis": PELVIS_ROTATIONS,
+    "Trunk": ("lumbar_extension", "lumbar_bending", "lumbar_rotation"),
+    "Neck": ("neck_extension", "neck_bending", "neck_rotation"),
+    "Hip": ("hip_flexion", "hip_adduction", "hip_rotation"),
+    "Knee": ("knee_angle",),
+    "Ankle / foot": ("ankle_angle", "subtalar_angle", "mtp_angle"),
+    "Shoulder": ("arm_flex", "arm_add", "arm_rot"),
+    "Elbow / forearm": ("elbow_flex", "pro_sup"),
+    "Wrist": ("wrist_flex", "wrist_dev"),
+}
+DEFAULT_JOINTS = ("hip_flexion", "knee_angle", "ankle_angle")
+MODES = ("time", "cycle")
+N_CYCLE = 101
+
+Band = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]  # pct, lo, hi
+
+
+def pretty(base: str) -> str:
+    """'knee_angle' -> 'Knee angle'."""
+    return base.replace("_", " ").capitalize()
+
+
+def cycle_curves(time: NDArray[np.float64], values: NDArray[np.float64],
+                 strikes: list[float]) -> NDArray[np.float64]:
+    """Resample ``values`` between consecutive heel strikes to 0-100 %.
+
+    Returns ``(n_cycles, 101)`` degrees (empty when fewer than two strikes).
+    """
+    pct = np.linspace(0.0, 1.0, N_CYCLE)
+    out = []
+    for a, b in zip(strikes[:-1], strikes[1:]):
+        if b <= a or a < time[0] or b > time[-1]:
+            continue
+        out.append(np.interp(a + pct * (b - a), time, values))
+    return np.array(out).reshape(-1, N_CYCLE)
+
+
+class AnglePlot(QWidget):
+    """Joint-angle curves with a joint picker and a time / gait-cycle switch."""
+
+    seek_requested = Signal(float)
+    joints_changed = Signal(list)
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._time: NDArray[np.float64] = np.zeros(1)
+        self._kin: Kinematics | None = None
+        self._events: list[Event] = []
+        self._bands: dict[str, Band] = {}
+        self._cursor_t = 0.0
+        self._mode = "time"
+        self._plots: list[pg.PlotItem] = []
+        self._cursors: list[pg.InfiniteLine] = []
+
+        self.picker = QTreeWidget()
+        self.picker.setHeaderHidden(True)
+        self.picker.setMinimumWidth(150)
+        self.picker.itemChanged.connect(self._on_pick_change)
+        self.mode_box = QComboBox()
+        self.mode_box.addItem("Time (s)", "time")
+        self.mode_box.addItem("Gait cycle (%)", "cycle")
+        self.mode_box.currentIndexChanged.connect(self._on_mode_change)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.scene().sigMouseClicked.connect(self._on_click)
+
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.mode_box)
+        ll.addWidget(self.picker)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(self.graphics)
+        split.setStretchFactor(1, 1)
+        split.setSizes([170, 800])
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(split)
+        self.set_theme(theme)
+
+    # -- data --------------------------------------------------------------------------------
+    def set_data(self, time: NDArray[np.float64], kinematics: Kinematics | None,
+                 events: list[Event] | None = None) -> None:
+        """Show a trial's canonical kinematics (``time`` ``(n,)`` s)."""
+        self._time = np.asarray(time, dtype=float)
+        self._kin = kinematics
+        self._events = list(events or [])
+        self._fill_picker()
+        self._rebuild()
+
+    def set_events(self, events: list[Event]) -> None:
+        """New events (used for the gait-cycle view)."""
+        self._events = list(events)
+        if self._mode == "cycle":
+            self._rebuild()
+
+    def set_normative(self, bands: dict[str, Band]) -> None:
+        """Normative bands by joint base name: ``(percent (k,), low (k,), high (k,))`` degrees."""
+        self._bands = dict(bands)
+        if self._mode == "cycle":
+            self._rebuild()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.graphics.setBackground(theme.base)
+        self._rebuild()
+
+    def available_joints(self) -> list[str]:
+        """Base names of the joints this trial provides."""
+        if self._kin is None:
+            return []
+        out = []
+        for bases in BODY_PARTS.values():
+            for base in bases:
+                if self._series(base):
+                    out.append(base)
+        return out
+
+    def selected_joints(self) -> list[str]:
+        out = []
+        for i in range(self.picker.topLevelItemCount()):
+            part = self.picker.topLevelItem(i)
+            for k in range(part.childCount()):
+                item = part.child(k)
+                if item.checkState(0) == Qt.CheckState.Checked:
+                    out.append(item.data(0, Qt.ItemDataRole.UserRole))
+        return out
+
+    def set_selected_joints(self, bases: list[str]) -> None:
+        self.picker.blockSignals(True)
+        for i in range(self.picker.topLevelItemCount()):
+            part = self.picker.topLevelItem(i)
+            for k in range(part.childCount()):
+                item = part.child(k)
+                on = item.data(0, Qt.ItemDataRole.UserRole) in bases
+                item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        self.picker.blockSignals(False)
+        self._rebuild()
+
+    def set_mode(self, mode: str) -> None:
+        """'time' or 'cycle'."""
+        self.mode_box.setCurrentIndex(MODES.index(mode))
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @property
+    def plots(self) -> list[pg.PlotItem]:
+        return list(self._plots)
+
+    def set_cursor(self, t: float) -> None:
+        """Move the shared cursor to time ``t`` seconds."""
+        self._cursor_t = float(t)
+        x = self._cursor_x()
+        for line in self._cursors:
+            line.setValue(x)
+
+    def cursor_value(self) -> float | None:
+        return float(self._cursors[0].value()) if self._cursors else None
+
+    # -- internals ---------------------------------------------------------------------------
+    def _series(self, base: str) -> list[tuple[str | None, NDArray[np.float64]]]:
+        """``[(side, values (n,) degrees)]`` present for one joint base name."""
+        kin = self._kin
+        if kin is None:
+            return []
+        if base in PELVIS_ROTATIONS:
+            if not kin.pelvis_present:
+                return []
+            col = kin.pelvis_rotation[:, PELVIS_ROTATIONS.index(base)]
+            return [(None, col)] if np.isfinite(col).any() else []
+        if base in JOINT_INDEX:
+            return [(None, kin.angle(base))] if kin.present[JOINT_INDEX[base]] else []
+        out: list[tuple[str | None, NDArray[np.float64]]] = []
+        for side, suf in (("right", "_r"), ("left", "_l")):
+            name = base + suf
+            if name in JOINT_INDEX and kin.present[JOINT_INDEX[name]]:
+                out.append((side, kin.angle(name)))
+        return out
+
+    def _fill_picker(self) -> None:
+        previous = self.selected_joints()
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        available = set(self.available_joints())
+        wanted = [b for b in previous if b in available] or [
+            b for b in DEFAULT_JOINTS if b in available] or sorted(available)[:3]
+        for part, bases in BODY_PARTS.items():
+            present = [b for b in bases if b in available]
+            if not present:
+                continue
+            top = QTreeWidgetItem([part])
+            top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsUserCheckable)
+            self.picker.addTopLevelItem(top)
+            for base in present:
+                item = QTreeWidgetItem([pretty(base)])
+                item.setData(0, Qt.ItemDataRole.UserRole, base)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(0, Qt.CheckState.Checked if base in wanted
+                                   else Qt.CheckState.Unchecked)
+                top.addChild(item)
+            top.setExpanded(any(b in wanted for b in present))
+        self.picker.blockSignals(False)
+
+    def _on_pick_change(self, _item: QTreeWidgetItem, _col: int) -> None:
+        self._rebuild()
+        self.joints_changed.emit(self.selected_joints())
+
+    def _on_mode_change(self, index: int) -> None:
+        self._mode = MODES[index]
+        self._rebuild()
+
+    def _strikes(self, side: str | None) -> list[float]:
+        side = side or "right"
+        return sorted(e.time_s for e in self._events
+                      if e.label == HEEL_STRIKE and e.side == side)
+
+    def _cursor_x(self) -> float:
+        if self._mode == "time":
+            return self._cursor_t
+        strikes = self._strikes("right")
+        for a, b in zip(strikes[:-1], strikes[1:]):
+            if a <= self._cursor_t <= b:
+                return 100.0 * (self._cursor_t - a) / (b - a)
+        return -10.0  # outside any cycle: park the cursor off the axis
+
+    def _rebuild(self) -> None:
+        self.graphics.clear()
+        self._plots, self._cursors = [], []
+        th = self._theme
+        joints = self.selected_joints()
+        for row, base in enumerate(joints):
+            plot = self.graphics.addPlot(row=row, col=0)
+            plot.setMenuEnabled(False)
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            plot.setLabel("left", f"{pretty(base)} (°)", color=th.text)
+            for ax in ("left", "bottom"):
+                plot.getAxis(ax).setPen(th.mid)
+                plot.getAxis(ax).setTextPen(th.text)
+            if row == len(joints) - 1:
+                label = "Time (s)" if self._mode == "time" else "Gait cycle (%)"
+                plot.setLabel("bottom", label, color=th.text)
+            if self._plots:
+                plot.setXLink(self._plots[0])
+            self._draw_joint(plot, base)
+            cursor = pg.InfiniteLine(pos=self._cursor_x(), angle=90,
+                                     pen=pg.mkPen(th.cursor, width=2))
+            plot.addItem(cursor, ignoreBounds=True)
+            self._plots.append(plot)
+            self._cursors.append(cursor)
+        if self._plots and self._mode == "cycle":
+            self._plots[0].setXRange(0, 100, padding=0.01)
+
+    def _draw_joint(self, plot: pg.PlotItem, base: str) -> None:
+        series = self._series(base)
+        if self._mode == "time":
+            for side, values in series:
+                plot.plot(self._time, values, pen=pg.mkPen(_side_color(side, self._theme),
+                                                           width=2), name=side or base)
+            return
+        band = self._bands.get(base)
+        if band is not None:
+            pct, lo, hi = band
+            c = pg.mkColor(self._theme.mid)
+            c.setAlpha(110)
+            low, high = pg.PlotDataItem(pct, lo), pg.PlotDataItem(pct, hi)
+            plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(c)))
+        pct = np.linspace(0, 100, N_CYCLE)
+        for side, values in series:
+            cycles = cycle_curves(self._time, values, self._strikes(side))
+            color = pg.mkColor(_side_color(side, self._theme))
+            thin = pg.mkColor(color)
+            thin.setAlpha(70)
+            for c in cycles:
+                plot.plot(pct, c, pen=pg.mkPen(thin, width=1))
+            if cycles.shape[0]:
+                plot.plot(pct, np.nanmean(cycles, axis=0), pen=pg.mkPen(color, width=3))
+
+    def _on_click(self, event: object) -> None:
+        if self._mode != "time" or not self._plots:
+            return
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        for plot in self._plots:
+            if plot.sceneBoundingRect().contains(pos):
+                x = float(plot.vb.mapSceneToView(pos).x())
+                self.seek_requested.emit(float(np.clip(x, self._time[0], self._time[-1])))
+                return
+
+
+def _side_color(side: str | None, theme: Theme) -> str:
+    if side == "left":
+        return LEFT_COLOR
+    if side == "right":
+        return RIGHT_COLOR
+    return theme.text

@@ -1,0 +1,254 @@
+"""Timeline: time axis, region of interest, playback cursor and the editable gait events.
+
+Events sit in two rows (right on top, left below) in the side colours. The glyph tells where an
+event came from: a filled triangle for the file's, a hollow circle for the detector's, a diamond for
+the user's. Click to seek (drag to scrub), drag an event to move it, right-click for
+"Add left heel strike here" and friends, Del deletes the selected event. The widget only asks; the
+:class:`~lmm_desktop.ui.event_store.EventStore` does the edits (and keeps them undoable).
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QContextMenuEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
+
+from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event
+from lmm_desktop.ui.theme import LEFT_COLOR, LIGHT, RIGHT_COLOR, Theme
+
+_AXIS_H = 20
+_ROW_H = 22
+_PAD = 12
+_PICK_PX = 7
+_SHORT = {HEEL_STRIKE: "HS", TOE_OFF: "TO"}
+
+
+def nice_step(span: float, max_ticks: int) -> float:
+    """A 1-2-5 tick step giving at most ``max_ticks`` ticks over ``span`` seconds."""
+    raw = span / max(max_ticks, 1)
+    mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+
+
+class Timeline(QWidget):
+    """The trial's time axis with events, cursor and region of interest."""
+
+    seek_requested = Signal(float)
+    add_requested = Signal(str, str, float)  # label, side, time s
+    move_requested = Signal(object, float)  # Event, new time s
+    delete_requested = Signal(object)  # Event
+    roi_requested = Signal(object)  # (start, end) seconds or None
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._t0, self._t1 = 0.0, 1.0
+        self._cursor = 0.0
+        self._events: list[Event] = []
+        self._roi: tuple[float, float] | None = None
+        self._selected: Event | None = None
+        self._drag: Event | None = None
+        self._drag_t: float | None = None
+        self._scrubbing = False
+        self.setMinimumHeight(_AXIS_H + 2 * _ROW_H + 8)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.setMouseTracking(True)
+        self.setToolTip("Click: seek. Drag an event: move it. Right-click: add or delete events, "
+                        "set the region of interest. Del: delete the selected event.")
+
+    # -- model -> view -----------------------------------------------------------------------
+    def set_range(self, t0: float, t1: float) -> None:
+        self._t0, self._t1 = float(t0), float(max(t1, t0 + 1e-6))
+        self.update()
+
+    def set_events(self, events: list[Event]) -> None:
+        self._events = list(events)
+        if self._selected not in self._events:
+            self._selected = None
+        self.update()
+
+    def set_cursor(self, t: float) -> None:
+        self._cursor = float(t)
+        self.update()
+
+    def set_roi(self, roi: tuple[float, float] | None) -> None:
+        self._roi = roi
+        self.update()
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.update()
+
+    @property
+    def selected_event(self) -> Event | None:
+        return self._selected
+
+    def select(self, event: Event | None) -> None:
+        self._selected = event
+        self.update()
+
+    # -- geometry ----------------------------------------------------------------------------
+    def x_of(self, t: float) -> float:
+        """Widget x (pixels) of time ``t`` seconds."""
+        w = max(self.width() - 2 * _PAD, 1)
+        return _PAD + (t - self._t0) / (self._t1 - self._t0) * w
+
+    def t_of(self, x: float) -> float:
+        """Time (seconds, clamped to the trial) at widget x."""
+        w = max(self.width() - 2 * _PAD, 1)
+        t = self._t0 + (x - _PAD) / w * (self._t1 - self._t0)
+        return min(max(t, self._t0), self._t1)
+
+    def y_of(self, event: Event) -> float:
+        row = 0 if event.side == "right" else 1
+        return _AXIS_H + row * _ROW_H + _ROW_H / 2
+
+    def event_at(self, pos: QPointF) -> Event | None:
+        """The event drawn nearest ``pos`` (within a few pixels), if any."""
+        best, best_d = None, float(_PICK_PX)
+        for ev in self._events:
+            d = abs(self.x_of(ev.time_s) - pos.x())
+            if d <= best_d and abs(self.y_of(ev) - pos.y()) <= _ROW_H / 2 + 2:
+                best, best_d = ev, d
+        return best
+
+    # -- painting ----------------------------------------------------------------------------
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+        th = self._theme
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.fillRect(self.rect(), QColor(th.base))
+        h = self.height()
+        if self._roi is not None:
+            c = QColor(th.roi)
+            c.setAlpha(45)
+            x0, x1 = self.x_of(self._roi[0]), self.x_of(self._roi[1])
+            p.fillRect(QRectF(x0, 0, x1 - x0, h), c)
+        self._paint_axis(p)
+        p.setPen(QPen(QColor(th.mid), 1, Qt.PenStyle.DotLine))
+        p.drawLine(QPointF(_PAD, _AXIS_H + _ROW_H), QPointF(self.width() - _PAD, _AXIS_H + _ROW_H))
+        p.setPen(QColor(th.text))
+        p.drawText(QPointF(2, _AXIS_H + 14), "R")
+        p.drawText(QPointF(2, _AXIS_H + _ROW_H + 14), "L")
+        for ev in self._events:
+            t = self._drag_t if (ev is self._drag and self._drag_t is not None) else ev.time_s
+            self._paint_event(p, ev, t)
+        x = self.x_of(self._cursor)
+        p.setPen(QPen(QColor(th.cursor), 2))
+        p.drawLine(QPointF(x, 0), QPointF(x, h))
+        p.end()
+
+    def _paint_axis(self, p: QPainter) -> None:
+        th = self._theme
+        p.setPen(QColor(th.text))
+        span = self._t1 - self._t0
+        step = nice_step(span, max(self.width() // 70, 2))
+        t = math.ceil(self._t0 / step) * step
+        while t <= self._t1 + 1e-9:
+            x = self.x_of(t)
+            p.drawLine(QPointF(x, _AXIS_H - 5), QPointF(x, _AXIS_H))
+            p.drawText(QPointF(x - 12, _AXIS_H - 7), f"{t:g}")
+            t += step
+        p.setPen(QColor(th.mid))
+        p.drawLine(QPointF(_PAD, _AXIS_H), QPointF(self.width() - _PAD, _AXIS_H))
+
+    def _paint_event(self, p: QPainter, ev: Event, t: float) -> None:
+        color = QColor(LEFT_COLOR if ev.side == "left" else RIGHT_COLOR)
+        if ev.side is None:
+            color = QColor(self._theme.text)
+        x, y = self.x_of(t), self.y_of(ev)
+        r = 6.0
+        pen = QPen(color, 2.5 if ev is self._selected else 1.5)
+        p.setPen(pen)
+        p.drawLine(QPointF(x, y - _ROW_H / 2 + 1), QPointF(x, y + _ROW_H / 2 - 1))
+        if ev is self._selected:
+            p.setPen(QPen(QColor(self._theme.cursor), 2))
+        if ev.source == "detected":
+            p.setBrush(QBrush(QColor(self._theme.base)))
+            p.drawEllipse(QPointF(x, y), r - 1, r - 1)
+        elif ev.source == "user":
+            p.setBrush(QBrush(color))
+            p.drawPolygon(QPolygonF([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r),
+                                     QPointF(x - r, y)]))
+        else:
+            p.setBrush(QBrush(color))
+            p.drawPolygon(QPolygonF([QPointF(x - r, y - r + 1), QPointF(x + r, y - r + 1),
+                                     QPointF(x, y + r - 1)]))
+        p.setPen(QColor(self._theme.text))
+        p.drawText(QPointF(x + r + 2, y + 4), _SHORT.get(ev.label, ev.label[:6]))
+
+    # -- interaction -------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        ev = self.event_at(event.position())
+        self._selected = ev
+        if ev is not None:
+            self._drag, self._drag_t = ev, ev.time_s
+        else:
+            self._scrubbing = True
+            self.seek_requested.emit(self.t_of(event.position().x()))
+        self.update()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self._drag is not None:
+            self._drag_t = self.t_of(event.position().x())
+            self.update()
+        elif self._scrubbing:
+            self.seek_requested.emit(self.t_of(event.position().x()))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        drag, t = self._drag, self._drag_t
+        self._drag, self._drag_t, self._scrubbing = None, None, False
+        if drag is not None and t is not None and abs(t - drag.time_s) > 1e-6:
+            self.move_requested.emit(drag, t)
+        self.update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._selected:
+            ev, self._selected = self._selected, None
+            self.delete_requested.emit(ev)
+            return
+        super().keyPressEvent(event)
+
+    def context_menu(self, pos: QPointF) -> QMenu:
+        """The right-click menu for widget position ``pos`` (built, not shown; tests use it)."""
+        t = self.t_of(pos.x())
+        menu = QMenu(self)
+        for side in ("left", "right"):
+            for label in (HEEL_STRIKE, TOE_OFF):
+                act = menu.addAction(f"Add {side} {label.replace('_', ' ')} here ({t:.2f} s)")
+                act.triggered.connect(
+                    lambda _=False, lb=label, sd=side: self.add_requested.emit(lb, sd, t))
+        ev = self.event_at(pos)
+        if ev is not None:
+            menu.addSeparator()
+            act = menu.addAction(f"Delete this {ev.label.replace('_', ' ')}")
+            act.triggered.connect(lambda _=False: self.delete_requested.emit(ev))
+        menu.addSeparator()
+        start = menu.addAction("Start region of interest here")
+        start.triggered.connect(lambda _=False: self.roi_requested.emit(
+            (t, self._roi[1] if self._roi else self._t1)))
+        end = menu.addAction("End region of interest here")
+        end.triggered.connect(lambda _=False: self.roi_requested.emit(
+            (self._roi[0] if self._roi else self._t0, t)))
+        if self._roi is not None:
+            clear = menu.addAction("Clear region of interest")
+            clear.triggered.connect(lambda _=False: self.roi_requested.emit(None))
+        return menu
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+        self.context_menu(QPointF(event.pos())).exec(event.globalPos())

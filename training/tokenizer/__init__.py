@@ -1,0 +1,1 @@
+"""Motion tokenizer training (``lmm-train tokenizer``) and evaluation (``tokenizer-eval``)."""
