@@ -10,6 +10,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from lmm_desktop.io.c3d import read_c3d
@@ -45,8 +46,8 @@ def main(paths: list[Path]) -> None:
             "file": path.name,
             "frames": trial.n_frames,
             "markers": len(trial.markers.labels),
-            "read_c3d_s": round(best_of(lambda p=path: read_c3d(p)), 5),
-            "c3d_package_read_frames_s": round(best_of(lambda p=path: _library_read(p)), 5),
+            "read_c3d_s": round(best_of(partial(read_c3d, path)), 5),
+            "c3d_package_read_frames_s": round(best_of(partial(_library_read, path)), 5),
         }
         print(json.dumps(result))
 

@@ -13,9 +13,9 @@ side's events are forced to alternate heel strike / toe off.
 Heel-strike refinement (``method='refined'``, the default): the heel's forward position relative to
 the pelvis peaks when the heel moves as fast as the body, i.e. a few tens of milliseconds before
 contact (Zeni et al. report this early bias). The refined heel strike is the first frame after that
-peak at which the heel has lost half of its stance-phase speed relative to the pelvis (the speed it
-settles at 0.10-0.25 s later, which is the walking speed overground and the belt speed on a
-treadmill). ``method='opencap'`` keeps the raw peaks, as OpenCap does.
+peak at which the heel has lost 70 % of its stance-phase speed relative to the pelvis (the speed it
+settles at 0.10-0.25 s later: the walking speed overground, the belt speed on a treadmill). Heels
+touch down with roughly a quarter to a third of the walking speed left, hence 70 %. ``method='opencap'`` keeps the raw peaks, as OpenCap does.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ MIN_EXCURSION_M = 0.08
 RELATIVE_PROMINENCES = (0.35, 0.25, 0.15)
 """Peak prominences tried in turn, as fractions of the foot excursion (OpenCap: 0.3/0.25/0.2 m)."""
 
-HS_SPEED_FRACTION = 0.5
-"""Refined heel strike: heel speed relative to the pelvis reaches this fraction of stance speed."""
+HS_SPEED_FRACTION = 0.7
+"""Refined heel strike: the heel has lost this fraction of its speed relative to the pelvis."""
 
 MIN_EVENT_SEPARATION_S = 0.35
 """Two heel strikes (or toe offs) of one foot closer than this cannot both be real."""
@@ -179,7 +179,7 @@ def _no_walking_reason(
 def _refine_heel_strikes(
     hs: list[int], heel: NDArray[np.float64], rate_hz: float
 ) -> list[int]:
-    """Move each heel-strike peak forward to where the heel has lost half its speed."""
+    """Move each heel-strike peak forward to where the heel has (nearly) stopped."""
     u = np.gradient(heel) * rate_hz  # (n_frames,) heel forward velocity rel. pelvis, m/s
     a, b = int(round(0.10 * rate_hz)), int(round(0.25 * rate_hz))
     out = []
