@@ -1,0 +1,1 @@
+"""Building the multimodal question/answer dataset (``lmm-train dataset``)."""

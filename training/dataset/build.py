@@ -1,0 +1,194 @@
+"""``lmm-train dataset --data DIR --tokenizer TOK --out DS``: tokenize every trial once and write
+prompt/answer pairs for every task that applies, with the tokenizer's participant-level split.
+
+Output folder: ``train.jsonl`` and ``val.jsonl`` (rows ``{id, participant, trial, task, prompt,
+answer, truth, split, grounded_prompt}``, tasks interleaved), ``codes.npz`` (motion codes per
+trial), ``manifest.json`` (counts per task and split, registry version, tokenizer reference).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lmm_desktop.assistant.tasks import REGISTRY_VERSION, TASKS, ClinicalTask
+from lmm_desktop.core.atomic import atomic_write
+from lmm_desktop.motion.codec import MotionTokenCodec
+from training.tokenizer.data import TrialRecord, load_split, participant_split, read_labels
+
+CONDITION_DIAGNOSIS = {
+    "unimpaired": "none", "stroke": "stroke", "transtibial": "lower_limb_prosthesis",
+    "transfemoral": "lower_limb_prosthesis", "incomplete_sci": "spinal_cord_injury",
+    "sci": "spinal_cord_injury", "tbi": "traumatic_brain_injury",
+    "parkinsons": "parkinsons_disease",
+}
+
+
+@dataclass
+class DatasetConfig:
+    """Dataset building settings."""
+
+    seed: int = 0
+    """Seed of the paraphrase draws and of the interleaving."""
+    questions_per_task: int = 1
+    """Paraphrases drawn per trial and task (the paper used one per trial and task)."""
+    max_tokens: int = 900
+    """Longest motion segment (tokens); longer trials keep their central part."""
+    val_fraction: float = 0.1
+    """Used only when the tokenizer has no split.json."""
+
+    def __post_init__(self) -> None:
+        if self.questions_per_task < 1:
+            raise ValueError("Invalid value for '--questions-per-task': must be at least 1.")
+        if self.max_tokens < 8:
+            raise ValueError("Invalid value for '--max-tokens': must be at least 8.")
+
+
+def complete_row(row: dict[str, str]) -> dict[str, str]:
+    """Derive ``impaired`` and ``diagnosis`` from ``condition`` when the table lacks them."""
+    out = dict(row)
+    cond = out.get("condition", "")
+    if not out.get("diagnosis"):
+        out["diagnosis"] = CONDITION_DIAGNOSIS.get(cond, "")
+    if not out.get("impaired"):
+        out["impaired"] = "no" if cond in ("unimpaired", "") else "yes"
+    return out
+
+
+def motion_text(codes: np.ndarray, codec: MotionTokenCodec, max_tokens: int) -> str:
+    """The motion segment of a prompt (central ``max_tokens`` codes of long trials)."""
+    if codes.size > max_tokens:
+        start = (codes.size - max_tokens) // 2
+        codes = codes[start:start + max_tokens]
+    return codec.encode(codes.tolist())
+
+
+def measured_text(measured: dict[str, Any]) -> str:
+    """Measured metrics as a short sentence for the grounded prompt variant."""
+    parts = []
+    names = {"speed_m_s": ("walking speed", "m/s"), "cadence_steps_min": ("cadence", "steps/min"),
+             "tug_s": ("TUG time", "s"), "fsst_s": ("FSST time", "s"),
+             "sts5_s": ("five-times sit-to-stand time", "s")}
+    for key, (label, unit) in names.items():
+        val = measured.get(key)
+        if val is not None and np.isfinite(val):
+            parts.append(f"{label} {val:.1f} {unit}")
+    return ("Measured by the gait analysis: " + ", ".join(parts) + ".") if parts else ""
+
+
+def _split_of(records: list[TrialRecord], tokenizer_dir: Path,
+              cfg: DatasetConfig) -> dict[str, str]:
+    split_file = tokenizer_dir / "split.json"
+    pids = sorted({r.participant for r in records})
+    if split_file.is_file():
+        train, val = load_split(split_file)
+        known = set(train) | set(val)
+        extra = [p for p in pids if p not in known]
+        t2, v2 = participant_split(extra, val_fraction=cfg.val_fraction, seed=cfg.seed)
+        train, val = train + t2, val + v2
+    else:
+        train, val = participant_split(pids, val_fraction=cfg.val_fraction, seed=cfg.seed)
+    return {**{p: "train" for p in train}, **{p: "val" for p in val}}
+
+
+def _rows_for_trial(rec: TrialRecord, row: dict[str, str], motion: str, split: str,
+                    grounded: str, rng: np.random.Generator, cfg: DatasetConfig,
+                    tasks: list[ClinicalTask]) -> list[dict[str, Any]]:
+    out = []
+    for task in tasks:
+        truth = task.truth(row)
+        if truth is None:
+            continue
+        answer = task.format_answer(truth)
+        for q in rng.choice(len(task.paraphrases), size=cfg.questions_per_task, replace=False):
+            question = task.paraphrases[int(q)]
+            rid = hashlib.sha1(f"{rec.file.name}|{task.id}|{question}".encode()).hexdigest()[:12]
+            out.append({
+                "id": rid, "participant": rec.participant, "trial": rec.file.name,
+                "task": task.id, "prompt": f"{motion} {question}", "answer": answer,
+                "truth": truth, "split": split,
+                "grounded_prompt": f"{motion} {grounded} {question}".replace("  ", " "),
+            })
+    return out
+
+
+def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
+                  cfg: DatasetConfig | None = None, *, progress: bool = True,
+                  measured: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Tokenize the trials of ``data_dir`` and write the dataset; returns the manifest.
+
+    ``measured`` maps a trial file name to the analysis' measurements for the grounded variant;
+    when omitted, the simulator's labels table columns ``measured_*`` are used if present.
+    """
+    from tqdm import tqdm
+
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.motion.tokenizer import MotionTokenizer
+
+    cfg = cfg or DatasetConfig()
+    tok = MotionTokenizer.load(tokenizer_dir)
+    codec = tok.codec
+    records = read_labels(data_dir)
+    split_of = _split_of(records, tokenizer_dir, cfg)
+    rng = np.random.default_rng(cfg.seed)
+    tasks = [t for t in TASKS.values() if t.kind != "description" or t.column]
+    rows: list[dict[str, Any]] = []
+    codes_store: dict[str, np.ndarray] = {}
+    for rec in tqdm(records, disable=not progress, desc="dataset", unit="trial"):
+        trial = read_trial(rec.file)
+        if trial.kinematics is None:
+            continue
+        codes = tok.encode(trial.kinematics, trial.time)
+        codes_store[rec.file.name] = codes
+        row = complete_row(rec.row)
+        meas = (measured or {}).get(rec.file.name) or {
+            k.removeprefix("measured_"): float(v) for k, v in row.items()
+            if k.startswith("measured_") and v not in ("", "nan")}
+        rows += _rows_for_trial(rec, row, motion_text(codes, codec, cfg.max_tokens),
+                                split_of.get(rec.participant, "train"), measured_text(meas),
+                                rng, cfg, tasks)
+    order = rng.permutation(len(rows))  # interleave tasks
+    rows = [rows[i] for i in order]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for split in ("train", "val"):
+        with atomic_write(out_dir / f"{split}.jsonl") as fh:
+            for r in rows:
+                if r["split"] == split:
+                    fh.write(json.dumps(r) + "\n")
+    tmp = out_dir / ".codes.npz.tmp.npz"
+    np.savez_compressed(tmp, **codes_store)  # type: ignore[arg-type]
+    tmp.replace(out_dir / "codes.npz")
+    manifest = _manifest(rows, tok_dir=tokenizer_dir, n_trials=len(codes_store), cfg=cfg)
+    with atomic_write(out_dir / "manifest.json") as fh:
+        json.dump(manifest, fh, indent=2)
+    return manifest
+
+
+def _manifest(rows: list[dict[str, Any]], *, tok_dir: Path, n_trials: int,
+              cfg: DatasetConfig) -> dict[str, Any]:
+    counts: dict[str, dict[str, int]] = {}
+    parts: dict[str, dict[str, set[str]]] = {}
+    for r in rows:
+        counts.setdefault(r["task"], {"train": 0, "val": 0})[r["split"]] += 1
+        parts.setdefault(r["task"], {"train": set(), "val": set()})[r["split"]].add(
+            r["participant"])
+    weights = tok_dir / "weights.safetensors"
+    return {
+        "registry_version": REGISTRY_VERSION,
+        "tokenizer": {"path": str(tok_dir.resolve()),
+                      "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()
+                      if weights.is_file() else None},
+        "n_trials": n_trials,
+        "n_pairs": len(rows),
+        "per_task": {t: {"train_pairs": c["train"], "val_pairs": c["val"],
+                         "train_participants": len(parts[t]["train"]),
+                         "val_participants": len(parts[t]["val"])}
+                     for t, c in sorted(counts.items())},
+        "config": {"seed": cfg.seed, "questions_per_task": cfg.questions_per_task,
+                   "max_tokens": cfg.max_tokens},
+    }
