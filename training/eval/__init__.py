@@ -1,0 +1,1 @@
+"""Evaluation: per-task metrics, the XGBoost token-histogram baseline and chance."""

@@ -1,0 +1,114 @@
+"""The paper's non-LLM baseline: a normalised histogram of motion tokens per trial fed to one
+XGBoost model per task (randomised search, 3-fold CV on the training split, F1 for
+classification), and chance by shuffling the training labels before fitting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lmm_desktop.assistant.tasks import TASKS, ClinicalTask
+from training.eval.metrics import confusion, macro_f1, pearson_r
+
+
+def token_histogram(codes: np.ndarray, codebook_size: int) -> np.ndarray:
+    """``(codebook_size,)`` normalised counts of each code in a trial."""
+    h = np.bincount(np.asarray(codes, dtype=np.int64), minlength=codebook_size).astype(float)
+    return h / max(1.0, h.sum())
+
+
+@dataclass
+class TaskData:
+    x_train: np.ndarray
+    y_train: list[Any]
+    x_val: np.ndarray
+    y_val: list[Any]
+
+
+def task_data(rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: ClinicalTask,
+              codebook_size: int) -> TaskData:
+    """One example per (trial, task) from dataset rows (paraphrase duplicates collapsed)."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        if r["task"] == task.id:
+            seen.setdefault((r["split"], r["trial"]), r)
+    xs: dict[str, list[np.ndarray]] = {"train": [], "val": []}
+    ys: dict[str, list[Any]] = {"train": [], "val": []}
+    for (split, trial), r in sorted(seen.items()):
+        xs[split].append(token_histogram(codes[trial], codebook_size))
+        ys[split].append(r["truth"])
+    empty = np.zeros((0, codebook_size))
+    return TaskData(np.array(xs["train"]) if xs["train"] else empty, ys["train"],
+                    np.array(xs["val"]) if xs["val"] else empty, ys["val"])
+
+
+def _search_space() -> dict[str, list[Any]]:
+    return {"n_estimators": [50, 100, 200, 400], "max_depth": [2, 3, 4, 6],
+            "learning_rate": [0.03, 0.1, 0.3], "subsample": [0.7, 0.85, 1.0],
+            "colsample_bytree": [0.5, 0.8, 1.0], "min_child_weight": [1, 3]}
+
+
+def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 8,
+            shuffle_labels: bool = False) -> dict[str, Any]:
+    """Fit (with randomised search) and score one task; ``shuffle_labels`` gives chance."""
+    from sklearn.model_selection import RandomizedSearchCV
+    from xgboost import XGBClassifier, XGBRegressor
+
+    rng = np.random.default_rng(seed)
+    y_train = list(data.y_train)
+    if shuffle_labels:
+        y_train = [y_train[i] for i in rng.permutation(len(y_train))]
+    if len(y_train) < 6 or not data.y_val:
+        return {"skipped": f"too few examples (train {len(y_train)}, val {len(data.y_val)})"}
+    if task.kind == "classification":
+        classes = sorted(set(y_train) | set(data.y_val))
+        if len(set(y_train)) < 2:
+            return {"skipped": "only one class in the training split"}
+        y_idx = np.array([classes.index(y) for y in y_train])
+        present = sorted(set(y_idx.tolist()))
+        remap = {c: i for i, c in enumerate(present)}
+        est = XGBClassifier(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
+        folds = max(2, min(3, int(np.bincount(y_idx).max())))
+        search = RandomizedSearchCV(est, _search_space(), n_iter=n_iter, cv=folds,
+                                    scoring="f1_macro", random_state=seed, n_jobs=1)
+        search.fit(data.x_train, np.array([remap[i] for i in y_idx]))
+        pred = [classes[present[int(i)]] for i in search.predict(data.x_val)]
+        return {"macro_f1": macro_f1(data.y_val, pred),
+                "confusion": confusion(data.y_val, pred, [lab.id for lab in task.labels]),
+                "best_params": search.best_params_, "n_train": len(y_train),
+                "n_val": len(data.y_val)}
+    est_r = XGBRegressor(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
+    search = RandomizedSearchCV(est_r, _search_space(), n_iter=n_iter, cv=3,
+                                scoring="neg_mean_absolute_error", random_state=seed, n_jobs=1)
+    search.fit(data.x_train, np.array(y_train, dtype=float))
+    pred_r = [float(v) for v in search.predict(data.x_val)]
+    return {**pearson_r([float(v) for v in data.y_val], pred_r),
+            "best_params": search.best_params_, "n_train": len(y_train)}
+
+
+def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ...] = (0, 1, 2),
+                  n_iter: int = 8) -> dict[str, Any]:
+    """XGBoost and chance for every classification/regression task, over ``seeds``."""
+    import json
+
+    rows = []
+    for split in ("train", "val"):
+        p = dataset_dir / f"{split}.jsonl"
+        if p.is_file():
+            rows += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+    with np.load(dataset_dir / "codes.npz") as z:
+        codes = {k: z[k] for k in z.files}
+    out: dict[str, Any] = {}
+    for task in TASKS.values():
+        if task.kind == "description":
+            continue
+        data = task_data(rows, codes, task, codebook_size)
+        out[task.id] = {
+            "xgboost": [fit_xgb(task, data, seed=s, n_iter=n_iter) for s in seeds],
+            "chance": [fit_xgb(task, data, seed=s, n_iter=n_iter, shuffle_labels=True)
+                       for s in seeds],
+        }
+    return out
