@@ -14,6 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="output file: .mot (OpenSim), .csv, or .npz (41-element BiomechGPT "
                         "vector)")
     parser.add_argument("--trial", help="trial name inside a session folder (default: first)")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="frame rate in Hz for files that store none (a bare .npy vector)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing output file")
 
 
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         raise TrialWriteError(f"'{out}' already exists; pass --force to overwrite it.")
     if out.resolve() == Path(args.path).resolve():
         raise TrialWriteError(f"'{out}' is the input file; choose another output name.")
-    trial = read_trial(args.path, trial=args.trial)
+    trial = read_trial(args.path, trial=args.trial, rate_hz=args.rate)
     if trial.kinematics is None:
         raise TrialWriteError(
             f"Cannot convert '{args.path}': it holds marker trajectories only, no joint angles. "

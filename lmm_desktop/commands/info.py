@@ -13,6 +13,8 @@ from lmm_desktop.core.trial import Trial
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="trial file (.mot .sto .trc .c3d .npz .npy) or "
                         "OpenCap session folder")
+    parser.add_argument("--rate", type=float, default=None,
+                        help="frame rate in Hz for files that store none (a bare .npy vector)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
 
 
@@ -43,7 +45,7 @@ def trial_summary(trial: Trial) -> dict[str, Any]:
     return out
 
 
-def collect(path: Path) -> dict[str, Any]:
+def collect(path: Path, *, rate_hz: float | None = None) -> dict[str, Any]:
     """Summary of a file, or of every trial of a session folder (key ``trials``)."""
     from lmm_desktop.io import open_session, read_trial
 
@@ -57,7 +59,7 @@ def collect(path: Path) -> dict[str, Any]:
             "model": None if session.model_path is None else str(session.model_path),
             "trials": trials,
         }
-    return trial_summary(read_trial(path))
+    return trial_summary(read_trial(path, rate_hz=rate_hz))
 
 
 def _print_text(info: dict[str, Any]) -> None:
@@ -98,7 +100,7 @@ def _print_trial(t: dict[str, Any], indent: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    info = collect(args.path)
+    info = collect(args.path, rate_hz=args.rate)
     if args.json:
         print(json.dumps(info, indent=2))
     else:

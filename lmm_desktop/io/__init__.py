@@ -19,7 +19,8 @@ READ_SUFFIXES = (".mot", ".sto", ".trc", ".c3d", ".npz", ".npy")
 WRITE_SUFFIXES = (".mot", ".csv", ".npz")
 
 
-def read_trial(path: str | Path, *, trial: str | None = None) -> Trial:
+def read_trial(path: str | Path, *, trial: str | None = None,
+               rate_hz: float | None = None) -> Trial:
     """Read any supported trial file (or one trial of an OpenCap session folder).
 
     Parameters
@@ -28,6 +29,8 @@ def read_trial(path: str | Path, *, trial: str | None = None) -> Trial:
         A ``.mot``/``.sto``/``.trc``/``.c3d``/``.npz``/``.npy`` file, or an OpenCap session folder.
     trial
         For a session folder: the trial name (default: the first trial).
+    rate_hz
+        Frame rate for formats that may not store one (a bare ``.npy`` 41-element vector).
 
     Raises
     ------
@@ -58,7 +61,7 @@ def read_trial(path: str | Path, *, trial: str | None = None) -> Trial:
     if suffix in (".npz", ".npy"):
         from lmm_desktop.io.qpos import read_qpos
 
-        return read_qpos(p)
+        return read_qpos(p, rate_hz=rate_hz)
     raise TrialReadError(
         p,
         f"the file type '{suffix or '(none)'}' is not supported",

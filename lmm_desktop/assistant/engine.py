@@ -1,0 +1,339 @@
+"""The assistant engine: ``ask(trial, question, history) -> Answer`` with streaming, Stop,
+label probabilities by scoring, value intervals, grounding in measurement, and routing.
+
+Thread safety: one question at a time per engine (a lock); a Qt worker calls :meth:`ask` from
+its thread and sets the ``stop`` event from the UI thread. Stop is checked between prefill chunks
+and between generated tokens, so it takes effect within one chunk's forward pass (~50 ms for
+Gemma 3 270M on two CPU cores). torch is imported lazily.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lmm_desktop.assistant import answer as A
+from lmm_desktop.assistant.answer import Answer
+from lmm_desktop.assistant.chat_template import END_OF_TURN, render, stop_token_ids
+from lmm_desktop.assistant.grounding import measured_sentence
+from lmm_desktop.assistant.tasks import TASKS, ClinicalTask, route
+from lmm_desktop.core.trial import Trial
+
+MOVEMENT_WORDS = (
+    "gait", "walk", "step", "stride", "knee", "hip", "ankle", "foot", "feet", "pelvis", "trunk",
+    "torso", "arm", "leg", "head", "neck", "posture", "balance", "movement", "motion", "stance",
+    "swing", "symmetr", "limp", "sit", "stand", "turn", "squat", "patient", "person", "subject",
+    "participant", "joint", "flexion", "extension", "rotation", "abduction", "speed", "fall",
+)
+PREFILL_CHUNK = 64
+_TIME_RE = re.compile(r"\b(?:at|around|near)\s+(\d+(?:\.\d+)?)\s*s\b")
+
+
+@dataclass
+class EngineModel:
+    """A loaded language model with motion tokens, as the engine needs it."""
+
+    model: Any
+    tokenizer: Any
+    device: str = "cpu"
+    precision: str = "float32"
+    version: str | None = None
+
+
+@dataclass
+class History:
+    """One earlier turn of the conversation about the same trial."""
+
+    question: str
+    answer: str
+
+
+class AssistantEngine:
+    """Answers questions about trials with a motion-language model (see module docstring).
+
+    Parameters
+    ----------
+    lm
+        The language model with the motion tokens in its vocabulary.
+    motion_text
+        ``trial -> '<motion_begin>...<motion_end>'`` (the motion tokenizer through the codec).
+    measure
+        ``trial -> {measured_key: value}`` from the analysis, for grounding (optional).
+    abstain_below
+        A classification whose top probability is below this abstains (no label).
+    max_new_tokens
+        Bound on the generated answer length.
+    """
+
+    def __init__(self, lm: EngineModel, motion_text: Callable[[Trial], str], *,
+                 measure: Callable[[Trial], dict[str, float]] | None = None,
+                 abstain_below: float = 0.5, max_new_tokens: int = 48,
+                 grounded: bool = False) -> None:
+        self.lm = lm
+        self._motion_text_fn = motion_text
+        self._measure_fn = measure
+        self.abstain_below = abstain_below
+        self.max_new_tokens = max_new_tokens
+        self.grounded = grounded
+        self._lock = threading.Lock()
+        self._motion_cache: dict[str, str] = {}
+        self._measure_cache: dict[str, dict[str, float]] = {}
+        self._stop_ids = set(stop_token_ids(lm.tokenizer))
+        vocab = lm.tokenizer.get_vocab()
+        # Answers are words: the motion tokens (and sentinels) are masked out of generation.
+        self._motion_ids = sorted(i for t, i in vocab.items() if t.startswith("<motion_"))
+
+    # ------------------------------------------------------------------ caches
+    @staticmethod
+    def trial_key(trial: Trial) -> str:
+        """Content key of a trial: the same motion is tokenized once."""
+        h = hashlib.blake2b(digest_size=16)
+        h.update(str(trial.provenance.path).encode())
+        h.update(np.ascontiguousarray(trial.time).tobytes())
+        if trial.kinematics is not None:
+            h.update(np.ascontiguousarray(trial.kinematics.angles).tobytes())
+        return h.hexdigest()
+
+    def motion_text(self, trial: Trial) -> str:
+        key = self.trial_key(trial)
+        if key not in self._motion_cache:
+            self._motion_cache[key] = self._motion_text_fn(trial)
+        return self._motion_cache[key]
+
+    def measurements(self, trial: Trial) -> dict[str, float]:
+        if self._measure_fn is None:
+            return {}
+        key = self.trial_key(trial)
+        if key not in self._measure_cache:
+            self._measure_cache[key] = self._measure_fn(trial)
+        return self._measure_cache[key]
+
+    # ------------------------------------------------------------------ prompts
+    def build_messages(self, trial: Trial, question: str,
+                       history: Sequence[History] = ()) -> list[dict[str, str]]:
+        """Chat messages: the motion segment goes with the first user turn (as in training)."""
+        motion = self.motion_text(trial)
+        grounding = measured_sentence(self.measurements(trial)) if self.grounded else ""
+        msgs: list[dict[str, str]] = []
+        first = True
+        for turn in history:
+            content = f"{motion} {turn.question}" if first else turn.question
+            msgs += [{"role": "user", "content": content},
+                     {"role": "assistant", "content": turn.answer}]
+            first = False
+        content = f"{motion} {grounding} {question}" if first else question
+        msgs.append({"role": "user", "content": " ".join(content.split())})
+        return msgs
+
+    # ------------------------------------------------------------------ ask
+    def ask(self, trial: Trial, question: str, history: Sequence[History] = (), *,
+            on_token: Callable[[str], None] | None = None,
+            stop: threading.Event | None = None) -> Answer:
+        """Answer ``question`` about ``trial`` (see the class docstring)."""
+        t0 = time.perf_counter()
+        stop = stop or threading.Event()
+        task = route(question)
+        if task is None and not _about_movement(question):
+            text = ("That question is outside what I can assess from the movement. I can answer: "
+                    + "; ".join(t.suggested for t in TASKS.values()))
+            if on_token:
+                on_token(text)
+            return Answer(text=text, flags=[A.OUT_OF_SCOPE],
+                          suggestions=[t.suggested for t in TASKS.values()],
+                          latency_s=time.perf_counter() - t0, device=self.lm.device,
+                          model_version=self.lm.version)
+        with self._lock:
+            return self._ask_locked(trial, question, history, task, on_token, stop, t0)
+
+    def _ask_locked(self, trial: Trial, question: str, history: Sequence[History],
+                    task: ClinicalTask | None, on_token: Callable[[str], None] | None,
+                    stop: threading.Event, t0: float) -> Answer:
+        import torch
+
+        tok = self.lm.tokenizer
+        prompt = render(tok, self.build_messages(trial, question, history),
+                        add_generation_prompt=True)
+        ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+        ids = ids.to(self.lm.model.device)  # (1, L)
+        ans = Answer(text="", task=None if task is None else task.id, device=self.lm.device,
+                     model_version=self.lm.version)
+        with torch.inference_mode():
+            past, logits = self._prefill(ids, stop)
+            if past is None:
+                ans.flags.append(A.STOPPED)
+                ans.latency_s = time.perf_counter() - t0
+                return ans
+            prompt_len, first_logits = ids.shape[1], logits
+            clean = copy.deepcopy(past) if task is not None and task.kind in (
+                "classification", "regression") else None
+            if task is not None and task.kind == "classification":
+                self._score_labels(task, ans, clean, prompt_len, first_logits)
+            self._generate(ans, past, logits, prompt_len, on_token, stop, t0)
+            if task is not None and task.kind == "regression" and not stop.is_set():
+                self._score_values(task, ans, clean, prompt_len, first_logits)
+        self._finish(trial, task, ans)
+        ans.latency_s = time.perf_counter() - t0
+        return ans
+
+    def _prefill(self, ids: Any, stop: threading.Event) -> tuple[Any, Any]:
+        """Run the prompt in chunks (checking Stop between them); returns (cache, last logits)."""
+        from transformers import DynamicCache
+
+        past = DynamicCache()
+        logits = None
+        for start in range(0, ids.shape[1], PREFILL_CHUNK):
+            if stop.is_set():
+                return None, None
+            chunk = ids[:, start:start + PREFILL_CHUNK]  # (1, c)
+            out = self.lm.model(input_ids=chunk, past_key_values=past, use_cache=True)
+            past, logits = out.past_key_values, out.logits[:, -1, :]  # (1, V)
+        return past, logits
+
+    def _generate(self, ans: Answer, past: Any, logits: Any, pos: int,
+                  on_token: Callable[[str], None] | None, stop: threading.Event,
+                  t0: float) -> None:
+        import torch
+
+        tok = self.lm.tokenizer
+        generated: list[int] = []
+        shown = ""
+        for _ in range(self.max_new_tokens):
+            if stop.is_set():
+                ans.flags.append(A.STOPPED)
+                break
+            if self._motion_ids:
+                logits = logits.clone()
+                logits[:, self._motion_ids] = float("-inf")
+            nxt = int(torch.argmax(logits, dim=-1))
+            if nxt in self._stop_ids:
+                break
+            generated.append(nxt)
+            text = tok.decode(generated, skip_special_tokens=True)
+            piece, shown = text[len(shown):], text
+            if ans.first_token_s is None:
+                ans.first_token_s = time.perf_counter() - t0
+            if piece and on_token:
+                on_token(piece)
+            step = torch.tensor([[nxt]], device=self.lm.model.device)
+            out = self.lm.model(input_ids=step, past_key_values=past, use_cache=True)
+            past, logits = out.past_key_values, out.logits[:, -1, :]
+            pos += 1
+        else:
+            ans.flags.append(A.TRUNCATED)
+        ans.text = shown.replace(END_OF_TURN, "").strip()
+        ans.n_tokens = len(generated)
+
+    # ------------------------------------------------------------------ scoring
+    def _continuation_logprobs(self, past: Any, prompt_len: int, first_logits: Any,
+                               texts: Sequence[str], chunk: int = 8) -> np.ndarray:
+        """log P(text + <end_of_turn> | prompt) for every text, in batches of ``chunk`` (each
+        batch copies the prompt's cache ``chunk`` times, which bounds memory)."""
+        return np.concatenate([
+            self._logprobs_batch(past, prompt_len, first_logits, texts[i:i + chunk])
+            for i in range(0, len(texts), chunk)])
+
+    def _logprobs_batch(self, past: Any, prompt_len: int, first_logits: Any,
+                        texts: Sequence[str]) -> np.ndarray:
+        import torch
+
+        tok = self.lm.tokenizer
+        end_id = tok.convert_tokens_to_ids(END_OF_TURN)
+        seqs = [tok(t, add_special_tokens=False)["input_ids"] + [end_id] for t in texts]
+        n, width = len(seqs), max(len(s) for s in seqs)
+        dev = self.lm.model.device
+        batch = torch.full((n, width), int(tok.pad_token_id or 0), dtype=torch.long, device=dev)
+        mask = torch.zeros((n, width), dtype=torch.long, device=dev)
+        for i, s in enumerate(seqs):
+            batch[i, : len(s)] = torch.tensor(s, device=dev)
+            mask[i, : len(s)] = 1
+        cache = copy.deepcopy(past)
+        cache.batch_repeat_interleave(n)
+        attn = torch.cat([torch.ones((n, prompt_len), dtype=torch.long, device=dev), mask], 1)
+        pos = torch.arange(prompt_len, prompt_len + width, device=dev)[None].expand(n, -1)
+        out = self.lm.model(input_ids=batch, past_key_values=cache, attention_mask=attn,
+                            position_ids=pos, use_cache=True)
+        logp_first = torch.log_softmax(first_logits.float(), -1)[0]  # (V,)
+        logp_rest = torch.log_softmax(out.logits.float(), -1)  # (n, W, V)
+        scores = np.zeros(n)
+        for i, s in enumerate(seqs):
+            total = float(logp_first[s[0]])
+            for j in range(1, len(s)):
+                total += float(logp_rest[i, j - 1, s[j]])
+            scores[i] = total
+        return scores
+
+    def _score_labels(self, task: ClinicalTask, ans: Answer, past: Any, prompt_len: int,
+                      logits: Any) -> None:
+        """Probability of every label = its answer's likelihood, normalised over the labels."""
+        texts = [task.format_answer(lab.id) for lab in task.labels]
+        probs = _softmax(self._continuation_logprobs(past, prompt_len, logits, texts))
+        ans.probabilities = {lab.id: float(p) for lab, p in zip(task.labels, probs, strict=True)}
+        top = max(ans.probabilities, key=ans.probabilities.__getitem__)
+        if ans.probabilities[top] >= self.abstain_below:
+            ans.label = top
+        else:
+            ans.flags.append(A.LOW_CONFIDENCE)
+
+    def _score_values(self, task: ClinicalTask, ans: Answer, past: Any, prompt_len: int,
+                      logits: Any) -> None:
+        """Value = the generated number; interval = central 80 % of the likelihood over a grid
+        of candidate values around it."""
+        parsed = task.parse_answer(ans.text)
+        grid = _value_grid(task, None if parsed is None else float(parsed))
+        texts = [task.format_answer(v) for v in grid]
+        probs = _softmax(self._continuation_logprobs(past, prompt_len, logits, texts))
+        cdf = np.cumsum(probs)
+        ans.unit = task.unit
+        ans.value = float(parsed) if parsed is not None else float(grid[int(np.argmax(probs))])
+        ans.interval = (float(grid[int(np.searchsorted(cdf, 0.1))]),
+                        float(grid[min(len(grid) - 1, int(np.searchsorted(cdf, 0.9)))]))
+        if ans.interval[1] - ans.interval[0] > 0.5 * max(abs(ans.value), 1e-6):
+            ans.flags.append(A.LOW_CONFIDENCE)
+
+    # ------------------------------------------------------------------ grounding
+    def _finish(self, trial: Trial, task: ClinicalTask | None, ans: Answer) -> None:
+        ans.cited_times_s = [float(m) for m in _TIME_RE.findall(ans.text)]
+        if task is None:
+            ans.flags.append(A.UNVERIFIED)
+            return
+        parsed = task.parse_answer(ans.text) if task.kind != "description" else None
+        if task.kind == "regression" and parsed is None and ans.value is None:
+            ans.flags.append(A.UNPARSED)
+        if task.measured_key:
+            meas = self.measurements(trial).get(task.measured_key)
+            if meas is not None and math.isfinite(meas):
+                ans.measured = float(meas)
+                if ans.value is not None and task.tolerance is not None:
+                    rel = abs(ans.value - meas) / max(abs(meas), 1e-9)
+                    if rel > task.tolerance:
+                        ans.flags.append(A.DISAGREES)
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max())
+    return e / e.sum()
+
+
+def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25) -> np.ndarray:
+    """Candidate values (one decimal): ±50 % around ``centre``, or the plausible range."""
+    lo, hi = task.valid_range or (0.0, 100.0)
+    if centre is not None:
+        lo, hi = max(lo, centre * 0.5), min(hi, centre * 1.5 + 10 ** (-task.decimals))
+    grid = np.unique(np.round(np.linspace(lo, hi, n), task.decimals))
+    if centre is not None:
+        grid = np.unique(np.append(grid, round(centre, task.decimals)))
+    return grid
+
+
+def _about_movement(question: str) -> bool:
+    q = question.lower()
+    return any(w in q for w in MOVEMENT_WORDS)

@@ -1,0 +1,136 @@
+"""``lmm-desktop analyze PATH [--json] [--trial NAME]``: gait events, spatiotemporal parameters,
+Gait Profile Score, clinical tests and data-quality flags of one trial, as a table or as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "path",
+        type=Path,
+        help="trial file (.mot .sto .trc .c3d .npz .npy) or OpenCap session folder",
+    )
+    parser.add_argument(
+        "--trial",
+        metavar="NAME",
+        default=None,
+        help="trial of a session folder (default: the first)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    result = analyze(read_trial(args.path, trial=args.trial)).to_dict()
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_text(result))
+    return 0
+
+
+def _num(v: Any, digits: int = 3) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
+def _entry(e: dict[str, Any]) -> str:
+    if e.get("value") is None:
+        return "-"
+    sd = "" if e.get("sd") is None else f" ± {e['sd']:.3g}"
+    status = e.get("normative_status")
+    return f"{e['value']:.3g}{sd}" + (f" ({status})" if status else "")
+
+
+def _table(rows: list[list[str]], header: list[str]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [
+        "  " + fmt.format(*header).rstrip(),
+        "  " + "  ".join("-" * w for w in widths),
+        *("  " + fmt.format(*r).rstrip() for r in rows),
+    ]
+
+
+_ST_ROWS = (
+    ("speed_m_s", "walking speed (m/s)"),
+    ("cadence_steps_min", "cadence (steps/min)"),
+    ("stride_time_s", "stride time (s)"),
+    ("step_length_m", "step length (m)"),
+    ("stride_length_m", "stride length (m)"),
+    ("stance_pct", "stance (% cycle)"),
+    ("double_support_pct", "double support (% cycle)"),
+    ("step_width_m", "step width (m)"),
+)
+
+
+def _spatiotemporal(st: dict[str, Any]) -> list[str]:
+    rows = []
+    for key, label in _ST_ROWS:
+        e = st.get(key)
+        if not isinstance(e, dict):
+            continue
+        if "left" in e:
+            rows.append([label, "", _entry(e["left"]), _entry(e["right"])])
+        else:
+            rows.append([label, _entry(e), "", ""])
+    return _table(rows, ["parameter", "both sides", "left", "right"])
+
+
+def format_text(d: dict[str, Any]) -> str:
+    """Human-readable report of an :meth:`AnalysisResult.to_dict` dictionary."""
+    t = d["trial"]
+    out = [
+        f"Trial {t['name']}: {t['n_frames']} frames at {t['rate_hz']:g} Hz "
+        f"({t['duration_s']:.2f} s); body points: {t['points_source']}",
+        "",
+    ]
+    used = d["events_source"]
+    out.append(f"Gait events ({len(d['events'])}; analysis uses: {used or 'none'})")
+    if d["events"]:
+        out += _table(
+            [[_num(e["time_s"]), e["side"] or "-", e["label"], e["source"]] for e in d["events"]],
+            ["time (s)", "side", "event", "source"],
+        )
+    out.append("")
+    out.append("Spatiotemporal parameters")
+    st = d["spatiotemporal"]
+    out += _spatiotemporal(st) if st else [f"  not computed: {d['reasons'].get('spatiotemporal')}"]
+    gps = d["gait_profile_score"]
+    out.append("")
+    if isinstance(gps, dict) and gps.get("gps_overall") is not None:
+        sides = ", ".join(f"{s} {_num(v, 2)}" for s, v in gps.get("gps", {}).items())
+        out.append(
+            f"Gait Profile Score: {gps['gps_overall']:.2f} deg ({sides}; reference speed "
+            f"group {gps.get('speed_group')})"
+        )
+    else:
+        out.append(f"Gait Profile Score: - ({d['reasons'].get('gait_profile_score')})")
+    out += ["", "Clinical tests"]
+    if d["clinical_tests"]:
+        rows = []
+        for c in d["clinical_tests"]:
+            dur = _num(c["duration_s"], 2) + (" (edited)" if c["overridden"] else "")
+            phases = ", ".join(
+                f"{p['name']} {p['start_s']:.2f}-{p['end_s']:.2f}" for p in c["phases"][:4]
+            )
+            more = f" +{len(c['phases']) - 4} more" if len(c["phases"]) > 4 else ""
+            rows.append([c["test"], dur, (phases + more) or (c["reason"] or "")])
+        out += _table(rows, ["test", "duration (s)", "phases (s)"])
+    else:
+        out.append("  none detected")
+    out += ["", f"Data quality ({len(d['quality'])} flag(s))"]
+    out += [f"  [{q['severity']}] {q['kind']}: {q['message']}" for q in d["quality"]] or [
+        "  no problems found"
+    ]
+    skipped = {k: v for k, v in d["reasons"].items() if k.startswith("clinical_tests.")}
+    if skipped:
+        out += ["", "Tests not applicable"]
+        out += [f"  {k.split('.', 1)[1]}: {v}" for k, v in skipped.items()]
+    return "\n".join(out)

@@ -1,0 +1,176 @@
+"""The assistant engine with a tiny in-memory Gemma 3 and a tiny motion tokenizer: streaming
+order, Stop, probabilities, abstention, routing, grounding flags, motion-token caching."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from lmm_desktop.assistant import answer as A  # noqa: E402
+from lmm_desktop.assistant.chat_template import ensure_chat_template  # noqa: E402
+from lmm_desktop.assistant.engine import AssistantEngine, EngineModel, History  # noqa: E402
+from lmm_desktop.core.canonical import N_JOINTS, Kinematics  # noqa: E402
+from lmm_desktop.core.trial import Provenance, Trial  # noqa: E402
+from lmm_desktop.motion.codec import MotionTokenCodec  # noqa: E402
+from lmm_desktop.motion.config import TokenizerConfig  # noqa: E402
+from lmm_desktop.motion.normalization import NormStats  # noqa: E402
+from lmm_desktop.motion.tokenizer import MotionTokenizer  # noqa: E402
+from lmm_desktop.motion.vqvae import MotionVQVAE  # noqa: E402
+
+CFG = TokenizerConfig(codebook_size=16, code_dim=8, width=16, depth=1, down_t=2)
+
+
+def _trial(seconds: float = 2.0, rate: float = 100.0) -> Trial:
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    angles = np.stack([15 * np.sin(2 * np.pi * t + j) for j in range(N_JOINTS)], axis=1)
+    kin = Kinematics(angles=angles, present=np.ones(N_JOINTS, bool),
+                     pelvis_rotation=np.zeros((n, 3)), pelvis_translation=np.zeros((n, 3)))
+    return Trial(time=t, rate_hz=rate, source=None, kinematics=kin,
+                 provenance=Provenance(path=Path("synthetic.mot"), format="mot"))
+
+
+@pytest.fixture(scope="module")
+def engine_parts(tmp_path_factory: pytest.TempPathFactory):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from training.sft.tiny import build_tiny_base
+
+    folder = build_tiny_base(tmp_path_factory.mktemp("tiny"))
+    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    ensure_chat_template(tok)
+    codec = MotionTokenCodec(CFG.codebook_size)
+    tok.add_tokens(codec.tokens)
+    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
+    model.resize_token_embeddings(len(tok), mean_resizing=False)
+    model.eval()
+    torch.manual_seed(0)
+    vq = MotionVQVAE(CFG)
+    vq.train()
+    vq(torch.randn(2, 32, N_JOINTS))
+    mtok = MotionTokenizer(CFG, NormStats(np.zeros(N_JOINTS), np.full(N_JOINTS, 15.0)), vq)
+    return EngineModel(model=model, tokenizer=tok, version="tiny-test"), mtok
+
+
+def _engine(parts, **kw) -> tuple[AssistantEngine, list[int]]:
+    lm, mtok = parts
+    calls: list[int] = []
+
+    def motion_text(trial: Trial) -> str:
+        calls.append(1)
+        assert trial.kinematics is not None
+        return mtok.codec.encode(mtok.encode(trial.kinematics, trial.time).tolist())
+
+    return AssistantEngine(lm, motion_text, **kw), calls
+
+
+def test_classification_probabilities_sum_to_one(engine_parts) -> None:
+    eng, _ = _engine(engine_parts, abstain_below=0.0)
+    ans = eng.ask(_trial(), "What activity is the person performing?")
+    assert ans.task == "activity"
+    assert len(ans.probabilities) == 7
+    assert sum(ans.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
+    assert ans.label == max(ans.probabilities, key=ans.probabilities.__getitem__)
+    assert ans.differential[0][0] == ans.label
+    assert ans.device == "cpu" and ans.model_version == "tiny-test"
+
+
+def test_abstains_below_threshold(engine_parts) -> None:
+    free, _ = _engine(engine_parts, abstain_below=0.0, max_new_tokens=2)
+    p_max = max(free.ask(_trial(), "What is the most likely diagnosis?").probabilities.values())
+    eng, _ = _engine(engine_parts, abstain_below=p_max + 1e-6, max_new_tokens=2)
+    ans = eng.ask(_trial(), "What is the most likely diagnosis?")
+    assert ans.label is None
+    assert A.LOW_CONFIDENCE in ans.flags
+    assert ans.probabilities  # still reported, so the differential is visible
+
+
+def test_streaming_order_matches_text(engine_parts) -> None:
+    eng, _ = _engine(engine_parts, max_new_tokens=12)
+    pieces: list[str] = []
+    ans = eng.ask(_trial(), "Describe this movement.", on_token=pieces.append)
+    assert "".join(pieces).strip() == ans.text
+    assert "<motion_" not in ans.text  # motion tokens are never generated in answers
+    assert ans.n_tokens <= 12
+    if ans.n_tokens:
+        assert ans.first_token_s is not None and ans.first_token_s <= ans.latency_s
+
+
+def test_stop_takes_effect_quickly(engine_parts) -> None:
+    eng, _ = _engine(engine_parts, max_new_tokens=400)
+    stop = threading.Event()
+    seen: list[float] = []
+
+    def on_token(_piece: str) -> None:
+        seen.append(time.perf_counter())
+        if len(seen) == 3:
+            stop.set()
+
+    ans = eng.ask(_trial(), "Describe this movement.", on_token=on_token, stop=stop)
+    if len(seen) >= 3:  # the random model may end its turn before three tokens
+        assert A.STOPPED in ans.flags
+        assert len(seen) == 3
+        assert ans.n_tokens == 3
+
+
+def test_stop_before_start_returns_at_once(engine_parts) -> None:
+    eng, _ = _engine(engine_parts)
+    stop = threading.Event()
+    stop.set()
+    t0 = time.perf_counter()
+    ans = eng.ask(_trial(), "What is the walking speed?", stop=stop)
+    assert A.STOPPED in ans.flags
+    assert time.perf_counter() - t0 < 0.2
+
+
+def test_regression_interval_and_disagreement(engine_parts) -> None:
+    eng, _ = _engine(engine_parts, measure=lambda tr: {"spatiotemporal.speed_m_s": 1.2},
+                     max_new_tokens=8)
+    ans = eng.ask(_trial(), "How fast is the person walking?")
+    assert ans.task == "walking_speed"
+    assert ans.unit == "m/s"
+    assert ans.measured == pytest.approx(1.2)
+    assert ans.value is not None and ans.interval is not None
+    assert ans.interval[0] <= ans.interval[1]
+    rel = abs(ans.value - 1.2) / 1.2
+    assert (A.DISAGREES in ans.flags) == (rel > 0.15)
+
+
+def test_out_of_scope_and_free_form(engine_parts) -> None:
+    eng, _ = _engine(engine_parts, max_new_tokens=4)
+    off = eng.ask(_trial(), "What's the capital of France?")
+    assert A.OUT_OF_SCOPE in off.flags and off.suggestions
+    free = eng.ask(_trial(), "Is the left knee moving much?")
+    assert free.task is None and A.UNVERIFIED in free.flags
+
+
+def test_motion_tokens_cached_per_trial(engine_parts) -> None:
+    eng, calls = _engine(engine_parts, max_new_tokens=2)
+    trial = _trial()
+    eng.ask(trial, "What activity is the person performing?")
+    eng.ask(trial, "Is the person using an assistive device?",
+            history=[History("What activity is the person performing?", "Walking.")])
+    assert len(calls) == 1
+    eng.ask(_trial(seconds=3.0), "What activity is the person performing?")
+    assert len(calls) == 2
+
+
+def test_thread_safety_serialises_questions(engine_parts) -> None:
+    eng, _ = _engine(engine_parts, max_new_tokens=3)
+    results: list[str | None] = []
+
+    def worker() -> None:
+        results.append(eng.ask(_trial(), "What activity is the person performing?").label)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert len(results) == 3 and len(set(results)) == 1
