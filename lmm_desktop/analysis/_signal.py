@@ -44,8 +44,10 @@ def fill_nan(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bo
 
 def moving_mean(x: NDArray[np.float64], window: int) -> NDArray[np.float64]:
     """Centred moving mean along axis 0 with edges reflected (``window`` samples, at least 1)."""
-    return np.asarray(uniform_filter1d(np.asarray(x, float), max(1, int(window)), axis=0,
-                                       mode="nearest"), dtype=float)
+    return np.asarray(
+        uniform_filter1d(np.asarray(x, float), max(1, int(window)), axis=0, mode="nearest"),
+        dtype=float,
+    )
 
 
 def horizontal(v: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -1,20 +1,22 @@
-"""Clinical tests timed from 3D kinematics: TUG, Four Square Step Test, 5x sit-to-stand, walking speed.
+"""Clinical tests timed from 3D kinematics: TUG, Four Square Step Test, 5x sit-to-stand, walking
+speed.
 
 Every result says which rule timed it (``TestResult.rule``) so a clinician can check it against the
 video, and can be overridden by hand (:func:`recompute_with_override`). No classifier: simple,
-stated rules on the pelvis height, pelvis horizontal motion, heading and foot placements decide which
-tests a trial contains (:func:`detect_activity_segments`).
+stated rules on the pelvis height, pelvis horizontal motion, heading and foot placements decide
+which tests a trial contains (:func:`detect_activity_segments`).
 
 Rules shared by the tests (constants below):
 
 - *posture*: pelvis height normalised between its 2nd (seated) and 98th (standing) percentiles;
   seated below 0.25, standing above 0.75, and only when that range is at least 15 cm;
 - *movement onset/end*: pelvis vertical velocity (6 Hz low-pass) above 0.05 m/s marks a rise (below
-  -0.05 m/s a sit); its onset is traced back, and its end forward, to where the speed falls to
-  0.02 m/s;
+  -0.05 m/s a sit); its onset is traced back, and its end forward, to below 0.02 m/s and on down
+  to the rest level (where the speed stops falling, or 0.005 m/s), at most 1.5 s;
 - *turns*: heading (pelvis rotation, or the hip line when no pelvis pose, 1 s moving average, which
   cancels the stride-frequency pelvis rotation) turning faster than 20 deg/s for a net change of at
-  least 45 deg; the turn starts and ends where the heading is 10 deg from its plateau before / after.
+  least 45 deg; the turn starts and ends where the heading is 10 deg from its plateau before /
+  after.
 """
 
 from __future__ import annotations
@@ -24,25 +26,29 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.ndimage import uniform_filter1d
-from scipy.signal import butter, filtfilt
 
+from lmm_desktop.analysis.activity import (
+    MotionSignals,
+    Transition,
+    Turn,
+    detect_turns,
+    motion_signals,
+    posture_transitions,
+    true_runs,
+)
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import Kinematics
 from lmm_desktop.core.errors import AnalysisError
 
-SEATED, STANDING = 0.25, 0.75
-MIN_SIT_RANGE_M = 0.15
-RISE_SPEED_M_S = 0.05
-REST_SPEED_M_S = 0.02
-TURN_RATE_DEG_S = 20.0
-MIN_TURN_DEG = 45.0
-TURN_PLATEAU_DEG = 10.0
 WALK_SPEED_M_S = 0.25
 STEADY_TOLERANCE = 0.10
 
-TUG, FSST, STS5, WALK = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand",
-                         "walking_speed")
+TUG, FSST, STS5, WALK = (
+    "timed_up_and_go",
+    "four_square_step_test",
+    "five_times_sit_to_stand",
+    "walking_speed",
+)
 
 
 @dataclass(frozen=True)
@@ -85,42 +91,6 @@ class TestResult:
         }
 
 
-@dataclass(frozen=True)
-class Transition:
-    """A rise (``kind='rise'``) or a sit: frame indices of onset, peak speed and end."""
-
-    kind: str
-    onset: int
-    peak: int
-    end: int
-
-
-@dataclass(frozen=True)
-class Turn:
-    """A change of heading: frame indices and the net change in degrees (+ = leftwards)."""
-
-    start: int
-    end: int
-    angle_deg: float
-
-
-@dataclass
-class MotionSignals:
-    """Whole-body signals the tests are timed on; every array is ``(n_frames,)``."""
-
-    time: NDArray[np.float64]  # s
-    height: NDArray[np.float64]  # pelvis height, m, 6 Hz low-pass
-    vy: NDArray[np.float64]  # pelvis vertical velocity, m/s
-    xz: NDArray[np.float64]  # (n, 2) pelvis horizontal position, m
-    speed: NDArray[np.float64]  # horizontal speed, m/s, 1 s moving average
-    heading: NDArray[np.float64]  # deg, unwrapped, 1 s moving average
-    posture: NDArray[np.float64]  # 0 seated .. 1 standing (NaN when no sit range)
-
-    @property
-    def rate_hz(self) -> float:
-        return float((len(self.time) - 1) / (self.time[-1] - self.time[0]))
-
-
 @dataclass
 class ActivitySegments:
     """What the trial contains: rises, sits, turns, walking bouts, and the tests that apply."""
@@ -133,142 +103,35 @@ class ActivitySegments:
     applicable: dict[str, str | None]  # test -> None if it applies, else the reason
 
 
-def _fill_nan(x: NDArray[np.float64]) -> NDArray[np.float64]:
-    ok = np.isfinite(x)
-    if ok.all():
-        return x
-    if not ok.any():
-        raise AnalysisError("The pelvis position is missing in every frame; clinical tests "
-                            "need the pelvis trajectory.")
-    idx = np.arange(len(x))
-    return np.interp(idx, idx[ok], x[ok])
-
-
-def _lowpass(x: NDArray[np.float64], rate: float, cutoff: float = 6.0) -> NDArray[np.float64]:
-    if len(x) < 16 or rate <= 2.5 * cutoff:
-        return x
-    b, a = butter(2, cutoff / (rate / 2))
-    return np.asarray(filtfilt(b, a, x))
-
-
-def motion_signals(kin: Kinematics, time: NDArray[np.float64],
-                   points: BodyPoints | None = None) -> MotionSignals:
-    """Pelvis height, velocity, horizontal path, heading and posture of one trial."""
-    if len(time) < 3:
-        raise AnalysisError("The trial is too short (fewer than 3 frames) for clinical tests.")
-    rate = float((len(time) - 1) / (time[-1] - time[0]))
-    use_kin = kin.pelvis_present and np.isfinite(kin.pelvis_translation).any()
-    pel = kin.pelvis_translation if use_kin or points is None else points.point("pelvis")
-    pos = np.column_stack([_lowpass(_fill_nan(pel[:, i]), rate) for i in range(3)])  # (n, 3) m
-    vel = np.gradient(pos, time, axis=0)  # (n, 3) m/s
-    win = max(1, round(rate))  # 1 s
-    speed = uniform_filter1d(np.hypot(vel[:, 0], vel[:, 2]), win, mode="nearest")
-    yaw = kin.pelvis_rotation[:, 2] if use_kin else np.full(len(time), np.nan)
-    if not np.isfinite(yaw).any() and points is not None and points.has("hip_l"):
-        lr = points.point("hip_l") - points.point("hip_r")  # (n, 3) right-to-left hip line
-        yaw = np.degrees(np.arctan2(lr[:, 0], -lr[:, 2]))
-    yaw = np.degrees(np.unwrap(np.radians(_fill_nan(yaw)))) if np.isfinite(yaw).any() else (
-        np.zeros(len(time)))
-    heading = uniform_filter1d(yaw, win, mode="nearest")
-    h = pos[:, 1]
-    lo, hi = np.percentile(h, [2, 98])
-    posture = (h - lo) / (hi - lo) if hi - lo >= MIN_SIT_RANGE_M else np.full(len(h), np.nan)
-    return MotionSignals(time=time, height=h, vy=vel[:, 1], xz=pos[:, [0, 2]], speed=speed,
-                         heading=heading, posture=posture)
-
-
-def _posture_transitions(sig: MotionSignals) -> tuple[list[Transition], list[Transition]]:
-    """Rises and sits by hysteresis on the normalised pelvis height, timed on its velocity."""
-    rises: list[Transition] = []
-    sits: list[Transition] = []
-    if not np.isfinite(sig.posture).any():
-        return rises, sits
-    state, last_idx = None, 0
-    for i, p in enumerate(sig.posture):
-        new = "low" if p <= SEATED else "high" if p >= STANDING else None
-        if new is None:
-            continue
-        if state is not None and new != state:
-            kind = "rise" if new == "high" else "sit"
-            (rises if kind == "rise" else sits).append(_timed(sig, kind, last_idx, i))
-        state, last_idx = new, i
-    return rises, sits
-
-
-def _timed(sig: MotionSignals, kind: str, a: int, b: int) -> Transition:
-    """Onset/end of a rise or sit whose crossing lies in frames ``a..b``."""
-    v = sig.vy if kind == "rise" else -sig.vy
-    peak = a + int(np.argmax(v[a:b + 1]))
-    max_walk = max(1, round(1.5 * sig.rate_hz))
-    onset = peak
-    while onset > max(0, peak - max_walk) and v[onset - 1] > REST_SPEED_M_S:
-        onset -= 1
-    end = peak
-    while end < min(len(v) - 1, peak + max_walk) and v[end + 1] > REST_SPEED_M_S:
-        end += 1
-    return Transition(kind, onset, peak, end)
-
-
-def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
-    """``[start, end)`` index ranges where ``mask`` is True."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
-def _turns(sig: MotionSignals) -> list[Turn]:
-    rate_deg_s = np.gradient(sig.heading, sig.time)
-    win = max(1, round(sig.rate_hz))
-    turns: list[Turn] = []
-    runs = _runs(np.abs(rate_deg_s) >= TURN_RATE_DEG_S)
-    merged: list[list[int]] = []
-    for a, b in runs:  # merge runs of the same sense separated by < 0.3 s
-        if (merged and a - merged[-1][1] < 0.3 * sig.rate_hz
-                and np.sign(rate_deg_s[a]) == np.sign(rate_deg_s[merged[-1][0]])):
-            merged[-1][1] = b
-        else:
-            merged.append([a, b])
-    n = len(sig.heading)
-    for a, b in merged:
-        before = float(np.median(sig.heading[max(0, a - win):a + 1]))
-        after = float(np.median(sig.heading[b - 1:min(n, b + win)]))
-        if abs(after - before) < MIN_TURN_DEG:
-            continue
-        h = sig.heading
-        start, end = a, b - 1
-        while start < end and abs(h[start] - before) <= TURN_PLATEAU_DEG:
-            start += 1
-        while start > 0 and abs(h[start - 1] - before) > TURN_PLATEAU_DEG:
-            start -= 1
-        while end > start and abs(h[end] - after) <= TURN_PLATEAU_DEG:
-            end -= 1
-        while end < n - 1 and abs(h[end + 1] - after) > TURN_PLATEAU_DEG:
-            end += 1
-        turns.append(Turn(start, end, after - before))
-    return turns
-
-
-def detect_activity_segments(kin: Kinematics, time: NDArray[np.float64],
-                             points: BodyPoints | None = None) -> ActivitySegments:
+def detect_activity_segments(
+    kin: Kinematics, time: NDArray[np.float64], points: BodyPoints | None = None
+) -> ActivitySegments:
     """Rises, sits, turns and walking bouts, and which clinical tests apply (rule-based).
 
     A test applies when: TUG, a rise, >= 1 m of walking and a turn of >= 120 deg, then a sit;
-    five-times sit-to-stand, >= 3 rises with the pelvis travelling < 1 m; walking speed, a
-    walking bout (speed >= 0.25 m/s) whose steady part covers >= 2 m, and no TUG; FSST, foot
-    placements (needs ``points``) with no sit or rise.
+    five-times sit-to-stand, >= 3 rises with the pelvis staying within 1 m; walking speed, a
+    walking bout (speed >= 0.25 m/s over >= 1 m) whose steady part covers >= 2 m, and no TUG;
+    FSST, foot placements (needs ``points``) with no sit or rise and the pelvis within 1.5 m.
     """
     sig = motion_signals(kin, time, points)
-    rises, sits = _posture_transitions(sig)
-    turns = _turns(sig)
+    rises, sits = posture_transitions(sig)
+    turns = detect_turns(sig)
     standing = ~(sig.posture < 0.5)  # NaN posture (no sit range) counts as standing
-    walking = [(a, b) for a, b in _runs((sig.speed >= WALK_SPEED_M_S) & standing)
-               if b - a >= 2]
+    walking = [
+        (a, b)
+        for a, b in true_runs((sig.speed >= WALK_SPEED_M_S) & standing)
+        if np.linalg.norm(sig.xz[b - 1] - sig.xz[a]) >= 1.0
+    ]
     app: dict[str, str | None] = {}
-    app[TUG] = None if _tug_window(sig, rises, sits, turns) else (
-        "no rise, >= 1 m walk, turn of >= 120 deg and sit back down in that order")
+    app[TUG] = (
+        None
+        if _tug_window(sig, rises, sits, turns)
+        else ("no rise, >= 1 m walk, turn of >= 120 deg and sit back down in that order")
+    )
     if len(rises) < 3:
         app[STS5] = f"{len(rises)} rise(s) from a low pelvis position; sit-to-stand needs >= 3"
-    elif _path(sig, rises[0].onset, rises[-1].end) >= 1.0:
-        app[STS5] = "the pelvis travels >= 1 m between the rises (not a sit-to-stand series)"
+    elif np.linalg.norm(np.ptp(sig.xz[rises[0].onset : rises[-1].end + 1], axis=0)) >= 1.0:
+        app[STS5] = "the pelvis moves >= 1 m away between the rises (not a sit-to-stand series)"
     else:
         app[STS5] = None
     if app[TUG] is None:
@@ -276,20 +139,30 @@ def detect_activity_segments(kin: Kinematics, time: NDArray[np.float64],
     elif not walking:
         app[WALK] = "no walking (pelvis horizontal speed never >= 0.25 m/s while standing)"
     else:
-        app[WALK] = None if _steady(sig, *max(walking, key=lambda r: r[1] - r[0]))[2] >= 2.0 \
+        app[WALK] = (
+            None
+            if _steady(sig, *max(walking, key=lambda r: r[1] - r[0]))[2] >= 2.0
             else "no steady walking over >= 2 m"
-    app[FSST] = ("needs foot positions (forward kinematics)" if points is None
-                 else "the trial contains rises or sits" if rises or sits else None)
+        )
+    if points is None:
+        app[FSST] = "needs foot positions (forward kinematics)"
+    elif rises or sits:
+        app[FSST] = "the trial contains rises or sits"
+    elif np.linalg.norm(np.ptp(sig.xz, axis=0)) >= 1.5:
+        app[FSST] = "the pelvis travels >= 1.5 m (walking, not stepping between squares)"
+    else:
+        app[FSST] = None
     return ActivitySegments(sig, rises, sits, turns, walking, app)
 
 
 def _path(sig: MotionSignals, a: int, b: int) -> float:
-    seg = sig.xz[a:b + 1]
+    seg = sig.xz[a : b + 1]
     return float(np.sum(np.linalg.norm(np.diff(seg, axis=0), axis=1))) if b > a else 0.0
 
 
-def _tug_window(sig: MotionSignals, rises: list[Transition], sits: list[Transition],
-                turns: list[Turn]) -> tuple[Transition, Transition, list[Turn]] | None:
+def _tug_window(
+    sig: MotionSignals, rises: list[Transition], sits: list[Transition], turns: list[Turn]
+) -> tuple[Transition, Transition, list[Turn]] | None:
     for r in rises:
         for s in (s for s in sits if s.onset > r.end):
             inside = [t for t in turns if r.end <= t.start <= s.end]
@@ -305,7 +178,8 @@ def _t(sig: MotionSignals, i: int) -> float:
 
 TUG_RULE = (
     "start: onset of the first rise (pelvis vertical velocity traced back from > 0.05 m/s to "
-    "0.02 m/s); end: the pelvis back at seated height, downward velocity back under 0.02 m/s; "
+    "the rest level, < 0.02 m/s); end: the pelvis back at seated height, its downward velocity "
+    "back at the rest level; "
     "turns: heading leaves/reaches its plateau by 10 deg (1 s smoothing); turn 2 may overlap sit"
 )
 
@@ -320,19 +194,28 @@ def timed_up_and_go(seg: ActivitySegments) -> TestResult:
     t1 = turns[first]
     t2 = turns[first + 1] if first + 1 < len(turns) else None
     back_end = t2.start if t2 is not None else sit.onset
-    phases = [Phase("rise", _t(sig, rise.onset), _t(sig, rise.end)),
-              Phase("walk out", _t(sig, rise.end), _t(sig, t1.start)),
-              Phase("turn", _t(sig, t1.start), _t(sig, t1.end)),
-              Phase("walk back", _t(sig, t1.end), _t(sig, back_end))]
+    phases = [
+        Phase("rise", _t(sig, rise.onset), _t(sig, rise.end)),
+        Phase("walk out", _t(sig, rise.end), _t(sig, t1.start)),
+        Phase("turn", _t(sig, t1.start), _t(sig, t1.end)),
+        Phase("walk back", _t(sig, t1.end), _t(sig, back_end)),
+    ]
     if t2 is not None:
         phases.append(Phase("turn", _t(sig, t2.start), _t(sig, t2.end)))
     phases.append(Phase("sit", _t(sig, sit.onset), _t(sig, sit.end)))
-    return TestResult(TUG, _t(sig, sit.end) - _t(sig, rise.onset), phases, TUG_RULE,
-                      repetitions=1, measures={"walk_distance_m": _path(sig, rise.end, sit.onset)})
+    return TestResult(
+        TUG,
+        _t(sig, sit.end) - _t(sig, rise.onset),
+        phases,
+        TUG_RULE,
+        repetitions=1,
+        measures={"walk_distance_m": _path(sig, rise.end, sit.onset)},
+    )
 
 
 STS_RULE = (
-    "rise: pelvis upward velocity > 0.05 m/s, onset/end where it is 0.02 m/s; sit likewise "
+    "rise: pelvis upward velocity > 0.05 m/s, onset/end at the rest level (< 0.02 m/s); sit "
+    "likewise "
     "downward; duration: onset of the first rise to the END OF THE FIFTH STAND (full standing), "
     "not the return to the chair"
 )
@@ -342,8 +225,9 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
     """Five-times sit-to-stand: five rises; timed from the first rise to the fifth full stand."""
     sig, rises = seg.signals, seg.rises[:5]
     if seg.applicable.get(STS5) is not None and len(rises) < 3:
-        return TestResult(STS5, None, [], STS_RULE, repetitions=len(rises),
-                          reason=seg.applicable[STS5])
+        return TestResult(
+            STS5, None, [], STS_RULE, repetitions=len(rises), reason=seg.applicable[STS5]
+        )
     phases: list[Phase] = []
     for k, r in enumerate(rises, start=1):
         phases.append(Phase(f"rise {k}", _t(sig, r.onset), _t(sig, r.end)))
@@ -351,10 +235,22 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
         if k < len(rises) and nxt:
             phases.append(Phase(f"sit {k}", _t(sig, nxt[0].onset), _t(sig, nxt[0].end)))
     if len(rises) < 5:
-        return TestResult(STS5, None, phases, STS_RULE, repetitions=len(rises),
-                          reason=f"only {len(rises)} rises found; the test needs 5")
-    return TestResult(STS5, _t(sig, rises[4].end) - _t(sig, rises[0].onset), phases, STS_RULE,
-                      repetitions=5, reason=seg.applicable.get(STS5))
+        return TestResult(
+            STS5,
+            None,
+            phases,
+            STS_RULE,
+            repetitions=len(rises),
+            reason=f"only {len(rises)} rises found; the test needs 5",
+        )
+    return TestResult(
+        STS5,
+        _t(sig, rises[4].end) - _t(sig, rises[0].onset),
+        phases,
+        STS_RULE,
+        repetitions=5,
+        reason=seg.applicable.get(STS5),
+    )
 
 
 WALK_RULE = (
@@ -367,8 +263,8 @@ def _steady(sig: MotionSignals, a: int, b: int) -> tuple[int, int, float]:
     """Steady part ``[start, end)`` of walking bout ``[a, b)`` and its path length (m)."""
     med = float(np.median(sig.speed[a:b]))
     ok = np.abs(sig.speed[a:b] - med) <= STEADY_TOLERANCE * med
-    runs = _runs(ok)
-    s, e = max(runs, key=lambda r: r[1] - r[0])
+    steady = true_runs(ok)
+    s, e = max(steady, key=lambda r: r[1] - r[0])
     return a + s, a + e, _path(sig, a + s, a + e - 1)
 
 
@@ -380,17 +276,30 @@ def walking_speed_test(seg: ActivitySegments) -> TestResult:
     a, b = max(seg.walking, key=lambda r: r[1] - r[0])
     s, e, dist = _steady(sig, a, b)
     dur = _t(sig, e - 1) - _t(sig, s)
-    phases = [Phase("acceleration", _t(sig, a), _t(sig, s)),
-              Phase("steady", _t(sig, s), _t(sig, e - 1)),
-              Phase("deceleration", _t(sig, e - 1), _t(sig, b - 1))]
+    phases = [
+        p
+        for p in (
+            Phase("acceleration", _t(sig, a), _t(sig, s)),
+            Phase("steady", _t(sig, s), _t(sig, e - 1)),
+            Phase("deceleration", _t(sig, e - 1), _t(sig, b - 1)),
+        )
+        if p.end_s > p.start_s
+    ]  # a bout already at speed has no acceleration phase
     if dur <= 0:
         return TestResult(WALK, None, phases, WALK_RULE, reason="no steady walking segment")
-    return TestResult(WALK, dur, phases, WALK_RULE, reason=seg.applicable.get(WALK),
-                      measures={"speed_m_s": dist / dur, "distance_m": dist})
+    return TestResult(
+        WALK,
+        dur,
+        phases,
+        WALK_RULE,
+        reason=seg.applicable.get(WALK),
+        measures={"speed_m_s": dist / dur, "distance_m": dist},
+    )
 
 
-def run_clinical_tests(kin: Kinematics, time: NDArray[np.float64],
-                       points: BodyPoints | None = None) -> tuple[list[TestResult], dict[str, str]]:
+def run_clinical_tests(
+    kin: Kinematics, time: NDArray[np.float64], points: BodyPoints | None = None
+) -> tuple[list[TestResult], dict[str, str]]:
     """Every test that applies to the trial, and for the others why they do not.
 
     Returns
@@ -404,8 +313,11 @@ def run_clinical_tests(kin: Kinematics, time: NDArray[np.float64],
     seg = detect_activity_segments(kin, time, points)
     results: list[TestResult] = []
     reasons: dict[str, str] = {}
-    for name, fn in ((TUG, timed_up_and_go), (STS5, five_times_sit_to_stand),
-                     (WALK, walking_speed_test)):
+    for name, fn in (
+        (TUG, timed_up_and_go),
+        (STS5, five_times_sit_to_stand),
+        (WALK, walking_speed_test),
+    ):
         why = seg.applicable[name]
         if why is None:
             results.append(fn(seg))
@@ -430,15 +342,24 @@ def recompute_with_override(result: TestResult, start_s: float, end_s: float) ->
     records the override.
     """
     if not (np.isfinite(start_s) and np.isfinite(end_s)) or end_s <= start_s:
-        raise AnalysisError(f"The test window must end after it starts (got start {start_s} s, "
-                            f"end {end_s} s).")
-    kept = [Phase(p.name, max(p.start_s, start_s), min(p.end_s, end_s)) for p in result.phases
-            if p.end_s > start_s and p.start_s < end_s]
+        raise AnalysisError(
+            f"The test window must end after it starts (got start {start_s} s, end {end_s} s)."
+        )
+    kept = [
+        Phase(p.name, max(p.start_s, start_s), min(p.end_s, end_s))
+        for p in result.phases
+        if p.end_s > start_s and p.start_s < end_s
+    ]
     if kept:
         kept[0] = replace(kept[0], start_s=start_s)
         kept[-1] = replace(kept[-1], end_s=end_s)
     else:
         kept = [Phase("user window", start_s, end_s)]
-    return replace(result, duration_s=end_s - start_s, phases=kept, overridden=True, reason=None,
-                   rule=f"user override: {start_s:.3f} s to {end_s:.3f} s (detected by: "
-                        f"{result.rule})")
+    return replace(
+        result,
+        duration_s=end_s - start_s,
+        phases=kept,
+        overridden=True,
+        reason=None,
+        rule=f"user override: {start_s:.3f} s to {end_s:.3f} s (detected by: {result.rule})",
+    )

@@ -136,7 +136,7 @@ def walking_direction(points: BodyPoints, *, rate_hz: float) -> WalkingDirection
     ref = pelvis_reference(points)
     smooth = lowpass(horizontal(ref), rate_hz, 4.0)  # (n_frames, 3), metres
     vel = np.gradient(smooth, axis=0) * rate_hz if n > 1 else np.zeros((n, 3))
-    vel = moving_mean(vel, int(round(DIRECTION_WINDOW_S * rate_hz)))  # (n_frames, 3), m/s
+    vel = moving_mean(vel, round(DIRECTION_WINDOW_S * rate_hz))  # (n_frames, 3), m/s
     speed = np.linalg.norm(vel, axis=1)
     moving = speed > PROGRESSING_SPEED_M_S
     facing = facing_direction(points)
@@ -152,9 +152,9 @@ def walking_direction(points: BodyPoints, *, rate_hz: float) -> WalkingDirection
     per_frame = unit(fill_nan(per_frame)[0])
     heading = np.unwrap(np.arctan2(-per_frame[:, 2], per_frame[:, 0]))
     yaw_rate = np.degrees(np.gradient(heading)) * rate_hz
-    yaw_rate = moving_mean(yaw_rate, int(round(0.5 * rate_hz)))
+    yaw_rate = moving_mean(yaw_rate, round(0.5 * rate_hz))
     turn = np.abs(yaw_rate) > TURN_RATE_DEG_S
-    turn = moving_mean(turn.astype(float), int(round(0.25 * rate_hz))) > 0  # widen a little
+    turn = moving_mean(turn.astype(float), round(0.25 * rate_hz)) > 0  # widen a little
     straight = moving & ~turn
     mean = unit(np.nanmean(per_frame[straight], axis=0)) if straight.any() else per_frame[0]
     return WalkingDirection(per_frame, mean, False, turn, _intervals(turn, points.time), speed)

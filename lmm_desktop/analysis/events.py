@@ -1,25 +1,27 @@
 """Gait event detection from body point trajectories (heel strike and toe off).
 
-Method (OpenCap, opencap-processing ``ActivityAnalyses/gait_analysis.py``, ``segment_walking``; after
-Zeni et al. 2008, Gait Posture 27:710): the heel (calcaneus) and toe positions are taken relative to
-the sacrum (mid-PSIS) and projected on the direction of walking; heel strikes are the maxima of the
-heel's forward position, toe offs the minima of the toe's. OpenCap projects on the lab X axis and
-uses an absolute peak prominence of 0.30 m, relaxed to 0.25 and 0.20 m when the events come out of
-order. Here the direction is local (see :mod:`lmm_desktop.analysis.direction`, so turns and curved
-paths work, and a treadmill uses the axis of largest foot excursion), the prominence is relative to
-the foot's own excursion (so slow and pathological gait is found), turns are excluded, and each
-side's events are forced to alternate heel strike / toe off.
+Method (OpenCap, opencap-processing ``ActivityAnalyses/gait_analysis.py``, ``segment_walking``;
+after Zeni et al. 2008, Gait Posture 27:710): the heel (calcaneus) and toe positions are taken
+relative to the sacrum (mid-PSIS) and projected on the direction of walking; heel strikes are the
+maxima of the heel's forward position, toe offs the minima of the toe's. OpenCap projects on the lab
+X axis and uses an absolute peak prominence of 0.30 m, relaxed to 0.25 and 0.20 m when the events
+come out of order. Here the direction is local (see :mod:`lmm_desktop.analysis.direction`, so turns
+and curved paths work, and a treadmill uses the axis of largest foot excursion), the prominence is
+relative to the foot's own excursion (so slow and pathological gait is found), turns are excluded,
+and each side's events are forced to alternate heel strike / toe off.
 
 Heel-strike refinement (``method='refined'``, the default): the heel's forward position relative to
 the pelvis peaks when the heel moves as fast as the body, i.e. a few tens of milliseconds before
 contact (Zeni et al. report this early bias). The refined heel strike is the first frame after that
 peak at which the heel has lost 70 % of its stance-phase speed relative to the pelvis (the speed it
 settles at 0.10-0.25 s later: the walking speed overground, the belt speed on a treadmill). Heels
-touch down with roughly a quarter to a third of the walking speed left, hence 70 %. ``method='opencap'`` keeps the raw peaks, as OpenCap does.
+touch down with roughly a quarter to a third of the walking speed left, hence 70 %.
+``method='opencap'`` keeps the raw peaks, as OpenCap does.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -46,8 +48,12 @@ MIN_EVENT_SEPARATION_S = 0.35
 """Two heel strikes (or toe offs) of one foot closer than this cannot both be real."""
 
 _SIDES: tuple[tuple[Side, str], ...] = (("right", "r"), ("left", "l"))
-_CROSS_ORDER = {("right", HEEL_STRIKE): ("left", TOE_OFF), ("left", TOE_OFF): ("left", HEEL_STRIKE),
-                ("left", HEEL_STRIKE): ("right", TOE_OFF), ("right", TOE_OFF): ("right", HEEL_STRIKE)}
+_CROSS_ORDER = {
+    ("right", HEEL_STRIKE): ("left", TOE_OFF),
+    ("left", TOE_OFF): ("left", HEEL_STRIKE),
+    ("left", HEEL_STRIKE): ("right", TOE_OFF),
+    ("right", TOE_OFF): ("right", HEEL_STRIKE),
+}
 
 
 @dataclass
@@ -95,9 +101,13 @@ def forward_signals(
     ref = pelvis_reference(points)
     out: dict[tuple[Side, str], NDArray[np.float64]] = {}
     for side, s in _SIDES:
-        for part, names in (("heel", (f"heel_{s}", f"ankle_{s}")), ("toe", (f"toe_{s}", f"mtp_{s}"))):
-            name = next((n for n in names if points.has(n) and np.isfinite(points.point(n)).any()),
-                        None)
+        for part, names in (
+            ("heel", (f"heel_{s}", f"ankle_{s}")),
+            ("toe", (f"toe_{s}", f"mtp_{s}")),
+        ):
+            name = next(
+                (n for n in names if points.has(n) and np.isfinite(points.point(n)).any()), None
+            )
             if name is None:
                 continue
             rel = points.point(name) - ref  # (n_frames, 3), metres
@@ -111,7 +121,7 @@ def _runs(sig: NDArray[np.float64], min_len: int) -> list[tuple[int, int]]:
     good = np.concatenate([[False], np.isfinite(sig), [False]]).astype(int)
     starts = np.flatnonzero(np.diff(good) == 1)
     stops = np.flatnonzero(np.diff(good) == -1)
-    return [(a, b) for a, b in zip(starts, stops) if b - a >= min_len]
+    return [(int(a), int(b)) for a, b in zip(starts, stops) if b - a >= min_len]
 
 
 def _peaks(sig: NDArray[np.float64], prominence: float, distance: int) -> NDArray[np.intp]:
@@ -123,8 +133,7 @@ def _peaks(sig: NDArray[np.float64], prominence: float, distance: int) -> NDArra
 
 
 def _alternate(
-    hs: NDArray[np.intp], to: NDArray[np.intp], heel: NDArray[np.float64],
-    toe: NDArray[np.float64]
+    hs: NDArray[np.intp], to: NDArray[np.intp], heel: NDArray[np.float64], toe: NDArray[np.float64]
 ) -> tuple[list[int], list[int], int]:
     """Keep one heel strike between toe offs and vice versa (the more extreme one)."""
     seq = sorted([(int(i), HEEL_STRIKE) for i in hs] + [(int(i), TOE_OFF) for i in to])
@@ -139,14 +148,17 @@ def _alternate(
             dropped += 1
             continue
         kept.append((idx, lab))
-    return ([i for i, lab in kept if lab == HEEL_STRIKE], [i for i, lab in kept if lab == TOE_OFF],
-            dropped)
+    return (
+        [i for i, lab in kept if lab == HEEL_STRIKE],
+        [i for i, lab in kept if lab == TOE_OFF],
+        dropped,
+    )
 
 
 def _cross_side_violations(events: list[Event]) -> int:
     """Count breaks of the R-HS, L-TO, L-HS, R-TO cycle (OpenCap's ``detect_correct_order``)."""
     bad = 0
-    for a, b in zip(events, events[1:]):
+    for a, b in itertools.pairwise(events):
         if _CROSS_ORDER.get((a.side, a.label)) != (b.side, b.label):  # type: ignore[arg-type]
             bad += 1
     return bad
@@ -163,34 +175,36 @@ def _no_walking_reason(
     exc = [float(np.nanpercentile(h, 95) - np.nanpercentile(h, 5)) for h in (r, l)]
     if max(exc) < MIN_EXCURSION_M:
         moved = float(np.nanmax(walking.pelvis_speed)) if walking.pelvis_speed.size else 0.0
-        return (f"no walking detected: the feet stay within {100 * max(exc):.0f} cm of the pelvis "
-                f"along the direction of travel (peak pelvis speed {moved:.2f} m/s); "
-                f"walking moves each foot at least {100 * MIN_EXCURSION_M:.0f} cm")
+        return (
+            f"no walking detected: the feet stay within {100 * max(exc):.1f} cm of the pelvis "
+            f"along the direction of travel (peak pelvis speed {moved:.2f} m/s); "
+            f"walking moves each foot at least {100 * MIN_EXCURSION_M:.0f} cm"
+        )
     both = np.isfinite(r) & np.isfinite(l)
     if both.sum() > 20:
         corr = float(np.corrcoef(r[both], l[both])[0, 1])
         if corr > 0.3:
-            return ("no walking detected: both feet move forward and back together relative to "
-                    f"the pelvis (correlation {corr:+.2f}), as in squats or sit-to-stand; in "
-                    "walking they move in opposition")
+            return (
+                "no walking detected: both feet move forward and back together relative to "
+                f"the pelvis (correlation {corr:+.2f}), as in squats or sit-to-stand; in "
+                "walking they move in opposition"
+            )
     return None
 
 
-def _refine_heel_strikes(
-    hs: list[int], heel: NDArray[np.float64], rate_hz: float
-) -> list[int]:
+def _refine_heel_strikes(hs: list[int], heel: NDArray[np.float64], rate_hz: float) -> list[int]:
     """Move each heel-strike peak forward to where the heel has (nearly) stopped."""
     u = np.gradient(heel) * rate_hz  # (n_frames,) heel forward velocity rel. pelvis, m/s
-    a, b = int(round(0.10 * rate_hz)), int(round(0.25 * rate_hz))
+    a, b = round(0.10 * rate_hz), round(0.25 * rate_hz)
     out = []
     for p in hs:
-        settle = u[p + a: p + b]
+        settle = u[p + a : p + b]
         v_ref = float(-np.nanmedian(settle)) if np.isfinite(settle).any() else np.nan
         if not np.isfinite(v_ref) or v_ref < 0.05:
             out.append(p)
             continue
         thr = -HS_SPEED_FRACTION * v_ref
-        below = np.flatnonzero(u[p: p + b] <= thr)
+        below = np.flatnonzero(u[p : p + b] <= thr)
         if below.size == 0:
             out.append(p)
             continue
@@ -224,8 +238,12 @@ def detect_gait_events(
     """
     validate_choice("method", method, ("refined", "opencap"))
     if points.n_frames < max(10, int(0.5 * rate_hz)):
-        return GaitEventResult([], f"the trial is too short for gait events ({points.n_frames} "
-                               "frames; at least half a second is needed)", np.array([1.0, 0, 0]))
+        return GaitEventResult(
+            [],
+            f"the trial is too short for gait events ({points.n_frames} "
+            "frames; at least half a second is needed)",
+            np.array([1.0, 0, 0]),
+        )
     walking = walking_direction(points, rate_hz=rate_hz)
     signals = forward_signals(points, walking, rate_hz)
     base = GaitEventResult([], None, walking.mean, walking.turns, walking.treadmill, [], walking)
@@ -234,11 +252,12 @@ def detect_gait_events(
         base.reason = reason
         return base
 
-    distance = max(1, int(round(MIN_EVENT_SEPARATION_S * rate_hz)))
+    distance = max(1, round(MIN_EVENT_SEPARATION_S * rate_hz))
     events: list[Event] = []
     for frac in RELATIVE_PROMINENCES:
-        events, dropped = _detect_with(points, signals, frac, distance,
-                                       rate_hz if method == "refined" else None)
+        events, dropped = _detect_with(
+            points, signals, frac, distance, rate_hz if method == "refined" else None
+        )
         if _cross_side_violations(events) == 0 and dropped == 0:
             break
     base.notes.append(f"peak prominence {frac:.2f} x foot excursion")
@@ -246,16 +265,21 @@ def detect_gait_events(
         base.notes.append(f"{dropped} event(s) dropped so that heel strike and toe off alternate")
     bad = _cross_side_violations(events)
     if bad:
-        base.notes.append(f"{bad} place(s) where the left/right event order is not the usual "
-                          "R-HS, L-TO, L-HS, R-TO: check these events")
+        base.notes.append(
+            f"{bad} place(s) where the left/right event order is not the usual "
+            "R-HS, L-TO, L-HS, R-TO: check these events"
+        )
     base.events = events
     base.reason = _few_events_reason(events)
     return base
 
 
 def _detect_with(
-    points: BodyPoints, signals: dict[tuple[Side, str], NDArray[np.float64]], frac: float,
-    distance: int, refine_rate_hz: float | None
+    points: BodyPoints,
+    signals: dict[tuple[Side, str], NDArray[np.float64]],
+    frac: float,
+    distance: int,
+    refine_rate_hz: float | None,
 ) -> tuple[list[Event], int]:
     events: list[Event] = []
     dropped = 0
@@ -279,17 +303,23 @@ def _detect_with(
 
 
 def _few_events_reason(events: list[Event]) -> str | None:
-    counts = {side: sum(1 for e in events if e.side == side and e.label == HEEL_STRIKE)
-              for side, _ in _SIDES}
+    counts = {
+        side: sum(1 for e in events if e.side == side and e.label == HEEL_STRIKE)
+        for side, _ in _SIDES
+    }
     if not events:
         return "the feet move but no heel strike or toe off stands out: check the heel/toe points"
     short = [s for s, c in counts.items() if c < 2]
     if len(short) == 2:
-        return ("fewer than two heel strikes of each foot were found "
-                f"(right {counts['right']}, left {counts['left']}): no full stride to analyse")
+        return (
+            "fewer than two heel strikes of each foot were found "
+            f"(right {counts['right']}, left {counts['left']}): no full stride to analyse"
+        )
     if short:
-        return (f"only {counts[short[0]]} heel strike(s) of the {short[0]} foot: no full "
-                f"{short[0]} stride; {short[0]}-side results are missing")
+        return (
+            f"only {counts[short[0]]} heel strike(s) of the {short[0]} foot: no full "
+            f"{short[0]} stride; {short[0]}-side results are missing"
+        )
     return None
 
 

@@ -1,8 +1,8 @@
 """Four Square Step Test (FSST) timed from foot placements.
 
-The person stands in one square of a 2 x 2 grid (formed by two crossed canes on the floor) and steps,
-facing the same way throughout, into each square in turn (e.g. forward, right, back, left), then
-back round the other way. Here:
+The person stands in one square of a 2 x 2 grid (formed by two crossed canes on the floor) and
+steps, facing the same way throughout, into each square in turn (e.g. forward, right, back,
+left), then back round the other way. Here:
 
 - a foot is *in contact* while its lowest point (heel or toe) is within 3 cm of the floor (the 2nd
   percentile of foot heights) and its centre moves slower than 0.15 m/s, for at least 0.1 s;
@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.analysis.clinical_tests import FSST, Phase, TestResult, _lowpass, _runs
+from lmm_desktop.analysis.activity import lowpass, true_runs
+from lmm_desktop.analysis.clinical_tests import FSST, Phase, TestResult
 from lmm_desktop.core.body import BodyPoints
 
 CONTACT_HEIGHT_M = 0.03
@@ -43,18 +44,27 @@ def _foot(points: BodyPoints, side: str) -> tuple[NDArray[np.float64], NDArray[n
     return np.nanmean(pts[:, :, [0, 2]], axis=1), np.nanmin(pts[:, :, 1], axis=1)
 
 
-def _placements(xz: NDArray[np.float64], low: NDArray[np.float64], floor: float, rate: float,
-                time: NDArray[np.float64]) -> list[tuple[int, int, NDArray[np.float64]]]:
+def _placements(
+    xz: NDArray[np.float64],
+    low: NDArray[np.float64],
+    floor: float,
+    rate: float,
+    time: NDArray[np.float64],
+) -> list[tuple[int, int, NDArray[np.float64]]]:
     """Contact runs ``(first frame, first frame after, median position (2,))`` of one foot."""
-    smooth = np.column_stack([_lowpass(np.nan_to_num(xz[:, i]), rate) for i in range(2)])
+    smooth = np.column_stack([lowpass(np.nan_to_num(xz[:, i]), rate) for i in range(2)])
     speed = np.linalg.norm(np.gradient(smooth, time, axis=0), axis=1)  # (n,) m/s
     contact = (low <= floor + CONTACT_HEIGHT_M) & (speed <= CONTACT_SPEED_M_S)
-    return [(a, b, np.median(xz[a:b], axis=0)) for a, b in _runs(contact)
-            if b - a >= MIN_CONTACT_S * rate]
+    return [
+        (a, b, np.median(xz[a:b], axis=0))
+        for a, b in true_runs(contact)
+        if b - a >= MIN_CONTACT_S * rate
+    ]
 
 
-def _square_sequence(points: BodyPoints, heading0_deg: float
-                     ) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+def _square_sequence(
+    points: BodyPoints, heading0_deg: float
+) -> tuple[list[tuple[int, int]], list[int], list[int]]:
     """Squares visited ``(sign forward, sign right)``, the landing frame that entered each, and
     the frame each step started (first foot off after the previous square was entered)."""
     time = points.time
@@ -89,8 +99,8 @@ def _square_sequence(points: BodyPoints, heading0_deg: float
     squares: list[tuple[int, int]] = []
     landed: list[int] = []
     started: list[int] = []
-    for idx, a, b in stances:
-        qa, qb = np.sign(a - centre), np.sign(b - centre)
+    for idx, fa, fb in stances:
+        qa, qb = np.sign(fa - centre), np.sign(fb - centre)
         if np.any(qa != qb) or np.any(qa == 0):
             continue
         q = (int(qa[0]), int(qa[1]))
@@ -131,19 +141,47 @@ def four_square_step_test(points: BodyPoints, heading_deg: NDArray[np.float64]) 
     """
     squares, landed, started = _square_sequence(points, float(heading_deg[0]))
     t = points.time
-    phases = [Phase(f"step {k}: {_direction(squares[k - 1], squares[k])}",
-                    float(t[started[k]]), float(t[landed[k]])) for k in range(1, len(squares))]
+    phases = [
+        Phase(
+            f"step {k}: {_direction(squares[k - 1], squares[k])}",
+            float(t[started[k]]),
+            float(t[landed[k]]),
+        )
+        for k in range(1, len(squares))
+    ]
     senses = [_turn_sense(squares[k - 1], squares[k]) for k in range(1, len(squares))]
     n_steps = len(phases)
     if n_steps < 4:
-        return TestResult(FSST, None, phases, FSST_RULE, repetitions=n_steps,
-                          reason=f"{n_steps} step(s) between floor squares; the test has 8")
-    standard = (n_steps == 8 and 0 not in senses and len(set(senses[:4])) == 1
-                and senses[4:] == [-senses[0]] * 4 and squares[-1] == squares[0])
+        return TestResult(
+            FSST,
+            None,
+            phases,
+            FSST_RULE,
+            repetitions=n_steps,
+            reason=f"{n_steps} step(s) between floor squares; the test has 8",
+        )
+    standard = (
+        n_steps == 8
+        and 0 not in senses
+        and len(set(senses[:4])) == 1
+        and senses[4:] == [-senses[0]] * 4
+        and squares[-1] == squares[0]
+    )
     if not standard:
-        return TestResult(FSST, None, phases, FSST_RULE, repetitions=n_steps,
-                          reason="the steps do not follow the standard four-square order "
-                                 "(4 steps one way round, then 4 back to the start)")
+        return TestResult(
+            FSST,
+            None,
+            phases,
+            FSST_RULE,
+            repetitions=n_steps,
+            reason="the steps do not follow the standard four-square order "
+            "(4 steps one way round, then 4 back to the start)",
+        )
     first = "clockwise" if senses[0] < 0 else "anticlockwise"
-    return TestResult(FSST, phases[-1].end_s - phases[0].start_s, phases,
-                      f"{FSST_RULE}; this trial: {first} first", repetitions=8)
+    return TestResult(
+        FSST,
+        phases[-1].end_s - phases[0].start_s,
+        phases,
+        f"{FSST_RULE}; this trial: {first} first",
+        repetitions=8,
+    )

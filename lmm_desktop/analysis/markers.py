@@ -3,11 +3,11 @@
 Maps the common marker-set names onto the :class:`~lmm_desktop.core.body.BodyPoints` landmarks the
 gait analysis needs (heels, toes, ankles, pelvis). A point no listed marker provides stays NaN.
 
-Marker sets covered: Plug-in-Gait / Vicon (``LHEE``, ``LTOE``, ``LANK``, ``LPSI``, ``LASI``,
-``SACR``), OpenCap ``*_study`` markers (``r_calc_study``, ``r_toe_study``, ``r.PSIS_study``, ...),
-Qualisys / CAST-style (``R_FCC`` calcaneus, ``R_FM1``/``R_FM5`` metatarsal heads, ``R_FAL``/``R_TAM``
-malleoli, ``R_IPS``/``R_IAS`` iliac spines) and the OpenSim tutorial set (``R.Heel``, ``R.Toe.Tip``,
-``R.ASIS``, ``R.PSIS``, ``R.Ankle.Lat``).
+Marker sets covered: Plug-in-Gait / Vicon (``LHEE``, ``LTOE``, ``LANK``, ``LPSI``, ``LASI``),
+OpenCap ``*_study`` markers (``r_calc_study``, ``r_toe_study``, ``r.PSIS_study``, ...),
+Qualisys / CAST-style (``R_FCC`` calcaneus, ``R_FM1``/``R_FM5`` metatarsal heads,
+``R_FAL``/``R_TAM`` malleoli, ``R_IPS``/``R_IAS`` iliac spines) and the OpenSim tutorial set
+(``R.Heel``, ``R.Toe.Tip``, ``R.ASIS``, ``R.PSIS``, ``R.Ankle.Lat``).
 """
 
 from __future__ import annotations
@@ -22,21 +22,72 @@ from lmm_desktop.core.trial import MarkerSet
 # Each body point: alternatives, each a tuple of marker names averaged together. '{S}' is R/L,
 # '{s}' is r/l; names are matched case-insensitively.
 MARKER_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "heel": (("{S}HEE",), ("{s}_calc_study",), ("{S}_FCC",), ("{S}.Heel",), ("{S}_HEEL",),
-             ("{S}HEEL",), ("{S}CAL",)),
-    "toe": (("{S}TOE",), ("{s}_toe_study",), ("{S}_FM1", "{S}_FM5"), ("{S}_FM2",), ("{S}.Toe.Tip",),
-            ("{S}.Toe",), ("{S}_TOE",), ("{S}MT2",), ("{S}_FMH",)),
-    "mtp": (("{s}_5meta_study", "{s}_toe_study"), ("{S}_FM1", "{S}_FM5"), ("{S}MT5", "{S}TOE"),
-            ("{S}.MT5",)),
-    "ankle": (("{s}_ankle_study", "{s}_mankle_study"), ("{S}_FAL", "{S}_TAM"), ("{S}ANK", "{S}MED"),
-              ("{S}ANK",), ("{S}.Ankle.Lat", "{S}.Ankle.Med"), ("{S}.Ankle.Lat",), ("{S}_FAL",),
-              ("{S}.Ankle",)),
-    "knee": (("{s}_knee_study", "{s}_mknee_study"), ("{S}_FLE", "{S}_FME"), ("{S}KNE", "{S}KNM"),
-             ("{S}KNE",), ("{S}.Knee.Lat", "{S}.Knee.Med"), ("{S}.Knee.Lat",), ("{S}_FLE",)),
-    "asis": (("{S}ASI",), ("{s}.ASIS_study",), ("{S}_IAS",), ("{S}.ASIS",), ("{S}_ASIS",),
-             ("{S}ASIS",)),
-    "psis": (("{S}PSI",), ("{s}.PSIS_study",), ("{S}_IPS",), ("{S}.PSIS",), ("{S}_PSIS",),
-             ("{S}PSIS",)),
+    "heel": (
+        ("{S}HEE",),
+        ("{s}_calc_study",),
+        ("{S}_FCC",),
+        ("{S}.Heel",),
+        ("{S}_HEEL",),
+        ("{S}HEEL",),
+        ("{S}CAL",),
+    ),
+    "toe": (
+        ("{S}TOE",),
+        ("{s}_toe_study",),
+        ("{S}_FM1", "{S}_FM5"),
+        ("{S}_FM2",),
+        ("{S}.Toe.Tip",),
+        ("{S}.Toe",),
+        ("{S}_TOE",),
+        ("{S}MT2",),
+        ("{S}_FMH",),
+    ),
+    "mtp": (
+        ("{s}_5meta_study", "{s}_toe_study"),
+        ("{S}_FM1", "{S}_FM5"),
+        ("{S}MT5", "{S}TOE"),
+        ("{S}.MT5",),
+    ),
+    "ankle": (
+        ("{S}AJC",),
+        ("{s}_ankle_study", "{s}_mankle_study"),
+        ("{S}LMAL", "{S}MMAL"),
+        ("{S}_FAL", "{S}_TAM"),
+        ("{S}ANK", "{S}MED"),
+        ("{S}ANK",),
+        ("{S}.Ankle.Lat", "{S}.Ankle.Med"),
+        ("{S}.Ankle.Lat",),
+        ("{S}_FAL",),
+        ("{S}.Ankle",),
+    ),
+    "hip": (("{S}HJC",), ("{S}_HJC",), ("{s}_HJC_study",)),
+    "knee": (
+        ("{S}KJC",),
+        ("{s}_knee_study", "{s}_mknee_study"),
+        ("{S}LFC", "{S}MFC"),
+        ("{S}_FLE", "{S}_FME"),
+        ("{S}KNE", "{S}KNM"),
+        ("{S}KNE",),
+        ("{S}.Knee.Lat", "{S}.Knee.Med"),
+        ("{S}.Knee.Lat",),
+        ("{S}_FLE",),
+    ),
+    "asis": (
+        ("{S}ASI",),
+        ("{s}.ASIS_study",),
+        ("{S}_IAS",),
+        ("{S}.ASIS",),
+        ("{S}_ASIS",),
+        ("{S}ASIS",),
+    ),
+    "psis": (
+        ("{S}PSI",),
+        ("{s}.PSIS_study",),
+        ("{S}_IPS",),
+        ("{S}.PSIS",),
+        ("{S}_PSIS",),
+        ("{S}PSIS",),
+    ),
 }
 
 SIDE_SPELLINGS = {"r": ("R", "r"), "l": ("L", "l")}
@@ -57,13 +108,18 @@ def _lookup(index: dict[str, int], pattern: tuple[str, ...], s: str) -> list[int
     return out
 
 
-def _up_rotation(positions: NDArray[np.float64], index: dict[str, int],
-                 heel_cols: list[int], pelvis_cols: list[int]) -> NDArray[np.float64]:
+def _up_rotation(
+    positions: NDArray[np.float64],
+    index: dict[str, int],
+    heel_cols: list[int],
+    pelvis_cols: list[int],
+) -> NDArray[np.float64]:
     """Rotation taking the lab frame to Y up (identity when already Y up)."""
     if not heel_cols or not pelvis_cols:
         return np.eye(3)
     diff = np.nanmean(positions[:, pelvis_cols, :], axis=(0, 1)) - np.nanmean(
-        positions[:, heel_cols, :], axis=(0, 1))  # (3,) metres, pelvis above heels
+        positions[:, heel_cols, :], axis=(0, 1)
+    )  # (3,) metres, pelvis above heels
     axis = int(np.nanargmax(np.abs(diff)))
     sign = np.sign(diff[axis])
     if axis == 1:
@@ -103,7 +159,8 @@ def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
             "Cannot find heel and pelvis markers for gait analysis among the markers "
             f"({', '.join(markers.labels[:12])}{', ...' if len(markers.labels) > 12 else ''}); "
             "expected e.g. Plug-in-Gait LHEE/RHEE + LPSI/RPSI, OpenCap r_calc_study + "
-            "r.PSIS_study, or Qualisys R_FCC + R_IPS.")
+            "r.PSIS_study, or Qualisys R_FCC + R_IPS."
+        )
     rot = _up_rotation(markers.positions, index, heel_cols, pelvis_cols)
     pos = markers.positions @ rot.T  # (n_frames, n_markers, 3), metres, Y up
     names = list(REQUIRED_POINTS)
@@ -113,8 +170,20 @@ def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
             out[:, names.index(key), :] = pos[:, c, :].mean(axis=1)
     pelvis = [names.index(k) for k in ("psis_r", "psis_l", "asis_r", "asis_l") if k in cols]
     if pelvis:
-        out[:, names.index("pelvis"), :] = np.nanmean(out[:, pelvis, :], axis=1)
-    segments = [(f"{a}_{s}", f"{b}_{s}", g) for s, g in (("r", "right_leg"), ("l", "left_leg"))
-                for a, b in (("knee", "ankle"), ("ankle", "heel"), ("heel", "toe"), ("ankle", "toe"))]
-    return BodyPoints(time=np.asarray(markers.time, float), names=names, positions=out,
-                      segments=segments, source="markers")
+        pel = out[:, pelvis, :]  # (n_frames, k, 3) metres
+        count = np.isfinite(pel).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(np.isfinite(pel), pel, 0.0).sum(axis=1) / count
+        out[:, names.index("pelvis"), :] = np.where(count > 0, mean, np.nan)
+    segments = [
+        (f"{a}_{s}", f"{b}_{s}", g)
+        for s, g in (("r", "right_leg"), ("l", "left_leg"))
+        for a, b in (("knee", "ankle"), ("ankle", "heel"), ("heel", "toe"), ("ankle", "toe"))
+    ]
+    return BodyPoints(
+        time=np.asarray(markers.time, float),
+        names=names,
+        positions=out,
+        segments=segments,
+        source="markers",
+    )

@@ -76,8 +76,14 @@ def _runs(mask: NDArray[np.bool_]) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(d == 1).tolist(), (np.flatnonzero(d == -1) - 1).tolist()))
 
 
-def _flag(kind: str, severity: Severity, message: str, runs: list[tuple[int, int]],
-          time: NDArray[np.float64], joints: Sequence[str] = ()) -> QualityFlag:
+def _flag(
+    kind: str,
+    severity: Severity,
+    message: str,
+    runs: list[tuple[int, int]],
+    time: NDArray[np.float64],
+    joints: Sequence[str] = (),
+) -> QualityFlag:
     ranges = [(float(time[a]), float(time[b])) for a, b in runs]
     return QualityFlag(kind, severity, message, runs, list(joints), ranges)
 
@@ -87,8 +93,9 @@ def _where(runs: list[tuple[int, int]], time: NDArray[np.float64]) -> str:
     return first if len(runs) == 1 else f"{first} and {len(runs) - 1} more interval(s)"
 
 
-def joint_limit_flags(angles: NDArray[np.float64], names: Sequence[str],
-                      time: NDArray[np.float64]) -> list[QualityFlag]:
+def joint_limit_flags(
+    angles: NDArray[np.float64], names: Sequence[str], time: NDArray[np.float64]
+) -> list[QualityFlag]:
     """Angles outside :data:`JOINT_LIMITS` (``angles`` is ``(n, len(names))`` degrees)."""
     from lmm_desktop.biomech.joint_limits import JOINT_LIMITS
 
@@ -106,62 +113,94 @@ def joint_limit_flags(angles: NDArray[np.float64], names: Sequence[str],
         worst = int(np.nanargmax(np.where(bad, excess, -np.inf)))
         sev: Severity = "error" if excess[worst] > IMPOSSIBLE_MARGIN_DEG else "warning"
         runs = _runs(bad)
-        flags.append(_flag(
-            "joint_limit", sev,
-            f"{name} reaches {a[worst]:.0f} deg at {time[worst]:.2f} s, outside its range "
-            f"{lo:.0f} to {hi:.0f} deg ({_where(runs, time)}); check the tracking there.",
-            runs, time, [name]))
+        flags.append(
+            _flag(
+                "joint_limit",
+                sev,
+                f"{name} reaches {a[worst]:.0f} deg at {time[worst]:.2f} s, outside its range "
+                f"{lo:.0f} to {hi:.0f} deg ({_where(runs, time)}); check the tracking there.",
+                runs,
+                time,
+                [name],
+            )
+        )
     return flags
 
 
-def spike_flags(values: NDArray[np.float64], names: Sequence[str], time: NDArray[np.float64],
-                limit: float, unit: str) -> list[QualityFlag]:
+def spike_flags(
+    values: NDArray[np.float64],
+    names: Sequence[str],
+    time: NDArray[np.float64],
+    limit: float,
+    unit: str,
+) -> list[QualityFlag]:
     """Frame-to-frame changes faster than ``limit`` (``values`` ``(n, k)``, ``unit``/s)."""
     if len(time) < 2:
         return []
     rate = np.abs(np.diff(values, axis=0)) / np.diff(time)[:, None]  # (n-1, k) unit/s
     fast = np.nan_to_num(rate) > limit
     flags = []
-    for j in np.flatnonzero(fast.any(axis=0)):
+    for j in np.flatnonzero(fast.any(axis=0)).tolist():
         mask = np.zeros(len(time), dtype=bool)
         mask[:-1] |= fast[:, j]
         mask[1:] |= fast[:, j]
         runs = _runs(mask)
-        flags.append(_flag(
-            "spike", "warning",
-            f"{names[j]} jumps at {np.nanmax(rate[:, j]):.0f} {unit}/s (limit {limit:.0f}) "
-            f"around {_where(runs, time)}; likely a tracking error.", runs, time, [names[j]]))
+        flags.append(
+            _flag(
+                "spike",
+                "warning",
+                f"{names[j]} jumps at {np.nanmax(rate[:, j]):.0f} {unit}/s (limit {limit:.0f}) "
+                f"around {_where(runs, time)}; likely a tracking error.",
+                runs,
+                time,
+                [names[j]],
+            )
+        )
     return flags
 
 
-def gap_flags(values: NDArray[np.float64], names: Sequence[str], time: NDArray[np.float64],
-              what: str) -> list[QualityFlag]:
+def gap_flags(
+    values: NDArray[np.float64], names: Sequence[str], time: NDArray[np.float64], what: str
+) -> list[QualityFlag]:
     """Runs of NaN in ``values`` ``(n, k)`` (or ``(n, k, 3)``): one flag per run length class."""
-    missing = np.isnan(values).reshape(values.shape[0], values.shape[1], -1).any(axis=2)
+    nan = np.isnan(values).reshape(values.shape[0], values.shape[1], -1)
+    missing = np.asarray(nan.any(axis=2), dtype=bool)  # (n, k)
     missing &= ~missing.all(axis=0)  # a column missing throughout is "not provided", not a gap
     if not missing.any():
         return []
     rate = (len(time) - 1) / (time[-1] - time[0]) if len(time) > 1 else 1.0
-    runs = _runs(missing.any(axis=1))
+    runs = _runs(np.asarray(missing.any(axis=1), dtype=bool))
     short = [r for r in runs if (r[1] - r[0] + 1) / rate <= SHORT_GAP_S]
     long = [r for r in runs if r not in short]
     flags = []
     for sel, sev in ((short, "info"), (long, "warning")):
         if not sel:
             continue
-        cols = sorted({names[j] for a, b in sel for j in np.flatnonzero(missing[a:b + 1].any(0))})
+        cols = sorted(
+            {names[j] for a, b in sel for j in np.flatnonzero(missing[a : b + 1].any(0)).tolist()}
+        )
         longest = max(b - a + 1 for a, b in sel) / rate
-        flags.append(_flag(
-            "gap", sev,  # type: ignore[arg-type]
-            f"{what} missing in {len(sel)} gap(s) (longest {longest:.2f} s) at "
-            f"{_where(sel, time)}: {', '.join(cols[:6])}{' ...' if len(cols) > 6 else ''}.",
-            sel, time, cols))
+        flags.append(
+            _flag(
+                "gap",
+                sev,  # type: ignore[arg-type]
+                f"{what} missing in {len(sel)} gap(s) (longest {longest:.2f} s) at "
+                f"{_where(sel, time)}: {', '.join(cols[:6])}{' ...' if len(cols) > 6 else ''}.",
+                sel,
+                time,
+                cols,
+            )
+        )
     return flags
 
 
 def _foot_heights(points: BodyPoints) -> dict[str, NDArray[np.float64]]:
-    return {f"{p}_{s}": points.point(f"{p}_{s}") for p in FOOT_POINTS for s in ("r", "l")
-            if points.has(f"{p}_{s}") and np.isfinite(points.point(f"{p}_{s}")).any()}
+    return {
+        f"{p}_{s}": points.point(f"{p}_{s}")
+        for p in FOOT_POINTS
+        for s in ("r", "l")
+        if points.has(f"{p}_{s}") and np.isfinite(points.point(f"{p}_{s}")).any()
+    }
 
 
 def floor_height(points: BodyPoints) -> float | None:
@@ -185,26 +224,36 @@ def penetration_flags(points: BodyPoints) -> list[QualityFlag]:
         if below.any():
             runs = _runs(below)
             depth = floor - float(np.nanmin(p[:, 1]))
-            flags.append(_flag(
-                "ground_penetration", "warning",
-                f"{name} goes {100 * depth:.0f} cm below the floor at {_where(runs, points.time)}.",
-                runs, points.time, [name]))
+            flags.append(
+                _flag(
+                    "ground_penetration",
+                    "warning",
+                    f"{name} goes {100 * depth:.1f} cm below the floor at "
+                    f"{_where(runs, points.time)}.",
+                    runs,
+                    points.time,
+                    [name],
+                )
+            )
     return flags
 
 
-def _stance_mask(events: Sequence[Event], side: str, time: NDArray[np.float64]
-                 ) -> NDArray[np.bool_] | None:
+def _stance_mask(
+    events: Sequence[Event], side: str, time: NDArray[np.float64]
+) -> NDArray[np.bool_] | None:
     """Frames between a heel strike and the next toe off of ``side`` (None without events)."""
     side_name = "right" if side == "r" else "left"
-    evs = sorted((e for e in events if e.side == side_name and e.label in (HEEL_STRIKE, TOE_OFF)),
-                 key=lambda e: e.time_s)
+    evs = sorted(
+        (e for e in events if e.side == side_name and e.label in (HEEL_STRIKE, TOE_OFF)),
+        key=lambda e: e.time_s,
+    )
     if not any(e.label == HEEL_STRIKE for e in evs):
         return None
     mask = np.zeros(len(time), dtype=bool)
     for k, e in enumerate(evs):
         if e.label != HEEL_STRIKE:
             continue
-        end = next((f.time_s for f in evs[k + 1:] if f.label == TOE_OFF), time[-1])
+        end = next((f.time_s for f in evs[k + 1 :] if f.label == TOE_OFF), time[-1])
         mask |= (time >= e.time_s) & (time <= end)
     return mask
 
@@ -225,19 +274,35 @@ def sliding_flags(points: BodyPoints, events: Sequence[Event] = ()) -> list[Qual
         stance = _stance_mask(events, name[-1], time)
         if stance is not None:
             sliding &= stance
-        runs = [(a, b) for a, b in _runs(sliding) if (b - a + 1) / rate >= SLIDE_MIN_S
-                and np.linalg.norm(p[b, [0, 2]] - p[a, [0, 2]]) >= SLIDE_MIN_M]
+        runs = [
+            (a, b)
+            for a, b in _runs(sliding)
+            if (b - a + 1) / rate >= SLIDE_MIN_S
+            and np.linalg.norm(p[b, [0, 2]] - p[a, [0, 2]]) >= SLIDE_MIN_M
+        ]
         if runs:
             dist = max(float(np.linalg.norm(p[b, [0, 2]] - p[a, [0, 2]])) for a, b in runs)
-            flags.append(_flag(
-                "foot_sliding", "warning",
-                f"{name} slides up to {100 * dist:.0f} cm while on the floor at "
-                f"{_where(runs, time)}; foot positions there are unreliable.", runs, time, [name]))
+            flags.append(
+                _flag(
+                    "foot_sliding",
+                    "warning",
+                    f"{name} slides up to {100 * dist:.0f} cm while on the floor at "
+                    f"{_where(runs, time)}; foot positions there are unreliable.",
+                    runs,
+                    time,
+                    [name],
+                )
+            )
     return flags
 
 
-def check_quality(trial: Trial, points: BodyPoints | None = None,
-                  events: Sequence[Event] = ()) -> list[QualityFlag]:
+def check_quality(
+    trial: Trial,
+    points: BodyPoints | None = None,
+    events: Sequence[Event] = (),
+    *,
+    treadmill: bool = False,
+) -> list[QualityFlag]:
     """All data-quality flags of a trial (see the module docstring for the rules).
 
     Parameters
@@ -248,6 +313,9 @@ def check_quality(trial: Trial, points: BodyPoints | None = None,
         Forward-kinematics body points (foot checks are skipped without them).
     events
         Gait events; when given, foot sliding is only looked for inside stance.
+    treadmill
+        The subject walks on a treadmill: feet moving in stance is the belt, not an error, so
+        foot sliding is not checked.
     """
     flags: list[QualityFlag] = []
     kin, time = trial.kinematics, trial.time
@@ -266,9 +334,11 @@ def check_quality(trial: Trial, points: BodyPoints | None = None,
             flags += spike_flags(rot, PELVIS_ROTATIONS, time, SPIKE_DEG_S, "deg")
             flags += spike_flags(kin.pelvis_translation, PELVIS_TRANSLATIONS, time, SPIKE_M_S, "m")
     if trial.markers is not None and trial.markers.n_frames:
-        flags += gap_flags(trial.markers.positions, trial.markers.labels, trial.markers.time,
-                           "markers")
+        flags += gap_flags(
+            trial.markers.positions, trial.markers.labels, trial.markers.time, "markers"
+        )
     if points is not None:
         flags += penetration_flags(points)
-        flags += sliding_flags(points, events)
+        if not treadmill:
+            flags += sliding_flags(points, events)
     return flags

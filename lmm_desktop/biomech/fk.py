@@ -64,43 +64,57 @@ SEGMENTS: list[tuple[str, str, str]] = [
 """Bones to draw, ``(point_a, point_b, group)``, covering the whole skeleton."""
 
 
-def _axis_rotation(axis: tuple[float, float, float], angle: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Rotation matrices about a fixed unit ``axis`` (Rodrigues), one per angle.
+def _cross_matrices(axes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(k, 3)`` unit axes -> ``(k, 3, 3)`` cross-product matrices."""
+    x, y, z = axes[:, 0], axes[:, 1], axes[:, 2]
+    zero = np.zeros_like(x)
+    return np.stack([np.stack([zero, -z, y], -1), np.stack([z, zero, -x], -1),
+                     np.stack([-y, x, zero], -1)], -2)
 
-    ``angle`` is ``(n,)`` radians; returns ``(n, 3, 3)``.
+
+def _rotations(axes: NDArray[np.float64], angles: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Rotation matrices about fixed unit axes (Rodrigues), for every frame and axis at once.
+
+    ``axes`` is ``(k, 3)``, ``angles`` ``(k, n)`` radians; returns ``(k, n, 3, 3)`` (contiguous
+    per axis, which keeps the batched products below fast).
     """
-    x, y, z = axis
-    k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])  # (3, 3) cross-product matrix
-    k2 = k @ k
-    s = np.sin(angle)[:, None, None]
-    c = (1.0 - np.cos(angle))[:, None, None]
-    return np.eye(3) + s * k + c * k2  # (n, 3, 3)
+    k = _cross_matrices(axes).reshape(-1, 1, 9)  # (k, 1, 9)
+    k2 = (_cross_matrices(axes) @ _cross_matrices(axes)).reshape(-1, 1, 9)
+    out = np.sin(angles)[:, :, None] * k  # (k, n, 9)
+    out += (1.0 - np.cos(angles))[:, :, None] * k2
+    out[:, :, [0, 4, 8]] += 1.0
+    return out.reshape(angles.shape[0], angles.shape[1], 3, 3)
 
 
 def _pose_bodies(
     kin: Kinematics, height_m: float
 ) -> dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]]:
     """Ground-frame pose of every body: name -> (R (n, 3, 3), origin (n, 3) metres)."""
-    n = kin.n_frames
     angles = np.radians(np.nan_to_num(kin.angles, nan=0.0))  # (n, 34) radians
     pel_rot = np.radians(np.nan_to_num(kin.pelvis_rotation, nan=0.0))  # (n, 3) radians
     pel_pos = np.array(kin.pelvis_translation, dtype=float, copy=True)  # (n, 3) metres
     default = np.array([0.0, standing_pelvis_height(height_m), 0.0])
     pel_pos = np.where(np.isnan(pel_pos), default, pel_pos)
 
+    # One rotation per coordinate, pelvis first, then the joints in model order.
+    columns = [JOINT_INDEX[c] for j in JOINTS[1:] for c in j.coordinates]
+    all_angles = np.vstack([pel_rot.T, angles.T[columns]])  # (37, n) radians
+    all_axes = np.array([a for j in JOINTS for a in j.axes])  # (37, 3)
+    rots = _rotations(all_axes, all_angles)  # (37, n, 3, 3)
+
     poses: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
-    pelvis = JOINTS[0]
-    rot = np.broadcast_to(np.eye(3), (n, 3, 3))
-    for i, axis in enumerate(pelvis.axes):
-        rot = rot @ _axis_rotation(axis, pel_rot[:, i])
-    poses["pelvis"] = (rot, pel_pos)
-    for joint in JOINTS[1:]:
-        r_parent, p_parent = poses[joint.parent]
-        offset = np.asarray(joint.location) * height_m  # (3,) metres, parent frame
-        origin = p_parent + r_parent @ offset  # (n, 3)
-        rot = r_parent
-        for coord, axis in zip(joint.coordinates, joint.axes):
-            rot = rot @ _axis_rotation(axis, angles[:, JOINT_INDEX[coord]])
+    k = 0
+    for joint in JOINTS:
+        if joint.parent == "ground":
+            r_parent, origin = None, pel_pos
+        else:
+            r_parent, p_parent = poses[joint.parent]
+            offset = np.asarray(joint.location) * height_m  # (3,) metres, parent frame
+            origin = p_parent + r_parent @ offset  # (n, 3)
+        rot = rots[k] if r_parent is None else r_parent @ rots[k]
+        for i in range(1, len(joint.axes)):
+            rot = rot @ rots[k + i]
+        k += len(joint.axes)
         poses[joint.child] = (rot, origin)
     return poses
 
@@ -149,7 +163,7 @@ def builtin_forward_kinematics(
             continue
         rot, origin = poses[body.name]
         local = np.array([by_name[names[i]].location for i in idx]) * h  # (k, 3) metres
-        out[:, idx, :] = origin[:, None, :] + np.einsum("nij,kj->nki", rot, local)
+        out[:, idx, :] = origin[:, None, :] + (rot @ local.T).transpose(0, 2, 1)
     return BodyPoints(time=np.asarray(time, dtype=float), names=names, positions=out,
                       segments=list(SEGMENTS), source="builtin")
 

@@ -83,9 +83,13 @@ class OsimPoser:
     points
         Point names to return (default :data:`REQUIRED_POINTS`). A model marker with the same
         name is used first, then known marker names, joint centres and fixed body offsets.
+    markers_only
+        Only use model markers of exactly these names (for inverse-kinematics errors); other
+        names come back as NaN.
     """
 
-    def __init__(self, model_path: str | Path, points: Sequence[str] = REQUIRED_POINTS) -> None:
+    def __init__(self, model_path: str | Path, points: Sequence[str] = REQUIRED_POINTS,
+                 *, markers_only: bool = False) -> None:
         import opensim
 
         self.model_path = Path(model_path)
@@ -97,8 +101,13 @@ class OsimPoser:
             n: c.getMotionType() == opensim.Coordinate.Rotational for n, c in self.coordinates.items()
         }
         self._couplers = self._find_couplers()
+        # Locks matter for simulation, not for showing a recorded motion: unlock so setValue works.
+        for coord in self.coordinates.values():
+            if coord.getLocked(self.state):
+                coord.setLocked(self.state, False)
         self.model.realizePosition(self.state)
         self.point_names = list(points)
+        self._markers_only = markers_only
         self._stations = [self._resolve(nm) for nm in self.point_names]
         bodies = self.model.getBodySet()
         self._handles = [
@@ -151,6 +160,8 @@ class OsimPoser:
                 loc = mk.getParentFrame().findTransformInBaseFrame().shiftFrameStationToBase(
                     mk.get_location())
                 return _Station(name, base, to_numpy3(loc))
+            if self._markers_only:
+                return None
         if name in _JOINT_CENTRE_BODIES and bodies.contains(_JOINT_CENTRE_BODIES[name]):
             body = _JOINT_CENTRE_BODIES[name]
             centre = self._joint_centre(body)
@@ -163,6 +174,11 @@ class OsimPoser:
         return None
 
     # -- per frame -----------------------------------------------------------------------------
+    @property
+    def resolved(self) -> list[bool]:
+        """For each point name, whether the model provides it."""
+        return [st is not None for st in self._stations]
+
     def check_coordinates(self, names: Sequence[str]) -> list[str]:
         """Names of ``names`` that the model uses; raise if the motion does not fit the model."""
         used = [n for n in names if n in self.coordinates]
@@ -200,6 +216,8 @@ class OsimPoser:
         couplers = [(self.coordinates[dep], [self.coordinates[i] for i in ind], fn)
                     for dep, ind, fn in self._couplers]
         out = np.full((values.shape[0], len(self.point_names), 3), np.nan)  # (n, p, 3) metres
+        if not self.point_names:
+            return out
         state, model = self.state, self.model
         live = [(k, b, v) for k, h in enumerate(self._handles) if h is not None for b, v in [h]]
         import opensim

@@ -52,35 +52,60 @@ from lmm_desktop.core.rotations import (
 )
 
 _LEG_AXES: dict[str, tuple[float, float, float]] = {
-    "hip_flexion_r": (0, 0, 1), "hip_adduction_r": (1, 0, 0), "hip_rotation_r": (0, 1, 0),
-    "knee_angle_r": (0, -0.0707, -0.9975), "ankle_angle_r": (-0.105, -0.174, 0.9791),
-    "subtalar_angle_r": (0.7872, 0.6047, -0.1209), "mtp_angle_r": (0.581, 0, -0.8139),
-    "hip_flexion_l": (0, 0, 1), "hip_adduction_l": (-1, 0, 0), "hip_rotation_l": (0, -1, 0),
-    "knee_angle_l": (0, 0.0707, -0.9975), "ankle_angle_l": (0.105, 0.174, 0.9791),
-    "subtalar_angle_l": (-0.7872, -0.6047, -0.1209), "mtp_angle_l": (-0.581, 0, -0.8139),
+    "hip_flexion_r": (0, 0, 1),
+    "hip_adduction_r": (1, 0, 0),
+    "hip_rotation_r": (0, 1, 0),
+    "knee_angle_r": (0, -0.0707, -0.9975),
+    "ankle_angle_r": (-0.105, -0.174, 0.9791),
+    "subtalar_angle_r": (0.7872, 0.6047, -0.1209),
+    "mtp_angle_r": (0.581, 0, -0.8139),
+    "hip_flexion_l": (0, 0, 1),
+    "hip_adduction_l": (-1, 0, 0),
+    "hip_rotation_l": (0, -1, 0),
+    "knee_angle_l": (0, 0.0707, -0.9975),
+    "ankle_angle_l": (0.105, 0.174, 0.9791),
+    "subtalar_angle_l": (-0.7872, -0.6047, -0.1209),
+    "mtp_angle_l": (-0.581, 0, -0.8139),
 }
 _TRUNK_ARM_AXES: dict[str, tuple[float, float, float]] = {
-    "lumbar_extension": (0, 0, 1), "lumbar_bending": (1, 0, 0), "lumbar_rotation": (0, 1, 0),
-    "arm_flex_r": (0, 0, 1), "arm_add_r": (1, 0, 0), "arm_rot_r": (0, 1, 0),
-    "elbow_flex_r": (0.226, 0.0223, 0.9739), "pro_sup_r": (0.0564, 0.9984, 0.002),
-    "wrist_flex_r": (0, 0, 1), "wrist_dev_r": (1, 0, 0),
-    "arm_flex_l": (0, 0, 1), "arm_add_l": (-1, 0, 0), "arm_rot_l": (0, -1, 0),
-    "elbow_flex_l": (-0.226, -0.0223, 0.9739), "pro_sup_l": (-0.0564, -0.9984, 0.002),
-    "wrist_flex_l": (0, 0, 1), "wrist_dev_l": (-1, 0, 0),
+    "lumbar_extension": (0, 0, 1),
+    "lumbar_bending": (1, 0, 0),
+    "lumbar_rotation": (0, 1, 0),
+    "arm_flex_r": (0, 0, 1),
+    "arm_add_r": (1, 0, 0),
+    "arm_rot_r": (0, 1, 0),
+    "elbow_flex_r": (0.226, 0.0223, 0.9739),
+    "pro_sup_r": (0.0564, 0.9984, 0.002),
+    "wrist_flex_r": (0, 0, 1),
+    "wrist_dev_r": (1, 0, 0),
+    "arm_flex_l": (0, 0, 1),
+    "arm_add_l": (-1, 0, 0),
+    "arm_rot_l": (0, -1, 0),
+    "elbow_flex_l": (-0.226, -0.0223, 0.9739),
+    "pro_sup_l": (-0.0564, -0.9984, 0.002),
+    "wrist_flex_l": (0, 0, 1),
+    "wrist_dev_l": (-1, 0, 0),
 }
 REFERENCE_AXES: dict[str, tuple[float, float, float]] = {**_LEG_AXES, **_TRUNK_ARM_AXES}
 """Canonical joint axes (parent body frame, q = 0) of LaiUhlrich2022 (wrist: Rajagopal2016)."""
 
-_FLIP_KNEE_MTP = {"knee_angle_r": -1.0, "knee_angle_l": -1.0, "mtp_angle_r": -1.0,
-                  "mtp_angle_l": -1.0}
-MODEL_SIGNS: dict[str, dict[str, float]] = {"gait2392": _FLIP_KNEE_MTP, "Hamner2010": _FLIP_KNEE_MTP}
+_FLIP_KNEE_MTP = {
+    "knee_angle_r": -1.0,
+    "knee_angle_l": -1.0,
+    "mtp_angle_r": -1.0,
+    "mtp_angle_l": -1.0,
+}
+MODEL_SIGNS: dict[str, dict[str, float]] = {
+    "gait2392": _FLIP_KNEE_MTP,
+    "Hamner2010": _FLIP_KNEE_MTP,
+}
 """Per-model sign changes to canonical when no .osim is available (+1 for anything not listed)."""
 
 SHOULDER_AXES: dict[str, tuple[tuple[float, float, float], ...]] = {
     "r": ((0, 1, 0), (-1, 0, 0), (-0.0846, 0.9947, -0.0584)),
     "l": ((0, -1, 0), (1, 0, 0), (0.0846, -0.9947, 0.0584)),
 }
-"""glenohumeral rotation1..3 axes of LaiUhlrich2022_shoulder (sh_plane_elev, sh_elev, sh_axial_rot)."""
+"""glenohumeral rotation1..3 axes of LaiUhlrich2022_shoulder (plane_elev, elev, axial_rot)."""
 
 _ACROMIAL_SIGNS = {"r": (1.0, 1.0, 1.0), "l": (1.0, -1.0, -1.0)}  # Z, +/-X, +/-Y per side
 _SH_NAMES = ("sh_plane_elev", "sh_elev", "sh_axial_rot")
@@ -164,8 +189,10 @@ def model_info_from_osim(path: str | Path) -> ModelInfo:
         ) from exc
     model = root if root.tag == "Model" else root.find("Model")
     if model is None:
-        raise ModelLoadError(f"Cannot read the model '{p}': it has no <Model> element; "
-                             "expected an OpenSim .osim file.")
+        raise ModelLoadError(
+            f"Cannot read the model '{p}': it has no <Model> element; "
+            "expected an OpenSim .osim file."
+        )
     coords: list[str] = []
     ranges: dict[str, tuple[float, float]] = {}
     for c in model.iter("Coordinate"):
@@ -185,8 +212,15 @@ def model_info_from_osim(path: str | Path) -> ModelInfo:
     knee = _knee_sign_from_range(ranges.get("knee_angle_r"))
     if knee is None:
         knee = signs.get("knee_angle_r", 1.0)
-    return ModelInfo(name=model.get("name") or p.stem, coordinates=coords, ranges=ranges,
-                     knee_sign=knee, signs=signs, shoulder_axes=shoulders, path=p)
+    return ModelInfo(
+        name=model.get("name") or p.stem,
+        coordinates=coords,
+        ranges=ranges,
+        knee_sign=knee,
+        signs=signs,
+        shoulder_axes=shoulders,
+        path=p,
+    )
 
 
 def map_to_canonical(
@@ -246,13 +280,22 @@ def map_to_canonical(
     missing = [c for c, p in zip(CANONICAL_JOINTS, present, strict=True) if not p]
     if missing:
         notes.append(f"not in the source model (left missing): {', '.join(missing)}")
-    kin = Kinematics(angles=angles, present=present, pelvis_rotation=rot,
-                     pelvis_translation=trans, pelvis_present=pelvis_present, notes=notes)
+    kin = Kinematics(
+        angles=angles,
+        present=present,
+        pelvis_rotation=rot,
+        pelvis_translation=trans,
+        pelvis_present=pelvis_present,
+        notes=notes,
+    )
     return MappingResult(kinematics=kin, model=model, unmapped=unmapped, signs=signs)
 
 
 def _decide_signs(
-    model: str, info: ModelInfo | None, col: dict[str, int], values: NDArray[np.float64],
+    model: str,
+    info: ModelInfo | None,
+    col: dict[str, int],
+    values: NDArray[np.float64],
     notes: list[str],
 ) -> dict[str, float]:
     """Canonical joint -> sign; appends the reasoning to ``notes``."""
@@ -261,13 +304,16 @@ def _decide_signs(
         signs.update(info.signs)
         axis_knee = info.signs.get("knee_angle_r")
         if axis_knee is not None and axis_knee != info.knee_sign:
-            notes.append(f"model '{info.name}': knee range and knee axis disagree; "
-                         "the range decides")
+            notes.append(
+                f"model '{info.name}': knee range and knee axis disagree; the range decides"
+            )
         signs["knee_angle_r"] = signs["knee_angle_l"] = info.knee_sign
         flipped = sorted(c for c, s in signs.items() if s < 0 and c in col)
         if flipped:
-            notes.append(f"signs negated to match LaiUhlrich2022 axes (from model "
-                         f"'{info.name}'): {', '.join(flipped)}")
+            notes.append(
+                f"signs negated to match LaiUhlrich2022 axes (from model "
+                f"'{info.name}'): {', '.join(flipped)}"
+            )
         return signs
     prior = MODEL_SIGNS.get(model, {})
     signs.update(prior)
@@ -275,23 +321,30 @@ def _decide_signs(
     data_knee, lo, hi = _knee_sign_from_data(col, values)
     if data_knee is None:
         if any(k in col for k in _KNEES):
-            notes.append(f"knee sign taken from the model name '{model}' "
-                         f"({'negative' if prior_knee < 0 else 'positive'} in flexion); "
-                         "the knee data are too small to confirm it")
+            notes.append(
+                f"knee sign taken from the model name '{model}' "
+                f"({'negative' if prior_knee < 0 else 'positive'} in flexion); "
+                "the knee data are too small to confirm it"
+            )
     elif data_knee == prior_knee:
         if data_knee < 0:
-            notes.append(f"knee negative in flexion in the source ('{model}'; data between "
-                         f"{lo:.1f} and {hi:.1f} deg): knee sign flipped")
+            notes.append(
+                f"knee negative in flexion in the source ('{model}'; data between "
+                f"{lo:.1f} and {hi:.1f} deg): knee sign flipped"
+            )
     else:
-        notes.append(f"knee data ({lo:.1f} to {hi:.1f} deg) contradict the '{model}' "
-                     f"convention guessed from the names; the data decide: knee "
-                     f"{'negative' if data_knee < 0 else 'positive'} in flexion")
+        notes.append(
+            f"knee data ({lo:.1f} to {hi:.1f} deg) contradict the '{model}' "
+            f"convention guessed from the names; the data decide: knee "
+            f"{'negative' if data_knee < 0 else 'positive'} in flexion"
+        )
         signs = {c: 1.0 for c in CANONICAL_JOINTS}
         signs["knee_angle_r"] = signs["knee_angle_l"] = data_knee
     flipped = sorted(c for c, s in signs.items() if s < 0 and c in col)
     if flipped:
-        notes.append(f"signs negated to canonical (LaiUhlrich2022) conventions: "
-                     f"{', '.join(flipped)}")
+        notes.append(
+            f"signs negated to canonical (LaiUhlrich2022) conventions: {', '.join(flipped)}"
+        )
     return signs
 
 
@@ -310,7 +363,7 @@ def _knee_sign_from_range(rng: tuple[float, float] | None) -> float | None:
 def _knee_sign_from_data(
     col: dict[str, int], values: NDArray[np.float64]
 ) -> tuple[float | None, float, float]:
-    """Knee flexion sign from the data: flexion reaches well past 15 deg, hyperextension does not."""
+    """Knee flexion sign from the data: flexion goes well past 15 deg, hyperextension does not."""
     cols = [col[k] for k in _KNEES if k in col]
     if not cols:
         return None, np.nan, np.nan
@@ -327,8 +380,13 @@ def _knee_sign_from_data(
 
 
 def _compose_shoulder(
-    side: str, col: dict[str, int], values: NDArray[np.float64], angles: NDArray[np.float64],
-    present: NDArray[np.bool_], info: ModelInfo | None, notes: list[str],
+    side: str,
+    col: dict[str, int],
+    values: NDArray[np.float64],
+    angles: NDArray[np.float64],
+    present: NDArray[np.bool_],
+    info: ModelInfo | None,
+    notes: list[str],
 ) -> set[str]:
     """Fill arm_flex/add/rot of ``side`` from sh_* coordinates; returns the names consumed."""
     sh = [f"{nm}_{side}" for nm in _SH_NAMES]
@@ -346,10 +404,12 @@ def _compose_shoulder(
         angles[:, JOINT_INDEX[t]] = out[:, k]
         present[JOINT_INDEX[t]] = True
     translations = [f"sh_{a}_{side}" for a in ("tx", "ty", "tz")]
-    notes.append(f"{', '.join(targets)} composed from {', '.join(sh)} (glenohumeral rotation "
-                 f"re-extracted in the acromial Z-X-Y sequence); scapula translations "
-                 f"{', '.join(t for t in translations if t in col) or '(none)'} have no "
-                 "canonical equivalent")
+    notes.append(
+        f"{', '.join(targets)} composed from {', '.join(sh)} (glenohumeral rotation "
+        f"re-extracted in the acromial Z-X-Y sequence); scapula translations "
+        f"{', '.join(t for t in translations if t in col) or '(none)'} have no "
+        "canonical equivalent"
+    )
     return set(sh) | set(translations)
 
 

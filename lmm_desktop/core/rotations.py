@@ -1,4 +1,4 @@
-"""Rotation helpers (numpy only): elementary rotations, body-fixed sequences, quaternions, Euler angles.
+"""Rotation helpers (numpy only): body-fixed sequences, quaternions, Euler angles.
 
 Conventions
 -----------
@@ -69,9 +69,7 @@ def rot_z(angle: ArrayLike) -> NDArray[np.float64]:
     return axis_angle_matrix((0.0, 0.0, 1.0), angle)
 
 
-def compose_body_fixed(
-    axes: Sequence[ArrayLike], angles: ArrayLike
-) -> NDArray[np.float64]:
+def compose_body_fixed(axes: Sequence[ArrayLike], angles: ArrayLike) -> NDArray[np.float64]:
     """Compose a body-fixed rotation sequence about arbitrary axes.
 
     Parameters
@@ -183,20 +181,36 @@ def matrix_to_quat(matrix: ArrayLike) -> NDArray[np.float64]:
         r = m[n_idx]
         if case == 0:
             s = 2.0 * np.sqrt(max(1.0 + tr[n_idx], 0.0))
-            q[n_idx] = (0.25 * s, (r[2, 1] - r[1, 2]) / s, (r[0, 2] - r[2, 0]) / s,
-                        (r[1, 0] - r[0, 1]) / s)
+            q[n_idx] = (
+                0.25 * s,
+                (r[2, 1] - r[1, 2]) / s,
+                (r[0, 2] - r[2, 0]) / s,
+                (r[1, 0] - r[0, 1]) / s,
+            )
         elif case == 1:
             s = 2.0 * np.sqrt(max(1.0 + r[0, 0] - r[1, 1] - r[2, 2], 0.0))
-            q[n_idx] = ((r[2, 1] - r[1, 2]) / s, 0.25 * s, (r[0, 1] + r[1, 0]) / s,
-                        (r[0, 2] + r[2, 0]) / s)
+            q[n_idx] = (
+                (r[2, 1] - r[1, 2]) / s,
+                0.25 * s,
+                (r[0, 1] + r[1, 0]) / s,
+                (r[0, 2] + r[2, 0]) / s,
+            )
         elif case == 2:
             s = 2.0 * np.sqrt(max(1.0 + r[1, 1] - r[0, 0] - r[2, 2], 0.0))
-            q[n_idx] = ((r[0, 2] - r[2, 0]) / s, (r[0, 1] + r[1, 0]) / s, 0.25 * s,
-                        (r[1, 2] + r[2, 1]) / s)
+            q[n_idx] = (
+                (r[0, 2] - r[2, 0]) / s,
+                (r[0, 1] + r[1, 0]) / s,
+                0.25 * s,
+                (r[1, 2] + r[2, 1]) / s,
+            )
         else:
             s = 2.0 * np.sqrt(max(1.0 + r[2, 2] - r[0, 0] - r[1, 1], 0.0))
-            q[n_idx] = ((r[1, 0] - r[0, 1]) / s, (r[0, 2] + r[2, 0]) / s,
-                        (r[1, 2] + r[2, 1]) / s, 0.25 * s)
+            q[n_idx] = (
+                (r[1, 0] - r[0, 1]) / s,
+                (r[0, 2] + r[2, 0]) / s,
+                (r[1, 2] + r[2, 1]) / s,
+                0.25 * s,
+            )
     q /= np.linalg.norm(q, axis=1, keepdims=True)
     q[q[:, 0] < 0] *= -1.0
     return q

@@ -17,7 +17,14 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.core.errors import TrialReadError
+from lmm_desktop.core.canonical import (
+    CANONICAL_JOINTS,
+    PELVIS_ROTATIONS,
+    PELVIS_TRANSLATIONS,
+    Kinematics,
+)
+from lmm_desktop.core.errors import TrialReadError, TrialWriteError
+from lmm_desktop.core.trial import Trial
 
 TRANSLATION_SUFFIXES = ("_tx", "_ty", "_tz")
 """OpenSim coordinate names ending like this are translations (metres), the rest rotations."""
@@ -185,8 +192,12 @@ def check_time(path: Path, time: NDArray[np.float64], n_header_lines: int) -> No
     bad = np.flatnonzero(~np.isfinite(time))
     if bad.size:
         line = data_line_number(path, n_header_lines, int(bad[0]))
-        raise TrialReadError(path, "the time value is missing (NaN)", where=f"line {line}",
-                             expected="a time in seconds on every row")
+        raise TrialReadError(
+            path,
+            f"the time value is {float(time[bad[0]])!r}",
+            where=f"line {line}",
+            expected="a finite time in seconds on every row",
+        )
     steps = np.diff(time)  # (n_rows - 1,), seconds
     bad = np.flatnonzero(steps <= 0)
     if bad.size:
@@ -194,8 +205,8 @@ def check_time(path: Path, time: NDArray[np.float64], n_header_lines: int) -> No
         line = data_line_number(path, n_header_lines, row)
         raise TrialReadError(
             path,
-            f"the time {time[row]!r} s does not come after the previous row's "
-            f"{time[row - 1]!r} s",
+            f"the time {float(time[row])!r} s does not come after the previous row's "
+            f"{float(time[row - 1])!r} s",
             where=f"line {line}",
             expected="strictly increasing time stamps",
         )
@@ -221,8 +232,9 @@ def format_float(value: float) -> str:
     return repr(float(value))
 
 
-def format_rows(values: NDArray[np.float64], sep: str, *, numbered: bool = False,
-                chunk: int = 5000) -> Iterator[str]:
+def format_rows(
+    values: NDArray[np.float64], sep: str, *, numbered: bool = False, chunk: int = 5000
+) -> Iterator[str]:
     """Yield the rows of ``values`` as text, repr-exact, ``sep``-separated, newline-terminated.
 
     With ``numbered`` each row starts with its 1-based row number (a .trc ``Frame#``). Works in
@@ -231,12 +243,55 @@ def format_rows(values: NDArray[np.float64], sep: str, *, numbered: bool = False
     n_rows, n_cols = values.shape
     fmt = sep.join(["%r"] * n_cols) + "\n"
     for start in range(0, n_rows, chunk):
-        block = values[start:start + chunk].tolist()  # python floats: %r is repr-exact
+        block = values[start : start + chunk].tolist()  # python floats: %r is repr-exact
         if numbered:
-            yield "".join([f"{start + i + 1}{sep}" + fmt % tuple(row)
-                           for i, row in enumerate(block)])
+            yield "".join(
+                [f"{start + i + 1}{sep}" + fmt % tuple(row) for i, row in enumerate(block)]
+            )
         else:
             yield "".join([fmt % tuple(row) for row in block])
+
+
+def canonical_columns(kin: Kinematics) -> tuple[list[str], list[NDArray[np.float64]]]:
+    """Names and columns of the canonical kinematics that exist (missing joints omitted).
+
+    Order: pelvis tilt/list/rotation (deg), pelvis tx/ty/tz (m), then the present joints (deg)
+    in canonical order. Shared by the .mot and .csv writers.
+    """
+    names: list[str] = []
+    columns: list[NDArray[np.float64]] = []
+    if kin.pelvis_present:
+        for i, name in enumerate(PELVIS_ROTATIONS):
+            names.append(name)
+            columns.append(kin.pelvis_rotation[:, i])
+        for i, name in enumerate(PELVIS_TRANSLATIONS):
+            names.append(name)
+            columns.append(kin.pelvis_translation[:, i])
+    for j in np.flatnonzero(kin.present):
+        names.append(CANONICAL_JOINTS[j])
+        columns.append(kin.angles[:, j])
+    return names, columns
+
+
+def kinematics_table(trial: Trial, path: Path) -> tuple[list[str], NDArray[np.float64]]:
+    """``time`` plus the canonical columns as one ``(n_frames, 1 + n_columns)`` table.
+
+    Raises :class:`TrialWriteError` when the trial has no joint angles or inconsistent lengths.
+    """
+    kin = trial.kinematics
+    if kin is None:
+        raise TrialWriteError(
+            f"Cannot write '{path}': the trial '{trial.name}' has no joint "
+            "angles (markers only); run inverse kinematics first."
+        )
+    if kin.n_frames != trial.n_frames:
+        raise TrialWriteError(
+            f"Cannot write '{path}': the trial has {trial.n_frames} time stamps "
+            f"but {kin.n_frames} frames of joint angles."
+        )
+    names, columns = canonical_columns(kin)
+    table = np.column_stack([trial.time, *columns])  # (n_frames, 1 + n_columns); s, deg, m
+    return ["time", *names], table
 
 
 def _shorten(token: str, limit: int = 30) -> str:

@@ -9,7 +9,6 @@ from lmm_desktop.core.canonical import PELVIS_TRANSLATIONS
 from lmm_desktop.core.errors import TrialWriteError
 from lmm_desktop.core.trial import Trial
 from lmm_desktop.io import _text
-from lmm_desktop.io.mot import kinematics_table
 
 
 def column_unit(name: str) -> str:
@@ -39,7 +38,7 @@ def write_csv(trial: Trial, path: str | Path) -> Path:
         The trial has no joint angles, or the file cannot be written.
     """
     p = Path(path)
-    names, table = kinematics_table(trial, p)  # (n_frames, 1 + n_columns); s, deg, m
+    names, table = _text.kinematics_table(trial, p)  # (n_frames, 1 + n_columns); s, deg, m
     header = ",".join(f"{name} ({column_unit(name)})" for name in names)
     try:
         with atomic_write(p, "w", newline="\n") as fh:

@@ -150,21 +150,30 @@ def _read_header(path: Path, fh: BinaryIO) -> _Header:
         if line.strip().lower() == "endheader":
             break
         if header.n_lines > _MAX_HEADER_LINES or _looks_numeric(line):
-            raise TrialReadError(path, "numbers start before any 'endheader' line",
-                                 where=f"line {header.n_lines}", expected=_FORMAT_HINT)
+            raise TrialReadError(
+                path,
+                "the header has no 'endheader' line before the numbers",
+                where=f"line {header.n_lines}",
+                expected=_FORMAT_HINT,
+            )
         _add_header_line(header, line, is_first=False)
     while True:
         line = _text.read_header_line(fh)
         if line is None:
-            raise TrialReadError(path, "there is no row of column names after 'endheader'",
-                                 expected=_FORMAT_HINT)
+            raise TrialReadError(
+                path, "there is no row of column names after 'endheader'", expected=_FORMAT_HINT
+            )
         header.n_lines += 1
         if line.strip():
             break
     header.names = _text.split_fields(line)
     if header.names[0].lower() != "time":
-        raise TrialReadError(path, f"the first column is named {header.names[0]!r}",
-                             where=f"line {header.n_lines}", expected="'time' as the first column")
+        raise TrialReadError(
+            path,
+            f"the first column is named {header.names[0]!r}",
+            where=f"line {header.n_lines}",
+            expected="'time' as the first column",
+        )
     return header
 
 
@@ -190,26 +199,37 @@ def _looks_numeric(line: str) -> bool:
     return True
 
 
-def _check_shape(path: Path, header: _Header, data: NDArray[np.float64],
-                 warnings: list[str]) -> None:
+def _check_shape(
+    path: Path, header: _Header, data: NDArray[np.float64], warnings: list[str]
+) -> None:
     """The rows must match the column names; nRows/nColumns that disagree only warn."""
     n_names = len(header.names)
     if data.shape[0] == 0:
-        raise TrialReadError(path, "the file has column names but no rows of numbers",
-                             expected="at least one row of data")
+        raise TrialReadError(
+            path,
+            "the file has column names but no rows of numbers",
+            expected="at least one row of data",
+        )
     if data.shape[1] != n_names:
         line = _text.data_line_number(path, header.n_lines, 0)
         raise TrialReadError(
-            path, f"the rows have {data.shape[1]} values but the header names {n_names} columns",
-            where=f"line {line}", expected=f"a time and {n_names - 1} values on every row")
+            path,
+            f"the rows have {data.shape[1]} values but the header names {n_names} columns",
+            where=f"line {line}",
+            expected=f"a time and {n_names - 1} values on every row",
+        )
     n_rows = _text.parse_int(header.get("nRows") or header.get("datarows"))
     if n_rows is not None and n_rows != data.shape[0]:
-        warnings.append(f"The header says nRows={n_rows} but the file has {data.shape[0]} rows; "
-                        "all rows were read.")
+        warnings.append(
+            f"The header says nRows={n_rows} but the file has {data.shape[0]} rows; "
+            "all rows were read."
+        )
     n_cols = _text.parse_int(header.get("nColumns") or header.get("datacolumns"))
     if n_cols is not None and n_cols != n_names:
-        warnings.append(f"The header says nColumns={n_cols} but {n_names} columns are named; "
-                        "the named columns were read.")
+        warnings.append(
+            f"The header says nColumns={n_cols} but {n_names} columns are named; "
+            "the named columns were read."
+        )
 
 
 def _coordinate_names(columns: list[str]) -> tuple[list[str], NDArray[np.bool_]]:
@@ -236,8 +256,13 @@ def _coordinate_names(columns: list[str]) -> tuple[list[str], NDArray[np.bool_]]
     return names, rotational
 
 
-def _file_in_degrees(path: Path, header: _Header, values: NDArray[np.float64],
-                     rotational: NDArray[np.bool_], warnings: list[str]) -> bool:
+def _file_in_degrees(
+    path: Path,
+    header: _Header,
+    values: NDArray[np.float64],
+    rotational: NDArray[np.bool_],
+    warnings: list[str],
+) -> bool:
     """Whether the file's rotations are in degrees: header flag, header text, else the data."""
     flag = header.get("inDegrees")
     if flag is not None:
@@ -245,8 +270,9 @@ def _file_in_degrees(path: Path, header: _Header, values: NDArray[np.float64],
             return True
         if flag.lower() in _NO:
             return False
-        raise TrialReadError(path, f"the header says inDegrees={flag}",
-                             expected="inDegrees=yes or inDegrees=no")
+        raise TrialReadError(
+            path, f"the header says inDegrees={flag}", expected="inDegrees=yes or inDegrees=no"
+        )
     text = " ".join(header.text).lower()
     if "angles are in degrees" in text:
         return True
@@ -263,12 +289,14 @@ def _file_in_degrees(path: Path, header: _Header, values: NDArray[np.float64],
         warnings.append(
             "The header does not say whether angles are in degrees or radians (no 'inDegrees' "
             f"line); read as degrees because values reach {peak:.1f}, more than a full turn in "
-            "radians.")
+            "radians."
+        )
         return True
     warnings.append(
         "The header does not say whether angles are in degrees or radians (no 'inDegrees' "
         f"line); read as radians because no angle exceeds 2\u03c0 (largest {peak:.3f}). If the "
-        "file is in degrees, add 'inDegrees=yes' to its header.")
+        "file is in degrees, add 'inDegrees=yes' to its header."
+    )
     return False
 
 
@@ -295,51 +323,15 @@ def _kinematics_from_canonical(names: list[str], values: NDArray[np.float64]) ->
         if name in col:
             kin.angles[:, j] = values[:, col[name]]
             kin.present[j] = True
-    for target, group in ((kin.pelvis_rotation, PELVIS_ROTATIONS),
-                          (kin.pelvis_translation, PELVIS_TRANSLATIONS)):
+    for target, group in (
+        (kin.pelvis_rotation, PELVIS_ROTATIONS),
+        (kin.pelvis_translation, PELVIS_TRANSLATIONS),
+    ):
         for i, name in enumerate(group):
             if name in col:
                 target[:, i] = values[:, col[name]]
     kin.pelvis_present = all(n in col for n in (*PELVIS_ROTATIONS, *PELVIS_TRANSLATIONS))
     return kin
-
-
-def canonical_columns(kin: Kinematics) -> tuple[list[str], list[NDArray[np.float64]]]:
-    """Names and columns of the canonical kinematics that exist (missing joints omitted).
-
-    Order: pelvis tilt/list/rotation (deg), pelvis tx/ty/tz (m), then the present joints (deg)
-    in canonical order. Shared by the .mot and .csv writers.
-    """
-    names: list[str] = []
-    columns: list[NDArray[np.float64]] = []
-    if kin.pelvis_present:
-        for i, name in enumerate(PELVIS_ROTATIONS):
-            names.append(name)
-            columns.append(kin.pelvis_rotation[:, i])
-        for i, name in enumerate(PELVIS_TRANSLATIONS):
-            names.append(name)
-            columns.append(kin.pelvis_translation[:, i])
-    for j in np.flatnonzero(kin.present):
-        names.append(CANONICAL_JOINTS[j])
-        columns.append(kin.angles[:, j])
-    return names, columns
-
-
-def kinematics_table(trial: Trial, path: Path) -> tuple[list[str], NDArray[np.float64]]:
-    """``time`` plus the canonical columns as one ``(n_frames, 1 + n_columns)`` table.
-
-    Raises :class:`TrialWriteError` when the trial has no joint angles or inconsistent lengths.
-    """
-    kin = trial.kinematics
-    if kin is None:
-        raise TrialWriteError(f"Cannot write '{path}': the trial '{trial.name}' has no joint "
-                              "angles (markers only); run inverse kinematics first.")
-    if kin.n_frames != trial.n_frames:
-        raise TrialWriteError(f"Cannot write '{path}': the trial has {trial.n_frames} time stamps "
-                              f"but {kin.n_frames} frames of joint angles.")
-    names, columns = canonical_columns(kin)
-    table = np.column_stack([trial.time, *columns])  # (n_frames, 1 + n_columns); s, deg, m
-    return ["time", *names], table
 
 
 def write_mot(trial: Trial, path: str | Path) -> Path:
@@ -360,16 +352,28 @@ def write_mot(trial: Trial, path: str | Path) -> Path:
         The trial has no joint angles, or the file cannot be written.
     """
     p = Path(path)
-    names, table = kinematics_table(trial, p)
-    lines = ["Coordinates", "version=1", f"nRows={table.shape[0]}", f"nColumns={len(names)}",
-             "inDegrees=yes", f"{CANONICAL_FLAG}=canonical"]
+    names, table = _text.kinematics_table(trial, p)
+    lines = [
+        "Coordinates",
+        "version=1",
+        f"nRows={table.shape[0]}",
+        f"nColumns={len(names)}",
+        "inDegrees=yes",
+        f"{CANONICAL_FLAG}=canonical",
+    ]
     if trial.provenance.model_name:
         lines.append(f"source_model={trial.provenance.model_name}")
     if trial.provenance.simulated:
         lines.append("simulated=yes")
-    lines += ["", "Units are S.I. units (second, meters, Newtons, ...)", "Angles are in degrees.",
-              "Knee flexion is positive (LMM Desktop canonical kinematics).", "", "endheader",
-              "\t".join(names)]
+    lines += [
+        "",
+        "Units are S.I. units (second, meters, Newtons, ...)",
+        "Angles are in degrees.",
+        "Knee flexion is positive (LMM Desktop canonical kinematics).",
+        "",
+        "endheader",
+        "\t".join(names),
+    ]
     try:
         with atomic_write(p, "w", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")

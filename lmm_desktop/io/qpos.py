@@ -53,12 +53,22 @@ from lmm_desktop.core.trial import Provenance, SourceCoordinates, Trial
 
 QPOS_SIZE = 41
 QPOS_NAMES: tuple[str, ...] = (
-    "root_x", "root_y", "root_z", "root_qw", "root_qx", "root_qy", "root_qz", *CANONICAL_JOINTS,
+    "root_x",
+    "root_y",
+    "root_z",
+    "root_qw",
+    "root_qx",
+    "root_qy",
+    "root_qz",
+    *CANONICAL_JOINTS,
 )
 """Names of the 41 elements (root position, root quaternion, the 34 hinges)."""
 
 QPOS_SIGNS: dict[str, float] = {
-    "knee_angle_r": -1.0, "knee_angle_l": -1.0, "mtp_angle_r": -1.0, "mtp_angle_l": -1.0,
+    "knee_angle_r": -1.0,
+    "knee_angle_l": -1.0,
+    "mtp_angle_r": -1.0,
+    "mtp_angle_l": -1.0,
 }
 """canonical = sign * qpos for these hinges (+1 for every other hinge)."""
 
@@ -93,8 +103,13 @@ def qpos_to_kinematics(qpos: NDArray[np.float64]) -> Kinematics:
         r_os = ZUP_FROM_YUP.T @ r_mj
         rot[ok] = np.rad2deg(euler_from_matrix(r_os, "ZXY"))
     angles = np.rad2deg(q[:, 7:]) * _SIGN_VECTOR  # (n, 34) degrees
-    return Kinematics(angles=angles, present=np.ones(N_JOINTS, dtype=bool), pelvis_rotation=rot,
-                      pelvis_translation=pos_yup, pelvis_present=True)
+    return Kinematics(
+        angles=angles,
+        present=np.ones(N_JOINTS, dtype=bool),
+        pelvis_rotation=rot,
+        pelvis_translation=pos_yup,
+        pelvis_present=True,
+    )
 
 
 def kinematics_to_qpos(kin: Kinematics) -> NDArray[np.float64]:
@@ -133,15 +148,22 @@ def read_qpos(path: str | Path, *, rate_hz: float | None = None) -> Trial:
     arrays = _load_arrays(p)
     qpos = np.asarray(arrays["qpos"], dtype=float)
     if qpos.ndim != 2 or qpos.shape[1] != QPOS_SIZE or qpos.shape[0] < 1:
-        raise TrialReadError(p, f"the qpos array has shape {qpos.shape}",
-                             expected="(n_frames, 41): root x, y, z, quaternion w, x, y, z and "
-                                      "34 joint angles in radians")
+        raise TrialReadError(
+            p,
+            f"the qpos array has shape {qpos.shape}",
+            expected="(n_frames, 41): root x, y, z, quaternion w, x, y, z and "
+            "34 joint angles in radians",
+        )
     time, rate = _time_base(p, arrays, qpos.shape[0], rate_hz)
     try:
         kin = qpos_to_kinematics(qpos)
     except ValueError as exc:
-        raise TrialReadError(p, str(exc), where="pelvis quaternion (columns 4-7)",
-                             expected="a unit quaternion w, x, y, z") from exc
+        raise TrialReadError(
+            p,
+            str(exc),
+            where="pelvis quaternion (columns 4-7)",
+            expected="a unit quaternion w, x, y, z",
+        ) from exc
     present = arrays.get("present")
     if present is not None:
         mask = np.asarray(present, dtype=bool)
@@ -149,12 +171,15 @@ def read_qpos(path: str | Path, *, rate_hz: float | None = None) -> Trial:
             raise TrialReadError(p, f"'present' has shape {mask.shape}", expected="(34,) booleans")
         kin.present = mask
         kin.angles[:, ~mask] = np.nan
-    kin.notes.append("read from the 41-element qpos: Z up converted to Y up; knee and mtp "
-                     "signs negated to OpenSim (LaiUhlrich2022) conventions")
+    kin.notes.append(
+        "read from the 41-element qpos: Z up converted to Y up; knee and mtp "
+        "signs negated to OpenSim (LaiUhlrich2022) conventions"
+    )
     source_values = qpos.copy()  # (n, 41): metres, unit quaternion, hinges in degrees
     source_values[:, 7:] = np.rad2deg(qpos[:, 7:])
     return Trial(
-        time=time, rate_hz=rate,
+        time=time,
+        rate_hz=rate,
         source=SourceCoordinates(names=list(QPOS_NAMES), values=source_values, in_degrees=False),
         kinematics=kin,
         provenance=Provenance(path=p, format="qpos41", model_name=MODEL_NAME),
@@ -172,19 +197,31 @@ def write_qpos(trial: Trial, path: str | Path) -> Path:
     """
     p = Path(path)
     if p.suffix.lower() != ".npz":
-        raise TrialWriteError(f"Cannot write '{p}': the 41-element vector is written as .npz "
-                              "(it stores the frame rate with it).")
+        raise TrialWriteError(
+            f"Cannot write '{p}': the 41-element vector is written as .npz "
+            "(it stores the frame rate with it)."
+        )
     kin = trial.kinematics
     if kin is None:
-        raise TrialWriteError(f"Cannot write '{p}': the trial '{trial.name}' has no joint angles "
-                              "(markers only); run inverse kinematics first.")
+        raise TrialWriteError(
+            f"Cannot write '{p}': the trial '{trial.name}' has no joint angles "
+            "(markers only); run inverse kinematics first."
+        )
     if not kin.pelvis_present:
-        raise TrialWriteError(f"Cannot write '{p}': the trial '{trial.name}' has no pelvis pose, "
-                              "which the 41-element vector needs (position and quaternion).")
+        raise TrialWriteError(
+            f"Cannot write '{p}': the trial '{trial.name}' has no pelvis pose, "
+            "which the 41-element vector needs (position and quaternion)."
+        )
     qpos = kinematics_to_qpos(kin)
     with atomic_write(p, "wb") as fh:
-        np.savez(fh, qpos=qpos, fps=np.float64(trial.rate_hz), time=np.asarray(trial.time),
-                 present=np.asarray(kin.present, dtype=bool), names=np.array(QPOS_NAMES))
+        np.savez(
+            fh,
+            qpos=qpos,
+            fps=np.float64(trial.rate_hz),
+            time=np.asarray(trial.time),
+            present=np.asarray(kin.present, dtype=bool),
+            names=np.array(QPOS_NAMES),
+        )
     return p
 
 
@@ -196,11 +233,17 @@ def _load_arrays(p: Path) -> dict[str, NDArray[np.generic]]:
         with np.load(p, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
     except (OSError, ValueError) as exc:
-        raise TrialReadError(p, f"the file cannot be loaded as a numpy array ({exc})",
-                             expected="a .npz with a 'qpos' array or a .npy array") from exc
+        raise TrialReadError(
+            p,
+            f"the file cannot be loaded as a numpy array ({exc})",
+            expected="a .npz with a 'qpos' array or a .npy array",
+        ) from exc
     if "qpos" not in arrays:
-        raise TrialReadError(p, f"it has no 'qpos' array (found: {', '.join(arrays) or 'none'})",
-                             expected="a .npz with a (n_frames, 41) 'qpos' array")
+        raise TrialReadError(
+            p,
+            f"it has no 'qpos' array (found: {', '.join(arrays) or 'none'})",
+            expected="a .npz with a (n_frames, 41) 'qpos' array",
+        )
     return arrays
 
 
@@ -215,17 +258,19 @@ def _time_base(
     if "time" in arrays:
         time = np.asarray(arrays["time"], dtype=float)
         if time.shape != (n,) or (n > 1 and np.any(np.diff(time) <= 0)):
-            raise TrialReadError(p, "its 'time' array is not one strictly increasing value per "
-                                    "frame")
+            raise TrialReadError(
+                p, "its 'time' array is not one strictly increasing value per frame"
+            )
         if rate is None:
             rate = float(1.0 / np.median(np.diff(time))) if n > 1 else None
     else:
         time = None
     if rate is None or not np.isfinite(rate) or rate <= 0:
         raise TrialReadError(
-            p, "the file stores no frame rate (a .npy never does)",
+            p,
+            "the file stores no frame rate (a .npy never does)",
             expected="an .npz with an 'fps' (or 'time') entry, or the rate given explicitly, "
-                     "e.g. read_qpos(path, rate_hz=30)",
+            "e.g. read_qpos(path, rate_hz=30)",
         )
     if time is None:
         time = np.arange(n) / rate  # (n,) seconds

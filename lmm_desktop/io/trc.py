@@ -22,8 +22,8 @@ from lmm_desktop.core.errors import TrialReadError, TrialWriteError, validate_ch
 from lmm_desktop.core.trial import MarkerSet, Provenance, Trial
 from lmm_desktop.io import _text
 
-UNIT_SCALE: dict[str, float] = {"mm": 1e-3, "cm": 1e-2, "m": 1.0}
-"""Metres per file unit, for the units a .trc may declare."""
+UNITS_PER_METRE: dict[str, float] = {"mm": 1000.0, "cm": 100.0, "m": 1.0}
+"""File units in one metre, for the units a .trc may declare (values are divided by it)."""
 
 _AXIS_LABEL = re.compile(r"^[XYZxyz]\d*$")
 _RATE_TOLERANCE = 0.05  # relative disagreement between DataRate and the time column that warns
@@ -72,7 +72,7 @@ def read_trc(path: str | Path) -> Trial:
     warnings: list[str] = []
     with _text.open_binary(p) as fh:
         header = _read_header(p, fh)
-        scale, units = _units(p, header)
+        per_metre, units = _units(p, header)
         n_fields = 2 + 3 * len(header.labels)
         data: NDArray[np.float64] | None
         try:
@@ -83,16 +83,22 @@ def read_trc(path: str | Path) -> Trial:
         # Blank cells, short rows or a bad cell: read each row by tab position instead.
         data = _read_positional(p, header, warnings)
     if data.shape[0] == 0:
-        raise TrialReadError(p, "the file has a header but no rows of marker data",
-                             expected="at least one frame")
+        raise TrialReadError(
+            p, "the file has a header but no rows of marker data", expected="at least one frame"
+        )
     time = np.ascontiguousarray(data[:, 1])  # (n_frames,), seconds
     _text.check_time(p, time, header.n_lines)
     # (n_frames, n_markers, 3), metres
-    positions = data[:, 2:].reshape(data.shape[0], len(header.labels), 3) * scale
+    positions = data[:, 2:].reshape(data.shape[0], len(header.labels), 3) / per_metre
     rate = _rate(p, header, time, warnings)
     _check_counts(header, data.shape[0], warnings)
-    markers = MarkerSet(time=time, rate_hz=rate, labels=list(header.labels), positions=positions,
-                        original_units=units)
+    markers = MarkerSet(
+        time=time,
+        rate_hz=rate,
+        labels=list(header.labels),
+        positions=positions,
+        original_units=units,
+    )
     return Trial(
         time=time,
         rate_hz=rate,
@@ -109,21 +115,33 @@ def _read_header(path: Path, fh: BinaryIO) -> _Header:
     for _ in range(4):
         line = _text.read_header_line(fh)
         if line is None:
-            raise TrialReadError(path, f"the file ends inside the header (after {len(lines)} "
-                                 "lines)", expected=_FORMAT_HINT)
+            raise TrialReadError(
+                path,
+                f"the file ends inside the header (after {len(lines)} lines)",
+                expected=_FORMAT_HINT,
+            )
         lines.append(line)
     if not lines[0].strip().lower().startswith("pathfiletype"):
-        raise TrialReadError(path, "the first line does not start with 'PathFileType'",
-                             where="line 1", expected=_FORMAT_HINT)
+        raise TrialReadError(
+            path,
+            "the first line does not start with 'PathFileType'",
+            where="line 1",
+            expected=_FORMAT_HINT,
+        )
     header = _Header(pairs=_header_pairs(lines[1], lines[2]), n_lines=4)
     names = _text.split_fields(lines[3])
     if len(names) < 2 or names[0].lower() != "frame#" or names[1].lower() != "time":
-        raise TrialReadError(path, "the fourth line does not start with 'Frame#' and 'Time'",
-                             where="line 4", expected=_FORMAT_HINT)
+        raise TrialReadError(
+            path,
+            "the fourth line does not start with 'Frame#' and 'Time'",
+            where="line 4",
+            expected=_FORMAT_HINT,
+        )
     header.labels = names[2:]
     if not header.labels:
-        raise TrialReadError(path, "the header names no markers", where="line 4",
-                             expected=_FORMAT_HINT)
+        raise TrialReadError(
+            path, "the header names no markers", where="line 4", expected=_FORMAT_HINT
+        )
     # The 'X1 Y1 Z1 ...' line; a few exporters leave it out, so step back if it is data.
     start = fh.tell()
     line = _text.read_header_line(fh)
@@ -137,8 +155,9 @@ def _read_header(path: Path, fh: BinaryIO) -> _Header:
 def _header_pairs(keys_line: str, values_line: str) -> dict[str, str]:
     """Pair the header keys with their values (some exporters separate values by two tabs)."""
     keys = _text.split_fields(keys_line)
-    fields = [f.strip() for f in values_line.split("\t")] if "\t" in values_line \
-        else values_line.split()
+    fields = (
+        [f.strip() for f in values_line.split("\t")] if "\t" in values_line else values_line.split()
+    )
     while fields and not fields[-1]:
         fields.pop()
     if len(fields) != len(keys):
@@ -147,16 +166,21 @@ def _header_pairs(keys_line: str, values_line: str) -> dict[str, str]:
 
 
 def _units(path: Path, header: _Header) -> tuple[float, str]:
-    """Metres per file unit and the unit name; unknown or absent units are an error."""
+    """File units per metre and the unit name; unknown or absent units are an error."""
     units = header.get("Units")
     if units is None or not units.strip():
-        raise TrialReadError(path, "the header gives no Units", where="line 3",
-                             expected="Units of mm, cm or m")
+        raise TrialReadError(
+            path, "the header gives no Units", where="line 3", expected="Units of mm, cm or m"
+        )
     unit = units.strip().lower()
-    if unit not in UNIT_SCALE:
-        raise TrialReadError(path, f"the header gives Units={units.strip()!r}", where="line 3",
-                             expected="Units of mm, cm or m")
-    return UNIT_SCALE[unit], unit
+    if unit not in UNITS_PER_METRE:
+        raise TrialReadError(
+            path,
+            f"the header gives Units={units.strip()!r}",
+            where="line 3",
+            expected="Units of mm, cm or m",
+        )
+    return UNITS_PER_METRE[unit], unit
 
 
 def _read_positional(path: Path, header: _Header, warnings: list[str]) -> NDArray[np.float64]:
@@ -177,8 +201,10 @@ def _read_positional(path: Path, header: _Header, warnings: list[str]) -> NDArra
             rows = []
     chunks.append(np.array(rows, dtype=np.float64).reshape(-1, n_fields))
     if n_short:
-        warnings.append(f"{n_short} rows have fewer values than the header's {len(labels)} "
-                        "markers; the markers they lack are read as missing (NaN).")
+        warnings.append(
+            f"{n_short} rows have fewer values than the header's {len(labels)} "
+            "markers; the markers they lack are read as missing (NaN)."
+        )
     return np.concatenate(chunks)  # (n_rows, n_fields)
 
 
@@ -194,9 +220,11 @@ def _row_fields(path: Path, line: str, line_no: int, n_fields: int, n_markers: i
             fields = line.split()  # separators doubled (two tabs) but no cell blank
     if len(fields) > n_fields:
         raise TrialReadError(
-            path, f"this row has {len(fields)} values but the header names {n_markers} markers",
+            path,
+            f"this row has {len(fields)} values but the header names {n_markers} markers",
             where=f"line {line_no}",
-            expected=f"at most {n_fields} values (frame, time, then x y z per marker)")
+            expected=f"at most {n_fields} values (frame, time, then x y z per marker)",
+        )
     return fields
 
 
@@ -207,9 +235,11 @@ def _cell(path: Path, token: str, line_no: int, col: int, labels: list[str]) -> 
         return _text.strict_float(token)
     except ValueError:
         raise TrialReadError(
-            path, f"the value {token[:30]!r} is not a number",
+            path,
+            f"the value {token[:30]!r} is not a number",
             where=f"line {line_no}, column {col + 1}, {_column_name(col, labels)}",
-            expected="a number, NaN or an empty cell for a missing marker") from None
+            expected="a number, NaN or an empty cell for a missing marker",
+        ) from None
 
 
 def _column_name(col: int, labels: list[str]) -> str:
@@ -228,27 +258,35 @@ def _rate(path: Path, header: _Header, time: NDArray[np.float64], warnings: list
         from_header = _text.parse_positive_float(header.get("CameraRate"))
     if from_header is None:
         if from_time is None:
-            warnings.append("The header has no DataRate and the file has one frame; the sample "
-                            "rate is unknown.")
+            warnings.append(
+                "The header has no DataRate and the file has one frame; the sample rate is unknown."
+            )
             return math.nan
-        warnings.append(f"The header has no usable DataRate; {from_time:g} Hz was taken from the "
-                        "time column.")
+        warnings.append(
+            f"The header has no usable DataRate; {from_time:g} Hz was taken from the time column."
+        )
         return from_time
     if from_time is not None and abs(from_time - from_header) > _RATE_TOLERANCE * from_header:
-        warnings.append(f"The header says DataRate={from_header:g} Hz but the time column steps "
-                        f"at {from_time:g} Hz; the header's rate was used.")
+        warnings.append(
+            f"The header says DataRate={from_header:g} Hz but the time column steps "
+            f"at {from_time:g} Hz; the header's rate was used."
+        )
     return from_header
 
 
 def _check_counts(header: _Header, n_rows: int, warnings: list[str]) -> None:
     n_frames = _text.parse_int(header.get("NumFrames"))
     if n_frames is not None and n_frames != n_rows:
-        warnings.append(f"The header says NumFrames={n_frames} but the file has {n_rows} rows; "
-                        "all rows were read.")
+        warnings.append(
+            f"The header says NumFrames={n_frames} but the file has {n_rows} rows; "
+            "all rows were read."
+        )
     n_markers = _text.parse_int(header.get("NumMarkers"))
     if n_markers is not None and n_markers != len(header.labels):
-        warnings.append(f"The header says NumMarkers={n_markers} but {len(header.labels)} "
-                        "markers are named; the named markers were read.")
+        warnings.append(
+            f"The header says NumMarkers={n_markers} but {len(header.labels)} "
+            "markers are named; the named markers were read."
+        )
 
 
 def write_trc(markers: MarkerSet, path: str | Path, *, units: str = "m") -> Path:
@@ -269,7 +307,7 @@ def write_trc(markers: MarkerSet, path: str | Path, *, units: str = "m") -> Path
     Path
         The written file.
     """
-    validate_choice("units", units, UNIT_SCALE)
+    validate_choice("units", units, UNITS_PER_METRE)
     p = Path(path)
     n, m = markers.n_frames, len(markers.labels)
     rate = _text.format_float(markers.rate_hz)
@@ -282,10 +320,10 @@ def write_trc(markers: MarkerSet, path: str | Path, *, units: str = "m") -> Path
         "\t\t" + "\t".join(f"{a}{i + 1}" for i in range(m) for a in "XYZ"),
         "",
     ]
-    scale = 1.0 / UNIT_SCALE[units]
+    per_metre = UNITS_PER_METRE[units]
     flat = markers.positions.reshape(n, 3 * m)  # (n_frames, 3 * n_markers), metres
     # (n_frames, 1 + 3 * n_markers): time (s), coordinates in the file's units
-    table = np.column_stack([markers.time, flat if scale == 1.0 else flat * scale])
+    table = np.column_stack([markers.time, flat if per_metre == 1.0 else flat * per_metre])
     try:
         with atomic_write(p, "w", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")

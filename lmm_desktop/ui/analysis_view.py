@@ -66,8 +66,10 @@ def _items(x: Any) -> list[Any]:
     if x is None:
         return []
     if isinstance(x, Mapping):
-        return [{"name": k, **v} if isinstance(v, Mapping) else {"name": k, "value": v}
-                for k, v in x.items()]
+        return [
+            {"name": k, **v} if isinstance(v, Mapping) else {"name": k, "value": v}
+            for k, v in x.items()
+        ]
     rows = _get(x, "rows", "parameters", "items")
     if rows is not None and not isinstance(x, list | tuple):
         return _items(rows)
@@ -83,15 +85,17 @@ def metric_rows(result: Any) -> list[MetricRow]:
         normal = str(_get(item, "normal", "normal_range", default="") or "")
         if not normal and lo is not None and hi is not None:
             normal = f"{lo:.3g}–{hi:.3g}"
-        out.append(MetricRow(
-            name=name.replace("_", " "),
-            unit=str(_get(item, "unit", default="") or ""),
-            left=_num(_get(item, "left")),
-            right=_num(_get(item, "right")),
-            overall=_num(_get(item, "value", "overall", "mean", "both")),
-            normal=normal,
-            status=str(_get(item, "status", default="unknown") or "unknown"),
-        ))
+        out.append(
+            MetricRow(
+                name=name.replace("_", " "),
+                unit=str(_get(item, "unit", default="") or ""),
+                left=_num(_get(item, "left")),
+                right=_num(_get(item, "right")),
+                overall=_num(_get(item, "value", "overall", "mean", "both")),
+                normal=normal,
+                status=str(_get(item, "status", default="unknown") or "unknown"),
+            )
+        )
     return out
 
 
@@ -118,8 +122,12 @@ def flag_rows(result: Any) -> list[FlagRow]:
         if isinstance(item, str):
             out.append(FlagRow("warning", item))
             continue
-        out.append(FlagRow(str(_get(item, "severity", "level", default="warning")),
-                           str(_get(item, "message", "text", "value", default=item))))
+        out.append(
+            FlagRow(
+                str(_get(item, "severity", "level", default="warning")),
+                str(_get(item, "message", "text", "value", default=item)),
+            )
+        )
     return out
 
 
@@ -142,6 +150,7 @@ def normative_bands(result: Any) -> dict[str, tuple[Any, Any, Any]]:
         if name is None or pct is None or lo is None or hi is None:
             continue
         base = str(name).removesuffix("_r").removesuffix("_l")
-        bands.setdefault(base, (np.asarray(pct, float), np.asarray(lo, float),
-                                np.asarray(hi, float)))
+        bands.setdefault(
+            base, (np.asarray(pct, float), np.asarray(lo, float), np.asarray(hi, float))
+        )
     return bands

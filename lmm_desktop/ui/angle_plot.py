@@ -8,6 +8,8 @@ the mean thick and the normative band (mean +/- 1 SD) shaded behind when one is 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyqtgraph as pg
 from numpy.typing import NDArray
@@ -50,15 +52,16 @@ def pretty(base: str) -> str:
     return base.replace("_", " ").capitalize()
 
 
-def cycle_curves(time: NDArray[np.float64], values: NDArray[np.float64],
-                 strikes: list[float]) -> NDArray[np.float64]:
+def cycle_curves(
+    time: NDArray[np.float64], values: NDArray[np.float64], strikes: list[float]
+) -> NDArray[np.float64]:
     """Resample ``values`` between consecutive heel strikes to 0-100 %.
 
     Returns ``(n_cycles, 101)`` degrees (empty when fewer than two strikes).
     """
     pct = np.linspace(0.0, 1.0, N_CYCLE)
     out = []
-    for a, b in zip(strikes[:-1], strikes[1:]):
+    for a, b in itertools.pairwise(strikes):
         if b <= a or a < time[0] or b > time[-1]:
             continue
         out.append(np.interp(a + pct * (b - a), time, values))
@@ -110,8 +113,12 @@ class AnglePlot(QWidget):
         self.set_theme(theme)
 
     # -- data --------------------------------------------------------------------------------
-    def set_data(self, time: NDArray[np.float64], kinematics: Kinematics | None,
-                 events: list[Event] | None = None) -> None:
+    def set_data(
+        self,
+        time: NDArray[np.float64],
+        kinematics: Kinematics | None,
+        events: list[Event] | None = None,
+    ) -> None:
         """Show a trial's canonical kinematics (``time`` ``(n,)`` s)."""
         self._time = np.asarray(time, dtype=float)
         self._kin = kinematics
@@ -187,6 +194,12 @@ class AnglePlot(QWidget):
         for line in self._cursors:
             line.setValue(x)
 
+    def release(self) -> None:
+        """Drop every plot item (call when the window closes: pyqtgraph items left alive at
+        interpreter exit crash PySide6 6.12 during garbage collection)."""
+        self.graphics.clear()
+        self._plots, self._cursors = [], []
+
     def cursor_value(self) -> float | None:
         return float(self._cursors[0].value()) if self._cursors else None
 
@@ -215,8 +228,11 @@ class AnglePlot(QWidget):
         self.picker.blockSignals(True)
         self.picker.clear()
         available = set(self.available_joints())
-        wanted = [b for b in previous if b in available] or [
-            b for b in DEFAULT_JOINTS if b in available] or sorted(available)[:3]
+        wanted = (
+            [b for b in previous if b in available]
+            or [b for b in DEFAULT_JOINTS if b in available]
+            or sorted(available)[:3]
+        )
         for part, bases in BODY_PARTS.items():
             present = [b for b in bases if b in available]
             if not present:
@@ -228,8 +244,9 @@ class AnglePlot(QWidget):
                 item = QTreeWidgetItem([pretty(base)])
                 item.setData(0, Qt.ItemDataRole.UserRole, base)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                item.setCheckState(0, Qt.CheckState.Checked if base in wanted
-                                   else Qt.CheckState.Unchecked)
+                item.setCheckState(
+                    0, Qt.CheckState.Checked if base in wanted else Qt.CheckState.Unchecked
+                )
                 top.addChild(item)
             top.setExpanded(any(b in wanted for b in present))
         self.picker.blockSignals(False)
@@ -244,14 +261,13 @@ class AnglePlot(QWidget):
 
     def _strikes(self, side: str | None) -> list[float]:
         side = side or "right"
-        return sorted(e.time_s for e in self._events
-                      if e.label == HEEL_STRIKE and e.side == side)
+        return sorted(e.time_s for e in self._events if e.label == HEEL_STRIKE and e.side == side)
 
     def _cursor_x(self) -> float:
         if self._mode == "time":
             return self._cursor_t
         strikes = self._strikes("right")
-        for a, b in zip(strikes[:-1], strikes[1:]):
+        for a, b in itertools.pairwise(strikes):
             if a <= self._cursor_t <= b:
                 return 100.0 * (self._cursor_t - a) / (b - a)
         return -10.0  # outside any cycle: park the cursor off the axis
@@ -265,7 +281,7 @@ class AnglePlot(QWidget):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setMenuEnabled(False)
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setLabel("left", f"{pretty(base)} (°)", color=th.text)
+            plot.setTitle(f"{pretty(base)} (°)", size="9pt", color=th.text)
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(th.mid)
                 plot.getAxis(ax).setTextPen(th.text)
@@ -274,21 +290,35 @@ class AnglePlot(QWidget):
                 plot.setLabel("bottom", label, color=th.text)
             if self._plots:
                 plot.setXLink(self._plots[0])
+            if row == 0:
+                self._add_legend(plot)
             self._draw_joint(plot, base)
-            cursor = pg.InfiniteLine(pos=self._cursor_x(), angle=90,
-                                     pen=pg.mkPen(th.cursor, width=2))
+            cursor = pg.InfiniteLine(
+                pos=self._cursor_x(), angle=90, pen=pg.mkPen(th.cursor, width=2)
+            )
             plot.addItem(cursor, ignoreBounds=True)
             self._plots.append(plot)
             self._cursors.append(cursor)
         if self._plots and self._mode == "cycle":
             self._plots[0].setXRange(0, 100, padding=0.01)
 
+    def _add_legend(self, plot: pg.PlotItem) -> None:
+        legend = plot.addLegend(
+            offset=(-10, 5), labelTextColor=self._theme.text, brush=pg.mkBrush(self._theme.base)
+        )
+        legend.setColumnCount(2)
+        for name, color in (("Right", RIGHT_COLOR), ("Left", LEFT_COLOR)):
+            legend.addItem(pg.PlotDataItem(pen=pg.mkPen(color, width=2)), name)
+
     def _draw_joint(self, plot: pg.PlotItem, base: str) -> None:
         series = self._series(base)
         if self._mode == "time":
             for side, values in series:
-                plot.plot(self._time, values, pen=pg.mkPen(_side_color(side, self._theme),
-                                                           width=2), name=side or base)
+                plot.plot(
+                    self._time,
+                    values,
+                    pen=pg.mkPen(_side_color(side, self._theme), width=2),
+                )
             return
         band = self._bands.get(base)
         if band is not None:

@@ -49,8 +49,12 @@ class EventStore(QObject):
     # -- edits (each one undoable) -----------------------------------------------------------
     def add(self, label: str, side: str | None, time_s: float) -> Event:
         """Add a user event; returns it."""
-        ev = Event(label=label, side=side, time_s=round(float(time_s), 4),  # type: ignore[arg-type]
-                   source="user")
+        ev = Event(
+            label=label,
+            side=side,
+            time_s=round(float(time_s), 4),  # type: ignore[arg-type]
+            source="user",
+        )
         self.undo_stack.push(_Swap(self, None, ev, f"Add {describe(ev)}"))
         return ev
 
@@ -76,8 +80,7 @@ class EventStore(QObject):
 class _Swap(QUndoCommand):
     """Replace ``old`` by ``new`` (either may be None: add / delete)."""
 
-    def __init__(self, store: EventStore, old: Event | None, new: Event | None,
-                 text: str) -> None:
+    def __init__(self, store: EventStore, old: Event | None, new: Event | None, text: str) -> None:
         super().__init__(text)
         self._store, self._old, self._new = store, old, new
 

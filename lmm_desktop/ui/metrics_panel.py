@@ -1,4 +1,4 @@
-"""MetricsPanel: spatiotemporal parameters vs normative ranges, clinical test timings, quality flags.
+"""MetricsPanel: spatiotemporal parameters vs norms, clinical test timings, quality flags.
 
 A status colour beside each value (green normal, amber low/high, red abnormal, grey unknown) and
 the status word itself, so the table still reads in black and white.
@@ -67,8 +67,14 @@ class MetricsPanel(QWidget):
             t.setRowCount(0)
         self.status.setText(text)
 
-    def set_rows(self, metrics: list[MetricRow], tests: list[TestRow],
-                 flags: list[FlagRow], *, note: str = "") -> None:
+    def set_rows(
+        self,
+        metrics: list[MetricRow],
+        tests: list[TestRow],
+        flags: list[FlagRow],
+        *,
+        note: str = "",
+    ) -> None:
         """Fill the three tables."""
         self._fill_metrics(metrics)
         self.tests_table.setRowCount(len(tests))
@@ -81,12 +87,16 @@ class MetricsPanel(QWidget):
             item.setToolTip(flag.message)
             self.flags_table.setItem(r, 0, item)
             sev = QTableWidgetItem(flag.severity)
-            sev.setForeground(QColor(STATUS_COLORS["abnormal" if flag.severity == "error"
-                                                   else "low"]))
+            sev.setForeground(
+                QColor(STATUS_COLORS["abnormal" if flag.severity == "error" else "low"])
+            )
             self.flags_table.setItem(r, 1, sev)
         self.tabs.setTabText(2, f"Quality ({len(flags)})" if flags else "Quality")
-        parts = [f"{len(metrics)} gait parameters", f"{len(tests)} clinical tests",
-                 f"{len(flags)} quality flags"]
+        parts = [
+            f"{len(metrics)} gait parameters",
+            f"{len(tests)} clinical tests",
+            f"{len(flags)} quality flags",
+        ]
         self.status.setText((note + " " if note else "") + ", ".join(parts) + ".")
 
     def _fill_metrics(self, rows: list[MetricRow]) -> None:
@@ -94,13 +104,20 @@ class MetricsPanel(QWidget):
         t.setRowCount(len(rows))
         for r, row in enumerate(rows):
             name = f"{row.name} ({row.unit})" if row.unit else row.name
-            cells = [name, _fmt(row.left), _fmt(row.right), _fmt(row.overall), row.normal,
-                     row.status]
+            cells = [
+                name,
+                _fmt(row.left),
+                _fmt(row.right),
+                _fmt(row.overall),
+                row.normal,
+                row.status,
+            ]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c in (1, 2, 3):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
-                                          | Qt.AlignmentFlag.AlignVCenter)
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
                 t.setItem(r, c, item)
             color = QColor(STATUS_COLORS.get(row.status, STATUS_COLORS["unknown"]))
             status = t.item(r, 5)

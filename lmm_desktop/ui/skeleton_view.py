@@ -47,8 +47,10 @@ def to_view(p: NDArray[np.float64]) -> NDArray[np.float32]:
 
 def stance_intervals(events: list[Event], side: str, t_end: float) -> list[tuple[float, float]]:
     """Stance phases of one side: each heel strike to the next toe off of that side, seconds."""
-    evs = sorted((e for e in events if e.side == side and e.label in (HEEL_STRIKE, TOE_OFF)),
-                 key=lambda e: e.time_s)
+    evs = sorted(
+        (e for e in events if e.side == side and e.label in (HEEL_STRIKE, TOE_OFF)),
+        key=lambda e: e.time_s,
+    )
     out: list[tuple[float, float]] = []
     start: float | None = None
     for e in evs:
@@ -86,8 +88,9 @@ class SkeletonView(QWidget):
         self.view.camera = self.camera
 
         self._floor = scene.visuals.Line(connect="segments", method="gl", parent=self.view.scene)
-        self._bones = scene.visuals.Line(connect="segments", method="agg", width=5.0,
-                                         parent=self.view.scene)
+        self._bones = scene.visuals.Line(
+            connect="segments", method="gl", width=5.0, parent=self.view.scene
+        )
         self._joints = scene.visuals.Markers(parent=self.view.scene)
         self._contact = scene.visuals.Markers(parent=self.view.scene)
         self._markers = scene.visuals.Markers(parent=self.view.scene)
@@ -114,8 +117,13 @@ class SkeletonView(QWidget):
         self._colors = np.zeros((0, 4), dtype=np.float32)  # (2 * n_segments, 4) RGBA
 
     # -- data --------------------------------------------------------------------------------
-    def set_body(self, points: BodyPoints | None, *, markers: MarkerSet | None = None,
-                 events: list[Event] | None = None) -> None:
+    def set_body(
+        self,
+        points: BodyPoints | None,
+        *,
+        markers: MarkerSet | None = None,
+        events: list[Event] | None = None,
+    ) -> None:
         """Show a new trial (``points`` may be None for marker-only trials)."""
         self._points = points
         self._colors_key = None
@@ -132,9 +140,11 @@ class SkeletonView(QWidget):
             for side, suf in (("left", "_l"), ("right", "_r")):
                 foot = {idx[f + suf] for f in _FOOT if f + suf in idx}
                 self._foot_segs[side] = np.array(
-                    [k for k, (a, b, _) in enumerate(segs) if a in foot and b in foot], dtype=int)
+                    [k for k, (a, b, _) in enumerate(segs) if a in foot and b in foot], dtype=int
+                )
                 self._foot_pts[side] = np.array(
-                    sorted(idx[f + suf] for f in _FOOT[1:] if f + suf in idx), dtype=int)
+                    sorted(idx[f + suf] for f in _FOOT[1:] if f + suf in idx), dtype=int
+                )
         else:
             self._pos = None
             self._seg_a = self._seg_b = np.zeros(0, dtype=int)
@@ -239,7 +249,7 @@ class SkeletonView(QWidget):
         self._follow = travel > 4.0
         span = max(min(travel, 4.0), height, 1.8)
         self.camera.center = tuple(float(c) for c in center)
-        self.camera.scale_factor = 1.25 * span
+        self.camera.scale_factor = 0.95 * span
         self.set_camera_preset("iso")
 
     # -- time --------------------------------------------------------------------------------
@@ -258,16 +268,18 @@ class SkeletonView(QWidget):
             p = self._marker_pos[i]
             p = p[np.isfinite(p).all(axis=1)]
             if p.shape[0]:
-                self._markers.set_data(p, face_color=_rgba(self._theme.marker, 0.9),
-                                       edge_width=0, size=6)
+                self._markers.set_data(
+                    p, face_color=_rgba(self._theme.marker, 0.9), edge_width=0, size=6
+                )
         self.canvas.update()
 
     def _base_colors(self) -> NDArray[np.float32]:
         """``(2 * n_segments, 4)`` RGBA per bone vertex, by group (cached per theme)."""
         key = (self._theme.name, self._seg_a.size)
         if self._colors_key != key:
-            cols = np.array([_rgba(self._theme.group_color(g)) for g in self._seg_groups],
-                            dtype=np.float32).reshape(-1, 4)
+            cols = np.array(
+                [_rgba(self._theme.group_color(g)) for g in self._seg_groups], dtype=np.float32
+            ).reshape(-1, 4)
             self._colors = np.repeat(cols, 2, axis=0)
             self._colors_key = key
         return self._colors
@@ -291,7 +303,7 @@ class SkeletonView(QWidget):
             if self._in_stance(side):
                 segs = self._foot_segs.get(side, np.zeros(0, dtype=int))
                 for k in segs:
-                    colors[2 * k: 2 * k + 2] = _rgba(CONTACT_COLOR)
+                    colors[2 * k : 2 * k + 2] = _rgba(CONTACT_COLOR)
                 idx = self._foot_pts.get(side, np.zeros(0, dtype=int))
                 if idx.size:
                     c = p[idx].copy()
@@ -301,11 +313,17 @@ class SkeletonView(QWidget):
         colors[0::2, 3][hidden] = 0.0
         colors[1::2, 3][hidden] = 0.0
         self._bones.set_data(pos=verts, color=colors, connect="segments")
-        self._joints.set_data(p[finite], face_color=_rgba(self._theme.text),
-                              edge_color=_rgba(self._theme.canvas_bg), edge_width=1, size=8)
+        self._joints.set_data(
+            p[finite],
+            face_color=_rgba(self._theme.text),
+            edge_color=_rgba(self._theme.canvas_bg),
+            edge_width=1,
+            size=8,
+        )
         if contact_pts:
-            self._contact.set_data(np.concatenate(contact_pts), face_color=_rgba(CONTACT_COLOR),
-                                   edge_width=0, size=12)
+            self._contact.set_data(
+                np.concatenate(contact_pts), face_color=_rgba(CONTACT_COLOR), edge_width=0, size=12
+            )
             self._contact.visible = True
         else:
             self._contact.visible = False
@@ -322,4 +340,3 @@ class SkeletonView(QWidget):
     def close_canvas(self) -> None:
         """Release the GL resources (call before the window is destroyed)."""
         self.canvas.close()
-

@@ -56,14 +56,34 @@ class Theme:
 
 
 LIGHT = Theme(
-    name="light", window="#f3f4f6", base="#ffffff", text="#1b1f24", mid="#c9ced6",
-    highlight="#2f6fdb", canvas_bg="#eef1f5", floor="#9aa3ad", torso="#495057", head="#6c757d",
-    marker="#7048e8", cursor="#d6336c", roi="#2f6fdb",
+    name="light",
+    window="#f3f4f6",
+    base="#ffffff",
+    text="#1b1f24",
+    mid="#c9ced6",
+    highlight="#2f6fdb",
+    canvas_bg="#eef1f5",
+    floor="#9aa3ad",
+    torso="#495057",
+    head="#6c757d",
+    marker="#7048e8",
+    cursor="#d6336c",
+    roi="#2f6fdb",
 )
 DARK = Theme(
-    name="dark", window="#1f2329", base="#16191d", text="#e6e8eb", mid="#3a4048",
-    highlight="#4c8dff", canvas_bg="#121417", floor="#4a525c", torso="#ced4da", head="#adb5bd",
-    marker="#b197fc", cursor="#f06595", roi="#4c8dff",
+    name="dark",
+    window="#1f2329",
+    base="#16191d",
+    text="#e6e8eb",
+    mid="#3a4048",
+    highlight="#4c8dff",
+    canvas_bg="#121417",
+    floor="#4a525c",
+    torso="#ced4da",
+    head="#adb5bd",
+    marker="#b197fc",
+    cursor="#f06595",
+    roi="#4c8dff",
 )
 
 

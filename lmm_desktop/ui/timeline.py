@@ -66,8 +66,10 @@ class Timeline(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMouseTracking(True)
-        self.setToolTip("Click: seek. Drag an event: move it. Right-click: add or delete events, "
-                        "set the region of interest. Del: delete the selected event.")
+        self.setToolTip(
+            "Click: seek. Drag an event: move it. Right-click: add or delete events, "
+            "set the region of interest. Del: delete the selected event."
+        )
 
     # -- model -> view -----------------------------------------------------------------------
     def set_range(self, t0: float, t1: float) -> None:
@@ -126,7 +128,7 @@ class Timeline(QWidget):
         return best
 
     # -- painting ----------------------------------------------------------------------------
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 (Qt override)
+    def paintEvent(self, _event: QPaintEvent) -> None:
         th = self._theme
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -181,17 +183,23 @@ class Timeline(QWidget):
             p.drawEllipse(QPointF(x, y), r - 1, r - 1)
         elif ev.source == "user":
             p.setBrush(QBrush(color))
-            p.drawPolygon(QPolygonF([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r),
-                                     QPointF(x - r, y)]))
+            p.drawPolygon(
+                QPolygonF(
+                    [QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r), QPointF(x - r, y)]
+                )
+            )
         else:
             p.setBrush(QBrush(color))
-            p.drawPolygon(QPolygonF([QPointF(x - r, y - r + 1), QPointF(x + r, y - r + 1),
-                                     QPointF(x, y + r - 1)]))
+            p.drawPolygon(
+                QPolygonF(
+                    [QPointF(x - r, y - r + 1), QPointF(x + r, y - r + 1), QPointF(x, y + r - 1)]
+                )
+            )
         p.setPen(QColor(self._theme.text))
         p.drawText(QPointF(x + r + 2, y + 4), _SHORT.get(ev.label, ev.label[:6]))
 
     # -- interaction -------------------------------------------------------------------------
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         ev = self.event_at(event.position())
@@ -203,21 +211,21 @@ class Timeline(QWidget):
             self.seek_requested.emit(self.t_of(event.position().x()))
         self.update()
 
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._drag is not None:
             self._drag_t = self.t_of(event.position().x())
             self.update()
         elif self._scrubbing:
             self.seek_requested.emit(self.t_of(event.position().x()))
 
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, t = self._drag, self._drag_t
         self._drag, self._drag_t, self._scrubbing = None, None, False
         if drag is not None and t is not None and abs(t - drag.time_s) > 1e-6:
             self.move_requested.emit(drag, t)
         self.update()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._selected:
             ev, self._selected = self._selected, None
             self.delete_requested.emit(ev)
@@ -232,7 +240,8 @@ class Timeline(QWidget):
             for label in (HEEL_STRIKE, TOE_OFF):
                 act = menu.addAction(f"Add {side} {label.replace('_', ' ')} here ({t:.2f} s)")
                 act.triggered.connect(
-                    lambda _=False, lb=label, sd=side: self.add_requested.emit(lb, sd, t))
+                    lambda _=False, lb=label, sd=side: self.add_requested.emit(lb, sd, t)
+                )
         ev = self.event_at(pos)
         if ev is not None:
             menu.addSeparator()
@@ -240,15 +249,17 @@ class Timeline(QWidget):
             act.triggered.connect(lambda _=False: self.delete_requested.emit(ev))
         menu.addSeparator()
         start = menu.addAction("Start region of interest here")
-        start.triggered.connect(lambda _=False: self.roi_requested.emit(
-            (t, self._roi[1] if self._roi else self._t1)))
+        start.triggered.connect(
+            lambda _=False: self.roi_requested.emit((t, self._roi[1] if self._roi else self._t1))
+        )
         end = menu.addAction("End region of interest here")
-        end.triggered.connect(lambda _=False: self.roi_requested.emit(
-            (self._roi[0] if self._roi else self._t0, t)))
+        end.triggered.connect(
+            lambda _=False: self.roi_requested.emit((self._roi[0] if self._roi else self._t0, t))
+        )
         if self._roi is not None:
             clear = menu.addAction("Clear region of interest")
             clear.triggered.connect(lambda _=False: self.roi_requested.emit(None))
         return menu
 
-    def contextMenuEvent(self, event: QContextMenuEvent) -> None:  # noqa: N802
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         self.context_menu(QPointF(event.pos())).exec(event.globalPos())

@@ -43,8 +43,7 @@ def session_trials(folder: Path) -> list[TrialRef]:
         session = open_session(folder)
         names = getattr(session, "trial_names", None) or getattr(session, "trials", [])
         return [TrialRef(folder, str(getattr(n, "name", n))) for n in names]
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in READ_SUFFIXES)
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READ_SUFFIXES)
     return [TrialRef(p) for p in files]
 
 

@@ -48,7 +48,7 @@ class VideoPanel(QWidget):
 
     def seek(self, t: float) -> None:
         """Show the video frame at trial time ``t`` seconds."""
-        self.player.setPosition(max(int(round((t - self.offset_s) * 1000)), 0))
+        self.player.setPosition(max(round((t - self.offset_s) * 1000), 0))
 
     def stop(self) -> None:
         self.player.stop()

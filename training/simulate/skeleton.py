@@ -1,51 +1,19 @@
-"""A minimal, vectorised leg chain used to place the simulated body on the floor.
+"""Rotations and foot positions used to place the simulated body on the floor.
 
 OpenSim conventions: ground X forward, Y up, Z right; pelvis body-fixed Z (tilt) - X (list) -
-Y (rotation); hip Z (flexion) - X (adduction) - Y (rotation), mirrored X and Y axes on the left;
-knee flexion about -Z; ankle dorsiflexion about +Z. Segment lengths follow Winter's anthropometric
-fractions of height. The simulator only needs the feet relative to the pelvis (heel and toe), which
-this chain gives in well under a millisecond per 1,000 frames.
+Y (rotation). Foot positions come from the app's built-in forward kinematics
+(:func:`lmm_desktop.biomech.fk.builtin_forward_kinematics`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.core.canonical import JOINT_INDEX
+from lmm_desktop.biomech.fk import builtin_forward_kinematics
+from lmm_desktop.core.canonical import N_JOINTS, Kinematics
 
 Array = NDArray[np.float64]
-
-
-@dataclass(frozen=True)
-class LegGeometry:
-    """Segment geometry scaled to a person's height (metres, pelvis frame)."""
-
-    hip_offset: tuple[float, float, float]
-    """Right hip centre relative to the pelvis origin (x back-negative, y down-negative, z right)."""
-    thigh: float
-    shank: float
-    ankle_height: float
-    heel_back: float
-    toe_front: float
-
-    @classmethod
-    def for_height(cls, height_m: float) -> LegGeometry:
-        s = height_m / 1.75
-        return cls(
-            hip_offset=(-0.065 * s, -0.085 * s, 0.085 * s),
-            thigh=0.245 * height_m,
-            shank=0.246 * height_m,
-            ankle_height=0.039 * height_m,
-            heel_back=0.035 * height_m,
-            toe_front=0.117 * height_m,
-        )
-
-    def standing_pelvis_height(self) -> float:
-        """Pelvis-origin height of a person standing straight (metres)."""
-        return -self.hip_offset[1] + self.thigh + self.shank + self.ankle_height
 
 
 def rot_x(a: Array) -> Array:
@@ -89,8 +57,11 @@ def pelvis_euler_with_heading(body_deg: Array, heading_rad: Array) -> Array:
     return np.degrees(np.stack([tilt, lst, rot], axis=1))
 
 
-def foot_points(angles_deg: Array, pelvis_deg: Array, geo: LegGeometry) -> Array:
-    """Heel and toe of both feet relative to the pelvis origin, in ground orientation.
+def foot_points(angles_deg: Array, pelvis_deg: Array, height_m: float) -> Array:
+    """Heel and toe tip of both feet relative to the pelvis origin, in ground orientation.
+
+    Uses the app's built-in forward kinematics, so the simulated feet are exactly where the app
+    will draw them.
 
     Parameters
     ----------
@@ -98,31 +69,23 @@ def foot_points(angles_deg: Array, pelvis_deg: Array, geo: LegGeometry) -> Array
         ``(n, 34)`` canonical joint angles, degrees.
     pelvis_deg
         ``(n, 3)`` OpenSim pelvis tilt, list, rotation, degrees.
-    geo
-        Segment geometry.
+    height_m
+        Participant height; segment lengths scale with it.
 
     Returns
     -------
     ``(n, 2, 2, 3)`` metres: [frame, side (0 right, 1 left), point (0 heel, 1 toe), xyz].
     """
     n = angles_deg.shape[0]
-    rp = pelvis_matrix(pelvis_deg)  # (n, 3, 3)
-    out = np.empty((n, 2, 2, 3))
-    for k, (suffix, mirror) in enumerate((("_r", 1.0), ("_l", -1.0))):
-        a = np.radians(angles_deg)
-        flex = a[:, JOINT_INDEX["hip_flexion" + suffix]]
-        add = a[:, JOINT_INDEX["hip_adduction" + suffix]]
-        hrot = a[:, JOINT_INDEX["hip_rotation" + suffix]]
-        knee = a[:, JOINT_INDEX["knee_angle" + suffix]]
-        ankle = a[:, JOINT_INDEX["ankle_angle" + suffix]]
-        hx, hy, hz = geo.hip_offset
-        hip = rp @ np.array([hx, hy, mirror * hz])  # (n, 3)
-        r_thigh = rp @ rot_z(flex) @ rot_x(mirror * add) @ rot_y(mirror * hrot)  # (n, 3, 3)
-        knee_p = hip + r_thigh[:, :, 1] * -geo.thigh
-        r_shank = r_thigh @ rot_z(-knee)
-        ankle_p = knee_p + r_shank[:, :, 1] * -geo.shank
-        r_foot = r_shank @ rot_z(ankle)
-        down = r_foot[:, :, 1] * -geo.ankle_height
-        out[:, k, 0] = ankle_p + down + r_foot[:, :, 0] * -geo.heel_back
-        out[:, k, 1] = ankle_p + down + r_foot[:, :, 0] * geo.toe_front
+    kin = Kinematics(
+        angles=angles_deg,
+        present=np.ones(N_JOINTS, dtype=bool),
+        pelvis_rotation=pelvis_deg,
+        pelvis_translation=np.zeros((n, 3)),
+    )
+    body = builtin_forward_kinematics(kin, np.arange(n, dtype=float), height_m=height_m)
+    out = np.empty((n, 2, 2, 3))  # (n, side, point, xyz), metres
+    for k, side in enumerate(("r", "l")):
+        out[:, k, 0] = body.point(f"heel_{side}")
+        out[:, k, 1] = body.point(f"toe_{side}")
     return out

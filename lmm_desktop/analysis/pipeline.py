@@ -1,0 +1,272 @@
+"""The whole analysis of one trial: body points, gait events, spatiotemporal parameters, gait cycles
+and Gait Profile Score, clinical tests and data quality, in one :class:`AnalysisResult`.
+
+Whatever does not apply (no walking in a squat trial, no sit-to-stand in a walk) is ``None`` with a
+line in ``reasons`` that says why; nothing is silently empty.
+
+Events: gait events from the file (``source='file'``) and detected ones (``'detected'``) are both
+kept and listed; the analysis uses the user's edited events when given (``events_override``,
+``'user'``), else the file's when they hold a complete stride, else the detected ones.
+``events_source`` says which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from lmm_desktop.analysis.clinical_tests import TestResult, run_clinical_tests
+from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
+from lmm_desktop.analysis.events import GaitEventResult, detect_gait_events
+from lmm_desktop.analysis.gps import GaitProfile, gait_profile_score
+from lmm_desktop.analysis.normative import leg_length_m, speed_group
+from lmm_desktop.analysis.quality import QualityFlag, check_quality
+from lmm_desktop.analysis.spatiotemporal import SpatiotemporalResult, compute_spatiotemporal
+from lmm_desktop.core.body import BodyPoints
+from lmm_desktop.core.canonical import Kinematics
+from lmm_desktop.core.errors import AnalysisError
+from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, Trial
+
+GAIT_LABELS = (HEEL_STRIKE, TOE_OFF)
+
+
+@dataclass
+class AnalysisResult:
+    """Everything measured on one trial (see :meth:`to_dict` for the JSON shape)."""
+
+    trial_name: str
+    n_frames: int
+    rate_hz: float
+    duration_s: float
+    points_source: str
+    events: list[Event]
+    events_source: str | None
+    gait_events: GaitEventResult | None
+    spatiotemporal: SpatiotemporalResult | None
+    cycles: CycleCurves | None
+    gait_profile_score: GaitProfile | None
+    clinical_tests: list[TestResult]
+    quality: list[QualityFlag]
+    reasons: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def events_used(self) -> list[Event]:
+        """The events the gait analysis was computed from."""
+        return [e for e in self.events if e.source == self.events_source]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready summary.
+
+        Keys: ``trial`` (name, frames, rate, duration, body-point source), ``events`` (every event
+        as ``{label, side, time_s, source}``), ``events_source``, ``spatiotemporal`` (the
+        :meth:`SpatiotemporalResult.to_dict` table: value, sd and normative status per parameter,
+        or null), ``gait_profile_score`` (GVS per variable and side, GPS per side and overall, or
+        null), ``cycles`` (cycles per side and their time windows, or null),
+        ``clinical_tests`` (``{test, duration_s, phases, rule, ...}``), ``quality`` (flags),
+        ``reasons`` (why each null or missing item is so) and ``notes``.
+        """
+        return {
+            "trial": {
+                "name": self.trial_name,
+                "n_frames": self.n_frames,
+                "rate_hz": round(self.rate_hz, 6),
+                "duration_s": round(self.duration_s, 6),
+                "points_source": self.points_source,
+            },
+            "events": [e.to_dict() for e in self.events],
+            "events_source": self.events_source,
+            "spatiotemporal": (
+                None if self.spatiotemporal is None else self.spatiotemporal.to_dict()
+            ),
+            "gait_profile_score": (
+                None if self.gait_profile_score is None else self.gait_profile_score.to_dict()
+            ),
+            "cycles": _cycles_summary(self.cycles),
+            "clinical_tests": [t.to_dict() for t in self.clinical_tests],
+            "quality": [q.to_dict() for q in self.quality],
+            "reasons": dict(self.reasons),
+            "notes": list(self.notes),
+        }
+
+
+def _cycles_summary(cycles: CycleCurves | None) -> dict[str, Any] | None:
+    if cycles is None:
+        return None
+    return {
+        "n_cycles": dict(cycles.n_cycles),
+        "windows_s": {
+            side: [[round(a, 4), round(b, 4)] for a, b in w] for side, w in cycles.windows.items()
+        },
+        "reason": cycles.reason,
+    }
+
+
+def body_points_for(trial: Trial) -> BodyPoints:
+    """Forward kinematics of the trial, or body points from its markers when it has no angles.
+
+    Raises
+    ------
+    AnalysisError
+        The trial has neither joint angles nor markers.
+    """
+    if trial.kinematics is not None:
+        from lmm_desktop.biomech.fk import forward_kinematics
+
+        return forward_kinematics(trial)
+    if trial.markers is not None:
+        from lmm_desktop.analysis.markers import body_points_from_markers
+
+        return body_points_from_markers(trial.markers)
+    raise AnalysisError(f"Cannot analyse '{trial.name}': it has neither joint angles nor markers.")
+
+
+def _rate(time: np.ndarray) -> float:
+    return float((len(time) - 1) / (time[-1] - time[0])) if len(time) > 1 else 0.0
+
+
+def _has_stride(events: Sequence[Event]) -> bool:
+    return any(
+        sum(1 for e in events if e.label == HEEL_STRIKE and e.side == side) >= 2
+        for side in ("left", "right")
+    )
+
+
+def _choose_events(
+    trial: Trial, detected: GaitEventResult | None, override: Sequence[Event] | None
+) -> tuple[list[Event], str | None, list[str]]:
+    """All events to list, which source the analysis uses, and notes on the choice."""
+    file_events = list(trial.events)
+    found = [] if detected is None else list(detected.events)
+    notes: list[str] = []
+    if override is not None:
+        user = [Event(e.label, e.side, e.time_s, "user", e.raw_label) for e in override]
+        listed = file_events + found + user
+        return sorted(listed, key=lambda e: (e.time_s, e.source)), "user", notes
+    listed = sorted(file_events + found, key=lambda e: (e.time_s, e.source))
+    file_gait = [e for e in file_events if e.label in GAIT_LABELS]
+    if _has_stride(file_gait):
+        source: str | None = "file"
+    elif found:
+        source = "detected"
+        if file_gait:
+            notes.append("the file's gait events hold no complete stride; detected events used")
+    else:
+        source = "file" if file_gait else None
+    return listed, source, notes
+
+
+def _gait(
+    trial: Trial,
+    points: BodyPoints,
+    used: list[Event],
+    detected: GaitEventResult,
+    reasons: dict[str, str],
+) -> tuple[SpatiotemporalResult | None, CycleCurves | None, GaitProfile | None]:
+    """Spatiotemporal table, cycle curves and GPS from the chosen events (None + reason if none)."""
+    st = compute_spatiotemporal(used, points, subject=trial.subject)
+    if not st.strides:
+        reasons["spatiotemporal"] = st.reason or "no complete stride"
+        reasons.setdefault("gait_profile_score", reasons["spatiotemporal"])
+        reasons.setdefault("cycles", reasons["spatiotemporal"])
+        return None, None, None
+    if st.reason:
+        reasons["spatiotemporal"] = st.reason
+    kin = trial.kinematics
+    if kin is None:
+        reasons["cycles"] = "the trial has no joint angles (markers only)"
+        reasons["gait_profile_score"] = reasons["cycles"]
+        return st, None, None
+    same_base = points.n_frames == trial.n_frames
+    cycles = cycle_curves(
+        kin,
+        trial.time,
+        used,
+        points=points if same_base else None,
+        direction=detected.direction if detected.treadmill else None,
+    )
+    if cycles.reason:
+        reasons["cycles"] = cycles.reason
+    speeds = st.values("speed_m_s")
+    group = speed_group(
+        float(np.mean(speeds)) if speeds.size else None, leg_length_m(trial.subject, points)
+    )
+    gps = gait_profile_score(cycles, speed_group=group)
+    if gps.reason:
+        reasons["gait_profile_score"] = gps.reason
+    return st, cycles, gps
+
+
+def analyze(
+    trial: Trial,
+    *,
+    points: BodyPoints | None = None,
+    events_override: Sequence[Event] | None = None,
+) -> AnalysisResult:
+    """Analyse one trial: events, spatiotemporal, cycles + GPS, clinical tests, data quality.
+
+    Parameters
+    ----------
+    trial
+        The trial (joint angles, or markers only).
+    points
+        Body points already computed (e.g. by the 3D view); forward kinematics (or the markers)
+        otherwise.
+    events_override
+        User-edited gait events: the gait analysis is recomputed from them (listed as ``'user'``).
+
+    Raises
+    ------
+    AnalysisError
+        The trial has neither joint angles nor markers, or too few frames.
+    """
+    if points is None:
+        points = body_points_for(trial)
+    if points.n_frames < 3:
+        raise AnalysisError(
+            f"Cannot analyse '{trial.name}': it has only {points.n_frames} frame(s)."
+        )
+    rate = _rate(points.time)
+    reasons: dict[str, str] = {}
+    detected = detect_gait_events(points, rate_hz=rate)
+    if detected.reason:
+        reasons["detected_events"] = detected.reason
+    events, source, notes = _choose_events(trial, detected, events_override)
+    notes += detected.notes
+    used = [e for e in events if e.source == source and e.label in GAIT_LABELS]
+    st = cycles = gps = None
+    if used:
+        st, cycles, gps = _gait(trial, points, used, detected, reasons)
+    else:
+        why = detected.reason or "no gait events"
+        for key in ("spatiotemporal", "cycles", "gait_profile_score"):
+            reasons[key] = why
+    kin = trial.kinematics if trial.kinematics is not None else Kinematics.empty(points.n_frames)
+    ktime = trial.time if trial.kinematics is not None else points.time
+    try:
+        tests, why_not = run_clinical_tests(kin, ktime, points)
+    except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
+        tests, why_not = [], {"all": str(exc)}
+    reasons.update({f"clinical_tests.{k}": v for k, v in why_not.items()})
+    quality = check_quality(trial, points, used, treadmill=detected.treadmill)
+    if detected.treadmill:
+        notes.append("treadmill walking: foot sliding is not checked (the belt moves the feet)")
+    return AnalysisResult(
+        trial_name=trial.name,
+        n_frames=trial.n_frames,
+        rate_hz=float(trial.rate_hz),
+        duration_s=trial.duration_s,
+        points_source=points.source,
+        events=events,
+        events_source=source,
+        gait_events=detected,
+        spatiotemporal=st,
+        cycles=cycles,
+        gait_profile_score=gps,
+        clinical_tests=tests,
+        quality=quality,
+        reasons=reasons,
+        notes=notes,
+    )

@@ -1,0 +1,338 @@
+"""Spatiotemporal gait parameters per stride, with mean ± SD and normative status.
+
+Definitions follow OpenCap (stanfordnmbl/opencap-processing, ``ActivityAnalyses/gait_analysis.py``,
+class ``gait_analysis``), with the body points in place of OpenCap's markers:
+
+- stride: heel strike to the next heel strike of the same foot; stride time = their difference;
+- stride length: distance between the heel positions at the two heel strikes, plus treadmill speed
+  x stride time (``compute_stride_length``);
+- gait speed: displacement of the pelvis reference (OpenCap: the centre of mass) over the stride /
+  stride time, plus treadmill speed (``compute_gait_speed``);
+- cadence: 2 x 60 / stride time, steps/min (``compute_cadence``);
+- treadmill speed: ankle speed over 10..70 % of stance, 0 below 0.3 m/s
+  (``compute_treadmill_speed``);
+- step width: distance between the two ankle centres, each averaged over 40..60 % of its stance,
+  along the mediolateral axis of the gait frame (``compute_step_width``);
+- stance / swing: heel strike to toe off / toe off to next heel strike, in % of the stride;
+- double support: ipsilateral stance minus contralateral swing, % of stride
+  (``compute_double_support_time``);
+- step-length symmetry: right / left x 100 (``compute_step_length_symmetry``), and the same for
+  stance time.
+
+Two deliberate differences: step length is measured ALONG the walking direction (GAITRite's
+definition, the one the normal ranges use) where OpenCap takes the 3D heel-to-heel distance, which
+adds the step width (about +1 % at 0.1 m width); single support is the contralateral swing in % of
+the stride (the clinical definition; OpenCap reports 100 - double support).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lmm_desktop.analysis._signal import UP, horizontal, lowpass, unit
+from lmm_desktop.analysis.direction import WalkingDirection, pelvis_reference, walking_direction
+from lmm_desktop.analysis.normative import (
+    SpatiotemporalReference,
+    normative_status,
+    spatiotemporal_reference,
+)
+from lmm_desktop.core.body import BodyPoints
+from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, Side, Subject
+
+MAX_STRIDE_S = 3.0
+"""Longer 'strides' are gaps between walking bouts and are skipped."""
+
+OVERGROUND_THRESHOLD_M_S = 0.3
+"""OpenCap's threshold: a stance-phase ankle speed below this means overground walking."""
+
+
+@dataclass
+class StrideRow:
+    """One stride of one foot (times in s, lengths in m, phases in % of the stride)."""
+
+    side: Side
+    start_s: float
+    end_s: float
+    stride_time_s: float
+    stride_length_m: float
+    speed_m_s: float
+    cadence_steps_min: float
+    stance_pct: float = float("nan")
+    swing_pct: float = float("nan")
+    single_support_pct: float = float("nan")
+    double_support_pct: float = float("nan")
+    step_length_m: float = float("nan")
+    step_width_m: float = float("nan")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            k: (
+                round(v, 4)
+                if isinstance(v, float) and np.isfinite(v)
+                else (None if isinstance(v, float) else v)
+            )
+            for k, v in asdict(self).items()
+        }
+
+
+@dataclass
+class SpatiotemporalResult:
+    """Per-stride table, summaries and the normal ranges used; ``reason`` when nothing computed."""
+
+    strides: list[StrideRow]
+    treadmill_speed_m_s: float = 0.0
+    reference: SpatiotemporalReference | None = None
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def values(self, key: str, side: Side | None = None) -> NDArray[np.float64]:
+        """Finite per-stride values of one parameter (one side, or both)."""
+        vals = [getattr(r, key) for r in self.strides if side is None or r.side == side]
+        arr = np.asarray(vals, dtype=float)
+        return arr[np.isfinite(arr)]
+
+    def _entry(
+        self, key: str, side: Side | None = None, norm_key: str | None = None
+    ) -> dict[str, object]:
+        vals = self.values(key, side)
+        value = float(np.mean(vals)) if vals.size else None
+        sd = float(np.std(vals, ddof=1)) if vals.size > 1 else None
+        rng = None
+        if self.reference is not None:
+            rng = (
+                self.reference.speed_range
+                if key == "speed_m_s"
+                else self.reference.ranges.get(norm_key or key)
+            )
+        return {
+            "value": None if value is None else round(value, 4),
+            "sd": None if sd is None else round(sd, 4),
+            "n": int(vals.size),
+            "normative_status": normative_status(value, rng),
+            "normative_range": None if rng is None else [round(x, 4) for x in rng],
+        }
+
+    def _symmetry(self, key: str) -> dict[str, object]:
+        r, l = self.values(key, "right"), self.values(key, "left")
+        value = float(np.mean(r) / np.mean(l) * 100.0) if r.size and l.size else None
+        return {"value": None if value is None else round(value, 2), "unit": "% (R/L)"}
+
+    def to_dict(self) -> dict[str, object]:
+        """Summary for reports, the CLI and the assistant (see the module docstring)."""
+        sided = (
+            "step_length_m",
+            "stride_length_m",
+            "stance_pct",
+            "swing_pct",
+            "single_support_pct",
+        )
+        out: dict[str, object] = {
+            key: self._entry(key)
+            for key in (
+                "speed_m_s",
+                "cadence_steps_min",
+                "stride_time_s",
+                "double_support_pct",
+                "step_width_m",
+            )
+        }
+        for key in sided:
+            out[key] = {side: self._entry(key, side) for side in ("left", "right")}
+        out["step_length_symmetry_pct"] = self._symmetry("step_length_m")
+        out["stance_time_symmetry_pct"] = self._symmetry("stance_pct")
+        out["n_strides"] = {
+            s: sum(1 for r in self.strides if r.side == s) for s in ("left", "right")
+        }
+        out["treadmill_speed_m_s"] = round(self.treadmill_speed_m_s, 4)
+        out["normative_reference"] = None if self.reference is None else self.reference.to_dict()
+        out["strides"] = [r.to_dict() for r in self.strides]
+        out["reason"] = self.reason
+        out["notes"] = list(self.notes)
+        return out
+
+
+def _frame(time: NDArray[np.float64], t: float) -> int:
+    return int(np.clip(np.searchsorted(time, t - 1e-9), 0, time.shape[0] - 1))
+
+
+def _between(times: list[float], a: float, b: float) -> float | None:
+    inside = [t for t in times if a < t < b]
+    return inside[0] if inside else None
+
+
+@dataclass
+class _Ctx:
+    points: BodyPoints
+    walking: WalkingDirection
+    ref: NDArray[np.float64]
+    rate_hz: float
+    events: dict[tuple[Side, str], list[float]]
+    v_tm: float = 0.0
+
+
+def _point(ctx: _Ctx, name: str, fallback: str) -> NDArray[np.float64]:
+    p = ctx.points
+    if p.has(name) and np.isfinite(p.point(name)).any():
+        return p.point(name)
+    return p.point(fallback)
+
+
+def _treadmill_speed(ctx: _Ctx) -> float:
+    """OpenCap's heuristic: mean ankle velocity over 10..70 % of stance (0 if below 0.3 m/s)."""
+    speeds = []
+    sides: tuple[tuple[Side, str], ...] = (("right", "r"), ("left", "l"))
+    for side, s in sides:
+        ankle = lowpass(_point(ctx, f"ankle_{s}", f"heel_{s}"), ctx.rate_hz)
+        for hs in ctx.events[(side, HEEL_STRIKE)]:
+            to = _between(ctx.events[(side, TOE_OFF)], hs, hs + MAX_STRIDE_S)
+            if to is None:
+                continue
+            stance = to - hs
+            a, b = (
+                _frame(ctx.points.time, hs + 0.1 * stance),
+                _frame(ctx.points.time, to - 0.3 * stance),
+            )
+            if b - a >= 2:
+                speeds.append(
+                    np.linalg.norm(horizontal(ankle[b] - ankle[a]))
+                    / (ctx.points.time[b] - ctx.points.time[a])
+                )
+    v = float(np.mean(speeds)) if speeds else 0.0
+    return v if v >= OVERGROUND_THRESHOLD_M_S else 0.0
+
+
+def _stride(ctx: _Ctx, side: Side, t0: float, t2: float) -> StrideRow:
+    s, o = ("r", "l") if side == "right" else ("l", "r")
+    other: Side = "left" if side == "right" else "right"
+    time = ctx.points.time
+    i0, i2 = _frame(time, t0), _frame(time, t2)
+    heel_s, heel_o = ctx.points.point(f"heel_{s}"), ctx.points.point(f"heel_{o}")
+    T = t2 - t0
+    row = StrideRow(
+        side,
+        t0,
+        t2,
+        T,
+        stride_length_m=float(np.linalg.norm(horizontal(heel_s[i2] - heel_s[i0]))) + ctx.v_tm * T,
+        speed_m_s=float(np.linalg.norm(horizontal(ctx.ref[i2] - ctx.ref[i0]))) / T + ctx.v_tm,
+        cadence_steps_min=120.0 / T,
+    )
+    to = _between(ctx.events[(side, TOE_OFF)], t0, t2)
+    to_c = _between(ctx.events[(other, TOE_OFF)], t0, t2)
+    hs_c = _between(ctx.events[(other, HEEL_STRIKE)], t0, t2)
+    if to is not None:
+        row.stance_pct = (to - t0) / T * 100.0
+        row.swing_pct = 100.0 - row.stance_pct
+    if to_c is not None and hs_c is not None and hs_c > to_c:
+        row.single_support_pct = (hs_c - to_c) / T * 100.0
+        row.double_support_pct = row.stance_pct - row.single_support_pct
+    # Gait frame per stride (OpenCap compute_gait_frame): pelvis heading over the stride
+    # overground, the detected walking axis on a treadmill.
+    direction = ctx.walking.per_frame[i2]
+    if not ctx.walking.treadmill and ctx.v_tm == 0.0:
+        direction = unit(horizontal(ctx.ref[i2] - ctx.ref[i0]))
+    if hs_c is not None:
+        ic = _frame(time, hs_c)
+        row.step_length_m = float((heel_s[i2] - heel_o[ic]) @ direction) + ctx.v_tm * (t2 - hs_c)
+        if to is not None:
+            row.step_width_m = _step_width(ctx, s, o, (t0, to, hs_c, t2), direction)
+    return row
+
+
+def _finite_mean(rows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Mean of the fully finite rows of ``(k, 3)`` positions (NaN when there are none)."""
+    good = rows[np.isfinite(rows).all(axis=1)]
+    return good.mean(axis=0) if good.shape[0] else np.full(3, np.nan)
+
+
+def _step_width(
+    ctx: _Ctx,
+    s: str,
+    o: str,
+    times: tuple[float, float, float, float],
+    direction: NDArray[np.float64],
+) -> float:
+    """Ankle-centre distance across the gait frame, each over 40..60 % of its stance (OpenCap)."""
+    t0, to, hs_c, t2 = times
+    time = ctx.points.time
+    stance = to - t0
+    ank_s, ank_o = _point(ctx, f"ankle_{s}", f"heel_{s}"), _point(ctx, f"ankle_{o}", f"heel_{o}")
+    a, b = _frame(time, t0 + 0.4 * stance), _frame(time, t0 + 0.6 * stance) + 1
+    c = _frame(time, min(hs_c + 0.4 * stance, t2))
+    d = max(c + 1, _frame(time, min(hs_c + 0.6 * stance, t2)) + 1)
+    vec = _finite_mean(ank_o[c:d]) - _finite_mean(ank_s[a:b])  # (3,) metres
+    lateral = unit(np.cross(direction, UP))
+    return float(abs(vec @ lateral))
+
+
+def compute_spatiotemporal(
+    events: list[Event],
+    points: BodyPoints,
+    *,
+    subject: Subject | None = None,
+    rate_hz: float | None = None,
+) -> SpatiotemporalResult:
+    """Spatiotemporal parameters of every complete stride, with normal ranges.
+
+    Parameters
+    ----------
+    events
+        Gait events (``heel_strike``/``toe_off`` with a side; other labels are ignored), from a file
+        or :func:`~lmm_desktop.analysis.events.detect_gait_events`.
+    points
+        Body points with heels, ankles and a pelvis reference (Y up, metres).
+    subject
+        Sex and age select the normal ranges (pooled and stated when unknown).
+    rate_hz
+        Sample rate of ``points`` (default: from its time stamps).
+
+    Returns
+    -------
+    SpatiotemporalResult
+        ``reason`` says why there are no strides; never silently empty.
+    """
+    if rate_hz is None:
+        rate_hz = 1.0 / float(np.median(np.diff(points.time))) if points.n_frames > 1 else 100.0
+    gait = {
+        (side, lab): sorted(e.time_s for e in events if e.side == side and e.label == lab)
+        for side in ("right", "left")
+        for lab in (HEEL_STRIKE, TOE_OFF)
+    }
+    n_hs = {side: len(gait[(side, HEEL_STRIKE)]) for side in ("right", "left")}
+    if max(n_hs.values()) < 2:
+        return SpatiotemporalResult(
+            [],
+            reason=(
+                "no complete stride: a stride needs two heel strikes of the same foot, found "
+                f"right {n_hs['right']}, left {n_hs['left']}"
+            ),
+        )
+    walking = walking_direction(points, rate_hz=rate_hz)
+    ctx = _Ctx(points, walking, pelvis_reference(points), rate_hz, gait)  # type: ignore[arg-type]
+    ctx.v_tm = _treadmill_speed(ctx)
+    strides: list[StrideRow] = []
+    notes: list[str] = []
+    for side in ("right", "left"):
+        hs = gait[(side, HEEL_STRIKE)]
+        for t0, t2 in itertools.pairwise(hs):
+            i0, i2 = _frame(points.time, t0), _frame(points.time, t2)
+            if t2 - t0 > MAX_STRIDE_S:
+                notes.append(f"{side} {t0:.2f}-{t2:.2f} s skipped: longer than {MAX_STRIDE_S} s")
+            elif walking.turn_mask[i0 : i2 + 1].any():
+                notes.append(f"{side} {t0:.2f}-{t2:.2f} s skipped: includes a turn")
+            else:
+                strides.append(_stride(ctx, side, t0, t2))  # type: ignore[arg-type]
+    strides.sort(key=lambda r: r.start_s)
+    result = SpatiotemporalResult(strides, ctx.v_tm, notes=notes)
+    if not strides:
+        result.reason = "every candidate stride was skipped: " + "; ".join(notes)
+        return result
+    speed = result.values("speed_m_s")
+    result.reference = spatiotemporal_reference(subject, float(np.mean(speed)))
+    if ctx.v_tm > 0:
+        notes.append(f"treadmill walking: belt speed {ctx.v_tm:.2f} m/s added (OpenCap rule)")
+    return result

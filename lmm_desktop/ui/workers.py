@@ -1,0 +1,182 @@
+"""Background work: reading a trial, forward kinematics and analysis, off the UI thread.
+
+Workers hold no reference to any window; they only emit typed signals. They check
+``isInterruptionRequested()`` between steps, so closing the window (or opening another trial)
+mid-load stops them at the next step boundary and nothing is delivered to a dead window.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from lmm_desktop.core.body import BodyPoints
+from lmm_desktop.core.errors import LmmError
+from lmm_desktop.core.trial import Event, Trial
+from lmm_desktop.ui.trial_browser import TrialRef
+
+
+@dataclass
+class LoadedTrial:
+    """Everything the window shows for one trial."""
+
+    ref: TrialRef
+    trial: Trial
+    points: BodyPoints | None
+    analysis: Any | None
+    notes: list[str] = field(default_factory=list)
+    timings_s: dict[str, float] = field(default_factory=dict)
+
+
+def _optional(module: str, attr: str) -> Any | None:
+    """``module.attr``, or None when that part of the app is not installed yet."""
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("lmm_desktop"):
+            return None
+        raise
+
+
+def body_points(trial: Trial) -> tuple[BodyPoints | None, str | None]:
+    """Forward kinematics of ``trial`` (or markers-derived points); a note when none."""
+    if trial.kinematics is not None:
+        fk = _optional("lmm_desktop.biomech.fk", "forward_kinematics")
+        if fk is None:
+            return None, "3D skeleton unavailable: forward kinematics is not installed."
+        return fk(trial), None
+    if trial.markers is not None:
+        from_markers = _optional("lmm_desktop.analysis.markers", "body_points_from_markers")
+        if from_markers is not None:
+            return from_markers(trial.markers), None
+    return None, "No skeleton: the trial has neither joint angles nor usable markers."
+
+
+def run_analysis(
+    trial: Trial, points: BodyPoints | None, events_override: list[Event] | None = None
+) -> Any | None:
+    """``analysis.pipeline.analyze`` when installed, else None."""
+    analyze = _optional("lmm_desktop.analysis.pipeline", "analyze")
+    if analyze is None:
+        return None
+    kwargs: dict[str, Any] = {"points": points}
+    if events_override is not None:
+        kwargs["events_override"] = events_override
+    return analyze(trial, **kwargs)
+
+
+def _log() -> str:
+    """Append the current exception's traceback to the user's log file; return its path."""
+    from lmm_desktop.core.paths import log_file
+
+    path = log_file()
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(traceback.format_exc())
+    return str(path)
+
+
+class TrialLoader(QThread):
+    """Read -> forward kinematics -> analysis for one :class:`TrialRef`."""
+
+    progress = Signal(int, str)  # percent, what is being done
+    loaded = Signal(object)  # LoadedTrial
+    failed = Signal(object, str)  # exception, traceback text
+    cancelled = Signal()
+
+    def __init__(self, ref: TrialRef, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ref = ref
+
+    def run(self) -> None:
+        try:
+            result = self._load()
+        except Exception as exc:  # reported to the UI: LmmError shown as is, others with the log
+            self.failed.emit(exc, traceback.format_exc())
+            return
+        if result is None:
+            self.cancelled.emit()
+        else:
+            self.loaded.emit(result)
+
+    def _load(self) -> LoadedTrial | None:
+        from lmm_desktop.io import read_trial
+
+        timings: dict[str, float] = {}
+        self.progress.emit(5, f"Reading {self.ref.label}…")
+        t0 = time.perf_counter()
+        trial = read_trial(self.ref.path, trial=self.ref.trial)
+        timings["read"] = time.perf_counter() - t0
+        if self.isInterruptionRequested():
+            return None
+        self.progress.emit(35, "Computing the 3D skeleton…")
+        notes: list[str] = []
+        t0 = time.perf_counter()
+        try:
+            points, note = body_points(trial)
+        except LmmError as exc:
+            points, note = None, f"3D skeleton unavailable: {exc}"
+        except Exception:  # the trial still opens; the traceback goes to the log
+            points, note = None, f"3D skeleton unavailable (unexpected error; see {_log()})."
+        timings["fk"] = time.perf_counter() - t0
+        if note:
+            notes.append(note)
+        if self.isInterruptionRequested():
+            return None
+        self.progress.emit(70, "Analysing gait and clinical tests…")
+        t0 = time.perf_counter()
+        try:
+            analysis = run_analysis(trial, points)
+        except LmmError as exc:
+            analysis = None
+            notes.append(f"Metrics unavailable: {exc}")
+        except Exception:  # the trial still opens; the traceback goes to the log
+            analysis = None
+            notes.append(f"Metrics unavailable (unexpected error; see {_log()}).")
+        timings["analysis"] = time.perf_counter() - t0
+        if self.isInterruptionRequested():
+            return None
+        self.progress.emit(100, "Done")
+        return LoadedTrial(self.ref, trial, points, analysis, notes, timings)
+
+
+class AnalysisWorker(QThread):
+    """Recompute the metrics after the events were edited."""
+
+    done = Signal(object)  # analysis result (or None when analysis is not installed)
+    failed = Signal(object, str)
+
+    def __init__(
+        self,
+        trial: Trial,
+        points: BodyPoints | None,
+        events: list[Event],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._trial, self._points, self._events = trial, points, list(events)
+
+    def run(self) -> None:
+        try:
+            result = run_analysis(self._trial, self._points, self._events)
+        except Exception as exc:  # reported to the UI
+            self.failed.emit(exc, traceback.format_exc())
+            return
+        if not self.isInterruptionRequested():
+            self.done.emit(result)
+
+
+def stop_thread(thread: QThread | None) -> None:
+    """Ask ``thread`` to stop and wait for it (safe on None or a finished thread).
+
+    The window ignores whatever a stopped worker still emits (it checks the sender), so nothing
+    reaches a window that has moved on or closed.
+    """
+    if thread is None:
+        return
+    thread.requestInterruption()
+    thread.wait()

@@ -1,0 +1,409 @@
+"""Clinical tests on synthetic trials with known phase times, built from canonical kinematics.
+
+Each trial is scripted as a pelvis path (position + heading) and heel targets; the hip, knee and
+ankle angles that put the heels there with the feet flat are solved numerically against the
+built-in forward-kinematics model, so feet that should stay planted really do (no sliding). The
+body points then come from that model, exactly as for a real trial.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from lmm_desktop.analysis.clinical_tests import (
+    FSST,
+    STS5,
+    TUG,
+    WALK,
+    Phase,
+    TestResult,
+    detect_activity_segments,
+    five_times_sit_to_stand,
+    recompute_with_override,
+    run_clinical_tests,
+    timed_up_and_go,
+)
+from lmm_desktop.biomech.fk import builtin_forward_kinematics
+from lmm_desktop.core.body import BodyPoints
+from lmm_desktop.core.canonical import JOINT_INDEX, N_JOINTS, Kinematics
+from lmm_desktop.core.errors import AnalysisError
+
+RATE = 100.0
+DT = 1.0 / RATE
+SEATED_PELVIS = np.array([-0.35, 0.55])  # (x, y) m: on a 45 cm chair, heels at x = 0
+STANDING_Y = 0.93
+_LEG = ("hip_flexion", "hip_adduction", "knee_angle", "ankle_angle")
+_HEEL_TO_ANKLE = np.array([0.059, 0.066])  # forward, up (m) in the built-in model at 1.70 m
+
+
+@dataclass
+class Synthetic:
+    """A scripted trial: kinematics, its body points and the true times."""
+
+    kin: Kinematics
+    points: BodyPoints
+    truth: dict[str, float]
+
+    @property
+    def time(self) -> NDArray[np.float64]:
+        return self.points.time
+
+
+def ramp(t: NDArray[np.float64], t0: float, t1: float, a: float, b: float) -> NDArray[np.float64]:
+    """Cosine ramp from ``a`` (before ``t0``) to ``b`` (after ``t1``)."""
+    s = np.clip((t - t0) / (t1 - t0), 0.0, 1.0)
+    return a + (b - a) * (1 - np.cos(np.pi * s)) / 2
+
+
+def _kin(
+    pelvis: NDArray[np.float64], yaw: NDArray[np.float64], angles: NDArray[np.float64]
+) -> Kinematics:
+    rot = np.zeros((len(yaw), 3))
+    rot[:, 2] = yaw
+    return Kinematics(angles, np.ones(N_JOINTS, dtype=bool), rot, pelvis)
+
+
+def _initial_guess(
+    pelvis: NDArray[np.float64], yaw: NDArray[np.float64], heels: dict[str, NDArray[np.float64]]
+) -> NDArray[np.float64]:
+    """Sagittal two-link solution (thigh 0.416 m, shank 0.419 m) to start Gauss-Newton from."""
+    n = len(yaw)
+    ang = np.zeros((n, N_JOINTS))  # (n, 34) degrees
+    l1, l2 = 0.416, 0.419
+    fwd = np.column_stack([np.cos(np.radians(yaw)), np.zeros(n), -np.sin(np.radians(yaw))])
+    for s in "rl":
+        ankle = heels[s] + _HEEL_TO_ANKLE[0] * fwd + [0, _HEEL_TO_ANKLE[1], 0]
+        d = ankle - (pelvis - [0, 0.079, 0] - 0.056 * fwd)  # hip -> ankle, (n, 3) m
+        a, b = np.sum(d * fwd, axis=1), -d[:, 1]
+        dist = np.clip(np.hypot(a, b), 0.2, 0.83)
+        knee = np.pi - np.arccos(np.clip((l1**2 + l2**2 - dist**2) / (2 * l1 * l2), -1, 1))
+        hip = np.arctan2(a, b) + np.arccos(
+            np.clip((l1**2 + dist**2 - l2**2) / (2 * l1 * dist), -1, 1)
+        )
+        ang[:, JOINT_INDEX[f"hip_flexion_{s}"]] = np.degrees(hip)
+        ang[:, JOINT_INDEX[f"knee_angle_{s}"]] = np.degrees(knee)
+        ang[:, JOINT_INDEX[f"ankle_angle_{s}"]] = np.degrees(knee - hip)
+    return ang
+
+
+def build(
+    time: NDArray[np.float64],
+    pelvis: NDArray[np.float64],
+    yaw: NDArray[np.float64],
+    heels: dict[str, NDArray[np.float64]],
+    truth: dict[str, float],
+) -> Synthetic:
+    """Solve hip flexion/adduction, knee and ankle so the heels follow ``heels`` with flat feet."""
+    ang = _initial_guess(pelvis, yaw, heels)
+    cols = {s: [JOINT_INDEX[f"{j}_{s}"] for j in _LEG] for s in "rl"}
+
+    def residual(a: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+        p = builtin_forward_kinematics(_kin(pelvis, yaw, a), time)
+        return {
+            s: np.column_stack(
+                [
+                    p.point(f"heel_{s}") - heels[s],
+                    p.point(f"toe_{s}")[:, 1] - p.point(f"heel_{s}")[:, 1],
+                ]
+            )
+            for s in "rl"
+        }  # (n, 4) each
+
+    eps = 1e-3
+    for _ in range(12):
+        r0 = residual(ang)
+        jac = {s: np.zeros((len(time), 4, 4)) for s in "rl"}
+        for k in range(4):
+            bumped = ang.copy()
+            for s in "rl":
+                bumped[:, cols[s][k]] += eps
+            r1 = residual(bumped)
+            for s in "rl":
+                jac[s][:, :, k] = (r1[s] - r0[s]) / eps
+        for s in "rl":
+            step = np.linalg.solve(jac[s], -r0[s][..., None])[..., 0]
+            ang[:, cols[s]] += np.clip(step, -20, 20)
+    err = max(float(np.abs(r).max()) for r in residual(ang).values())
+    assert err < 2e-3, f"synthetic leg solution did not converge ({err:.4f} m)"
+    kin = _kin(pelvis, yaw, ang)
+    return Synthetic(kin, builtin_forward_kinematics(kin, time), truth)
+
+
+def _planted(n: int, x: float = 0.0, half_width: float = 0.085) -> dict[str, NDArray[np.float64]]:
+    return {"r": np.tile([x, 0.0, half_width], (n, 1)), "l": np.tile([x, 0.0, -half_width], (n, 1))}
+
+
+def _stepping_in_place(
+    t: NDArray[np.float64],
+    pelvis: NDArray[np.float64],
+    yaw: NDArray[np.float64],
+    envelope: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """Heels swinging +-0.18 m around the pelvis (a walking leg pattern carried along the path)."""
+    th = np.radians(yaw)
+    fwd = np.column_stack([np.cos(th), -np.sin(th)])  # (n, 2) x, z
+    right = np.column_stack([np.sin(th), np.cos(th)])
+    out = {}
+    for s, sign, phase in (("r", 1.0, 0.0), ("l", -1.0, np.pi)):
+        swing = np.sin(2 * np.pi * t / 1.1 + phase)
+        xz = pelvis[:, [0, 2]] + (0.18 * swing * envelope)[:, None] * fwd + 0.085 * sign * right
+        lift = 0.04 * np.clip(swing, 0, None) * envelope
+        out[s] = np.column_stack([xz[:, 0], lift, xz[:, 1]])
+    return out
+
+
+def make_tug() -> Synthetic:
+    """Seated 0-1 s; rise 1.0-2.2; walk out 2.2-5.4 (2.8 m); turn 5.4-6.9; walk back 6.9-10.1;
+    turn 10.1-11.6; sit 11.6-12.8; seated to 14 s."""
+    t = np.arange(0, 14.0, DT)
+    x = (
+        ramp(t, 1.0, 2.2, SEATED_PELVIS[0], 0.0)
+        + ramp(t, 2.2, 5.4, 0, 2.8)
+        + ramp(t, 6.9, 10.1, 0, -2.8)
+        + ramp(t, 11.6, 12.8, 0, SEATED_PELVIS[0])
+    )
+    y = ramp(t, 1.0, 2.2, SEATED_PELVIS[1], STANDING_Y) + ramp(
+        t, 11.6, 12.8, 0, SEATED_PELVIS[1] - STANDING_Y
+    )
+    walk = ((t > 2.2) & (t < 5.4)) | ((t > 6.9) & (t < 10.1))
+    envelope = np.where(
+        walk,
+        np.sin(np.pi * np.clip((t - 2.2) / 3.2, 0, 1)) ** 2
+        + np.sin(np.pi * np.clip((t - 6.9) / 3.2, 0, 1)) ** 2,
+        0.0,
+    )
+    y = y + 0.015 * np.sin(2 * np.pi * t / 0.55) * envelope  # bounce of each step
+    yaw = ramp(t, 5.4, 6.9, 0, 180) + ramp(t, 10.1, 11.6, 0, 180)
+    yaw = yaw + 4 * np.sin(2 * np.pi * t / 1.1) * envelope  # pelvis rotation of each stride
+    pelvis = np.column_stack([x, y, np.zeros_like(t)])
+    heels = _stepping_in_place(t, pelvis, yaw, envelope)
+    for s, feet in _planted(len(t)).items():
+        seated = (t <= 2.2) | (t >= 11.6)
+        heels[s][seated] = feet[seated]
+    truth = {
+        "start": 1.0,
+        "end": 12.8,
+        "turn1": 5.4,
+        "turn1_end": 6.9,
+        "turn2": 10.1,
+        "turn2_end": 11.6,
+        "rise_end": 2.2,
+        "sit": 11.6,
+    }
+    return build(t, pelvis, yaw, heels, truth)
+
+
+def make_sts(n_rises: int = 5) -> Synthetic:
+    """Rise k over [1 + 2.6(k-1), 2 + 2.6(k-1)] s, sit over [2.3 + ..., 3.3 + ...] s."""
+    t = np.arange(0, 1.0 + 2.6 * n_rises + 1.0, DT)
+    x = np.full_like(t, SEATED_PELVIS[0])
+    y = np.full_like(t, SEATED_PELVIS[1])
+    for k in range(n_rises):
+        r0 = 1.0 + 2.6 * k
+        x += ramp(t, r0, r0 + 1.0, 0, -SEATED_PELVIS[0]) + ramp(
+            t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[0]
+        )
+        y += ramp(t, r0, r0 + 1.0, 0, STANDING_Y - SEATED_PELVIS[1]) + ramp(
+            t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[1] - STANDING_Y
+        )
+    pelvis = np.column_stack([x, y, np.zeros_like(t)])
+    truth = {f"rise{k + 1}": 1.0 + 2.6 * k for k in range(n_rises)}
+    truth["end"] = 2.0 + 2.6 * (n_rises - 1)
+    return build(t, pelvis, np.zeros_like(t), _planted(len(t)), truth)
+
+
+def make_walk(speed: float = 1.2) -> Synthetic:
+    """Stand 1 s, accelerate over 2 s, 6 s at ``speed``, decelerate over 2 s, stand 1 s."""
+    t = np.arange(0, 12.0, DT)
+    v = speed * (ramp(t, 1.0, 3.0, 0, 1) - ramp(t, 9.0, 11.0, 0, 1))
+    v = v * (1 + 0.08 * np.sin(2 * np.pi * t / 0.55))  # speed varies within each step
+    x = np.concatenate([[0.0], np.cumsum((v[1:] + v[:-1]) / 2) * DT])
+    envelope = v / speed
+    y = 0.91 + 0.015 * np.sin(2 * np.pi * t / 0.55) * envelope
+    yaw = 4 * np.sin(2 * np.pi * t / 1.1) * envelope
+    pelvis = np.column_stack([x, y, np.zeros_like(t)])
+    return build(
+        t,
+        pelvis,
+        yaw,
+        _stepping_in_place(t, pelvis, yaw, envelope),
+        {"speed": speed, "steady_start": 3.0, "steady_end": 9.0},
+    )
+
+
+# Four Square Step Test: squares centred at (forward, right) = (+-0.25, +-0.25) m, start back-left;
+# standard order forward, right, back, left, then right, forward, left, back.
+_FSST_ORDER = ((1, -1), (1, 1), (-1, 1), (-1, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))
+_FSST_START = (-1, -1)
+
+
+def make_fsst(order: tuple[tuple[int, int], ...] = _FSST_ORDER) -> Synthetic:
+    """Step k (k = 0..7) starts at 1.0 + 1.3k s: lead foot off, lands 0.4 s later, trailing
+    foot off at +0.5 s and lands at +0.9 s; the pelvis moves between square centres meanwhile."""
+    t = np.arange(0, 1.0 + 1.3 * len(order) + 1.0, DT)
+    n = len(t)
+    half = 0.25
+    centre = np.tile(np.array(_FSST_START, float) * half, (n, 1))  # (n, 2) forward, right
+    feet = {
+        s: np.tile(np.array(_FSST_START, float) * half + [0, w], (n, 1))
+        for s, w in (("r", 0.09), ("l", -0.09))
+    }
+    lift = {s: np.zeros(n) for s in "rl"}
+    prev = np.array(_FSST_START, float)
+    for k, sq in enumerate(order):
+        t0, new = 1.0 + 1.3 * k, np.array(sq, float)
+        d = (new - prev) * half
+        centre += np.column_stack([ramp(t, t0, t0 + 0.9, 0, d[0]), ramp(t, t0, t0 + 0.9, 0, d[1])])
+        lead = "l" if d[1] < 0 else "r"
+        for s, start in ((lead, t0), ("r" if lead == "l" else "l", t0 + 0.5)):
+            feet[s] += np.column_stack(
+                [ramp(t, start, start + 0.4, 0, d[0]), ramp(t, start, start + 0.4, 0, d[1])]
+            )
+            inside = (t > start) & (t < start + 0.4)
+            lift[s][inside] += 0.06 * np.sin(np.pi * (t[inside] - start) / 0.4)
+        prev = new
+    pelvis = np.column_stack([centre[:, 0], np.full(n, 0.90), centre[:, 1]])
+    heels = {s: np.column_stack([feet[s][:, 0] - 0.07, lift[s], feet[s][:, 1]]) for s in "rl"}
+    truth = {"start": 1.0, "end": 1.0 + 1.3 * (len(order) - 1) + 0.9}
+    return build(t, pelvis, np.zeros(n), heels, truth)
+
+
+@pytest.fixture(scope="module")
+def tug() -> Synthetic:
+    return make_tug()
+
+
+@pytest.fixture(scope="module")
+def sts() -> Synthetic:
+    return make_sts()
+
+
+FRAME_TOL = 2.5 * DT
+
+
+def _phase(result: TestResult, name: str, k: int = 0) -> Phase:
+    return [p for p in result.phases if p.name == name][k]
+
+
+def test_tug_duration_and_phases(tug: Synthetic) -> None:
+    seg = detect_activity_segments(tug.kin, tug.time, tug.points)
+    assert seg.applicable[TUG] is None
+    res = timed_up_and_go(seg)
+    assert res.duration_s == pytest.approx(tug.truth["end"] - tug.truth["start"], abs=FRAME_TOL)
+    assert [p.name for p in res.phases] == ["rise", "walk out", "turn", "walk back", "turn", "sit"]
+    assert res.phases[0].start_s == pytest.approx(tug.truth["start"], abs=FRAME_TOL)
+    assert res.phases[-1].end_s == pytest.approx(tug.truth["end"], abs=FRAME_TOL)
+    # turn boundaries are rule-defined (10 deg from the plateau): within 0.3 s of the script
+    t1, t2 = _phase(res, "turn", 0), _phase(res, "turn", 1)
+    assert t1.start_s == pytest.approx(tug.truth["turn1"], abs=0.3)
+    assert t1.end_s == pytest.approx(tug.truth["turn1_end"], abs=0.3)
+    assert t2.start_s == pytest.approx(tug.truth["turn2"], abs=0.3)
+    assert t2.end_s == pytest.approx(tug.truth["turn2_end"], abs=0.3)
+    assert res.measures["walk_distance_m"] == pytest.approx(5.6, rel=0.1)
+    assert "0.05 m/s" in res.rule and res.reason is None and not res.overridden
+
+
+def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
+    results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
+    assert [r.test for r in results] == [TUG]
+    assert set(reasons) == {STS5, WALK, FSST}
+
+
+def test_five_times_sit_to_stand(sts: Synthetic) -> None:
+    results, reasons = run_clinical_tests(sts.kin, sts.time, sts.points)
+    assert [r.test for r in results] == [STS5]
+    res = results[0]
+    assert res.repetitions == 5
+    assert res.duration_s == pytest.approx(sts.truth["end"] - sts.truth["rise1"], abs=FRAME_TOL)
+    rises = [p for p in res.phases if p.name.startswith("rise")]
+    sits = [p for p in res.phases if p.name.startswith("sit")]
+    assert len(rises) == 5 and len(sits) == 4
+    for k, p in enumerate(rises, start=1):
+        assert p.start_s == pytest.approx(sts.truth[f"rise{k}"], abs=FRAME_TOL)
+        assert p.end_s - p.start_s == pytest.approx(1.0, abs=2 * FRAME_TOL)
+    assert "FIFTH STAND" in res.rule
+    assert TUG in reasons and FSST in reasons
+
+
+def test_sit_to_stand_with_four_rises_is_reported_untimed() -> None:
+    syn = make_sts(4)
+    seg = detect_activity_segments(syn.kin, syn.time, syn.points)
+    assert seg.applicable[STS5] is None
+    res = five_times_sit_to_stand(seg)
+    assert res.duration_s is None and res.repetitions == 4
+    assert "only 4 rises" in (res.reason or "")
+
+
+def test_two_rises_do_not_make_a_sit_to_stand() -> None:
+    syn = make_sts(2)
+    _, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
+    assert "2 rise(s)" in reasons[STS5]
+
+
+def test_walking_speed_over_steady_state() -> None:
+    walk = make_walk(1.2)
+    results, _ = run_clinical_tests(walk.kin, walk.time, walk.points)
+    assert [r.test for r in results] == [WALK]
+    res = results[0]
+    assert res.measures["speed_m_s"] == pytest.approx(1.2, rel=0.02)
+    steady = _phase(res, "steady")
+    assert steady.start_s == pytest.approx(walk.truth["steady_start"], abs=0.6)
+    assert steady.end_s == pytest.approx(walk.truth["steady_end"], abs=0.6)
+    assert res.measures["distance_m"] > 6.0
+    assert [p.name for p in res.phases] == ["acceleration", "steady", "deceleration"]
+
+
+def test_four_square_step_test() -> None:
+    syn = make_fsst()
+    results, _ = run_clinical_tests(syn.kin, syn.time, syn.points)
+    assert [r.test for r in results] == [FSST]
+    res = results[0]
+    assert res.repetitions == 8
+    assert res.duration_s == pytest.approx(syn.truth["end"] - syn.truth["start"], abs=FRAME_TOL)
+    names = [p.name.split(": ")[1] for p in res.phases]
+    assert names == ["forward", "right", "backward", "left", "right", "forward", "left", "backward"]
+    assert "clockwise first" in res.rule
+    for k, p in enumerate(res.phases):
+        assert p.start_s == pytest.approx(1.0 + 1.3 * k, abs=FRAME_TOL)
+        assert p.end_s == pytest.approx(1.9 + 1.3 * k, abs=FRAME_TOL)
+
+
+def test_four_square_wrong_order_is_not_timed() -> None:
+    wrong = ((1, -1), (1, 1), (-1, 1), (-1, -1), (1, -1), (1, 1), (-1, 1), (-1, -1))
+    syn = make_fsst(wrong)
+    results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
+    assert results == []
+    assert "standard four-square order" in reasons[FSST]
+
+
+def test_override_recomputes_duration_and_phases(tug: Synthetic) -> None:
+    res = timed_up_and_go(detect_activity_segments(tug.kin, tug.time, tug.points))
+    over = recompute_with_override(res, 1.5, 11.0)
+    assert over.overridden and over.duration_s == pytest.approx(9.5)
+    assert over.phases[0].start_s == 1.5 and over.phases[-1].end_s == 11.0
+    assert [p.name for p in over.phases] == ["rise", "walk out", "turn", "walk back", "turn"]
+    assert all(1.5 <= p.start_s <= p.end_s <= 11.0 for p in over.phases)
+    assert over.to_dict()["overridden"] is True and "user override" in over.rule
+    assert not res.overridden  # the original is left as it was
+    with pytest.raises(AnalysisError, match="must end after it starts"):
+        recompute_with_override(res, 5.0, 4.0)
+
+
+def test_result_to_dict_shape(sts: Synthetic) -> None:
+    results, _ = run_clinical_tests(sts.kin, sts.time, sts.points)
+    d = results[0].to_dict()
+    assert set(d) >= {"test", "duration_s", "phases", "rule", "repetitions", "reason", "overridden"}
+    assert set(d["phases"][0]) == {"name", "start_s", "end_s"}
+
+
+def test_standing_still_has_no_tests() -> None:
+    t = np.arange(0, 5.0, DT)
+    pelvis = np.column_stack([np.zeros_like(t), np.full_like(t, 0.92), np.zeros_like(t)])
+    syn = build(t, pelvis, np.zeros_like(t), _planted(len(t)), {})
+    results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
+    assert results == []
+    assert set(reasons) == {TUG, STS5, WALK, FSST}

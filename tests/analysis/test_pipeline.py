@@ -1,0 +1,150 @@
+"""The analysis pipeline on real fixtures (OpenCap walking and squats, OpenSim tutorial walk,
+Qualisys .c3d with file events) and on a synthetic Timed Up and Go."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lmm_desktop.analysis.pipeline import AnalysisResult, analyze
+from lmm_desktop.core.errors import AnalysisError
+from lmm_desktop.core.trial import HEEL_STRIKE, Event, Provenance, Trial
+from lmm_desktop.io import read_trial
+from tests.analysis.test_clinical_tests import make_tug
+
+REQUIRED = {
+    "events",
+    "spatiotemporal",
+    "gait_profile_score",
+    "clinical_tests",
+    "quality",
+    "reasons",
+}
+ST_KEYS = {
+    "speed_m_s",
+    "cadence_steps_min",
+    "step_length_m",
+    "stride_time_s",
+    "stance_pct",
+    "double_support_pct",
+    "step_width_m",
+}
+
+
+def _json(result: AnalysisResult) -> dict:
+    return json.loads(json.dumps(result.to_dict()))  # must be JSON-serialisable as is
+
+
+def test_opencap_squats(fixtures_dir: Path) -> None:
+    trial = read_trial(fixtures_dir / "opencap" / "squats1_videoAndMocap.mot")
+    d = _json(analyze(trial))
+    assert set(d) >= REQUIRED
+    assert d["events"] == [] and d["events_source"] is None
+    for key in ("spatiotemporal", "gait_profile_score", "cycles"):
+        assert d[key] is None
+        assert "squats or sit-to-stand" in d["reasons"][key]
+    # the five squats are found by the sit-to-stand rule (the pelvis drops >= 15 cm each time)
+    (sts,) = d["clinical_tests"]
+    assert sts["test"] == "five_times_sit_to_stand" and sts["repetitions"] == 5
+    assert sts["duration_s"] == pytest.approx(6.92, abs=0.05)
+    assert sts["phases"][0] == {
+        "name": "rise 1",
+        "start_s": pytest.approx(0.95, abs=0.03),
+        "end_s": pytest.approx(1.62, abs=0.03),
+    }
+    assert d["quality"] == []
+    assert d["trial"]["n_frames"] == 801
+
+
+def test_opencap_walking_single_cycle(fixtures_dir: Path) -> None:
+    trial = read_trial(fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")
+    d = _json(analyze(trial))
+    assert set(d) >= REQUIRED
+    assert d["events_source"] == "detected"
+    assert [(e["label"], e["side"]) for e in d["events"]] == [
+        ("heel_strike", "left"),
+        ("toe_off", "right"),
+        ("heel_strike", "right"),
+    ]
+    assert all(e["source"] == "detected" for e in d["events"])
+    assert d["events"][0]["time_s"] == pytest.approx(0.57, abs=0.02)
+    # ~1 gait cycle: one heel strike per foot, so no complete stride
+    assert d["spatiotemporal"] is None and "no complete stride" in d["reasons"]["spatiotemporal"]
+    assert d["clinical_tests"] == []
+    assert "walking" in d["reasons"]["clinical_tests.four_square_step_test"]
+
+
+def test_tutorial_walk_full_gait_analysis(fixtures_dir: Path) -> None:
+    trial = read_trial(fixtures_dir / "opensim" / "subject01_walk1_ik.mot")
+    result = analyze(trial)
+    d = _json(result)
+    assert d["events_source"] == "detected" and len(d["events"]) == 10
+    st = d["spatiotemporal"]
+    assert set(st) >= ST_KEYS
+    assert st["cadence_steps_min"]["value"] == pytest.approx(98.6, abs=1.0)
+    assert st["stance_pct"]["left"]["value"] == pytest.approx(64.4, abs=1.5)
+    assert {"value", "sd", "normative_status"} <= set(st["double_support_pct"])
+    gps = d["gait_profile_score"]
+    assert 4.0 < gps["gps_overall"] < 15.0
+    assert d["cycles"]["n_cycles"] == {"right": 1, "left": 2}
+    # treadmill: feet move with the belt, so no foot-sliding flags
+    assert not [q for q in d["quality"] if q["kind"] == "foot_sliding"]
+    assert any("treadmill" in n for n in d["notes"])
+
+
+def test_user_edited_events_recompute(fixtures_dir: Path) -> None:
+    trial = read_trial(fixtures_dir / "opensim" / "subject01_walk1_ik.mot")
+    first = analyze(trial)
+    edited = [e for e in first.events_used() if not (e.label == HEEL_STRIKE and e.time_s > 3.6)]
+    edited = [Event(e.label, e.side, e.time_s + 0.02, "detected") for e in edited]
+    again = analyze(trial, events_override=edited)
+    d = _json(again)
+    assert d["events_source"] == "user"
+    sources = {e["source"] for e in d["events"]}
+    assert sources == {"user", "detected"}
+    assert len([e for e in d["events"] if e["source"] == "user"]) == 9
+    assert d["cycles"]["n_cycles"] == {"right": 1, "left": 1}  # last left heel strike removed
+    assert d["spatiotemporal"]["n_strides"]["left"] == 1
+
+
+def test_file_events_kept_apart_from_detected(fixtures_dir: Path) -> None:
+    trial = read_trial(fixtures_dir / "c3d" / "Qualisys.c3d")
+    d = _json(analyze(trial))
+    assert d["trial"]["points_source"] == "markers"
+    assert d["events_source"] == "file"
+    by_source = {s: [e for e in d["events"] if e["source"] == s] for s in ("file", "detected")}
+    assert len(by_source["file"]) == 7 and len(by_source["detected"]) >= 4
+    assert d["spatiotemporal"]["speed_m_s"]["value"] == pytest.approx(1.46, abs=0.05)
+    assert d["gait_profile_score"] is None
+    assert "markers only" in d["reasons"]["gait_profile_score"]
+
+
+def test_synthetic_tug_through_pipeline() -> None:
+    syn = make_tug()
+    trial = Trial(
+        time=syn.time,
+        rate_hz=100.0,
+        source=None,
+        kinematics=syn.kin,
+        provenance=Provenance(None, "synthetic", trial_name="tug"),
+    )
+    d = _json(analyze(trial, points=syn.points))
+    tests = {t["test"]: t for t in d["clinical_tests"]}
+    assert set(tests) == {"timed_up_and_go"}
+    assert tests["timed_up_and_go"]["duration_s"] == pytest.approx(11.8, abs=0.03)
+    assert d["trial"]["name"] == "tug"
+
+
+def test_trial_without_angles_or_markers_is_an_error() -> None:
+    trial = Trial(
+        time=np.arange(10) / 100.0,
+        rate_hz=100.0,
+        source=None,
+        kinematics=None,
+        provenance=Provenance(Path("empty.trc"), "trc"),
+    )
+    with pytest.raises(AnalysisError, match="neither joint angles nor markers"):
+        analyze(trial)

@@ -1,0 +1,60 @@
+"""``lmm-desktop analyze``: JSON and text output on real fixtures, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lmm_desktop.cli import main
+
+
+def test_analyze_json(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = fixtures_dir / "opencap" / "squats1_videoAndMocap.mot"
+    assert main(["analyze", str(path), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert set(d) >= {
+        "events",
+        "spatiotemporal",
+        "gait_profile_score",
+        "clinical_tests",
+        "quality",
+        "reasons",
+    }
+    assert d["clinical_tests"][0]["test"] == "five_times_sit_to_stand"
+    assert d["spatiotemporal"] is None and d["reasons"]["spatiotemporal"]
+
+
+def test_analyze_text_table(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = fixtures_dir / "opensim" / "subject01_walk1_ik.mot"
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Spatiotemporal parameters" in out and "cadence (steps/min)" in out
+    assert "Gait Profile Score:" in out and "deg" in out
+    assert "Clinical tests" in out and "Data quality" in out
+    assert "heel_strike" in out and "detected" in out
+
+
+def test_analyze_missing_file_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analyze", str(tmp_path / "nope.mot")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err and "nope.mot" in err
+
+
+def test_analyze_subprocess(fixtures_dir: Path) -> None:
+    path = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lmm_desktop.cli", "analyze", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    d = json.loads(proc.stdout)
+    assert d["events_source"] == "detected" and len(d["events"]) == 3

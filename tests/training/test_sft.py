@@ -1,0 +1,220 @@
+"""SFT on a tiny random Gemma 3 (CPU, seconds): what is trained, what is saved, resume, reload."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from lmm_desktop.assistant.artifact import (  # noqa: E402
+    ADAPTER_DIR,
+    ARTIFACT_FILE,
+    load_model_artifact,
+    read_artifact_info,
+)
+from lmm_desktop.core.errors import ModelLoadError  # noqa: E402
+from lmm_desktop.motion.codec import MotionTokenCodec  # noqa: E402
+from training.sft.config import SFTConfig, quantization_config  # noqa: E402
+from training.sft.data import SFTDataError, read_rows  # noqa: E402
+from training.sft.tiny import build_tiny_base  # noqa: E402
+from training.sft.train import fit_sft, train_sft  # noqa: E402
+
+ANSWERS = ["walking", "sit to stand", "1.21 m/s", "108 steps/min", "yes", "no"]
+
+
+def _write_dataset(folder: Path, n_train: int = 8, n_test: int = 2) -> Path:
+    codec = MotionTokenCodec(512)
+    rng = np.random.default_rng(3)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "rows.jsonl", "w") as fh:
+        for i in range(n_train + n_test):
+            motion = codec.encode(rng.integers(0, 512, size=int(rng.integers(8, 24))))
+            row = {"id": f"r{i}", "participant": f"p{i % 4}", "task": "activity",
+                   "prompt": f"{motion} What activity is the person doing?",
+                   "answer": ANSWERS[i % len(ANSWERS)],
+                   "split": "train" if i < n_train else "test"}
+            fh.write(json.dumps(row) + "\n")
+    return folder
+
+
+def _cfg(**kw: object) -> SFTConfig:
+    base = dict(max_steps=4, batch_size=2, max_length=64, save_every=2, log_every=1,
+                device="cpu", quantize="auto", lora_rank=4, lora_alpha=8, learning_rate=1e-2)
+    base.update(kw)
+    return SFTConfig(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_base(tmp_path_factory.mktemp("tiny") / "base")
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _write_dataset(tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base: Path, dataset: Path, tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("run")
+    return out, fit_sft(dataset, out, _cfg(), base=tiny_base, progress=False)
+
+
+def _fresh_base(folder: Path):
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
+
+
+def _embedding_layer(peft_model):
+    return peft_model.get_base_model().model.embed_tokens
+
+
+def test_base_weights_unchanged_lora_changed(trained, tiny_base: Path) -> None:
+    _, result = trained
+    fresh = dict(_fresh_base(tiny_base).named_parameters())
+    lora_b = []
+    for name, p in result.model.named_parameters():
+        if "lora_B" in name:
+            lora_b.append(p)
+        elif "base_layer" in name and "embed_tokens" not in name:
+            key = name.replace("base_model.model.", "").replace(".base_layer", "")
+            assert torch.equal(p, fresh[key]), name
+    assert len(lora_b) == 2 * 7  # 2 layers x q,k,v,o,gate,up,down
+    assert all(p.abs().max() > 0 for p in lora_b)  # LoRA B starts at zero
+
+
+def test_only_new_embedding_rows_trained(trained, tiny_base: Path) -> None:
+    _, result = trained
+    n_base = _fresh_base(tiny_base).get_input_embeddings().weight.shape[0]
+    emb = _embedding_layer(result.model)
+    new_ids = result.summary["added_tokens"]
+    assert len(result.tokenizer) == n_base + new_ids == n_base + 514  # codes + 2 sentinels
+    merged = emb.get_merged_weights(emb.active_adapters)  # (V, hidden) what the model uses
+    fresh = _fresh_base(tiny_base).get_input_embeddings().weight
+    assert torch.equal(merged[:n_base], fresh)  # old rows untouched
+    initial = emb.base_layer.weight[n_base:]  # the resized rows before training
+    assert merged.shape[0] == n_base + 514
+    assert not torch.allclose(merged[n_base:], initial)  # new rows learned
+    codec_ids = result.tokenizer.convert_tokens_to_ids(MotionTokenCodec(512).tokens)
+    assert codec_ids == list(range(n_base, n_base + 514))
+
+
+def test_summary_and_artifact_files(trained) -> None:
+    out, result = trained
+    s = json.loads((out / "training_summary.json").read_text())
+    assert s["steps"] == 4 and s["resumed_from"] == 0 and s["train_rows"] == 8
+    assert s["tokens"] > 0 and s["tokens_per_s"] > 0
+    assert s["quantize"] == "none" and s["device"] == "cpu"
+    info = read_artifact_info(out / "model")
+    assert info["task_registry_version"] == "1.0"
+    assert info["vocabulary"]["codebook_size"] == 512
+    assert sorted(p.name for p in (out / "checkpoints").glob("step_*.pt")) == [
+        "step_0000002.pt", "step_0000004.pt"]
+    assert "<start_of_turn>model" in (out / "model" / "chat_template.jinja").read_text()
+
+
+def test_adapter_holds_no_full_embedding(trained) -> None:
+    from safetensors import safe_open
+
+    out, result = trained
+    vocab = len(result.tokenizer)
+    path = out / "model" / ADAPTER_DIR / "adapter_model.safetensors"
+    with safe_open(str(path), "pt") as f:
+        shapes = {k: f.get_slice(k).get_shape() for k in f.keys()}  # noqa: SIM118
+    assert not any(s[0] == vocab for s in shapes.values()), shapes
+    rows = [s for k, s in shapes.items() if "trainable_tokens" in k]
+    assert rows == [[514, 32]]
+
+
+def test_reload_gives_identical_logits(trained) -> None:
+    out, result = trained
+    loaded = load_model_artifact(out / "model")
+    text = MotionTokenCodec(512).encode([5, 17, 300, 511]) + " What activity is this?"
+    msgs = [{"role": "user", "content": text}]
+    ids = result.tokenizer.apply_chat_template(msgs, add_generation_prompt=True,
+                                               return_tensors="pt", return_dict=True)["input_ids"]
+    ids2 = loaded.tokenizer.apply_chat_template(msgs, add_generation_prompt=True,
+                                                return_tensors="pt", return_dict=True)["input_ids"]
+    assert torch.equal(ids, ids2)
+    with torch.no_grad():
+        a = result.model(input_ids=ids).logits
+        b = loaded.model(input_ids=ids).logits
+    assert torch.allclose(a, b, atol=1e-6, rtol=0)
+
+
+def test_resume_continues_from_saved_step(trained, dataset: Path, tiny_base: Path,
+                                          tmp_path: Path) -> None:
+    out, result = trained
+    (tmp_path / "checkpoints").mkdir()
+    shutil.copy(out / "checkpoints" / "step_0000002.pt", tmp_path / "checkpoints")
+    resumed = fit_sft(dataset, tmp_path, _cfg(), base=tiny_base, resume=True, progress=False)
+    assert resumed.summary["resumed_from"] == 2 and resumed.summary["steps"] == 4
+    full = {n: p for n, p in result.model.named_parameters() if p.requires_grad}
+    for n, p in resumed.model.named_parameters():
+        if p.requires_grad:
+            assert torch.allclose(p, full[n], atol=1e-6), n
+
+
+def test_resume_with_other_settings_is_refused(trained, dataset: Path, tiny_base: Path,
+                                               tmp_path: Path) -> None:
+    out, _ = trained
+    shutil.copytree(out / "checkpoints", tmp_path / "checkpoints")
+    with pytest.raises(ModelLoadError, match="lora_rank"):
+        train_sft(dataset, tmp_path, _cfg(lora_rank=8), base=tiny_base, resume=True,
+                  progress=False)
+
+
+def test_base_sha256_mismatch_is_actionable(trained) -> None:
+    out, _ = trained
+    path = out / "model" / ARTIFACT_FILE
+    original = path.read_text()
+    info = json.loads(original)
+    info["base_model"]["sha256"] = "0" * 64
+    path.write_text(json.dumps(info))
+    try:
+        with pytest.raises(ModelLoadError, match="does not match.*retrain the adapter"):
+            load_model_artifact(out / "model")
+    finally:
+        path.write_text(original)
+
+
+def test_quantization_config_cuda_path_config_only() -> None:
+    assert quantization_config(SFTConfig(quantize="auto", device="cpu")) is None
+    assert quantization_config(SFTConfig(quantize="none"), device="cuda") is None
+    q = quantization_config(SFTConfig(quantize="auto"), device="cuda")
+    assert q.load_in_4bit and q.bnb_4bit_quant_type == "nf4"
+    assert q.bnb_4bit_use_double_quant and q.bnb_4bit_compute_dtype == torch.bfloat16
+    q_cpu = quantization_config(SFTConfig(quantize="nf4", device="cpu"))
+    assert q_cpu.load_in_4bit and q_cpu.bnb_4bit_compute_dtype == torch.float32
+
+
+def test_config_defaults_follow_the_paper_and_flags_are_named() -> None:
+    c = SFTConfig()
+    assert (c.lora_rank, c.lora_alpha, c.lora_dropout) == (32, 32, 0.1)
+    assert (c.learning_rate, c.epochs, c.max_length) == (2e-4, 1.2, 1024)
+    assert c.loss_on_prompt and c.quantize == "auto"
+    assert set(c.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                     "up_proj", "down_proj"}
+    with pytest.raises(ValueError, match="'--lora-rank'"):
+        SFTConfig(lora_rank=0)
+    with pytest.raises(ValueError, match="'--quantize'. Allowed values are 'auto', 'nf4'"):
+        SFTConfig(quantize="int8")
+    with pytest.raises(ValueError, match="'--lora-dropout'"):
+        SFTConfig(lora_dropout=1.0)
+    with pytest.raises(ValueError, match="'--device'"):
+        SFTConfig(device="tpu")
+
+
+def test_malformed_rows_name_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text('{"id": "1", "prompt": "x"}\n')
+    with pytest.raises(SFTDataError, match=r"a\.jsonl' \(line 1\): missing"):
+        read_rows(tmp_path)
+    with pytest.raises(SFTDataError, match="No fine-tuning data"):
+        read_rows(tmp_path / "empty_dir_that_has_no_rows")

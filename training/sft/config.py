@@ -1,0 +1,160 @@
+"""Typed settings of the supervised fine-tuning (BiomechGPT section 3.3 defaults).
+
+LoRA rank 32, alpha 32, dropout 0.1 on every attention and MLP projection, learning rate 2e-4,
+1.2 epochs, sequences up to 1024 tokens, loss on the prompt tokens too (they carry the new motion
+tokens), 4-bit NF4 base on CUDA (QLoRA). A JSON or YAML file may set any field; flags override it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from lmm_desktop.assistant.base_model import DTYPE_CHOICES, QUANTIZE_CHOICES, bnb_config
+
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+CHAT_TEMPLATE_CHOICES = ("gemma", "base")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+@dataclass
+class SFTConfig:
+    """LoRA / QLoRA fine-tuning settings."""
+
+    lora_rank: int = 32
+    """LoRA rank r."""
+    lora_alpha: int = 32
+    """LoRA scaling alpha (the update is scaled by alpha / r)."""
+    lora_dropout: float = 0.1
+    """Dropout on the LoRA input, in [0, 1)."""
+    target_modules: tuple[str, ...] = LORA_TARGETS
+    """Linear layers that get a LoRA adapter."""
+    learning_rate: float = 2e-4
+    """AdamW peak learning rate."""
+    weight_decay: float = 0.0
+    """AdamW weight decay."""
+    warmup_ratio: float = 0.03
+    """Fraction of the optimizer steps with a linear warm-up (then linear decay to zero)."""
+    epochs: float = 1.2
+    """Passes over the training rows (fractional: 1.2 = one pass and a fifth)."""
+    max_steps: int = 0
+    """Stop after this many optimizer steps (0: derived from ``epochs``)."""
+    max_length: int = 1024
+    """Longest sequence in tokens; longer examples are truncated from the end."""
+    batch_size: int = 4
+    """Examples per micro-batch."""
+    grad_accum: int = 1
+    """Micro-batches per optimizer step (effective batch = batch_size x grad_accum)."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping norm (0: off)."""
+    loss_on_prompt: bool = True
+    """Include the prompt tokens in the loss (BiomechGPT does: they hold the motion tokens)."""
+    chat_template: str = "gemma"
+    """'gemma': always the Gemma turn format; 'base': the base's own template if it has one."""
+    codebook_size: int = 512
+    """Motion codebook size K; K code tokens and two sentinels are added to the vocabulary."""
+    quantize: str = "auto"
+    """'nf4' (QLoRA, bitsandbytes), 'none', or 'auto' (NF4 on CUDA, none on CPU)."""
+    dtype: str = "auto"
+    """Weights dtype when not quantized: 'auto' (bfloat16 on CUDA, float32 on CPU), 'float32',
+    'bfloat16', 'float16'."""
+    device: str = "auto"
+    """'auto', 'cpu', 'cuda' or 'cuda:N'."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in the backward pass (less memory, ~30% slower)."""
+    seed: int = 0
+    """Seed of the row subset, the shuffling, dropout and the new embedding rows."""
+    max_train_rows: int = 0
+    """Use at most this many training rows, a seeded random subset (0: all); for CPU runs."""
+    save_every: int = 100
+    """Optimizer steps between checkpoints (the last step is always saved)."""
+    log_every: int = 10
+    """Optimizer steps between loss records in the summary."""
+    num_threads: int = 0
+    """torch CPU threads (0: torch's default)."""
+
+    def __post_init__(self) -> None:
+        self.target_modules = tuple(self.target_modules)
+        for name in ("lora_rank", "lora_alpha", "max_length", "batch_size", "grad_accum",
+                     "codebook_size", "save_every", "log_every"):
+            if int(getattr(self, name)) <= 0:
+                raise ValueError(f"Invalid value for '{_flag(name)}': must be positive, got "
+                                 f"{getattr(self, name)}.")
+        for name in ("max_steps", "max_train_rows", "num_threads"):
+            if int(getattr(self, name)) < 0:
+                raise ValueError(f"Invalid value for '{_flag(name)}': must be 0 or more, got "
+                                 f"{getattr(self, name)}.")
+        if not 0.0 <= self.lora_dropout < 1.0:
+            raise ValueError(f"Invalid value for '--lora-dropout': must be in [0, 1), got "
+                             f"{self.lora_dropout}.")
+        if not self.learning_rate > 0:
+            raise ValueError(f"Invalid value for '--learning-rate': must be positive, got "
+                             f"{self.learning_rate}.")
+        if not 0.0 <= self.warmup_ratio < 1.0:
+            raise ValueError(f"Invalid value for '--warmup-ratio': must be in [0, 1), got "
+                             f"{self.warmup_ratio}.")
+        if not self.epochs > 0 and self.max_steps == 0:
+            raise ValueError(f"Invalid value for '--epochs': must be positive (or set "
+                             f"--max-steps), got {self.epochs}.")
+        if not self.target_modules:
+            raise ValueError("Invalid value for '--target-modules': name at least one layer.")
+        _choice("quantize", self.quantize, QUANTIZE_CHOICES)
+        _choice("dtype", self.dtype, DTYPE_CHOICES)
+        _choice("chat_template", self.chat_template, CHAT_TEMPLATE_CHOICES)
+        if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
+            raise ValueError(f"Invalid value for '--device'. Allowed values are 'auto', 'cpu', "
+                             f"'cuda', 'cuda:N', but got {self.device!r}.")
+
+    @classmethod
+    def from_file(cls, path: Path, **overrides: Any) -> SFTConfig:
+        """Settings from a JSON/YAML file, then ``overrides`` (``None`` values are ignored)."""
+        text = path.read_text()
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text) or {}
+        else:
+            data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"Unknown keys in '{path}': {sorted(unknown)}; known: "
+                             f"{sorted(known)}.")
+        data.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["target_modules"] = list(self.target_modules)
+        return d
+
+
+def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        opts = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"Invalid value for '{_flag(name)}'. Allowed values are {opts}, but got "
+                         f"{value!r}.")
+
+
+def quantization_config(cfg: SFTConfig, device: str | None = None) -> Any:
+    """The BitsAndBytesConfig for QLoRA, or ``None`` when quantization is off.
+
+    ``device`` is the resolved device (default: ``cfg.device``, 'auto' meaning CUDA if present).
+    """
+    from lmm_desktop.assistant.base_model import resolve_device
+
+    return bnb_config(cfg.quantize, device or resolve_device(cfg.device))
+
+
+def lora_config(cfg: SFTConfig, new_token_ids: list[int]) -> Any:
+    """peft LoraConfig: LoRA on the projections plus trainable rows for the new token ids only."""
+    from peft import LoraConfig
+
+    return LoraConfig(r=cfg.lora_rank, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM",
+                      trainable_token_indices={"embed_tokens": list(new_token_ids)})

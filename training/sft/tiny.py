@@ -1,0 +1,67 @@
+"""A tiny random Gemma 3 base model with a locally trained BPE tokenizer (tests and CI).
+
+Nothing is downloaded: the tokenizer is trained with ``tokenizers`` on a handful of strings and
+the model is a 2-layer Gemma3 text config with random weights. The folder it writes is a normal
+Hugging Face model folder, so the whole SFT and artifact path runs on it exactly as on a real base.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_SPECIALS = ["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"]
+_CORPUS = [
+    "What activity is the person doing? The person is walking.",
+    "Is this movement impaired? Yes, the movement looks impaired.",
+    "Which assistive device does the person use? A cane.",
+    "Estimate the walking speed in metres per second: 1.21 m/s.",
+    "What is the cadence in steps per minute? 108 steps/min.",
+    "How long did the timed up and go test take? 9.4 seconds.",
+    "Diagnosis: stroke, Parkinson's disease, amputation, healthy control.",
+    "Describe this motion. Answer with one label from the list.",
+]
+
+
+def build_tiny_tokenizer(vocab_size: int = 300) -> object:
+    """A byte-level BPE ``PreTrainedTokenizerFast`` trained on a few clinical sentences."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE(unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=_SPECIALS,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+                                  show_progress=False)
+    tok.train_from_iterator(_CORPUS * 4, trainer=trainer)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<bos>", eos_token="<eos>",
+                                   unk_token="<unk>", pad_token="<pad>")
+
+
+def build_tiny_base(folder: Path, *, seed: int = 0, hidden_size: int = 32,
+                    num_layers: int = 2) -> Path:
+    """Write a tiny random Gemma 3 model + tokenizer to ``folder`` (no chat template) and return it.
+
+    The embeddings are tied to the output layer, as in every Gemma 3.
+    """
+    import torch
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    tokenizer = build_tiny_tokenizer()
+    config = Gemma3TextConfig(
+        vocab_size=len(tokenizer),  # type: ignore[arg-type]
+        hidden_size=hidden_size, intermediate_size=2 * hidden_size,
+        num_hidden_layers=num_layers, num_attention_heads=2, num_key_value_heads=1,
+        head_dim=16, query_pre_attn_scalar=16, max_position_embeddings=512, sliding_window=64,
+        layer_types=["full_attention" if i % 2 else "sliding_attention" for i in range(num_layers)],
+        pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
+        bos_token_id=tokenizer.bos_token_id,  # type: ignore[attr-defined]
+        eos_token_id=tokenizer.eos_token_id,  # type: ignore[attr-defined]
+        tie_word_embeddings=True,
+    )
+    torch.manual_seed(seed)
+    model = Gemma3ForCausalLM(config)
+    folder.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
+    return folder

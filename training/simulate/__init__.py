@@ -1,0 +1,22 @@
+"""Cohort simulator: simulated participants and their clinical trials, with ground truth.
+
+The trials are SIMULATED (normal gait curves edited per condition, placed on the floor with the
+app's forward kinematics). They exist to develop and test the training pipeline, not to stand in
+for real patients.
+"""
+
+from __future__ import annotations
+
+from training.simulate.cohort import CONDITIONS, DEVICES, DIAGNOSES, Participant, sample_participants
+from training.simulate.runner import SimulationConfig, simulate_cohort, simulate_participant
+
+__all__ = [
+    "CONDITIONS",
+    "DEVICES",
+    "DIAGNOSES",
+    "Participant",
+    "SimulationConfig",
+    "sample_participants",
+    "simulate_cohort",
+    "simulate_participant",
+]

@@ -1,0 +1,141 @@
+"""Simulate a whole cohort: participants -> trials -> files, optionally on several processes.
+
+Every participant's trials are drawn from that participant's own seed, so the output does not
+depend on the number of worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from training.simulate import activities
+from training.simulate.cohort import Participant, sample_participants
+from training.simulate.motion import Draft, place, stance_drift
+from training.simulate.noise import add_capture_noise, add_gaps
+from training.simulate.output import describe, make_trial, write_events, write_labels, write_mot
+from training.simulate.truth import events_from_contact, gait_truth, merge_phases, test_truth
+
+
+@dataclass
+class SimulationConfig:
+    """What to simulate and where to write it."""
+
+    participants: int
+    """Number of participants (each gets about 12 trials)."""
+    out: Path
+    """Output folder (created); trials go to ``<out>/<participant>/``."""
+    seed: int = 0
+    """Seed of the whole cohort."""
+    rate_hz: float = 100.0
+    """Sample rate of the written kinematics."""
+    workers: int = 1
+    """Processes to use."""
+
+    def __post_init__(self) -> None:
+        if self.participants < 1:
+            raise ValueError(
+                f"Invalid value for 'participants': expected at least 1, got {self.participants}")
+        if not 20.0 <= self.rate_hz <= 500.0:
+            raise ValueError(f"Invalid value for 'rate': expected 20-500 Hz, got {self.rate_hz}")
+        if self.workers < 1:
+            raise ValueError(f"Invalid value for 'workers': expected at least 1, got {self.workers}")
+
+
+def trial_plan(p: Participant, rng: np.random.Generator) -> list[str]:
+    """The activities one participant performs, in order (about 12 trials)."""
+    plan = ["walking"] * int(rng.integers(3, 5))
+    if p.severity < 0.85:
+        plan += ["walking_fast"] * 2
+    plan += ["tug"] * 2
+    if p.device != "walker":
+        plan += ["fsst"] * 2
+    plan += ["sts5", "standing"]
+    if p.severity < 0.7 and p.device != "walker":
+        plan.append("squats")
+    return plan
+
+
+def simulate_activity(p: Participant, activity: str, rng: np.random.Generator,
+                      rate_hz: float) -> Draft:
+    """One activity's draft (angles, contact, phases) for participant ``p``."""
+    if activity == "walking":
+        return activities.walking(p, rng, rate_hz, p.speed_m_s * rng.normal(1.0, 0.04))
+    if activity == "walking_fast":
+        return activities.walking(p, rng, rate_hz, activities.fast_speed(p, rng))
+    builders = {"tug": activities.tug, "fsst": activities.fsst, "sts5": activities.sts5,
+                "standing": activities.quiet_standing, "squats": activities.squats}
+    return builders[activity](p, rng, rate_hz)
+
+
+def simulate_participant(p: Participant, out: Path, rate_hz: float
+                         ) -> tuple[list[dict[str, object]], dict[str, object]]:
+    """Simulate and write all trials of ``p``; returns their label rows and event records."""
+    rng = np.random.default_rng(p.seed)
+    rows: list[dict[str, object]] = []
+    records: dict[str, object] = {}
+    counts: dict[str, int] = {}
+    for activity in trial_plan(p, rng):
+        counts[activity] = counts.get(activity, 0) + 1
+        name = f"{p.pid}_{activity}_{counts[activity]:02d}"
+        draft = simulate_activity(p, activity, rng, rate_hz)
+        start = (float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.5, 0.5)))
+        placed = place(draft, p.height_m, start)
+        events = events_from_contact(placed.contact, rate_hz)
+        phases = merge_phases(draft.phases)
+        truth = (gait_truth(events, placed, rate_hz) if activity.startswith("walking")
+                 else test_truth(activity, phases, events))
+        slide = stance_drift(placed)
+        angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
+        add_capture_noise(angles, rot, trans, rng, rate_hz)
+        gaps = add_gaps([angles, rot, trans], rng, rate_hz)
+        rel = Path(p.pid) / f"{name}.mot"
+        write_mot(make_trial(p, name, rate_hz, angles, rot, trans, events), out / rel)
+        rows.append({
+            "participant": p.pid, "trial": name, "file": rel.as_posix(), "activity": activity,
+            "diagnosis": p.diagnosis, "condition": p.condition, "impaired": p.impaired,
+            "affected_side": p.affected_side, "device": p.device, "fall_history": p.fall_history,
+            "age": p.age, "sex": p.sex, "height_m": p.height_m, "mass_kg": p.mass_kg,
+            "severity": p.severity, "rate_hz": rate_hz, "n_frames": draft.n_frames,
+            "duration_s": draft.n_frames / rate_hz, "gap_frames": gaps,
+            "max_stance_slide_m": float(slide.max()) if slide.size else None,
+            "description": describe(p, activity, truth), "simulated": True, **truth,
+        })
+        records[name] = {
+            "events": [{"label": lab, "side": side, "time_s": round(t, 4)}
+                       for lab, side, t in events],
+            "phases": [{"name": nm, "start_s": round(a, 4), "end_s": round(b, 4)}
+                       for nm, a, b in phases],
+        }
+    return rows, records
+
+
+def _work(args: tuple[Participant, Path, float]) -> tuple[list[dict[str, object]],
+                                                          dict[str, object]]:
+    return simulate_participant(*args)
+
+
+def simulate_cohort(cfg: SimulationConfig) -> dict[str, float]:
+    """Simulate the cohort, write trials, ``labels.csv`` and ``events.json``; return a summary."""
+    t0 = time.perf_counter()
+    people = sample_participants(cfg.participants, cfg.seed)
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    jobs = [(p, cfg.out, cfg.rate_hz) for p in people]
+    if cfg.workers > 1:
+        import multiprocessing as mp
+
+        with mp.get_context("spawn").Pool(cfg.workers) as pool:
+            results = pool.map(_work, jobs, chunksize=2)
+    else:
+        results = [_work(j) for j in jobs]
+    rows = [r for rs, _ in results for r in rs]
+    records = {k: v for _, rec in results for k, v in rec.items()}
+    write_labels(rows, cfg.out / "labels.csv")
+    write_events({"seed": cfg.seed, "rate_hz": cfg.rate_hz, "simulated": True,
+                  "trials": records}, cfg.out / "events.json")
+    seconds = time.perf_counter() - t0
+    return {"participants": float(len(people)), "trials": float(len(rows)),
+            "seconds": seconds, "trials_per_s": len(rows) / seconds}
