@@ -23,6 +23,9 @@ COMMANDS: dict[str, str] = {
     "info": "describe a trial file or session folder (frames, rate, coordinates, events, subject)",
     "convert": "convert a trial's canonical kinematics to .mot, .csv or the 41-element .npz",
     "analyze": "gait events, spatiotemporal parameters, curves vs norms, clinical tests, quality",
+    "tokenize": "motion tokens of a trial with their reconstruction error",
+    "ask": "ask the local motion-language model a question about a trial",
+    "report": "export an assessment report (PDF or HTML), headless",
 }
 
 EXIT_OK = 0

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 _AXIS_INDEX = {"X": 0, "Y": 1, "Z": 2}
-_GIMBAL_EPS = 1e-9
+_GIMBAL_EPS = 1e-6
 
 
 def axis_angle_matrix(axis: ArrayLike, angle: ArrayLike) -> NDArray[np.float64]:
@@ -128,8 +128,8 @@ def euler_from_matrix(matrix: ArrayLike, seq: str = "ZXY") -> NDArray[np.float64
     i, j, k = (_AXIS_INDEX[c] for c in seq)
     e = 1.0 if (i, j, k) in ((0, 1, 2), (1, 2, 0), (2, 0, 1)) else -1.0  # cyclic or not
     sin_b = np.clip(e * m[:, i, k], -1.0, 1.0)
-    b = np.arcsin(sin_b)
-    cos_b = np.sqrt(np.maximum(0.0, 1.0 - sin_b**2))
+    cos_b = np.hypot(m[:, j, k], m[:, k, k])  # well conditioned near the lock, unlike arcsin
+    b = np.arctan2(sin_b, cos_b)
     a = np.arctan2(-e * m[:, j, k], m[:, k, k])
     c = np.arctan2(-e * m[:, i, j], m[:, i, i])
     locked = cos_b < _GIMBAL_EPS
@@ -139,7 +139,12 @@ def euler_from_matrix(matrix: ArrayLike, seq: str = "ZXY") -> NDArray[np.float64
         rj = axis_angle_matrix(unit[j], b[locked])  # (m, 3, 3)
         ri = m[locked] @ np.swapaxes(rj, -1, -2)
         a[locked] = np.arctan2(e * ri[:, k, j], ri[:, j, j])
-        c[locked] = 0.0
+        # Near (not exactly at) the lock, recover c from the residual Rk(c) = (Ri Rj)^T R so the
+        # angles still reproduce the matrix exactly; at the lock itself this gives c = 0.
+        ra = axis_angle_matrix(unit[i], a[locked])  # (m, 3, 3)
+        res = np.swapaxes(ra @ rj, -1, -2) @ m[locked]
+        c[locked] = np.arctan2(e * res[:, j, i], res[:, i, i])
+        c[locked & (cos_b < 1e-12)] = 0.0
     out = np.stack([a, b, c], axis=-1)  # (n, 3) radians
     return out[0] if single else out
 

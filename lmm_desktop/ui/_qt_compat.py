@@ -2,10 +2,10 @@
 
 Every ``Signal.emit()`` called from Python returns ``True`` without taking a reference, so each
 emit lowers ``True``'s reference count by one; other binding paths (pyqtgraph redraws) do the same
-to ``None``. Python 3.12+ never frees ``True`` (immortal
-objects), but on 3.11 a few thousand emits (one per cursor move in pyqtgraph) drive it to zero and
-the interpreter aborts with "bool_dealloc: deallocating True or False". We give ``True``,
-``False`` and ``None`` a reference count so large that no session can exhaust it, which is what 3.12 does.
+to ``None``. Python 3.12+ never frees these objects (they are immortal), but on 3.11 a few
+thousand emits (one per cursor move in pyqtgraph) drive the count to zero and the interpreter
+aborts with "bool_dealloc: deallocating True or False". We give ``True``, ``False`` and ``None`` a
+reference count so large that no session can exhaust it, which is what 3.12 does.
 Measured: ``sys.getrefcount(True)`` drops by exactly 100 over 100 emits (tests/ui/test_qt_compat).
 """
 

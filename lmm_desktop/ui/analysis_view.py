@@ -1,23 +1,44 @@
-"""Turn an analysis result into plain rows the panels show (no Qt here).
+"""Turn an :class:`~lmm_desktop.analysis.pipeline.AnalysisResult` into plain rows for the panels.
 
-The analysis package owns :class:`AnalysisResult`; this module reads it through a few attribute
-names so the panels stay simple tables of strings and a status word.
+No Qt here: the panels receive tables of strings with a status word, and the curves receive
+normative bands as arrays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
+from lmm_desktop.core.errors import LmmError
 from lmm_desktop.core.trial import Event
+
+#: spatiotemporal key -> (label, unit), in display order
+ST_PARAMETERS: dict[str, tuple[str, str]] = {
+    "speed_m_s": ("Walking speed", "m/s"),
+    "cadence_steps_min": ("Cadence", "steps/min"),
+    "stride_time_s": ("Stride time", "s"),
+    "stride_length_m": ("Stride length", "m"),
+    "step_length_m": ("Step length", "m"),
+    "step_width_m": ("Step width", "m"),
+    "stance_pct": ("Stance", "% cycle"),
+    "swing_pct": ("Swing", "% cycle"),
+    "single_support_pct": ("Single support", "% cycle"),
+    "double_support_pct": ("Double support", "% cycle"),
+    "step_length_symmetry_pct": ("Step length symmetry", "% R/L"),
+    "stance_time_symmetry_pct": ("Stance symmetry", "% R/L"),
+}
+_STATUS = {"within": "normal", "below": "low", "above": "high"}
+_RANK = {"unknown": 0, "normal": 1, "low": 2, "high": 2}
+
+Band = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
 
 @dataclass(frozen=True)
 class MetricRow:
-    """One spatiotemporal parameter: values by side, normal range, status per side."""
+    """One spatiotemporal parameter: values by side (or overall), normal range, status."""
 
     name: str
     unit: str
@@ -25,12 +46,14 @@ class MetricRow:
     right: float | None
     overall: float | None
     normal: str
-    status: str  # 'normal' | 'low' | 'high' | 'abnormal' | 'unknown'
+    status: str  # 'normal' | 'low' | 'high' | 'unknown'
 
 
 @dataclass(frozen=True)
 class TestRow:
     """One clinical test timing."""
+
+    __test__ = False  # not a pytest class
 
     name: str
     value: str
@@ -45,112 +68,115 @@ class FlagRow:
     message: str
 
 
-def _get(obj: Any, *names: str, default: Any = None) -> Any:
-    for n in names:
-        if isinstance(obj, Mapping) and n in obj:
-            return obj[n]
-        if hasattr(obj, n):
-            return getattr(obj, n)
-    return default
+def _status(entry: dict[str, Any]) -> str:
+    return _STATUS.get(str(entry.get("normative_status")), "unknown")
 
 
-def _num(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
-
-
-def _items(x: Any) -> list[Any]:
-    if x is None:
-        return []
-    if isinstance(x, Mapping):
-        return [
-            {"name": k, **v} if isinstance(v, Mapping) else {"name": k, "value": v}
-            for k, v in x.items()
-        ]
-    rows = _get(x, "rows", "parameters", "items")
-    if rows is not None and not isinstance(x, list | tuple):
-        return _items(rows)
-    return list(x) if isinstance(x, Iterable) else []
+def _range(entry: dict[str, Any]) -> str:
+    rng = entry.get("normative_range")
+    return "" if not rng else f"{rng[0]:.3g}–{rng[1]:.3g}"
 
 
 def metric_rows(result: Any) -> list[MetricRow]:
-    """Spatiotemporal rows of ``result`` (empty when it has none)."""
-    out = []
-    for item in _items(_get(result, "spatiotemporal", "spatiotemporal_table")):
-        name = str(_get(item, "label", "name", "parameter", default="?"))
-        lo, hi = _num(_get(item, "normal_low", "low")), _num(_get(item, "normal_high", "high"))
-        normal = str(_get(item, "normal", "normal_range", default="") or "")
-        if not normal and lo is not None and hi is not None:
-            normal = f"{lo:.3g}–{hi:.3g}"
-        out.append(
-            MetricRow(
-                name=name.replace("_", " "),
-                unit=str(_get(item, "unit", default="") or ""),
-                left=_num(_get(item, "left")),
-                right=_num(_get(item, "right")),
-                overall=_num(_get(item, "value", "overall", "mean", "both")),
-                normal=normal,
-                status=str(_get(item, "status", default="unknown") or "unknown"),
+    """Spatiotemporal rows of ``result`` (empty when no stride could be measured)."""
+    st = getattr(result, "spatiotemporal", None)
+    if st is None:
+        return []
+    table = st.to_dict()
+    rows = []
+    for key, (label, unit) in ST_PARAMETERS.items():
+        entry = table.get(key)
+        if not isinstance(entry, dict):
+            continue
+        if "left" in entry and "right" in entry:
+            left, right = entry["left"], entry["right"]
+            statuses = [_status(left), _status(right)]
+            rows.append(
+                MetricRow(
+                    label,
+                    unit,
+                    left.get("value"),
+                    right.get("value"),
+                    None,
+                    _range(left) or _range(right),
+                    max(statuses, key=lambda s: _RANK[s]),
+                )
             )
-        )
-    return out
+        else:
+            rows.append(
+                MetricRow(
+                    label, unit, None, None, entry.get("value"), _range(entry), _status(entry)
+                )
+            )
+    return [r for r in rows if (r.left, r.right, r.overall) != (None, None, None)]
 
 
 def test_rows(result: Any) -> list[TestRow]:
     """Clinical test timings of ``result``."""
     out = []
-    for item in _items(_get(result, "clinical_tests", "tests")):
-        name = str(_get(item, "test", "name", default="?")).replace("_", " ")
-        dur = _num(_get(item, "duration_s", "value"))
-        reason = _get(item, "reason")
-        reps = _get(item, "repetitions")
-        value = f"{dur:.2f} s" if dur is not None else "not timed"
-        detail = str(reason) if reason else (f"{reps} repetitions" if reps else "")
-        if _get(item, "overridden"):
-            detail = (detail + "; set by hand").strip("; ")
-        out.append(TestRow(name=name.capitalize(), value=value, detail=detail))
+    for test in getattr(result, "clinical_tests", None) or []:
+        name = str(test.test).replace("_", " ").capitalize()
+        value = f"{test.duration_s:.2f} s" if test.duration_s is not None else "not timed"
+        detail = test.reason or (f"{test.repetitions} repetitions" if test.repetitions else "")
+        if test.overridden:
+            detail = f"{detail}; set by hand".strip("; ")
+        out.append(TestRow(name, value, detail or test.rule))
     return out
 
 
 def flag_rows(result: Any) -> list[FlagRow]:
     """Data-quality flags of ``result``."""
-    out = []
-    for item in _items(_get(result, "quality", "quality_flags", "flags")):
-        if isinstance(item, str):
-            out.append(FlagRow("warning", item))
-            continue
-        out.append(
-            FlagRow(
-                str(_get(item, "severity", "level", default="warning")),
-                str(_get(item, "message", "text", "value", default=item)),
-            )
-        )
-    return out
+    return [
+        FlagRow(str(f.severity), str(f.message)) for f in getattr(result, "quality", None) or []
+    ]
 
 
-def result_events(result: Any) -> list[Event] | None:
-    """The events the analysis used (file + detected, or the override), if it reports them."""
-    evs = _get(result, "events")
-    evs = _get(evs, "events", default=evs) if evs is not None else None
-    if evs is None:
+def summary(result: Any) -> str:
+    """One line on which events the metrics use and why anything is missing."""
+    if result is None:
+        return ""
+    parts = []
+    source = getattr(result, "events_source", None)
+    if source:
+        parts.append(f"Metrics from {source} events.")
+    reasons = getattr(result, "reasons", {}) or {}
+    why = reasons.get("spatiotemporal")
+    if why and getattr(result, "spatiotemporal", None) is None:
+        parts.append(f"No gait parameters: {why}.")
+    return " ".join(parts)
+
+
+def used_events(result: Any) -> list[Event] | None:
+    """The events the analysis was computed from (None when it reports none)."""
+    if result is None or not hasattr(result, "events_used"):
         return None
-    return [e for e in evs if isinstance(e, Event)]
+    events = list(result.events_used())
+    others = [
+        e for e in result.events if e.label not in ("heel_strike", "toe_off") and e.source == "file"
+    ]
+    return sorted(events + others, key=lambda e: e.time_s) or None
 
 
-def normative_bands(result: Any) -> dict[str, tuple[Any, Any, Any]]:
-    """``{joint base name: (percent, low, high)}`` from the result's curves vs norms, if any."""
-    bands: dict[str, tuple[Any, Any, Any]] = {}
-    for item in _items(_get(result, "normative", "curves", "bands")):
-        name = _get(item, "joint", "name", "variable")
-        pct = _get(item, "percent", "pct")
-        lo, hi = _get(item, "low", "lower"), _get(item, "high", "upper")
-        if name is None or pct is None or lo is None or hi is None:
+def speed_group(result: Any) -> str:
+    gps = getattr(result, "gait_profile_score", None)
+    return str(getattr(gps, "speed_group", None) or "Free")
+
+
+def normative_bands(result: Any, joints: list[str]) -> dict[str, Band]:
+    """``{joint base name: (percent, low, high)}`` for the leg joints with a normative band."""
+    try:
+        from lmm_desktop.analysis.normative import normative_band
+    except ModuleNotFoundError:
+        return {}
+    group = speed_group(result)
+    bands: dict[str, Band] = {}
+    for base in joints:
+        if base.startswith("pelvis"):
+            continue  # the norms are in the walking frame; the curves show the raw pelvis pose
+        try:
+            band = normative_band(base, group)
+        except LmmError:
             continue
-        base = str(name).removesuffix("_r").removesuffix("_l")
-        bands.setdefault(
-            base, (np.asarray(pct, float), np.asarray(lo, float), np.asarray(hi, float))
-        )
+        pct = np.linspace(0.0, 100.0, band.lower.shape[0])
+        bands[base] = (pct, band.lower, band.upper)
     return bands

@@ -281,17 +281,23 @@ class AnglePlot(QWidget):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setMenuEnabled(False)
             plot.showGrid(x=True, y=True, alpha=0.25)
-            plot.setTitle(f"{pretty(base)} (°)", size="9pt", color=th.text)
+            title = f"{pretty(base)} (°)"
+            if row == 0:  # the legend, in the title: no box over the curves
+                title += (
+                    f"&nbsp;&nbsp;<span style='color:{RIGHT_COLOR}'>━ right</span>"
+                    f"&nbsp;<span style='color:{LEFT_COLOR}'>━ left</span>"
+                )
+            plot.setTitle(title, size="9pt", color=th.text)
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(th.mid)
                 plot.getAxis(ax).setTextPen(th.text)
-            if row == len(joints) - 1:
+            if row < len(joints) - 1:
+                plot.getAxis("bottom").setStyle(showValues=False)
+            else:
                 label = "Time (s)" if self._mode == "time" else "Gait cycle (%)"
                 plot.setLabel("bottom", label, color=th.text)
             if self._plots:
                 plot.setXLink(self._plots[0])
-            if row == 0:
-                self._add_legend(plot)
             self._draw_joint(plot, base)
             cursor = pg.InfiniteLine(
                 pos=self._cursor_x(), angle=90, pen=pg.mkPen(th.cursor, width=2)
@@ -301,14 +307,6 @@ class AnglePlot(QWidget):
             self._cursors.append(cursor)
         if self._plots and self._mode == "cycle":
             self._plots[0].setXRange(0, 100, padding=0.01)
-
-    def _add_legend(self, plot: pg.PlotItem) -> None:
-        legend = plot.addLegend(
-            offset=(-10, 5), labelTextColor=self._theme.text, brush=pg.mkBrush(self._theme.base)
-        )
-        legend.setColumnCount(2)
-        for name, color in (("Right", RIGHT_COLOR), ("Left", LEFT_COLOR)):
-            legend.addItem(pg.PlotDataItem(pen=pg.mkPen(color, width=2)), name)
 
     def _draw_joint(self, plot: pg.PlotItem, base: str) -> None:
         series = self._series(base)

@@ -283,7 +283,7 @@ class MainWindow(QMainWindow):
         self.clock = PlaybackClock(trial.time)
         self.clock.connect(self._on_clock_change)
         self.transport.set_clock(self.clock)
-        events = av.result_events(loaded.analysis) or list(trial.events)
+        events = av.used_events(loaded.analysis) or list(trial.events)
         self.store.reset(events)
         self.skeleton.set_body(loaded.points, markers=trial.markers, events=events)
         self.plot.set_data(trial.time, trial.kinematics, events)
@@ -310,8 +310,13 @@ class MainWindow(QMainWindow):
         if result is None:
             self.metrics.clear("Metrics are not available for this trial.")
             return
-        self.metrics.set_rows(av.metric_rows(result), av.test_rows(result), av.flag_rows(result))
-        self.plot.set_normative(av.normative_bands(result))
+        self.metrics.set_rows(
+            av.metric_rows(result),
+            av.test_rows(result),
+            av.flag_rows(result),
+            note=av.summary(result),
+        )
+        self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
 
     def _set_video(self, paths: list[Path]) -> None:
         if self.video is not None:

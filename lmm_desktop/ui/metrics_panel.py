@@ -1,6 +1,6 @@
 """MetricsPanel: spatiotemporal parameters vs norms, clinical test timings, quality flags.
 
-A status colour beside each value (green normal, amber low/high, red abnormal, grey unknown) and
+A status colour beside each value (green normal, amber low or high, grey unknown) and
 the status word itself, so the table still reads in black and white.
 """
 
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from lmm_desktop.ui.analysis_view import FlagRow, MetricRow, TestRow
-from lmm_desktop.ui.theme import STATUS_COLORS
+from lmm_desktop.ui.theme import SEVERITY_COLORS, STATUS_COLORS
 
 
 def _fmt(v: float | None) -> str:
@@ -87,9 +87,7 @@ class MetricsPanel(QWidget):
             item.setToolTip(flag.message)
             self.flags_table.setItem(r, 0, item)
             sev = QTableWidgetItem(flag.severity)
-            sev.setForeground(
-                QColor(STATUS_COLORS["abnormal" if flag.severity == "error" else "low"])
-            )
+            sev.setForeground(QColor(SEVERITY_COLORS.get(flag.severity, STATUS_COLORS["unknown"])))
             self.flags_table.setItem(r, 1, sev)
         self.tabs.setTabText(2, f"Quality ({len(flags)})" if flags else "Quality")
         parts = [

@@ -23,9 +23,9 @@ STATUS_COLORS = {  # metric vs normative status -> background colour
     "normal": "#2fb344",
     "low": "#f59f00",
     "high": "#f59f00",
-    "abnormal": "#e03131",
     "unknown": "#868e96",
 }
+SEVERITY_COLORS = {"info": "#868e96", "warning": "#f59f00", "error": "#e03131"}
 
 
 @dataclass(frozen=True)

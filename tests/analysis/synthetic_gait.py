@@ -72,9 +72,9 @@ def synthetic_walk(d: Design | None = None) -> tuple[BodyPoints, list[Event]]:
     pelvis = np.stack([px, 1.0 + 0.01 * np.cos(4 * np.pi * t / T), sway], axis=1)
     pts["pelvis"] = pelvis
     for s, z in (("r", 0.09), ("l", -0.09)):
-        pts[f"hip_{s}"] = [*pelvis, 0.0, -0.08, z]
-        pts[f"psis_{s}"] = [*pelvis, -0.12, 0.04, z / 2]
-        pts[f"asis_{s}"] = [*pelvis, 0.05, 0.02, z * 1.4]
+        pts[f"hip_{s}"] = pelvis + np.array([0.0, -0.08, z])
+        pts[f"psis_{s}"] = pelvis + np.array([-0.12, 0.04, z / 2])
+        pts[f"asis_{s}"] = pelvis + np.array([0.05, 0.02, z * 1.4])
         pts[f"knee_{s}"] = (pts[f"hip_{s}"] + pts[f"ankle_{s}"]) / 2
     names = list(REQUIRED_POINTS)
     pos = np.full((t.size, len(names), 3), np.nan)  # (n, p, 3) metres

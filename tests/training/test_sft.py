@@ -96,10 +96,11 @@ def test_only_new_embedding_rows_trained(trained, tiny_base: Path) -> None:
     emb = _embedding_layer(result.model)
     new_ids = result.summary["added_tokens"]
     assert len(result.tokenizer) == n_base + new_ids == n_base + 514  # codes + 2 sentinels
-    merged = emb.get_merged_weights(emb.active_adapters)  # (V, hidden) what the model uses
+    layer = emb.token_adapter
+    merged = layer.get_merged_weights(layer.active_adapters)  # (V, hidden) what the model uses
     fresh = _fresh_base(tiny_base).get_input_embeddings().weight
     assert torch.equal(merged[:n_base], fresh)  # old rows untouched
-    initial = emb.base_layer.weight[n_base:]  # the resized rows before training
+    initial = layer.base_layer.weight[n_base:]  # the resized rows before training
     assert merged.shape[0] == n_base + 514
     assert not torch.allclose(merged[n_base:], initial)  # new rows learned
     codec_ids = result.tokenizer.convert_tokens_to_ids(MotionTokenCodec(512).tokens)

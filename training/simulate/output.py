@@ -61,16 +61,20 @@ def describe(p: Participant, activity: str, truth: Mapping[str, float]) -> str:
 def make_trial(p: Participant, name: str, rate_hz: float, angles: NDArray[np.float64],
                pelvis_rot: NDArray[np.float64], pelvis_trans: NDArray[np.float64],
                events: list[tuple[str, str, float]]) -> Trial:
-    """A :class:`Trial` (provenance ``simulated``) ready for :func:`lmm_desktop.io.write_trial`."""
+    """A :class:`Trial` (provenance ``simulated``) ready for :func:`lmm_desktop.io.write_trial`.
+
+    Values are rounded to 0.01 deg and 0.1 mm (far below the simulated capture noise) to keep the
+    files small.
+    """
     n = angles.shape[0]
     kin = Kinematics(
-        angles=np.round(angles, 3),
+        angles=np.round(angles, 2),
         present=np.ones(N_JOINTS, dtype=bool),
-        pelvis_rotation=np.round(pelvis_rot, 3),
-        pelvis_translation=np.round(pelvis_trans, 5),
+        pelvis_rotation=np.round(pelvis_rot, 2),
+        pelvis_translation=np.round(pelvis_trans, 4),
     )
     return Trial(
-        time=np.round(np.arange(n) / rate_hz, 5),
+        time=np.round(np.arange(n) / rate_hz, 4),
         rate_hz=rate_hz,
         source=None,
         kinematics=kin,

@@ -17,7 +17,7 @@ from training.simulate.cohort import Participant, sample_participants
 from training.simulate.motion import Draft, place, stance_drift
 from training.simulate.noise import add_capture_noise, add_gaps
 from training.simulate.output import describe, make_trial, write_events, write_labels, write_mot
-from training.simulate.truth import events_from_contact, gait_truth, merge_phases, test_truth
+from training.simulate.truth import events_from_contact, gait_truth, merge_phases, clinical_test_truth
 
 
 @dataclass
@@ -71,14 +71,18 @@ def simulate_activity(p: Participant, activity: str, rng: np.random.Generator,
     return builders[activity](p, rng, rate_hz)
 
 
-def simulate_participant(p: Participant, out: Path, rate_hz: float
+def simulate_participant(p: Participant, out: Path, rate_hz: float,
+                         plan: list[str] | None = None
                          ) -> tuple[list[dict[str, object]], dict[str, object]]:
-    """Simulate and write all trials of ``p``; returns their label rows and event records."""
+    """Simulate and write the trials of ``p`` (its :func:`trial_plan` unless ``plan`` is given).
+
+    Returns the label rows and the event records of the trials.
+    """
     rng = np.random.default_rng(p.seed)
     rows: list[dict[str, object]] = []
     records: dict[str, object] = {}
     counts: dict[str, int] = {}
-    for activity in trial_plan(p, rng):
+    for activity in trial_plan(p, rng) if plan is None else plan:
         counts[activity] = counts.get(activity, 0) + 1
         name = f"{p.pid}_{activity}_{counts[activity]:02d}"
         draft = simulate_activity(p, activity, rng, rate_hz)
@@ -87,7 +91,7 @@ def simulate_participant(p: Participant, out: Path, rate_hz: float
         events = events_from_contact(placed.contact, rate_hz)
         phases = merge_phases(draft.phases)
         truth = (gait_truth(events, placed, rate_hz) if activity.startswith("walking")
-                 else test_truth(activity, phases, events))
+                 else clinical_test_truth(activity, phases, events))
         slide = stance_drift(placed)
         angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
         add_capture_noise(angles, rot, trans, rng, rate_hz)
@@ -115,7 +119,8 @@ def simulate_participant(p: Participant, out: Path, rate_hz: float
 
 def _work(args: tuple[Participant, Path, float]) -> tuple[list[dict[str, object]],
                                                           dict[str, object]]:
-    return simulate_participant(*args)
+    p, out, rate = args
+    return simulate_participant(p, out, rate)
 
 
 def simulate_cohort(cfg: SimulationConfig) -> dict[str, float]:

@@ -77,7 +77,7 @@ def _stance_pct(events: list[Event], side: str) -> dict[str, float]:
     return {f"stance_pct_{side[0]}": float(np.mean(vals))} if vals else {}
 
 
-def test_truth(activity: str, phases: list[Phase], events: list[Event]) -> dict[str, float]:
+def clinical_test_truth(activity: str, phases: list[Phase], events: list[Event]) -> dict[str, float]:
     """Clinical test times (s) and counts from the phases and events."""
     span = {n: (a, b) for n, a, b in phases}
     if activity == "tug" and "sit_to_stand" in span and "turn_and_sit" in span:

@@ -1,0 +1,266 @@
+"""MainWindow with real widgets: open, play, cursor sync, shortcuts, drag-and-drop, recent files,
+event edits with undo, error dialogs, themes and settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from lmm_desktop.ui.main_window import MainWindow
+from lmm_desktop.ui.settings import recent_files
+from tests.ui.conftest import open_and_wait, show_synthetic
+
+pytestmark = pytest.mark.gui
+
+
+def test_open_real_trial_fills_every_panel(qtbot, window: MainWindow, walking_file: Path) -> None:
+    loaded = open_and_wait(qtbot, window, walking_file)
+    assert loaded.trial.n_frames == 158
+    assert loaded.points is not None and loaded.points.n_frames == 158
+    assert window.clock is not None and window.clock.n_frames == 158
+    assert "walking1_videoAndMocap" in window.title.text()
+    assert not window.badge.isVisible()  # recorded data, no SIMULATED badge
+    assert [p.titleLabel.text.split(" (")[0] for p in window.plot.plots] == [
+        "Hip flexion", "Knee angle", "Ankle angle"]
+    labels = [r.label for r in window.browser.refs()]
+    assert labels == ["squats1_videoAndMocap", "walking1_videoAndMocap"]
+    # the analysis ran: detected events are on the timeline, the panel says why no table
+    assert any(e.source == "detected" for e in window.timeline._events)
+    assert "no complete stride" in window.metrics.status.text()
+    assert recent_files(window.settings)[0] == str(walking_file.resolve())
+
+
+def test_play_advances_frames_and_changes_the_image(qtbot, window: MainWindow) -> None:
+    show_synthetic(window)
+    clock = window.clock
+    assert clock is not None
+    before = window.skeleton.render_image()
+    clock.play()
+    qtbot.waitUntil(lambda: clock.frame > 20, timeout=3000)
+    clock.pause()
+    after = window.skeleton.render_image()
+    assert window.skeleton._frame == clock.frame
+    assert before.shape == after.shape
+    assert np.abs(before.astype(int) - after.astype(int)).sum() > 1000
+
+
+def test_cursor_model_to_widgets(window: MainWindow) -> None:
+    show_synthetic(window)
+    assert window.clock is not None
+    window.clock.seek(1.23)
+    assert window.plot.cursor_value() == pytest.approx(1.23)
+    assert window.timeline._cursor == pytest.approx(1.23)
+    assert window.skeleton._frame == 123
+    assert "1.23" in window.transport.time_label.text()
+
+
+def test_cursor_widgets_to_model(qtbot, window: MainWindow) -> None:
+    show_synthetic(window)
+    clock = window.clock
+    assert clock is not None
+    tl = window.timeline
+    x = int(tl.x_of(2.0))
+    qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(x, tl.height() - 3))
+    assert clock.time == pytest.approx(2.0, abs=0.02)
+    plot = window.plot.plots[-1]
+    view = window.plot.graphics
+    scene_pt = plot.vb.mapViewToScene(QPointF(3.0, 0.0))
+    widget_pt = view.mapFromScene(scene_pt)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=widget_pt)
+    assert clock.time == pytest.approx(3.0, abs=0.05)
+
+
+def test_keyboard_shortcuts(qtbot, window: MainWindow) -> None:
+    show_synthetic(window)
+    clock = window.clock
+    assert clock is not None
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_Right)
+    assert clock.frame == 1
+    qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    assert clock.frame == 101
+    qtbot.keyClick(window, Qt.Key.Key_Left)
+    assert clock.frame == 100
+    qtbot.keyClick(window, Qt.Key.Key_End)
+    assert clock.frame == clock.n_frames - 1
+    qtbot.keyClick(window, Qt.Key.Key_Home)
+    assert clock.frame == 0
+    qtbot.keyClick(window, Qt.Key.Key_Plus)
+    assert clock.speed == 1.5
+    qtbot.keyClick(window, Qt.Key.Key_Minus)
+    qtbot.keyClick(window, Qt.Key.Key_Minus)
+    assert clock.speed == 0.75
+    qtbot.keyClick(window, Qt.Key.Key_1)
+    assert window.skeleton.camera.azimuth == 90.0  # front
+    qtbot.keyClick(window, Qt.Key.Key_5)
+    assert window.skeleton.camera.elevation > 80  # top
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert clock.playing
+    qtbot.keyClick(window, Qt.Key.Key_Space)
+    assert not clock.playing
+    qtbot.keyClick(window, Qt.Key.Key_H)
+    assert window.shortcuts_dialog is not None and window.shortcuts_dialog.isVisible()
+    assert window.shortcuts_dialog.table.rowCount() >= 10
+    window.shortcuts_dialog.close()
+
+
+def test_drag_and_drop_opens_the_file(qtbot, window: MainWindow, walking_file: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(walking_file))])
+    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.trial_loaded, timeout=30000):
+        window.dropEvent(drop)
+    assert window.loaded is not None and window.loaded.trial.name == "walking1_videoAndMocap"
+
+
+def test_recent_files_menu_and_clear(qtbot, window: MainWindow, walking_file: Path) -> None:
+    open_and_wait(qtbot, window, walking_file)
+    actions = [a for a in window.recent_menu.actions() if a.data()]
+    assert [a.data() for a in actions] == [str(walking_file.resolve())]
+    clear = [a for a in window.recent_menu.actions() if a.text().startswith("Clear")][0]
+    clear.trigger()
+    assert recent_files(window.settings) == []
+    assert not [a for a in window.recent_menu.actions() if a.data()]
+
+
+def test_event_edit_recomputes_and_undo_restores(qtbot, window: MainWindow,
+                                                 walking_file: Path) -> None:
+    open_and_wait(qtbot, window, walking_file)
+    before = list(window.store.events)
+    tl = window.timeline
+    menu = tl.context_menu(QPointF(tl.x_of(1.45), tl.height() - 5))
+    add = [a for a in menu.actions() if a.text().startswith("Add left heel strike here")][0]
+    with qtbot.waitSignal(window.analysis_updated, timeout=30000):
+        with qtbot.waitSignal(window.events_changed):
+            add.trigger()
+    added = [e for e in window.store.events if e.source == "user"]
+    assert len(added) == 1 and added[0].side == "left" and added[0].time_s == pytest.approx(1.45,
+                                                                                          abs=0.01)
+    # with two left heel strikes the analysis now measures a left stride
+    assert window.loaded is not None and window.loaded.analysis.events_source == "user"
+    # drag the new event to 1.40 s
+    x0, y = tl.x_of(added[0].time_s), tl.y_of(added[0])
+    qtbot.mousePress(tl, Qt.MouseButton.LeftButton, pos=QPoint(int(x0), int(y)))
+    tl.mouseMoveEvent(_move_event(QPointF(tl.x_of(1.40), y)))
+    qtbot.mouseRelease(tl, Qt.MouseButton.LeftButton, pos=QPoint(int(tl.x_of(1.40)), int(y)))
+    moved = [e for e in window.store.events if e.source == "user"]
+    assert moved[0].time_s == pytest.approx(1.40, abs=0.01)
+    # Del deletes the selected event
+    tl.select(moved[0])
+    tl.setFocus()
+    qtbot.keyClick(tl, Qt.Key.Key_Delete)
+    assert not [e for e in window.store.events if e.source == "user"]
+    # undo twice: back to the moved, then the added event; undo again: the original events
+    window.actions_by_name["undo"].trigger()
+    assert [e.time_s for e in window.store.events if e.source == "user"] == [pytest.approx(1.40,
+                                                                                          abs=0.01)]
+    window.actions_by_name["undo"].trigger()
+    window.actions_by_name["undo"].trigger()
+    assert window.store.events == before
+    window.actions_by_name["redo"].trigger()
+    assert len(window.store.events) == len(before) + 1
+    qtbot.waitUntil(lambda: not window.busy, timeout=30000)
+
+
+def _move_event(pos: QPointF):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QMouseEvent
+
+    return QMouseEvent(QEvent.Type.MouseMove, pos, pos, Qt.MouseButton.NoButton,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+
+
+def test_bad_file_shows_the_readers_message(qtbot, window: MainWindow, messages,
+                                            tmp_path: Path) -> None:
+    bad = tmp_path / "broken.mot"
+    bad.write_text("this is not a motion file\n1 2 3\n")
+    with qtbot.waitSignal(window.load_failed, timeout=10000) as blocker:
+        window.open_path(bad)
+    title, text = messages[-1]
+    assert title == "Cannot open the trial"
+    assert "broken.mot" in text and text == blocker.args[0]
+    assert window.loaded is None  # nothing half-shown; the window keeps running
+
+
+def test_unsupported_file_real_message_box_is_closed(qtbot, settings, tmp_path: Path) -> None:
+    win = MainWindow(settings, theme="light")  # the real QMessageBox
+    qtbot.addWidget(win)
+    seen: list[str] = []
+
+    def close_box() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.close()
+        else:
+            QTimer.singleShot(50, close_box)
+
+    QTimer.singleShot(50, close_box)
+    bad = tmp_path / "notes.docx"
+    bad.write_text("x")
+    win.open_path(bad)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10000)
+    assert "'.docx' is not supported" in seen[0]
+    win.close()
+
+
+def test_simulated_badge_and_markers_overlay(qtbot, window: MainWindow) -> None:
+    show_synthetic(window, simulated=True, markers=True)
+    assert window.badge.isVisible() and window.badge.text() == "SIMULATED DATA"
+    assert window.skeleton.markers_visible
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_M)
+    assert not window.skeleton.markers_visible
+    show_synthetic(window, simulated=False)
+    assert not window.badge.isVisible()
+
+
+def test_foot_contact_highlight_follows_events(window: MainWindow) -> None:
+    show_synthetic(window)
+    view, clock = window.skeleton, window.clock
+    assert clock is not None
+    clock.seek(0.30)  # right stance (HS 0.05, TO 0.70), left swing (TO 0.15 .. HS 0.60)
+    assert view._in_stance("right") and not view._in_stance("left")
+    assert view._contact.visible
+
+
+def test_cycle_view_draws_strides_and_normative_band(window: MainWindow) -> None:
+    loaded = show_synthetic(window, duration_s=6.0)
+    from lmm_desktop.ui.analysis_view import normative_bands
+
+    window.plot.set_normative(normative_bands(None, window.plot.available_joints()))
+    window.plot.set_mode("cycle")
+    assert window.plot.mode == "cycle"
+    knee = window.plot.plots[1]
+    curves = [i for i in knee.items if i.__class__.__name__ == "PlotDataItem"]
+    fills = [i for i in knee.items if i.__class__.__name__ == "FillBetweenItem"]
+    assert len(fills) == 1  # the knee's normative band
+    assert len(curves) >= 2 * 3  # >= 2 strides per side + the means
+    assert loaded.trial.events
+
+
+def test_theme_and_layout_persist(qtbot, settings, window: MainWindow) -> None:
+    window.set_theme("dark")
+    assert window.actions_by_name["theme_dark"].isChecked()
+    window.plot_dock.hide()
+    window.close()
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    assert again.theme.name == "dark"
+    assert again.plot_dock.isHidden()
+    again.close()
+    QApplication.instance().setPalette(QApplication.style().standardPalette())
+
+
+def test_closing_mid_load_is_safe(qtbot, window: MainWindow, walking_file: Path) -> None:
+    window.open_path(walking_file)
+    assert window.busy
+    window.close()
+    assert not window.busy
+    assert window.loaded is None
