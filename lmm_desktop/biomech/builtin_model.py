@@ -31,12 +31,18 @@ from lmm_desktop.biomech.osim_util import import_opensim
 from lmm_desktop.core.atomic import atomic_write
 
 MODEL_NAME = "LMM_builtin_fullbody"
-RESOURCE_PATH = Path(__file__).resolve().parents[2] / "resources" / "models" / "builtin_fullbody.osim"
+RESOURCE_PATH = (
+    Path(__file__).resolve().parents[2] / "resources" / "models" / "builtin_fullbody.osim"
+)
 """Where the generated model for :data:`REFERENCE_HEIGHT_M` is kept in the source tree."""
 
 _PELVIS_RANGES = {
-    "pelvis_tilt": (-90.0, 90.0), "pelvis_list": (-90.0, 90.0), "pelvis_rotation": (-180.0, 180.0),
-    "pelvis_tx": (-50.0, 50.0), "pelvis_ty": (-1.0, 3.0), "pelvis_tz": (-50.0, 50.0),
+    "pelvis_tilt": (-90.0, 90.0),
+    "pelvis_list": (-90.0, 90.0),
+    "pelvis_rotation": (-180.0, 180.0),
+    "pelvis_tx": (-50.0, 50.0),
+    "pelvis_ty": (-1.0, 3.0),
+    "pelvis_tz": (-50.0, 50.0),
 }
 _UP_BODIES = frozenset({"torso", "head"})  # centre of mass above the origin
 
@@ -124,8 +130,16 @@ def build_builtin_model(height_m: float | None = None, mass_kg: float = DEFAULT_
     for j in JOINTS:
         loc = osim.Vec3(*(c * h for c in j.location))
         zero = osim.Vec3(0.0, 0.0, 0.0)
-        joint = osim.CustomJoint(j.name, bodies[j.parent], loc, zero, bodies[j.child], zero, zero,
-                                 _spatial_transform(osim, j))
+        joint = osim.CustomJoint(
+            j.name,
+            bodies[j.parent],
+            loc,
+            zero,
+            bodies[j.child],
+            zero,
+            zero,
+            _spatial_transform(osim, j),
+        )
         model.addJoint(joint)
         _set_coordinate_ranges(joint, h)
     for m in LANDMARKS:
@@ -135,8 +149,9 @@ def build_builtin_model(height_m: float | None = None, mass_kg: float = DEFAULT_
     return model
 
 
-def write_builtin_model(path: str | Path, height_m: float | None = None,
-                        mass_kg: float = DEFAULT_MASS_KG) -> Path:
+def write_builtin_model(
+    path: str | Path, height_m: float | None = None, mass_kg: float = DEFAULT_MASS_KG
+) -> Path:
     """Generate the model and write it to ``path`` (atomically); return the path."""
     path = Path(path)
     model = build_builtin_model(height_m, mass_kg)

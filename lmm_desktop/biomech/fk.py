@@ -68,8 +68,9 @@ def _cross_matrices(axes: NDArray[np.float64]) -> NDArray[np.float64]:
     """``(k, 3)`` unit axes -> ``(k, 3, 3)`` cross-product matrices."""
     x, y, z = axes[:, 0], axes[:, 1], axes[:, 2]
     zero = np.zeros_like(x)
-    return np.stack([np.stack([zero, -z, y], -1), np.stack([z, zero, -x], -1),
-                     np.stack([-y, x, zero], -1)], -2)
+    return np.stack(
+        [np.stack([zero, -z, y], -1), np.stack([z, zero, -x], -1), np.stack([-y, x, zero], -1)], -2
+    )
 
 
 def _rotations(axes: NDArray[np.float64], angles: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -78,11 +79,18 @@ def _rotations(axes: NDArray[np.float64], angles: NDArray[np.float64]) -> NDArra
     ``axes`` is ``(k, 3)``, ``angles`` ``(k, n)`` radians; returns ``(k, n, 3, 3)`` (contiguous
     per axis, which keeps the batched products below fast).
     """
-    k = _cross_matrices(axes).reshape(-1, 1, 9)  # (k, 1, 9)
-    k2 = (_cross_matrices(axes) @ _cross_matrices(axes)).reshape(-1, 1, 9)
-    out = np.sin(angles)[:, :, None] * k  # (k, n, 9)
-    out += (1.0 - np.cos(angles))[:, :, None] * k2
-    out[:, :, [0, 4, 8]] += 1.0
+    cross = _cross_matrices(axes)  # (k, 3, 3)
+    k1, k2 = cross.reshape(-1, 9), (cross @ cross).reshape(-1, 9)
+    sin, one_minus_cos = np.sin(angles), 1.0 - np.cos(angles)  # (k, n)
+    out = np.zeros((angles.shape[0], angles.shape[1], 9))  # (k, n, 9)
+    out[:, :, [0, 4, 8]] = 1.0
+    # Most axes are X, Y or Z: touching only the non-zero entries halves the work.
+    for a in range(angles.shape[0]):
+        rows = out[a]
+        for j in np.flatnonzero(k1[a]):
+            rows[:, j] += k1[a, j] * sin[a]
+        for j in np.flatnonzero(k2[a]):
+            rows[:, j] += k2[a, j] * one_minus_cos[a]
     return out.reshape(angles.shape[0], angles.shape[1], 3, 3)
 
 
@@ -164,8 +172,13 @@ def builtin_forward_kinematics(
         rot, origin = poses[body.name]
         local = np.array([by_name[names[i]].location for i in idx]) * h  # (k, 3) metres
         out[:, idx, :] = origin[:, None, :] + (rot @ local.T).transpose(0, 2, 1)
-    return BodyPoints(time=np.asarray(time, dtype=float), names=names, positions=out,
-                      segments=list(SEGMENTS), source="builtin")
+    return BodyPoints(
+        time=np.asarray(time, dtype=float),
+        names=names,
+        positions=out,
+        segments=list(SEGMENTS),
+        source="builtin",
+    )
 
 
 def osim_forward_kinematics(trial: Trial, model_path: str | Path) -> BodyPoints:
@@ -203,5 +216,4 @@ def forward_kinematics(trial: Trial) -> BodyPoints:
             f"Cannot compute body positions for '{trial.name}': the trial has markers only and no "
             "joint angles. Run inverse kinematics from the markers first."
         )
-    return builtin_forward_kinematics(trial.kinematics, trial.time,
-                                      height_m=trial.subject.height_m)
+    return builtin_forward_kinematics(trial.kinematics, trial.time, height_m=trial.subject.height_m)

@@ -87,13 +87,15 @@ def _read_solution(path: Path) -> tuple[NDArray[np.float64], SourceCoordinates]:
     return time, SourceCoordinates(names=labels, values=values, in_degrees=True)
 
 
-def _tool(model_path: Path, trc: Path, out: Path, markers: MarkerSet,
-          weights: Mapping[str, float]) -> tuple[Any, Any]:
+def _tool(
+    model_path: Path, trc: Path, out: Path, markers: MarkerSet, weights: Mapping[str, float]
+) -> tuple[Any, Any]:
     """The configured tool and its model (keep both alive: the tool only points at the model)."""
     osim = import_opensim()
     model = load_model(model_path)
-    model_markers = {model.getMarkerSet().get(i).getName()
-                     for i in range(model.getMarkerSet().getSize())}
+    model_markers = {
+        model.getMarkerSet().get(i).getName() for i in range(model.getMarkerSet().getSize())
+    }
     common = [m for m in markers.labels if m in model_markers]
     if len(common) < 3:
         raise ModelLoadError(
@@ -168,8 +170,9 @@ def inverse_kinematics(
     return _with_errors(markers, model_path, time, coords)
 
 
-def _with_errors(markers: MarkerSet, model_path: Path, time: NDArray[np.float64],
-                 coords: SourceCoordinates) -> IKResult:
+def _with_errors(
+    markers: MarkerSet, model_path: Path, time: NDArray[np.float64], coords: SourceCoordinates
+) -> IKResult:
     poser = OsimPoser(model_path, points=markers.labels, markers_only=True)
     keep = [k for k, ok in enumerate(poser.resolved) if ok]
     used = [markers.labels[k] for k in keep]
@@ -177,13 +180,22 @@ def _with_errors(markers: MarkerSet, model_path: Path, time: NDArray[np.float64]
     # Match the solution's frames to the marker frames by time.
     # Nearest marker frame for each solved frame (the .mot rounds the times).
     idx = np.clip(np.searchsorted(markers.time, time), 1, max(markers.n_frames - 1, 1))
-    idx = np.where(np.abs(markers.time[idx - 1] - time) <= np.abs(markers.time[idx] - time),
-                   idx - 1, idx) if markers.n_frames > 1 else np.zeros(len(time), dtype=int)
+    idx = (
+        np.where(
+            np.abs(markers.time[idx - 1] - time) <= np.abs(markers.time[idx] - time), idx - 1, idx
+        )
+        if markers.n_frames > 1
+        else np.zeros(len(time), dtype=int)
+    )
     measured = markers.positions[idx][:, keep]  # (n, m, 3) metres
     dist = np.linalg.norm(model_pos - measured, axis=2)  # (n, m) metres
     with np.errstate(invalid="ignore"):
-        rms = {m: float(np.sqrt(np.nanmean(dist[:, k] ** 2))) for k, m in enumerate(used)
-               if np.isfinite(dist[:, k]).any()}
+        rms = {
+            m: float(np.sqrt(np.nanmean(dist[:, k] ** 2)))
+            for k, m in enumerate(used)
+            if np.isfinite(dist[:, k]).any()
+        }
     max_err = float(np.nanmax(dist)) if np.isfinite(dist).any() else float("nan")
-    return IKResult(time=time, coordinates=coords, marker_rms_m=rms, max_error_m=max_err,
-                    model_path=model_path)
+    return IKResult(
+        time=time, coordinates=coords, marker_rms_m=rms, max_error_m=max_err, model_path=model_path
+    )

@@ -22,11 +22,22 @@ from lmm_desktop.core.trial import Trial
 
 # Joint centres: the origin of the child frame of the joint that moves this body.
 _JOINT_CENTRE_BODIES: dict[str, str] = {
-    "pelvis": "pelvis", "lumbar": "torso",
-    "hip_r": "femur_r", "knee_r": "tibia_r", "ankle_r": "talus_r", "mtp_r": "toes_r",
-    "hip_l": "femur_l", "knee_l": "tibia_l", "ankle_l": "talus_l", "mtp_l": "toes_l",
-    "shoulder_r": "humerus_r", "elbow_r": "ulna_r", "wrist_r": "hand_r",
-    "shoulder_l": "humerus_l", "elbow_l": "ulna_l", "wrist_l": "hand_l",
+    "pelvis": "pelvis",
+    "lumbar": "torso",
+    "hip_r": "femur_r",
+    "knee_r": "tibia_r",
+    "ankle_r": "talus_r",
+    "mtp_r": "toes_r",
+    "hip_l": "femur_l",
+    "knee_l": "tibia_l",
+    "ankle_l": "talus_l",
+    "mtp_l": "toes_l",
+    "shoulder_r": "humerus_r",
+    "elbow_r": "ulna_r",
+    "wrist_r": "hand_r",
+    "shoulder_l": "humerus_l",
+    "elbow_l": "ulna_l",
+    "wrist_l": "hand_l",
 }
 
 # Model markers that stand for a point, first match wins (OpenCap, Rajagopal, gait2392 names).
@@ -88,17 +99,25 @@ class OsimPoser:
         names come back as NaN.
     """
 
-    def __init__(self, model_path: str | Path, points: Sequence[str] = REQUIRED_POINTS,
-                 *, markers_only: bool = False) -> None:
+    def __init__(
+        self,
+        model_path: str | Path,
+        points: Sequence[str] = REQUIRED_POINTS,
+        *,
+        markers_only: bool = False,
+    ) -> None:
         import opensim
 
         self.model_path = Path(model_path)
         self.model = load_model(self.model_path)
         self.state = self.model.initSystem()
         cs = self.model.getCoordinateSet()
-        self.coordinates: dict[str, Any] = {cs.get(i).getName(): cs.get(i) for i in range(cs.getSize())}
+        self.coordinates: dict[str, Any] = {
+            cs.get(i).getName(): cs.get(i) for i in range(cs.getSize())
+        }
         self._rotational = {
-            n: c.getMotionType() == opensim.Coordinate.Rotational for n, c in self.coordinates.items()
+            n: c.getMotionType() == opensim.Coordinate.Rotational
+            for n, c in self.coordinates.items()
         }
         self._couplers = self._find_couplers()
         # Locks matter for simulation, not for showing a recorded motion: unlock so setValue works.
@@ -157,8 +176,11 @@ class OsimPoser:
                 mk = markers.get(label)
                 base = mk.getParentFrame().findBaseFrame().getName()
                 # Marker location is in its parent frame; express it in the base body.
-                loc = mk.getParentFrame().findTransformInBaseFrame().shiftFrameStationToBase(
-                    mk.get_location())
+                loc = (
+                    mk.getParentFrame()
+                    .findTransformInBaseFrame()
+                    .shiftFrameStationToBase(mk.get_location())
+                )
                 return _Station(name, base, to_numpy3(loc))
             if self._markers_only:
                 return None
@@ -210,11 +232,14 @@ class OsimPoser:
         col = {n: i for i, n in enumerate(names)}
         coupled = {dep for dep, _, _ in self._couplers}
         handles = [(self.coordinates[n], col[n]) for n in used if n not in coupled]
-        scale = np.array([np.pi / 180.0 if self._rotational[n] else 1.0 for n in used
-                          if n not in coupled])
+        scale = np.array(
+            [np.pi / 180.0 if self._rotational[n] else 1.0 for n in used if n not in coupled]
+        )
         vals = np.nan_to_num(values[:, [i for _, i in handles]], nan=0.0) * scale  # (n, k) SI
-        couplers = [(self.coordinates[dep], [self.coordinates[i] for i in ind], fn)
-                    for dep, ind, fn in self._couplers]
+        couplers = [
+            (self.coordinates[dep], [self.coordinates[i] for i in ind], fn)
+            for dep, ind, fn in self._couplers
+        ]
         out = np.full((values.shape[0], len(self.point_names), 3), np.nan)  # (n, p, 3) metres
         if not self.point_names:
             return out
@@ -271,6 +296,10 @@ def osim_forward_kinematics(
         segments = SEGMENTS
     poser = OsimPoser(model_path)
     positions = poser.pose(trial.source.names, trial.source.values)
-    return BodyPoints(time=np.asarray(trial.time, dtype=float), names=poser.point_names,
-                      positions=positions, segments=list(segments),
-                      source=f"opensim:{poser.model.getName()}")
+    return BodyPoints(
+        time=np.asarray(trial.time, dtype=float),
+        names=poser.point_names,
+        positions=positions,
+        segments=list(segments),
+        source=f"opensim:{poser.model.getName()}",
+    )

@@ -60,3 +60,17 @@ class MotionTokenCodec:
         followed by the begin and end sentinels (as :attr:`tokens` orders them)."""
         begin_id = first_code_id + self.codebook_size
         return [begin_id, *(first_code_id + int(c) for c in codes), begin_id + 1]
+
+
+def motion_segment(codes: Sequence[int] | Iterable[int], codec: MotionTokenCodec,
+                   max_tokens: int) -> str:
+    """The motion segment of a prompt: the central ``max_tokens`` codes of a long trial.
+
+    Dataset building and inference both call this, so the model always sees motion the way it
+    was trained on it.
+    """
+    seq = [int(c) for c in codes]
+    if len(seq) > max_tokens:
+        start = (len(seq) - max_tokens) // 2
+        seq = seq[start:start + max_tokens]
+    return codec.encode(seq)

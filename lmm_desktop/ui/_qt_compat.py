@@ -23,6 +23,6 @@ def pin_singletons() -> bool:
         return False
     for obj in (True, False, None):
         refcnt = ctypes.c_ssize_t.from_address(id(obj))  # ob_refcnt is PyObject's first field
-        if refcnt.value < _PINNED:
+        if refcnt.value < _PINNED // 2:  # not pinned yet (or, after ages, worn down)
             refcnt.value += _PINNED
     return True

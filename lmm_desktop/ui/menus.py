@@ -13,6 +13,7 @@ from lmm_desktop.core.errors import LmmError
 from lmm_desktop.io import READ_SUFFIXES
 from lmm_desktop.ui.settings import clear_recent, demo_dir, recent_files
 from lmm_desktop.ui.skeleton_view import PRESET_ORDER
+from lmm_desktop.ui.trial_browser import TrialRef
 
 if TYPE_CHECKING:
     from lmm_desktop.ui.main_window import MainWindow
@@ -51,7 +52,16 @@ def open_demo(win: MainWindow) -> None:
             "",
         )
         return
-    win.open_path(folder)
+    walks = sorted(
+        p
+        for p in folder.iterdir()
+        if "walk" in p.stem.lower() and p.suffix.lower() in READ_SUFFIXES
+    )
+    if walks:  # start on a walking trial: every panel has something to show
+        win.open_path(walks[0])
+        win.browser.show_path(folder, TrialRef(walks[0]))
+    else:
+        win.open_path(folder)
 
 
 def fill_recent_menu(win: MainWindow) -> None:

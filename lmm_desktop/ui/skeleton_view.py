@@ -237,7 +237,7 @@ class SkeletonView(QWidget):
         self.canvas.update()
 
     def reset_camera(self) -> None:
-        """Frame the whole trial (or follow the pelvis when the subject travels far)."""
+        """Frame the body (and follow the pelvis when the subject walks more than 1.5 m)."""
         pts = self._all_points()
         if pts.shape[0] == 0:
             return
@@ -246,10 +246,11 @@ class SkeletonView(QWidget):
         height = float(hi[2] - self._floor_z)
         center = (lo + hi) / 2.0
         center[2] = self._floor_z + 0.5 * max(height, 1.0)
-        self._follow = travel > 4.0
-        span = max(min(travel, 4.0), height, 1.8)
+        # frame the body with a margin; when the subject travels, the camera follows the pelvis
+        self._follow = travel > 1.5 and self._pelvis_idx is not None
+        span = 1.3 * max(height, 1.8)
         self.camera.center = tuple(float(c) for c in center)
-        self.camera.scale_factor = 0.95 * span
+        self.camera.scale_factor = span
         self.set_camera_preset("iso")
 
     # -- time --------------------------------------------------------------------------------

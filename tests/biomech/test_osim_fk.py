@@ -9,8 +9,11 @@ import numpy as np
 import pytest
 
 from lmm_desktop.biomech.builtin_model import write_builtin_model
-from lmm_desktop.biomech.fk import builtin_forward_kinematics, forward_kinematics
-from lmm_desktop.biomech.fk import osim_forward_kinematics
+from lmm_desktop.biomech.fk import (
+    builtin_forward_kinematics,
+    forward_kinematics,
+    osim_forward_kinematics,
+)
 from lmm_desktop.core.body import REQUIRED_POINTS
 from lmm_desktop.core.errors import ModelLoadError
 from lmm_desktop.core.trial import SourceCoordinates, Trial
@@ -34,8 +37,9 @@ def test_opencap_walking_heels_touch_down_during_stance(walking: Trial, lai_mode
     assert bp.positions.shape == (walking.n_frames, len(REQUIRED_POINTS), 3)
     assert np.isfinite(bp.positions).all()  # LaiUhlrich has every body (no head: torso offsets)
     # Pelvis origin follows pelvis_tx/ty/tz exactly (free joint in ground).
-    np.testing.assert_allclose(bp.point("pelvis")[:, 0], walking.source.column("pelvis_tx"),
-                               atol=1e-9)
+    np.testing.assert_allclose(
+        bp.point("pelvis")[:, 0], walking.source.column("pelvis_tx"), atol=1e-9
+    )
     dt = np.diff(walking.time).mean()
     for side in ("r", "l"):
         heel = bp.point(f"heel_{side}")
@@ -53,7 +57,8 @@ def test_opencap_walking_heels_touch_down_during_stance(walking: Trial, lai_mode
 
 def test_forward_kinematics_prefers_the_trial_model(walking: Trial, lai_model: Path) -> None:
     with_model = dataclasses.replace(
-        walking, provenance=dataclasses.replace(walking.provenance, model_path=lai_model))
+        walking, provenance=dataclasses.replace(walking.provenance, model_path=lai_model)
+    )
     bp = forward_kinematics(with_model)
     assert bp.source.startswith("opensim:")
     assert forward_kinematics(walking).source == "builtin"  # no model path: built-in model
@@ -61,10 +66,11 @@ def test_forward_kinematics_prefers_the_trial_model(walking: Trial, lai_model: P
 
 def test_motion_that_does_not_fit_the_model_is_refused(walking: Trial, lai_model: Path) -> None:
     assert walking.source is not None
-    renamed = SourceCoordinates(names=[f"q{i}" for i in range(len(walking.source.names))],
-                                values=walking.source.values)
+    renamed = SourceCoordinates(
+        names=[f"q{i}" for i in range(len(walking.source.names))], values=walking.source.values
+    )
     bad = dataclasses.replace(walking, source=renamed)
-    with pytest.raises(ModelLoadError, match="do not match the model .*q0"):
+    with pytest.raises(ModelLoadError, match=r"do not match the model .*q0"):
         osim_forward_kinematics(bad, lai_model)
 
 
@@ -72,10 +78,21 @@ def test_osim_path_on_the_builtin_model_equals_numpy_fk(walking: Trial, tmp_path
     model = write_builtin_model(tmp_path / "body.osim", 1.76)
     kin = walking.kinematics
     assert kin is not None
-    names = ["pelvis_tilt", "pelvis_list", "pelvis_rotation", "pelvis_tx", "pelvis_ty",
-             "pelvis_tz", *(n for n in walking.source.names if n in set(_canonical()))]
-    trial = dataclasses.replace(walking, source=SourceCoordinates(
-        names=names, values=np.column_stack([walking.source.column(n) for n in names])))
+    names = [
+        "pelvis_tilt",
+        "pelvis_list",
+        "pelvis_rotation",
+        "pelvis_tx",
+        "pelvis_ty",
+        "pelvis_tz",
+        *(n for n in walking.source.names if n in set(_canonical())),
+    ]
+    trial = dataclasses.replace(
+        walking,
+        source=SourceCoordinates(
+            names=names, values=np.column_stack([walking.source.column(n) for n in names])
+        ),
+    )
     through_osim = osim_forward_kinematics(trial, model)
     numpy = builtin_forward_kinematics(kin, walking.time, height_m=1.76)
     assert np.abs(through_osim.positions - numpy.positions).max() < 1e-3

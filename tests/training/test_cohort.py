@@ -19,7 +19,7 @@ def test_same_seed_same_cohort_and_other_seed_differs() -> None:
 
 def test_cohort_prefix_is_stable_when_more_participants_are_drawn() -> None:
     small, large = sample_participants(10, 3), sample_participants(40, 3)
-    assert [p.seed for p in small] == [p.seed for p in large[:10]]
+    assert [dataclasses.astuple(p) for p in small] == [dataclasses.astuple(p) for p in large[:10]]
 
 
 def test_demographics_and_labels_are_plausible() -> None:

@@ -91,4 +91,5 @@ def test_clinical_tests_have_phases_and_plausible_times(activity: str, key: str,
         rot = placed.pelvis_rotation[:, 2]
         assert rot[-1] - rot[0] == pytest.approx(360.0, abs=15.0)  # two 180 degree turns
         assert placed.pelvis_translation[:, 0].max() > 2.5  # walked out about 3 m
-    assert np.median(stance_drift(placed)) < 0.03
+    # turning on the spot in the TUG slides the feet more than straight walking does
+    assert np.median(stance_drift(placed)) < (0.045 if activity == "tug" else 0.03)

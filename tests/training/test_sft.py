@@ -35,17 +35,31 @@ def _write_dataset(folder: Path, n_train: int = 8, n_test: int = 2) -> Path:
     with open(folder / "rows.jsonl", "w") as fh:
         for i in range(n_train + n_test):
             motion = codec.encode(rng.integers(0, 512, size=int(rng.integers(8, 24))))
-            row = {"id": f"r{i}", "participant": f"p{i % 4}", "task": "activity",
-                   "prompt": f"{motion} What activity is the person doing?",
-                   "answer": ANSWERS[i % len(ANSWERS)],
-                   "split": "train" if i < n_train else "test"}
+            row = {
+                "id": f"r{i}",
+                "participant": f"p{i % 4}",
+                "task": "activity",
+                "prompt": f"{motion} What activity is the person doing?",
+                "answer": ANSWERS[i % len(ANSWERS)],
+                "split": "train" if i < n_train else "test",
+            }
             fh.write(json.dumps(row) + "\n")
     return folder
 
 
 def _cfg(**kw: object) -> SFTConfig:
-    base = dict(max_steps=4, batch_size=2, max_length=64, save_every=2, log_every=1,
-                device="cpu", quantize="auto", lora_rank=4, lora_alpha=8, learning_rate=1e-2)
+    base = dict(
+        max_steps=4,
+        batch_size=2,
+        max_length=64,
+        save_every=2,
+        log_every=1,
+        device="cpu",
+        quantize="auto",
+        lora_rank=4,
+        lora_alpha=8,
+        learning_rate=1e-2,
+    )
     base.update(kw)
     return SFTConfig(**base)  # type: ignore[arg-type]
 
@@ -108,7 +122,7 @@ def test_only_new_embedding_rows_trained(trained, tiny_base: Path) -> None:
 
 
 def test_summary_and_artifact_files(trained) -> None:
-    out, result = trained
+    out, _ = trained
     s = json.loads((out / "training_summary.json").read_text())
     assert s["steps"] == 4 and s["resumed_from"] == 0 and s["train_rows"] == 8
     assert s["tokens"] > 0 and s["tokens_per_s"] > 0
@@ -117,7 +131,9 @@ def test_summary_and_artifact_files(trained) -> None:
     assert info["task_registry_version"] == "1.0"
     assert info["vocabulary"]["codebook_size"] == 512
     assert sorted(p.name for p in (out / "checkpoints").glob("step_*.pt")) == [
-        "step_0000002.pt", "step_0000004.pt"]
+        "step_0000002.pt",
+        "step_0000004.pt",
+    ]
     assert "<start_of_turn>model" in (out / "model" / "chat_template.jinja").read_text()
 
 
@@ -139,10 +155,12 @@ def test_reload_gives_identical_logits(trained) -> None:
     loaded = load_model_artifact(out / "model")
     text = MotionTokenCodec(512).encode([5, 17, 300, 511]) + " What activity is this?"
     msgs = [{"role": "user", "content": text}]
-    ids = result.tokenizer.apply_chat_template(msgs, add_generation_prompt=True,
-                                               return_tensors="pt", return_dict=True)["input_ids"]
-    ids2 = loaded.tokenizer.apply_chat_template(msgs, add_generation_prompt=True,
-                                                return_tensors="pt", return_dict=True)["input_ids"]
+    ids = result.tokenizer.apply_chat_template(
+        msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )["input_ids"]
+    ids2 = loaded.tokenizer.apply_chat_template(
+        msgs, add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )["input_ids"]
     assert torch.equal(ids, ids2)
     with torch.no_grad():
         a = result.model(input_ids=ids).logits
@@ -150,8 +168,9 @@ def test_reload_gives_identical_logits(trained) -> None:
     assert torch.allclose(a, b, atol=1e-6, rtol=0)
 
 
-def test_resume_continues_from_saved_step(trained, dataset: Path, tiny_base: Path,
-                                          tmp_path: Path) -> None:
+def test_resume_continues_from_saved_step(
+    trained, dataset: Path, tiny_base: Path, tmp_path: Path
+) -> None:
     out, result = trained
     (tmp_path / "checkpoints").mkdir()
     shutil.copy(out / "checkpoints" / "step_0000002.pt", tmp_path / "checkpoints")
@@ -163,13 +182,13 @@ def test_resume_continues_from_saved_step(trained, dataset: Path, tiny_base: Pat
             assert torch.allclose(p, full[n], atol=1e-6), n
 
 
-def test_resume_with_other_settings_is_refused(trained, dataset: Path, tiny_base: Path,
-                                               tmp_path: Path) -> None:
+def test_resume_with_other_settings_is_refused(
+    trained, dataset: Path, tiny_base: Path, tmp_path: Path
+) -> None:
     out, _ = trained
     shutil.copytree(out / "checkpoints", tmp_path / "checkpoints")
     with pytest.raises(ModelLoadError, match="lora_rank"):
-        train_sft(dataset, tmp_path, _cfg(lora_rank=8), base=tiny_base, resume=True,
-                  progress=False)
+        train_sft(dataset, tmp_path, _cfg(lora_rank=8), base=tiny_base, resume=True, progress=False)
 
 
 def test_base_sha256_mismatch_is_actionable(trained) -> None:
@@ -180,7 +199,7 @@ def test_base_sha256_mismatch_is_actionable(trained) -> None:
     info["base_model"]["sha256"] = "0" * 64
     path.write_text(json.dumps(info))
     try:
-        with pytest.raises(ModelLoadError, match="does not match.*retrain the adapter"):
+        with pytest.raises(ModelLoadError, match=r"does not match.*retrain the adapter"):
             load_model_artifact(out / "model")
     finally:
         path.write_text(original)
@@ -201,11 +220,18 @@ def test_config_defaults_follow_the_paper_and_flags_are_named() -> None:
     assert (c.lora_rank, c.lora_alpha, c.lora_dropout) == (32, 32, 0.1)
     assert (c.learning_rate, c.epochs, c.max_length) == (2e-4, 1.2, 1024)
     assert c.loss_on_prompt and c.quantize == "auto"
-    assert set(c.target_modules) == {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
-                                     "up_proj", "down_proj"}
+    assert set(c.target_modules) == {
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    }
     with pytest.raises(ValueError, match="'--lora-rank'"):
         SFTConfig(lora_rank=0)
-    with pytest.raises(ValueError, match="'--quantize'. Allowed values are 'auto', 'nf4'"):
+    with pytest.raises(ValueError, match=r"'--quantize'\. Allowed values are 'auto', 'nf4'"):
         SFTConfig(quantize="int8")
     with pytest.raises(ValueError, match="'--lora-dropout'"):
         SFTConfig(lora_dropout=1.0)
@@ -219,3 +245,45 @@ def test_malformed_rows_name_file_and_line(tmp_path: Path) -> None:
         read_rows(tmp_path)
     with pytest.raises(SFTDataError, match="No fine-tuning data"):
         read_rows(tmp_path / "empty_dir_that_has_no_rows")
+
+
+def test_cli_trains_and_names_bad_flags(dataset: Path, tiny_base: Path, tmp_path: Path) -> None:
+    import argparse
+
+    from lmm_desktop.core.errors import InvalidValueError
+    from training.sft import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    common = [
+        "--data",
+        str(dataset),
+        "--base",
+        str(tiny_base),
+        "--device",
+        "cpu",
+        "--max-length",
+        "64",
+        "--batch-size",
+        "2",
+        "--no-progress",
+    ]
+    args = parser.parse_args(
+        [
+            *common,
+            "--out",
+            str(tmp_path),
+            "--max-steps",
+            "1",
+            "--lora-rank",
+            "4",
+            "--no-loss-on-prompt",
+        ]
+    )
+    assert cli.run(args) == 0
+    summary = json.loads((tmp_path / "training_summary.json").read_text())
+    assert summary["steps"] == 1 and summary["config"]["loss_on_prompt"] is False
+    assert summary["config"]["lora_rank"] == 4
+    bad = parser.parse_args([*common, "--out", str(tmp_path / "x"), "--lora-rank", "0"])
+    with pytest.raises(InvalidValueError, match="'--lora-rank'"):
+        cli.run(bad)

@@ -67,19 +67,28 @@ def test_cursor_widgets_to_model(qtbot, window: MainWindow) -> None:
     x = int(tl.x_of(2.0))
     qtbot.mouseClick(tl, Qt.MouseButton.LeftButton, pos=QPoint(x, tl.height() - 3))
     assert clock.time == pytest.approx(2.0, abs=0.02)
+    qtbot.wait(100)  # let pyqtgraph lay the plots out
     plot = window.plot.plots[-1]
     view = window.plot.graphics
-    scene_pt = plot.vb.mapViewToScene(QPointF(3.0, 0.0))
-    widget_pt = view.mapFromScene(scene_pt)
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=widget_pt)
+    widget_pt = view.mapFromScene(plot.vb.mapViewToScene(QPointF(3.0, 0.0)))
+    qtbot.mouseMove(view.viewport(), widget_pt)
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=widget_pt)
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=widget_pt, delay=10)
     assert clock.time == pytest.approx(3.0, abs=0.05)
+
+
+def _activate(qtbot, win: MainWindow) -> None:
+    """Shortcuts fire only in the active window."""
+    win.activateWindow()
+    win.raise_()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
 
 
 def test_keyboard_shortcuts(qtbot, window: MainWindow) -> None:
     show_synthetic(window)
     clock = window.clock
     assert clock is not None
-    window.activateWindow()
+    _activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_Right)
     assert clock.frame == 1
     qtbot.keyClick(window, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
@@ -214,7 +223,7 @@ def test_simulated_badge_and_markers_overlay(qtbot, window: MainWindow) -> None:
     show_synthetic(window, simulated=True, markers=True)
     assert window.badge.isVisible() and window.badge.text() == "SIMULATED DATA"
     assert window.skeleton.markers_visible
-    window.activateWindow()
+    _activate(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_M)
     assert not window.skeleton.markers_visible
     show_synthetic(window, simulated=False)

@@ -16,9 +16,10 @@ from typing import Any
 
 import numpy as np
 
+from lmm_desktop.assistant.grounding import measured_sentence
 from lmm_desktop.assistant.tasks import REGISTRY_VERSION, TASKS, ClinicalTask
 from lmm_desktop.core.atomic import atomic_write
-from lmm_desktop.motion.codec import MotionTokenCodec
+from lmm_desktop.motion.codec import motion_segment
 from training.tokenizer.data import TrialRecord, load_split, participant_split, read_labels
 
 CONDITION_DIAGNOSIS = {
@@ -60,25 +61,11 @@ def complete_row(row: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def motion_text(codes: np.ndarray, codec: MotionTokenCodec, max_tokens: int) -> str:
-    """The motion segment of a prompt (central ``max_tokens`` codes of long trials)."""
-    if codes.size > max_tokens:
-        start = (codes.size - max_tokens) // 2
-        codes = codes[start:start + max_tokens]
-    return codec.encode(codes.tolist())
-
-
-def measured_text(measured: dict[str, Any]) -> str:
-    """Measured metrics as a short sentence for the grounded prompt variant."""
-    parts = []
-    names = {"speed_m_s": ("walking speed", "m/s"), "cadence_steps_min": ("cadence", "steps/min"),
-             "tug_s": ("TUG time", "s"), "fsst_s": ("FSST time", "s"),
-             "sts5_s": ("five-times sit-to-stand time", "s")}
-    for key, (label, unit) in names.items():
-        val = measured.get(key)
-        if val is not None and np.isfinite(val):
-            parts.append(f"{label} {val:.1f} {unit}")
-    return ("Measured by the gait analysis: " + ", ".join(parts) + ".") if parts else ""
+_MEASURED_COLUMNS = {"speed_m_s": "spatiotemporal.speed_m_s",
+                     "cadence_steps_min": "spatiotemporal.cadence_steps_min",
+                     "tug_s": "clinical_tests.tug.duration_s",
+                     "fsst_s": "clinical_tests.fsst.duration_s",
+                     "sts5_s": "clinical_tests.sts5.duration_s"}
 
 
 def _split_of(records: list[TrialRecord], tokenizer_dir: Path,
@@ -147,10 +134,11 @@ def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
         codes_store[rec.file.name] = codes
         row = complete_row(rec.row)
         meas = (measured or {}).get(rec.file.name) or {
-            k.removeprefix("measured_"): float(v) for k, v in row.items()
-            if k.startswith("measured_") and v not in ("", "nan")}
-        rows += _rows_for_trial(rec, row, motion_text(codes, codec, cfg.max_tokens),
-                                split_of.get(rec.participant, "train"), measured_text(meas),
+            _MEASURED_COLUMNS[k.removeprefix("measured_")]: float(v) for k, v in row.items()
+            if k.removeprefix("measured_") in _MEASURED_COLUMNS and k.startswith("measured_")
+            and v not in ("", "nan")}
+        rows += _rows_for_trial(rec, row, motion_segment(codes, codec, cfg.max_tokens),
+                                split_of.get(rec.participant, "train"), measured_sentence(meas),
                                 rng, cfg, tasks)
     order = rng.permutation(len(rows))  # interleave tasks
     rows = [rows[i] for i in order]

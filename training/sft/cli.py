@@ -8,6 +8,7 @@ that flags override.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from dataclasses import MISSING, fields
 from pathlib import Path
@@ -30,26 +31,48 @@ def _field_docs() -> dict[str, str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == "SFTConfig":
             body = node.body
-            for a, b in zip(body, body[1:]):
-                if (isinstance(a, ast.AnnAssign) and isinstance(a.target, ast.Name)
-                        and isinstance(b, ast.Expr) and isinstance(b.value, ast.Constant)):
+            for a, b in itertools.pairwise(body):
+                if (
+                    isinstance(a, ast.AnnAssign)
+                    and isinstance(a.target, ast.Name)
+                    and isinstance(b, ast.Expr)
+                    and isinstance(b.value, ast.Constant)
+                ):
                     docs[a.target.id] = " ".join(str(b.value.value).split())
     return docs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``sft`` flags to ``parser``."""
-    parser.add_argument("--data", type=Path, required=True,
-                        help="dataset folder of *.jsonl rows (from 'lmm-train dataset')")
-    parser.add_argument("--out", type=Path, required=True,
-                        help="output folder: checkpoints/, model/ (the artifact), summary")
-    parser.add_argument("--base", default=None,
-                        help="local base model folder or .gguf (default: bundled Gemma 3 270M)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        required=True,
+        help="dataset folder of *.jsonl rows (from 'lmm-train dataset')",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output folder: checkpoints/, model/ (the artifact), summary",
+    )
+    parser.add_argument(
+        "--base",
+        default=None,
+        help="local base model folder or .gguf (default: bundled Gemma 3 270M)",
+    )
     parser.add_argument("--config", type=Path, default=None, help="JSON or YAML settings file")
-    parser.add_argument("--tokenizer-artifact", type=Path, default=None,
-                        help="motion tokenizer folder to record in the model artifact")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue from the latest checkpoint in OUT/checkpoints")
+    parser.add_argument(
+        "--tokenizer-artifact",
+        type=Path,
+        default=None,
+        help="motion tokenizer folder to record in the model artifact",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue from the latest checkpoint in OUT/checkpoints",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     docs = _field_docs()
     for f in fields(SFTConfig):
@@ -57,8 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default = f.default if f.default is not MISSING else None
         help_ = f"{docs.get(f.name, _HELP[f.name])} (default: {default})"
         if f.type in ("bool", bool):
-            parser.add_argument(flag, dest=f.name, default=None,
-                                action=argparse.BooleanOptionalAction, help=help_)
+            parser.add_argument(
+                flag, dest=f.name, default=None, action=argparse.BooleanOptionalAction, help=help_
+            )
         elif f.name == "target_modules":
             parser.add_argument(flag, dest=f.name, default=None, nargs="+", help=help_)
         else:
@@ -78,10 +102,25 @@ def run(args: argparse.Namespace) -> int:
             cfg = SFTConfig(**{k: v for k, v in overrides.items() if v is not None})
     except (ValueError, TypeError) as exc:
         raise InvalidValueError(str(exc)) from exc
-    summary = train_sft(args.data, args.out, cfg, base=args.base, resume=args.resume,
-                        tokenizer_artifact=args.tokenizer_artifact,
-                        progress=not args.no_progress)
-    keys = ("artifact", "steps", "train_rows", "tokens", "tokens_per_s", "train_seconds",
-            "final_loss", "device", "quantize")
+    summary = train_sft(
+        args.data,
+        args.out,
+        cfg,
+        base=args.base,
+        resume=args.resume,
+        tokenizer_artifact=args.tokenizer_artifact,
+        progress=not args.no_progress,
+    )
+    keys = (
+        "artifact",
+        "steps",
+        "train_rows",
+        "tokens",
+        "tokens_per_s",
+        "train_seconds",
+        "final_loss",
+        "device",
+        "quantize",
+    )
     print(json.dumps({k: summary.get(k) for k in keys}, indent=2))
     return 0

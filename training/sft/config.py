@@ -80,35 +80,54 @@ class SFTConfig:
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)
-        for name in ("lora_rank", "lora_alpha", "max_length", "batch_size", "grad_accum",
-                     "codebook_size", "save_every", "log_every"):
+        for name in (
+            "lora_rank",
+            "lora_alpha",
+            "max_length",
+            "batch_size",
+            "grad_accum",
+            "codebook_size",
+            "save_every",
+            "log_every",
+        ):
             if int(getattr(self, name)) <= 0:
-                raise ValueError(f"Invalid value for '{_flag(name)}': must be positive, got "
-                                 f"{getattr(self, name)}.")
+                raise ValueError(
+                    f"Invalid value for '{_flag(name)}': must be positive, got "
+                    f"{getattr(self, name)}."
+                )
         for name in ("max_steps", "max_train_rows", "num_threads"):
             if int(getattr(self, name)) < 0:
-                raise ValueError(f"Invalid value for '{_flag(name)}': must be 0 or more, got "
-                                 f"{getattr(self, name)}.")
+                raise ValueError(
+                    f"Invalid value for '{_flag(name)}': must be 0 or more, got "
+                    f"{getattr(self, name)}."
+                )
         if not 0.0 <= self.lora_dropout < 1.0:
-            raise ValueError(f"Invalid value for '--lora-dropout': must be in [0, 1), got "
-                             f"{self.lora_dropout}.")
+            raise ValueError(
+                f"Invalid value for '--lora-dropout': must be in [0, 1), got {self.lora_dropout}."
+            )
         if not self.learning_rate > 0:
-            raise ValueError(f"Invalid value for '--learning-rate': must be positive, got "
-                             f"{self.learning_rate}.")
+            raise ValueError(
+                f"Invalid value for '--learning-rate': must be positive, got {self.learning_rate}."
+            )
         if not 0.0 <= self.warmup_ratio < 1.0:
-            raise ValueError(f"Invalid value for '--warmup-ratio': must be in [0, 1), got "
-                             f"{self.warmup_ratio}.")
+            raise ValueError(
+                f"Invalid value for '--warmup-ratio': must be in [0, 1), got {self.warmup_ratio}."
+            )
         if not self.epochs > 0 and self.max_steps == 0:
-            raise ValueError(f"Invalid value for '--epochs': must be positive (or set "
-                             f"--max-steps), got {self.epochs}.")
+            raise ValueError(
+                f"Invalid value for '--epochs': must be positive (or set "
+                f"--max-steps), got {self.epochs}."
+            )
         if not self.target_modules:
             raise ValueError("Invalid value for '--target-modules': name at least one layer.")
         _choice("quantize", self.quantize, QUANTIZE_CHOICES)
         _choice("dtype", self.dtype, DTYPE_CHOICES)
         _choice("chat_template", self.chat_template, CHAT_TEMPLATE_CHOICES)
         if not (self.device in ("auto", "cpu", "cuda") or self.device.startswith("cuda:")):
-            raise ValueError(f"Invalid value for '--device'. Allowed values are 'auto', 'cpu', "
-                             f"'cuda', 'cuda:N', but got {self.device!r}.")
+            raise ValueError(
+                f"Invalid value for '--device'. Allowed values are 'auto', 'cpu', "
+                f"'cuda', 'cuda:N', but got {self.device!r}."
+            )
 
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> SFTConfig:
@@ -123,8 +142,9 @@ class SFTConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"Unknown keys in '{path}': {sorted(unknown)}; known: "
-                             f"{sorted(known)}.")
+            raise ValueError(
+                f"Unknown keys in '{path}': {sorted(unknown)}; known: {sorted(known)}."
+            )
         data.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**data)
 
@@ -137,8 +157,9 @@ class SFTConfig:
 def _choice(name: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         opts = ", ".join(repr(a) for a in allowed)
-        raise ValueError(f"Invalid value for '{_flag(name)}'. Allowed values are {opts}, but got "
-                         f"{value!r}.")
+        raise ValueError(
+            f"Invalid value for '{_flag(name)}'. Allowed values are {opts}, but got {value!r}."
+        )
 
 
 def quantization_config(cfg: SFTConfig, device: str | None = None) -> Any:
@@ -155,6 +176,12 @@ def lora_config(cfg: SFTConfig, new_token_ids: list[int]) -> Any:
     """peft LoraConfig: LoRA on the projections plus trainable rows for the new token ids only."""
     from peft import LoraConfig
 
-    return LoraConfig(r=cfg.lora_rank, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                      target_modules=list(cfg.target_modules), bias="none", task_type="CAUSAL_LM",
-                      trainable_token_indices={"embed_tokens": list(new_token_ids)})
+    return LoraConfig(
+        r=cfg.lora_rank,
+        lora_alpha=cfg.lora_alpha,
+        lora_dropout=cfg.lora_dropout,
+        target_modules=list(cfg.target_modules),
+        bias="none",
+        task_type="CAUSAL_LM",
+        trainable_token_indices={"embed_tokens": list(new_token_ids)},
+    )

@@ -38,8 +38,10 @@ def read_rows(dataset: Path, split: str = "train") -> list[dict[str, Any]]:
     """Rows of ``split`` from a ``.jsonl`` file or every ``*.jsonl`` in a folder (sorted)."""
     files = [dataset] if dataset.is_file() else sorted(dataset.glob("*.jsonl"))
     if not files:
-        raise SFTDataError(f"No fine-tuning data in '{dataset}': expected .jsonl files built by "
-                           "'lmm-train dataset'.")
+        raise SFTDataError(
+            f"No fine-tuning data in '{dataset}': expected .jsonl files built by "
+            "'lmm-train dataset'."
+        )
     rows = []
     for f in files:
         with open(f, encoding="utf-8") as fh:
@@ -49,12 +51,16 @@ def read_rows(dataset: Path, split: str = "train") -> list[dict[str, Any]]:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise SFTDataError(f"Cannot read '{f}' (line {lineno}): {exc.msg}; expected "
-                                       "one JSON object per line.") from exc
+                    raise SFTDataError(
+                        f"Cannot read '{f}' (line {lineno}): {exc.msg}; expected "
+                        "one JSON object per line."
+                    ) from exc
                 missing = [k for k in REQUIRED_KEYS if k not in row]
                 if missing:
-                    raise SFTDataError(f"Cannot read '{f}' (line {lineno}): missing {missing}; "
-                                       f"expected the keys {list(REQUIRED_KEYS)}.")
+                    raise SFTDataError(
+                        f"Cannot read '{f}' (line {lineno}): missing {missing}; "
+                        f"expected the keys {list(REQUIRED_KEYS)}."
+                    )
                 if row["split"] == split:
                     rows.append(row)
     if not rows:
@@ -83,8 +89,9 @@ def subset(rows: list[dict[str, Any]], max_rows: int, seed: int) -> list[dict[st
     return [rows[i] for i in sorted(pick)]
 
 
-def tokenize_row(tokenizer: Any, row: dict[str, Any], *, max_length: int,
-                 loss_on_prompt: bool) -> Example:
+def tokenize_row(
+    tokenizer: Any, row: dict[str, Any], *, max_length: int, loss_on_prompt: bool
+) -> Example:
     """Chat-format one row and tokenize it; labels copy the ids (prompt masked if asked)."""
     msgs = training_messages(str(row["prompt"]), str(row["answer"]))
     full = render(tokenizer, msgs)
@@ -117,4 +124,4 @@ def collate(batch: list[Example], pad_id: int) -> dict[str, Any]:
 def batch_order(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
     """The micro-batches of one epoch: a seeded shuffle, so a resumed run sees the same order."""
     perm = np.random.default_rng([seed, epoch]).permutation(n_examples)
-    return [perm[i:i + batch_size].tolist() for i in range(0, n_examples, batch_size)]
+    return [perm[i : i + batch_size].tolist() for i in range(0, n_examples, batch_size)]

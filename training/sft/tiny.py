@@ -30,16 +30,25 @@ def build_tiny_tokenizer(vocab_size: int = 300) -> object:
     tok = Tokenizer(models.BPE(unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=_SPECIALS,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-                                  show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=_SPECIALS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     tok.train_from_iterator(_CORPUS * 4, trainer=trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<bos>", eos_token="<eos>",
-                                   unk_token="<unk>", pad_token="<pad>")
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token="<bos>",
+        eos_token="<eos>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+    )
 
 
-def build_tiny_base(folder: Path, *, seed: int = 0, hidden_size: int = 32,
-                    num_layers: int = 2) -> Path:
+def build_tiny_base(
+    folder: Path, *, seed: int = 0, hidden_size: int = 32, num_layers: int = 2
+) -> Path:
     """Write a tiny random Gemma 3 model + tokenizer to ``folder`` (no chat template) and return it.
 
     The embeddings are tied to the output layer, as in every Gemma 3.
@@ -50,9 +59,15 @@ def build_tiny_base(folder: Path, *, seed: int = 0, hidden_size: int = 32,
     tokenizer = build_tiny_tokenizer()
     config = Gemma3TextConfig(
         vocab_size=len(tokenizer),  # type: ignore[arg-type]
-        hidden_size=hidden_size, intermediate_size=2 * hidden_size,
-        num_hidden_layers=num_layers, num_attention_heads=2, num_key_value_heads=1,
-        head_dim=16, query_pre_attn_scalar=16, max_position_embeddings=512, sliding_window=64,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=16,
+        query_pre_attn_scalar=16,
+        max_position_embeddings=512,
+        sliding_window=64,
         layer_types=["full_attention" if i % 2 else "sliding_attention" for i in range(num_layers)],
         pad_token_id=tokenizer.pad_token_id,  # type: ignore[attr-defined]
         bos_token_id=tokenizer.bos_token_id,  # type: ignore[attr-defined]

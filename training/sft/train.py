@@ -37,9 +37,19 @@ from training.sft.data import (
 )
 
 # settings a resumed run must share with its checkpoint (others, e.g. save_every, may change)
-_RESUME_KEYS = ("lora_rank", "lora_alpha", "target_modules", "codebook_size", "batch_size",
-                "grad_accum", "seed", "max_train_rows", "max_length", "chat_template",
-                "loss_on_prompt")
+_RESUME_KEYS = (
+    "lora_rank",
+    "lora_alpha",
+    "target_modules",
+    "codebook_size",
+    "batch_size",
+    "grad_accum",
+    "seed",
+    "max_train_rows",
+    "max_length",
+    "chat_template",
+    "loss_on_prompt",
+)
 
 
 @dataclass
@@ -51,10 +61,17 @@ class SFTResult:
     tokenizer: Any
 
 
-def train_sft(dataset_dir: Path, out_dir: Path, cfg: SFTConfig, *,
-              base: str | Path | None = None, resume: bool = False,
-              tokenizer_artifact: Path | None = None, progress: bool = True,
-              cache_root: Path | None = None) -> dict[str, Any]:
+def train_sft(
+    dataset_dir: Path,
+    out_dir: Path,
+    cfg: SFTConfig,
+    *,
+    base: str | Path | None = None,
+    resume: bool = False,
+    tokenizer_artifact: Path | None = None,
+    progress: bool = True,
+    cache_root: Path | None = None,
+) -> dict[str, Any]:
     """Fine-tune and save the model artifact; return the training summary.
 
     Parameters
@@ -72,15 +89,29 @@ def train_sft(dataset_dir: Path, out_dir: Path, cfg: SFTConfig, *,
     tokenizer_artifact
         Motion tokenizer folder to record (default: ``tokenizer_artifact`` in ``dataset.json``).
     """
-    return fit_sft(dataset_dir, out_dir, cfg, base=base, resume=resume,
-                   tokenizer_artifact=tokenizer_artifact, progress=progress,
-                   cache_root=cache_root).summary
+    return fit_sft(
+        dataset_dir,
+        out_dir,
+        cfg,
+        base=base,
+        resume=resume,
+        tokenizer_artifact=tokenizer_artifact,
+        progress=progress,
+        cache_root=cache_root,
+    ).summary
 
 
-def fit_sft(dataset_dir: Path, out_dir: Path, cfg: SFTConfig, *,
-            base: str | Path | None = None, resume: bool = False,
-            tokenizer_artifact: Path | None = None, progress: bool = True,
-            cache_root: Path | None = None) -> SFTResult:
+def fit_sft(
+    dataset_dir: Path,
+    out_dir: Path,
+    cfg: SFTConfig,
+    *,
+    base: str | Path | None = None,
+    resume: bool = False,
+    tokenizer_artifact: Path | None = None,
+    progress: bool = True,
+    cache_root: Path | None = None,
+) -> SFTResult:
     """:func:`train_sft`, also returning the trained model and tokenizer in memory."""
     import torch
     from peft import get_peft_model
@@ -93,23 +124,32 @@ def fit_sft(dataset_dir: Path, out_dir: Path, cfg: SFTConfig, *,
     manifest = read_manifest(Path(dataset_dir))
 
     torch.manual_seed(cfg.seed)  # the new embedding rows and the LoRA init
-    loaded = load_base_model(base, device=device, quantize=cfg.quantize, dtype=cfg.dtype,
-                             cache_root=cache_root)
+    loaded = load_base_model(
+        base, device=device, quantize=cfg.quantize, dtype=cfg.dtype, cache_root=cache_root
+    )
     tokenizer, model = loaded.tokenizer, loaded.model
     template = GEMMA_CHAT_TEMPLATE if cfg.chat_template == "gemma" else None
-    vocab = extend_vocabulary(tokenizer, model, MotionTokenCodec(cfg.codebook_size).tokens,
-                              codebook_size=cfg.codebook_size, chat_template=template)
+    vocab = extend_vocabulary(
+        tokenizer,
+        model,
+        MotionTokenCodec(cfg.codebook_size).tokens,
+        codebook_size=cfg.codebook_size,
+        chat_template=template,
+    )
     if quant == "nf4":
         from peft import prepare_model_for_kbit_training
 
         model = prepare_model_for_kbit_training(
-            model, use_gradient_checkpointing=cfg.gradient_checkpointing)
+            model, use_gradient_checkpointing=cfg.gradient_checkpointing
+        )
     elif cfg.gradient_checkpointing:
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()
     peft_model = get_peft_model(model, lora_config(cfg, vocab.ids))
-    examples = [tokenize_row(tokenizer, r, max_length=cfg.max_length,
-                             loss_on_prompt=cfg.loss_on_prompt) for r in rows]
+    examples = [
+        tokenize_row(tokenizer, r, max_length=cfg.max_length, loss_on_prompt=cfg.loss_on_prompt)
+        for r in rows
+    ]
     loop = _TrainLoop(peft_model, examples, cfg, int(tokenizer.pad_token_id), device)
     ckpt_dir = Path(out_dir) / "checkpoints"
     resumed_from = loop.load_checkpoint(ckpt_dir) if resume else 0
@@ -118,22 +158,35 @@ def fit_sft(dataset_dir: Path, out_dir: Path, cfg: SFTConfig, *,
     peft_model.eval()
     n_trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
     summary = {
-        "base_model": loaded.ref.to_dict(), "base_load_seconds": round(loaded.load_seconds, 2),
-        "device": device, "quantize": quant, "train_rows": len(examples),
-        "steps": loop.step, "total_steps": loop.total_steps, "resumed_from": resumed_from,
+        "base_model": loaded.ref.to_dict(),
+        "base_load_seconds": round(loaded.load_seconds, 2),
+        "device": device,
+        "quantize": quant,
+        "train_rows": len(examples),
+        "steps": loop.step,
+        "total_steps": loop.total_steps,
+        "resumed_from": resumed_from,
         "epochs_done": round(loop.step * cfg.grad_accum / loop.batches_per_epoch, 3),
-        "tokens": loop.tokens, "train_seconds": round(loop.seconds, 2),
+        "tokens": loop.tokens,
+        "train_seconds": round(loop.seconds, 2),
         "tokens_per_s": round(loop.tokens / loop.seconds, 1) if loop.seconds else None,
         "final_loss": loop.history[-1]["loss"] if loop.history else None,
-        "history": loop.history[-50:], "trainable_parameters": n_trainable,
-        "added_tokens": len(vocab.added), "config": cfg.to_dict(),
+        "history": loop.history[-50:],
+        "trainable_parameters": n_trainable,
+        "added_tokens": len(vocab.added),
+        "config": cfg.to_dict(),
     }
     tok_art = tokenizer_artifact or manifest.get("tokenizer_artifact")
     artifact = save_model_artifact(
-        Path(out_dir) / "model", model=peft_model, tokenizer=tokenizer, base=loaded.ref,
-        vocab=vocab, tokenizer_artifact=Path(tok_art) if tok_art else None,
+        Path(out_dir) / "model",
+        model=peft_model,
+        tokenizer=tokenizer,
+        base=loaded.ref,
+        vocab=vocab,
+        tokenizer_artifact=Path(tok_art) if tok_art else None,
         task_registry_version=manifest.get("task_registry_version") or _registry_version(),
-        training=summary)
+        training=summary,
+    )
     summary["artifact"] = str(artifact)
     with atomic_write(Path(out_dir) / "training_summary.json") as fh:
         json.dump(summary, fh, indent=2)
@@ -149,18 +202,21 @@ def _registry_version() -> str | None:
 class _TrainLoop:
     """Optimizer, schedule, data order and checkpoints of one run (resumable by step)."""
 
-    def __init__(self, model: Any, examples: list[Example], cfg: SFTConfig, pad_id: int,
-                 device: str) -> None:
+    def __init__(
+        self, model: Any, examples: list[Example], cfg: SFTConfig, pad_id: int, device: str
+    ) -> None:
         import torch
 
         self.model, self.examples, self.cfg = model, examples, cfg
         self.pad_id, self.device = pad_id, device
         self.batches_per_epoch = math.ceil(len(examples) / cfg.batch_size)
         self.total_steps = cfg.max_steps or max(
-            1, math.ceil(cfg.epochs * self.batches_per_epoch / cfg.grad_accum))
+            1, math.ceil(cfg.epochs * self.batches_per_epoch / cfg.grad_accum)
+        )
         self.params = [p for p in model.parameters() if p.requires_grad]
-        self.opt = torch.optim.AdamW(self.params, lr=cfg.learning_rate,
-                                     weight_decay=cfg.weight_decay)
+        self.opt = torch.optim.AdamW(
+            self.params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay
+        )
         warm = math.ceil(cfg.warmup_ratio * self.total_steps)
 
         def lr_factor(s: int) -> float:
@@ -170,14 +226,15 @@ class _TrainLoop:
 
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lr_factor)
         self.step, self.tokens, self.seconds = 0, 0, 0.0
-        self.history: list[dict[str, float]] = []
+        self.history: list[dict[str, Any]] = []
         self._orders: dict[int, list[list[int]]] = {}
 
     def _micro_batch(self, index: int) -> dict[str, Any]:
         epoch, pos = divmod(index, self.batches_per_epoch)
         if epoch not in self._orders:
-            self._orders = {epoch: batch_order(len(self.examples), self.cfg.batch_size, epoch,
-                                               self.cfg.seed)}
+            self._orders = {
+                epoch: batch_order(len(self.examples), self.cfg.batch_size, epoch, self.cfg.seed)
+            }
         batch = collate([self.examples[i] for i in self._orders[epoch][pos]], self.pad_id)
         return {k: v.to(self.device) for k, v in batch.items()}
 
@@ -187,8 +244,9 @@ class _TrainLoop:
 
         cfg = self.cfg
         self.model.train()
-        bar = tqdm(total=self.total_steps, initial=self.step, disable=not progress, desc="sft",
-                   unit="step")
+        bar = tqdm(
+            total=self.total_steps, initial=self.step, disable=not progress, desc="sft", unit="step"
+        )
         while self.step < self.total_steps:
             t0 = time.perf_counter()
             loss_sum = 0.0
@@ -206,8 +264,13 @@ class _TrainLoop:
             self.seconds += time.perf_counter() - t0
             self.step += 1
             if self.step % cfg.log_every == 0 or self.step == self.total_steps:
-                self.history.append({"step": self.step, "loss": round(loss_sum, 5),
-                                     "lr": self.sched.get_last_lr()[0]})
+                self.history.append(
+                    {
+                        "step": self.step,
+                        "loss": round(loss_sum, 5),
+                        "lr": self.sched.get_last_lr()[0],
+                    }
+                )
             bar.set_postfix(loss=f"{loss_sum:.4f}", tok_s=f"{self.tokens / self.seconds:.0f}")
             bar.update(1)
             if self.step % cfg.save_every == 0 or self.step == self.total_steps:
@@ -215,8 +278,9 @@ class _TrainLoop:
         bar.close()
 
     def _trainable_state(self) -> dict[str, Any]:
-        return {n: p.detach().cpu().clone() for n, p in self.model.named_parameters()
-                if p.requires_grad}
+        return {
+            n: p.detach().cpu().clone() for n, p in self.model.named_parameters() if p.requires_grad
+        }
 
     def save_checkpoint(self, folder: Path) -> Path:
         import torch
@@ -224,11 +288,20 @@ class _TrainLoop:
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"step_{self.step:07d}.pt"
         tmp = folder / f".{path.name}.tmp"
-        torch.save({"step": self.step, "trainable": self._trainable_state(),
-                    "opt": self.opt.state_dict(), "sched": self.sched.state_dict(),
-                    "torch_rng": torch.get_rng_state(), "tokens": self.tokens,
-                    "seconds": self.seconds, "history": self.history,
-                    "config": self.cfg.to_dict()}, tmp)
+        torch.save(
+            {
+                "step": self.step,
+                "trainable": self._trainable_state(),
+                "opt": self.opt.state_dict(),
+                "sched": self.sched.state_dict(),
+                "torch_rng": torch.get_rng_state(),
+                "tokens": self.tokens,
+                "seconds": self.seconds,
+                "history": self.history,
+                "config": self.cfg.to_dict(),
+            },
+            tmp,
+        )
         tmp.replace(path)
         for old in sorted(folder.glob("step_*.pt"))[:-2]:  # keep the last two
             old.unlink()
@@ -248,7 +321,8 @@ class _TrainLoop:
             raise ModelLoadError(
                 f"The checkpoint '{ckpts[-1]}' was written with different settings ("
                 + ", ".join(f"{k}: {saved.get(k)!r} then, {now.get(k)!r} now" for k in changed)
-                + "); resume with the same settings or start again without --resume.")
+                + "); resume with the same settings or start again without --resume."
+            )
         params = dict(self.model.named_parameters())
         with torch.no_grad():
             for name, value in state["trainable"].items():

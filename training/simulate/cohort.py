@@ -108,8 +108,11 @@ def sample_participants(n: int, seed: int) -> list[Participant]:
     child_seeds = [int(c.generate_state(1)[0]) for c in ss.spawn(n)]
     names = list(CONDITIONS)
     shares = np.array([CONDITIONS[c][1] for c in names])
-    conds = rng.choice(len(names), size=n, p=shares / shares.sum())
-    return [_one(rng, f"S{i + 1:04d}", names[int(c)], child_seeds[i]) for i, c in enumerate(conds)]
+    out = []
+    for i in range(n):  # one participant at a time: a cohort's first k people never change with n
+        cond = names[int(rng.choice(len(names), p=shares / shares.sum()))]
+        out.append(_one(rng, f"S{i + 1:04d}", cond, child_seeds[i]))
+    return out
 
 
 def _one(rng: np.random.Generator, pid: str, condition: str, seed: int) -> Participant:

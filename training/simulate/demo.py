@@ -14,13 +14,13 @@ from training.simulate.output import write_events, write_labels
 from training.simulate.runner import simulate_participant
 
 DEMO_SEED = 2024
-DEMO_RATE_HZ = 100.0
+DEMO_RATE_HZ = 60.0
 
 #: (condition, affected side or None, device or None, maximum severity, maximum age, activities)
 DEMO_PROFILES: tuple[tuple[str, str | None, str | None, float, float, tuple[str, ...]], ...] = (
     ("unimpaired", None, "none", 0.0, 45.0, ("walking", "sts5", "squats")),
-    ("stroke", "right", "cane", 0.75, 90.0, ("walking",)),
-    ("transtibial", None, "none", 0.5, 90.0, ("walking", "fsst")),
+    ("stroke", "right", "cane", 0.6, 90.0, ("walking",)),
+    ("transtibial", None, "none", 0.5, 65.0, ("walking", "fsst")),
     ("parkinsons", None, "none", 0.5, 90.0, ("walking", "tug")),
 )
 

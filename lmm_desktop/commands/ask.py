@@ -1,0 +1,47 @@
+"""``lmm-desktop ask PATH "QUESTION" [--json] [--model DIR]``: one answer from the local model,
+streamed to the terminal (or as JSON with probabilities, measurement and flags)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", type=Path, help="trial file or OpenCap session folder")
+    parser.add_argument("question", help="the question, in your words")
+    parser.add_argument("--trial", help="trial name inside a session folder (default: first)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="model artifact folder (default: the bundled model)")
+    parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--grounded", action="store_true",
+                        help="give the model the measured metrics in the prompt")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from lmm_desktop.assistant.manager import ModelManager
+    from lmm_desktop.io import read_trial
+
+    trial = read_trial(args.path, trial=args.trial)
+    loaded = ModelManager().load(args.model, device=args.device, grounded=args.grounded)
+    stream = None if args.json else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
+    ans = loaded.engine.ask(trial, args.question, on_token=stream)
+    if args.json:
+        print(json.dumps({**ans.to_dict(), "model": loaded.status()}))
+        return 0
+    print()
+    if ans.probabilities:
+        ranked = ", ".join(f"{k} {v:.0%}" for k, v in ans.differential[:4])
+        print(f"  probabilities: {ranked}")
+    if ans.value is not None:
+        lo, hi = ans.interval or (ans.value, ans.value)
+        print(f"  estimate: {ans.value:g} {ans.unit} (80% interval {lo:g}-{hi:g})")
+    if ans.measured is not None:
+        print(f"  measured by the analysis: {ans.measured:.2f} {ans.unit or ''}")
+    if ans.flags:
+        print(f"  flags: {', '.join(ans.flags)}")
+    print(f"  AI estimate, not a diagnosis. {loaded.status()}; {ans.latency_s:.2f} s")
+    return 0

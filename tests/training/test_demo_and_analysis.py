@@ -1,0 +1,60 @@
+"""The shipped demo trials, and the app's own gait analysis measuring the simulated walking."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lmm_desktop.io import read_trial
+
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+
+
+def _rows() -> list[dict[str, str]]:
+    if not (DEMO / "labels.csv").is_file():
+        pytest.skip("resources/demo has not been generated (lmm-train demo)")
+    with open(DEMO / "labels.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_demo_is_small_labelled_and_marked_simulated() -> None:
+    rows = _rows()
+    assert 6 <= len(rows) <= 8
+    total = sum(f.stat().st_size for f in DEMO.iterdir())
+    assert total < 2.2e6
+    readme = (DEMO / "README.md").read_text(encoding="utf-8")
+    assert "SIMULATED" in readme and "lmm-train demo" in readme
+    assert {r["activity"] for r in rows} >= {"walking", "tug", "fsst", "sts5", "squats"}
+    for r in rows:
+        trial = read_trial(DEMO / r["file"])
+        assert trial.provenance.simulated
+        assert trial.n_frames == int(r["n_frames"])
+    events = json.loads((DEMO / "events.json").read_text(encoding="utf-8"))
+    assert set(events["trials"]) == {r["trial"] for r in rows}
+
+
+def test_app_analysis_measures_the_ground_truth_speed_and_cadence() -> None:
+    events_mod = pytest.importorskip("lmm_desktop.analysis.events")
+    spatio = pytest.importorskip("lmm_desktop.analysis.spatiotemporal")
+    from lmm_desktop.biomech.fk import builtin_forward_kinematics
+
+    checked = 0
+    for r in _rows():
+        if r["activity"] != "walking" or r["condition"] not in ("unimpaired", "transtibial",
+                                                                 "parkinsons"):
+            continue
+        trial = read_trial(DEMO / r["file"])
+        assert trial.kinematics is not None
+        points = builtin_forward_kinematics(trial.kinematics, trial.time,
+                                            height_m=float(r["height_m"]))
+        det = events_mod.detect_gait_events(points, rate_hz=trial.rate_hz)
+        res = spatio.compute_spatiotemporal(det.events, points, rate_hz=trial.rate_hz)
+        assert np.mean(res.values("speed_m_s")) == pytest.approx(float(r["speed_m_s"]), rel=0.05)
+        assert np.mean(res.values("cadence_steps_min")) == pytest.approx(
+            float(r["cadence_steps_min"]), rel=0.04)
+        checked += 1
+    assert checked == 3
