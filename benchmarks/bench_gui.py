@@ -109,7 +109,7 @@ def bench_open_and_play(path: Path, play_s: float) -> dict[str, float]:
         timings = dict(win.loaded.timings_s)
         while win.busy:
             app.processEvents()
-        assert win.clock is not None and win.plot.plots, "curves must be visible"
+        assert win.clock is not None
         n_frames = win.clock.n_frames
         draws[0] = 0
         win.clock.play()

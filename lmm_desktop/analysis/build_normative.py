@@ -28,9 +28,10 @@ from lmm_desktop.analysis.normative_map import (
 )
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.errors import AnalysisError
+from lmm_desktop.core.resources import resources_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_OUT = ROOT / "resources" / "normative"
+DEFAULT_OUT = resources_dir() / "normative"
 
 # Column (first of its min/max pair) in spatiotemporal_Normals.txt -> our key and unit factor.
 ST_COLUMNS: dict[str, tuple[str, float]] = {

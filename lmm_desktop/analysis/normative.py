@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from lmm_desktop.analysis.normative_map import SPEED_GROUP_UPPER_BOUNDS, SPEED_GROUPS
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.errors import AnalysisError, validate_choice
+from lmm_desktop.core.resources import resources_dir
 from lmm_desktop.core.trial import Subject
 
 NormativeStatus = Literal["below", "within", "above"]
@@ -36,7 +37,7 @@ def normative_dir() -> Path:
     env = os.environ.get("LMM_NORMATIVE_DIR")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "resources" / "normative"
+    return resources_dir() / "normative"
 
 
 @lru_cache(maxsize=4)

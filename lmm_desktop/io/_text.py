@@ -213,13 +213,23 @@ def check_time(path: Path, time: NDArray[np.float64], n_header_lines: int) -> No
 
 
 def rate_from_time(time: NDArray[np.float64]) -> float | None:
-    """Sample rate (Hz) from the median time step, ``None`` for fewer than two frames.
+    """Sample rate (Hz) from the time stamps, ``None`` for fewer than two frames.
 
-    Rounded to 9 significant digits so float noise in the steps (100.00000000000213) goes.
+    Uniformly sampled files whose times were rounded when written (60 Hz at four decimals gives
+    steps of 0.0166 and 0.0167) get the rate of the whole span, not of the median step; other
+    files get the median step. A uniform rate within 0.05 % of a whole number is that number;
+    others are rounded to 9 significant digits so float noise goes.
     """
     if time.shape[0] < 2:
         return None
-    return float(f"{1.0 / np.median(np.diff(time)):.9g}")
+    steps = np.diff(time)
+    median = float(np.median(steps))
+    mean = float((time[-1] - time[0]) / (time.shape[0] - 1))
+    uniform = bool(np.all(np.abs(steps - mean) <= 0.02 * mean))
+    rate = 1.0 / (mean if uniform else median)
+    if uniform and abs(rate - round(rate)) < 5e-4 * rate:
+        return float(round(rate))  # 59.9998 from rounded time stamps is 60 Hz
+    return float(f"{rate:.9g}")
 
 
 def is_translation(name: str) -> bool:

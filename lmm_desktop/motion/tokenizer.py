@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.canonical import CANONICAL_JOINTS, Kinematics
 from lmm_desktop.core.errors import ModelLoadError
+from lmm_desktop.core.resources import resources_dir
 from lmm_desktop.motion.codec import MotionTokenCodec
 from lmm_desktop.motion.config import TokenizerConfig
 from lmm_desktop.motion.normalization import NormStats, denormalize, prepare
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from lmm_desktop.motion.vqvae import MotionVQVAE
 
 FORMAT_VERSION = 1
-DEFAULT_TOKENIZER_DIR = Path(__file__).resolve().parents[2] / "resources" / "models" / "tokenizer"
+DEFAULT_TOKENIZER_DIR = resources_dir() / "models" / "tokenizer"
+"""The shipped tokenizer, as located at import time (:meth:`MotionTokenizer.load` looks again)."""
 
 
 @dataclass
@@ -95,7 +97,7 @@ class MotionTokenizer:
 
         from lmm_desktop.motion.vqvae import MotionVQVAE
 
-        path = Path(folder) if folder is not None else DEFAULT_TOKENIZER_DIR
+        path = Path(folder) if folder is not None else resources_dir() / "models" / "tokenizer"
         meta_path = path / "tokenizer.json"
         if not meta_path.is_file():
             raise ModelLoadError(f"No motion tokenizer in '{path}': expected tokenizer.json, "

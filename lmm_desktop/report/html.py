@@ -1,0 +1,355 @@
+"""Render a :class:`ReportModel` as one self-contained HTML file (inline CSS, charts as inline
+SVG, images as data URIs), or as the QTextDocument variant the PDF writer uses (same HTML, charts
+as named image resources it rasterises).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lmm_desktop.core.atomic import atomic_write
+from lmm_desktop.report._html_parts import (
+    CSS,
+    NA,
+    SIDE_COLOURS,
+    BAND_COLOUR,
+    Figure,
+    Figures,
+    esc,
+    fmt,
+    measure_cell,
+    not_available,
+    panel_grid,
+    range_text,
+    table,
+)
+from lmm_desktop.report.model import (
+    AI_DISCLAIMER,
+    Comparison,
+    ReportModel,
+    TrialReport,
+)
+from lmm_desktop.report.svg import bar_chart, legend, phase_timeline
+
+H_PATIENT = "Patient and session"
+H_SUMMARY = "Summary"
+H_SPATIOTEMPORAL = "Spatiotemporal parameters"
+H_KINEMATICS = "Kinematics over the gait cycle"
+H_GPS = "Gait Profile Score and Movement Analysis Profile"
+H_TESTS = "Clinical tests"
+H_QUALITY = "Data quality"
+H_SNAPSHOT = "3D snapshot"
+H_AI = "AI findings"
+H_NOTES = "Clinician notes"
+H_CHAT = "Chat transcript"
+H_COMPARISON = "Comparison"
+H_SIGNOFF = "Sign-off"
+
+SECTION_HEADINGS: tuple[str, ...] = (
+    H_PATIENT, H_SUMMARY, H_SPATIOTEMPORAL, H_KINEMATICS, H_GPS, H_TESTS, H_QUALITY, H_SNAPSHOT,
+    H_AI, H_NOTES, H_SIGNOFF,
+)
+"""Headings every report has (the chat transcript and comparison are optional)."""
+
+
+@dataclass
+class RenderedReport:
+    """The HTML and, for the Qt variant, the figures it references by name."""
+
+    html: str
+    figures: dict[str, Figure] = field(default_factory=dict)
+    images: dict[str, bytes] = field(default_factory=dict)
+
+
+def render_html(model: ReportModel, *, for_qt: bool = False) -> RenderedReport:
+    """Render the report. ``for_qt``: ``<img src>`` names resources instead of data URIs."""
+    figs = Figures(for_qt=for_qt)
+    parts = [_header(model), _patient(model), _summary(model)]
+    for i, trial in enumerate(model.trials):
+        parts.append(_trial(model, trial, i, figs))
+    if model.comparison is not None:
+        parts.append(_comparison(model.comparison, figs))
+    parts.append(_notes(model))
+    if model.options.include_chat:
+        parts.append(_chat(model))
+    parts.append(_signoff(model))
+    body = "\n".join(parts)
+    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f"<title>{esc(model.title)}</title><style>{CSS}</style></head>"
+            f"<body>\n{body}\n</body></html>\n")
+    return RenderedReport(html, dict(figs.items), dict(figs.png))
+
+
+def write_html(model: ReportModel, path: str | Path) -> Path:
+    """Write the self-contained HTML report atomically."""
+    p = Path(path)
+    with atomic_write(p) as fh:
+        fh.write(render_html(model).html)
+    return p
+
+
+# --------------------------------------------------------------------------- sections
+def _header(m: ReportModel) -> str:
+    return (f"<h1>{esc(m.title)}</h1>"
+            f'<p class="meta">Generated {esc(m.generated)} by {esc(m.software)}. '
+            "Kinematics are from the motion capture named below; normal ranges: Schwartz et al. "
+            "2008 (kinematics), pace-, sex- and age-matched tables (spatiotemporal).</p>")
+
+
+def _kv_rows(items: list[tuple[str, str]]) -> list[list[str]]:
+    return [[k, v] for k, v in items]
+
+
+def _patient(m: ReportModel) -> str:
+    p, s = m.patient, m.session
+    items: list[tuple[str, str]] = []
+    if m.options.deidentify:
+        items.append(("Patient code", p.identifier_code or NA))
+        items.append(("De-identified", "yes: name and birth date are left out"))
+    else:
+        items.append(("Name", p.name or NA))
+        items.append(("Birth date", p.birth_date or NA))
+        if p.identifier_code:
+            items.append(("Patient code", p.identifier_code))
+    items.append(("Sex", p.sex or NA))
+    if p.age_years is not None:
+        items.append(("Age", f"{p.age_years:.0f} years"))
+    if p.height_m is not None:
+        items.append(("Height", f"{p.height_m:.2f} m"))
+    if p.mass_kg is not None:
+        items.append(("Mass", f"{p.mass_kg:.1f} kg"))
+    items += [("Session date", s.date or NA), ("Assessor", s.assessor or NA),
+              ("Referral question", s.referral_question or NA),
+              ("Walking aid", s.walking_aid or NA)]
+    return f"<h2>{H_PATIENT}</h2>" + table(["Item", "Value"], _kv_rows(items))
+
+
+def _summary(m: ReportModel) -> str:
+    rows = []
+    for t in m.trials:
+        speed = next((r.both for r in t.spatiotemporal if r.key == "speed_m_s"), None)
+        cadence = next((r.both for r in t.spatiotemporal if r.key == "cadence_steps_min"), None)
+        gps = t.gait_profile.gps_overall if t.gait_profile else None
+        timed = [f"{c.title}: {fmt(c.duration_s, 1)} s" for c in t.clinical_tests
+                 if c.duration_s is not None]
+        warn = sum(1 for q in t.quality if q.severity != "info")
+        rows.append([t.label, f"{fmt(t.duration_s, 1)} s", fmt(speed.value if speed else None, 2),
+                     fmt(cadence.value if cadence else None, 0), fmt(gps, 1),
+                     "; ".join(timed) or "none found", str(warn)])
+    head = ["Trial", "Duration", "Speed (m/s)", "Cadence (steps/min)", "GPS (deg)",
+            "Clinical tests", "Quality flags"]
+    return (f"<h2>{H_SUMMARY}</h2>" + table(head, rows)
+            + '<p class="small">n/a: not measurable in that trial (the trial sections say why). '
+              "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>")
+
+
+def _trial(m: ReportModel, t: TrialReport, index: int, figs: Figures) -> str:
+    cycles = ", ".join(f"{n} {side}" for side, n in t.n_cycles.items()) or "none"
+    events = {"file": "from the file", "detected": "detected automatically",
+              "user": "edited by the user"}.get(t.events_source or "", "none")
+    source = f"File: {esc(t.source)}. " if t.source else ""
+    out = [f'<h2 class="pagebreak">Trial {index + 1}: {esc(t.label)}</h2>',
+           f'<p class="meta">{source}{t.n_frames} frames at {t.rate_hz:.0f} Hz '
+           f"({t.duration_s:.2f} s); body points: {esc(t.points_source or NA)}; gait events "
+           f"{events} ({t.n_events} used); gait cycles: {cycles}.</p>"]
+    out += [_spatiotemporal(t), _kinematics(t, figs), _gps(t, figs), _tests(t, figs),
+            _quality(t), _snapshot(t, figs), _ai(m, t)]
+    return "\n".join(out)
+
+
+def _spatiotemporal(t: TrialReport) -> str:
+    h = f"<h3>{H_SPATIOTEMPORAL}</h3>"
+    if not t.spatiotemporal:
+        return h + not_available(t.reasons.get("spatiotemporal"))
+    rows = []
+    for r in t.spatiotemporal:
+        ref = r.both or r.right or r.left
+        blank = '<td class="num"></td>'
+        rows.append([
+            f"<td>{esc(r.label)} ({esc(r.unit)})</td>",
+            measure_cell(r.left, r.decimals) if r.both is None else blank,
+            measure_cell(r.right, r.decimals) if r.both is None else blank,
+            measure_cell(r.both, r.decimals) if r.both is not None else blank,
+            f'<td class="num">{range_text(ref, r.decimals)}</td>'])
+    head = ["Parameter (unit)", "Left", "Right", "Both feet", "Normal range"]
+    sym = "; ".join(f"{k.replace('_pct', '').replace('_', ' ')}: {fmt(v, 1)} % (R/L x 100)"
+                    for k, v in t.symmetry.items() if v is not None)
+    note = (f'<p class="small">Mean &plusmn; SD over the strides of each foot. Colours: green '
+            "within the normal range (mean &plusmn; 1 SD), amber outside it by up to 2 SD, red "
+            "beyond 2 SD; the status is also written in each cell. Normal range basis: "
+            f"{esc(t.normative_basis or NA)}.{(' Symmetry: ' + esc(sym) + '.') if sym else ''}</p>")
+    return h + table(head, rows, raw=True) + note
+
+
+def _kinematics(t: TrialReport, figs: Figures) -> str:
+    h = f"<h3>{H_KINEMATICS}</h3>"
+    if not any(p.series for p in t.panels):
+        return h + not_available(t.reasons.get("cycles"))
+    key = legend([("line", SIDE_COLOURS["left"], "left (mean)"),
+                  ("line", SIDE_COLOURS["right"], "right (mean)"),
+                  ("band", BAND_COLOUR, "normal range (mean ± 1 SD)"),
+                  ("vline", "#555555", "toe off (stance end)")], width=672)
+    return (h + '<p class="small">Joint angles in degrees over the gait cycle (0 % and 100 %: '
+            "heel strike of the same foot); the positive direction is given on each axis. "
+            "Side-specific normal ranges (pelvic obliquity and rotation, foot progression) are "
+            "tinted in the side's colour.</p>"
+            + f"<p>{figs.img(key, 672, 22, 'legend')}</p>" + panel_grid(t.panels, figs))
+
+
+def _gps(t: TrialReport, figs: Figures) -> str:
+    h = f"<h3>{H_GPS}</h3>"
+    g = t.gait_profile
+    if g is None:
+        return h + not_available(t.reasons.get("gait_profile_score"))
+    from lmm_desktop.analysis.gps import GPS_VARIABLES
+
+    cats = [label for _, label in GPS_VARIABLES] + ["GPS"]
+    groups = [(side, SIDE_COLOURS[side],
+               [g.gvs.get(side, {}).get(var) for var, _ in GPS_VARIABLES] + [g.gps.get(side)])
+              for side in ("left", "right")]
+    chart = bar_chart(cats, groups, title="Gait Variable Scores (deg), left red, right blue",
+                      xlabel="RMS difference from the normal mean curve (deg)", width=600)
+    missing = "; ".join(f"{k}: {v}" for k, v in g.missing.items())
+    return (h + f"<p>Overall GPS <b>{fmt(g.gps_overall, 1)} deg</b> (left "
+            f"{fmt(g.gps.get('left'), 1)}, right {fmt(g.gps.get('right'), 1)}); reference: "
+            f"Schwartz 2008, speed group {esc(g.speed_group)}. 0 deg means identical to the normal "
+            "mean; larger values mean further from it.</p>"
+            + f"<p>{figs.img(chart, 600, 24 + 20 * len(cats) + 30, 'movement analysis profile')}</p>"
+            + '<p class="small">Pelvic tilt and hip flexion can carry a constant offset between '
+              "OpenSim and the marker convention of the normal data; a large GVS there with a "
+              "normally shaped curve reflects that convention, not a deviation."
+            + (f" Left out: {esc(missing)}." if missing else "") + "</p>")
+
+
+def _tests(t: TrialReport, figs: Figures) -> str:
+    h = f"<h3>{H_TESTS}</h3>"
+    out = []
+    for c in t.clinical_tests:
+        if c.duration_s is None:
+            continue
+        reps = f", {c.repetitions} repetition(s)" if c.repetitions else ""
+        meas = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in c.measures.items())
+        out.append(f"<p><b>{esc(c.title)}: {fmt(c.duration_s, 2)} s</b>{reps}"
+                   f"{' (' + esc(meas) + ')' if meas else ''}"
+                   f"{' (timing set by hand)' if c.overridden else ''}</p>")
+        if c.phases:
+            t0 = min(a for _, a, _ in c.phases)
+            t1 = max(b for _, _, b in c.phases)
+            svg = phase_timeline(c.phases, t0, t1, width=600)
+            out.append(f"<p>{figs.img(svg, 600, 64, c.title + ' phases')}</p>")
+            out.append(table(["Phase", "Start (s)", "End (s)", "Duration (s)"],
+                             [[n, fmt(a, 2), fmt(b, 2), fmt(b - a, 2)] for n, a, b in c.phases]))
+        out.append(f'<p class="small">Rule: {esc(c.rule)}</p>')
+    missing = [(k.split(".", 1)[1], v) for k, v in t.reasons.items()
+               if k.startswith("clinical_tests.")]
+    if missing:
+        from lmm_desktop.report.build import TEST_TITLES
+
+        items = "".join(f"<li>{esc(TEST_TITLES.get(k, k))}: {esc(v)}</li>" for k, v in missing)
+        out.append(f'<p class="small">Not found in this trial:</p><ul class="small">{items}</ul>')
+    if not out:
+        out.append(not_available("no clinical test was recognised in this trial"))
+    return h + "\n".join(out)
+
+
+def _quality(t: TrialReport) -> str:
+    h = f"<h3>{H_QUALITY}</h3>"
+    body = ("<p>No data-quality problem was found.</p>" if not t.quality else
+            table(["Severity", "Problem"], [[q.severity, q.message] for q in t.quality]))
+    notes = "".join(f"<li>{esc(n)}</li>" for n in t.notes)
+    return h + body + (f'<p class="small">Analysis notes:</p><ul class="small">{notes}</ul>'
+                       if notes else "")
+
+
+def _snapshot(t: TrialReport, figs: Figures) -> str:
+    h = f"<h3>{H_SNAPSHOT}</h3>"
+    if t.snapshot_png:
+        img = figs.png_img(t.snapshot_png, 560, "3D view")
+    elif t.snapshot_svg:
+        img = figs.img(t.snapshot_svg, 640, 210, "side view")
+    else:
+        return h + not_available(t.reasons.get("snapshot") or "no snapshot was captured")
+    caption = f'<p class="small">{esc(t.snapshot_caption)}</p>' if t.snapshot_caption else ""
+    return h + f"<p>{img}</p>" + caption
+
+
+def _ai(m: ReportModel, t: TrialReport) -> str:
+    h = f"<h3>{H_AI}</h3>"
+    if not m.options.include_ai:
+        return h + not_available("left out of this report (--no-ai)", "AI findings not included")
+    if not t.ai:
+        return h + not_available(t.ai_reason or "no question was asked about this trial",
+                                 "AI findings not available")
+    rows = []
+    for a in t.ai:
+        conf = "" if a.confidence is None else f"confidence {a.confidence * 100:.0f} %"
+        if a.interval is not None:
+            conf = f"80 % interval {a.interval[0]:.1f} - {a.interval[1]:.1f} {a.unit or ''}"
+        diff = ", ".join(f"{lab} {p * 100:.0f} %" for lab, p in a.differential[:3])
+        meas = "" if a.measured is None else f"{a.measured:.2f} {a.unit or ''}"
+        flags = ", ".join(f.replace("_", " ") for f in a.flags) or "none"
+        rows.append([
+            f"<td><b>{esc(a.title)}</b><br><span class=\"small\">{esc(a.question)}</span></td>",
+            f"<td>{esc(a.result or a.answer)}<br><span class=\"small\">{esc(diff)}</span></td>",
+            f"<td>{esc(conf) or NA}</td>", f"<td>{esc(meas) or NA}</td>",
+            f"<td>{esc(flags)}</td>"])
+    version = next((a.model_version for a in t.ai if a.model_version), None)
+    return (h + '<table class="ai" width="100%" cellpadding="4" cellspacing="0"><tr><td>'
+            f'<p class="disclaimer">{AI_DISCLAIMER}.</p>'
+            '<p class="small">Estimates from the motion-language model for the clinician to '
+            "weigh against the examination; they are not a diagnosis. Model: "
+            f"{esc(version or 'unknown')}.</p>"
+            + table(["Question", "AI estimate", "Confidence", "Measured", "Flags"], rows, raw=True)
+            + "</td></tr></table>")
+
+
+def _comparison(c: Comparison, figs: Figures) -> str:
+    h = (f'<h2 class="pagebreak">{H_COMPARISON}: {esc(c.label_a)} and {esc(c.label_b)}</h2>')
+    rows = [[r.label + f" ({r.unit})", fmt(r.a, r.decimals), fmt(r.b, r.decimals),
+             "n/a" if r.difference is None else f"{r.difference:+.{r.decimals}f}",
+             "n/a" if r.percent_change is None else f"{r.percent_change:+.1f} %"] for r in c.rows]
+    diff = table(["Parameter (unit)", c.label_a, c.label_b, "Difference (B - A)", "% change"],
+                 rows) if rows else not_available("nothing measured in both")
+    if c.reason:
+        curves = not_available(c.reason)
+    else:
+        key = legend([("line", SIDE_COLOURS["left"], "A left"), ("dashed", SIDE_COLOURS["left"],
+                       "B left"), ("line", SIDE_COLOURS["right"], "A right"),
+                      ("dashed", SIDE_COLOURS["right"], "B right"),
+                      ("band", BAND_COLOUR, "normal range")], width=672)
+        curves = f"<p>{figs.img(key, 672, 22, 'legend')}</p>" + panel_grid(c.panels, figs)
+    return h + "<h3>Differences</h3>" + diff + "<h3>Curves overlaid</h3>" + curves
+
+
+def _notes(m: ReportModel) -> str:
+    items = []
+    if m.session_note:
+        items.append(f"<p><b>Session:</b> {esc(m.session_note)}</p>")
+    for t in m.trials:
+        if t.note:
+            items.append(f"<p><b>{esc(t.label)}:</b> {esc(t.note)}</p>")
+    body = "".join(items) or '<p class="na">No notes recorded.</p>'
+    return f'<h2 class="pagebreak">{H_NOTES}</h2>' + body
+
+
+def _chat(m: ReportModel) -> str:
+    h = f"<h2>{H_CHAT}</h2>"
+    if not m.chat:
+        return h + not_available("no chat was recorded for these trials")
+    rows = [["Clinician" if c.role == "user" else "Assistant (AI)", c.text] for c in m.chat]
+    return (h + f'<p class="small">Assistant answers are an {AI_DISCLAIMER}.</p>'
+            + table(["Who", "Message"], rows, widths=["18%", "82%"]))
+
+
+def _signoff(m: ReportModel) -> str:
+    s = m.sign_off
+    name = esc(s.name) if s.name else "&nbsp;" * 40
+    date = esc(s.date) if s.date else "&nbsp;" * 20
+    return (f"<h2>{H_SIGNOFF}</h2>"
+            '<table cellpadding="6" cellspacing="0" width="100%">'
+            f'<tr><td width="22%">Clinician</td><td class="signline">{name}</td></tr>'
+            f'<tr><td>Date</td><td class="signline">{date}</td></tr>'
+            '<tr><td>Signature</td><td class="signline">&nbsp;<br>&nbsp;</td></tr></table>'
+            '<p class="small">I have reviewed the measurements and any AI estimates in this '
+            "report.</p>")
