@@ -145,7 +145,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = F
     for r in rows:
         cells = "".join(c if raw else f"<td>{esc(c)}</td>" for c in r)
         body.append(f"<tr>{cells}</tr>")
-    return ('<table class="data" border="1" cellspacing="0" cellpadding="3">'
+    full = ' width="100%"' if widths else ""
+    return (f'<table class="data" border="1" cellspacing="0" cellpadding="3"{full}>'
             f"<tr>{head}</tr>{''.join(body)}</table>")
 
 

@@ -139,7 +139,8 @@ def _summary(m: ReportModel) -> str:
                      "; ".join(timed) or "none found", str(warn)])
     head = ["Trial", "Duration", "Speed (m/s)", "Cadence (steps/min)", "GPS (deg)",
             "Clinical tests", "Quality flags"]
-    return (f"<h2>{H_SUMMARY}</h2>" + table(head, rows)
+    widths = ["22%", "9%", "10%", "12%", "9%", "28%", "10%"]
+    return (f"<h2>{H_SUMMARY}</h2>" + table(head, rows, widths=widths)
             + '<p class="small">n/a: not measurable in that trial (the trial sections say why). '
               "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>")
 
@@ -149,7 +150,8 @@ def _trial(m: ReportModel, t: TrialReport, index: int, figs: Figures) -> str:
     events = {"file": "from the file", "detected": "detected automatically",
               "user": "edited by the user"}.get(t.events_source or "", "none")
     source = f"File: {esc(t.source)}. " if t.source else ""
-    out = [f'<h2 class="pagebreak">Trial {index + 1}: {esc(t.label)}</h2>',
+    brk = ' class="pagebreak"' if index else ""
+    out = [f"<h2{brk}>Trial {index + 1}: {esc(t.label)}</h2>",
            f'<p class="meta">{source}{t.n_frames} frames at {t.rate_hz:.0f} Hz '
            f"({t.duration_s:.2f} s); body points: {esc(t.points_source or NA)}; gait events "
            f"{events} ({t.n_events} used); gait cycles: {cycles}.</p>"]
@@ -190,6 +192,7 @@ def _kinematics(t: TrialReport, figs: Figures) -> str:
                   ("line", SIDE_COLOURS["right"], "right (mean)"),
                   ("band", BAND_COLOUR, "normal range (mean ± 1 SD)"),
                   ("vline", "#555555", "toe off (stance end)")], width=672)
+    h = f'<h3 class="pagebreak">{H_KINEMATICS}</h3>'
     return (h + '<p class="small">Joint angles in degrees over the gait cycle (0 % and 100 %: '
             "heel strike of the same foot); the positive direction is given on each axis. "
             "Side-specific normal ranges (pelvic obliquity and rotation, foot progression) are "
@@ -229,7 +232,7 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         if c.duration_s is None:
             continue
         reps = f", {c.repetitions} repetition(s)" if c.repetitions else ""
-        meas = ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in c.measures.items())
+        meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items())
         out.append(f"<p><b>{esc(c.title)}: {fmt(c.duration_s, 2)} s</b>{reps}"
                    f"{' (' + esc(meas) + ')' if meas else ''}"
                    f"{' (timing set by hand)' if c.overridden else ''}</p>")
@@ -251,6 +254,17 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     if not out:
         out.append(not_available("no clinical test was recognised in this trial"))
     return h + "\n".join(out)
+
+
+_UNITS = (("_m_s", "m/s"), ("_s", "s"), ("_m", "m"), ("_deg", "deg"))
+
+
+def _measure_text(key: str, value: float) -> str:
+    """'speed_m_s' 1.3 -> 'speed 1.30 m/s'."""
+    for suffix, unit in _UNITS:
+        if key.endswith(suffix):
+            return f"{key[: -len(suffix)].replace('_', ' ')} {value:.2f} {unit}"
+    return f"{key.replace('_', ' ')} {value:.2f}"
 
 
 def _quality(t: TrialReport) -> str:
@@ -330,7 +344,7 @@ def _notes(m: ReportModel) -> str:
         if t.note:
             items.append(f"<p><b>{esc(t.label)}:</b> {esc(t.note)}</p>")
     body = "".join(items) or '<p class="na">No notes recorded.</p>'
-    return f'<h2 class="pagebreak">{H_NOTES}</h2>' + body
+    return f"<h2>{H_NOTES}</h2>" + body
 
 
 def _chat(m: ReportModel) -> str:
