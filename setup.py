@@ -23,7 +23,7 @@ class BuildPyWithResources(build_py):
             return
         source = Path(__file__).resolve().parent / "resources"
         if not source.is_dir():
-            raise SystemExit(f"cannot build LMM Desktop: the resources folder '{source}' is missing")
+            raise SystemExit(f"cannot build LMM Desktop: the folder '{source}' is missing")
         self.copy_tree(str(source), str(Path(self.build_lib) / "lmm_desktop" / "resources"))
 
 

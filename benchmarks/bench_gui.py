@@ -45,8 +45,12 @@ def bench_launch(repeat: int) -> float:
     times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, __file__, "--child-launch"],
-                                stdout=subprocess.PIPE, text=True, env=os.environ.copy())
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--child-launch"],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ.copy(),
+        )
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.strip() == "shown":
@@ -68,17 +72,24 @@ def make_long_trial(folder: Path, seconds: float = 60.0) -> Path:
     kin = src.kinematics
     assert kin is not None
     reps = int(np.ceil(seconds / src.duration_s))
-    n = int(round(seconds * src.rate_hz))
+    n = round(seconds * src.rate_hz)
     step = kin.pelvis_translation[-1] - kin.pelvis_translation[0]
     step[1] = 0.0
     trans = np.concatenate([kin.pelvis_translation + k * step for k in range(reps)])[:n]
     angles = np.tile(kin.angles, (reps, 1))[:n]  # (n, 34), degrees
     rot = np.tile(kin.pelvis_rotation, (reps, 1))[:n]
-    long_kin = Kinematics(angles=angles, present=kin.present, pelvis_rotation=rot,
-                          pelvis_translation=trans)
+    long_kin = Kinematics(
+        angles=angles, present=kin.present, pelvis_rotation=rot, pelvis_translation=trans
+    )
     time_s = np.arange(n) / src.rate_hz  # (n,), seconds
-    trial = type(src)(time=time_s, rate_hz=src.rate_hz, source=None, kinematics=long_kin,
-                      provenance=src.provenance, subject=src.subject)
+    trial = type(src)(
+        time=time_s,
+        rate_hz=src.rate_hz,
+        source=None,
+        kinematics=long_kin,
+        provenance=src.provenance,
+        subject=src.subject,
+    )
     return write_trial(trial, folder / "walking_60s.mot")
 
 
@@ -90,8 +101,9 @@ def bench_open_and_play(path: Path, play_s: float) -> dict[str, float]:
 
     app = make_app()
     with tempfile.TemporaryDirectory() as tmp:
-        win = MainWindow(QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat),
-                         theme="light")
+        win = MainWindow(
+            QSettings(str(Path(tmp) / "ui.ini"), QSettings.Format.IniFormat), theme="light"
+        )
         win.resize(1280, 800)
         win.show()
         app.processEvents()
@@ -147,11 +159,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("LMM_DESKTOP_HOME", str(Path(tmp) / "home"))
         long_trial = make_long_trial(Path(tmp))
-        result: dict[str, object] = {"launch_to_window_shown_s": round(bench_launch(args.repeat),
-                                                                       3)}
+        result: dict[str, object] = {
+            "launch_to_window_shown_s": round(bench_launch(args.repeat), 3)
+        }
         result.update(bench_open_and_play(long_trial, args.play))
-    result["machine"] = {"python": platform.python_version(), "cpus": os.cpu_count(),
-                         "gl": "Mesa llvmpipe under Xvfb (software)"}
+    result["machine"] = {
+        "python": platform.python_version(),
+        "cpus": os.cpu_count(),
+        "gl": "Mesa llvmpipe under Xvfb (software)",
+    }
     print(json.dumps(result, indent=2))
 
 

@@ -18,10 +18,14 @@ from lmm_desktop.core.errors import LmmError
 
 #: subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "simulate": ("training.simulate.command",
-                 "simulate a cohort of participants and their clinical trials (SIMULATED data)"),
-    "demo": ("training.simulate.demo",
-             "write the small set of simulated demo trials shipped in resources/demo"),
+    "simulate": (
+        "training.simulate.command",
+        "simulate a cohort of participants and their clinical trials (SIMULATED data)",
+    ),
+    "demo": (
+        "training.simulate.demo",
+        "write the small set of simulated demo trials shipped in resources/demo",
+    ),
 }
 
 EXIT_OK = 0
@@ -29,8 +33,11 @@ EXIT_USER_ERROR = 2
 
 
 def _available() -> dict[str, tuple[str, str]]:
-    return {name: spec for name, spec in COMMANDS.items()
-            if importlib.util.find_spec(spec[0]) is not None}
+    return {
+        name: spec
+        for name, spec in COMMANDS.items()
+        if importlib.util.find_spec(spec[0]) is not None
+    }
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

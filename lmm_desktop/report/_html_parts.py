@@ -151,7 +151,8 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = F
 
 
 def not_available(reason: str | None, what: str = "Not available") -> str:
-    return f'<p class="na">{esc(what)}: {esc(reason or "no data")}.</p>'
+    why = (reason or "no data").rstrip(". ")
+    return f'<p class="na">{esc(what)}: {esc(why)}.</p>'
 
 
 def panel_svg(panel: CurvePanel, *, show_band_sides: bool = True) -> str:

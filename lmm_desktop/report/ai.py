@@ -63,7 +63,7 @@ def load_assistant() -> AiSource:
         manager = ModelManager()
         usable = [m for m in manager.models() if m.problem is None]
         if not usable:
-            problems = "; ".join(m.problem or "" for m in manager.models())
+            problems = "; ".join((m.problem or "").rstrip(". ") for m in manager.models())
             return AiSource(reason=f"no usable assistant model ({problems})")
         loaded = manager.load(usable[0].folder)
     except ImportError as exc:  # torch / transformers / peft missing

@@ -7,7 +7,7 @@ edited events from the records replace the detected ones, as in the app.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -86,7 +86,8 @@ def read_trials(path: str | Path, trial_name: str | None = None) -> list[Trial]:
 def attach_records(store: RecordStore, item: TrialInput) -> tuple[PatientDetails, SessionInfo,
                                                                   str | None] | None:
     """Fill ``item`` from the records of its file (found by content hash): note, stored AI
-    answers, chat. Returns the patient, the session and the session note, or None if unknown."""
+    answers, chat, and the analysis redone from the user's edited events when there are any.
+    Returns the patient, the session and the session note, or None if the file is unknown."""
     from lmm_desktop.records.importer import sha256_of
 
     path = item.trial.provenance.path
@@ -96,6 +97,10 @@ def attach_records(store: RecordStore, item: TrialInput) -> tuple[PatientDetails
     if not found:
         return None
     rec = found[-1]
+    edits = store.edited_events(rec.id)
+    if edits:
+        redone = analyse(item.trial, edits=edits)
+        item.result, item.points = redone.result, redone.points
     note = store.note("trial", rec.id)
     item.note = note.text if note else item.note
     item.ai += [(a.question, a.answer) for a in store.assessments(rec.id)]
@@ -164,7 +169,14 @@ def assemble_report(
     chat = [ChatMessage(m.role, scrub(m.text), m.created) for it in items for m in it.chat]
     return ReportModel(
         title=title, generated=date.today().isoformat(), patient=info,
-        session=session or SessionInfo(), trials=trials, options=options, comparison=comp,
+        session=_scrub_session(session or SessionInfo(), scrub), trials=trials, options=options, comparison=comp,
         session_note=None if session_note is None else scrub(session_note),
         chat=chat if options.include_chat else None,
         sign_off=sign_off or SignOff(), software=f"LMM Desktop {__version__}")
+
+
+def _scrub_session(s: SessionInfo, scrub: Callable[[str], str]) -> SessionInfo:
+    """The referral question and walking aid are free text: they may name the patient."""
+    return SessionInfo(s.date, s.assessor,
+                       None if s.referral_question is None else scrub(s.referral_question),
+                       None if s.walking_aid is None else scrub(s.walking_aid))

@@ -137,9 +137,9 @@ def _summary(m: ReportModel) -> str:
         rows.append([t.label, f"{fmt(t.duration_s, 1)} s", fmt(speed.value if speed else None, 2),
                      fmt(cadence.value if cadence else None, 0), fmt(gps, 1),
                      "; ".join(timed) or "none found", str(warn)])
-    head = ["Trial", "Duration", "Speed (m/s)", "Cadence (steps/min)", "GPS (deg)",
+    head = ["Trial", "Length", "Speed (m/s)", "Cadence (steps/min)", "GPS (deg)",
             "Clinical tests", "Quality flags"]
-    widths = ["22%", "9%", "10%", "12%", "9%", "28%", "10%"]
+    widths = ["26%", "10%", "10%", "12%", "9%", "23%", "10%"]
     return (f"<h2>{H_SUMMARY}</h2>" + table(head, rows, widths=widths)
             + '<p class="small">n/a: not measurable in that trial (the trial sections say why). '
               "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>")
@@ -333,7 +333,8 @@ def _comparison(c: Comparison, figs: Figures) -> str:
                       ("dashed", SIDE_COLOURS["right"], "B right"),
                       ("band", BAND_COLOUR, "normal range")], width=672)
         curves = f"<p>{figs.img(key, 672, 22, 'legend')}</p>" + panel_grid(c.panels, figs)
-    return h + "<h3>Differences</h3>" + diff + "<h3>Curves overlaid</h3>" + curves
+    return (h + "<h3>Differences</h3>" + diff
+            + '<h3 class="pagebreak">Curves overlaid</h3>' + curves)
 
 
 def _notes(m: ReportModel) -> str:

@@ -277,6 +277,13 @@ class AnglePlot(QWidget):
         self._plots, self._cursors = [], []
         th = self._theme
         joints = self.selected_joints()
+        if not joints:
+            text = (
+                "No joint angles in this trial (markers only)."
+                if self._kin is None
+                else "Pick joints on the left to plot them."
+            )
+            self.graphics.addLabel(text, color=th.text, size="11pt")
         for row, base in enumerate(joints):
             plot = self.graphics.addPlot(row=row, col=0)
             plot.setMenuEnabled(False)

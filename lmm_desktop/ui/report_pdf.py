@@ -21,7 +21,9 @@ from PySide6.QtGui import (
     QPageSize,
     QPainter,
     QPdfWriter,
+    QTextCursor,
     QTextDocument,
+    QTextFormat,
 )
 from PySide6.QtSvg import QSvgRenderer
 
@@ -32,6 +34,7 @@ from lmm_desktop.report.model import ReportModel
 MARGIN_MM = 14.0
 FOOTER_PX = 28.0  # document units (1/96 inch)
 SOURCE_DPI = 96.0
+KEEP_WITH_NEXT_PX = 110.0  # a heading needs this much room below it on its page
 RASTER_SCALE = 3  # charts are rasterised at 3x their shown size (288 dpi)
 
 
@@ -84,6 +87,28 @@ def build_document(rendered: RenderedReport, width_px: float) -> QTextDocument:
     return doc
 
 
+def keep_headings_with_next(
+    doc: QTextDocument, page_h: float, *, min_below: float = KEEP_WITH_NEXT_PX
+) -> int:
+    """Move a heading that would sit in the last ``min_below`` pixels of a page to the next page
+    (QTextDocument ignores ``page-break-after: avoid``); returns how many were moved."""
+    moved = 0
+    layout = doc.documentLayout()
+    block = doc.begin()
+    while block.isValid():
+        fmt = block.blockFormat()
+        if fmt.headingLevel() > 0 and not (
+            fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+        ):
+            top = layout.blockBoundingRect(block).top()
+            if page_h - (top % page_h) < min_below:
+                fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
+                QTextCursor(block).setBlockFormat(fmt)
+                moved += 1
+        block = block.next()
+    return moved
+
+
 def write_pdf(model: ReportModel, path: str | Path) -> Path:
     """Render ``model`` to an A4 PDF at ``path`` (written beside it, then renamed).
 
@@ -98,8 +123,9 @@ def write_pdf(model: ReportModel, path: str | Path) -> Path:
     tmp = target.with_name(f".{target.name}.tmp")
     writer = QPdfWriter(str(tmp))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM),
-                          QPageLayout.Unit.Millimeter)
+    writer.setPageMargins(
+        QMarginsF(MARGIN_MM, MARGIN_MM, MARGIN_MM, MARGIN_MM), QPageLayout.Unit.Millimeter
+    )
     writer.setResolution(300)
     writer.setTitle(model.title)
     writer.setCreator(model.software)
@@ -108,6 +134,7 @@ def write_pdf(model: ReportModel, path: str | Path) -> Path:
     body_h = page_h - FOOTER_PX
     doc = build_document(render_html(model, for_qt=True), page_w)
     doc.setPageSize(QSizeF(page_w, body_h))
+    keep_headings_with_next(doc, body_h)
     pages = doc.pageCount()
     footer = _footer_text(model)
     painter = QPainter()
@@ -139,8 +166,7 @@ def _footer_text(model: ReportModel) -> str:
     return f"{model.title}  |  {who or ''}  |  {model.generated}"
 
 
-def _draw_footer(painter: QPainter, scale: float, page_w: float, page_h: float,
-                 text: str) -> None:
+def _draw_footer(painter: QPainter, scale: float, page_w: float, page_h: float, text: str) -> None:
     painter.save()
     painter.scale(scale, scale)
     font = QFont("DejaVu Sans")
@@ -149,6 +175,9 @@ def _draw_footer(painter: QPainter, scale: float, page_w: float, page_h: float,
     painter.setPen(QColor("#555555"))
     y = page_h - FOOTER_PX + 8
     painter.drawLine(0, int(y), int(page_w), int(y))
-    painter.drawText(QRectF(0, y + 2, page_w, FOOTER_PX - 10),
-                     int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), text)
+    painter.drawText(
+        QRectF(0, y + 2, page_w, FOOTER_PX - 10),
+        int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+        text,
+    )
     painter.restore()

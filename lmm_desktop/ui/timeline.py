@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QPen,
+    QPixmap,
     QPolygonF,
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
@@ -62,6 +63,7 @@ class Timeline(QWidget):
         self._drag: Event | None = None
         self._drag_t: float | None = None
         self._scrubbing = False
+        self._layer: QPixmap | None = None
         self.setMinimumHeight(_AXIS_H + 2 * _ROW_H + 8)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -83,8 +85,8 @@ class Timeline(QWidget):
         self.update()
 
     def set_cursor(self, t: float) -> None:
-        self._cursor = float(t)
-        self.update()
+        old, self._cursor = self._cursor, float(t)
+        self._update_cursor(old)
 
     def set_roi(self, roi: tuple[float, float] | None) -> None:
         self._roi = roi
@@ -129,10 +131,34 @@ class Timeline(QWidget):
 
     # -- painting ----------------------------------------------------------------------------
     def paintEvent(self, _event: QPaintEvent) -> None:
-        th = self._theme
+        # the static layer (axis, region, events) is cached: while playing only the cursor moves
+        ratio = self.devicePixelRatioF()
+        if self._layer is None or self._layer.size() != self.size() * ratio:
+            self._layer = self._paint_layer(ratio)
         p = QPainter(self)
+        p.drawPixmap(0, 0, self._layer)
+        x = self.x_of(self._cursor)
+        p.setPen(QPen(QColor(self._theme.cursor), 2))
+        p.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        p.end()
+
+    def update(self) -> None:  # type: ignore[override]
+        """Repaint everything (the cursor alone uses :meth:`_update_cursor`)."""
+        self._layer = None
+        super().update()
+
+    def _update_cursor(self, old_t: float) -> None:
+        for t in (old_t, self._cursor):
+            x = int(self.x_of(t))
+            super().update(x - 3, 0, 7, self.height())
+
+    def _paint_layer(self, ratio: float) -> QPixmap:
+        th = self._theme
+        layer = QPixmap(self.size() * ratio)
+        layer.setDevicePixelRatio(ratio)
+        layer.fill(QColor(th.base))
+        p = QPainter(layer)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.fillRect(self.rect(), QColor(th.base))
         h = self.height()
         if self._roi is not None:
             c = QColor(th.roi)
@@ -148,10 +174,8 @@ class Timeline(QWidget):
         for ev in self._events:
             t = self._drag_t if (ev is self._drag and self._drag_t is not None) else ev.time_s
             self._paint_event(p, ev, t)
-        x = self.x_of(self._cursor)
-        p.setPen(QPen(QColor(th.cursor), 2))
-        p.drawLine(QPointF(x, 0), QPointF(x, h))
         p.end()
+        return layer
 
     def _paint_axis(self, p: QPainter) -> None:
         th = self._theme

@@ -61,6 +61,13 @@ class TransportBar(QWidget):
         lay.addWidget(self.loop_box)
         lay.addStretch(1)
         self.time_label = QLabel("—")
+        # a fixed width: the readout changes every frame and must not re-layout the bar
+        self.time_label.setFixedWidth(
+            self.time_label.fontMetrics().horizontalAdvance(
+                "0000.00 / 0000.00 s   frame 000000/000000   0.25x"
+            )
+            + 8
+        )
         lay.addWidget(self.time_label)
 
         self.start_btn.clicked.connect(lambda: self._do("go_start"))

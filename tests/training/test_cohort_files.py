@@ -19,8 +19,10 @@ N_PARTICIPANTS = 4
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("cohort")
-    assert main(["simulate", "--participants", str(N_PARTICIPANTS), "--out", str(out),
-                 "--seed", "21"]) == 0
+    assert (
+        main(["simulate", "--participants", str(N_PARTICIPANTS), "--out", str(out), "--seed", "21"])
+        == 0
+    )
     return out
 
 
@@ -77,7 +79,8 @@ def test_mot_files_read_back_canonical_and_match_events(cohort: Path) -> None:
             speed = np.linalg.norm(xz[1] - xz[0]) / (hs[-1] - hs[0])
             assert speed == pytest.approx(float(r["speed_m_s"]), rel=0.01, abs=0.005)
             assert float(r["cadence_steps_min"]) == pytest.approx(
-                60 * (len(hs) - 1) / (hs[-1] - hs[0]), rel=1e-3)
+                60 * (len(hs) - 1) / (hs[-1] - hs[0]), rel=1e-3
+            )
             knee = kin.angle("knee_angle_r")
             assert 45 < np.nanmax(knee) < 80 or r["condition"] != "unimpaired"
 

@@ -44,17 +44,22 @@ def test_app_analysis_measures_the_ground_truth_speed_and_cadence() -> None:
 
     checked = 0
     for r in _rows():
-        if r["activity"] != "walking" or r["condition"] not in ("unimpaired", "transtibial",
-                                                                 "parkinsons"):
+        if r["activity"] != "walking" or r["condition"] not in (
+            "unimpaired",
+            "transtibial",
+            "parkinsons",
+        ):
             continue
         trial = read_trial(DEMO / r["file"])
         assert trial.kinematics is not None
-        points = builtin_forward_kinematics(trial.kinematics, trial.time,
-                                            height_m=float(r["height_m"]))
+        points = builtin_forward_kinematics(
+            trial.kinematics, trial.time, height_m=float(r["height_m"])
+        )
         det = events_mod.detect_gait_events(points, rate_hz=trial.rate_hz)
         res = spatio.compute_spatiotemporal(det.events, points, rate_hz=trial.rate_hz)
         assert np.mean(res.values("speed_m_s")) == pytest.approx(float(r["speed_m_s"]), rel=0.05)
         assert np.mean(res.values("cadence_steps_min")) == pytest.approx(
-            float(r["cadence_steps_min"]), rel=0.04)
+            float(r["cadence_steps_min"]), rel=0.04
+        )
         checked += 1
     assert checked == 3

@@ -26,7 +26,10 @@ def test_open_real_trial_fills_every_panel(qtbot, window: MainWindow, walking_fi
     assert "walking1_videoAndMocap" in window.title.text()
     assert not window.badge.isVisible()  # recorded data, no SIMULATED badge
     assert [p.titleLabel.text.split(" (")[0] for p in window.plot.plots] == [
-        "Hip flexion", "Knee angle", "Ankle angle"]
+        "Hip flexion",
+        "Knee angle",
+        "Ankle angle",
+    ]
     labels = [r.label for r in window.browser.refs()]
     assert labels == ["squats1_videoAndMocap", "walking1_videoAndMocap"]
     # the analysis ran: detected events are on the timeline, the panel says why no table
@@ -121,8 +124,13 @@ def test_keyboard_shortcuts(qtbot, window: MainWindow) -> None:
 def test_drag_and_drop_opens_the_file(qtbot, window: MainWindow, walking_file: Path) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(walking_file))])
-    drop = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
-                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(
+        QPointF(50, 50),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     with qtbot.waitSignal(window.trial_loaded, timeout=30000):
         window.dropEvent(drop)
     assert window.loaded is not None and window.loaded.trial.name == "walking1_videoAndMocap"
@@ -132,25 +140,31 @@ def test_recent_files_menu_and_clear(qtbot, window: MainWindow, walking_file: Pa
     open_and_wait(qtbot, window, walking_file)
     actions = [a for a in window.recent_menu.actions() if a.data()]
     assert [a.data() for a in actions] == [str(walking_file.resolve())]
-    clear = [a for a in window.recent_menu.actions() if a.text().startswith("Clear")][0]
+    clear = next(a for a in window.recent_menu.actions() if a.text().startswith("Clear"))
     clear.trigger()
     assert recent_files(window.settings) == []
     assert not [a for a in window.recent_menu.actions() if a.data()]
 
 
-def test_event_edit_recomputes_and_undo_restores(qtbot, window: MainWindow,
-                                                 walking_file: Path) -> None:
+def test_event_edit_recomputes_and_undo_restores(
+    qtbot, window: MainWindow, walking_file: Path
+) -> None:
     open_and_wait(qtbot, window, walking_file)
     before = list(window.store.events)
     tl = window.timeline
     menu = tl.context_menu(QPointF(tl.x_of(1.45), tl.height() - 5))
-    add = [a for a in menu.actions() if a.text().startswith("Add left heel strike here")][0]
-    with qtbot.waitSignal(window.analysis_updated, timeout=30000):
-        with qtbot.waitSignal(window.events_changed):
-            add.trigger()
+    add = next(a for a in menu.actions() if a.text().startswith("Add left heel strike here"))
+    with (
+        qtbot.waitSignal(window.analysis_updated, timeout=30000),
+        qtbot.waitSignal(window.events_changed),
+    ):
+        add.trigger()
     added = [e for e in window.store.events if e.source == "user"]
-    assert len(added) == 1 and added[0].side == "left" and added[0].time_s == pytest.approx(1.45,
-                                                                                          abs=0.01)
+    assert (
+        len(added) == 1
+        and added[0].side == "left"
+        and added[0].time_s == pytest.approx(1.45, abs=0.01)
+    )
     # with two left heel strikes the analysis now measures a left stride
     assert window.loaded is not None and window.loaded.analysis.events_source == "user"
     # drag the new event to 1.40 s
@@ -167,8 +181,9 @@ def test_event_edit_recomputes_and_undo_restores(qtbot, window: MainWindow,
     assert not [e for e in window.store.events if e.source == "user"]
     # undo twice: back to the moved, then the added event; undo again: the original events
     window.actions_by_name["undo"].trigger()
-    assert [e.time_s for e in window.store.events if e.source == "user"] == [pytest.approx(1.40,
-                                                                                          abs=0.01)]
+    assert [e.time_s for e in window.store.events if e.source == "user"] == [
+        pytest.approx(1.40, abs=0.01)
+    ]
     window.actions_by_name["undo"].trigger()
     window.actions_by_name["undo"].trigger()
     assert window.store.events == before
@@ -181,12 +196,19 @@ def _move_event(pos: QPointF):  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QEvent
     from PySide6.QtGui import QMouseEvent
 
-    return QMouseEvent(QEvent.Type.MouseMove, pos, pos, Qt.MouseButton.NoButton,
-                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return QMouseEvent(
+        QEvent.Type.MouseMove,
+        pos,
+        pos,
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
 
 
-def test_bad_file_shows_the_readers_message(qtbot, window: MainWindow, messages,
-                                            tmp_path: Path) -> None:
+def test_bad_file_shows_the_readers_message(
+    qtbot, window: MainWindow, messages, tmp_path: Path
+) -> None:
     bad = tmp_path / "broken.mot"
     bad.write_text("this is not a motion file\n1 2 3\n")
     with qtbot.waitSignal(window.load_failed, timeout=10000) as blocker:

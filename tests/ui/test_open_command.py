@@ -14,8 +14,12 @@ pytestmark = pytest.mark.gui
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     # DISPLAY comes from pytest-xvfb; the user dirs from the autouse fixture (environment)
-    return subprocess.run([sys.executable, "-m", "lmm_desktop.cli", "open", *args],
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lmm_desktop.cli", "open", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_screenshot_of_a_real_trial(fixtures_dir: Path, tmp_path: Path) -> None:

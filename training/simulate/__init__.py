@@ -7,7 +7,13 @@ for real patients.
 
 from __future__ import annotations
 
-from training.simulate.cohort import CONDITIONS, DEVICES, DIAGNOSES, Participant, sample_participants
+from training.simulate.cohort import (
+    CONDITIONS,
+    DEVICES,
+    DIAGNOSES,
+    Participant,
+    sample_participants,
+)
 from training.simulate.runner import SimulationConfig, simulate_cohort, simulate_participant
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The simulated activities: walking (self-selected, fast), TUG, FSST, 5xSTS, quiet standing, squats.
+"""Simulated activities: walking (self-selected, fast), TUG, FSST, 5xSTS, standing, squats.
 
 Each builder returns a :class:`~training.simulate.motion.Draft` whose ``phases`` hold the test's
 ground-truth phases. Durations scale with the participant's severity, age and device.
@@ -10,12 +10,24 @@ import numpy as np
 
 from lmm_desktop.core.canonical import JOINT_INDEX as J
 from training.simulate.cohort import Participant
-from training.simulate.gait import build_walk, calibrate_gain, plan_walk, smooth_noise, standing_pose
+from training.simulate.gait import (
+    build_walk,
+    calibrate_gain,
+    plan_walk,
+    smooth_noise,
+    standing_pose,
+)
 from training.simulate.keyframes import Key, Pose, animate, hold
 from training.simulate.motion import Draft
 
 ACTIVITIES: tuple[str, ...] = (
-    "walking", "walking_fast", "tug", "fsst", "sts5", "standing", "squats",
+    "walking",
+    "walking_fast",
+    "tug",
+    "fsst",
+    "sts5",
+    "standing",
+    "squats",
 )
 """Activity labels written to ``labels.csv``."""
 
@@ -29,8 +41,7 @@ def _stand(p: Participant, *, neutral_hips: bool = False) -> Pose:
     a, pel = standing_pose(p, 1)
     pose = Pose(a[0], pel[0])
     if neutral_hips:
-        pose.set(hip_rotation_r=0.0, hip_rotation_l=0.0, hip_adduction_r=0.0,
-                 hip_adduction_l=0.0)
+        pose.set(hip_rotation_r=0.0, hip_rotation_l=0.0, hip_adduction_r=0.0, hip_adduction_l=0.0)
     return pose
 
 
@@ -55,35 +66,49 @@ def walking(p: Participant, rng: np.random.Generator, rate_hz: float, speed: flo
 
 
 def _sit_pose(stand: Pose) -> Pose:
-    return stand.copy().sagittal(tilt=8.0, thigh=88.0, shank=-3.0, trunk=-5.0).set(
-        arm_flex_r=25.0, arm_flex_l=25.0, elbow_flex_r=50.0, elbow_flex_l=50.0)
+    return (
+        stand.copy()
+        .sagittal(tilt=8.0, thigh=88.0, shank=-3.0, trunk=-5.0)
+        .set(arm_flex_r=25.0, arm_flex_l=25.0, elbow_flex_r=50.0, elbow_flex_l=50.0)
+    )
 
 
 def _rise_keys(stand: Pose, sit: Pose, t: float, phase: str, heading: float = 0.0) -> list[Key]:
     lean = sit.copy().sagittal(tilt=-12.0, thigh=88.0, shank=-12.0, trunk=-40.0)
     seat_off = sit.copy().sagittal(tilt=-14.0, thigh=70.0, shank=-15.0, trunk=-38.0)
     up = stand.copy().sagittal(tilt=-4.0, thigh=25.0, shank=-7.0, trunk=-14.0)
-    return [Key(0.3 * t, lean, heading=heading, phase=phase),
-            Key(0.25 * t, seat_off, heading=heading, phase=phase),
-            Key(0.25 * t, up, heading=heading, phase=phase),
-            Key(0.2 * t, stand, heading=heading, phase=phase)]
+    return [
+        Key(0.3 * t, lean, heading=heading, phase=phase),
+        Key(0.25 * t, seat_off, heading=heading, phase=phase),
+        Key(0.25 * t, up, heading=heading, phase=phase),
+        Key(0.2 * t, stand, heading=heading, phase=phase),
+    ]
 
 
 def _sit_keys(stand: Pose, sit: Pose, t: float, phase: str, heading: float = 0.0) -> list[Key]:
     down = stand.copy().sagittal(tilt=-6.0, thigh=35.0, shank=-10.0, trunk=-20.0)
     touch = sit.copy().sagittal(tilt=-12.0, thigh=80.0, shank=-12.0, trunk=-35.0)
-    return [Key(0.3 * t, down, heading=heading, phase=phase),
-            Key(0.35 * t, touch, heading=heading, phase=phase),
-            Key(0.35 * t, sit, heading=heading, phase=phase)]
+    return [
+        Key(0.3 * t, down, heading=heading, phase=phase),
+        Key(0.35 * t, touch, heading=heading, phase=phase),
+        Key(0.35 * t, sit, heading=heading, phase=phase),
+    ]
 
 
 def sts5(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     """Five times sit-to-stand, arms across the chest; phases ``rise_k`` / ``sit_k``."""
     stand, rep = _stand(p, neutral_hips=True), rng.normal(2.3, 0.2) * _slowness(p)
-    stand.set(arm_flex_r=35.0, arm_flex_l=35.0, arm_add_r=20.0, arm_add_l=20.0,
-              elbow_flex_r=110.0, elbow_flex_l=110.0)
-    sit = _sit_pose(stand).set(arm_flex_r=35.0, arm_flex_l=35.0, elbow_flex_r=110.0,
-                               elbow_flex_l=110.0)
+    stand.set(
+        arm_flex_r=35.0,
+        arm_flex_l=35.0,
+        arm_add_r=20.0,
+        arm_add_l=20.0,
+        elbow_flex_r=110.0,
+        elbow_flex_l=110.0,
+    )
+    sit = _sit_pose(stand).set(
+        arm_flex_r=35.0, arm_flex_l=35.0, elbow_flex_r=110.0, elbow_flex_l=110.0
+    )
     keys = [Key(rng.uniform(0.8, 1.5), sit)]
     for k in range(1, 6):
         keys += _rise_keys(stand, sit, 0.55 * rep * rng.normal(1.0, 0.05), f"rise_{k}")
@@ -98,13 +123,16 @@ def squats(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     stand = _stand(p, neutral_hips=True)
     depth = float(np.clip(1.0 - 0.5 * p.severity + rng.normal(0, 0.08), 0.35, 1.1))
     rep = rng.normal(2.4, 0.25) * (0.8 + 0.2 * _slowness(p))
-    bottom = stand.copy().sagittal(tilt=-15.0 * depth, thigh=70.0 * depth,
-                                   shank=-28.0 * depth, trunk=-35.0 * depth)
+    bottom = stand.copy().sagittal(
+        tilt=-15.0 * depth, thigh=70.0 * depth, shank=-28.0 * depth, trunk=-35.0 * depth
+    )
     bottom.set(arm_flex_r=75.0 * depth, arm_flex_l=75.0 * depth)
     keys = [Key(rng.uniform(0.6, 1.2), stand)]
     for k in range(1, int(rng.integers(5, 9))):
-        keys += [Key(0.5 * rep, bottom, phase=f"squat_{k}"),
-                 Key(0.5 * rep, stand, phase=f"squat_{k}")]
+        keys += [
+            Key(0.5 * rep, bottom, phase=f"squat_{k}"),
+            Key(0.5 * rep, stand, phase=f"squat_{k}"),
+        ]
     keys.append(Key(rng.uniform(0.6, 1.2), stand))
     return animate(stand, keys, rate_hz)
 
@@ -122,8 +150,9 @@ def quiet_standing(p: Participant, rng: np.random.Generator, rate_hz: float) -> 
     return draft
 
 
-def _step_keys(stand: Pose, direction: str, lead: str, ang: float, t: float,
-               phase: str) -> list[Key]:
+def _step_keys(
+    stand: Pose, direction: str, lead: str, ang: float, t: float, phase: str
+) -> list[Key]:
     """Keys of one FSST step: the lead foot moves to the next square, then the trail foot."""
     trail = "l" if lead == "r" else "r"
     sagittal = direction in ("forward", "back")
@@ -136,25 +165,35 @@ def _step_keys(stand: Pose, direction: str, lead: str, ang: float, t: float,
         return pose.add(**{f"hip_adduction_{s}": -abs(amount)})
 
     def lifted(pose: Pose, s: str) -> Pose:
-        return pose.add(**{f"hip_flexion_{s}": 35.0, f"knee_angle_{s}": 65.0,
-                           f"ankle_angle_{s}": -20.0})
+        return pose.add(
+            **{f"hip_flexion_{s}": 35.0, f"knee_angle_{s}": 65.0, f"ankle_angle_{s}": -20.0}
+        )
 
     lead_up = lifted(moved(stand.copy(), lead, 0.5 * sign * ang), lead)
     land = moved(stand.copy(), lead, sign * ang)
     shift = moved(stand.copy(), trail, -sign * ang if sagittal else ang)
-    trail_up = lifted(moved(stand.copy(), trail, -0.5 * sign * ang if sagittal else 0.5 * ang),
-                      trail)
-    return [Key(0.22 * t, lead_up, up[lead], phase=phase),
-            Key(0.22 * t, land, up[lead], phase=phase),
-            Key(0.16 * t, shift, (True, True), phase=phase),
-            Key(0.18 * t, trail_up, up[trail], phase=phase),
-            Key(0.18 * t, stand, up[trail], phase=phase),
-            Key(0.04 * t, stand, (True, True), phase=phase)]
+    trail_up = lifted(
+        moved(stand.copy(), trail, -0.5 * sign * ang if sagittal else 0.5 * ang), trail
+    )
+    return [
+        Key(0.22 * t, lead_up, up[lead], phase=phase),
+        Key(0.22 * t, land, up[lead], phase=phase),
+        Key(0.16 * t, shift, (True, True), phase=phase),
+        Key(0.18 * t, trail_up, up[trail], phase=phase),
+        Key(0.18 * t, stand, up[trail], phase=phase),
+        Key(0.04 * t, stand, (True, True), phase=phase),
+    ]
 
 
 FSST_SEQUENCE: tuple[tuple[str, str], ...] = (
-    ("forward", "r"), ("right", "r"), ("back", "r"), ("left", "l"),
-    ("right", "r"), ("forward", "l"), ("left", "l"), ("back", "l"),
+    ("forward", "r"),
+    ("right", "r"),
+    ("back", "r"),
+    ("left", "l"),
+    ("right", "r"),
+    ("forward", "l"),
+    ("left", "l"),
+    ("back", "l"),
 )
 """(direction, lead foot) of the eight FSST steps: clockwise round the cross, then back."""
 
@@ -167,8 +206,9 @@ def fsst(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     step_t = rng.normal(0.95, 0.08) * _slowness(p) ** 1.3
     keys = [Key(rng.uniform(0.6, 1.2), stand)]
     for k, (direction, lead) in enumerate(FSST_SEQUENCE, start=1):
-        keys += _step_keys(stand, direction, lead, ang, step_t * rng.normal(1.0, 0.06),
-                           f"step_{k}_{direction}")
+        keys += _step_keys(
+            stand, direction, lead, ang, step_t * rng.normal(1.0, 0.06), f"step_{k}_{direction}"
+        )
     keys.append(Key(rng.uniform(0.6, 1.2), stand))
     return animate(stand, keys, rate_hz)
 
@@ -200,11 +240,17 @@ def tug(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     amp[-3:] = 0.0
     heading = np.pi * (_ramp(t, b1, b2) + _ramp(t, b3, total - 0.3))
     walk = build_walk(p, plan, gain, amplitude=amp, heading=heading)
-    walk.phases = [("walk_out", 0.0, b1), ("turn", b1, b2), ("walk_back", b2, b3),
-                   ("turn_and_sit", b3, total)]
+    walk.phases = [
+        ("walk_out", 0.0, b1),
+        ("turn", b1, b2),
+        ("walk_back", b2, b3),
+        ("turn_and_sit", b3, total),
+    ]
 
-    sit_keys = [Key(0.25, neutral, heading=2 * np.pi, phase="turn_and_sit"),
-                *_sit_keys(neutral, sit, rng.normal(1.6, 0.12) * slow, "turn_and_sit", 2 * np.pi)]
+    sit_keys = [
+        Key(0.25, neutral, heading=2 * np.pi, phase="turn_and_sit"),
+        *_sit_keys(neutral, sit, rng.normal(1.6, 0.12) * slow, "turn_and_sit", 2 * np.pi),
+    ]
     end = Key(rng.uniform(0.5, 1.0), sit, heading=2 * np.pi)
     part3 = animate(stand, [*sit_keys, end], rate_hz, start_heading=2 * np.pi)
     return Draft.concat([part1, walk, part3])

@@ -1,8 +1,9 @@
 """Simulated participants: demographics, condition, assistive device, fall history.
 
-Everything is drawn from a seeded :class:`numpy.random.Generator`, so a cohort is fully determined by
-its seed. The proportions loosely follow the BiomechGPT cohort (about half unimpaired; lower-limb
-prosthesis users, stroke, spinal cord injury, traumatic brain injury; Parkinson's disease added).
+Everything is drawn from a seeded :class:`numpy.random.Generator`, so a cohort is fully
+determined by its seed. The proportions loosely follow the BiomechGPT cohort (about half
+unimpaired; lower-limb prosthesis users, stroke, spinal cord injury, traumatic brain injury;
+Parkinson's disease added).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class Participant:
     stride_cv: float
     """Stride-to-stride coefficient of variation of stride time."""
     device_hand: str
-    """Hand holding a cane (``"left"``/``"right"``), ``"both"`` for crutches/walker, or ``"none"``."""
+    """Cane hand (``"left"``/``"right"``); ``"both"`` for crutches/walker; else ``"none"``."""
     offsets_deg: tuple[float, ...]
     """Persistent per-joint offsets (34 canonical joints), degrees: individual posture."""
     seed: int
@@ -158,23 +159,45 @@ def _one(rng: np.random.Generator, pid: str, condition: str, seed: int) -> Parti
     offsets = rng.normal(0.0, 2.0, N_JOINTS)  # (34,), degrees
 
     return Participant(
-        pid=pid, condition=condition, affected_side=side, device=device, fall_history=fall,
-        age=round(age, 1), sex=sex, height_m=round(height, 3),
-        mass_kg=round(bmi * height**2, 1), severity=round(severity, 3),
-        speed_m_s=float(np.clip(speed, 0.25, 1.8)), walk_ratio=walk_ratio, stride_cv=cv,
-        device_hand=hand, offsets_deg=tuple(float(o) for o in offsets), seed=seed,
+        pid=pid,
+        condition=condition,
+        affected_side=side,
+        device=device,
+        fall_history=fall,
+        age=round(age, 1),
+        sex=sex,
+        height_m=round(height, 3),
+        mass_kg=round(bmi * height**2, 1),
+        severity=round(severity, 3),
+        speed_m_s=float(np.clip(speed, 0.25, 1.8)),
+        walk_ratio=walk_ratio,
+        stride_cv=cv,
+        device_hand=hand,
+        offsets_deg=tuple(float(o) for o in offsets),
+        seed=seed,
     )
 
 
-def _habitual_speed(rng: np.random.Generator, condition: str, severity: float, age: float,
-                    height: float) -> float:
+def _habitual_speed(
+    rng: np.random.Generator, condition: str, severity: float, age: float, height: float
+) -> float:
     base = {
-        "unimpaired": 1.36, "stroke": 0.95, "transtibial": 1.20, "transfemoral": 1.02,
-        "incomplete_sci": 0.95, "tbi": 1.15, "parkinsons": 1.10,
+        "unimpaired": 1.36,
+        "stroke": 0.95,
+        "transtibial": 1.20,
+        "transfemoral": 1.02,
+        "incomplete_sci": 0.95,
+        "tbi": 1.15,
+        "parkinsons": 1.10,
     }[condition]
     loss = {
-        "unimpaired": 0.0, "stroke": 0.65, "transtibial": 0.35, "transfemoral": 0.45,
-        "incomplete_sci": 0.60, "tbi": 0.45, "parkinsons": 0.45,
+        "unimpaired": 0.0,
+        "stroke": 0.65,
+        "transtibial": 0.35,
+        "transfemoral": 0.45,
+        "incomplete_sci": 0.60,
+        "tbi": 0.45,
+        "parkinsons": 0.45,
     }[condition]
     age_term = -0.004 * max(age - 45.0, 0.0)
     return float(base - loss * severity + age_term + 0.5 * (height - 1.70) + rng.normal(0, 0.08))

@@ -70,10 +70,12 @@ def normal_pelvis(coeffs: dict[str, Array], psi_r: Array, psi_l: Array) -> Array
         fourier(coeffs["pelvis_tilt"], psi_r) + fourier(coeffs["pelvis_tilt"], psi_l)
     )
     # OpenSim list is positive when the right side drops; PiG obliquity is positive "up" per side
-    lst = 0.5 * (-fourier(coeffs["pelvis_obliquity"], psi_r)
-                 + fourier(coeffs["pelvis_obliquity"], psi_l))
-    rot = 0.5 * (fourier(coeffs["pelvis_rotation"], psi_r)
-                 - fourier(coeffs["pelvis_rotation"], psi_l))
+    lst = 0.5 * (
+        -fourier(coeffs["pelvis_obliquity"], psi_r) + fourier(coeffs["pelvis_obliquity"], psi_l)
+    )
+    rot = 0.5 * (
+        fourier(coeffs["pelvis_rotation"], psi_r) - fourier(coeffs["pelvis_rotation"], psi_l)
+    )
     return np.stack([tilt, lst, rot], axis=1)
 
 

@@ -49,17 +49,23 @@ OpenSim ground frame, Y up, walking along +X).
 """
 
 
-def pick_participants(seed: int = DEMO_SEED, pool: int = 400) -> list[tuple[Participant,
-                                                                           tuple[str, ...]]]:
+def pick_participants(
+    seed: int = DEMO_SEED, pool: int = 400
+) -> list[tuple[Participant, tuple[str, ...]]]:
     """The first participant of the seeded cohort that matches each demo profile."""
     people = sample_participants(pool, seed)
     out = []
     for condition, side, device, max_sev, max_age, acts in DEMO_PROFILES:
         match = next(
-            (p for p in people if p.condition == condition
-             and (side is None or p.affected_side == side)
-             and (device is None or p.device == device)
-             and p.severity <= max_sev and p.age <= max_age),
+            (
+                p
+                for p in people
+                if p.condition == condition
+                and (side is None or p.affected_side == side)
+                and (device is None or p.device == device)
+                and p.severity <= max_sev
+                and p.age <= max_age
+            ),
             None,
         )
         if match is None:
@@ -88,17 +94,24 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
         if src.parent != out and not any(src.parent.iterdir()):
             src.parent.rmdir()
     write_labels(rows, out / "labels.csv")
-    write_events({"seed": seed, "rate_hz": rate_hz, "simulated": True, "trials": records},
-                 out / "events.json")
+    write_events(
+        {"seed": seed, "rate_hz": rate_hz, "simulated": True, "trials": records},
+        out / "events.json",
+    )
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    (out / "README.md").write_text(_README.format(seed=seed, rate=rate_hz, listing=listing),
-                                   encoding="utf-8")
+    (out / "README.md").write_text(
+        _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
+    )
     return files
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=Path("resources/demo"),
-                        help="output folder (default resources/demo)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("resources/demo"),
+        help="output folder (default resources/demo)",
+    )
     parser.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed (default {DEMO_SEED})")
     parser.add_argument("--rate", type=float, default=DEMO_RATE_HZ, help="sample rate, Hz")
 

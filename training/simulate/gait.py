@@ -28,8 +28,15 @@ from training.simulate.impairments import GaitParts
 from training.simulate.motion import Draft, place
 
 Array = NDArray[np.float64]
-LEG_NAMES = ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle",
-             "subtalar_angle", "mtp_angle")
+LEG_NAMES = (
+    "hip_flexion",
+    "hip_adduction",
+    "hip_rotation",
+    "knee_angle",
+    "ankle_angle",
+    "subtalar_angle",
+    "mtp_angle",
+)
 _N_JITTER = 8
 
 
@@ -101,10 +108,11 @@ def smooth_noise(rng: np.random.Generator, n: int, channels: int, sigma_frames: 
     return sm / np.maximum(sm.std(axis=0, keepdims=True), 1e-9)
 
 
-def plan_walk(p: Participant, rng: np.random.Generator, *, rate_hz: float, duration_s: float,
-              speed: float) -> WalkPlan:
+def plan_walk(
+    p: Participant, rng: np.random.Generator, *, rate_hz: float, duration_s: float, speed: float
+) -> WalkPlan:
     """Draw the timing and jitter of a walking bout of ``duration_s`` at ``speed`` (m/s)."""
-    n = max(int(round(duration_s * rate_hz)), 2)
+    n = max(round(duration_s * rate_hz), 2)
     cadence = cadence_for(p, speed)
     stride = 120.0 / cadence
     stance, offset = _stance_fractions(p, speed)
@@ -118,16 +126,27 @@ def plan_walk(p: Participant, rng: np.random.Generator, *, rate_hz: float, durat
     jitter = smooth_noise(rng, n, _N_JITTER, 0.3 * stride * rate_hz)
     sway = smooth_noise(rng, n, 1, 1.2 * stride * rate_hz)[:, 0]
     dimless = speed / np.sqrt(9.81 * p.leg_length_m)
-    return WalkPlan(rate_hz=rate_hz, n=n, speed=speed, cadence=cadence, stance=stance, phi=phi,
-                    psi=psi, jitter=jitter, sway=sway, coeffs=blended_coefficients(dimless))
+    return WalkPlan(
+        rate_hz=rate_hz,
+        n=n,
+        speed=speed,
+        cadence=cadence,
+        stance=stance,
+        phi=phi,
+        psi=psi,
+        jitter=jitter,
+        sway=sway,
+        coeffs=blended_coefficients(dimless),
+    )
 
 
 def _jitter_scale(p: Participant) -> float:
     return {"tbi": 2.2, "parkinsons": 1.4}.get(p.condition, 1.0) * (1.0 + 0.8 * p.severity)
 
 
-def _arms_and_trunk(legs: dict[str, dict[str, Array]], pelvis: Array, speed: float,
-                    jit: Array) -> tuple[dict[str, dict[str, Array]], dict[str, Array]]:
+def _arms_and_trunk(
+    legs: dict[str, dict[str, Array]], pelvis: Array, speed: float, jit: Array
+) -> tuple[dict[str, dict[str, Array]], dict[str, Array]]:
     """Arms swing with the opposite leg; the trunk counter-rotates the pelvis."""
     k_arm = 0.5 * float(np.clip(speed / 1.2, 0.4, 1.4))
     n = pelvis.shape[0]
@@ -203,13 +222,23 @@ def standing_pose(p: Participant, n: int) -> tuple[Array, Array]:
     of its gait at mid-stance; the ankles are set so the feet are flat on the floor.
     """
     one = np.ones(1)
-    legs = {s: {"hip_flexion": 0.5 * one, "hip_adduction": 0.0 * one, "hip_rotation": -4.0 * one,
-                "knee_angle": 3.0 * one, "ankle_angle": 0.0 * one, "subtalar_angle": 0.0 * one,
-                "mtp_angle": 0.0 * one} for s in ("r", "l")}
+    legs = {
+        s: {
+            "hip_flexion": 0.5 * one,
+            "hip_adduction": 0.0 * one,
+            "hip_rotation": -4.0 * one,
+            "knee_angle": 3.0 * one,
+            "ankle_angle": 0.0 * one,
+            "subtalar_angle": 0.0 * one,
+            "mtp_angle": 0.0 * one,
+        }
+        for s in ("r", "l")
+    }
     pelvis = np.array([[2.0, 0.0, 0.0]])
     arms, trunk = _arms_and_trunk(legs, pelvis, 0.0, np.zeros((1, _N_JITTER)))
-    g = GaitParts(legs=legs, psi={"r": 0.3 * one, "l": 0.3 * one}, pelvis=pelvis, trunk=trunk,
-                  arms=arms)
+    g = GaitParts(
+        legs=legs, psi={"r": 0.3 * one, "l": 0.3 * one}, pelvis=pelvis, trunk=trunk, arms=arms
+    )
     impairments.apply(g, p, np.zeros(1))
     for s in ("r", "l"):
         leg = g.legs[s]
@@ -218,8 +247,14 @@ def standing_pose(p: Participant, n: int) -> tuple[Array, Array]:
     return np.repeat(angles, n, axis=0), np.repeat(g.pelvis, n, axis=0)
 
 
-def build_walk(p: Participant, plan: WalkPlan, gain: float, *, amplitude: Array | None = None,
-               heading: Array | None = None) -> Draft:
+def build_walk(
+    p: Participant,
+    plan: WalkPlan,
+    gain: float,
+    *,
+    amplitude: Array | None = None,
+    heading: Array | None = None,
+) -> Draft:
     """Angles and contact of a walking bout; ``amplitude`` ``(n,)`` in [0, 1] blends to standing."""
     g = gait_parts(p, plan, gain)
     angles = _finish(g, p)  # (n, 34) degrees
@@ -231,8 +266,13 @@ def build_walk(p: Participant, plan: WalkPlan, gain: float, *, amplitude: Array 
         angles = stand_a + a * (angles - stand_a)
         pelvis = stand_p + a * (pelvis - stand_p)
         contact |= (amplitude < 0.15)[:, None]
-    return Draft(rate_hz=plan.rate_hz, angles=angles, pelvis_body=pelvis,
-                 heading=np.zeros(plan.n) if heading is None else heading, contact=contact)
+    return Draft(
+        rate_hz=plan.rate_hz,
+        angles=angles,
+        pelvis_body=pelvis,
+        heading=np.zeros(plan.n) if heading is None else heading,
+        contact=contact,
+    )
 
 
 def realized_stride_length(draft: Draft, height_m: float) -> float:
@@ -254,10 +294,6 @@ def calibrate_gain(p: Participant, plan: WalkPlan) -> tuple[float, Draft]:
     Returns the gain and the straight, full-amplitude draft built with it.
     """
     target = plan.speed * plan.stride_time_s
-    gain = 1.0
-    draft = build_walk(p, plan, gain)
-    for _ in range(2):
-        realized = realized_stride_length(draft, p.height_m)
-        gain = float(np.clip(gain * target / max(realized, 1e-3), 0.3, 2.0))
-        draft = build_walk(p, plan, gain)
-    return gain, draft
+    realized = realized_stride_length(build_walk(p, plan, 1.0), p.height_m)
+    gain = float(np.clip(target / max(realized, 1e-3), 0.3, 2.0))  # stride ~ linear in the gain
+    return gain, build_walk(p, plan, gain)

@@ -151,7 +151,8 @@ def device(g: GaitParts, p: Participant) -> None:
             arm = g.arms[s]
             m = arm["arm_flex"].mean()
             arm["arm_flex"] = (30.0 if walker else 20.0) + (0.1 if walker else 0.8) * (
-                arm["arm_flex"] - m)
+                arm["arm_flex"] - m
+            )
             arm["elbow_flex"] = np.full_like(arm["arm_flex"], 38.0 if walker else 22.0)
             arm["arm_add"] = np.full_like(arm["arm_flex"], -14.0)
             arm["wrist_flex"] = np.full_like(arm["arm_flex"], -15.0)

@@ -28,7 +28,7 @@ class Pose:
         return Pose(self.angles.copy(), self.pelvis.copy())
 
     def set(self, **values: float) -> Pose:
-        """Set joints by canonical name (``pelvis_tilt``/``list``/``rotation`` too); returns self."""
+        """Set joints by canonical name (``pelvis_tilt``/``list``/``rotation`` too)."""
         for name, v in values.items():
             if name.startswith("pelvis_"):
                 self.pelvis[("pelvis_tilt", "pelvis_list", "pelvis_rotation").index(name)] = v
@@ -42,8 +42,15 @@ class Pose:
             self.angles[JOINT_INDEX[name]] += v
         return self
 
-    def sagittal(self, *, tilt: float, thigh: float, shank: float, trunk: float,
-                 sides: tuple[str, ...] = ("r", "l")) -> Pose:
+    def sagittal(
+        self,
+        *,
+        tilt: float,
+        thigh: float,
+        shank: float,
+        trunk: float,
+        sides: tuple[str, ...] = ("r", "l"),
+    ) -> Pose:
         """Place segments by their angle to the vertical (degrees, positive = backward lean).
 
         ``thigh`` and ``shank`` are the segments' world pitch (thigh 90 = horizontal, shank < 0 =
@@ -51,8 +58,13 @@ class Pose:
         """
         self.pelvis[0] = tilt
         for s in sides:
-            self.set(**{f"hip_flexion_{s}": thigh - tilt, f"knee_angle_{s}": thigh - shank,
-                        f"ankle_angle_{s}": -shank})
+            self.set(
+                **{
+                    f"hip_flexion_{s}": thigh - tilt,
+                    f"knee_angle_{s}": thigh - shank,
+                    f"ankle_angle_{s}": -shank,
+                }
+            )
         self.set(lumbar_extension=trunk - tilt, neck_extension=-trunk - 2.0)
         return self
 
@@ -76,7 +88,7 @@ def _min_jerk(x: Array) -> Array:
 
 def animate(start: Pose, keys: list[Key], rate_hz: float, start_heading: float = 0.0) -> Draft:
     """Interpolate ``start`` -> ``keys`` into a :class:`Draft`; phases are merged per name."""
-    n_each = [max(1, int(round(k.duration_s * rate_hz))) for k in keys]
+    n_each = [max(1, round(k.duration_s * rate_hz)) for k in keys]
     n = int(sum(n_each))
     angles = np.empty((n, start.angles.shape[0]))  # (n, 34) degrees
     pelvis = np.empty((n, 3))  # (n, 3) degrees
@@ -97,11 +109,18 @@ def animate(start: Pose, keys: list[Key], rate_hz: float, start_heading: float =
             else:
                 phases.append((key.phase, t0, t1))
         prev, prev_h, i = key.pose, key.heading, i + m
-    return Draft(rate_hz=rate_hz, angles=angles, pelvis_body=pelvis, heading=heading,
-                 contact=contact, phases=phases)
+    return Draft(
+        rate_hz=rate_hz,
+        angles=angles,
+        pelvis_body=pelvis,
+        heading=heading,
+        contact=contact,
+        phases=phases,
+    )
 
 
-def hold(pose: Pose, duration_s: float, rate_hz: float, heading: float = 0.0,
-         phase: str | None = None) -> Draft:
+def hold(
+    pose: Pose, duration_s: float, rate_hz: float, heading: float = 0.0, phase: str | None = None
+) -> Draft:
     """A still pose with both feet down."""
     return animate(pose, [Key(duration_s, pose, (True, True), heading, phase)], rate_hz, heading)

@@ -132,8 +132,9 @@ def _contact_point_weights(feet_rel: Array, sharpness_m: float = 0.008) -> Array
     return q / q.sum(axis=2, keepdims=True)
 
 
-def _integrate(rel: Array, contact: NDArray[np.bool_], rate_hz: float,
-               start_xz: tuple[float, float]) -> Array:
+def _integrate(
+    rel: Array, contact: NDArray[np.bool_], rate_hz: float, start_xz: tuple[float, float]
+) -> Array:
     """``(n, 3)`` pelvis translation that keeps the loaded contact points still and on the floor."""
     w = load_weights(contact, rate_hz)  # (n, 2)
     if not np.all(w.sum(axis=1) > 0):
@@ -170,10 +171,16 @@ def place(draft: Draft, height_m: float, start_xz: tuple[float, float] = (0.0, 0
     """
     rot = pelvis_euler_with_heading(draft.pelvis_body, draft.heading)  # (n, 3) deg
     rel = foot_points(draft.angles, rot, height_m)  # (n, 2, 2, 3) relative to the pelvis
-    trans = _integrate(rel, draft.contact, draft.rate_hz, start_xz)
+    contact = draft.contact.copy()
+    # stride-time jitter can leave a frame or two with neither foot planned down (a "flight");
+    # walking has none, so the lower foot carries the body there
+    airborne = ~contact.any(axis=1)
+    if airborne.any():
+        lower = rel[airborne][..., 1].min(axis=2).argmin(axis=1)  # (k,) 0 right / 1 left
+        contact[np.flatnonzero(airborne), lower] = True
+    trans = _integrate(rel, contact, draft.rate_hz, start_xz)
     feet = rel + trans[:, None, None, :]
-    return Placed(pelvis_rotation=rot, pelvis_translation=trans, feet=feet,
-                  contact=draft.contact)
+    return Placed(pelvis_rotation=rot, pelvis_translation=trans, feet=feet, contact=contact)
 
 
 def stance_drift(placed: Placed, on_floor_m: float = 0.01) -> Array:

@@ -13,8 +13,9 @@ GAP_PROBABILITY = 0.04
 """Share of trials with tracking gaps (runs of NaN frames)."""
 
 
-def add_capture_noise(angles: Array, pelvis_rot: Array, pelvis_trans: Array,
-                      rng: np.random.Generator, rate_hz: float) -> None:
+def add_capture_noise(
+    angles: Array, pelvis_rot: Array, pelvis_trans: Array, rng: np.random.Generator, rate_hz: float
+) -> None:
     """Add smooth (band-limited, ~4 Hz) noise and a small per-trial offset, in place.
 
     Angles get 0.4 deg RMS noise plus a 0.5 deg offset per joint; the pelvis 0.3 deg and 2 mm.
@@ -27,8 +28,12 @@ def add_capture_noise(angles: Array, pelvis_rot: Array, pelvis_trans: Array,
     pelvis_trans += 0.002 * smooth_noise(rng, n, 3, sigma)
 
 
-def add_gaps(arrays: list[Array], rng: np.random.Generator, rate_hz: float,
-             probability: float = GAP_PROBABILITY) -> int:
+def add_gaps(
+    arrays: list[Array],
+    rng: np.random.Generator,
+    rate_hz: float,
+    probability: float = GAP_PROBABILITY,
+) -> int:
     """With ``probability``, blank one to three runs of 0.1-0.5 s (NaN) in all ``arrays``.
 
     Returns the number of frames blanked (0 for most trials). The first and last half second are

@@ -17,20 +17,53 @@ from lmm_desktop.io import write_trial
 from training.simulate.cohort import Participant
 
 LABEL_COLUMNS: tuple[str, ...] = (
-    "participant", "trial", "file", "activity", "diagnosis", "condition", "impaired",
-    "affected_side", "device", "fall_history", "age", "sex", "height_m", "mass_kg", "severity",
-    "rate_hz", "n_frames", "duration_s", "gap_frames",
-    "speed_m_s", "cadence_steps_min", "step_length_l_m", "step_length_r_m",
-    "step_width_l_m", "step_width_r_m", "stride_time_l_s", "stride_time_r_s",
-    "stance_pct_l", "stance_pct_r", "tug_s", "fsst_s", "sts5_s", "squat_count",
-    "max_stance_slide_m", "description", "simulated",
+    "participant",
+    "trial",
+    "file",
+    "activity",
+    "diagnosis",
+    "condition",
+    "impaired",
+    "affected_side",
+    "device",
+    "fall_history",
+    "age",
+    "sex",
+    "height_m",
+    "mass_kg",
+    "severity",
+    "rate_hz",
+    "n_frames",
+    "duration_s",
+    "gap_frames",
+    "speed_m_s",
+    "cadence_steps_min",
+    "step_length_l_m",
+    "step_length_r_m",
+    "step_width_l_m",
+    "step_width_r_m",
+    "stride_time_l_s",
+    "stride_time_r_s",
+    "stance_pct_l",
+    "stance_pct_r",
+    "tug_s",
+    "fsst_s",
+    "sts5_s",
+    "squat_count",
+    "max_stance_slide_m",
+    "description",
+    "simulated",
 )
 """Columns of ``labels.csv`` (blank where a value does not apply)."""
 
 _ACTIVITY_TEXT = {
-    "walking": "Walking at a self-selected speed", "walking_fast": "Walking fast",
-    "tug": "Timed Up and Go", "fsst": "Four Square Step Test",
-    "sts5": "Five-times sit-to-stand", "standing": "Quiet standing", "squats": "Squats",
+    "walking": "Walking at a self-selected speed",
+    "walking_fast": "Walking fast",
+    "tug": "Timed Up and Go",
+    "fsst": "Four Square Step Test",
+    "sts5": "Five-times sit-to-stand",
+    "standing": "Quiet standing",
+    "squats": "Squats",
 }
 _CONDITION_TEXT = {
     "unimpaired": "no movement impairment",
@@ -46,21 +79,32 @@ _CONDITION_TEXT = {
 def describe(p: Participant, activity: str, truth: Mapping[str, float]) -> str:
     """One-sentence description of a simulated trial (ground truth for the description task)."""
     cond = _CONDITION_TEXT[p.condition].format(side=p.affected_side)
-    dev = "no assistive device" if p.device == "none" else f"a {p.device}".replace(
-        "a crutches", "crutches")
+    dev = (
+        "no assistive device"
+        if p.device == "none"
+        else f"a {p.device}".replace("a crutches", "crutches")
+    )
     text = f"{_ACTIVITY_TEXT[activity]}; {cond}; {dev}."
     if "speed_m_s" in truth:
-        text += (f" Speed {truth['speed_m_s']:.2f} m/s, cadence "
-                 f"{truth['cadence_steps_min']:.0f} steps/min.")
+        text += (
+            f" Speed {truth['speed_m_s']:.2f} m/s, cadence "
+            f"{truth['cadence_steps_min']:.0f} steps/min."
+        )
     for key, name in (("tug_s", "TUG"), ("fsst_s", "FSST"), ("sts5_s", "5xSTS")):
         if key in truth:
             text += f" {name} time {truth[key]:.1f} s."
     return text
 
 
-def make_trial(p: Participant, name: str, rate_hz: float, angles: NDArray[np.float64],
-               pelvis_rot: NDArray[np.float64], pelvis_trans: NDArray[np.float64],
-               events: list[tuple[str, str, float]]) -> Trial:
+def make_trial(
+    p: Participant,
+    name: str,
+    rate_hz: float,
+    angles: NDArray[np.float64],
+    pelvis_rot: NDArray[np.float64],
+    pelvis_trans: NDArray[np.float64],
+    events: list[tuple[str, str, float]],
+) -> Trial:
     """A :class:`Trial` (provenance ``simulated``) ready for :func:`lmm_desktop.io.write_trial`.
 
     Values are rounded to 0.01 deg and 0.1 mm (far below the simulated capture noise) to keep the
@@ -80,8 +124,13 @@ def make_trial(p: Participant, name: str, rate_hz: float, angles: NDArray[np.flo
         kinematics=kin,
         provenance=Provenance(path=None, format="mot", trial_name=name, simulated=True),
         events=[Event(label, side, float(t), "file") for label, side, t in events],  # type: ignore[arg-type]
-        subject=Subject(height_m=p.height_m, mass_kg=p.mass_kg, sex=p.sex,  # type: ignore[arg-type]
-                        age_years=p.age, identifier=p.pid),
+        subject=Subject(
+            height_m=p.height_m,
+            mass_kg=p.mass_kg,
+            sex=p.sex,  # type: ignore[arg-type]
+            age_years=p.age,
+            identifier=p.pid,
+        ),
         metadata={"simulated": True},
     )
 

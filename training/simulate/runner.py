@@ -17,7 +17,12 @@ from training.simulate.cohort import Participant, sample_participants
 from training.simulate.motion import Draft, place, stance_drift
 from training.simulate.noise import add_capture_noise, add_gaps
 from training.simulate.output import describe, make_trial, write_events, write_labels, write_mot
-from training.simulate.truth import events_from_contact, gait_truth, merge_phases, clinical_test_truth
+from training.simulate.truth import (
+    clinical_test_truth,
+    events_from_contact,
+    gait_truth,
+    merge_phases,
+)
 
 
 @dataclass
@@ -38,11 +43,14 @@ class SimulationConfig:
     def __post_init__(self) -> None:
         if self.participants < 1:
             raise ValueError(
-                f"Invalid value for 'participants': expected at least 1, got {self.participants}")
+                f"Invalid value for 'participants': expected at least 1, got {self.participants}"
+            )
         if not 20.0 <= self.rate_hz <= 500.0:
             raise ValueError(f"Invalid value for 'rate': expected 20-500 Hz, got {self.rate_hz}")
         if self.workers < 1:
-            raise ValueError(f"Invalid value for 'workers': expected at least 1, got {self.workers}")
+            raise ValueError(
+                f"Invalid value for 'workers': expected at least 1, got {self.workers}"
+            )
 
 
 def trial_plan(p: Participant, rng: np.random.Generator) -> list[str]:
@@ -59,21 +67,27 @@ def trial_plan(p: Participant, rng: np.random.Generator) -> list[str]:
     return plan
 
 
-def simulate_activity(p: Participant, activity: str, rng: np.random.Generator,
-                      rate_hz: float) -> Draft:
+def simulate_activity(
+    p: Participant, activity: str, rng: np.random.Generator, rate_hz: float
+) -> Draft:
     """One activity's draft (angles, contact, phases) for participant ``p``."""
     if activity == "walking":
         return activities.walking(p, rng, rate_hz, p.speed_m_s * rng.normal(1.0, 0.04))
     if activity == "walking_fast":
         return activities.walking(p, rng, rate_hz, activities.fast_speed(p, rng))
-    builders = {"tug": activities.tug, "fsst": activities.fsst, "sts5": activities.sts5,
-                "standing": activities.quiet_standing, "squats": activities.squats}
+    builders = {
+        "tug": activities.tug,
+        "fsst": activities.fsst,
+        "sts5": activities.sts5,
+        "standing": activities.quiet_standing,
+        "squats": activities.squats,
+    }
     return builders[activity](p, rng, rate_hz)
 
 
-def simulate_participant(p: Participant, out: Path, rate_hz: float,
-                         plan: list[str] | None = None
-                         ) -> tuple[list[dict[str, object]], dict[str, object]]:
+def simulate_participant(
+    p: Participant, out: Path, rate_hz: float, plan: list[str] | None = None
+) -> tuple[list[dict[str, object]], dict[str, object]]:
     """Simulate and write the trials of ``p`` (its :func:`trial_plan` unless ``plan`` is given).
 
     Returns the label rows and the event records of the trials.
@@ -90,35 +104,58 @@ def simulate_participant(p: Participant, out: Path, rate_hz: float,
         placed = place(draft, p.height_m, start)
         events = events_from_contact(placed.contact, rate_hz)
         phases = merge_phases(draft.phases)
-        truth = (gait_truth(events, placed, rate_hz) if activity.startswith("walking")
-                 else clinical_test_truth(activity, phases, events))
+        truth = (
+            gait_truth(events, placed, rate_hz)
+            if activity.startswith("walking")
+            else clinical_test_truth(activity, phases, events)
+        )
         slide = stance_drift(placed)
         angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
         add_capture_noise(angles, rot, trans, rng, rate_hz)
         gaps = add_gaps([angles, rot, trans], rng, rate_hz)
         rel = Path(p.pid) / f"{name}.mot"
         write_mot(make_trial(p, name, rate_hz, angles, rot, trans, events), out / rel)
-        rows.append({
-            "participant": p.pid, "trial": name, "file": rel.as_posix(), "activity": activity,
-            "diagnosis": p.diagnosis, "condition": p.condition, "impaired": p.impaired,
-            "affected_side": p.affected_side, "device": p.device, "fall_history": p.fall_history,
-            "age": p.age, "sex": p.sex, "height_m": p.height_m, "mass_kg": p.mass_kg,
-            "severity": p.severity, "rate_hz": rate_hz, "n_frames": draft.n_frames,
-            "duration_s": draft.n_frames / rate_hz, "gap_frames": gaps,
-            "max_stance_slide_m": float(slide.max()) if slide.size else None,
-            "description": describe(p, activity, truth), "simulated": True, **truth,
-        })
+        rows.append(
+            {
+                "participant": p.pid,
+                "trial": name,
+                "file": rel.as_posix(),
+                "activity": activity,
+                "diagnosis": p.diagnosis,
+                "condition": p.condition,
+                "impaired": p.impaired,
+                "affected_side": p.affected_side,
+                "device": p.device,
+                "fall_history": p.fall_history,
+                "age": p.age,
+                "sex": p.sex,
+                "height_m": p.height_m,
+                "mass_kg": p.mass_kg,
+                "severity": p.severity,
+                "rate_hz": rate_hz,
+                "n_frames": draft.n_frames,
+                "duration_s": draft.n_frames / rate_hz,
+                "gap_frames": gaps,
+                "max_stance_slide_m": float(slide.max()) if slide.size else None,
+                "description": describe(p, activity, truth),
+                "simulated": True,
+                **truth,
+            }
+        )
         records[name] = {
-            "events": [{"label": lab, "side": side, "time_s": round(t, 4)}
-                       for lab, side, t in events],
-            "phases": [{"name": nm, "start_s": round(a, 4), "end_s": round(b, 4)}
-                       for nm, a, b in phases],
+            "events": [
+                {"label": lab, "side": side, "time_s": round(t, 4)} for lab, side, t in events
+            ],
+            "phases": [
+                {"name": nm, "start_s": round(a, 4), "end_s": round(b, 4)} for nm, a, b in phases
+            ],
         }
     return rows, records
 
 
-def _work(args: tuple[Participant, Path, float]) -> tuple[list[dict[str, object]],
-                                                          dict[str, object]]:
+def _work(
+    args: tuple[Participant, Path, float],
+) -> tuple[list[dict[str, object]], dict[str, object]]:
     p, out, rate = args
     return simulate_participant(p, out, rate)
 
@@ -139,8 +176,14 @@ def simulate_cohort(cfg: SimulationConfig) -> dict[str, float]:
     rows = [r for rs, _ in results for r in rs]
     records = {k: v for _, rec in results for k, v in rec.items()}
     write_labels(rows, cfg.out / "labels.csv")
-    write_events({"seed": cfg.seed, "rate_hz": cfg.rate_hz, "simulated": True,
-                  "trials": records}, cfg.out / "events.json")
+    write_events(
+        {"seed": cfg.seed, "rate_hz": cfg.rate_hz, "simulated": True, "trials": records},
+        cfg.out / "events.json",
+    )
     seconds = time.perf_counter() - t0
-    return {"participants": float(len(people)), "trials": float(len(rows)),
-            "seconds": seconds, "trials_per_s": len(rows) / seconds}
+    return {
+        "participants": float(len(people)),
+        "trials": float(len(rows)),
+        "seconds": seconds,
+        "trials_per_s": len(rows) / seconds,
+    }

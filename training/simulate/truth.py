@@ -6,6 +6,8 @@ the pelvis translation and the heel positions at those events; test durations fr
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -45,7 +47,7 @@ def gait_truth(events: list[Event], placed: Placed, rate_hz: float) -> dict[str,
     hs = [(t, s) for lab, s, t in events if lab == "heel_strike"]
     if len(hs) < 3:
         return {}
-    frames = np.array([int(round(t * rate_hz)) for t, _ in hs])
+    frames = np.array([round(t * rate_hz) for t, _ in hs])
     t0, t1 = hs[0][0], hs[-1][0]
     xz = placed.pelvis_translation[frames][:, [0, 2]]  # (k, 2) metres
     disp = xz[-1] - xz[0]
@@ -70,14 +72,16 @@ def _stance_pct(events: list[Event], side: str) -> dict[str, float]:
     hs = np.array([t for lab, s, t in events if s == side and lab == "heel_strike"])
     to = np.array([t for lab, s, t in events if s == side and lab == "toe_off"])
     vals = []
-    for a, b in zip(hs[:-1], hs[1:]):
+    for a, b in itertools.pairwise(hs):
         off = to[(to > a) & (to < b)]
         if off.size:
             vals.append((off[0] - a) / (b - a) * 100.0)
     return {f"stance_pct_{side[0]}": float(np.mean(vals))} if vals else {}
 
 
-def clinical_test_truth(activity: str, phases: list[Phase], events: list[Event]) -> dict[str, float]:
+def clinical_test_truth(
+    activity: str, phases: list[Phase], events: list[Event]
+) -> dict[str, float]:
     """Clinical test times (s) and counts from the phases and events."""
     span = {n: (a, b) for n, a, b in phases}
     if activity == "tug" and "sit_to_stand" in span and "turn_and_sit" in span:

@@ -1,0 +1,120 @@
+"""HTML report: every section, statuses in words, de-identification, AI findings, chat."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+
+from lmm_desktop.records.models import ChatMessage
+from lmm_desktop.report.assemble import PatientDetails, TrialInput, assemble_report
+from lmm_desktop.report.html import SECTION_HEADINGS, render_html, write_html
+from lmm_desktop.report.model import AI_DISCLAIMER, ReportOptions, SessionInfo, SignOff
+
+NAME, BIRTH = "Margaret Hamilton", "1936-08-17"
+ANSWER = {"text": "Parkinson's disease.", "task": "diagnosis", "label": "parkinsons_disease",
+          "probabilities": {"parkinsons_disease": 0.72, "stroke": 0.18, "none": 0.10},
+          "flags": [], "model_version": "default@2026-11-20"}
+
+
+def _report(item: TrialInput, **opts: object) -> str:
+    model = assemble_report(
+        [item], patient=PatientDetails(NAME, BIRTH, "female", "P-TEST01"),
+        session=SessionInfo("2026-11-20", "Dr Ruth", f"Falls? ({NAME})", "none"),
+        options=ReportOptions(**opts),  # type: ignore[arg-type]
+        session_note=f"{NAME} walked without help; born 17/08/1936.",
+        sign_off=SignOff("Dr Ruth", "2026-11-21"))
+    return render_html(model).html
+
+
+def _text(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))
+
+
+def test_full_report_has_every_section(walk_unimpaired: TrialInput) -> None:
+    html = _report(walk_unimpaired)
+    for heading in SECTION_HEADINGS:
+        assert f">{heading}</h" in html, heading
+    text = _text(html)
+    assert NAME in text and BIRTH in text
+    assert "within normal" in text  # status in words, not colour alone
+    assert "Walking speed (m/s)" in text
+    svgs = [base64.b64decode(b).decode() for b in
+            re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    assert len(svgs) >= 12  # 9 panels, legend, MAP, snapshot
+    titles = "".join(svgs)
+    for title in ("Pelvic tilt", "Knee flexion", "Foot progression"):
+        assert f">{title}</text>" in titles
+    assert ">Gait Variable Scores (deg), left red, right blue</text>" in titles
+    assert all(s.startswith("<svg") and s.endswith("</svg>") for s in svgs)
+    assert not re.search(r'(src|href)="(http|file|/)', html)  # self-contained
+    assert "@page" in html and "page-break-before" in html
+    assert "Dr Ruth" in text and "2026-11-21" in text
+
+
+def test_sparse_trial_says_why(opencap_walk: TrialInput) -> None:
+    opencap_walk.ai_reason = "no usable assistant model"
+    html = _report(opencap_walk)
+    for heading in SECTION_HEADINGS:
+        assert f">{heading}</h" in html, heading
+    text = _text(html)
+    assert "Not available: no complete stride" in text
+    assert "AI findings not available: no usable assistant model." in text
+    assert "walking1_videoAndMocap" in text and "158 frames at 100 Hz" in text
+
+
+def test_deidentified_report_has_neither_name_nor_birth_date(
+        walk_unimpaired: TrialInput) -> None:
+    walk_unimpaired.note = f"Note for Hamilton: check the knee. Born {BIRTH}."
+    try:
+        html = _report(walk_unimpaired, deidentify=True, include_chat=True)
+    finally:
+        walk_unimpaired.note = None
+    lowered = html.lower()
+    for secret in (NAME.lower(), "hamilton", "margaret", BIRTH, "17/08/1936"):
+        assert secret not in lowered, secret
+    assert "P-TEST01" in html
+    assert "name and birth date are left out" in html
+
+
+def test_ai_findings_marked_as_estimates(walk_parkinsons: TrialInput) -> None:
+    walk_parkinsons.ai = [("What is the most likely diagnosis?", ANSWER)]
+    try:
+        text = _text(_report(walk_parkinsons))
+        off = _text(_report(walk_parkinsons, include_ai=False))
+    finally:
+        walk_parkinsons.ai = []
+    assert AI_DISCLAIMER in text
+    assert "Most likely diagnosis" in text and "Parkinson" in text
+    assert "confidence 72 %" in text and "Stroke 18 %" in text
+    assert "default@2026-11-20" in text
+    assert "confidence 72 %" not in off and "AI findings not included" in off
+
+
+def test_chat_transcript_optional(walk_unimpaired: TrialInput, tmp_path: object) -> None:
+    walk_unimpaired.chat = [ChatMessage("user", "Is the gait symmetric?"),
+                            ChatMessage("assistant", "Mostly symmetric.")]
+    try:
+        without = _report(walk_unimpaired)
+        with_chat = _report(walk_unimpaired, include_chat=True)
+    finally:
+        walk_unimpaired.chat = []
+    assert "Chat transcript" not in without and "Is the gait symmetric?" not in without
+    assert ">Chat transcript</h2>" in with_chat and "Mostly symmetric." in with_chat
+
+
+def test_statuses_coloured_and_labelled(walk_parkinsons: TrialInput) -> None:
+    html = _report(walk_parkinsons)
+    for cls, words in (("within", "within normal"), ("mild", "normal (")):
+        cells = re.findall(rf'<td class="num {cls}">(.*?)</td>', html)
+        assert cells, cls
+        assert all(words in c for c in cells)
+
+
+def test_write_html_atomic(walk_unimpaired: TrialInput, tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    model = assemble_report([walk_unimpaired])
+    out = write_html(model, Path(str(tmp_path)) / "r.html")
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
