@@ -26,6 +26,22 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "training.simulate.demo",
         "write the small set of simulated demo trials shipped in resources/demo",
     ),
+    "tokenizer": (
+        "training.tokenizer.cli",
+        "train the motion tokenizer (VQ-VAE) on a labelled trial folder",
+    ),
+    "tokenizer-eval": (
+        "training.tokenizer.eval_cli",
+        "evaluate a motion tokenizer (RMSE per joint, codebook usage, perplexity)",
+    ),
+    "dataset": (
+        "training.dataset.cli",
+        "tokenize trials and build the question/answer dataset",
+    ),
+    "sft": (
+        "training.sft.cli",
+        "fine-tune the language model with (Q)LoRA on a dataset",
+    ),
 }
 
 EXIT_OK = 0

@@ -87,23 +87,24 @@ def build_document(rendered: RenderedReport, width_px: float) -> QTextDocument:
     return doc
 
 
-def keep_headings_with_next(
-    doc: QTextDocument, page_h: float, *, min_below: float = KEEP_WITH_NEXT_PX
-) -> int:
+def keep_headings_with_next(doc: QTextDocument, page_h: float, *,
+                            min_below: float = KEEP_WITH_NEXT_PX) -> int:
     """Move a heading that would sit in the last ``min_below`` pixels of a page to the next page
-    (QTextDocument ignores ``page-break-after: avoid``); returns how many were moved."""
+    (QTextDocument ignores ``page-break-after: avoid``); returns how many were moved.
+
+    One heading at a time, with a full re-layout after each: a page break moves everything below.
+    """
     moved = 0
-    layout = doc.documentLayout()
     block = doc.begin()
     while block.isValid():
         fmt = block.blockFormat()
         if fmt.headingLevel() > 0 and not (
-            fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
-        ):
-            top = layout.blockBoundingRect(block).top()
+                fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore):
+            top = doc.documentLayout().blockBoundingRect(block).top()
             if page_h - (top % page_h) < min_below:
                 fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)
                 QTextCursor(block).setBlockFormat(fmt)
+                doc.markContentsDirty(0, doc.characterCount())
                 moved += 1
         block = block.next()
     return moved

@@ -50,6 +50,21 @@ _DEVICE_P: dict[str, tuple[float, float, float, float]] = {
 _DEVICE_SPEED = {"none": 1.0, "cane": 0.9, "crutches": 0.85, "walker": 0.75}
 
 
+def _posture_offsets(rng: np.random.Generator) -> np.ndarray:
+    """Individual posture: a 2 deg offset shared by a joint's left and right sides plus 0.5 deg
+    of side difference, so an unimpaired person stays symmetric (independent side offsets made
+    step lengths differ by up to 40 %)."""
+    from lmm_desktop.core.canonical import CANONICAL_JOINTS
+
+    offsets = rng.normal(0.0, 2.0, N_JOINTS)  # (34,), degrees
+    side_diff = rng.normal(0.0, 0.5, N_JOINTS)
+    index = {n: i for i, n in enumerate(CANONICAL_JOINTS)}
+    for name, i in index.items():
+        if name.endswith("_l"):
+            offsets[i] = offsets[index[name[:-2] + "_r"]] + side_diff[i]
+    return offsets
+
+
 @dataclass(frozen=True)
 class Participant:
     """One simulated person. Angles and speeds here are the person's habitual values."""
@@ -156,7 +171,7 @@ def _one(rng: np.random.Generator, pid: str, condition: str, seed: int) -> Parti
         walk_ratio *= 0.95
     cv = {"unimpaired": 0.018, "tbi": 0.05, "parkinsons": 0.035}.get(condition, 0.03)
     cv *= 1.0 + severity + (0.5 if fall else 0.0)
-    offsets = rng.normal(0.0, 2.0, N_JOINTS)  # (34,), degrees
+    offsets = _posture_offsets(rng)  # (34,), degrees
 
     return Participant(
         pid=pid,

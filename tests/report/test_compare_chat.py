@@ -1,0 +1,93 @@
+"""Comparison report (difference table, overlaid curves), chat export, SVG helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lmm_desktop.core.errors import InvalidValueError
+from lmm_desktop.records.models import ChatMessage
+from lmm_desktop.report.assemble import TrialInput, assemble_report
+from lmm_desktop.report.build import make_scrubber
+from lmm_desktop.report.chat_export import chat_json, chat_markdown, export_chat
+from lmm_desktop.report.html import render_html
+from lmm_desktop.report.model import AI_DISCLAIMER, DifferenceRow
+from lmm_desktop.report.svg import Line, line_chart, nice_ticks
+
+
+def test_difference_row_arithmetic() -> None:
+    r = DifferenceRow("Walking speed", "m/s", 2, 1.25, 1.0)
+    assert r.difference == pytest.approx(-0.25) and r.percent_change == pytest.approx(-20.0)
+    assert DifferenceRow("x", "", 1, None, 1.0).difference is None
+    assert DifferenceRow("x", "", 1, 0.0, 1.0).percent_change is None
+
+
+def test_comparison_of_two_trials(walk_unimpaired: TrialInput,
+                                  walk_parkinsons: TrialInput) -> None:
+    model = assemble_report([walk_unimpaired, walk_parkinsons], comparison=True)
+    comp = model.comparison
+    assert comp is not None and comp.reason is None
+    a, b = model.trials
+    rows = {r.label: r for r in comp.rows}
+    speed_a = next(r.both for r in a.spatiotemporal if r.key == "speed_m_s")
+    speed_b = next(r.both for r in b.spatiotemporal if r.key == "speed_m_s")
+    assert speed_a is not None and speed_b is not None
+    speed = rows["Walking speed"]
+    assert (speed.a, speed.b) == (speed_a.value, speed_b.value)
+    assert speed.percent_change == pytest.approx((speed_b.value - speed_a.value)
+                                                 / speed_a.value * 100)
+    assert "Step length (left)" in rows and "Gait Profile Score (overall)" in rows
+    knee = next(p for p in comp.panels if p.key == "knee_angle")
+    assert [(s.label, s.dashed) for s in knee.series] == [
+        ("A left", False), ("A right", False), ("B left", True), ("B right", True)]
+    html = render_html(model).html
+    assert "Difference (B - A)" in html and "% change" in html and "Curves overlaid" in html
+
+
+def test_comparison_without_cycles_says_why(opencap_walk: TrialInput,
+                                            walk_unimpaired: TrialInput) -> None:
+    model = assemble_report([opencap_walk, opencap_walk], comparison=True)
+    assert model.comparison is not None
+    assert model.comparison.reason is not None and "no gait cycles" in model.comparison.reason
+    html = render_html(model).html
+    assert "Not available: no gait cycles to overlay" in html
+
+
+MESSAGES = [ChatMessage("user", "Does Ada limp?", "2026-11-20T10:00:00+00:00"),
+            ChatMessage("assistant", "The right step is shorter.\nCheck the video.", "")]
+
+
+def test_chat_markdown_and_json(tmp_path: Path) -> None:
+    md = chat_markdown(MESSAGES, trial="walk_01", patient="P-ABC123")
+    assert md.startswith("# Chat about trial walk_01\n")
+    assert "**Clinician** (2026-11-20T10:00:00+00:00):" in md
+    assert "**Assistant**:" in md and "Check the video." in md and AI_DISCLAIMER in md
+    doc = chat_json(MESSAGES, trial="walk_01")
+    assert doc["format_version"] == 1 and doc["disclaimer"] == AI_DISCLAIMER
+    assert [m["role"] for m in doc["messages"]] == ["user", "assistant"]
+    scrub = make_scrubber("Ada Lovelace", "1815-12-10", "P-ABC123")
+    out = export_chat(MESSAGES, tmp_path / "chat.json", trial="walk_01", scrub=scrub)
+    loaded = json.loads(out.read_text(encoding="utf-8"))
+    assert loaded["messages"][0]["text"] == "Does P-ABC123 limp?"
+    assert export_chat(MESSAGES, tmp_path / "chat.md", trial="w").read_text().count("**") == 4
+    with pytest.raises(InvalidValueError, match="Allowed suffixes are '.md', '.json'"):
+        export_chat(MESSAGES, tmp_path / "chat.txt", trial="w")
+
+
+def test_scrubber_spellings() -> None:
+    scrub = make_scrubber("Ada Lovelace", "1815-12-10", "P-1")
+    assert scrub("ada LOVELACE born 10/12/1815 or 1815-12-10 or 10.12.1815") == (
+        "P-1 P-1 born P-1 or P-1 or P-1")
+    assert scrub("Adamant") == "Adamant"  # whole words only
+
+
+def test_svg_helpers() -> None:
+    assert nice_ticks(-7.3, 42.0) == [-10.0, 0.0, 10.0, 20.0, 30.0, 40.0, 50.0]
+    assert nice_ticks(0.0, 0.0) == [-1.0, -0.5, 0.0, 0.5, 1.0]
+    y = np.array([0.0, 1.0, np.nan, 3.0, 4.0])
+    svg = line_chart(np.arange(5.0), [Line(y, "#ff0000")], title="t")
+    assert svg.count("<polyline") == 2  # a NaN breaks the line
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
