@@ -37,6 +37,8 @@ table.data th { background-color: #e8eef6; border: 1px solid #9aa7b8; padding: 3
 table.data td { border: 1px solid #b8c2cf; padding: 3px 6px; vertical-align: top; }
 table.grid td { padding: 0px; vertical-align: top; }
 td.num { text-align: right; }
+table.compact td { padding: 1px 5px; font-size: 8.5pt; }
+table.compact th { padding: 2px 5px; font-size: 8.5pt; }
 td.within { background-color: #d9f0d3; }
 td.mild { background-color: #fde9b8; }
 td.marked { background-color: #f5c6c0; }
@@ -108,14 +110,14 @@ def status_class(m: Measure | None) -> str:
 
 
 def status_text(m: Measure | None) -> str:
-    """The status in words (never colour alone): 'within normal', 'above normal (+2.4 SD)'."""
+    """The status in words (never colour alone): 'normal', 'above, +2.4 SD'."""
     if m is None or m.status is None:
         return ""
     if m.status == "within":
-        return "within normal"
+        return "normal"
     z = m.deviation_sd
-    extra = "" if z is None else f" ({z:+.1f} SD)"
-    return f"{m.status} normal{extra}"
+    extra = "" if z is None else f", {z:+.1f} SD"
+    return f"{m.status}{extra}"
 
 
 def measure_cell(m: Measure | None, decimals: int) -> str:
@@ -123,7 +125,7 @@ def measure_cell(m: Measure | None, decimals: int) -> str:
         return f'<td class="num na">{NA}</td>'
     sd = "" if m.sd is None else f" &plusmn; {fmt(m.sd, decimals)}"
     label = status_text(m)
-    status = f'<br><span class="status">{esc(label)}</span>' if label else ""
+    status = f' <span class="status">({esc(label)})</span>' if label else ""
     cls = status_class(m)
     return f'<td class="num {cls}">{fmt(m.value, decimals)}{sd}{status}</td>'
 
@@ -136,7 +138,7 @@ def range_text(m: Measure | None, decimals: int) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = False,
-          widths: Sequence[str] | None = None) -> str:
+          widths: Sequence[str] | None = None, compact: bool = False) -> str:
     """A data table; cells are escaped unless ``raw`` (then each cell is a full ``<td>``)."""
     head = "".join(
         f'<th width="{widths[i]}">{esc(h)}</th>' if widths else f"<th>{esc(h)}</th>"
@@ -146,7 +148,9 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = F
         cells = "".join(c if raw else f"<td>{esc(c)}</td>" for c in r)
         body.append(f"<tr>{cells}</tr>")
     full = ' width="100%"' if widths else ""
-    return (f'<table class="data" border="1" cellspacing="0" cellpadding="3"{full}>'
+    cls = "data compact" if compact else "data"
+    pad = 1 if compact else 3
+    return (f'<table class="{cls}" border="1" cellspacing="0" cellpadding="{pad}"{full}>'
             f"<tr>{head}</tr>{''.join(body)}</table>")
 
 

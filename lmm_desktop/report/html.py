@@ -26,6 +26,7 @@ from lmm_desktop.report._html_parts import (
 )
 from lmm_desktop.report.model import (
     AI_DISCLAIMER,
+    ClinicalTestInfo,
     Comparison,
     ReportModel,
     TrialReport,
@@ -131,8 +132,7 @@ def _summary(m: ReportModel) -> str:
         speed = next((r.both for r in t.spatiotemporal if r.key == "speed_m_s"), None)
         cadence = next((r.both for r in t.spatiotemporal if r.key == "cadence_steps_min"), None)
         gps = t.gait_profile.gps_overall if t.gait_profile else None
-        timed = [f"{c.title}: {fmt(c.duration_s, 1)} s" for c in t.clinical_tests
-                 if c.duration_s is not None]
+        timed = [_test_result(c) for c in t.clinical_tests if c.duration_s is not None]
         warn = sum(1 for q in t.quality if q.severity != "info")
         rows.append([t.label, f"{fmt(t.duration_s, 1)} s", fmt(speed.value if speed else None, 2),
                      fmt(cadence.value if cadence else None, 0), fmt(gps, 1),
@@ -175,13 +175,15 @@ def _spatiotemporal(t: TrialReport) -> str:
             measure_cell(r.both, r.decimals) if r.both is not None else blank,
             f'<td class="num">{range_text(ref, r.decimals)}</td>'])
     head = ["Parameter (unit)", "Left", "Right", "Both feet", "Normal range"]
+    widths = ["20%", "23%", "23%", "23%", "11%"]
     sym = "; ".join(f"{k.replace('_pct', '').replace('_', ' ')}: {fmt(v, 1)} % (R/L x 100)"
                     for k, v in t.symmetry.items() if v is not None)
-    note = (f'<p class="small">Mean &plusmn; SD over the strides of each foot. Colours: green '
-            "within the normal range (mean &plusmn; 1 SD), amber outside it by up to 2 SD, red "
-            "beyond 2 SD; the status is also written in each cell. Normal range basis: "
-            f"{esc(t.normative_basis or NA)}.{(' Symmetry: ' + esc(sym) + '.') if sym else ''}</p>")
-    return h + table(head, rows, raw=True) + note
+    note = (f'<p class="small">Mean &plusmn; SD over the strides; in brackets: normal (green) '
+            "or below/above the normal range (mean &plusmn; 1 SD) with the distance from its "
+            "middle in SDs (amber up to 2 SD, red beyond). "
+            f"Ranges: {esc(t.normative_basis or NA)}."
+            f"{(' Symmetry: ' + esc(sym) + '.') if sym else ''}</p>")
+    return h + table(head, rows, raw=True, widths=widths, compact=True) + note
 
 
 def _kinematics(t: TrialReport, figs: Figures) -> str:
@@ -233,7 +235,7 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             continue
         reps = f", {c.repetitions} repetition(s)" if c.repetitions else ""
         meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items())
-        out.append(f"<p><b>{esc(c.title)}: {fmt(c.duration_s, 2)} s</b>{reps}"
+        out.append(f"<p><b>{esc(_test_result(c))}</b>{reps}"
                    f"{' (' + esc(meas) + ')' if meas else ''}"
                    f"{' (timing set by hand)' if c.overridden else ''}</p>")
         if c.phases:
@@ -254,6 +256,14 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     if not out:
         out.append(not_available("no clinical test was recognised in this trial"))
     return h + "\n".join(out)
+
+
+def _test_result(c: ClinicalTestInfo) -> str:
+    """'Timed Up and Go (TUG): 12.3 s'; the walking-speed test reports its speed."""
+    speed = c.measures.get("speed_m_s")
+    if speed is not None:
+        return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"
+    return f"{c.title}: {fmt(c.duration_s, 1)} s"
 
 
 _UNITS = (("_m_s", "m/s"), ("_s", "s"), ("_m", "m"), ("_deg", "deg"))

@@ -54,14 +54,15 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
         lo, hi = lo - 1.0, hi + 1.0
     raw = (hi - lo) / max(n - 1, 1)
     mag = 10 ** math.floor(math.log10(raw))
-    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-    first = math.floor(lo / step) * step
-    ticks = []
-    t = first
-    while t <= hi + step * 0.999:
-        ticks.append(round(t, 10))
-        t += step
-    return ticks
+    step = 10 * mag
+    for m in (1, 2, 2.5, 5, 10):
+        s = m * mag
+        if math.ceil(hi / s - 1e-9) - math.floor(lo / s + 1e-9) <= n + 1:
+            step = s
+            break
+    first = math.floor(lo / step + 1e-9)
+    last = math.ceil(hi / step - 1e-9)
+    return [round(k * step, 10) for k in range(first, last + 1)]
 
 
 def _label(v: float) -> str:

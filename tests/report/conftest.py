@@ -50,3 +50,6 @@ def opencap_walk(fixtures_dir: Path) -> TrialInput:
 def offscreen(monkeypatch: pytest.MonkeyPatch) -> None:
     if not os.environ.get("DISPLAY"):
         monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+
+
+from tests.records.conftest import opencap_session  # noqa: E402, F401  (OpenCap session folder)

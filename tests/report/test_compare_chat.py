@@ -80,7 +80,8 @@ def test_chat_markdown_and_json(tmp_path: Path) -> None:
 def test_scrubber_spellings() -> None:
     scrub = make_scrubber("Ada Lovelace", "1815-12-10", "P-1")
     assert scrub("ada LOVELACE born 10/12/1815 or 1815-12-10 or 10.12.1815") == (
-        "P-1 P-1 born P-1 or P-1 or P-1")
+        "P-1 born P-1 or P-1 or P-1")
+    assert scrub("Mrs Lovelace and Ada") == "Mrs P-1 and P-1"
     assert scrub("Adamant") == "Adamant"  # whole words only
 
 

@@ -178,8 +178,8 @@ def train_tokenizer(data_dir: Path, out_dir: Path, cfg: TokenizerTrainConfig, *,
         opt.step()
         step += 1
         if step % 25 == 0 or step == cfg.steps:
-            rec = {"step": step, "loss": float(out["loss"]), "recon": float(out["recon_loss"]),
-                   "perplexity": float(out["perplexity"])}
+            rec = {"step": step, "loss": out["loss"].item(), "recon": out["recon_loss"].item(),
+                   "perplexity": out["perplexity"].item()}
             history.append(rec)
             bar.set_postfix(loss=f"{rec['loss']:.4f}", ppl=f"{rec['perplexity']:.0f}")
         bar.update(1)
