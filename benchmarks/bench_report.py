@@ -33,13 +33,21 @@ def one_report(trial_path: Path, out: Path) -> dict[str, float]:
     t1 = time.perf_counter()
     item = analyse(trial)
     t2 = time.perf_counter()
-    model = assemble_report([item], patient=PatientDetails("Bench Mark", "1950-01-01"),
-                            options=ReportOptions(include_ai=False))
+    model = assemble_report(
+        [item],
+        patient=PatientDetails("Bench Mark", "1950-01-01"),
+        options=ReportOptions(include_ai=False),
+    )
     t3 = time.perf_counter()
     write_pdf(model, out)
     t4 = time.perf_counter()
-    return {"read_s": t1 - t0, "analyse_s": t2 - t1, "model_s": t3 - t2, "pdf_s": t4 - t3,
-            "total_s": t4 - t0}
+    return {
+        "read_s": t1 - t0,
+        "analyse_s": t2 - t1,
+        "model_s": t3 - t2,
+        "pdf_s": t4 - t3,
+        "total_s": t4 - t0,
+    }
 
 
 def main() -> int:
@@ -86,8 +94,11 @@ def _demo_walk() -> Path | None:
     if not labels.is_file():
         return None
     with open(labels, encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(row for row in fh if not row.startswith("seed"))
-                if r.get("activity") == "walking" and (DEMO / r["file"]).is_file()]
+        rows = [
+            r
+            for r in csv.DictReader(row for row in fh if not row.startswith("seed"))
+            if r.get("activity") == "walking" and (DEMO / r["file"]).is_file()
+        ]
     rows.sort(key=lambda r: r.get("impaired") != "yes")
     return DEMO / rows[0]["file"] if rows else None
 

@@ -26,7 +26,7 @@ from lmm_desktop.analysis.normative import leg_length_m, speed_group
 from lmm_desktop.analysis.quality import QualityFlag, check_quality
 from lmm_desktop.analysis.spatiotemporal import SpatiotemporalResult, compute_spatiotemporal
 from lmm_desktop.core.body import BodyPoints
-from lmm_desktop.core.canonical import Kinematics
+from lmm_desktop.core.canonical import CANONICAL_JOINTS, Kinematics
 from lmm_desktop.core.errors import AnalysisError
 from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, Trial
 
@@ -123,6 +123,40 @@ def body_points_for(trial: Trial) -> BodyPoints:
     raise AnalysisError(f"Cannot analyse '{trial.name}': it has neither joint angles nor markers.")
 
 
+_GAP_JOINTS = tuple(
+    f"{j}_{s}"
+    for s in ("r", "l")
+    for j in ("hip_flexion", "hip_adduction", "hip_rotation", "knee_angle", "ankle_angle")
+)
+
+
+def mask_gaps(trial: Trial, points: BodyPoints) -> BodyPoints:
+    """Body points with every frame in a kinematic gap set to NaN (a copy; ``points`` unchanged).
+
+    Forward kinematics poses a missing pelvis at the origin and missing angles at zero (fine for
+    drawing), which would read as the body jumping back to the origin. A frame is a gap when the
+    pelvis pose or a leg angle the source provides is missing; without a shared time base nothing
+    is masked.
+    """
+    kin = trial.kinematics
+    if kin is None or points.n_frames != trial.n_frames:
+        return points
+    cols = [
+        kin.angle(j) for j in _GAP_JOINTS if kin.present[CANONICAL_JOINTS.index(j)]
+    ]  # each (n_frames,) degrees
+    gap = np.zeros(points.n_frames, dtype=bool)
+    if kin.pelvis_present:
+        gap |= np.isnan(kin.pelvis_translation).any(axis=1)
+        gap |= np.isnan(kin.pelvis_rotation).any(axis=1)
+    for c in cols:
+        gap |= np.isnan(c)
+    if not gap.any():
+        return points
+    pos = points.positions.copy()  # (n_frames, n_points, 3), metres
+    pos[gap] = np.nan
+    return BodyPoints(points.time, points.names, pos, points.segments, points.source)
+
+
 def _rate(time: np.ndarray) -> float:
     return float((len(time) - 1) / (time[-1] - time[0])) if len(time) > 1 else 0.0
 
@@ -166,7 +200,7 @@ def _gait(
     reasons: dict[str, str],
 ) -> tuple[SpatiotemporalResult | None, CycleCurves | None, GaitProfile | None]:
     """Spatiotemporal table, cycle curves and GPS from the chosen events (None + reason if none)."""
-    st = compute_spatiotemporal(used, points, subject=trial.subject)
+    st = compute_spatiotemporal(used, points, subject=trial.subject, walking=detected.walking)
     if not st.strides:
         reasons["spatiotemporal"] = st.reason or "no complete stride"
         reasons.setdefault("gait_profile_score", reasons["spatiotemporal"])
@@ -224,6 +258,7 @@ def analyze(
     """
     if points is None:
         points = body_points_for(trial)
+    points = mask_gaps(trial, points)
     if points.n_frames < 3:
         raise AnalysisError(
             f"Cannot analyse '{trial.name}': it has only {points.n_frames} frame(s)."

@@ -243,6 +243,13 @@ def _stride(ctx: _Ctx, side: Side, t0: float, t2: float) -> StrideRow:
     return row
 
 
+def _gap_probe(points: BodyPoints) -> NDArray[np.float64]:
+    """``(n_frames, k, 3)`` the heel points and the pelvis reference points, metres."""
+    names = [n for n in ("heel_r", "heel_l", "psis_r", "psis_l", "pelvis") if points.has(n)]
+    keep = [n for n in names if np.isfinite(points.point(n)).any()]
+    return points.positions[:, [points.names.index(n) for n in keep], :]
+
+
 def _finite_mean(rows: NDArray[np.float64]) -> NDArray[np.float64]:
     """Mean of the fully finite rows of ``(k, 3)`` positions (NaN when there are none)."""
     good = rows[np.isfinite(rows).all(axis=1)]
@@ -275,6 +282,7 @@ def compute_spatiotemporal(
     *,
     subject: Subject | None = None,
     rate_hz: float | None = None,
+    walking: WalkingDirection | None = None,
 ) -> SpatiotemporalResult:
     """Spatiotemporal parameters of every complete stride, with normal ranges.
 
@@ -289,6 +297,9 @@ def compute_spatiotemporal(
         Sex and age select the normal ranges (pooled and stated when unknown).
     rate_hz
         Sample rate of ``points`` (default: from its time stamps).
+    walking
+        The walking direction already estimated on ``points`` (e.g. by the event detection);
+        estimated here when not given.
 
     Returns
     -------
@@ -311,7 +322,9 @@ def compute_spatiotemporal(
                 f"right {n_hs['right']}, left {n_hs['left']}"
             ),
         )
-    walking = walking_direction(points, rate_hz=rate_hz)
+    if walking is None:
+        walking = walking_direction(points, rate_hz=rate_hz)
+    gap = ~np.isfinite(_gap_probe(points)).all(axis=(1, 2))  # (n_frames,) True in data gaps
     ctx = _Ctx(points, walking, pelvis_reference(points), rate_hz, gait)  # type: ignore[arg-type]
     ctx.v_tm = _treadmill_speed(ctx)
     strides: list[StrideRow] = []
@@ -324,6 +337,11 @@ def compute_spatiotemporal(
                 notes.append(f"{side} {t0:.2f}-{t2:.2f} s skipped: longer than {MAX_STRIDE_S} s")
             elif walking.turn_mask[i0 : i2 + 1].any():
                 notes.append(f"{side} {t0:.2f}-{t2:.2f} s skipped: includes a turn")
+            elif gap[i0 : i2 + 1].any():
+                notes.append(
+                    f"{side} {t0:.2f}-{t2:.2f} s skipped: the body points are missing in part "
+                    "of it (a gap in the data may hide a heel strike)"
+                )
             else:
                 strides.append(_stride(ctx, side, t0, t2))  # type: ignore[arg-type]
     strides.sort(key=lambda r: r.start_s)

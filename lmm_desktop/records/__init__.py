@@ -19,7 +19,21 @@ from lmm_desktop.records.schema import LATEST_VERSION, RecordsError
 from lmm_desktop.records.store import RecordStore
 
 __all__ = [
-    "LATEST_VERSION", "Assessment", "Autosave", "ChatMessage", "EditedEvent", "Note", "Patient",
-    "PendingEdit", "RecordStore", "RecordsError", "SessionRecord", "TrialRecord", "apply_edits",
-    "import_opencap_session", "import_trial_file", "restore", "sha256_of",
+    "LATEST_VERSION",
+    "Assessment",
+    "Autosave",
+    "ChatMessage",
+    "EditedEvent",
+    "Note",
+    "Patient",
+    "PendingEdit",
+    "RecordStore",
+    "RecordsError",
+    "SessionRecord",
+    "TrialRecord",
+    "apply_edits",
+    "import_opencap_session",
+    "import_trial_file",
+    "restore",
+    "sha256_of",
 ]

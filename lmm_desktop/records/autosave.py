@@ -52,13 +52,19 @@ class PendingEdit:
         """One line for the recovery dialog."""
         p = self.payload
         if self.kind == "note":
-            return f"unsaved note on {p.get('target')} {p.get('id')} ({len(p.get('text', ''))} " \
-                   f"characters, {self.saved_at})"
+            return (
+                f"unsaved note on {p.get('target')} {p.get('id')} ({len(p.get('text', ''))} "
+                f"characters, {self.saved_at})"
+            )
         if self.kind == "events":
-            return f"unsaved event edits on trial {p.get('trial_id')} " \
-                   f"({len(p.get('edits', []))} edits, {self.saved_at})"
-        return f"unsaved chat on trial {p.get('trial_id')} " \
-               f"({len(p.get('messages', []))} messages, {self.saved_at})"
+            return (
+                f"unsaved event edits on trial {p.get('trial_id')} "
+                f"({len(p.get('edits', []))} edits, {self.saved_at})"
+            )
+        return (
+            f"unsaved chat on trial {p.get('trial_id')} "
+            f"({len(p.get('messages', []))} messages, {self.saved_at})"
+        )
 
 
 @dataclass
@@ -110,8 +116,13 @@ class Autosave:
 
     def _write(self, key: str, kind: Kind, payload: dict[str, Any]) -> Path:
         path = self.path_for(key)
-        doc = {"key": key, "kind": kind, "payload": payload, "saved_at": now_iso(),
-               "pid": os.getpid()}
+        doc = {
+            "key": key,
+            "kind": kind,
+            "payload": payload,
+            "saved_at": now_iso(),
+            "pid": os.getpid(),
+        }
         with atomic_write(path) as fh:
             json.dump(doc, fh)
         os.chmod(path, 0o600)
@@ -131,12 +142,21 @@ class Autosave:
         for path in sorted(self.root.glob("*.json")):
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
-                out.append(PendingEdit(doc["key"], doc["kind"], dict(doc["payload"]),
-                                       doc["saved_at"], path, doc.get("pid")))
+                out.append(
+                    PendingEdit(
+                        doc["key"],
+                        doc["kind"],
+                        dict(doc["payload"]),
+                        doc["saved_at"],
+                        path,
+                        doc.get("pid"),
+                    )
+                )
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 damaged = path.with_suffix(".damaged")
-                log.warning("autosave entry %s cannot be read (%s); moved to %s", path, exc,
-                            damaged)
+                log.warning(
+                    "autosave entry %s cannot be read (%s); moved to %s", path, exc, damaged
+                )
                 os.replace(path, damaged)
         return sorted(out, key=lambda e: (e.saved_at, e.key))
 
@@ -154,8 +174,12 @@ def restore(store: RecordStore, edit: PendingEdit, autosave: Autosave) -> None:
         if edit.kind == "note":
             store.set_note(p["target"], int(p["id"]), str(p["text"]))
         elif edit.kind == "events":
-            edits = [EditedEvent(e["label"], e.get("side"), float(e["time_s"]),
-                                 bool(e.get("deleted", False))) for e in p["edits"]]
+            edits = [
+                EditedEvent(
+                    e["label"], e.get("side"), float(e["time_s"]), bool(e.get("deleted", False))
+                )
+                for e in p["edits"]
+            ]
             store.set_edited_events(int(p["trial_id"]), edits)
         else:
             for m in p["messages"]:

@@ -32,8 +32,11 @@ def _trial_file(folder: Path, name: str) -> Path:
     for c in candidates:
         if c.is_file():
             return c
-    raise TrialReadError(folder, f"the trial {name!r} has no .mot or .trc file",
-                         expected="OpenSimData/Kinematics/<trial>.mot or MarkerData/<trial>.trc")
+    raise TrialReadError(
+        folder,
+        f"the trial {name!r} has no .mot or .trc file",
+        expected="OpenSimData/Kinematics/<trial>.mot or MarkerData/<trial>.trc",
+    )
 
 
 def import_opencap_session(
@@ -71,9 +74,14 @@ def import_opencap_session(
     with store.transaction():
         if patient.sex is None and session.subject.sex is not None:
             store.update_patient(patient_id, sex=session.subject.sex)
-        rec = store.add_session(patient_id, date=date, assessor=assessor,
-                                referral_question=referral_question, walking_aid=walking_aid,
-                                path=session.path.resolve())
+        rec = store.add_session(
+            patient_id,
+            date=date,
+            assessor=assessor,
+            referral_question=referral_question,
+            walking_aid=walking_aid,
+            path=session.path.resolve(),
+        )
         trials = [
             store.add_trial(rec.id, path=f.resolve(), sha256=h, name=n, format="opencap")
             for n, f, h in zip(names, files, hashes)
@@ -81,11 +89,17 @@ def import_opencap_session(
     return rec, trials
 
 
-def import_trial_file(store: RecordStore, session_id: int, path: str | Path, *,
-                      name: str | None = None) -> TrialRecord:
+def import_trial_file(
+    store: RecordStore, session_id: int, path: str | Path, *, name: str | None = None
+) -> TrialRecord:
     """Add one trial file (.mot, .trc, .c3d, ...) to a session."""
     p = Path(path)
     if not p.is_file():
         raise TrialReadError(p, "the file does not exist")
-    return store.add_trial(session_id, path=p.resolve(), sha256=sha256_of(p),
-                           name=name or p.stem, format=p.suffix.lower().lstrip("."))
+    return store.add_trial(
+        session_id,
+        path=p.resolve(),
+        sha256=sha256_of(p),
+        name=name or p.stem,
+        format=p.suffix.lower().lstrip("."),
+    )

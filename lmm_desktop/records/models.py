@@ -64,8 +64,12 @@ class EditedEvent:
         return Event(self.label, self.side, float(self.time_s), "user")  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "side": self.side, "time_s": self.time_s,
-                "deleted": self.deleted}
+        return {
+            "label": self.label,
+            "side": self.side,
+            "time_s": self.time_s,
+            "deleted": self.deleted,
+        }
 
 
 @dataclass(frozen=True)
@@ -107,16 +111,21 @@ class Note:
     updated: str
 
 
-def apply_edits(events: list[Event], edits: list[EditedEvent], *, tol_s: float = 1e-3) -> list[Event]:
+def apply_edits(
+    events: list[Event], edits: list[EditedEvent], *, tol_s: float = 1e-3
+) -> list[Event]:
     """The event list the user sees: file/detected ``events`` minus deleted ones, plus user ones.
 
     A deletion matches an event of the same label and side within ``tol_s`` seconds.
     """
     deleted = [e for e in edits if e.deleted]
     kept = [
-        e for e in events
-        if not any(d.label == e.label and d.side == e.side and abs(d.time_s - e.time_s) <= tol_s
-                   for d in deleted)
+        e
+        for e in events
+        if not any(
+            d.label == e.label and d.side == e.side and abs(d.time_s - e.time_s) <= tol_s
+            for d in deleted
+        )
     ]
     kept += [e.to_event() for e in edits if not e.deleted]
     return sorted(kept, key=lambda e: e.time_s)

@@ -11,7 +11,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,7 +32,7 @@ _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud s
 
 def now_iso() -> str:
     """UTC time stamp, seconds precision (ISO 8601)."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def new_identifier_code() -> str:
@@ -90,8 +90,14 @@ class RecordStore:
         return row
 
     # ------------------------------------------------------------------ patients
-    def add_patient(self, display_name: str, *, birth_date: str | None = None,
-                    sex: str | None = None, identifier_code: str | None = None) -> Patient:
+    def add_patient(
+        self,
+        display_name: str,
+        *,
+        birth_date: str | None = None,
+        sex: str | None = None,
+        identifier_code: str | None = None,
+    ) -> Patient:
         """Create a patient; a random identifier code is made when none is given."""
         if not display_name.strip():
             raise RecordsError("A patient needs a display name.")
@@ -101,12 +107,15 @@ class RecordStore:
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO patients (display_name, birth_date, sex, identifier_code, created) "
-                "VALUES (?, ?, ?, ?, ?)", (display_name.strip(), birth_date, sex, code, now_iso()))
+                "VALUES (?, ?, ?, ?, ?)",
+                (display_name.strip(), birth_date, sex, code, now_iso()),
+            )
         return self.patient(int(cur.lastrowid or 0))
 
     def patient(self, patient_id: int) -> Patient:
-        row = self._one("SELECT * FROM patients WHERE id = ?", (patient_id,),
-                        f"patient with id {patient_id}")
+        row = self._one(
+            "SELECT * FROM patients WHERE id = ?", (patient_id,), f"patient with id {patient_id}"
+        )
         return Patient(**dict(row))
 
     def patients(self) -> list[Patient]:
@@ -117,13 +126,15 @@ class RecordStore:
         """The first patient with exactly this display name (case-insensitive), or None."""
         row = self._conn.execute(
             "SELECT * FROM patients WHERE display_name = ? COLLATE NOCASE ORDER BY id LIMIT 1",
-            (display_name.strip(),)).fetchone()
+            (display_name.strip(),),
+        ).fetchone()
         return None if row is None else Patient(**dict(row))
 
     def update_patient(self, patient_id: int, **fields: Any) -> Patient:
         """Change ``display_name``, ``birth_date`` or ``sex``."""
-        return self._update("patients", patient_id, fields,
-                            ("display_name", "birth_date", "sex"), self.patient)
+        return self._update(
+            "patients", patient_id, fields, ("display_name", "birth_date", "sex"), self.patient
+        )
 
     def delete_patient(self, patient_id: int) -> None:
         """Delete a patient with all their sessions, trials and what hangs off them."""
@@ -131,52 +142,78 @@ class RecordStore:
             c.execute("DELETE FROM patients WHERE id = ?", (patient_id,))
 
     # ------------------------------------------------------------------ sessions
-    def add_session(self, patient_id: int, *, date: str | None = None, assessor: str | None = None,
-                    referral_question: str | None = None, walking_aid: str | None = None,
-                    path: str | Path | None = None) -> SessionRecord:
+    def add_session(
+        self,
+        patient_id: int,
+        *,
+        date: str | None = None,
+        assessor: str | None = None,
+        referral_question: str | None = None,
+        walking_aid: str | None = None,
+        path: str | Path | None = None,
+    ) -> SessionRecord:
         self.patient(patient_id)  # clear message instead of a foreign-key error
         with self.transaction() as c:
             cur = c.execute(
                 "INSERT INTO sessions (patient_id, date, assessor, referral_question, walking_aid,"
                 " path, created) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (patient_id, date, assessor, referral_question, walking_aid,
-                 None if path is None else str(path), now_iso()))
+                (
+                    patient_id,
+                    date,
+                    assessor,
+                    referral_question,
+                    walking_aid,
+                    None if path is None else str(path),
+                    now_iso(),
+                ),
+            )
         return self.session(int(cur.lastrowid or 0))
 
     def session(self, session_id: int) -> SessionRecord:
-        row = self._one("SELECT * FROM sessions WHERE id = ?", (session_id,),
-                        f"session with id {session_id}")
+        row = self._one(
+            "SELECT * FROM sessions WHERE id = ?", (session_id,), f"session with id {session_id}"
+        )
         return SessionRecord(**dict(row))
 
     def sessions(self, patient_id: int) -> list[SessionRecord]:
         rows = self._conn.execute(
-            "SELECT * FROM sessions WHERE patient_id = ? ORDER BY date, id", (patient_id,))
+            "SELECT * FROM sessions WHERE patient_id = ? ORDER BY date, id", (patient_id,)
+        )
         return [SessionRecord(**dict(r)) for r in rows]
 
     def update_session(self, session_id: int, **fields: Any) -> SessionRecord:
         """Change ``date``, ``assessor``, ``referral_question``, ``walking_aid`` or ``path``."""
-        return self._update("sessions", session_id, fields,
-                            ("date", "assessor", "referral_question", "walking_aid", "path"),
-                            self.session)
+        return self._update(
+            "sessions",
+            session_id,
+            fields,
+            ("date", "assessor", "referral_question", "walking_aid", "path"),
+            self.session,
+        )
 
     # ------------------------------------------------------------------ trials
-    def add_trial(self, session_id: int, *, path: str | Path, sha256: str, name: str,
-                  format: str) -> TrialRecord:
+    def add_trial(
+        self, session_id: int, *, path: str | Path, sha256: str, name: str, format: str
+    ) -> TrialRecord:
         self.session(session_id)
         with self.transaction() as c:
             cur = c.execute(
-                "INSERT INTO trials (session_id, path, sha256, name, format) VALUES (?, ?, ?, ?, ?)",
-                (session_id, str(path), sha256, name, format))
+                "INSERT INTO trials (session_id, path, sha256, name, format) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (session_id, str(path), sha256, name, format),
+            )
         return self.trial(int(cur.lastrowid or 0))
 
     def trial(self, trial_id: int) -> TrialRecord:
-        row = self._one("SELECT * FROM trials WHERE id = ?", (trial_id,),
-                        f"trial with id {trial_id}")
+        row = self._one(
+            "SELECT * FROM trials WHERE id = ?", (trial_id,), f"trial with id {trial_id}"
+        )
         return TrialRecord(**dict(row))
 
     def trials(self, session_id: int) -> list[TrialRecord]:
-        rows = self._conn.execute("SELECT * FROM trials WHERE session_id = ? ORDER BY name",
-                                  (session_id,))
+        rows = self._conn.execute(
+            "SELECT * FROM trials WHERE session_id = ? ORDER BY name", (session_id,)
+        )
         return [TrialRecord(**dict(r)) for r in rows]
 
     def trials_by_sha256(self, sha256: str) -> list[TrialRecord]:
@@ -192,15 +229,20 @@ class RecordStore:
         with self.transaction() as c:
             c.execute("DELETE FROM edited_events WHERE trial_id = ?", (trial_id,))
             c.executemany(
-                "INSERT INTO edited_events (trial_id, label, side, time_s, source, deleted, updated)"
-                " VALUES (?, ?, ?, ?, 'user', ?, ?)",
-                [(trial_id, e.label, e.side, float(e.time_s), int(e.deleted), stamp)
-                 for e in edits])
+                "INSERT INTO edited_events (trial_id, label, side, time_s, source, deleted, "
+                "updated) VALUES (?, ?, ?, ?, 'user', ?, ?)",
+                [
+                    (trial_id, e.label, e.side, float(e.time_s), int(e.deleted), stamp)
+                    for e in edits
+                ],
+            )
 
     def edited_events(self, trial_id: int) -> list[EditedEvent]:
         rows = self._conn.execute(
             "SELECT label, side, time_s, deleted FROM edited_events WHERE trial_id = ? "
-            "ORDER BY time_s, id", (trial_id,))
+            "ORDER BY time_s, id",
+            (trial_id,),
+        )
         return [EditedEvent(r["label"], r["side"], r["time_s"], bool(r["deleted"])) for r in rows]
 
     # ------------------------------------------------------------------ assessments
@@ -211,34 +253,49 @@ class RecordStore:
             cur = c.execute(
                 "INSERT INTO assessments (trial_id, task, question, answer_json, model_version,"
                 " created) VALUES (?, ?, ?, ?, ?, ?)",
-                (trial_id, answer.get("task"), question, Assessment.encode(answer),
-                 answer.get("model_version"), now_iso()))
+                (
+                    trial_id,
+                    answer.get("task"),
+                    question,
+                    Assessment.encode(answer),
+                    answer.get("model_version"),
+                    now_iso(),
+                ),
+            )
         return self._assessment(int(cur.lastrowid or 0))
 
     def _assessment(self, assessment_id: int) -> Assessment:
-        row = self._one("SELECT * FROM assessments WHERE id = ?", (assessment_id,),
-                        f"assessment with id {assessment_id}")
+        row = self._one(
+            "SELECT * FROM assessments WHERE id = ?",
+            (assessment_id,),
+            f"assessment with id {assessment_id}",
+        )
         return _assessment_from(row)
 
     def assessments(self, trial_id: int) -> list[Assessment]:
         rows = self._conn.execute(
-            "SELECT * FROM assessments WHERE trial_id = ? ORDER BY created, id", (trial_id,))
+            "SELECT * FROM assessments WHERE trial_id = ? ORDER BY created, id", (trial_id,)
+        )
         return [_assessment_from(r) for r in rows]
 
     # ------------------------------------------------------------------ chats
-    def add_chat_message(self, trial_id: int, role: Literal["user", "assistant"],
-                         text: str) -> ChatMessage:
+    def add_chat_message(
+        self, trial_id: int, role: Literal["user", "assistant"], text: str
+    ) -> ChatMessage:
         validate_choice("role", role, ("user", "assistant"))
         self.trial(trial_id)
         stamp = now_iso()
         with self.transaction() as c:
-            c.execute("INSERT INTO chats (trial_id, role, text, created) VALUES (?, ?, ?, ?)",
-                      (trial_id, role, text, stamp))
+            c.execute(
+                "INSERT INTO chats (trial_id, role, text, created) VALUES (?, ?, ?, ?)",
+                (trial_id, role, text, stamp),
+            )
         return ChatMessage(role, text, stamp)
 
     def chat(self, trial_id: int) -> list[ChatMessage]:
         rows = self._conn.execute(
-            "SELECT role, text, created FROM chats WHERE trial_id = ? ORDER BY id", (trial_id,))
+            "SELECT role, text, created FROM chats WHERE trial_id = ? ORDER BY id", (trial_id,)
+        )
         return [ChatMessage(r["role"], r["text"], r["created"]) for r in rows]
 
     # ------------------------------------------------------------------ notes
@@ -252,18 +309,22 @@ class RecordStore:
             c.execute(
                 f"INSERT INTO notes ({column}, text, updated) VALUES (?, ?, ?) "
                 f"ON CONFLICT({column}) DO UPDATE SET text = excluded.text, "
-                "updated = excluded.updated", (target_id, text, stamp))
+                "updated = excluded.updated",
+                (target_id, text, stamp),
+            )
         return Note(target, target_id, text, stamp)
 
     def note(self, target: Literal["trial", "session"], target_id: int) -> Note | None:
         validate_choice("target", target, ("trial", "session"))
         row = self._conn.execute(
-            f"SELECT text, updated FROM notes WHERE {target}_id = ?", (target_id,)).fetchone()
+            f"SELECT text, updated FROM notes WHERE {target}_id = ?", (target_id,)
+        ).fetchone()
         return None if row is None else Note(target, target_id, row["text"], row["updated"])
 
     # ------------------------------------------------------------------ helpers
-    def _update(self, table: str, row_id: int, fields: dict[str, Any], allowed: tuple[str, ...],
-                get: Any) -> Any:
+    def _update(
+        self, table: str, row_id: int, fields: dict[str, Any], allowed: tuple[str, ...], get: Any
+    ) -> Any:
         for key in fields:
             validate_choice("field", key, allowed)
         get(row_id)
@@ -275,6 +336,12 @@ class RecordStore:
 
 
 def _assessment_from(row: sqlite3.Row) -> Assessment:
-    return Assessment(id=row["id"], trial_id=row["trial_id"], task=row["task"],
-                      question=row["question"], answer=json.loads(row["answer_json"]),
-                      model_version=row["model_version"], created=row["created"])
+    return Assessment(
+        id=row["id"],
+        trial_id=row["trial_id"],
+        task=row["task"],
+        question=row["question"],
+        answer=json.loads(row["answer_json"]),
+        model_version=row["model_version"],
+        created=row["created"],
+    )

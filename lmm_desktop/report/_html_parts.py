@@ -137,12 +137,19 @@ def range_text(m: Measure | None, decimals: int) -> str:
     return f"{fmt(lo, decimals)} - {fmt(hi, decimals)}"
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = False,
-          widths: Sequence[str] | None = None, compact: bool = False) -> str:
+def table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    raw: bool = False,
+    widths: Sequence[str] | None = None,
+    compact: bool = False,
+) -> str:
     """A data table; cells are escaped unless ``raw`` (then each cell is a full ``<td>``)."""
     head = "".join(
         f'<th width="{widths[i]}">{esc(h)}</th>' if widths else f"<th>{esc(h)}</th>"
-        for i, h in enumerate(header))
+        for i, h in enumerate(header)
+    )
     body = []
     for r in rows:
         cells = "".join(c if raw else f"<td>{esc(c)}</td>" for c in r)
@@ -150,8 +157,10 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, raw: bool = F
     full = ' width="100%"' if widths else ""
     cls = "data compact" if compact else "data"
     pad = 1 if compact else 3
-    return (f'<table class="{cls}" border="1" cellspacing="0" cellpadding="{pad}"{full}>'
-            f"<tr>{head}</tr>{''.join(body)}</table>")
+    return (
+        f'<table class="{cls}" border="1" cellspacing="0" cellpadding="{pad}"{full}>'
+        f"<tr>{head}</tr>{''.join(body)}</table>"
+    )
 
 
 def not_available(reason: str | None, what: str = "Not available") -> str:
@@ -168,11 +177,21 @@ def panel_svg(panel: CurvePanel, *, show_band_sides: bool = True) -> str:
         colour = SIDE_COLOURS.get(side or "", BAND_COLOUR) if show_band_sides else BAND_COLOUR
         fills.append(Fill(lower, upper, colour, 0.16 if side else 0.28))
     lines = [Line(s.mean, SIDE_COLOURS[s.side], s.label, s.dashed) for s in panel.series]
-    vlines = [(v, SIDE_COLOURS[side]) for side, v in panel.toe_off_pct.items()
-              if side in SIDE_COLOURS]
-    return line_chart(x, lines, fills=fills, title=panel.title, xlabel="% of gait cycle",
-                      ylabel=f"deg ({panel.positive})", width=PANEL_W, height=PANEL_H,
-                      xticks=[0, 25, 50, 75, 100], vlines=vlines)
+    vlines = [
+        (v, SIDE_COLOURS[side]) for side, v in panel.toe_off_pct.items() if side in SIDE_COLOURS
+    ]
+    return line_chart(
+        x,
+        lines,
+        fills=fills,
+        title=panel.title,
+        xlabel="% of gait cycle",
+        ylabel=f"deg ({panel.positive})",
+        width=PANEL_W,
+        height=PANEL_H,
+        xticks=[0, 25, 50, 75, 100],
+        vlines=vlines,
+    )
 
 
 def panel_grid(panels: Sequence[CurvePanel], figures: Figures, columns: int = 3) -> str:
@@ -182,10 +201,12 @@ def panel_grid(panels: Sequence[CurvePanel], figures: Figures, columns: int = 3)
         if p.series:
             cells.append(figures.img(panel_svg(p), PANEL_W, PANEL_H, p.title))
         else:
-            cells.append(f'<p><b>{esc(p.title)}</b></p>'
-                         f'<p class="na">Not available: {esc(p.reason or "no data")}.</p>')
+            cells.append(
+                f"<p><b>{esc(p.title)}</b></p>"
+                f'<p class="na">Not available: {esc(p.reason or "no data")}.</p>'
+            )
     rows = []
     for i in range(0, len(cells), columns):
-        tds = "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells[i:i + columns])
+        tds = "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells[i : i + columns])
         rows.append(f"<tr>{tds}</tr>")
     return f'<table class="grid" cellspacing="2" cellpadding="0">{"".join(rows)}</table>'

@@ -39,8 +39,9 @@ class AiSource:
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def ask(self, trial: Trial, questions: Sequence[tuple[str, str]]
-            ) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
+    def ask(
+        self, trial: Trial, questions: Sequence[tuple[str, str]]
+    ) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
         """Answers as ``(question, Answer.to_dict())``, or the reason there are none."""
         if self.engine is None:
             return [], self.reason

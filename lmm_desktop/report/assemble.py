@@ -59,8 +59,9 @@ class PatientDetails:
     identifier_code: str | None = None
 
 
-def analyse(trial: Trial, *, edits: Sequence[EditedEvent] = (), label: str | None = None
-            ) -> TrialInput:
+def analyse(
+    trial: Trial, *, edits: Sequence[EditedEvent] = (), label: str | None = None
+) -> TrialInput:
     """Forward kinematics and analysis of one trial; user edits replace the detected events."""
     from lmm_desktop.analysis.pipeline import analyze, body_points_for
 
@@ -83,8 +84,9 @@ def read_trials(path: str | Path, trial_name: str | None = None) -> list[Trial]:
     return [read_trial(p, trial=trial_name)]
 
 
-def attach_records(store: RecordStore, item: TrialInput) -> tuple[PatientDetails, SessionInfo,
-                                                                  str | None] | None:
+def attach_records(
+    store: RecordStore, item: TrialInput
+) -> tuple[PatientDetails, SessionInfo, str | None] | None:
     """Fill ``item`` from the records of its file (found by content hash): note, stored AI
     answers, chat, and the analysis redone from the user's edited events when there are any.
     Returns the patient, the session and the session note, or None if the file is unknown."""
@@ -108,11 +110,13 @@ def attach_records(store: RecordStore, item: TrialInput) -> tuple[PatientDetails
     session = store.session(rec.session_id)
     patient = store.patient(session.patient_id)
     snote = store.note("session", session.id)
-    return (PatientDetails(patient.display_name, patient.birth_date, patient.sex,
-                           patient.identifier_code),
-            SessionInfo(session.date, session.assessor, session.referral_question,
-                        session.walking_aid),
-            snote.text if snote else None)
+    return (
+        PatientDetails(
+            patient.display_name, patient.birth_date, patient.sex, patient.identifier_code
+        ),
+        SessionInfo(session.date, session.assessor, session.referral_question, session.walking_aid),
+        snote.text if snote else None,
+    )
 
 
 def _snapshot(item: TrialInput) -> tuple[str | None, str | None]:
@@ -141,42 +145,67 @@ def assemble_report(
         from lmm_desktop.records.store import new_identifier_code
 
         patient.identifier_code = new_identifier_code()
-    scrub = (make_scrubber(patient.name, patient.birth_date, patient.identifier_code)
-             if options.deidentify else (lambda s: s))
+    scrub = (
+        make_scrubber(patient.name, patient.birth_date, patient.identifier_code)
+        if options.deidentify
+        else (lambda s: s)
+    )
     subject = items[0].trial.subject if items else None
     info = patient_info(
-        name=patient.name, birth_date=patient.birth_date,
+        name=patient.name,
+        birth_date=patient.birth_date,
         sex=patient.sex or (subject.sex if subject else None),
-        identifier_code=patient.identifier_code, deidentify=options.deidentify,
+        identifier_code=patient.identifier_code,
+        deidentify=options.deidentify,
         age_years=subject.age_years if subject else None,
         height_m=subject.height_m if subject else None,
-        mass_kg=subject.mass_kg if subject else None)
+        mass_kg=subject.mass_kg if subject else None,
+    )
     trials: list[TrialReport] = []
     for item in items:
         svg, caption = _snapshot(item)
         path = item.trial.provenance.path
         source = None if path is None else (Path(path).name if options.deidentify else str(path))
-        trials.append(trial_report(
-            item.result, label=item.label, source=source,
-            ai=item.ai if options.include_ai else (),
-            ai_reason=item.ai_reason, note=item.note,
-            snapshot_png=item.snapshot_png, snapshot_svg=svg,
-            snapshot_caption=caption if svg else "Snapshot of the 3D view.", scrub=scrub))
+        trials.append(
+            trial_report(
+                item.result,
+                label=item.label,
+                source=source,
+                ai=item.ai if options.include_ai else (),
+                ai_reason=item.ai_reason,
+                note=item.note,
+                snapshot_png=item.snapshot_png,
+                snapshot_svg=svg,
+                snapshot_caption=caption if svg else "Snapshot of the 3D view.",
+                scrub=scrub,
+            )
+        )
     comp = None
     if comparison and len(trials) >= 2:
-        comp = compare(trials[0], trials[1], label_a=f"A: {trials[0].label}",
-                       label_b=f"B: {trials[1].label}")
+        comp = compare(
+            trials[0], trials[1], label_a=f"A: {trials[0].label}", label_b=f"B: {trials[1].label}"
+        )
     chat = [ChatMessage(m.role, scrub(m.text), m.created) for it in items for m in it.chat]
     return ReportModel(
-        title=title, generated=date.today().isoformat(), patient=info,
-        session=_scrub_session(session or SessionInfo(), scrub), trials=trials, options=options, comparison=comp,
+        title=title,
+        generated=date.today().isoformat(),
+        patient=info,
+        session=_scrub_session(session or SessionInfo(), scrub),
+        trials=trials,
+        options=options,
+        comparison=comp,
         session_note=None if session_note is None else scrub(session_note),
         chat=chat if options.include_chat else None,
-        sign_off=sign_off or SignOff(), software=f"LMM Desktop {__version__}")
+        sign_off=sign_off or SignOff(),
+        software=f"LMM Desktop {__version__}",
+    )
 
 
 def _scrub_session(s: SessionInfo, scrub: Callable[[str], str]) -> SessionInfo:
     """The referral question and walking aid are free text: they may name the patient."""
-    return SessionInfo(s.date, s.assessor,
-                       None if s.referral_question is None else scrub(s.referral_question),
-                       None if s.walking_aid is None else scrub(s.walking_aid))
+    return SessionInfo(
+        s.date,
+        s.assessor,
+        None if s.referral_question is None else scrub(s.referral_question),
+        None if s.walking_aid is None else scrub(s.walking_aid),
+    )

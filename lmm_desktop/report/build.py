@@ -63,7 +63,9 @@ TEST_TITLES: dict[str, str] = {
 
 
 # --------------------------------------------------------------------------- de-identification
-def make_scrubber(name: str | None, birth_date: str | None, code: str | None) -> Callable[[str], str]:
+def make_scrubber(
+    name: str | None, birth_date: str | None, code: str | None
+) -> Callable[[str], str]:
     """A function that replaces the patient's name (and each name part of 3+ letters) and birth
     date (ISO, day/month/year and month/day/year spellings) in free text."""
     patterns: list[str] = []
@@ -76,24 +78,39 @@ def make_scrubber(name: str | None, birth_date: str | None, code: str | None) ->
         if m:
             y, mo, d = m.groups()
             for a, b in ((d, mo), (mo, d)):
-                patterns += [rf"{int(a)}[./-]0?{int(b)}[./-]{y}", rf"0?{int(a)}[./-]0?{int(b)}[./-]{y}"]
+                patterns += [
+                    rf"{int(a)}[./-]0?{int(b)}[./-]{y}",
+                    rf"0?{int(a)}[./-]0?{int(b)}[./-]{y}",
+                ]
     if not patterns:
         return lambda s: s
-    rx = re.compile(r"\b(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + r")\b",
-                    re.IGNORECASE)
+    rx = re.compile(
+        r"\b(?:" + "|".join(sorted(patterns, key=len, reverse=True)) + r")\b", re.IGNORECASE
+    )
     replacement = code or "[removed]"
     return lambda s: rx.sub(replacement, s)
 
 
-def patient_info(*, name: str | None, birth_date: str | None, sex: str | None,
-                 identifier_code: str | None, deidentify: bool, age_years: float | None = None,
-                 height_m: float | None = None, mass_kg: float | None = None) -> PatientInfo:
+def patient_info(
+    *,
+    name: str | None,
+    birth_date: str | None,
+    sex: str | None,
+    identifier_code: str | None,
+    deidentify: bool,
+    age_years: float | None = None,
+    height_m: float | None = None,
+    mass_kg: float | None = None,
+) -> PatientInfo:
     """Patient block; in a de-identified report the name and birth date are left out."""
     return PatientInfo(
         identifier_code=identifier_code,
         name=None if deidentify else name,
         birth_date=None if deidentify else birth_date,
-        sex=sex, age_years=age_years, height_m=height_m, mass_kg=mass_kg,
+        sex=sex,
+        age_years=age_years,
+        height_m=height_m,
+        mass_kg=mass_kg,
     )
 
 
@@ -102,8 +119,13 @@ def _measure(e: Any) -> Measure | None:
     if not isinstance(e, dict):
         return None
     rng = e.get("normative_range")
-    return Measure(e.get("value"), e.get("sd"), int(e.get("n") or 0), e.get("normative_status"),
-                   None if rng is None else (float(rng[0]), float(rng[1])))
+    return Measure(
+        e.get("value"),
+        e.get("sd"),
+        int(e.get("n") or 0),
+        e.get("normative_status"),
+        None if rng is None else (float(rng[0]), float(rng[1])),
+    )
 
 
 def spatiotemporal_rows(st: dict[str, Any]) -> list[ParameterRow]:
@@ -134,9 +156,15 @@ def _band(var: str, side: str, group: str) -> tuple[np.ndarray, np.ndarray] | No
     return b.lower, b.upper
 
 
-def curve_panels(cycles: CycleCurves, *, speed_group: str = "Free", label: str = "",
-                 dashed: bool = False, toe_off_pct: dict[str, float] | None = None,
-                 with_bands: bool = True) -> list[CurvePanel]:
+def curve_panels(
+    cycles: CycleCurves,
+    *,
+    speed_group: str = "Free",
+    label: str = "",
+    dashed: bool = False,
+    toe_off_pct: dict[str, float] | None = None,
+    with_bands: bool = True,
+) -> list[CurvePanel]:
     """The nine Gait-Profile-Score variables, left and right mean curves with normative bands."""
     panels = []
     for var, title, positive in KINEMATIC_PANELS:
@@ -155,8 +183,9 @@ def curve_panels(cycles: CycleCurves, *, speed_group: str = "Free", label: str =
         reason = None if series else (cycles.reason or "no gait cycle with this variable")
         if not series and var == "foot_progression":
             reason = "needs heel and toe positions (body points)"
-        panels.append(CurvePanel(var, title, positive, series, bands, dict(toe_off_pct or {}),
-                                 reason))
+        panels.append(
+            CurvePanel(var, title, positive, series, bands, dict(toe_off_pct or {}), reason)
+        )
     return panels
 
 
@@ -178,25 +207,33 @@ def gait_profile(gps: dict[str, Any] | None) -> GaitProfileInfo | None:
         return None
     return GaitProfileInfo(
         gvs={s: {k: v for k, v in d.items() if v is not None} for s, d in gps["gvs"].items()},
-        gps=dict(gps["gps"]), gps_overall=gps["gps_overall"],
-        speed_group=str(gps.get("speed_group", "Free")), missing=dict(gps.get("missing") or {}))
+        gps=dict(gps["gps"]),
+        gps_overall=gps["gps_overall"],
+        speed_group=str(gps.get("speed_group", "Free")),
+        missing=dict(gps.get("missing") or {}),
+    )
 
 
 def clinical_tests(tests: Sequence[dict[str, Any]]) -> list[ClinicalTestInfo]:
     return [
         ClinicalTestInfo(
-            test=t["test"], title=TEST_TITLES.get(t["test"], t["test"].replace("_", " ")),
+            test=t["test"],
+            title=TEST_TITLES.get(t["test"], t["test"].replace("_", " ")),
             duration_s=t.get("duration_s"),
             phases=[(p["name"], float(p["start_s"]), float(p["end_s"])) for p in t["phases"]],
-            rule=t.get("rule") or "", repetitions=t.get("repetitions"),
-            measures=dict(t.get("measures") or {}), reason=t.get("reason"),
-            overridden=bool(t.get("overridden")))
+            rule=t.get("rule") or "",
+            repetitions=t.get("repetitions"),
+            measures=dict(t.get("measures") or {}),
+            reason=t.get("reason"),
+            overridden=bool(t.get("overridden")),
+        )
         for t in tests
     ]
 
 
-def ai_finding(answer: dict[str, Any], question: str,
-               scrub: Callable[[str], str] = lambda s: s) -> AiFinding:
+def ai_finding(
+    answer: dict[str, Any], question: str, scrub: Callable[[str], str] = lambda s: s
+) -> AiFinding:
     """An :class:`~lmm_desktop.assistant.answer.Answer` dict as a report line (task titles and
     label texts from the task registry)."""
     from lmm_desktop.assistant.tasks import TASKS
@@ -217,16 +254,25 @@ def ai_finding(answer: dict[str, Any], question: str,
     if answer.get("label") is not None:
         result = text_of(str(answer["label"]))
     elif answer.get("value") is not None:
-        result = f"{float(answer['value']):.{task.decimals if task else 1}f} {answer.get('unit') or ''}"
+        result = (
+            f"{float(answer['value']):.{task.decimals if task else 1}f} {answer.get('unit') or ''}"
+        )
     interval = answer.get("interval")
     return AiFinding(
-        title=title, question=scrub(question), answer=scrub(str(answer.get("text", ""))),
+        title=title,
+        question=scrub(question),
+        answer=scrub(str(answer.get("text", ""))),
         result=None if result is None else result.strip(),
         confidence=max(probs.values()) if probs else None,
         interval=None if not interval else (float(interval[0]), float(interval[1])),
-        unit=answer.get("unit"), measured=answer.get("measured"),
-        differential=[(text_of(k), float(v)) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])],
-        flags=list(answer.get("flags") or []), model_version=answer.get("model_version"))
+        unit=answer.get("unit"),
+        measured=answer.get("measured"),
+        differential=[
+            (text_of(k), float(v)) for k, v in sorted(probs.items(), key=lambda kv: -kv[1])
+        ],
+        flags=list(answer.get("flags") or []),
+        model_version=answer.get("model_version"),
+    )
 
 
 def trial_report(
@@ -242,7 +288,9 @@ def trial_report(
     snapshot_caption: str | None = None,
     scrub: Callable[[str], str] = lambda s: s,
 ) -> TrialReport:
-    """One trial's section from its :class:`AnalysisResult` (``ai``: ``(question, answer dict)``).
+    """One trial's section from its :class:`AnalysisResult`.
+
+    ``ai`` holds ``(question, Answer.to_dict())`` pairs; ``scrub`` cleans free text.
     """
     d = result.to_dict()
     st = d.get("spatiotemporal")
@@ -251,24 +299,41 @@ def trial_report(
     group = str(gps.get("speed_group", "Free")) if gps else "Free"
     panels = (
         curve_panels(result.cycles, speed_group=group, toe_off_pct=toe_off_percent(st))
-        if result.cycles is not None else []
+        if result.cycles is not None
+        else []
     )
     name = scrub(result.trial_name)
     return TrialReport(
-        name=name, label=scrub(label) if label else name,
+        name=name,
+        label=scrub(label) if label else name,
         source=None if source is None else scrub(source),
-        n_frames=result.n_frames, rate_hz=result.rate_hz, duration_s=result.duration_s,
-        points_source=result.points_source, events_source=result.events_source,
+        n_frames=result.n_frames,
+        rate_hz=result.rate_hz,
+        duration_s=result.duration_s,
+        points_source=result.points_source,
+        events_source=result.events_source,
         n_events=len(result.events_used()),
-        n_cycles=dict(result.cycles.n_cycles) if result.cycles is not None else {},
+        n_cycles={str(k): v for k, v in result.cycles.n_cycles.items()}
+        if result.cycles is not None
+        else {},
         spatiotemporal=spatiotemporal_rows(st) if st else [],
         normative_basis=(st.get("normative_reference") or {}).get("basis") if st else None,
-        symmetry={k: (st.get(k) or {}).get("value") for k in
-                  ("step_length_symmetry_pct", "stance_time_symmetry_pct")} if st else {},
-        panels=panels, gait_profile=gait_profile(gps),
+        symmetry={
+            k: (st.get(k) or {}).get("value")
+            for k in ("step_length_symmetry_pct", "stance_time_symmetry_pct")
+        }
+        if st
+        else {},
+        panels=panels,
+        gait_profile=gait_profile(gps),
         clinical_tests=clinical_tests(d["clinical_tests"]),
         quality=[QualityInfo(q["severity"], q["kind"], q["message"]) for q in d["quality"]],
-        snapshot_png=snapshot_png, snapshot_svg=snapshot_svg, snapshot_caption=snapshot_caption,
-        ai=[ai_finding(a, q, scrub) for q, a in ai], ai_reason=ai_reason,
-        note=None if note is None else scrub(note), reasons=reasons,
-        notes=[scrub(n) for n in d["notes"]])
+        snapshot_png=snapshot_png,
+        snapshot_svg=snapshot_svg,
+        snapshot_caption=snapshot_caption,
+        ai=[ai_finding(a, q, scrub) for q, a in ai],
+        ai_reason=ai_reason,
+        note=None if note is None else scrub(note),
+        reasons=reasons,
+        notes=[scrub(n) for n in d["notes"]],
+    )

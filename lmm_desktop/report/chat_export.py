@@ -15,8 +15,13 @@ from lmm_desktop.report.model import AI_DISCLAIMER
 CHAT_FORMAT_VERSION = 1
 
 
-def chat_markdown(messages: Sequence[ChatMessage], *, trial: str, patient: str | None = None,
-                  scrub: Callable[[str], str] = lambda s: s) -> str:
+def chat_markdown(
+    messages: Sequence[ChatMessage],
+    *,
+    trial: str,
+    patient: str | None = None,
+    scrub: Callable[[str], str] = lambda s: s,
+) -> str:
     """The chat as Markdown: a header naming the trial, then one block per turn."""
     lines = [f"# Chat about trial {scrub(trial)}", ""]
     if patient:
@@ -32,8 +37,13 @@ def chat_markdown(messages: Sequence[ChatMessage], *, trial: str, patient: str |
     return "\n".join(lines).rstrip() + "\n"
 
 
-def chat_json(messages: Sequence[ChatMessage], *, trial: str, patient: str | None = None,
-              scrub: Callable[[str], str] = lambda s: s) -> dict[str, Any]:
+def chat_json(
+    messages: Sequence[ChatMessage],
+    *,
+    trial: str,
+    patient: str | None = None,
+    scrub: Callable[[str], str] = lambda s: s,
+) -> dict[str, Any]:
     """The chat as a JSON-ready dict (``format_version``, ``trial``, ``patient``,
     ``disclaimer``, ``messages: [{role, text, created}]``)."""
     return {
@@ -41,23 +51,35 @@ def chat_json(messages: Sequence[ChatMessage], *, trial: str, patient: str | Non
         "trial": scrub(trial),
         "patient": patient,
         "disclaimer": AI_DISCLAIMER,
-        "messages": [{"role": m.role, "text": scrub(m.text), "created": m.created}
-                     for m in messages],
+        "messages": [
+            {"role": m.role, "text": scrub(m.text), "created": m.created} for m in messages
+        ],
     }
 
 
-def export_chat(messages: Sequence[ChatMessage], path: str | Path, *, trial: str,
-                patient: str | None = None, scrub: Callable[[str], str] = lambda s: s) -> Path:
+def export_chat(
+    messages: Sequence[ChatMessage],
+    path: str | Path,
+    *,
+    trial: str,
+    patient: str | None = None,
+    scrub: Callable[[str], str] = lambda s: s,
+) -> Path:
     """Write the chat to ``path`` (``.md`` or ``.json``, chosen by the suffix), atomically."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in (".md", ".json"):
         raise InvalidValueError(
-            f"Invalid value for 'path'. Allowed suffixes are '.md', '.json', but got {suffix!r}.")
+            f"Invalid value for 'path'. Allowed suffixes are '.md', '.json', but got {suffix!r}."
+        )
     with atomic_write(p) as fh:
         if suffix == ".md":
             fh.write(chat_markdown(messages, trial=trial, patient=patient, scrub=scrub))
         else:
-            json.dump(chat_json(messages, trial=trial, patient=patient, scrub=scrub), fh,
-                      indent=2, ensure_ascii=False)
+            json.dump(
+                chat_json(messages, trial=trial, patient=patient, scrub=scrub),
+                fh,
+                indent=2,
+                ensure_ascii=False,
+            )
     return p

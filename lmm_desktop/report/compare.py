@@ -22,55 +22,92 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
         ref = ra or rb
         assert ref is not None
         if ref.both is not None or (ra and ra.both) or (rb and rb.both):
-            rows.append(DifferenceRow(ref.label, ref.unit, ref.decimals,
-                                      _value(ra.both if ra else None),
-                                      _value(rb.both if rb else None)))
+            rows.append(
+                DifferenceRow(
+                    ref.label,
+                    ref.unit,
+                    ref.decimals,
+                    _value(ra.both if ra else None),
+                    _value(rb.both if rb else None),
+                )
+            )
             continue
         for side in ("left", "right"):
-            rows.append(DifferenceRow(
-                f"{ref.label} ({side})", ref.unit, ref.decimals,
-                _value(getattr(ra, side)) if ra else None,
-                _value(getattr(rb, side)) if rb else None))
+            rows.append(
+                DifferenceRow(
+                    f"{ref.label} ({side})",
+                    ref.unit,
+                    ref.decimals,
+                    _value(getattr(ra, side)) if ra else None,
+                    _value(getattr(rb, side)) if rb else None,
+                )
+            )
     ga, gb = a.gait_profile, b.gait_profile
     if ga is not None or gb is not None:
-        rows.append(DifferenceRow("Gait Profile Score (overall)", "deg", 1,
-                                  ga.gps_overall if ga else None, gb.gps_overall if gb else None))
+        rows.append(
+            DifferenceRow(
+                "Gait Profile Score (overall)",
+                "deg",
+                1,
+                ga.gps_overall if ga else None,
+                gb.gps_overall if gb else None,
+            )
+        )
         for side in ("left", "right"):
-            rows.append(DifferenceRow(f"Gait Profile Score ({side})", "deg", 1,
-                                      ga.gps.get(side) if ga else None,
-                                      gb.gps.get(side) if gb else None))
+            rows.append(
+                DifferenceRow(
+                    f"Gait Profile Score ({side})",
+                    "deg",
+                    1,
+                    ga.gps.get(side) if ga else None,
+                    gb.gps.get(side) if gb else None,
+                )
+            )
     ta = {t.test: t for t in a.clinical_tests if t.duration_s is not None}
     tb = {t.test: t for t in b.clinical_tests if t.duration_s is not None}
     for test in [*ta, *(k for k in tb if k not in ta)]:
         ref_t = ta.get(test) or tb[test]
-        rows.append(DifferenceRow(f"{ref_t.title} time", "s", 2,
-                                  ta[test].duration_s if test in ta else None,
-                                  tb[test].duration_s if test in tb else None))
+        rows.append(
+            DifferenceRow(
+                f"{ref_t.title} time",
+                "s",
+                2,
+                ta[test].duration_s if test in ta else None,
+                tb[test].duration_s if test in tb else None,
+            )
+        )
     return rows
 
 
-def overlay_panels(a: TrialReport, b: TrialReport, label_a: str = "A",
-                   label_b: str = "B") -> list[CurvePanel]:
+def overlay_panels(
+    a: TrialReport, b: TrialReport, label_a: str = "A", label_b: str = "B"
+) -> list[CurvePanel]:
     """A's curves solid, B's dashed, on A's normative bands (B's when A has none)."""
     b_by_key = {p.key: p for p in b.panels}
     out = []
-    keys = [p.key for p in a.panels] + [p.key for p in b.panels if p.key not in
-                                        {q.key for q in a.panels}]
+    keys = [p.key for p in a.panels] + [
+        p.key for p in b.panels if p.key not in {q.key for q in a.panels}
+    ]
     a_by_key = {p.key: p for p in a.panels}
     for key in keys:
         pa, pb = a_by_key.get(key), b_by_key.get(key)
         ref = pa or pb
         assert ref is not None
-        series = [replace(s, label=f"{label_a} {s.side}", dashed=False) for s in (pa.series if pa else [])]
-        series += [replace(s, label=f"{label_b} {s.side}", dashed=True) for s in (pb.series if pb else [])]
+        series = [
+            replace(s, label=f"{label_a} {s.side}", dashed=False) for s in (pa.series if pa else [])
+        ]
+        series += [
+            replace(s, label=f"{label_b} {s.side}", dashed=True) for s in (pb.series if pb else [])
+        ]
         bands = pa.bands if pa and pa.bands else (pb.bands if pb else [])
         reason = None if series else (ref.reason or "no gait cycle in either trial")
         out.append(CurvePanel(ref.key, ref.title, ref.positive, series, bands, {}, reason))
     return out
 
 
-def compare(a: TrialReport, b: TrialReport, *, label_a: str | None = None,
-            label_b: str | None = None) -> Comparison:
+def compare(
+    a: TrialReport, b: TrialReport, *, label_a: str | None = None, label_b: str | None = None
+) -> Comparison:
     """The comparison section for two trials (A first, e.g. the earlier session)."""
     la = label_a or f"A: {a.label}"
     lb = label_b or f"B: {b.label}"

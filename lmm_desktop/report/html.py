@@ -10,10 +10,10 @@ from pathlib import Path
 
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.report._html_parts import (
+    BAND_COLOUR,
     CSS,
     NA,
     SIDE_COLOURS,
-    BAND_COLOUR,
     Figure,
     Figures,
     esc,
@@ -48,8 +48,17 @@ H_COMPARISON = "Comparison"
 H_SIGNOFF = "Sign-off"
 
 SECTION_HEADINGS: tuple[str, ...] = (
-    H_PATIENT, H_SUMMARY, H_SPATIOTEMPORAL, H_KINEMATICS, H_GPS, H_TESTS, H_QUALITY, H_SNAPSHOT,
-    H_AI, H_NOTES, H_SIGNOFF,
+    H_PATIENT,
+    H_SUMMARY,
+    H_SPATIOTEMPORAL,
+    H_KINEMATICS,
+    H_GPS,
+    H_TESTS,
+    H_QUALITY,
+    H_SNAPSHOT,
+    H_AI,
+    H_NOTES,
+    H_SIGNOFF,
 )
 """Headings every report has (the chat transcript and comparison are optional)."""
 
@@ -76,9 +85,11 @@ def render_html(model: ReportModel, *, for_qt: bool = False) -> RenderedReport:
         parts.append(_chat(model))
     parts.append(_signoff(model))
     body = "\n".join(parts)
-    html = (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f"<title>{esc(model.title)}</title><style>{CSS}</style></head>"
-            f"<body>\n{body}\n</body></html>\n")
+    html = (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{esc(model.title)}</title><style>{CSS}</style></head>"
+        f"<body>\n{body}\n</body></html>\n"
+    )
     return RenderedReport(html, dict(figs.items), dict(figs.png))
 
 
@@ -92,10 +103,12 @@ def write_html(model: ReportModel, path: str | Path) -> Path:
 
 # --------------------------------------------------------------------------- sections
 def _header(m: ReportModel) -> str:
-    return (f"<h1>{esc(m.title)}</h1>"
-            f'<p class="meta">Generated {esc(m.generated)} by {esc(m.software)}. '
-            "Kinematics are from the motion capture named below; normal ranges: Schwartz et al. "
-            "2008 (kinematics), pace-, sex- and age-matched tables (spatiotemporal).</p>")
+    return (
+        f"<h1>{esc(m.title)}</h1>"
+        f'<p class="meta">Generated {esc(m.generated)} by {esc(m.software)}. '
+        "Kinematics are from the motion capture named below; normal ranges: Schwartz et al. "
+        "2008 (kinematics), pace-, sex- and age-matched tables (spatiotemporal).</p>"
+    )
 
 
 def _kv_rows(items: list[tuple[str, str]]) -> list[list[str]]:
@@ -120,9 +133,12 @@ def _patient(m: ReportModel) -> str:
         items.append(("Height", f"{p.height_m:.2f} m"))
     if p.mass_kg is not None:
         items.append(("Mass", f"{p.mass_kg:.1f} kg"))
-    items += [("Session date", s.date or NA), ("Assessor", s.assessor or NA),
-              ("Referral question", s.referral_question or NA),
-              ("Walking aid", s.walking_aid or NA)]
+    items += [
+        ("Session date", s.date or NA),
+        ("Assessor", s.assessor or NA),
+        ("Referral question", s.referral_question or NA),
+        ("Walking aid", s.walking_aid or NA),
+    ]
     return f"<h2>{H_PATIENT}</h2>" + table(["Item", "Value"], _kv_rows(items))
 
 
@@ -134,29 +150,59 @@ def _summary(m: ReportModel) -> str:
         gps = t.gait_profile.gps_overall if t.gait_profile else None
         timed = [_test_result(c) for c in t.clinical_tests if c.duration_s is not None]
         warn = sum(1 for q in t.quality if q.severity != "info")
-        rows.append([t.label, f"{fmt(t.duration_s, 1)} s", fmt(speed.value if speed else None, 2),
-                     fmt(cadence.value if cadence else None, 0), fmt(gps, 1),
-                     "; ".join(timed) or "none found", str(warn)])
-    head = ["Trial", "Length", "Speed (m/s)", "Cadence (steps/min)", "GPS (deg)",
-            "Clinical tests", "Quality flags"]
+        rows.append(
+            [
+                t.label,
+                f"{fmt(t.duration_s, 1)} s",
+                fmt(speed.value if speed else None, 2),
+                fmt(cadence.value if cadence else None, 0),
+                fmt(gps, 1),
+                "; ".join(timed) or "none found",
+                str(warn),
+            ]
+        )
+    head = [
+        "Trial",
+        "Length",
+        "Speed (m/s)",
+        "Cadence (steps/min)",
+        "GPS (deg)",
+        "Clinical tests",
+        "Quality flags",
+    ]
     widths = ["26%", "10%", "10%", "12%", "9%", "23%", "10%"]
-    return (f"<h2>{H_SUMMARY}</h2>" + table(head, rows, widths=widths)
-            + '<p class="small">n/a: not measurable in that trial (the trial sections say why). '
-              "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>")
+    return (
+        f"<h2>{H_SUMMARY}</h2>"
+        + table(head, rows, widths=widths)
+        + '<p class="small">n/a: not measurable in that trial (the trial sections say why). '
+        "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>"
+    )
 
 
 def _trial(m: ReportModel, t: TrialReport, index: int, figs: Figures) -> str:
     cycles = ", ".join(f"{n} {side}" for side, n in t.n_cycles.items()) or "none"
-    events = {"file": "from the file", "detected": "detected automatically",
-              "user": "edited by the user"}.get(t.events_source or "", "none")
+    events = {
+        "file": "from the file",
+        "detected": "detected automatically",
+        "user": "edited by the user",
+    }.get(t.events_source or "", "none")
     source = f"File: {esc(t.source)}. " if t.source else ""
     brk = ' class="pagebreak"' if index else ""
-    out = [f"<h2{brk}>Trial {index + 1}: {esc(t.label)}</h2>",
-           f'<p class="meta">{source}{t.n_frames} frames at {t.rate_hz:.0f} Hz '
-           f"({t.duration_s:.2f} s); body points: {esc(t.points_source or NA)}; gait events "
-           f"{events} ({t.n_events} used); gait cycles: {cycles}.</p>"]
-    out += [_spatiotemporal(t), _kinematics(t, figs), _gps(t, figs), _tests(t, figs),
-            _quality(t), _snapshot(t, figs), _ai(m, t)]
+    out = [
+        f"<h2{brk}>Trial {index + 1}: {esc(t.label)}</h2>",
+        f'<p class="meta">{source}{t.n_frames} frames at {t.rate_hz:.0f} Hz '
+        f"({t.duration_s:.2f} s); body points: {esc(t.points_source or NA)}; gait events "
+        f"{events} ({t.n_events} used); gait cycles: {cycles}.</p>",
+    ]
+    out += [
+        _spatiotemporal(t),
+        _kinematics(t, figs),
+        _gps(t, figs),
+        _tests(t, figs),
+        _quality(t),
+        _snapshot(t, figs),
+        _ai(m, t),
+    ]
     return "\n".join(out)
 
 
@@ -168,21 +214,29 @@ def _spatiotemporal(t: TrialReport) -> str:
     for r in t.spatiotemporal:
         ref = r.both or r.right or r.left
         blank = '<td class="num"></td>'
-        rows.append([
-            f"<td>{esc(r.label)} ({esc(r.unit)})</td>",
-            measure_cell(r.left, r.decimals) if r.both is None else blank,
-            measure_cell(r.right, r.decimals) if r.both is None else blank,
-            measure_cell(r.both, r.decimals) if r.both is not None else blank,
-            f'<td class="num">{range_text(ref, r.decimals)}</td>'])
+        rows.append(
+            [
+                f"<td>{esc(r.label)} ({esc(r.unit)})</td>",
+                measure_cell(r.left, r.decimals) if r.both is None else blank,
+                measure_cell(r.right, r.decimals) if r.both is None else blank,
+                measure_cell(r.both, r.decimals) if r.both is not None else blank,
+                f'<td class="num">{range_text(ref, r.decimals)}</td>',
+            ]
+        )
     head = ["Parameter (unit)", "Left", "Right", "Both feet", "Normal range"]
     widths = ["20%", "23%", "23%", "23%", "11%"]
-    sym = "; ".join(f"{k.replace('_pct', '').replace('_', ' ')}: {fmt(v, 1)} % (R/L x 100)"
-                    for k, v in t.symmetry.items() if v is not None)
-    note = (f'<p class="small">Mean &plusmn; SD over the strides; in brackets: normal (green) '
-            "or below/above the normal range (mean &plusmn; 1 SD) with the distance from its "
-            "middle in SDs (amber up to 2 SD, red beyond). "
-            f"Ranges: {esc(t.normative_basis or NA)}."
-            f"{(' Symmetry: ' + esc(sym) + '.') if sym else ''}</p>")
+    sym = "; ".join(
+        f"{k.replace('_pct', '').replace('_', ' ')}: {fmt(v, 1)} % (R/L x 100)"
+        for k, v in t.symmetry.items()
+        if v is not None
+    )
+    note = (
+        f'<p class="small">Mean &plusmn; SD over the strides; in brackets: normal (green) '
+        "or below/above the normal range (mean &plusmn; 1 SD) with the distance from its "
+        "middle in SDs (amber up to 2 SD, red beyond). "
+        f"Ranges: {esc(t.normative_basis or NA)}."
+        f"{(' Symmetry: ' + esc(sym) + '.') if sym else ''}</p>"
+    )
     return h + table(head, rows, raw=True, widths=widths, compact=True) + note
 
 
@@ -190,16 +244,24 @@ def _kinematics(t: TrialReport, figs: Figures) -> str:
     h = f"<h3>{H_KINEMATICS}</h3>"
     if not any(p.series for p in t.panels):
         return h + not_available(t.reasons.get("cycles"))
-    key = legend([("line", SIDE_COLOURS["left"], "left (mean)"),
-                  ("line", SIDE_COLOURS["right"], "right (mean)"),
-                  ("band", BAND_COLOUR, "normal range (mean ± 1 SD)"),
-                  ("vline", "#555555", "toe off (stance end)")], width=672)
+    key = legend(
+        [
+            ("line", SIDE_COLOURS["left"], "left (mean)"),
+            ("line", SIDE_COLOURS["right"], "right (mean)"),
+            ("band", BAND_COLOUR, "normal range (mean ± 1 SD)"),
+            ("vline", "#555555", "toe off, in the side's colour"),
+        ],
+        width=672,
+    )
     h = f'<h3 class="pagebreak">{H_KINEMATICS}</h3>'
-    return (h + '<p class="small">Joint angles in degrees over the gait cycle (0 % and 100 %: '
-            "heel strike of the same foot); the positive direction is given on each axis. "
-            "Side-specific normal ranges (pelvic obliquity and rotation, foot progression) are "
-            "tinted in the side's colour.</p>"
-            + f"<p>{figs.img(key, 672, 22, 'legend')}</p>" + panel_grid(t.panels, figs))
+    return (
+        h + '<p class="small">Joint angles in degrees over the gait cycle (0 % and 100 %: '
+        "heel strike of the same foot); the positive direction is given on each axis. "
+        "Side-specific normal ranges (pelvic obliquity and rotation, foot progression) are "
+        "tinted in the side's colour.</p>"
+        + f"<p>{figs.img(key, 672, 22, 'legend')}</p>"
+        + panel_grid(t.panels, figs)
+    )
 
 
 def _gps(t: TrialReport, figs: Figures) -> str:
@@ -210,21 +272,34 @@ def _gps(t: TrialReport, figs: Figures) -> str:
     from lmm_desktop.analysis.gps import GPS_VARIABLES
 
     cats = [label for _, label in GPS_VARIABLES] + ["GPS"]
-    groups = [(side, SIDE_COLOURS[side],
-               [g.gvs.get(side, {}).get(var) for var, _ in GPS_VARIABLES] + [g.gps.get(side)])
-              for side in ("left", "right")]
-    chart = bar_chart(cats, groups, title="Gait Variable Scores (deg), left red, right blue",
-                      xlabel="RMS difference from the normal mean curve (deg)", width=600)
+    groups = [
+        (
+            side,
+            SIDE_COLOURS[side],
+            [g.gvs.get(side, {}).get(var) for var, _ in GPS_VARIABLES] + [g.gps.get(side)],
+        )
+        for side in ("left", "right")
+    ]
+    chart = bar_chart(
+        cats,
+        groups,
+        title="Gait Variable Scores (deg), left red, right blue",
+        xlabel="RMS difference from the normal mean curve (deg)",
+        width=600,
+    )
     missing = "; ".join(f"{k}: {v}" for k, v in g.missing.items())
-    return (h + f"<p>Overall GPS <b>{fmt(g.gps_overall, 1)} deg</b> (left "
-            f"{fmt(g.gps.get('left'), 1)}, right {fmt(g.gps.get('right'), 1)}); reference: "
-            f"Schwartz 2008, speed group {esc(g.speed_group)}. 0 deg means identical to the normal "
-            "mean; larger values mean further from it.</p>"
-            + f"<p>{figs.img(chart, 600, 24 + 20 * len(cats) + 30, 'movement analysis profile')}</p>"
-            + '<p class="small">Pelvic tilt and hip flexion can carry a constant offset between '
-              "OpenSim and the marker convention of the normal data; a large GVS there with a "
-              "normally shaped curve reflects that convention, not a deviation."
-            + (f" Left out: {esc(missing)}." if missing else "") + "</p>")
+    return (
+        h + f"<p>Overall GPS <b>{fmt(g.gps_overall, 1)} deg</b> (left "
+        f"{fmt(g.gps.get('left'), 1)}, right {fmt(g.gps.get('right'), 1)}); reference: "
+        f"Schwartz 2008, speed group {esc(g.speed_group)}. 0 deg means identical to the normal "
+        "mean; larger values mean further from it.</p>"
+        + f"<p>{figs.img(chart, 600, 24 + 20 * len(cats) + 30, 'movement analysis profile')}</p>"
+        + '<p class="small">Pelvic tilt and hip flexion can carry a constant offset between '
+        "OpenSim and the marker convention of the normal data; a large GVS there with a "
+        "normally shaped curve reflects that convention, not a deviation."
+        + (f" Left out: {esc(missing)}." if missing else "")
+        + "</p>"
+    )
 
 
 def _tests(t: TrialReport, figs: Figures) -> str:
@@ -235,19 +310,26 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             continue
         reps = f", {c.repetitions} repetition(s)" if c.repetitions else ""
         meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items())
-        out.append(f"<p><b>{esc(_test_result(c))}</b>{reps}"
-                   f"{' (' + esc(meas) + ')' if meas else ''}"
-                   f"{' (timing set by hand)' if c.overridden else ''}</p>")
+        out.append(
+            f"<p><b>{esc(_test_result(c))}</b>{reps}"
+            f"{' (' + esc(meas) + ')' if meas else ''}"
+            f"{' (timing set by hand)' if c.overridden else ''}</p>"
+        )
         if c.phases:
             t0 = min(a for _, a, _ in c.phases)
             t1 = max(b for _, _, b in c.phases)
             svg = phase_timeline(c.phases, t0, t1, width=600)
             out.append(f"<p>{figs.img(svg, 600, 64, c.title + ' phases')}</p>")
-            out.append(table(["Phase", "Start (s)", "End (s)", "Duration (s)"],
-                             [[n, fmt(a, 2), fmt(b, 2), fmt(b - a, 2)] for n, a, b in c.phases]))
+            out.append(
+                table(
+                    ["Phase", "Start (s)", "End (s)", "Duration (s)"],
+                    [[n, fmt(a, 2), fmt(b, 2), fmt(b - a, 2)] for n, a, b in c.phases],
+                )
+            )
         out.append(f'<p class="small">Rule: {esc(c.rule)}</p>')
-    missing = [(k.split(".", 1)[1], v) for k, v in t.reasons.items()
-               if k.startswith("clinical_tests.")]
+    missing = [
+        (k.split(".", 1)[1], v) for k, v in t.reasons.items() if k.startswith("clinical_tests.")
+    ]
     if missing:
         from lmm_desktop.report.build import TEST_TITLES
 
@@ -279,11 +361,17 @@ def _measure_text(key: str, value: float) -> str:
 
 def _quality(t: TrialReport) -> str:
     h = f"<h3>{H_QUALITY}</h3>"
-    body = ("<p>No data-quality problem was found.</p>" if not t.quality else
-            table(["Severity", "Problem"], [[q.severity, q.message] for q in t.quality]))
+    body = (
+        "<p>No data-quality problem was found.</p>"
+        if not t.quality
+        else table(["Severity", "Problem"], [[q.severity, q.message] for q in t.quality])
+    )
     notes = "".join(f"<li>{esc(n)}</li>" for n in t.notes)
-    return h + body + (f'<p class="small">Analysis notes:</p><ul class="small">{notes}</ul>'
-                       if notes else "")
+    return (
+        h
+        + body
+        + (f'<p class="small">Analysis notes:</p><ul class="small">{notes}</ul>' if notes else "")
+    )
 
 
 def _snapshot(t: TrialReport, figs: Figures) -> str:
@@ -303,8 +391,9 @@ def _ai(m: ReportModel, t: TrialReport) -> str:
     if not m.options.include_ai:
         return h + not_available("left out of this report (--no-ai)", "AI findings not included")
     if not t.ai:
-        return h + not_available(t.ai_reason or "no question was asked about this trial",
-                                 "AI findings not available")
+        return h + not_available(
+            t.ai_reason or "no question was asked about this trial", "AI findings not available"
+        )
     rows = []
     for a in t.ai:
         conf = "" if a.confidence is None else f"confidence {a.confidence * 100:.0f} %"
@@ -313,38 +402,59 @@ def _ai(m: ReportModel, t: TrialReport) -> str:
         diff = ", ".join(f"{lab} {p * 100:.0f} %" for lab, p in a.differential[:3])
         meas = "" if a.measured is None else f"{a.measured:.2f} {a.unit or ''}"
         flags = ", ".join(f.replace("_", " ") for f in a.flags) or "none"
-        rows.append([
-            f"<td><b>{esc(a.title)}</b><br><span class=\"small\">{esc(a.question)}</span></td>",
-            f"<td>{esc(a.result or a.answer)}<br><span class=\"small\">{esc(diff)}</span></td>",
-            f"<td>{esc(conf) or NA}</td>", f"<td>{esc(meas) or NA}</td>",
-            f"<td>{esc(flags)}</td>"])
+        rows.append(
+            [
+                f'<td><b>{esc(a.title)}</b><br><span class="small">{esc(a.question)}</span></td>',
+                f'<td>{esc(a.result or a.answer)}<br><span class="small">{esc(diff)}</span></td>',
+                f"<td>{esc(conf) or NA}</td>",
+                f"<td>{esc(meas) or NA}</td>",
+                f"<td>{esc(flags)}</td>",
+            ]
+        )
     version = next((a.model_version for a in t.ai if a.model_version), None)
-    return (h + '<table class="ai" width="100%" cellpadding="4" cellspacing="0"><tr><td>'
-            f'<p class="disclaimer">{AI_DISCLAIMER}.</p>'
-            '<p class="small">Estimates from the motion-language model for the clinician to '
-            "weigh against the examination; they are not a diagnosis. Model: "
-            f"{esc(version or 'unknown')}.</p>"
-            + table(["Question", "AI estimate", "Confidence", "Measured", "Flags"], rows, raw=True)
-            + "</td></tr></table>")
+    return (
+        h + '<table class="ai" width="100%" cellpadding="4" cellspacing="0"><tr><td>'
+        f'<p class="disclaimer">{AI_DISCLAIMER}.</p>'
+        '<p class="small">Estimates from the motion-language model for the clinician to '
+        "weigh against the examination; they are not a diagnosis. Model: "
+        f"{esc(version or 'unknown')}.</p>"
+        + table(["Question", "AI estimate", "Confidence", "Measured", "Flags"], rows, raw=True)
+        + "</td></tr></table>"
+    )
 
 
 def _comparison(c: Comparison, figs: Figures) -> str:
-    h = (f'<h2 class="pagebreak">{H_COMPARISON}: {esc(c.label_a)} and {esc(c.label_b)}</h2>')
-    rows = [[r.label + f" ({r.unit})", fmt(r.a, r.decimals), fmt(r.b, r.decimals),
-             "n/a" if r.difference is None else f"{r.difference:+.{r.decimals}f}",
-             "n/a" if r.percent_change is None else f"{r.percent_change:+.1f} %"] for r in c.rows]
-    diff = table(["Parameter (unit)", c.label_a, c.label_b, "Difference (B - A)", "% change"],
-                 rows) if rows else not_available("nothing measured in both")
+    h = f'<h2 class="pagebreak">{H_COMPARISON}: {esc(c.label_a)} and {esc(c.label_b)}</h2>'
+    rows = [
+        [
+            r.label + f" ({r.unit})",
+            fmt(r.a, r.decimals),
+            fmt(r.b, r.decimals),
+            "n/a" if r.difference is None else f"{r.difference:+.{r.decimals}f}",
+            "n/a" if r.percent_change is None else f"{r.percent_change:+.1f} %",
+        ]
+        for r in c.rows
+    ]
+    diff = (
+        table(["Parameter (unit)", c.label_a, c.label_b, "Difference (B - A)", "% change"], rows)
+        if rows
+        else not_available("nothing measured in both")
+    )
     if c.reason:
         curves = not_available(c.reason)
     else:
-        key = legend([("line", SIDE_COLOURS["left"], "A left"), ("dashed", SIDE_COLOURS["left"],
-                       "B left"), ("line", SIDE_COLOURS["right"], "A right"),
-                      ("dashed", SIDE_COLOURS["right"], "B right"),
-                      ("band", BAND_COLOUR, "normal range")], width=672)
+        key = legend(
+            [
+                ("line", SIDE_COLOURS["left"], "A left"),
+                ("dashed", SIDE_COLOURS["left"], "B left"),
+                ("line", SIDE_COLOURS["right"], "A right"),
+                ("dashed", SIDE_COLOURS["right"], "B right"),
+                ("band", BAND_COLOUR, "normal range"),
+            ],
+            width=672,
+        )
         curves = f"<p>{figs.img(key, 672, 22, 'legend')}</p>" + panel_grid(c.panels, figs)
-    return (h + "<h3>Differences</h3>" + diff
-            + '<h3 class="pagebreak">Curves overlaid</h3>' + curves)
+    return h + "<h3>Differences</h3>" + diff + '<h3 class="pagebreak">Curves overlaid</h3>' + curves
 
 
 def _notes(m: ReportModel) -> str:
@@ -363,18 +473,23 @@ def _chat(m: ReportModel) -> str:
     if not m.chat:
         return h + not_available("no chat was recorded for these trials")
     rows = [["Clinician" if c.role == "user" else "Assistant (AI)", c.text] for c in m.chat]
-    return (h + f'<p class="small">Assistant answers are an {AI_DISCLAIMER}.</p>'
-            + table(["Who", "Message"], rows, widths=["18%", "82%"]))
+    return (
+        h
+        + f'<p class="small">Assistant answers are an {AI_DISCLAIMER}.</p>'
+        + table(["Who", "Message"], rows, widths=["18%", "82%"])
+    )
 
 
 def _signoff(m: ReportModel) -> str:
     s = m.sign_off
     name = esc(s.name) if s.name else "&nbsp;" * 40
     date = esc(s.date) if s.date else "&nbsp;" * 20
-    return (f"<h2>{H_SIGNOFF}</h2>"
-            '<table cellpadding="6" cellspacing="0" width="100%">'
-            f'<tr><td width="22%">Clinician</td><td class="signline">{name}</td></tr>'
-            f'<tr><td>Date</td><td class="signline">{date}</td></tr>'
-            '<tr><td>Signature</td><td class="signline">&nbsp;<br>&nbsp;</td></tr></table>'
-            '<p class="small">I have reviewed the measurements and any AI estimates in this '
-            "report.</p>")
+    return (
+        f"<h2>{H_SIGNOFF}</h2>"
+        '<table cellpadding="6" cellspacing="0" width="100%">'
+        f'<tr><td width="22%">Clinician</td><td class="signline">{name}</td></tr>'
+        f'<tr><td>Date</td><td class="signline">{date}</td></tr>'
+        '<tr><td>Signature</td><td class="signline">&nbsp;<br>&nbsp;</td></tr></table>'
+        '<p class="small">I have reviewed the measurements and any AI estimates in this '
+        "report.</p>"
+    )

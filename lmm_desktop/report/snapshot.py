@@ -14,9 +14,12 @@ from lmm_desktop.report.svg import stick_figures
 LEFT_COLOUR = "#c0392b"
 RIGHT_COLOUR = "#1f5fa8"
 GROUP_COLOURS = {
-    "right_leg": RIGHT_COLOUR, "right_arm": RIGHT_COLOUR,
-    "left_leg": LEFT_COLOUR, "left_arm": LEFT_COLOUR,
-    "torso": "#555555", "head": "#555555",
+    "right_leg": RIGHT_COLOUR,
+    "right_arm": RIGHT_COLOUR,
+    "left_leg": LEFT_COLOUR,
+    "left_arm": LEFT_COLOUR,
+    "torso": "#555555",
+    "head": "#555555",
 }
 
 
@@ -32,7 +35,9 @@ def _direction(points: BodyPoints) -> np.ndarray:
     return np.array([1.0, 0.0, 0.0])
 
 
-def snapshot_frames(points: BodyPoints, events: Sequence[Event], n: int = 6) -> tuple[list[int], list[str]]:
+def snapshot_frames(
+    points: BodyPoints, events: Sequence[Event], n: int = 6
+) -> tuple[list[int], list[str]]:
     """Frames to draw and their labels: ``n`` instants over the first right stride when there is
     one (labelled in % of the cycle), else evenly over the trial (labelled in seconds)."""
     t = points.time
@@ -41,14 +46,21 @@ def snapshot_frames(points: BodyPoints, events: Sequence[Event], n: int = 6) -> 
         pct = np.linspace(0.0, 100.0, n, endpoint=False)
         times = hs[0] + pct / 100.0 * (hs[1] - hs[0])
         frames = [int(np.clip(np.searchsorted(t, x), 0, len(t) - 1)) for x in times]
-        return frames, [f"{p:.0f}% (right cycle)" if i == 0 else f"{p:.0f}%"
-                        for i, p in enumerate(pct)]
+        return frames, [
+            f"{p:.0f}% (right cycle)" if i == 0 else f"{p:.0f}%" for i, p in enumerate(pct)
+        ]
     frames = np.linspace(0, len(t) - 1, n).round().astype(int).tolist()
     return frames, [f"{t[f]:.1f} s" for f in frames]
 
 
-def side_view_svg(points: BodyPoints, events: Sequence[Event] = (), *, n: int = 6,
-                  width: int = 640, height: int = 210) -> tuple[str, str]:
+def side_view_svg(
+    points: BodyPoints,
+    events: Sequence[Event] = (),
+    *,
+    n: int = 6,
+    width: int = 640,
+    height: int = 210,
+) -> tuple[str, str]:
     """SVG of the body seen from the side at ``n`` instants, and its caption."""
     d = _direction(points)
     frames, labels = snapshot_frames(points, events, n)
@@ -56,11 +68,16 @@ def side_view_svg(points: BodyPoints, events: Sequence[Event] = (), *, n: int = 
     poses = []
     for f in frames:
         pos = points.positions[f]  # (n_points, 3) metres
-        pose = {name: (float(pos[i] @ d), float(pos[i, 1] - floor))
-                for i, name in enumerate(points.names)}
+        pose = {
+            name: (float(pos[i] @ d), float(pos[i, 1] - floor))
+            for i, name in enumerate(points.names)
+        }
         poses.append(pose)
-    svg = stick_figures(poses, points.segments, GROUP_COLOURS, labels=labels, width=width,
-                        height=height)
-    caption = ("Side view of the body at six instants (right side blue, left side red), from "
-               f"the joint angles through forward kinematics ({points.source} model).")
+    svg = stick_figures(
+        poses, points.segments, GROUP_COLOURS, labels=labels, width=width, height=height
+    )
+    caption = (
+        "Side view of the body at six instants (right side blue, left side red), from "
+        f"the joint angles through forward kinematics ({points.source} model)."
+    )
     return svg, caption

@@ -69,17 +69,29 @@ def _label(v: float) -> str:
     return f"{v:g}" if abs(v) >= 1e-9 else "0"
 
 
-def _text(x: float, y: float, s: str, *, size: float = 10, anchor: str = "middle",
-          weight: str = "normal", colour: str = AXIS, rotate: float | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    s: str,
+    *,
+    size: float = 10,
+    anchor: str = "middle",
+    weight: str = "normal",
+    colour: str = AXIS,
+    rotate: float | None = None,
+) -> str:
     rot = f' transform="rotate({rotate:g} {_f(x)} {_f(y)})"' if rotate is not None else ""
-    return (f'<text x="{_f(x)}" y="{_f(y)}" font-family="{FONT}" font-size="{size:g}" '
-            f'font-weight="{weight}" fill="{colour}" text-anchor="{anchor}"{rot}>{escape(s)}</text>')
+    return (
+        f'<text x="{_f(x)}" y="{_f(y)}" font-family="{FONT}" font-size="{size:g}" '
+        f'font-weight="{weight}" fill="{colour}" text-anchor="{anchor}"{rot}>{escape(s)}</text>'
+    )
 
 
-def _polyline(xs: NDArray[np.float64], ys: NDArray[np.float64], colour: str, width: float,
-              dashed: bool) -> list[str]:
+def _polyline(
+    xs: NDArray[np.float64], ys: NDArray[np.float64], colour: str, width: float, dashed: bool
+) -> list[str]:
     """One ``polyline`` per finite run (NaN breaks the line)."""
-    out = []
+    out: list[str] = []
     ok = np.isfinite(ys)
     dash = ' stroke-dasharray="5,3"' if dashed else ""
     idx = np.flatnonzero(ok)
@@ -90,8 +102,10 @@ def _polyline(xs: NDArray[np.float64], ys: NDArray[np.float64], colour: str, wid
         if run.size < 2:
             continue
         pts = " ".join(f"{_f(a)},{_f(b)}" for a, b in zip(xs[run], ys[run]))
-        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" '
-                   f'stroke-width="{width:g}" stroke-linejoin="round"{dash}/>')
+        out.append(
+            f'<polyline points="{pts}" fill="none" stroke="{colour}" '
+            f'stroke-width="{width:g}" stroke-linejoin="round"{dash}/>'
+        )
     return out
 
 
@@ -116,7 +130,9 @@ def line_chart(
     pw, ph = width - left - right, height - top - bottom
     x = np.asarray(x, float)
     data = [np.asarray(ln.y, float) for ln in lines]
-    data += [np.asarray(f.lower, float) for f in fills] + [np.asarray(f.upper, float) for f in fills]
+    data += [np.asarray(f.lower, float) for f in fills] + [
+        np.asarray(f.upper, float) for f in fills
+    ]
     finite = np.concatenate([d[np.isfinite(d)] for d in data]) if data else np.zeros(0)
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
     yt = nice_ticks(lo, hi, 5)
@@ -130,18 +146,24 @@ def line_chart(
     def sy(v: NDArray[np.float64] | float) -> NDArray[np.float64]:
         return top + ph - (np.asarray(v, float) - y0) / (y1 - y0) * ph
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     for t in yt:
         yy = float(sy(t))
-        out.append(f'<line x1="{_f(left)}" y1="{_f(yy)}" x2="{_f(left + pw)}" y2="{_f(yy)}" '
-                   f'stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{_f(left)}" y1="{_f(yy)}" x2="{_f(left + pw)}" y2="{_f(yy)}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(_text(left - 4, yy + 3.5, _label(t), size=9, anchor="end"))
     if y0 < 0 < y1:
         yy = float(sy(0.0))
-        out.append(f'<line x1="{_f(left)}" y1="{_f(yy)}" x2="{_f(left + pw)}" y2="{_f(yy)}" '
-                   f'stroke="#9a9a9a" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{_f(left)}" y1="{_f(yy)}" x2="{_f(left + pw)}" y2="{_f(yy)}" '
+            f'stroke="#9a9a9a" stroke-width="1"/>'
+        )
     for t in xt:
         xx = float(sx(t))
         out.append(_text(xx, top + ph + 12, _label(t), size=9))
@@ -152,17 +174,24 @@ def line_chart(
             continue
         xs = sx(x[ok])
         pts = [*zip(xs, sy(up_v[ok])), *zip(xs[::-1], sy(lo_v[ok])[::-1])]
-        out.append('<polygon points="' + " ".join(f"{_f(a)},{_f(b)}" for a, b in pts)
-                   + f'" fill="{f.colour}" fill-opacity="{f.opacity:g}" stroke="none"/>')
+        out.append(
+            '<polygon points="'
+            + " ".join(f"{_f(a)},{_f(b)}" for a, b in pts)
+            + f'" fill="{f.colour}" fill-opacity="{f.opacity:g}" stroke="none"/>'
+        )
     for xv, colour in vlines:
         if x0 <= xv <= x1:
             xx = float(sx(xv))
-            out.append(f'<line x1="{_f(xx)}" y1="{_f(top)}" x2="{_f(xx)}" y2="{_f(top + ph)}" '
-                       f'stroke="{colour}" stroke-width="1" stroke-dasharray="3,3"/>')
+            out.append(
+                f'<line x1="{_f(xx)}" y1="{_f(top)}" x2="{_f(xx)}" y2="{_f(top + ph)}" '
+                f'stroke="{colour}" stroke-width="1" stroke-dasharray="3,3"/>'
+            )
     for ln in lines:
         out += _polyline(sx(x), sy(np.asarray(ln.y, float)), ln.colour, ln.width, ln.dashed)
-    out.append(f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(pw)}" height="{_f(ph)}" '
-               f'fill="none" stroke="{AXIS}" stroke-width="1"/>')
+    out.append(
+        f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(pw)}" height="{_f(ph)}" '
+        f'fill="none" stroke="{AXIS}" stroke-width="1"/>'
+    )
     if title:
         out.append(_text(left + pw / 2, 14, title, size=11, weight="bold", colour="#111111"))
     if xlabel:
@@ -191,14 +220,18 @@ def bar_chart(
     xt = nice_ticks(0.0, max(vals) if vals else 1.0, 5)
     x1 = xt[-1] or 1.0
     bar_h = (row_height - 6) / max(len(groups), 1)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     bottom = top + row_height * len(categories)
     for t in xt:
         xx = left + t / x1 * pw
-        out.append(f'<line x1="{_f(xx)}" y1="{_f(top)}" x2="{_f(xx)}" y2="{_f(bottom)}" '
-                   f'stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line x1="{_f(xx)}" y1="{_f(top)}" x2="{_f(xx)}" y2="{_f(bottom)}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(_text(xx, bottom + 12, _label(t), size=9))
     for i, cat in enumerate(categories):
         y = top + i * row_height
@@ -210,11 +243,15 @@ def bar_chart(
                 out.append(_text(left + 4, by + bar_h - 1.5, "n/a", size=8, anchor="start"))
                 continue
             w = max(float(v) / x1 * pw, 0.5)
-            out.append(f'<rect x="{_f(left)}" y="{_f(by)}" width="{_f(w)}" '
-                       f'height="{_f(bar_h - 1)}" fill="{colour}"/>')
+            out.append(
+                f'<rect x="{_f(left)}" y="{_f(by)}" width="{_f(w)}" '
+                f'height="{_f(bar_h - 1)}" fill="{colour}"/>'
+            )
             out.append(_text(left + w + 3, by + bar_h - 1.5, f"{v:.1f}", size=8, anchor="start"))
-    out.append(f'<line x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" y2="{_f(bottom)}" '
-               f'stroke="{AXIS}" stroke-width="1"/>')
+    out.append(
+        f'<line x1="{_f(left)}" y1="{_f(top)}" x2="{_f(left)}" y2="{_f(bottom)}" '
+        f'stroke="{AXIS}" stroke-width="1"/>'
+    )
     if title:
         out.append(_text(left + pw / 2, 15, title, size=11, weight="bold", colour="#111111"))
     if xlabel:
@@ -226,8 +263,14 @@ def bar_chart(
 PHASE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f")
 
 
-def phase_timeline(phases: Sequence[tuple[str, float, float]], t_start: float, t_end: float, *,
-                   width: int = 560, height: int = 64) -> str:
+def phase_timeline(
+    phases: Sequence[tuple[str, float, float]],
+    t_start: float,
+    t_end: float,
+    *,
+    width: int = 560,
+    height: int = 64,
+) -> str:
     """Coloured blocks for the named phases of a test on a time axis (seconds)."""
     left, right, top, bar = 10.0, 10.0, 6.0, 22.0
     pw = width - left - right
@@ -236,23 +279,29 @@ def phase_timeline(phases: Sequence[tuple[str, float, float]], t_start: float, t
     def sx(t: float) -> float:
         return left + (t - t_start) / span * pw
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
-           f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(pw)}" height="{_f(bar)}" '
-           f'fill="#f2f2f2" stroke="#bbbbbb" stroke-width="1"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<rect x="{_f(left)}" y="{_f(top)}" width="{_f(pw)}" height="{_f(bar)}" '
+        f'fill="#f2f2f2" stroke="#bbbbbb" stroke-width="1"/>',
+    ]
     for k, (name, a, b) in enumerate(phases):
         colour = PHASE_COLOURS[k % len(PHASE_COLOURS)]
         xa, xb = sx(a), sx(b)
-        out.append(f'<rect x="{_f(xa)}" y="{_f(top)}" width="{_f(max(xb - xa, 1.0))}" '
-                   f'height="{_f(bar)}" fill="{colour}" fill-opacity="0.85"/>')
+        out.append(
+            f'<rect x="{_f(xa)}" y="{_f(top)}" width="{_f(max(xb - xa, 1.0))}" '
+            f'height="{_f(bar)}" fill="{colour}" fill-opacity="0.85"/>'
+        )
         if xb - xa > 6.5 * len(name):
             out.append(_text((xa + xb) / 2, top + bar / 2 + 3.5, name, size=9, colour="#ffffff"))
     for t in nice_ticks(t_start, t_end, 8):
         if t_start - 1e-9 <= t <= t_end + 1e-9:
             xx = sx(t)
-            out.append(f'<line x1="{_f(xx)}" y1="{_f(top + bar)}" x2="{_f(xx)}" '
-                       f'y2="{_f(top + bar + 4)}" stroke="{AXIS}" stroke-width="1"/>')
+            out.append(
+                f'<line x1="{_f(xx)}" y1="{_f(top + bar)}" x2="{_f(xx)}" '
+                f'y2="{_f(top + bar + 4)}" stroke="{AXIS}" stroke-width="1"/>'
+            )
             out.append(_text(xx, top + bar + 15, _label(t), size=9))
     out.append(_text(left + pw / 2, height - 3, "time (s)", size=9))
     out.append("</svg>")
@@ -273,21 +322,28 @@ def stick_figures(
     pts = np.array([xy for pose in poses for xy in pose.values()], float).reshape(-1, 2)
     pts = pts[np.all(np.isfinite(pts), axis=1)]
     if pts.size == 0:
-        return line_chart(np.array([0.0, 1.0]), [], title="no body points", width=width,
-                          height=height)
+        return line_chart(
+            np.array([0.0, 1.0]), [], title="no body points", width=width, height=height
+        )
     n = max(len(poses), 1)
     cell = width / n
     span_y = float(pts[:, 1].max() - min(pts[:, 1].min(), 0.0)) or 1.0
-    widths = [max((p[0] for p in pose.values() if math.isfinite(p[0])), default=0.0)
-              - min((p[0] for p in pose.values() if math.isfinite(p[0])), default=0.0)
-              for pose in poses]
+    widths = [
+        max((p[0] for p in pose.values() if math.isfinite(p[0])), default=0.0)
+        - min((p[0] for p in pose.values() if math.isfinite(p[0])), default=0.0)
+        for pose in poses
+    ]
     scale = min((height - 34) / span_y, (cell - 16) / max(max(widths, default=0.1), 0.1))
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     floor_y = height - 22
-    out.append(f'<line x1="4" y1="{_f(floor_y)}" x2="{width - 4}" y2="{_f(floor_y)}" '
-               f'stroke="#999999" stroke-width="1"/>')
+    out.append(
+        f'<line x1="4" y1="{_f(floor_y)}" x2="{width - 4}" y2="{_f(floor_y)}" '
+        f'stroke="#999999" stroke-width="1"/>'
+    )
     for k, pose in enumerate(poses):
         xs = [p[0] for p in pose.values() if math.isfinite(p[0])]
         cx = (max(xs) + min(xs)) / 2 if xs else 0.0
@@ -302,7 +358,8 @@ def stick_figures(
                 f'<line x1="{_f(ox + (ax - cx) * scale)}" y1="{_f(floor_y - ay * scale)}" '
                 f'x2="{_f(ox + (bx - cx) * scale)}" y2="{_f(floor_y - by * scale)}" '
                 f'stroke="{colours.get(group, "#555555")}" stroke-width="2.4" '
-                'stroke-linecap="round"/>')
+                'stroke-linecap="round"/>'
+            )
         if k < len(labels):
             out.append(_text(ox, height - 6, labels[k], size=9))
     out.append("</svg>")
@@ -310,24 +367,31 @@ def stick_figures(
 
 
 def legend(items: Sequence[tuple[str, str, str]], *, width: int = 640, height: int = 22) -> str:
-    """A one-line legend: ``(kind, colour, text)`` with kind 'line', 'dashed', 'band' or 'vline'.
-    """
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}">',
-           f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>']
+    """A one-line legend: ``(kind, colour, text)`` with kind 'line', 'dashed', 'band' or 'vline'."""
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+    ]
     x, y = 4.0, height / 2
     for kind, colour, text in items:
         if kind == "band":
-            out.append(f'<rect x="{_f(x)}" y="{_f(y - 5)}" width="22" height="10" '
-                       f'fill="{colour}" fill-opacity="0.28"/>')
+            out.append(
+                f'<rect x="{_f(x)}" y="{_f(y - 5)}" width="22" height="10" '
+                f'fill="{colour}" fill-opacity="0.28"/>'
+            )
         elif kind == "vline":
-            out.append(f'<line x1="{_f(x + 11)}" y1="{_f(y - 7)}" x2="{_f(x + 11)}" '
-                       f'y2="{_f(y + 7)}" stroke="{colour}" stroke-width="1" '
-                       'stroke-dasharray="3,3"/>')
+            out.append(
+                f'<line x1="{_f(x + 11)}" y1="{_f(y - 7)}" x2="{_f(x + 11)}" '
+                f'y2="{_f(y + 7)}" stroke="{colour}" stroke-width="1" '
+                'stroke-dasharray="3,3"/>'
+            )
         else:
             dash = ' stroke-dasharray="5,3"' if kind == "dashed" else ""
-            out.append(f'<line x1="{_f(x)}" y1="{_f(y)}" x2="{_f(x + 22)}" y2="{_f(y)}" '
-                       f'stroke="{colour}" stroke-width="2"{dash}/>')
+            out.append(
+                f'<line x1="{_f(x)}" y1="{_f(y)}" x2="{_f(x + 22)}" y2="{_f(y)}" '
+                f'stroke="{colour}" stroke-width="2"{dash}/>'
+            )
         out.append(_text(x + 27, y + 3.5, text, size=9.5, anchor="start", colour="#222222"))
         x += 27 + 5.6 * len(text) + 16
     out.append("</svg>")

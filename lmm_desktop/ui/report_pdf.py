@@ -87,8 +87,9 @@ def build_document(rendered: RenderedReport, width_px: float) -> QTextDocument:
     return doc
 
 
-def keep_headings_with_next(doc: QTextDocument, page_h: float, *,
-                            min_below: float = KEEP_WITH_NEXT_PX) -> int:
+def keep_headings_with_next(
+    doc: QTextDocument, page_h: float, *, min_below: float = KEEP_WITH_NEXT_PX
+) -> int:
     """Move a heading that would sit in the last ``min_below`` pixels of a page to the next page
     (QTextDocument ignores ``page-break-after: avoid``); returns how many were moved.
 
@@ -99,7 +100,8 @@ def keep_headings_with_next(doc: QTextDocument, page_h: float, *,
     while block.isValid():
         fmt = block.blockFormat()
         if fmt.headingLevel() > 0 and not (
-                fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore):
+            fmt.pageBreakPolicy() & QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore
+        ):
             top = doc.documentLayout().blockBoundingRect(block).top()
             if page_h - (top % page_h) < min_below:
                 fmt.setPageBreakPolicy(QTextFormat.PageBreakFlag.PageBreak_AlwaysBefore)

@@ -49,10 +49,27 @@ def test_restore_events_and_chat(tmp_path: Path) -> None:
         p = store.add_patient("P")
         s = store.add_session(p.id)
         t = store.add_trial(s.id, path="/w.mot", sha256="f" * 64, name="w", format="mot")
-        auto.save(Autosave.key_for("events", t.id), "events", {"trial_id": t.id, "edits": [
-            {"label": "heel_strike", "side": "right", "time_s": 1.25, "deleted": False}]})
-        auto.save(Autosave.key_for("chat", t.id), "chat", {"trial_id": t.id, "messages": [
-            {"role": "user", "text": "Why?"}, {"role": "assistant", "text": "Because."}]})
+        auto.save(
+            Autosave.key_for("events", t.id),
+            "events",
+            {
+                "trial_id": t.id,
+                "edits": [
+                    {"label": "heel_strike", "side": "right", "time_s": 1.25, "deleted": False}
+                ],
+            },
+        )
+        auto.save(
+            Autosave.key_for("chat", t.id),
+            "chat",
+            {
+                "trial_id": t.id,
+                "messages": [
+                    {"role": "user", "text": "Why?"},
+                    {"role": "assistant", "text": "Because."},
+                ],
+            },
+        )
         for edit in auto.pending_recovery():
             restore(store, edit, auto)
         assert [(e.label, e.time_s) for e in store.edited_events(t.id)] == [("heel_strike", 1.25)]
@@ -79,8 +96,13 @@ CHILD = textwrap.dedent("""
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_note_survives_kill_9() -> None:
     env = dict(os.environ)  # LMM_DESKTOP_HOME points at this test's own folder
-    child = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert child.stdout is not None
         line = child.stdout.readline().split()
@@ -97,7 +119,8 @@ def test_note_survives_kill_9() -> None:
         auto = Autosave()
         pending = auto.pending_recovery()
         assert [(p.kind, p.payload["text"]) for p in pending] == [
-            ("note", "Knee hyperextension in mid-stance")]
+            ("note", "Knee hyperextension in mid-stance")
+        ]
         assert "unsaved note on trial" in pending[0].describe()
         restore(store, pending[0], auto)
         assert store.note("trial", trial_id).text == "Knee hyperextension in mid-stance"  # type: ignore[union-attr]

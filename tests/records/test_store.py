@@ -32,8 +32,7 @@ def store(tmp_path: Path) -> RecordStore:
 def _trial(store: RecordStore) -> int:
     p = store.add_patient("Ada Lovelace", birth_date="1815-12-10", sex="female")
     s = store.add_session(p.id, date="2026-11-20", assessor="Dr B", walking_aid="none")
-    return store.add_trial(s.id, path="/x/walk.mot", sha256="ab" * 32, name="walk",
-                           format="mot").id
+    return store.add_trial(s.id, path="/x/walk.mot", sha256="ab" * 32, name="walk", format="mot").id
 
 
 def test_default_location_wal_and_permissions() -> None:
@@ -57,12 +56,17 @@ def test_patient_session_trial_crud(store: RecordStore) -> None:
     assert store.find_patient("ada lovelace") == p
     p2 = store.update_patient(p.id, birth_date="1815-12-11")
     assert p2.birth_date == "1815-12-11" and p2.identifier_code == p.identifier_code
-    s = store.add_session(p.id, date="2026-11-20", assessor="Dr B",
-                          referral_question="Falls?", walking_aid="cane", path="/data/s1")
+    s = store.add_session(
+        p.id,
+        date="2026-11-20",
+        assessor="Dr B",
+        referral_question="Falls?",
+        walking_aid="cane",
+        path="/data/s1",
+    )
     assert store.sessions(p.id) == [s]
     assert store.update_session(s.id, walking_aid="walker").walking_aid == "walker"
-    t = store.add_trial(s.id, path="/data/s1/walk.mot", sha256="0" * 64, name="walk",
-                        format="mot")
+    t = store.add_trial(s.id, path="/data/s1/walk.mot", sha256="0" * 64, name="walk", format="mot")
     assert store.trials(s.id) == [t]
     assert store.trials_by_sha256("0" * 64) == [t]
     with pytest.raises(sqlite3.IntegrityError):  # one name per session
@@ -78,21 +82,34 @@ def test_patient_session_trial_crud(store: RecordStore) -> None:
 
 def test_events_assessments_chats_notes(store: RecordStore) -> None:
     tid = _trial(store)
-    edits = [EditedEvent("heel_strike", "left", 0.57, deleted=True),
-             EditedEvent("heel_strike", "left", 0.60)]
+    edits = [
+        EditedEvent("heel_strike", "left", 0.57, deleted=True),
+        EditedEvent("heel_strike", "left", 0.60),
+    ]
     store.set_edited_events(tid, edits)
     assert store.edited_events(tid) == edits
-    detected = [Event("heel_strike", "left", 0.57, "detected"),
-                Event("toe_off", "right", 0.8, "detected")]
+    detected = [
+        Event("heel_strike", "left", 0.57, "detected"),
+        Event("toe_off", "right", 0.8, "detected"),
+    ]
     seen = apply_edits(detected, store.edited_events(tid))
     assert [(e.label, e.time_s, e.source) for e in seen] == [
-        ("heel_strike", 0.60, "user"), ("toe_off", 0.8, "detected")]
+        ("heel_strike", 0.60, "user"),
+        ("toe_off", 0.8, "detected"),
+    ]
     with pytest.raises(sqlite3.IntegrityError):  # edited events are always 'user'
         store.connection.execute(
             "INSERT INTO edited_events (trial_id, label, time_s, source, updated) "
-            "VALUES (?, 'x', 1, 'detected', 'now')", (tid,))
-    answer = {"text": "Stroke.", "task": "diagnosis", "label": "stroke",
-              "probabilities": {"stroke": 0.7, "parkinsons": 0.3}, "model_version": "m@1"}
+            "VALUES (?, 'x', 1, 'detected', 'now')",
+            (tid,),
+        )
+    answer = {
+        "text": "Stroke.",
+        "task": "diagnosis",
+        "label": "stroke",
+        "probabilities": {"stroke": 0.7, "parkinsons": 0.3},
+        "model_version": "m@1",
+    }
     a = store.add_assessment(tid, "What is the most likely diagnosis?", answer)
     assert store.assessments(tid) == [a]
     assert a.answer["probabilities"] == {"stroke": 0.7, "parkinsons": 0.3}
@@ -100,7 +117,9 @@ def test_events_assessments_chats_notes(store: RecordStore) -> None:
     store.add_chat_message(tid, "user", "Is the gait impaired?")
     store.add_chat_message(tid, "assistant", "Yes.")
     assert [(m.role, m.text) for m in store.chat(tid)] == [
-        ("user", "Is the gait impaired?"), ("assistant", "Yes.")]
+        ("user", "Is the gait impaired?"),
+        ("assistant", "Yes."),
+    ]
     store.set_note("trial", tid, "first")
     store.set_note("trial", tid, "second")  # replaces
     assert store.note("trial", tid).text == "second"  # type: ignore[union-attr]
@@ -154,11 +173,13 @@ def test_concurrent_reader_while_writing(tmp_path: Path) -> None:
     writer.close()
 
 
-def test_import_opencap_session(store: RecordStore, opencap_session: Path,
-                                fixtures_dir: Path) -> None:
+def test_import_opencap_session(
+    store: RecordStore, opencap_session: Path, fixtures_dir: Path
+) -> None:
     p = store.add_patient("Subject One")
-    session, trials = import_opencap_session(store, p.id, opencap_session, assessor="Dr B",
-                                             date="2026-11-20")
+    session, trials = import_opencap_session(
+        store, p.id, opencap_session, assessor="Dr B", date="2026-11-20"
+    )
     assert [t.name for t in trials] == ["squats1_videoAndMocap", "walking1_videoAndMocap"]
     assert all(t.format == "opencap" for t in trials)
     walk = trials[1]

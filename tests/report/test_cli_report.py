@@ -23,12 +23,27 @@ def _visible(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", re.sub(r'src="data:[^"]+"', "", html))
 
 
-def test_html_without_ai_and_bad_suffix(fixtures_dir: Path, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_html_without_ai_and_bad_suffix(
+    fixtures_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     mot = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
     out = tmp_path / "r.html"
-    assert cli.main(["report", str(mot), "-o", str(out), "--no-ai", "--patient", "Ada Byron",
-                     "--assessor", "Dr Who"]) == 0
+    assert (
+        cli.main(
+            [
+                "report",
+                str(mot),
+                "-o",
+                str(out),
+                "--no-ai",
+                "--patient",
+                "Ada Byron",
+                "--assessor",
+                "Dr Who",
+            ]
+        )
+        == 0
+    )
     text = _visible(out.read_text(encoding="utf-8"))
     assert "Ada Byron" in text and "Dr Who" in text
     assert "AI findings not included: left out of this report (--no-ai)" in text
@@ -36,8 +51,9 @@ def test_html_without_ai_and_bad_suffix(fixtures_dir: Path, tmp_path: Path,
     assert "Allowed suffixes are '.pdf', '.html'" in capsys.readouterr().err
 
 
-def test_ai_reason_when_no_model(fixtures_dir: Path, tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ai_reason_when_no_model(
+    fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manager = pytest.importorskip("lmm_desktop.assistant.manager")
     monkeypatch.setattr(manager, "DEFAULT_MODEL_DIR", tmp_path / "no-model")
     mot = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
@@ -52,18 +68,32 @@ def test_records_and_deidentify(opencap_session: Path, tmp_path: Path) -> None:
     db = tmp_path / "records.sqlite"
     with RecordStore(db) as store:
         p = store.add_patient("Katherine Johnson", birth_date="1918-08-26")
-        session, trials = import_opencap_session(store, p.id, opencap_session,
-                                                 assessor="Dr Vaughan",
-                                                 referral_question="Falls at home")
+        _session, trials = import_opencap_session(
+            store, p.id, opencap_session, assessor="Dr Vaughan", referral_question="Falls at home"
+        )
         walk = next(t for t in trials if t.name.startswith("walking"))
         store.set_note("trial", walk.id, "Katherine walked with a slight limp.")
-        store.add_assessment(walk.id, "Is the gait impaired?", {
-            "text": "Yes.", "task": "impaired", "label": "yes",
-            "probabilities": {"yes": 0.64, "no": 0.36}, "model_version": "demo@1"})
+        store.add_assessment(
+            walk.id,
+            "Is the gait impaired?",
+            {
+                "text": "Yes.",
+                "task": "impaired",
+                "label": "yes",
+                "probabilities": {"yes": 0.64, "no": 0.36},
+                "model_version": "demo@1",
+            },
+        )
         code = p.identifier_code
     out = tmp_path / "named.html"
-    args = ["report", str(opencap_session), "--trial", "walking1_videoAndMocap",
-            "--records", str(db)]
+    args = [
+        "report",
+        str(opencap_session),
+        "--trial",
+        "walking1_videoAndMocap",
+        "--records",
+        str(db),
+    ]
     assert cli.main([*args, "-o", str(out)]) == 0
     named = _visible(out.read_text(encoding="utf-8"))
     assert "Katherine Johnson" in named and "1918-08-26" in named and "Dr Vaughan" in named
@@ -78,14 +108,16 @@ def test_records_and_deidentify(opencap_session: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
-def test_pdf_comparison(fixtures_dir: Path, tmp_path: Path,
-                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pdf_comparison(
+    fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     a = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
     b = fixtures_dir / "opencap" / "squats1_videoAndMocap.mot"
     out = tmp_path / "cmp.pdf"
     assert cli.main(["report", str(a), str(b), "-o", str(out), "--no-ai"]) == 0
-    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(out), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "walking1_videoAndMocap" in text and "squats1_videoAndMocap" in text
     assert "Comparison" in text

@@ -25,8 +25,7 @@ def test_difference_row_arithmetic() -> None:
     assert DifferenceRow("x", "", 1, 0.0, 1.0).percent_change is None
 
 
-def test_comparison_of_two_trials(walk_unimpaired: TrialInput,
-                                  walk_parkinsons: TrialInput) -> None:
+def test_comparison_of_two_trials(walk_unimpaired: TrialInput, walk_parkinsons: TrialInput) -> None:
     model = assemble_report([walk_unimpaired, walk_parkinsons], comparison=True)
     comp = model.comparison
     assert comp is not None and comp.reason is None
@@ -37,18 +36,24 @@ def test_comparison_of_two_trials(walk_unimpaired: TrialInput,
     assert speed_a is not None and speed_b is not None
     speed = rows["Walking speed"]
     assert (speed.a, speed.b) == (speed_a.value, speed_b.value)
-    assert speed.percent_change == pytest.approx((speed_b.value - speed_a.value)
-                                                 / speed_a.value * 100)
+    assert speed.percent_change == pytest.approx(
+        (speed_b.value - speed_a.value) / speed_a.value * 100
+    )
     assert "Step length (left)" in rows and "Gait Profile Score (overall)" in rows
     knee = next(p for p in comp.panels if p.key == "knee_angle")
     assert [(s.label, s.dashed) for s in knee.series] == [
-        ("A left", False), ("A right", False), ("B left", True), ("B right", True)]
+        ("A left", False),
+        ("A right", False),
+        ("B left", True),
+        ("B right", True),
+    ]
     html = render_html(model).html
     assert "Difference (B - A)" in html and "% change" in html and "Curves overlaid" in html
 
 
-def test_comparison_without_cycles_says_why(opencap_walk: TrialInput,
-                                            walk_unimpaired: TrialInput) -> None:
+def test_comparison_without_cycles_says_why(
+    opencap_walk: TrialInput, walk_unimpaired: TrialInput
+) -> None:
     model = assemble_report([opencap_walk, opencap_walk], comparison=True)
     assert model.comparison is not None
     assert model.comparison.reason is not None and "no gait cycles" in model.comparison.reason
@@ -56,8 +61,10 @@ def test_comparison_without_cycles_says_why(opencap_walk: TrialInput,
     assert "Not available: no gait cycles to overlay" in html
 
 
-MESSAGES = [ChatMessage("user", "Does Ada limp?", "2026-11-20T10:00:00+00:00"),
-            ChatMessage("assistant", "The right step is shorter.\nCheck the video.", "")]
+MESSAGES = [
+    ChatMessage("user", "Does Ada limp?", "2026-11-20T10:00:00+00:00"),
+    ChatMessage("assistant", "The right step is shorter.\nCheck the video.", ""),
+]
 
 
 def test_chat_markdown_and_json(tmp_path: Path) -> None:
@@ -73,14 +80,15 @@ def test_chat_markdown_and_json(tmp_path: Path) -> None:
     loaded = json.loads(out.read_text(encoding="utf-8"))
     assert loaded["messages"][0]["text"] == "Does P-ABC123 limp?"
     assert export_chat(MESSAGES, tmp_path / "chat.md", trial="w").read_text().count("**") == 4
-    with pytest.raises(InvalidValueError, match="Allowed suffixes are '.md', '.json'"):
+    with pytest.raises(InvalidValueError, match=r"Allowed suffixes are '\.md', '\.json'"):
         export_chat(MESSAGES, tmp_path / "chat.txt", trial="w")
 
 
 def test_scrubber_spellings() -> None:
     scrub = make_scrubber("Ada Lovelace", "1815-12-10", "P-1")
     assert scrub("ada LOVELACE born 10/12/1815 or 1815-12-10 or 10.12.1815") == (
-        "P-1 born P-1 or P-1 or P-1")
+        "P-1 born P-1 or P-1 or P-1"
+    )
     assert scrub("Mrs Lovelace and Ada") == "Mrs P-1 and P-1"
     assert scrub("Adamant") == "Adamant"  # whole words only
 

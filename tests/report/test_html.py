@@ -13,18 +13,25 @@ from lmm_desktop.report.html import SECTION_HEADINGS, render_html, write_html
 from lmm_desktop.report.model import AI_DISCLAIMER, ReportOptions, SessionInfo, SignOff
 
 NAME, BIRTH = "Margaret Hamilton", "1936-08-17"
-ANSWER = {"text": "Parkinson's disease.", "task": "diagnosis", "label": "parkinsons_disease",
-          "probabilities": {"parkinsons_disease": 0.72, "stroke": 0.18, "none": 0.10},
-          "flags": [], "model_version": "default@2026-11-20"}
+ANSWER = {
+    "text": "Parkinson's disease.",
+    "task": "diagnosis",
+    "label": "parkinsons_disease",
+    "probabilities": {"parkinsons_disease": 0.72, "stroke": 0.18, "none": 0.10},
+    "flags": [],
+    "model_version": "default@2026-11-20",
+}
 
 
 def _report(item: TrialInput, **opts: object) -> str:
     model = assemble_report(
-        [item], patient=PatientDetails(NAME, BIRTH, "female", "P-TEST01"),
+        [item],
+        patient=PatientDetails(NAME, BIRTH, "female", "P-TEST01"),
         session=SessionInfo("2026-11-20", "Dr Ruth", f"Falls? ({NAME})", "none"),
         options=ReportOptions(**opts),  # type: ignore[arg-type]
         session_note=f"{NAME} walked without help; born 17/08/1936.",
-        sign_off=SignOff("Dr Ruth", "2026-11-21"))
+        sign_off=SignOff("Dr Ruth", "2026-11-21"),
+    )
     return render_html(model).html
 
 
@@ -40,8 +47,10 @@ def test_full_report_has_every_section(walk_unimpaired: TrialInput) -> None:
     assert NAME in text and BIRTH in text
     assert "(normal)" in text  # status in words, not colour alone
     assert "Walking speed (m/s)" in text
-    svgs = [base64.b64decode(b).decode() for b in
-            re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+    svgs = [
+        base64.b64decode(b).decode()
+        for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    ]
     assert len(svgs) >= 12  # 9 panels, legend, MAP, snapshot
     titles = "".join(svgs)
     for title in ("Pelvic tilt", "Knee flexion", "Foot progression"):
@@ -64,8 +73,7 @@ def test_sparse_trial_says_why(opencap_walk: TrialInput) -> None:
     assert "walking1_videoAndMocap" in text and "158 frames at 100 Hz" in text
 
 
-def test_deidentified_report_has_neither_name_nor_birth_date(
-        walk_unimpaired: TrialInput) -> None:
+def test_deidentified_report_has_neither_name_nor_birth_date(walk_unimpaired: TrialInput) -> None:
     walk_unimpaired.note = f"Note for Hamilton: check the knee. Born {BIRTH}."
     try:
         html = _report(walk_unimpaired, deidentify=True, include_chat=True)
@@ -93,8 +101,10 @@ def test_ai_findings_marked_as_estimates(walk_parkinsons: TrialInput) -> None:
 
 
 def test_chat_transcript_optional(walk_unimpaired: TrialInput, tmp_path: object) -> None:
-    walk_unimpaired.chat = [ChatMessage("user", "Is the gait symmetric?"),
-                            ChatMessage("assistant", "Mostly symmetric.")]
+    walk_unimpaired.chat = [
+        ChatMessage("user", "Is the gait symmetric?"),
+        ChatMessage("assistant", "Mostly symmetric."),
+    ]
     try:
         without = _report(walk_unimpaired)
         with_chat = _report(walk_unimpaired, include_chat=True)

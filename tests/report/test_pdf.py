@@ -22,18 +22,20 @@ def _pdf_text(path: Path, *, layout: bool = False) -> str:
     return unicodedata.normalize("NFKC", out)  # undo ligatures such as 'ﬀ' in 'Sign-off'
 
 
-
 def _pages(path: Path) -> int:
     out = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True)
     return int(next(ln.split()[-1] for ln in out.stdout.splitlines() if ln.startswith("Pages")))
 
 
-def test_pdf_has_every_heading(offscreen: None, walk_parkinsons: TrialInput,
-                               tug_parkinsons: TrialInput, tmp_path: Path) -> None:
+def test_pdf_has_every_heading(
+    offscreen: None, walk_parkinsons: TrialInput, tug_parkinsons: TrialInput, tmp_path: Path
+) -> None:
     from lmm_desktop.ui.report_pdf import write_pdf
 
-    model = assemble_report([walk_parkinsons, tug_parkinsons],
-                            patient=PatientDetails("Alan Turing", "1912-06-23", "male"))
+    model = assemble_report(
+        [walk_parkinsons, tug_parkinsons],
+        patient=PatientDetails("Alan Turing", "1912-06-23", "male"),
+    )
     out = write_pdf(model, tmp_path / "sub" / "report.pdf")
     assert out.read_bytes().startswith(b"%PDF")
     text = " ".join(_pdf_text(out).split())  # pdftotext wraps long headings
@@ -46,13 +48,17 @@ def test_pdf_has_every_heading(offscreen: None, walk_parkinsons: TrialInput,
     assert not list((tmp_path / "sub").glob(".*tmp"))
 
 
-def test_pdf_deidentified_and_comparison(offscreen: None, walk_unimpaired: TrialInput,
-                                         walk_parkinsons: TrialInput, tmp_path: Path) -> None:
+def test_pdf_deidentified_and_comparison(
+    offscreen: None, walk_unimpaired: TrialInput, walk_parkinsons: TrialInput, tmp_path: Path
+) -> None:
     from lmm_desktop.ui.report_pdf import write_pdf
 
-    model = assemble_report([walk_unimpaired, walk_parkinsons], comparison=True,
-                            patient=PatientDetails("Alan Turing", "1912-06-23", "male", "P-XY"),
-                            options=ReportOptions(deidentify=True, include_ai=False))
+    model = assemble_report(
+        [walk_unimpaired, walk_parkinsons],
+        comparison=True,
+        patient=PatientDetails("Alan Turing", "1912-06-23", "male", "P-XY"),
+        options=ReportOptions(deidentify=True, include_ai=False),
+    )
     out = write_pdf(model, tmp_path / "cmp.pdf")
     text = " ".join(_pdf_text(out).split())
     assert "Turing" not in text and "1912" not in text and "P-XY" in text
@@ -62,8 +68,9 @@ def test_pdf_deidentified_and_comparison(offscreen: None, walk_unimpaired: Trial
     assert _pages(out) >= 4
 
 
-def test_headings_never_left_at_a_page_bottom(offscreen: None, walk_parkinsons: TrialInput,
-                                              tmp_path: Path) -> None:
+def test_headings_never_left_at_a_page_bottom(
+    offscreen: None, walk_parkinsons: TrialInput, tmp_path: Path
+) -> None:
     from lmm_desktop.report.html import render_html
     from lmm_desktop.ui.report_pdf import KEEP_WITH_NEXT_PX, build_document, ensure_app
 
