@@ -208,8 +208,12 @@ def floor_height(points: BodyPoints) -> float | None:
     feet = _foot_heights(points)
     if not feet:
         return None
-    low = np.nanmin(np.stack([p[:, 1] for p in feet.values()], axis=1), axis=1)  # (n,) m
-    return float(np.nanpercentile(low, 5)) if np.isfinite(low).any() else None
+    heights = np.stack([p[:, 1] for p in feet.values()], axis=1)  # (n, k) m
+    seen = np.isfinite(heights).any(axis=1)  # frames outside data gaps
+    if not seen.any():
+        return None
+    low = np.nanmin(heights[seen], axis=1)  # (n_seen,) m
+    return float(np.percentile(low, 5))
 
 
 def penetration_flags(points: BodyPoints) -> list[QualityFlag]:

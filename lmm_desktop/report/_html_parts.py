@@ -170,7 +170,7 @@ def not_available(reason: str | None, what: str = "Not available") -> str:
 
 def panel_svg(panel: CurvePanel, *, show_band_sides: bool = True) -> str:
     """One kinematic panel: bands (grey, or tinted per side for side-specific norms), the mean
-    curves (left red, right blue; B dashed) and dashed toe-off lines."""
+    curves (left blue, right orange-red; B dashed) and dashed toe-off lines."""
     x = np.linspace(0.0, 100.0, 101)  # % of the gait cycle
     fills = []
     for side, lower, upper in panel.bands:

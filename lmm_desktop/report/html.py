@@ -283,7 +283,7 @@ def _gps(t: TrialReport, figs: Figures) -> str:
     chart = bar_chart(
         cats,
         groups,
-        title="Gait Variable Scores (deg), left red, right blue",
+        title="Gait Variable Scores (deg), left blue, right orange-red",
         xlabel="RMS difference from the normal mean curve (deg)",
         width=600,
     )

@@ -8,11 +8,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from lmm_desktop.core.body import BodyPoints
+from lmm_desktop.core.style import LEFT_COLOUR, RIGHT_COLOUR
 from lmm_desktop.core.trial import HEEL_STRIKE, Event
 from lmm_desktop.report.svg import stick_figures
 
-LEFT_COLOUR = "#c0392b"
-RIGHT_COLOUR = "#1f5fa8"
 GROUP_COLOURS = {
     "right_leg": RIGHT_COLOUR,
     "right_arm": RIGHT_COLOUR,

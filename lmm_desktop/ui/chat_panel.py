@@ -336,6 +336,15 @@ class ChatPanel(QWidget):
             return f"The assistant is not available: {self.unavailable_reason or 'not loaded'}."
         return None
 
+    def show_answer(self, question: str, answer: Answer) -> AnswerView:
+        """Add an answer obtained elsewhere (e.g. by the report) to this trial's chat."""
+        if self.key is None:
+            raise LmmError("Open a trial first: answers belong to the chat about a trial.")
+        turn = self.history.add(self.key, question, answer)
+        view = self._add_view(turn)
+        self._update_enabled()
+        return view
+
     def _on_submit(self) -> None:
         if self.ask(self.input.text()):
             self.input.clear()
