@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "training.dataset.cli",
         "tokenize trials and build the question/answer dataset",
     ),
+    "eval": (
+        "training.eval.cli",
+        "evaluate a model: per-task F1 / Pearson r vs XGBoost and chance",
+    ),
     "sft": (
         "training.sft.cli",
         "fine-tune the language model with (Q)LoRA on a dataset",

@@ -21,16 +21,40 @@ raises the ASIS relative to the PSIS):
 - Hip flexion/adduction/internal rotation, knee flexion and ankle dorsiflexion have the same sign
   on both sides in OpenSim and in PiG (sign +1, offset 0).
 
-No offsets are applied. OpenSim pelvis frames are not the PiG ASIS-PSIS plane (in Rajagopal2016
-the ASIS sits 5.9° below the PSIS at zero tilt) and IK from other marker sets or video places it
-differently again; OpenSim walking data typically shows pelvis_tilt of +5..+10° where PiG reports
-10..15° anterior tilt, and hip flexion shifted by a similar amount. Such a constant offset shows up
-in the pelvic-tilt and hip-flexion GVS; it is a convention difference, not a gait deviation.
+Pelvis frame (the one deliberate offset). OpenSim pelvis frames are not the PiG ASIS-PSIS plane
+(in Rajagopal2016 and the built-in model the ASIS sits 5.9 deg below the PSIS at zero tilt; gait2392,
+IK from other marker sets or video place it differently again), so OpenSim walking data shows
+pelvis_tilt of about -5..+10 deg where PiG reports 10..15 deg anterior tilt, and hip flexion lower by
+the same amount. Compared as is, that convention difference alone puts 10-17 deg into the pelvic-tilt
+and hip-flexion GVS of a typical walker. The analysis therefore measures the offset on the trial's
+own landmarks (:func:`pelvis_frame_offset_deg`):
+
+- PiG pelvic tilt: the angle of the PSIS-mid -> ASIS-mid line below the horizontal, about the
+  pelvis's medio-lateral axis (anterior +). With ``m`` the unit ASIS_l - ASIS_r axis and
+  ``v = ASIS_mid - PSIS_mid`` with its ``m`` component removed,
+  ``tilt_PiG = asin(-(v . up) / |v|)``.
+- OpenSim anterior tilt in the walking frame: ``-pelvis_tilt`` (see above).
+- Pelvis-frame offset: ``delta = median over the analysed frames of (tilt_PiG + pelvis_tilt)``.
+  The pelvis is one rigid body, so ``delta`` is the fixed angle between the two frames' sagittal
+  axes (it varies by < 1 deg with list and rotation); the median ignores frames in data gaps.
+- PiG-equivalent curves in the OpenSim sign convention of the bands:
+  ``pelvis_tilt_PiG-equivalent = pelvis_tilt - delta`` (i.e. ``-tilt_PiG``) and, since hip flexion
+  is the thigh relative to the pelvis (sagittal plane: hip flexion = thigh inclination + anterior
+  pelvic tilt), ``hip_flexion_PiG-equivalent = hip_flexion + delta``. ``pelvis_frame_shift`` in
+  :data:`KINEMATIC_MAPPING` holds these multipliers of ``delta`` (-1, +1, 0 elsewhere).
+
+The shift is applied when the Gait Profile Score compares a subject with the bands (and is
+reported with it); the stored bands and the joint angles shown stay as they are. Without ASIS and
+PSIS points no shift is applied and the GPS says so. Knee and ankle angles need no shift: both of
+their segments are outside the pelvis.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
@@ -49,6 +73,8 @@ class VariableMapping:
     sign: float
     offset_deg: float = 0.0
     note: str = ""
+    pelvis_frame_shift: float = 0.0
+    """Multiplier of the trial's pelvis-frame offset added before comparing (see module doc)."""
 
 
 KINEMATIC_MAPPING: tuple[VariableMapping, ...] = (
@@ -59,6 +85,7 @@ KINEMATIC_MAPPING: tuple[VariableMapping, ...] = (
         "pelvis_tilt",
         -1.0,
         note="OpenSim pelvis_tilt is positive posterior",
+        pelvis_frame_shift=-1.0,
     ),
     VariableMapping(
         "PelvisAngles",
@@ -92,7 +119,15 @@ KINEMATIC_MAPPING: tuple[VariableMapping, ...] = (
         -1.0,
         note="left side forward = negative pelvis_rotation",
     ),
-    VariableMapping("HipAngles", "X", "Hip Flex/Extension", "hip_flexion", 1.0),
+    VariableMapping(
+        "HipAngles",
+        "X",
+        "Hip Flex/Extension",
+        "hip_flexion",
+        1.0,
+        note="thigh relative to the pelvis: shifted by the pelvis-frame offset",
+        pelvis_frame_shift=1.0,
+    ),
     VariableMapping("HipAngles", "Y", "Hip Ad/Abduction", "hip_adduction", 1.0),
     VariableMapping("HipAngles", "Z", "Hip Int/External Rotation", "hip_rotation", 1.0),
     VariableMapping("KneeAngles", "X", "Knee Flex/Extension", "knee_angle", 1.0),
@@ -123,6 +158,46 @@ UNMAPPED: dict[str, str] = {
     "moments, powers": "kinetics are out of scope (no force data in markerless trials)",
 }
 """PiG variables left out, and canonical joints without a PiG counterpart, with the reason."""
+
+PELVIS_FRAME_SHIFT: dict[str, float] = {
+    m.canonical: m.pelvis_frame_shift for m in KINEMATIC_MAPPING if m.pelvis_frame_shift
+}
+"""Variable (without side suffix) -> multiplier of the pelvis-frame offset."""
+
+MAX_PELVIS_FRAME_OFFSET_DEG = 30.0
+"""Larger measured offsets mean misplaced landmarks: no shift is applied then."""
+
+
+def pig_pelvic_tilt_deg(
+    asis_r: NDArray[np.float64],
+    asis_l: NDArray[np.float64],
+    psis_r: NDArray[np.float64],
+    psis_l: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """``(n,)`` Plug-in-Gait pelvic tilt in degrees, anterior positive, from ``(n, 3)`` ASIS and
+    PSIS positions (metres, Y up): the PSIS-mid -> ASIS-mid line below the horizontal, about the
+    medio-lateral (ASIS-ASIS) axis."""
+    lateral = asis_l - asis_r  # (n, 3) metres
+    lateral = lateral / np.linalg.norm(lateral, axis=1, keepdims=True)
+    v = 0.5 * (asis_r + asis_l) - 0.5 * (psis_r + psis_l)  # (n, 3) PSIS-mid -> ASIS-mid
+    v = v - np.sum(v * lateral, axis=1, keepdims=True) * lateral  # sagittal-plane part
+    sin_tilt = -v[:, 1] / np.linalg.norm(v, axis=1)
+    return np.asarray(np.degrees(np.arcsin(np.clip(sin_tilt, -1.0, 1.0))), dtype=float)
+
+
+def pelvis_frame_offset_deg(
+    pig_tilt_deg: NDArray[np.float64], opensim_tilt_deg: NDArray[np.float64]
+) -> float | None:
+    """The pelvis-frame offset ``delta`` (degrees): median of PiG anterior tilt + OpenSim
+    ``pelvis_tilt`` (walking frame) over frames where both are known; None when there are none
+    or the offset is implausible (> ``MAX_PELVIS_FRAME_OFFSET_DEG``)."""
+    diff = np.asarray(pig_tilt_deg, float) + np.asarray(opensim_tilt_deg, float)
+    diff = diff[np.isfinite(diff)]
+    if diff.size == 0:
+        return None
+    delta = float(np.median(diff))
+    return delta if abs(delta) <= MAX_PELVIS_FRAME_OFFSET_DEG else None
+
 
 SPEED_GROUPS: tuple[str, ...] = ("VerySlow", "Slow", "Free", "Fast", "VeryFast")
 

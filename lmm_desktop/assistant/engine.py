@@ -157,11 +157,48 @@ class AssistantEngine:
     def _ask_locked(self, trial: Trial, question: str, history: Sequence[History],
                     task: ClinicalTask | None, on_token: Callable[[str], None] | None,
                     stop: threading.Event, t0: float) -> Answer:
+        ans = self._run(self.build_messages(trial, question, history), task, on_token, stop,
+                        t0, generate=True, intervals=True)
+        if A.STOPPED not in ans.flags or ans.n_tokens:
+            self._finish(trial, task, ans)
+        ans.latency_s = time.perf_counter() - t0
+        return ans
+
+    def ask_messages(self, messages: list[dict[str, str]], task_id: str | None, *,
+                     generate: bool = True, intervals: bool = False,
+                     max_new_tokens: int | None = None) -> Answer:
+        """Answer a ready conversation for a known task (evaluation: no routing, no trial).
+
+        Classification always gets label probabilities; ``generate`` adds the greedy text (and
+        for regression the parsed value); ``intervals`` adds value intervals.
+        """
+        from lmm_desktop.assistant.tasks import get_task
+
+        task = get_task(task_id) if task_id else None
+        t0 = time.perf_counter()
+        saved = self.max_new_tokens
+        if max_new_tokens is not None:
+            self.max_new_tokens = max_new_tokens
+        try:
+            with self._lock:
+                ans = self._run(messages, task, None, threading.Event(), t0,
+                                generate=generate, intervals=intervals)
+        finally:
+            self.max_new_tokens = saved
+        if task is not None and task.kind == "regression" and ans.value is None:
+            parsed = task.parse_answer(ans.text)
+            ans.value = None if parsed is None else float(parsed)
+            ans.unit = task.unit
+        ans.latency_s = time.perf_counter() - t0
+        return ans
+
+    def _run(self, messages: list[dict[str, str]], task: ClinicalTask | None,
+             on_token: Callable[[str], None] | None, stop: threading.Event, t0: float, *,
+             generate: bool, intervals: bool) -> Answer:
         import torch
 
         tok = self.lm.tokenizer
-        prompt = render(tok, self.build_messages(trial, question, history),
-                        add_generation_prompt=True)
+        prompt = render(tok, messages, add_generation_prompt=True)
         ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
         ids = ids.to(self.lm.model.device)  # (1, L)
         ans = Answer(text="", task=None if task is None else task.id, device=self.lm.device,
@@ -170,18 +207,18 @@ class AssistantEngine:
             past, logits = self._prefill(ids, stop)
             if past is None:
                 ans.flags.append(A.STOPPED)
-                ans.latency_s = time.perf_counter() - t0
                 return ans
             prompt_len, first_logits = ids.shape[1], logits
-            clean = copy.deepcopy(past) if task is not None and task.kind in (
-                "classification", "regression") else None
+            scored = task is not None and (task.kind == "classification" or (
+                task.kind == "regression" and intervals))
+            clean = copy.deepcopy(past) if scored and generate else past
             if task is not None and task.kind == "classification":
                 self._score_labels(task, ans, clean, prompt_len, first_logits)
-            self._generate(ans, past, logits, prompt_len, on_token, stop, t0)
-            if task is not None and task.kind == "regression" and not stop.is_set():
+            if generate:
+                self._generate(ans, past, logits, prompt_len, on_token, stop, t0)
+            if (task is not None and task.kind == "regression" and intervals
+                    and not stop.is_set()):
                 self._score_values(task, ans, clean, prompt_len, first_logits)
-        self._finish(trial, task, ans)
-        ans.latency_s = time.perf_counter() - t0
         return ans
 
     def _prefill(self, ids: Any, stop: threading.Event) -> tuple[Any, Any]:

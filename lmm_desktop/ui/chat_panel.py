@@ -170,7 +170,6 @@ class ChatPanel(QWidget):
             btn.clicked.connect(lambda _=False, q=task.suggested: self.ask(q))
             self.suggestion_grid.addWidget(btn, i // 2, i % 2)
             self.suggestion_buttons.append(btn)
-        self._update_enabled()
 
     # -- the model ---------------------------------------------------------------------------
     @property
@@ -369,6 +368,7 @@ class ChatPanel(QWidget):
             self.history.add(key, self._question, answer)
         if view is not None:
             view.set_answer(answer)
+        self._update_enabled()
         QTimer.singleShot(0, self._scroll_to_end)
         self.answer_finished.emit(answer)
 
@@ -426,7 +426,7 @@ class ChatPanel(QWidget):
 
     def _update_enabled(self) -> None:
         can_ask = self.ready and self.trial is not None and not self.answering
-        for btn in getattr(self, "suggestion_buttons", []):
+        for btn in self.suggestion_buttons:
             btn.setEnabled(can_ask)
         self.ask_btn.setEnabled(can_ask)
         self.stop_btn.setEnabled(self.answering)

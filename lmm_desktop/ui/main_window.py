@@ -35,6 +35,8 @@ from lmm_desktop.core.trial import Event
 from lmm_desktop.io import READ_SUFFIXES
 from lmm_desktop.ui import analysis_view as av
 from lmm_desktop.ui.angle_plot import AnglePlot
+from lmm_desktop.ui.chat_history import default_history
+from lmm_desktop.ui.chat_panel import ChatPanel
 from lmm_desktop.ui.event_store import EventStore
 from lmm_desktop.ui.menus import build_menus
 from lmm_desktop.ui.metrics_panel import MetricsPanel
@@ -48,6 +50,7 @@ from lmm_desktop.ui.trial_browser import TrialBrowser, TrialRef
 from lmm_desktop.ui.workers import AnalysisWorker, LoadedTrial, TrialLoader, stop_thread
 
 if TYPE_CHECKING:
+    from lmm_desktop.core.body import BodyPoints
     from lmm_desktop.ui.video_panel import VideoPanel
 
 log = logging.getLogger(__name__)
@@ -94,8 +97,10 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_status_bar()
         self.actions_by_name = build_menus(self)
+        self._build_chat()
         self._wire()
         self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer beats at ~50 Hz
         self.timer.setInterval(15)
         self.timer.timeout.connect(self._on_tick)
         self._restore_settings()
@@ -183,6 +188,22 @@ class MainWindow(QMainWindow):
         self.store.events_changed.connect(self._on_events_change)
         self.browser.trial_selected.connect(self.open_ref)
 
+    def _build_chat(self) -> None:
+        """The assistant chat: a dock below the metrics, its model state in the status bar."""
+        self.chat = ChatPanel(history=default_history())
+        self.chat_dock = self._dock(
+            "chat", "Assistant", self.chat, Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.splitDockWidget(self.metrics_dock, self.chat_dock, Qt.Orientation.Vertical)
+        self.statusBar().addPermanentWidget(self.chat.model_status)
+        toggle = self.chat_dock.toggleViewAction()
+        toggle.setText("Assistant chat")
+        view_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        view_menu.addAction(toggle)
+        self.actions_by_name["chat"] = toggle
+        self.trial_loaded.connect(lambda loaded: self.chat.set_trial(loaded.trial))
+        self.chat.seek_requested.connect(self.seek)
+
     # -- opening -----------------------------------------------------------------------------
     def open_path(self, path: str | Path, trial: str | None = None) -> None:
         """Open a trial file or session folder (its first trial, or ``trial``)."""
@@ -213,6 +234,8 @@ class MainWindow(QMainWindow):
         loader = TrialLoader(ref)
         loader.progress.connect(self._on_load_progress)
         loader.loaded.connect(self._on_loaded)
+        loader.points_ready.connect(self._on_points_ready)
+        loader.analysed.connect(self._on_analysed)
         loader.failed.connect(self._on_load_failed)
         loader.cancelled.connect(self._on_load_cancelled)
         self._loader = loader
@@ -233,6 +256,8 @@ class MainWindow(QMainWindow):
         stop_thread(loader)
         self.progress.hide()
         self.cancel_btn.hide()
+        if loader is not None and self.loaded is not None and self.loaded.ref is loader.ref:
+            self.metrics.clear("Analysis cancelled: reopen the trial to compute the metrics.")
 
     def _on_load_progress(self, percent: int, text: str) -> None:
         if self.sender() is self._loader:
@@ -268,12 +293,42 @@ class MainWindow(QMainWindow):
         self.show_message(self, title, text)
 
     def _on_loaded(self, loaded: LoadedTrial) -> None:
+        """First frame: show the body now; the loader goes on with the analysis."""
         if self.sender() is not self._loader:
+            return
+        self._show_loaded(loaded)
+        self.metrics.clear("Analysing gait and clinical tests…")
+
+    def _on_points_ready(self, points: BodyPoints) -> None:
+        """The trial's own OpenSim model replaces the quick built-in skeleton."""
+        if self.sender() is not self._loader or self.loaded is None:
+            return
+        self.loaded.points = points
+        self.skeleton.replace_points(points)
+
+    def _on_analysed(self, result: object | None, notes: list[str], timings: dict) -> None:
+        if self.sender() is not self._loader or self.loaded is None:
             return
         self._loader = None
         self.progress.hide()
         self.cancel_btn.hide()
-        self._show_loaded(loaded)
+        loaded = self.loaded
+        loaded.analysis = result
+        loaded.notes += notes
+        loaded.timings_s.update(timings)
+        if self.store.edited:  # the user edited events meanwhile: their recompute wins
+            return
+        events = av.used_events(result) or list(loaded.trial.events)
+        self.store.reset(events)
+        self.timeline.set_events(events)
+        self.skeleton.set_events(events)
+        self.plot.set_events(events)
+        self._show_analysis(result)
+        if result is None and notes:
+            self.metrics.clear(" ".join(notes))
+        text = " ".join(loaded.notes)
+        self.status_label.setText(f"Opened {loaded.ref.path}." + (f" {text}" if text else ""))
+        self.analysis_updated.emit(result)
 
     def _show_loaded(self, loaded: LoadedTrial) -> None:
         trial = loaded.trial
@@ -451,6 +506,7 @@ class MainWindow(QMainWindow):
         self.cancel_loading()
         stop_thread(self._analysis_worker)
         self._analysis_worker = None
+        self.chat.shutdown()
         if self.video is not None:
             self.video.stop()
         self.save_settings()

@@ -1,5 +1,10 @@
 """Background work: reading a trial, forward kinematics and analysis, off the UI thread.
 
+Opening is staged so the clinician sees the body as soon as possible: the loader emits ``loaded``
+right after reading and the fast forward kinematics (built-in numpy model, ~30 ms for 60 s), then,
+when the trial has its own OpenSim model, ``points_ready`` with the OpenSim body points, and last
+``analysed`` with the gait and clinical-test analysis (the slow part, seconds for long trials).
+
 Workers hold no reference to any window; they only emit typed signals. They check
 ``isInterruptionRequested()`` between steps, so closing the window (or opening another trial)
 mid-load stops them at the next step boundary and nothing is delivered to a dead window.
@@ -11,6 +16,7 @@ import importlib
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal
@@ -41,6 +47,28 @@ def _optional(module: str, attr: str) -> Any | None:
         if exc.name and exc.name.startswith("lmm_desktop"):
             return None
         raise
+
+
+def uses_opensim(trial: Trial) -> bool:
+    """True when forward kinematics will go through the trial's own OpenSim model (slow path)."""
+    model = trial.provenance.model_path
+    return (
+        model is not None
+        and Path(model).suffix.lower() == ".osim"
+        and Path(model).is_file()
+        and trial.source is not None
+    )
+
+
+def quick_points(trial: Trial) -> BodyPoints | None:
+    """Built-in numpy forward kinematics (fast), or None when the trial has no joint angles."""
+    if trial.kinematics is None:
+        return None
+    fk = _optional("lmm_desktop.biomech.fk", "builtin_forward_kinematics")
+    if fk is None:
+        return None
+    points: BodyPoints = fk(trial.kinematics, trial.time, height_m=trial.subject.height_m)
+    return points
 
 
 def body_points(trial: Trial) -> tuple[BodyPoints | None, str | None]:
@@ -81,11 +109,14 @@ def _log() -> str:
 
 
 class TrialLoader(QThread):
-    """Read -> forward kinematics -> analysis for one :class:`TrialRef`."""
+    """Read -> fast forward kinematics (``loaded``) -> OpenSim kinematics (``points_ready``, only
+    for trials with their own model) -> analysis (``analysed``), for one :class:`TrialRef`."""
 
     progress = Signal(int, str)  # percent, what is being done
-    loaded = Signal(object)  # LoadedTrial
-    failed = Signal(object, str)  # exception, traceback text
+    loaded = Signal(object)  # LoadedTrial, analysis None: enough for the first frame
+    points_ready = Signal(object)  # BodyPoints from the trial's OpenSim model, replacing the quick
+    analysed = Signal(object, list, dict)  # analysis result or None, notes, timings (seconds)
+    failed = Signal(object, str)  # exception, traceback text (only before ``loaded``)
     cancelled = Signal()
 
     def __init__(self, ref: TrialRef, parent: QObject | None = None) -> None:
@@ -94,16 +125,19 @@ class TrialLoader(QThread):
 
     def run(self) -> None:
         try:
-            result = self._load()
+            first = self._first_frame()
         except Exception as exc:  # reported to the UI: LmmError shown as is, others with the log
             self.failed.emit(exc, traceback.format_exc())
             return
-        if result is None:
+        if first is None:
             self.cancelled.emit()
-        else:
-            self.loaded.emit(result)
+            return
+        self.loaded.emit(first)
+        if not self._finish(first):
+            self.cancelled.emit()
 
-    def _load(self) -> LoadedTrial | None:
+    def _first_frame(self) -> LoadedTrial | None:
+        """Read the trial and compute the quick body points (None when interrupted)."""
         from lmm_desktop.io import read_trial
 
         timings: dict[str, float] = {}
@@ -117,7 +151,10 @@ class TrialLoader(QThread):
         notes: list[str] = []
         t0 = time.perf_counter()
         try:
-            points, note = body_points(trial)
+            points = quick_points(trial) if uses_opensim(trial) else None
+            note = None
+            if points is None:
+                points, note = body_points(trial)
         except LmmError as exc:
             points, note = None, f"3D skeleton unavailable: {exc}"
         except Exception:  # the trial still opens; the traceback goes to the log
@@ -127,6 +164,28 @@ class TrialLoader(QThread):
             notes.append(note)
         if self.isInterruptionRequested():
             return None
+        return LoadedTrial(self.ref, trial, points, None, notes, timings)
+
+    def _finish(self, first: LoadedTrial) -> bool:
+        """OpenSim body points (when the trial has a model), then the analysis; False if stopped."""
+        trial, points = first.trial, first.points
+        notes: list[str] = []
+        timings: dict[str, float] = {}
+        if uses_opensim(trial):
+            self.progress.emit(50, "Computing the 3D skeleton on the trial's OpenSim model…")
+            t0 = time.perf_counter()
+            try:
+                osim_points, _ = body_points(trial)
+            except Exception as exc:  # the built-in skeleton stays on screen
+                osim_points = None
+                why = str(exc) if isinstance(exc, LmmError) else f"unexpected error; see {_log()}"
+                notes.append(f"Showing the built-in body model; the trial's model failed: {why}")
+            timings["fk_opensim"] = time.perf_counter() - t0
+            if self.isInterruptionRequested():
+                return False
+            if osim_points is not None:
+                points = osim_points
+                self.points_ready.emit(points)
         self.progress.emit(70, "Analysing gait and clinical tests…")
         t0 = time.perf_counter()
         try:
@@ -139,9 +198,10 @@ class TrialLoader(QThread):
             notes.append(f"Metrics unavailable (unexpected error; see {_log()}).")
         timings["analysis"] = time.perf_counter() - t0
         if self.isInterruptionRequested():
-            return None
+            return False
         self.progress.emit(100, "Done")
-        return LoadedTrial(self.ref, trial, points, analysis, notes, timings)
+        self.analysed.emit(analysis, notes, timings)
+        return True
 
 
 class AnalysisWorker(QThread):

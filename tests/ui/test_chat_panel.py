@@ -258,7 +258,8 @@ def test_chats_kept_per_trial_and_restored_from_the_records(
     squat = fixtures_dir / "opencap" / "squats1_videoAndMocap.mot"
     store = RecordStore(tmp_path / "records.sqlite")
     patient = store.add_patient("Test Patient")
-    _session, rec = import_trial_file(store, patient.id, walk)
+    session = store.add_session(patient.id)
+    rec = import_trial_file(store, session.id, walk)
     journal = Autosave(tmp_path / "autosave")
     engine = make_engine(parts, max_new_tokens=4, abstain_below=0.0)
     panel = make_panel(engine=engine, history=RecordsChatHistory(store, journal))

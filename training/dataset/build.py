@@ -151,14 +151,15 @@ def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
     tmp = out_dir / ".codes.npz.tmp.npz"
     np.savez_compressed(tmp, **codes_store)  # type: ignore[arg-type]
     tmp.replace(out_dir / "codes.npz")
-    manifest = _manifest(rows, tok_dir=tokenizer_dir, n_trials=len(codes_store), cfg=cfg)
+    manifest = _manifest(rows, tok_dir=tokenizer_dir, n_trials=len(codes_store), cfg=cfg,
+                         codebook_size=tok.config.codebook_size)
     with atomic_write(out_dir / "manifest.json") as fh:
         json.dump(manifest, fh, indent=2)
     return manifest
 
 
 def _manifest(rows: list[dict[str, Any]], *, tok_dir: Path, n_trials: int,
-              cfg: DatasetConfig) -> dict[str, Any]:
+              cfg: DatasetConfig, codebook_size: int) -> dict[str, Any]:
     counts: dict[str, dict[str, int]] = {}
     parts: dict[str, dict[str, set[str]]] = {}
     for r in rows:
@@ -173,6 +174,7 @@ def _manifest(rows: list[dict[str, Any]], *, tok_dir: Path, n_trials: int,
                       if weights.is_file() else None},
         "n_trials": n_trials,
         "n_pairs": len(rows),
+        "codebook_size": codebook_size,
         "per_task": {t: {"train_pairs": c["train"], "val_pairs": c["val"],
                          "train_participants": len(parts[t]["train"]),
                          "val_participants": len(parts[t]["val"])}
