@@ -297,10 +297,36 @@ def walking_speed_test(seg: ActivitySegments) -> TestResult:
     )
 
 
+def treadmill_reason(belt_speed_m_s: float | None) -> str:
+    """Why the walking-speed test does not apply to a treadmill trial (belt speed when known)."""
+    belt = (
+        f"belt speed {belt_speed_m_s:.2f} m/s, measured from the feet in stance"
+        if belt_speed_m_s
+        else "belt speed unknown (no complete stride to measure it from the feet)"
+    )
+    return (
+        f"treadmill trial ({belt}): the pelvis stays in place while the feet walk, so there is "
+        "no overground walk to time; the walking speed is the belt speed (see the gait table)"
+    )
+
+
 def run_clinical_tests(
-    kin: Kinematics, time: NDArray[np.float64], points: BodyPoints | None = None
+    kin: Kinematics,
+    time: NDArray[np.float64],
+    points: BodyPoints | None = None,
+    *,
+    treadmill: bool = False,
+    belt_speed_m_s: float | None = None,
 ) -> tuple[list[TestResult], dict[str, str]]:
     """Every test that applies to the trial, and for the others why they do not.
+
+    Parameters
+    ----------
+    kin, time, points
+        The trial's kinematics, its time base, and body points on it when available.
+    treadmill
+        The gait analysis found treadmill walking: the walking-speed test then says so (with
+        ``belt_speed_m_s``, m/s, when known) instead of "no walking".
 
     Returns
     -------
@@ -311,6 +337,8 @@ def run_clinical_tests(
     from lmm_desktop.analysis.four_square import four_square_step_test  # imports this module
 
     seg = detect_activity_segments(kin, time, points)
+    if treadmill and not seg.walking:
+        seg.applicable[WALK] = treadmill_reason(belt_speed_m_s)
     results: list[TestResult] = []
     reasons: dict[str, str] = {}
     for name, fn in (

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.analysis._signal import UP, horizontal, resample_cycle, unit
+from lmm_desktop.analysis._signal import UP, horizontal, unit
+from lmm_desktop.analysis.normative_map import (
+    PELVIS_FRAME_SHIFT,
+    pelvis_frame_offset_deg,
+    pig_pelvic_tilt_deg,
+)
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import CANONICAL_JOINTS, Kinematics
 from lmm_desktop.core.trial import HEEL_STRIKE, Event, Side
@@ -50,6 +55,9 @@ class CycleCurves:
     windows: dict[Side, list[tuple[float, float]]]
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    pelvis_frame_offset_deg: float | None = None
+    """PiG minus OpenSim anterior pelvic tilt measured on the ASIS/PSIS points (see
+    :mod:`~lmm_desktop.analysis.normative_map`); None without those points."""
 
     @property
     def n_cycles(self) -> dict[Side, int]:
@@ -57,6 +65,17 @@ class CycleCurves:
 
     def get(self, side: Side, name: str) -> CycleStats | None:
         return self.curves.get(side, {}).get(name)
+
+    def pig_equivalent(self, side: Side, name: str) -> CycleStats | None:
+        """The curve in the Plug-in-Gait pelvis frame (OpenSim signs): pelvic tilt and hip flexion
+        shifted by the pelvis-frame offset; other variables (or no offset) unchanged."""
+        stats = self.get(side, name)
+        base = name[:-2] if name.endswith(("_r", "_l")) else name
+        shift = PELVIS_FRAME_SHIFT.get(base, 0.0)
+        if stats is None or not shift or self.pelvis_frame_offset_deg is None:
+            return stats
+        d = shift * self.pelvis_frame_offset_deg
+        return CycleStats(stats.cycles + d, stats.mean + d, stats.sd)
 
     @property
     def percent(self) -> NDArray[np.float64]:
@@ -113,6 +132,120 @@ def foot_progression(
     return angle if side == "right" else -angle
 
 
+def _stride_frames(
+    time: NDArray[np.float64], hs: list[float], gap: NDArray[np.bool_], side: Side, notes: list[str]
+) -> list[tuple[float, float, int, int]]:
+    """``(t0, t2, i0, i2)`` of each usable stride of one side; skipped ones get a note."""
+    out = []
+    for t0, t2 in itertools.pairwise(hs):
+        if t2 - t0 > MAX_STRIDE_S or t0 < time[0] or t2 > time[-1]:
+            notes.append(f"{side} stride {t0:.2f}-{t2:.2f} s skipped")
+            continue
+        i0, i2 = int(np.searchsorted(time, t0)), int(np.searchsorted(time, t2))
+        if i2 - i0 < 5:
+            continue
+        if gap[i0 : i2 + 1].any():
+            notes.append(f"{side} stride {t0:.2f}-{t2:.2f} s skipped: gap in the kinematics")
+            continue
+        out.append((t0, t2, i0, i2))
+    return out
+
+
+def _resample(
+    data: NDArray[np.float64], starts: NDArray[np.intp], stops: NDArray[np.intp]
+) -> NDArray[np.float64]:
+    """Resample rows ``starts[k]..stops[k]`` (inclusive) of ``(n, v)`` data to 101 points each
+    (linear, as ``np.interp`` on 0..100 %), all strides and variables at once: ``(k, 101, v)``."""
+    u = np.linspace(0.0, 1.0, N_POINTS)  # (101,)
+    pos = starts[:, None] + (stops - starts)[:, None] * u  # (k, 101) fractional row index
+    lo = np.minimum(np.floor(pos).astype(np.intp), stops[:, None] - 1)  # (k, 101)
+    w = (pos - lo)[:, :, None]  # (k, 101, 1)
+    return np.asarray(data[lo] * (1.0 - w) + data[lo + 1] * w, dtype=float)
+
+
+def _gap_mask(kin: Kinematics) -> NDArray[np.bool_]:
+    """``(n_frames,)`` True where the pelvis pose or a provided leg angle is missing (the frames
+    ``pipeline.mask_gaps`` blanks)."""
+    legs = [
+        i
+        for i, n in enumerate(CANONICAL_JOINTS)
+        if kin.present[i] and n.startswith(("hip_", "knee_", "ankle_"))
+    ]
+    cols = kin.angles[:, legs]  # (n, k) degrees
+    cols = cols[:, ~np.isnan(cols).all(axis=0)]  # a joint that is never there is no gap
+    gap = np.isnan(cols).any(axis=1)
+    if kin.pelvis_present:
+        gap |= np.isnan(kin.pelvis_rotation).any(axis=1)
+        gap |= np.isnan(kin.pelvis_translation).any(axis=1)
+    return np.asarray(gap, dtype=bool)
+
+
+def _side_curves(
+    kin: Kinematics,
+    strides: list[tuple[float, float, int, int]],
+    side: Side,
+    points: BodyPoints | None,
+    direction: NDArray[np.float64] | None,
+    pig_tilt: NDArray[np.float64] | None,
+) -> tuple[dict[str, NDArray[np.float64]], NDArray[np.float64] | None]:
+    """``(n_cycles, 101)`` curves of every variable over one side's strides, plus the samples of
+    PiG anterior tilt + OpenSim walking-frame tilt (for the pelvis-frame offset) or None."""
+    i0 = np.array([s[2] for s in strides], dtype=np.intp)
+    i2 = np.array([s[3] for s in strides], dtype=np.intp)
+    present = np.flatnonzero(kin.present)
+    joints = _resample(kin.angles[:, present], i0, i2)  # (k, 101, n_present) degrees
+    out = {CANONICAL_JOINTS[j]: joints[:, :, m] for m, j in enumerate(present)}
+    # Per-stride quantities: the strides' frames laid end to end, each with its own heading.
+    lengths = i2 - i0 + 1
+    frames = np.concatenate([np.arange(a, b + 1) for a, b in zip(i0, i2)])  # (sum lengths,)
+    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.intp)
+    ends = offsets + lengths - 1
+    tilt_diff = None
+    headings = None
+    if kin.pelvis_present:
+        headings = np.array([_heading(kin, a, b, direction) for a, b in zip(i0, i2)])
+        pel = pelvis_in_walking_frame(
+            kin.pelvis_rotation[frames], np.repeat(headings, lengths)
+        )  # (sum lengths, 3) degrees
+        cyc = _resample(pel, offsets, ends)  # (k, 101, 3)
+        for k, name in enumerate(PELVIS_NAMES):
+            out[name] = cyc[:, :, k]
+        if pig_tilt is not None:
+            tilt_diff = pig_tilt[frames] + pel[:, 0]
+    if points is not None:
+        if headings is not None:
+            d = np.stack([np.cos(headings), np.zeros_like(headings), -np.sin(headings)], axis=1)
+        elif direction is not None:
+            d = np.tile(np.asarray(direction, float), (len(strides), 1))  # (k, 3)
+        else:
+            d = None
+        if d is not None:
+            fp = _foot_progression_at(points, side, frames, np.repeat(d, lengths, axis=0))
+            out["foot_progression"] = _resample(fp[:, None], offsets, ends)[:, :, 0]
+    return out, tilt_diff
+
+
+def _pig_tilt(points: BodyPoints | None) -> NDArray[np.float64] | None:
+    """``(n_frames,)`` PiG anterior pelvic tilt (deg) from the ASIS/PSIS points, or None."""
+    names = ("asis_r", "asis_l", "psis_r", "psis_l")
+    if points is None or not all(points.has(n) for n in names):
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pig_pelvic_tilt_deg(*(points.point(n) for n in names))
+
+
+def _foot_progression_at(
+    points: BodyPoints, side: Side, frames: NDArray[np.intp], direction: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Foot progression (deg, internal +) on ``frames`` against per-frame ``(m, 3)`` directions."""
+    s = "r" if side == "right" else "l"
+    foot = unit(horizontal(points.point(f"toe_{s}")[frames] - points.point(f"heel_{s}")[frames]))
+    d = unit(horizontal(direction))  # (m, 3)
+    left_turn = np.cross(d, foot) @ UP  # (m,) + = toe points left of the direction
+    angle = np.degrees(np.arctan2(left_turn, np.einsum("ij,ij->i", foot, d)))
+    return angle if side == "right" else -angle
+
+
 def cycle_curves(
     kin: Kinematics,
     time: NDArray[np.float64],
@@ -123,6 +256,9 @@ def cycle_curves(
 ) -> CycleCurves:
     """Resample every stride of each side to 101 points and average.
 
+    All strides and variables of a side are resampled in one vectorised step (one fractional
+    frame index per stride and cycle point), so a 60 s trial takes a few milliseconds.
+
     Parameters
     ----------
     kin
@@ -132,49 +268,35 @@ def cycle_curves(
     events
         Gait events; only heel strikes with a side are used.
     points
-        Optional body points on the same time base: adds ``foot_progression``.
+        Optional body points on the same time base: adds ``foot_progression`` and, with ASIS and
+        PSIS points, the pelvis-frame offset (see :mod:`~lmm_desktop.analysis.normative_map`).
     direction
         Optional ``(3,)`` walking direction for treadmill trials (else the pelvis yaw is used).
 
     Returns
     -------
     CycleCurves
-        ``reason`` says why a side has no cycle.
+        ``reason`` says why a side has no cycle. Strides with a gap in the kinematics are skipped
+        (with a note).
     """
     time = np.asarray(time, float)
     curves: dict[Side, dict[str, CycleStats]] = {"right": {}, "left": {}}
     windows: dict[Side, list[tuple[float, float]]] = {"right": [], "left": []}
     notes: list[str] = []
-    present = [n for n, p in zip(CANONICAL_JOINTS, kin.present) if p]
+    gap = _gap_mask(kin)
+    pig_tilt = _pig_tilt(points) if kin.pelvis_present else None  # (n_frames,) degrees
+    tilt_diffs: list[NDArray[np.float64]] = []
     sides: tuple[Side, Side] = ("right", "left")
     for side in sides:
         hs = sorted(e.time_s for e in events if e.label == HEEL_STRIKE and e.side == side)
-        per_var: dict[str, list[NDArray[np.float64]]] = {}
-        for t0, t2 in itertools.pairwise(hs):
-            if t2 - t0 > MAX_STRIDE_S or t0 < time[0] or t2 > time[-1]:
-                notes.append(f"{side} stride {t0:.2f}-{t2:.2f} s skipped")
-                continue
-            i0, i2 = int(np.searchsorted(time, t0)), int(np.searchsorted(time, t2))
-            if i2 - i0 < 5:
-                continue
-            windows[side].append((t0, t2))
-            for name in present:
-                per_var.setdefault(name, []).append(resample_cycle(kin.angle(name)[i0 : i2 + 1]))
-            if kin.pelvis_present:
-                h = _heading(kin, i0, i2, direction)
-                pel = pelvis_in_walking_frame(
-                    kin.pelvis_rotation[i0 : i2 + 1], np.full(i2 + 1 - i0, h)
-                )
-                cyc = resample_cycle(pel)  # (101, 3) degrees
-                for k, name in enumerate(PELVIS_NAMES):
-                    per_var.setdefault(name, []).append(cyc[:, k])
-            if points is not None:
-                d = np.array([np.cos(h), 0.0, -np.sin(h)]) if kin.pelvis_present else direction
-                if d is not None:
-                    fp = foot_progression(points, side, d)[i0 : i2 + 1]
-                    per_var.setdefault("foot_progression", []).append(resample_cycle(fp))
-        for name, cycles in per_var.items():
-            arr = np.stack(cycles)  # (n_cycles, 101) degrees
+        strides = _stride_frames(time, hs, gap, side, notes)
+        if not strides:
+            continue
+        windows[side] = [(t0, t2) for t0, t2, _, _ in strides]
+        per_var, tilt_diff = _side_curves(kin, strides, side, points, direction, pig_tilt)
+        if tilt_diff is not None:
+            tilt_diffs.append(tilt_diff)
+        for name, arr in per_var.items():  # arr: (n_cycles, 101) degrees
             sd = arr.std(axis=0, ddof=1) if arr.shape[0] > 1 else np.full(N_POINTS, np.nan)
             curves[side][name] = CycleStats(arr, arr.mean(axis=0), sd)
     missing = [s for s in sides if not windows[s]]
@@ -186,4 +308,8 @@ def cycle_curves(
             + " side"
             + ("s" if len(missing) == 2 else "")
         )
-    return CycleCurves(curves, windows, reason, notes)
+    offset = None
+    if tilt_diffs:
+        both = np.concatenate(tilt_diffs)  # (m,) degrees
+        offset = pelvis_frame_offset_deg(both, np.zeros_like(both))
+    return CycleCurves(curves, windows, reason, notes, offset)

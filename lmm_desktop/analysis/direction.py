@@ -118,12 +118,14 @@ def _treadmill_axis(
     rel = []
     for name in ("heel_r", "heel_l", "ankle_r", "ankle_l", "toe_r", "toe_l"):
         if points.has(name):
-            rel.append(horizontal(points.point(name) - ref))
-    stacked = np.concatenate(rel, axis=0)  # (k * n_frames, 3), metres
-    stacked = stacked[np.isfinite(stacked).all(axis=1)]
-    if stacked.shape[0] < 3:
+            xz = horizontal(points.point(name) - ref)[:, [0, 2]]  # (n_frames, 2), metres
+            xz = xz[np.isfinite(xz).all(axis=1)]
+            # Each point about its own mean: the fixed left-right offset of the feet is no motion.
+            if xz.shape[0]:
+                rel.append(xz - xz.mean(axis=0))
+    if not rel or sum(r.shape[0] for r in rel) < 3:
         return np.array([1.0, 0.0, 0.0])
-    centred = stacked[:, [0, 2]] - stacked[:, [0, 2]].mean(axis=0)
+    centred = np.concatenate(rel, axis=0)  # (k * n_frames, 2), metres
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     axis = np.array([vt[0, 0], 0.0, vt[0, 1]])
     facing = facing_direction(points)
@@ -200,7 +202,7 @@ def _turns(
     pad = round(0.25 * rate_hz)
     n = heading_deg.shape[0]
     for a, b in zip(np.flatnonzero(np.diff(padded) == 1), np.flatnonzero(np.diff(padded) == -1)):
-        a0, b0 = max(0, a - pad), min(n - 1, b + pad)
+        a0, b0 = max(0, int(a) - pad), min(n - 1, int(b) + pad)
         if abs(heading_deg[b0] - heading_deg[a0]) >= MIN_TURN_DEG or not moving[a:b].all():
             turn[a0 : b0 + 1] = True
     return turn

@@ -41,7 +41,12 @@ def _foot(points: BodyPoints, side: str) -> tuple[NDArray[np.float64], NDArray[n
     if not all(points.has(n) for n in names):
         names = [f"ankle_{side}"]
     pts = np.stack([points.point(n) for n in names], axis=1)  # (n, k, 3) m
-    return np.nanmean(pts[:, :, [0, 2]], axis=1), np.nanmin(pts[:, :, 1], axis=1)
+    seen = np.isfinite(pts[:, :, 1]).any(axis=1)  # (n,) False in data gaps
+    xz = np.full((pts.shape[0], 2), np.nan)
+    low = np.full(pts.shape[0], np.nan)
+    xz[seen] = np.nanmean(pts[seen][:, :, [0, 2]], axis=1)
+    low[seen] = np.nanmin(pts[seen][:, :, 1], axis=1)
+    return xz, low
 
 
 def _placements(

@@ -7,6 +7,11 @@ conventions); GPS = RMS of the GVS. The nine variables per side: pelvic tilt, ob
 hip flexion, abduction, rotation; knee flexion; ankle dorsiflexion; foot progression. The overall
 GPS pools both sides' GVS (pelvis counted once per side, as in Baker et al.).
 
+Pelvic tilt and hip flexion are compared in the Plug-in-Gait pelvis frame: shifted by the
+pelvis-frame offset measured on the trial's ASIS/PSIS points (``CycleCurves.pig_equivalent``; the
+maths is in :mod:`~lmm_desktop.analysis.normative_map`). Without that offset the two GVS carry the
+OpenSim-vs-PiG frame difference (10-17 deg), and the result says so in ``notes``.
+
 When a variable is unavailable (foot progression needs heel and toe points; a joint the source
 lacks) the GPS is computed over the available ones and the missing ones are listed with a reason:
 such a GPS is not directly comparable with published 9-variable values.
@@ -48,6 +53,8 @@ class GaitProfile:
     speed_group: str
     missing: dict[str, str] = field(default_factory=dict)
     reason: str | None = None
+    pelvis_frame_offset_deg: float | None = None
+    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         def r(v: float | None) -> float | None:
@@ -60,6 +67,8 @@ class GaitProfile:
             "speed_group": self.speed_group,
             "missing": dict(self.missing),
             "variables": [name for name, _ in GPS_VARIABLES],
+            "pelvis_frame_offset_deg": r(self.pelvis_frame_offset_deg),
+            "notes": list(self.notes),
             "reason": self.reason,
         }
 
@@ -89,7 +98,7 @@ def gait_profile_score(curves: CycleCurves, *, speed_group: str = "Free") -> Gai
         if not curves.windows.get(side):
             continue
         for var, label in GPS_VARIABLES:
-            stats = curves.get(side, _curve_key(var, s))
+            stats = curves.pig_equivalent(side, _curve_key(var, s))
             if stats is None or not np.isfinite(stats.mean).all():
                 missing[f"{label} ({side})"] = (
                     "needs heel and toe points"
@@ -106,4 +115,17 @@ def gait_profile_score(curves: CycleCurves, *, speed_group: str = "Free") -> Gai
     pooled = [x for v in gvs.values() for x in v.values()]
     overall = float(np.sqrt(np.mean(np.square(pooled)))) if pooled else None
     reason = None if pooled else (curves.reason or "no gait cycle with usable kinematics")
-    return GaitProfile(gvs, gps, overall, speed_group, missing, reason)
+    offset = curves.pelvis_frame_offset_deg
+    notes = []
+    if pooled and offset is None:
+        notes.append(
+            "pelvic tilt and hip flexion are compared in the OpenSim pelvis frame (no ASIS/PSIS "
+            "points to measure its offset from the Plug-in-Gait frame): their GVS may be "
+            "10-17 deg too high"
+        )
+    elif pooled and offset is not None:
+        notes.append(
+            f"pelvic tilt and hip flexion shifted by the measured pelvis-frame offset "
+            f"({offset:+.1f} deg) to the Plug-in-Gait frame of the reference"
+        )
+    return GaitProfile(gvs, gps, overall, speed_group, missing, reason, offset, notes)

@@ -22,12 +22,12 @@ raises the ASIS relative to the PSIS):
   on both sides in OpenSim and in PiG (sign +1, offset 0).
 
 Pelvis frame (the one deliberate offset). OpenSim pelvis frames are not the PiG ASIS-PSIS plane
-(in Rajagopal2016 and the built-in model the ASIS sits 5.9 deg below the PSIS at zero tilt; gait2392,
-IK from other marker sets or video place it differently again), so OpenSim walking data shows
-pelvis_tilt of about -5..+10 deg where PiG reports 10..15 deg anterior tilt, and hip flexion lower by
-the same amount. Compared as is, that convention difference alone puts 10-17 deg into the pelvic-tilt
-and hip-flexion GVS of a typical walker. The analysis therefore measures the offset on the trial's
-own landmarks (:func:`pelvis_frame_offset_deg`):
+(in Rajagopal2016 and the built-in model the ASIS sits 5.9 deg below the PSIS at zero tilt;
+gait2392, IK from other marker sets or video place it differently again), so OpenSim walking data
+shows pelvis_tilt of about -5..+10 deg where PiG reports 10..15 deg anterior tilt, and hip flexion
+lower by the same amount. Compared as is, that convention difference alone puts 10-17 deg into the
+pelvic-tilt and hip-flexion GVS of a typical walker. The analysis therefore measures the offset on
+the trial's own landmarks (:func:`pelvis_frame_offset_deg`):
 
 - PiG pelvic tilt: the angle of the PSIS-mid -> ASIS-mid line below the horizontal, about the
   pelvis's medio-lateral axis (anterior +). With ``m`` the unit ASIS_l - ASIS_r axis and

@@ -281,7 +281,13 @@ def analyze(
     kin = trial.kinematics if trial.kinematics is not None else Kinematics.empty(points.n_frames)
     ktime = trial.time if trial.kinematics is not None else points.time
     try:
-        tests, why_not = run_clinical_tests(kin, ktime, points)
+        tests, why_not = run_clinical_tests(
+            kin,
+            ktime,
+            points,
+            treadmill=detected.treadmill,
+            belt_speed_m_s=None if st is None else st.treadmill_speed_m_s,
+        )
     except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
         tests, why_not = [], {"all": str(exc)}
     reasons.update({f"clinical_tests.{k}": v for k, v in why_not.items()})

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.analysis._signal import UP, horizontal, lowpass, unit
+from lmm_desktop.analysis._signal import horizontal, lowpass
 from lmm_desktop.analysis.direction import WalkingDirection, pelvis_reference, walking_direction
 from lmm_desktop.analysis.normative import (
     SpatiotemporalReference,
@@ -156,7 +156,7 @@ class SpatiotemporalResult:
 
 
 def _frame(time: NDArray[np.float64], t: float) -> int:
-    return int(np.clip(np.searchsorted(time, t - 1e-9), 0, time.shape[0] - 1))
+    return min(max(int(np.searchsorted(time, t - 1e-9)), 0), time.shape[0] - 1)
 
 
 def _between(times: list[float], a: float, b: float) -> float | None:
@@ -172,13 +172,23 @@ class _Ctx:
     rate_hz: float
     events: dict[tuple[Side, str], list[float]]
     v_tm: float = 0.0
+    resolved: dict[str, NDArray[np.float64]] = field(default_factory=dict)
 
 
 def _point(ctx: _Ctx, name: str, fallback: str) -> NDArray[np.float64]:
-    p = ctx.points
-    if p.has(name) and np.isfinite(p.point(name)).any():
-        return p.point(name)
-    return p.point(fallback)
+    """``name``'s trajectory, or ``fallback``'s when ``name`` is absent (looked up once)."""
+    if name not in ctx.resolved:
+        p = ctx.points
+        ok = p.has(name) and np.isfinite(p.point(name)).any()
+        ctx.resolved[name] = p.point(name) if ok else p.point(fallback)
+    return ctx.resolved[name]
+
+
+def _horizontal_unit(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``(3,)`` unit vector of the ground-plane part of ``v`` (NaN when it has none)."""
+    h = np.array([v[0], 0.0, v[2]])
+    n = float(np.hypot(v[0], v[2]))
+    return h / n if n > 1e-12 else np.full(3, np.nan)
 
 
 def _treadmill_speed(ctx: _Ctx) -> float:
@@ -217,8 +227,12 @@ def _stride(ctx: _Ctx, side: Side, t0: float, t2: float) -> StrideRow:
         t0,
         t2,
         T,
-        stride_length_m=float(np.linalg.norm(horizontal(heel_s[i2] - heel_s[i0]))) + ctx.v_tm * T,
-        speed_m_s=float(np.linalg.norm(horizontal(ctx.ref[i2] - ctx.ref[i0]))) / T + ctx.v_tm,
+        # The belt carries the heels for the time between the FRAMES the heels are read at.
+        stride_length_m=float(np.linalg.norm(horizontal(heel_s[i2] - heel_s[i0])))
+        + ctx.v_tm * float(time[i2] - time[i0]),
+        speed_m_s=float(np.linalg.norm(horizontal(ctx.ref[i2] - ctx.ref[i0])))
+        / float(max(time[i2] - time[i0], 1e-9))
+        + ctx.v_tm,
         cadence_steps_min=120.0 / T,
     )
     to = _between(ctx.events[(side, TOE_OFF)], t0, t2)
@@ -234,10 +248,12 @@ def _stride(ctx: _Ctx, side: Side, t0: float, t2: float) -> StrideRow:
     # overground, the detected walking axis on a treadmill.
     direction = ctx.walking.per_frame[i2]
     if not ctx.walking.treadmill and ctx.v_tm == 0.0:
-        direction = unit(horizontal(ctx.ref[i2] - ctx.ref[i0]))
+        direction = _horizontal_unit(ctx.ref[i2] - ctx.ref[i0])
     if hs_c is not None:
         ic = _frame(time, hs_c)
-        row.step_length_m = float((heel_s[i2] - heel_o[ic]) @ direction) + ctx.v_tm * (t2 - hs_c)
+        row.step_length_m = float((heel_s[i2] - heel_o[ic]) @ direction) + ctx.v_tm * float(
+            time[i2] - time[ic]
+        )
         if to is not None:
             row.step_width_m = _step_width(ctx, s, o, (t0, to, hs_c, t2), direction)
     return row
@@ -272,7 +288,7 @@ def _step_width(
     c = _frame(time, min(hs_c + 0.4 * stance, t2))
     d = max(c + 1, _frame(time, min(hs_c + 0.6 * stance, t2)) + 1)
     vec = _finite_mean(ank_o[c:d]) - _finite_mean(ank_s[a:b])  # (3,) metres
-    lateral = unit(np.cross(direction, UP))
+    lateral = _horizontal_unit(np.array([-direction[2], 0.0, direction[0]]))  # direction x up
     return float(abs(vec @ lateral))
 
 
@@ -324,7 +340,7 @@ def compute_spatiotemporal(
         )
     if walking is None:
         walking = walking_direction(points, rate_hz=rate_hz)
-    gap = ~np.isfinite(_gap_probe(points)).all(axis=(1, 2))  # (n_frames,) True in data gaps
+    gap = np.asarray(~np.isfinite(_gap_probe(points)).all(axis=(1, 2)), dtype=bool)  # (n,) gaps
     ctx = _Ctx(points, walking, pelvis_reference(points), rate_hz, gait)  # type: ignore[arg-type]
     ctx.v_tm = _treadmill_speed(ctx)
     strides: list[StrideRow] = []

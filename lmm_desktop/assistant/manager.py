@@ -17,9 +17,10 @@ from typing import Any
 
 from lmm_desktop.core.errors import LmmError, ModelLoadError
 from lmm_desktop.core.paths import config_dir
+from lmm_desktop.core.resources import resources_dir
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "resources" / "models" / "default"
-DEFAULT_TOKENIZER_DIR = Path(__file__).resolve().parents[2] / "resources" / "models" / "tokenizer"
+DEFAULT_MODEL_DIR = resources_dir() / "models" / "default"
+DEFAULT_TOKENIZER_DIR = resources_dir() / "models" / "tokenizer"
 MAX_MOTION_TOKENS = 900
 _GB = 1024**3
 

@@ -29,11 +29,10 @@ from lmm_desktop.biomech.geometry import (
 from lmm_desktop.biomech.joint_limits import JOINT_LIMITS
 from lmm_desktop.biomech.osim_util import import_opensim
 from lmm_desktop.core.atomic import atomic_write
+from lmm_desktop.core.resources import resources_dir
 
 MODEL_NAME = "LMM_builtin_fullbody"
-RESOURCE_PATH = (
-    Path(__file__).resolve().parents[2] / "resources" / "models" / "builtin_fullbody.osim"
-)
+RESOURCE_PATH = resources_dir() / "models" / "builtin_fullbody.osim"
 """Where the generated model for :data:`REFERENCE_HEIGHT_M` is kept in the source tree."""
 
 _PELVIS_RANGES = {

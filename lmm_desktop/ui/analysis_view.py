@@ -15,7 +15,8 @@ from numpy.typing import NDArray
 from lmm_desktop.core.errors import LmmError
 from lmm_desktop.core.trial import Event
 
-#: spatiotemporal key -> (label, unit), in display order
+#: spatiotemporal key -> (label, compact unit), in display order ('%GC': percent of gait cycle,
+#: symmetry: right / left x 100, 100 = symmetric)
 ST_PARAMETERS: dict[str, tuple[str, str]] = {
     "speed_m_s": ("Walking speed", "m/s"),
     "cadence_steps_min": ("Cadence", "steps/min"),
@@ -23,15 +24,18 @@ ST_PARAMETERS: dict[str, tuple[str, str]] = {
     "stride_length_m": ("Stride length", "m"),
     "step_length_m": ("Step length", "m"),
     "step_width_m": ("Step width", "m"),
-    "stance_pct": ("Stance", "% cycle"),
-    "swing_pct": ("Swing", "% cycle"),
-    "single_support_pct": ("Single support", "% cycle"),
-    "double_support_pct": ("Double support", "% cycle"),
+    "stance_pct": ("Stance", "%GC"),
+    "swing_pct": ("Swing", "%GC"),
+    "single_support_pct": ("Single support", "%GC"),
+    "double_support_pct": ("Double support", "%GC"),
     "step_length_symmetry_pct": ("Step length symmetry", "% R/L"),
     "stance_time_symmetry_pct": ("Stance symmetry", "% R/L"),
 }
+#: decimals shown per unit (a precision a clinician can use, the same in a value and its range)
+DECIMALS: dict[str, int] = {"m/s": 2, "steps/min": 0, "s": 2, "m": 2, "%GC": 1, "% R/L": 0}
+NO_RANGE = "none"  # status of a parameter without a normative range
 _STATUS = {"within": "normal", "below": "low", "above": "high"}
-_RANK = {"unknown": 0, "normal": 1, "low": 2, "high": 2}
+_RANK = {NO_RANGE: 0, "normal": 1, "low": 2, "high": 2}
 
 Band = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]
 
@@ -45,8 +49,8 @@ class MetricRow:
     left: float | None
     right: float | None
     overall: float | None
-    normal: str
-    status: str  # 'normal' | 'low' | 'high' | 'unknown'
+    normal: str  # the normal range as text, '' when none is known
+    status: str  # 'normal' | 'low' | 'high' | 'none' (no normal range to compare with)
 
 
 @dataclass(frozen=True)
@@ -69,12 +73,19 @@ class FlagRow:
 
 
 def _status(entry: dict[str, Any]) -> str:
-    return _STATUS.get(str(entry.get("normative_status")), "unknown")
+    return _STATUS.get(str(entry.get("normative_status")), NO_RANGE)
 
 
-def _range(entry: dict[str, Any]) -> str:
+def format_value(value: float | None, unit: str) -> str:
+    """``value`` with the decimals of its unit; '—' when there is none."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    return f"{value:.{DECIMALS.get(unit, 2)}f}"
+
+
+def _range(entry: dict[str, Any], unit: str) -> str:
     rng = entry.get("normative_range")
-    return "" if not rng else f"{rng[0]:.3g}–{rng[1]:.3g}"
+    return "" if not rng else f"{format_value(rng[0], unit)}–{format_value(rng[1], unit)}"
 
 
 def metric_rows(result: Any) -> list[MetricRow]:
@@ -98,14 +109,14 @@ def metric_rows(result: Any) -> list[MetricRow]:
                     left.get("value"),
                     right.get("value"),
                     None,
-                    _range(left) or _range(right),
+                    _range(left, unit) or _range(right, unit),
                     max(statuses, key=lambda s: _RANK[s]),
                 )
             )
         else:
             rows.append(
                 MetricRow(
-                    label, unit, None, None, entry.get("value"), _range(entry), _status(entry)
+                    label, unit, None, None, entry.get("value"), _range(entry, unit), _status(entry)
                 )
             )
     return [r for r in rows if (r.left, r.right, r.overall) != (None, None, None)]

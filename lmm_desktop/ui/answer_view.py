@@ -12,13 +12,13 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from lmm_desktop.assistant import answer as A
 from lmm_desktop.assistant.answer import Answer
 from lmm_desktop.assistant.tasks import TASKS
+from lmm_desktop.ui.answer_charts import IntervalBar, ProbabilityBars, fmt_value
 
 DISCLAIMER = "AI estimate — not a diagnosis"
 WARN_STYLE = (
@@ -34,7 +34,7 @@ INFO_STYLE = (
     " border-radius: 4px; padding: 4px 6px; }"
 )
 BADGE_STYLE = (
-    "QLabel { color: #8a4b00; border: 1px solid #f59f00; border-radius: 3px;"
+    "QLabel { background: #fff3bf; color: #5c3c00; border: 1px solid #f59f00; border-radius: 3px;"
     " padding: 1px 5px; font-size: 11px; }"
 )
 FLAG_TEXT = {
@@ -74,157 +74,11 @@ def label_text(task_id: str | None, label_id: str) -> str:
     return label_id.replace("_", " ").capitalize()
 
 
-def _fmt(v: float, unit: str | None) -> str:
-    return f"{v:.3g} {unit}" if unit else f"{v:.3g}"
-
-
 def _banner(text: str, style: str) -> QLabel:
     lab = QLabel(text)
     lab.setWordWrap(True)
     lab.setStyleSheet(style)
     return lab
-
-
-class ProbabilityBars(QWidget):
-    """Horizontal bars, one per label: name, bar, percentage (largest first).
-
-    The chosen label's bar is in the highlight colour, the others grey, so the answer stands out
-    while the alternatives stay readable; with ``ranked`` the rows are numbered (a differential).
-    """
-
-    ROW_H = 20
-
-    def __init__(
-        self,
-        rows: list[tuple[str, float]],
-        *,
-        chosen: str | None = None,
-        ranked: bool = False,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.rows = sorted(rows, key=lambda r: -r[1])
-        self.chosen = chosen
-        self.ranked = ranked
-        self.setMinimumHeight(self.ROW_H * len(self.rows) + 4)
-        self.setToolTip("\n".join(f"{name}: {p:.1%}" for name, p in self.rows))
-
-    @property
-    def n_bars(self) -> int:
-        return len(self.rows)
-
-    def _name(self, i: int, name: str) -> str:
-        return f"{i + 1}. {name}" if self.ranked else name
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, self.ROW_H * len(self.rows) + 4)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pal = self.palette()
-        fm = QFontMetrics(self.font())
-        names = [self._name(i, n) for i, (n, _) in enumerate(self.rows)]
-        name_w = min(
-            max((fm.horizontalAdvance(n) for n in names), default=0) + 8, int(self.width() * 0.5)
-        )
-        pct_w = fm.horizontalAdvance("100 %") + 6
-        bar_w = max(10, self.width() - name_w - pct_w - 4)
-        for i, ((name, prob), shown) in enumerate(zip(self.rows, names, strict=True)):
-            y = 2 + i * self.ROW_H
-            text_rect = QRectF(0, y, name_w - 6, self.ROW_H)
-            p.setPen(pal.color(pal.ColorRole.WindowText))
-            p.drawText(
-                text_rect,
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                fm.elidedText(shown, Qt.TextElideMode.ElideRight, int(text_rect.width())),
-            )
-            track = QRectF(name_w, y + 4, bar_w, self.ROW_H - 8)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(pal.color(pal.ColorRole.AlternateBase).darker(108))
-            p.drawRoundedRect(track, 3, 3)
-            chosen = name == self.chosen
-            p.setBrush(pal.color(pal.ColorRole.Highlight) if chosen else QColor("#8c96a3"))
-            p.drawRoundedRect(
-                QRectF(track.x(), track.y(), bar_w * max(0.0, min(1.0, prob)), track.height()), 3, 3
-            )
-            p.setPen(pal.color(pal.ColorRole.WindowText))
-            p.drawText(
-                QRectF(name_w + bar_w + 4, y, pct_w, self.ROW_H),
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                f"{prob:.0%}".replace("%", " %"),
-            )
-        p.end()
-
-
-class IntervalBar(QWidget):
-    """A value axis with the 80 % interval (band), the estimate (dot) and the measurement (◆)."""
-
-    def __init__(
-        self,
-        value: float,
-        interval: tuple[float, float] | None,
-        measured: float | None,
-        unit: str | None,
-        parent: QWidget | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.value, self.interval, self.measured, self.unit = value, interval, measured, unit
-        self.setMinimumHeight(34)
-        pts = [value, *(interval or ()), *(() if measured is None else (measured,))]
-        lo, hi = min(pts), max(pts)
-        pad = max(0.15 * (hi - lo), 0.05 * max(abs(hi), 1e-6))
-        self.lo, self.hi = lo - pad, hi + pad
-        legend = "dot: AI estimate; band: its 80 % interval"
-        self.setToolTip(legend + ("; diamond: measured" if measured is not None else ""))
-
-    def sizeHint(self) -> QSize:
-        return QSize(320, 34)
-
-    def _x(self, v: float) -> float:
-        return 8 + (self.width() - 16) * (v - self.lo) / max(self.hi - self.lo, 1e-12)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pal = self.palette()
-        axis_y = 12.0
-        p.setPen(pal.color(pal.ColorRole.Mid))
-        p.drawLine(int(self._x(self.lo)), int(axis_y), int(self._x(self.hi)), int(axis_y))
-        highlight = pal.color(pal.ColorRole.Highlight)
-        if self.interval is not None:
-            band = QColor(highlight)
-            band.setAlpha(70)
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(band)
-            x0, x1 = self._x(self.interval[0]), self._x(self.interval[1])
-            p.drawRoundedRect(QRectF(x0, axis_y - 6, max(x1 - x0, 2), 12), 3, 3)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(highlight)
-        p.drawEllipse(QRectF(self._x(self.value) - 5, axis_y - 5, 10, 10))
-        if self.measured is not None:
-            p.setBrush(QColor("#2b8a3e"))
-            x = self._x(self.measured)
-            p.save()
-            p.translate(x, axis_y)
-            p.rotate(45)
-            p.drawRect(QRectF(-5, -5, 10, 10))
-            p.restore()
-        p.setPen(pal.color(pal.ColorRole.WindowText))
-        small = self.font()
-        small.setPointSizeF(max(small.pointSizeF() * 0.85, 6.0))
-        p.setFont(small)
-        p.drawText(
-            QRectF(0, 20, self.width() / 2, 14),
-            Qt.AlignmentFlag.AlignLeft,
-            _fmt(self.lo, self.unit),
-        )
-        p.drawText(
-            QRectF(self.width() / 2, 20, self.width() / 2, 14),
-            Qt.AlignmentFlag.AlignRight,
-            _fmt(self.hi, self.unit),
-        )
-        p.end()
 
 
 class AnswerView(QFrame):
@@ -262,9 +116,12 @@ class AnswerView(QFrame):
         self._lay = QVBoxLayout(self)
         self._lay.setContentsMargins(8, 6, 8, 6)
         self._lay.setSpacing(4)
-        for w in (self.question_label, self.disclaimer, self.text_label, self.status_label):
-            self._lay.addWidget(w)
-        self._lay.setAlignment(self.disclaimer, Qt.AlignmentFlag.AlignLeft)
+        top = QHBoxLayout()
+        top.addWidget(self.question_label, 1)
+        top.addWidget(self.disclaimer, 0, Qt.AlignmentFlag.AlignTop)
+        self._lay.addLayout(top)
+        self._lay.addWidget(self.text_label)
+        self._lay.addWidget(self.status_label)
 
     # -- streaming ---------------------------------------------------------------------------
     def append_token(self, piece: str) -> None:
@@ -296,13 +153,16 @@ class AnswerView(QFrame):
         elif answer.value is not None:
             self._add_value(answer)
         elif answer.measured is not None:
-            self._add(QLabel(f"Measured by the analysis: {_fmt(answer.measured, answer.unit)}"))
-        if A.DISAGREES in answer.flags:
+            self._add(
+                QLabel(f"Measured by the analysis: {fmt_value(answer.measured, answer.unit)}")
+            )
+        if A.DISAGREES in answer.flags and A.DISAGREES not in self.flag_labels:
             self._add_flag(A.DISAGREES, self._disagreement_text(answer), ALERT_STYLE)
         for flag in answer.flags:
             if flag in FLAG_TEXT:
                 text, style = FLAG_TEXT[flag]
                 self._add_flag(flag, text, style)
+        self._show_words(answer)
         if answer.suggestions:
             self._add_suggestions(answer.suggestions)
         if answer.cited_times_s:
@@ -331,12 +191,29 @@ class AnswerView(QFrame):
         else:
             self._add_headline(f"<b>{html.escape(title)}:</b> no answer (not confident enough)")
         self._note_wording(answer)
-        heading = "Ranked differential" if answer.task == "diagnosis" else "Probability of each"
+        heading = (
+            "Ranked differential" if answer.task == "diagnosis" else "Probability of each answer"
+        )
         self._add(QLabel(f"<small>{heading} (from the model's scores):</small>"))
         rows = [(label_text(answer.task, k), v) for k, v in ranked]
         chosen = None if answer.label is None else label_text(answer.task, answer.label)
         self.bars = ProbabilityBars(rows, chosen=chosen, ranked=answer.task == "diagnosis")
         self._add(self.bars)
+
+    def _show_words(self, answer: Answer) -> None:
+        """Hide the model's words when the headline already says the same; else label them."""
+        task = TASKS.get(answer.task or "")
+        if self.headline is None or task is None or task.kind == "description":
+            return
+        said = task.parse_answer(answer.text) if answer.text else None
+        same = said is not None and (
+            said == answer.label
+            or (answer.value is not None and isinstance(said, float) and said == answer.value)
+        )
+        if same:
+            self.text_label.hide()
+        else:
+            self.text_label.setText(f"Model's words: {clean_text(answer.text) or '(none)'}")
 
     def _note_wording(self, answer: Answer) -> None:
         """Say so when the generated words name another label than the scores chose."""
@@ -357,18 +234,20 @@ class AnswerView(QFrame):
         task = TASKS.get(answer.task or "")
         title = task.title if task else "Estimate"
         assert answer.value is not None
-        value = _fmt(answer.value, answer.unit)
+        value = fmt_value(answer.value, answer.unit)
         line = f"<b>{html.escape(title)} (AI estimate):</b> <b>{value}</b>"
         if answer.interval is not None:
             lo, hi = answer.interval
-            line += f" &nbsp;<small>80 % interval {lo:.3g}–{_fmt(hi, answer.unit)}</small>"
+            line += f"<br><small>80 % interval: {lo:.3g}–{fmt_value(hi, answer.unit)}</small>"
         self._add_headline(line)
         meas = (
-            f"<b>Measured by the analysis:</b> {_fmt(answer.measured, answer.unit)}"
+            f"<b>Measured by the analysis:</b> {fmt_value(answer.measured, answer.unit)}"
             if answer.measured is not None
             else "<small>No measurement of this in the analysis to compare with.</small>"
         )
         self._add(QLabel(meas))
+        if A.DISAGREES in answer.flags:  # right under the two numbers it compares
+            self._add_flag(A.DISAGREES, self._disagreement_text(answer), ALERT_STYLE)
         self.interval_bar = IntervalBar(answer.value, answer.interval, answer.measured, answer.unit)
         self._add(self.interval_bar)
 
@@ -377,9 +256,9 @@ class AnswerView(QFrame):
         if answer.value is None or answer.measured is None:
             return "⚠ The AI estimate disagrees with the measurement: rely on the measured value."
         rel = abs(answer.value - answer.measured) / max(abs(answer.measured), 1e-9)
+        est, meas = fmt_value(answer.value, answer.unit), fmt_value(answer.measured, answer.unit)
         return (
-            f"⚠ The AI estimate ({_fmt(answer.value, answer.unit)}) disagrees with the measured "
-            f"value ({_fmt(answer.measured, answer.unit)}) by {rel:.0%}. "
+            f"⚠ The AI estimate ({est}) disagrees with the measured value ({meas}) by {rel:.0%}. "
             "Rely on the measurement."
         )
 
@@ -412,5 +291,5 @@ class AnswerView(QFrame):
         if answer.n_tokens:
             parts.append(f"{answer.n_tokens} tokens")
         self.footer = QLabel(f"<small>{html.escape(' · '.join(parts))}</small>")
-        self.footer.setStyleSheet("QLabel { color: palette(mid); }")
+        self.footer.setStyleSheet("QLabel { color: #868e96; }")
         self._add(self.footer)

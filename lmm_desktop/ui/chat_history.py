@@ -256,11 +256,3 @@ def ordered_tasks(trial_name: str) -> list[ClinicalTask]:
 def trial_key(trial: Trial) -> str:
     """Key of a trial's chat: its file and its name (a session folder holds several trials)."""
     return f"{trial.provenance.path}::{trial.name}"
-
-
-def parameter_bytes(lm: Any) -> int | None:
-    """Bytes of the model's parameters (None when unknown)."""
-    model = getattr(lm, "model", None)
-    if model is None or not hasattr(model, "parameters"):
-        return None
-    return int(sum(p.numel() * p.element_size() for p in model.parameters()))

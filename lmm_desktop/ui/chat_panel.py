@@ -42,20 +42,13 @@ from lmm_desktop.ui.chat_history import (
     ChatHistory,
     Turn,
     ordered_tasks,
-    parameter_bytes,
     trial_key,
 )
-from lmm_desktop.ui.chat_worker import (
-    AskWorker,
-    Loader,
-    ModelLoadWorker,
-    default_loader,
-    default_model_problem,
-    join,
-)
-from lmm_desktop.ui.model_status import ModelStatus, describe_model
+from lmm_desktop.ui.chat_worker import AskWorker, AssistantSource, Loader, join
+from lmm_desktop.ui.model_status import ModelStatus
 
 log = logging.getLogger(__name__)
+N_SHOWN = 4  # suggestions shown as buttons (the most relevant); the rest are in a menu
 
 
 class ChatPanel(QWidget):
@@ -76,31 +69,30 @@ class ChatPanel(QWidget):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.engine: Any | None = None
         self.history = history if history is not None else ChatHistory()
         self.trial: Trial | None = None
         self.key: str | None = None
         self.views: list[AnswerView] = []
-        self.unavailable_reason: str | None = None
-        self._loader_fn = loader
-        self._load_worker: ModelLoadWorker | None = None
         self._ask_worker: AskWorker | None = None
         self._current: AnswerView | None = None
         self._question: str = ""
         self.model_status = ModelStatus()
         self.model_status.cancel_requested.connect(self.cancel_loading)
         self._build()
+        self.source = AssistantSource(loader, self)
+        self.source.progress.connect(self.model_status.set_loading)
+        self.source.ready.connect(self._on_ready)
+        self.source.unavailable.connect(self._set_unavailable)
+        self.source.cancelled.connect(self._on_load_cancelled)
         if engine is not None:
-            self._set_engine(engine)
-        elif loader is None:
-            problem = default_model_problem()
-            if problem:
-                self._set_unavailable(problem)
+            self.set_engine(engine)
+        elif self.source.reason:
+            self._set_unavailable(self.source.reason)
         self._update_enabled()
 
     # -- construction ------------------------------------------------------------------------
     def _build(self) -> None:
-        self.title = QLabel("<b>Assistant</b> — open a trial to ask about it.")
+        self.title = QLabel("Open a trial to ask about it.")
         self.title.setWordWrap(True)
         self.export_btn = QToolButton()
         self.export_btn.setText("Export chat")
@@ -124,6 +116,11 @@ class ChatPanel(QWidget):
         self.suggestion_grid.setContentsMargins(0, 0, 0, 0)
         self.suggestion_grid.setSpacing(3)
         self.suggestion_buttons: list[QPushButton] = []
+        self.more_btn = QToolButton()
+        self.more_btn.setText("More questions")
+        self.more_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.more_menu = QMenu(self.more_btn)
+        self.more_btn.setMenu(self.more_menu)
         self._fill_suggestions(list(TASKS.values()))
         self.answers = QWidget()
         self.answers_layout = QVBoxLayout(self.answers)
@@ -152,7 +149,10 @@ class ChatPanel(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addLayout(head)
         lay.addWidget(self.banner)
-        lay.addWidget(QLabel("<small>Suggested questions:</small>"))
+        hint = QHBoxLayout()
+        hint.addWidget(QLabel("<small>Suggested questions (click to ask):</small>"), 1)
+        hint.addWidget(self.more_btn)
+        lay.addLayout(hint)
         lay.addWidget(self.suggestions)
         lay.addWidget(self.scroll_area, 1)
         lay.addWidget(self.notice)
@@ -163,98 +163,66 @@ class ChatPanel(QWidget):
             btn.setParent(None)
             btn.deleteLater()
         self.suggestion_buttons = []
-        for i, task in enumerate(tasks):
+        for i, task in enumerate(tasks[:N_SHOWN]):
             btn = QPushButton(task.title)
             btn.setToolTip(task.suggested)
             btn.setProperty("question", task.suggested)
             btn.clicked.connect(lambda _=False, q=task.suggested: self.ask(q))
             self.suggestion_grid.addWidget(btn, i // 2, i % 2)
             self.suggestion_buttons.append(btn)
+        self.more_menu.clear()
+        for task in tasks[N_SHOWN:]:
+            act = self.more_menu.addAction(task.suggested)
+            act.setData(task.suggested)
+            act.triggered.connect(lambda _=False, q=task.suggested: self.ask(q))
 
     # -- the model ---------------------------------------------------------------------------
     @property
+    def engine(self) -> Any | None:
+        return self.source.engine
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        return self.source.reason
+
+    @property
     def ready(self) -> bool:
-        return self.engine is not None
+        return self.source.engine is not None
 
     @property
     def loading(self) -> bool:
-        return self._load_worker is not None and self._load_worker.isRunning()
+        return self.source.loading
 
     @property
     def answering(self) -> bool:
         return self._ask_worker is not None
 
+    def set_engine(self, engine: Any, loaded: Any | None = None) -> None:
+        """Use a ready engine (``loaded``: the LoadedAssistant it came from, for the status)."""
+        self.source.set_engine(engine, loaded)
+
     def start_loading(self) -> None:
         """Load the model in the background (no-op when ready, loading or unavailable)."""
-        if self.ready or self.loading or self.unavailable_reason is not None:
-            return
-        worker = ModelLoadWorker(self._loader_fn or default_loader(), self)
-        worker.progress.connect(self._on_load_progress)
-        worker.loaded.connect(self._on_loaded)
-        worker.failed.connect(self._on_load_failed)
-        worker.cancelled.connect(self._on_load_cancelled)
-        self._load_worker = worker
-        self.model_status.set_loading("starting", 0.0)
-        self._show_banner("Loading the assistant model… The rest of the app can be used meanwhile.")
-        worker.start()
-        self._update_enabled()
-
-    def cancel_loading(self) -> None:
-        worker = self._load_worker
-        if worker is not None:
-            worker.cancel()
-
-    def _on_load_progress(self, text: str, fraction: float) -> None:
-        if self.sender() is self._load_worker:
-            self.model_status.set_loading(text, fraction)
-
-    def _on_loaded(self, result: Any) -> None:
-        if self.sender() is not self._load_worker:
-            return
-        self._finish_load()
-        self._set_engine(getattr(result, "engine", result), result)
-
-    def _on_load_failed(self, message: str) -> None:
-        if self.sender() is self._load_worker:
-            self._finish_load()
-            self._set_unavailable(message)
-
-    def _on_load_cancelled(self) -> None:
-        if self.sender() is self._load_worker:
-            self._finish_load()
-            self.model_status.set_unavailable("Loading was stopped.")
-            self._show_banner("Loading the assistant was stopped; open a trial to try again.")
+        if self.source.start():
+            self.model_status.set_loading("starting", 0.0)
+            self._show_banner("Loading the assistant model… The rest of the app works meanwhile.")
             self._update_enabled()
 
-    def _finish_load(self) -> None:
-        worker, self._load_worker = self._load_worker, None
-        join(worker)
+    def cancel_loading(self) -> None:
+        self.source.cancel()
 
-    def _set_engine(self, engine: Any, loaded: Any | None = None) -> None:
-        self.engine = engine
-        self.unavailable_reason = None
-        lm = getattr(engine, "lm", None)
-        if loaded is not None and hasattr(loaded, "status"):
-            summary = describe_model(
-                loaded.folder.name, loaded.device, loaded.precision, loaded.memory_bytes
-            )
-            notes = " ".join(getattr(loaded, "notes", []))
-        else:
-            summary = describe_model(
-                getattr(lm, "version", None),
-                getattr(lm, "device", "cpu"),
-                getattr(lm, "precision", ""),
-                parameter_bytes(lm),
-            )
-            notes = ""
-        self.model_status.set_ready(summary, notes)
+    def _on_ready(self, engine: Any, loaded: Any | None) -> None:
+        self.model_status.show_engine(engine, loaded)
         self.banner.hide()
         self._update_enabled()
         self.assistant_ready.emit()
 
+    def _on_load_cancelled(self) -> None:
+        self.model_status.set_unavailable("Loading was stopped.")
+        self._show_banner("Loading the assistant was stopped; open a trial to try again.")
+        self._update_enabled()
+
     def _set_unavailable(self, reason: str) -> None:
-        self.engine = None
-        self.unavailable_reason = reason
         self.model_status.set_unavailable(reason)
         self._show_banner(
             f"<b>Assistant not available:</b> {html.escape(reason)}<br>"
@@ -278,10 +246,10 @@ class ChatPanel(QWidget):
             view.deleteLater()
         self.views = []
         if trial is None:
-            self.title.setText("<b>Assistant</b> — open a trial to ask about it.")
+            self.title.setText("Open a trial to ask about it.")
             self._update_enabled()
             return
-        self.title.setText(f"<b>Assistant</b> — about <i>{html.escape(trial.name)}</i>")
+        self.title.setText(f"About <b>{html.escape(trial.name)}</b>")
         self._fill_suggestions(ordered_tasks(trial.name))
         path = Path(source) if source is not None else trial.provenance.path
         assert self.key is not None
@@ -342,6 +310,7 @@ class ChatPanel(QWidget):
         turn = self.history.add(self.key, question, answer)
         view = self._add_view(turn)
         self._update_enabled()
+        QTimer.singleShot(0, self._scroll_to_end)
         return view
 
     def _on_submit(self) -> None:
@@ -429,6 +398,7 @@ class ChatPanel(QWidget):
         for btn in self.suggestion_buttons:
             btn.setEnabled(can_ask)
         self.ask_btn.setEnabled(can_ask)
+        self.more_btn.setEnabled(can_ask)
         self.stop_btn.setEnabled(self.answering)
         self.input.setEnabled(self.ready and self.trial is not None)
         self.export_btn.setEnabled(bool(self.key and self.history.turns(self.key)))
@@ -465,9 +435,5 @@ class ChatPanel(QWidget):
             worker.stop()
             worker.wait()
             self._ask_worker = None
-        loader = self._load_worker
-        if loader is not None:
-            loader.cancel()
-            loader.wait()
-            self._load_worker = None
+        self.source.shutdown()
         self.history.close()

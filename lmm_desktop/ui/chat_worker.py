@@ -159,3 +159,80 @@ def join(worker: QThread | None, stop: Callable[[], None] | None = None) -> None
     else:
         worker.requestInterruption()
     worker.wait()
+
+
+class AssistantSource(QObject):
+    """The assistant engine: given ready, or loaded once in the background by a :data:`Loader`.
+
+    ``reason`` says why there is none (set at once when no model artifact exists, so the panel
+    can say so without starting a thread).
+    """
+
+    progress = Signal(str, float)  # what is being loaded, fraction 0..1
+    ready = Signal(object, object)  # engine, the LoadedAssistant it came from (or None)
+    unavailable = Signal(str)  # the reason
+    cancelled = Signal()
+
+    def __init__(self, loader: Loader | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine: Any | None = None
+        self.reason: str | None = None
+        self._loader = loader
+        self._worker: ModelLoadWorker | None = None
+        if loader is None:
+            self.reason = default_model_problem()
+
+    @property
+    def loading(self) -> bool:
+        return self._worker is not None and self._worker.isRunning()
+
+    def set_engine(self, engine: Any, loaded: Any | None = None) -> None:
+        """Use a ready engine (``loaded``: the LoadedAssistant it came from, for the status)."""
+        self.engine, self.reason = engine, None
+        self.ready.emit(engine, loaded)
+
+    def start(self) -> bool:
+        """Start loading (False when ready, already loading, or known to be unavailable)."""
+        if self.engine is not None or self.loading or self.reason is not None:
+            return False
+        worker = ModelLoadWorker(self._loader or default_loader(), self)
+        worker.progress.connect(self._on_progress)
+        worker.loaded.connect(self._on_loaded)
+        worker.failed.connect(self._on_failed)
+        worker.cancelled.connect(self._on_cancelled)
+        self._worker = worker
+        worker.start()
+        return True
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+    def shutdown(self) -> None:
+        """Cancel a load and wait for its thread."""
+        worker, self._worker = self._worker, None
+        join(worker, None if worker is None else worker.cancel)
+
+    def _on_progress(self, text: str, fraction: float) -> None:
+        if self.sender() is self._worker:
+            self.progress.emit(text, fraction)
+
+    def _finished(self) -> bool:
+        """True when the sender is the current worker (which is then joined and forgotten)."""
+        if self.sender() is not self._worker:
+            return False
+        self.shutdown()
+        return True
+
+    def _on_loaded(self, result: Any) -> None:
+        if self._finished():
+            self.set_engine(getattr(result, "engine", result), result)
+
+    def _on_failed(self, message: str) -> None:
+        if self._finished():
+            self.reason = message
+            self.unavailable.emit(message)
+
+    def _on_cancelled(self) -> None:
+        if self._finished():
+            self.cancelled.emit()

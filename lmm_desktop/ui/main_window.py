@@ -195,10 +195,13 @@ class MainWindow(QMainWindow):
             "chat", "Assistant", self.chat, Qt.DockWidgetArea.RightDockWidgetArea
         )
         self.splitDockWidget(self.metrics_dock, self.chat_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.metrics_dock, self.chat_dock], [190, 460], Qt.Orientation.Vertical)
+        self.resizeDocks([self.chat_dock], [430], Qt.Orientation.Horizontal)
         self.statusBar().addPermanentWidget(self.chat.model_status)
         toggle = self.chat_dock.toggleViewAction()
         toggle.setText("Assistant chat")
         view_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        assert isinstance(view_menu, QMenu)
         view_menu.addAction(toggle)
         self.actions_by_name["chat"] = toggle
         self.trial_loaded.connect(lambda loaded: self.chat.set_trial(loaded.trial))
@@ -247,8 +250,10 @@ class MainWindow(QMainWindow):
 
     @property
     def busy(self) -> bool:
-        """True while a trial is loading or metrics are being recomputed."""
-        return any(w is not None and w.isRunning() for w in (self._loader, self._analysis_worker))
+        """True while a trial is loading or analysing, or metrics are being recomputed."""
+        worker = self._analysis_worker
+        # the loader is dropped only once its analysis is on screen (or it failed or was stopped)
+        return self._loader is not None or (worker is not None and worker.isRunning())
 
     def cancel_loading(self) -> None:
         """Stop the current load (if any); the trial on screen stays."""
@@ -298,6 +303,8 @@ class MainWindow(QMainWindow):
             return
         self._show_loaded(loaded)
         self.metrics.clear("Analysing gait and clinical tests…")
+        assert self._loader is not None
+        self.skeleton.after_next_draw(self._loader.first_frame_shown)
 
     def _on_points_ready(self, points: BodyPoints) -> None:
         """The trial's own OpenSim model replaces the quick built-in skeleton."""

@@ -1,7 +1,9 @@
 """MetricsPanel: spatiotemporal parameters vs norms, clinical test timings, quality flags.
 
-A status colour beside each value (green normal, amber low or high, grey unknown) and
-the status word itself, so the table still reads in black and white.
+A status colour beside each value (green normal, amber low or high) and the status word itself,
+so the table still reads in black and white. A parameter with no normal range to compare with
+shows '—' and no colour (not a grey 'unknown' that reads like a failed measurement). Units are
+compact ('%GC' = percent of the gait cycle) and the full wording is in each row's tooltip.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lmm_desktop.ui.analysis_view import FlagRow, MetricRow, TestRow
+from lmm_desktop.ui.analysis_view import FlagRow, MetricRow, TestRow, format_value
 from lmm_desktop.ui.theme import SEVERITY_COLORS, STATUS_COLORS
 
-
-def _fmt(v: float | None) -> str:
-    return "—" if v is None else f"{v:.3g}"
+_UNIT_WORDS = {
+    "%GC": "percent of the gait cycle",
+    "% R/L": "right / left x 100 (100 = symmetric)",
+}
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -33,6 +36,9 @@ def _table(headers: list[str]) -> QTableWidget:
     t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     t.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
     t.setAlternatingRowColors(True)
+    t.setWordWrap(False)  # one line a row; long names are elided, the tooltip has them in full
+    t.setTextElideMode(Qt.TextElideMode.ElideRight)
+    t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
     hh = t.horizontalHeader()
     hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     for i in range(1, len(headers)):
@@ -46,7 +52,7 @@ class MetricsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tabs = QTabWidget()
-        self.gait_table = _table(["Parameter", "Left", "Right", "Value", "Normal", "Status"])
+        self.gait_table = _table(["Parameter", "Left", "Right", "Normal", "Status"])
         self.tests_table = _table(["Test", "Time", "Notes"])
         self.flags_table = _table(["Flag", "Severity"])
         self.tabs.addTab(self.gait_table, "Gait")
@@ -87,7 +93,7 @@ class MetricsPanel(QWidget):
             item.setToolTip(flag.message)
             self.flags_table.setItem(r, 0, item)
             sev = QTableWidgetItem(flag.severity)
-            sev.setForeground(QColor(SEVERITY_COLORS.get(flag.severity, STATUS_COLORS["unknown"])))
+            sev.setForeground(QColor(SEVERITY_COLORS.get(flag.severity, SEVERITY_COLORS["info"])))
             self.flags_table.setItem(r, 1, sev)
         self.tabs.setTabText(2, f"Quality ({len(flags)})" if flags else "Quality")
         parts = [
@@ -98,26 +104,40 @@ class MetricsPanel(QWidget):
         self.status.setText((note + " " if note else "") + ", ".join(parts) + ".")
 
     def _fill_metrics(self, rows: list[MetricRow]) -> None:
+        """One line a parameter: 'Name (unit)', left and right values (or one value spanning both
+        columns when the parameter has no side), the normal range and the status."""
         t = self.gait_table
+        t.clearSpans()
         t.setRowCount(len(rows))
+        right_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for r, row in enumerate(rows):
-            name = f"{row.name} ({row.unit})" if row.unit else row.name
+            has_range = row.status in STATUS_COLORS
+            sided = row.left is not None or row.right is not None
             cells = [
-                name,
-                _fmt(row.left),
-                _fmt(row.right),
-                _fmt(row.overall),
-                row.normal,
-                row.status,
+                f"{row.name} ({row.unit})" if row.unit else row.name,
+                format_value(row.left if sided else row.overall, row.unit),
+                format_value(row.right, row.unit) if sided else "",
+                row.normal or "—",
+                row.status if has_range else "—",
             ]
+            unit = _UNIT_WORDS.get(row.unit, row.unit)
+            tip = f"{row.name}, {unit}. " + (
+                f"Normal range {row.normal}: {row.status}."
+                if has_range
+                else "No normal range is known for this parameter."
+            )
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
+                item.setToolTip(tip)
                 if c in (1, 2, 3):
-                    item.setTextAlignment(
-                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    )
+                    item.setTextAlignment(right_align)
+                elif c == 4:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 t.setItem(r, c, item)
-            color = QColor(STATUS_COLORS.get(row.status, STATUS_COLORS["unknown"]))
-            status = t.item(r, 5)
-            status.setBackground(color)
-            status.setForeground(QColor("#ffffff"))
+            if not sided:  # one value for both sides: centred across the Left and Right columns
+                t.setSpan(r, 1, 1, 2)
+                t.item(r, 1).setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            if has_range:
+                status = t.item(r, 4)
+                status.setBackground(QColor(STATUS_COLORS[row.status]))
+                status.setForeground(QColor("#ffffff"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
@@ -14,6 +16,14 @@ def describe_model(name: str | None, device: str, precision: str, memory_bytes: 
     if memory_bytes:
         parts.append(f"{memory_bytes / _GB:.2f} GB")
     return " · ".join(parts)
+
+
+def parameter_bytes(lm: Any) -> int | None:
+    """Bytes of a language model's parameters (None when unknown)."""
+    model = getattr(lm, "model", None)
+    if model is None or not hasattr(model, "parameters"):
+        return None
+    return int(sum(p.numel() * p.element_size() for p in model.parameters()))
 
 
 class ModelStatus(QWidget):
@@ -68,3 +78,20 @@ class ModelStatus(QWidget):
         self.label.setText("Assistant: not available")
         self.label.setToolTip(reason)
         self._show_progress(False)
+
+    def show_engine(self, engine: Any, loaded: Any | None = None) -> None:
+        """Ready: name, device, precision and memory of ``loaded`` (or of the engine's model)."""
+        if loaded is not None and hasattr(loaded, "memory_bytes"):
+            summary = describe_model(
+                loaded.folder.name, loaded.device, loaded.precision, loaded.memory_bytes
+            )
+            self.set_ready(summary, " ".join(getattr(loaded, "notes", [])))
+            return
+        lm = getattr(engine, "lm", None)
+        summary = describe_model(
+            getattr(lm, "version", None),
+            getattr(lm, "device", "cpu"),
+            getattr(lm, "precision", ""),
+            parameter_bytes(lm),
+        )
+        self.set_ready(summary)

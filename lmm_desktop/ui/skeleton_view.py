@@ -1,9 +1,14 @@
 """SkeletonView: the 3D stick figure (vispy SceneCanvas inside Qt).
 
-One ``Line`` visual draws every bone in a single call with per-vertex colours by group, one
-``Markers`` visual draws the joints, the floor is a set of plain line segments (the GridLines
-visual is several times slower on software GL). Per frame only vertex data is updated; visuals are
-created once per trial.
+Three draw calls per frame, because on software GL each visual costs about a millisecond of
+overhead: one ``Line`` for every bone (per-vertex colours by group), one ``Markers`` for the joints
+and the foot-contact dots, and the floor as plain line segments (the GridLines visual is several
+times slower on software GL). A fourth ``Markers`` shows the raw markers when the trial has them.
+Per frame only vertex data is updated; visuals are created once per trial.
+
+Following the pelvis moves the geometry, not the camera: the pelvis offset is subtracted from the
+vertices we upload anyway, which is free, while moving the camera recomputes every visual's
+transform (about 1 ms a frame).
 
 Coordinates: trials are in the OpenSim ground frame (X forward, Y up, Z right); vispy's turntable
 camera wants Z up, so points are mapped with ``(x, y, z) -> (x, -z, y)`` (a proper rotation).
@@ -11,8 +16,12 @@ camera wants Z up, so points are mapped with ``(x, y, z) -> (x, -z, y)`` (a prop
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from vispy import scene
 from vispy.color import Color
@@ -32,8 +41,14 @@ CAMERA_PRESETS: dict[str, tuple[float, float]] = {
 }
 PRESET_ORDER = ("front", "back", "left", "right", "top", "iso")
 
+#: fraction of the view height the standing body fills after :meth:`SkeletonView.reset_camera`
+BODY_FILL = 0.65
+#: a trial whose pelvis travels farther than this (metres) is a walking trial: follow the pelvis
+WALKING_TRAVEL_M = 1.5
+
 _FOOT = ("ankle", "heel", "toe", "mtp")
 _GRID_STEP_M = 0.5
+_JOINT_SIZE, _CONTACT_SIZE = 8.0, 12.0
 
 
 def to_view(p: NDArray[np.float64]) -> NDArray[np.float32]:
@@ -64,10 +79,25 @@ def stance_intervals(events: list[Event], side: str, t_end: float) -> list[tuple
     return out
 
 
+def framing_scale(body_height_m: float, aspect: float, fill: float = BODY_FILL) -> float:
+    """Turntable ``scale_factor`` so a body ``body_height_m`` tall fills ``fill`` of the height.
+
+    vispy shows ``scale_factor`` metres (at the camera centre) along the shorter side of the
+    view; ``aspect`` is width / height.
+    """
+    span = max(body_height_m, 0.3) / fill  # metres of view height wanted
+    return span * min(aspect, 1.0)
+
+
+@lru_cache(maxsize=64)
+def _rgba_tuple(color: str, alpha: float) -> tuple[float, float, float, float]:
+    r, g, b, _ = (float(v) for v in Color(color).rgba)
+    return r, g, b, alpha
+
+
 def _rgba(color: str, alpha: float = 1.0) -> NDArray[np.float32]:
-    c = Color(color).rgba.astype(np.float32)
-    c[3] = alpha
-    return c
+    """``(4,)`` RGBA of a colour name (parsed once: this runs every frame)."""
+    return np.array(_rgba_tuple(color, float(alpha)), dtype=np.float32)
 
 
 class SkeletonView(QWidget):
@@ -76,7 +106,11 @@ class SkeletonView(QWidget):
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
         super().__init__(parent)
         self._theme = theme
-        self.canvas = scene.SceneCanvas(keys=None, bgcolor=theme.canvas_bg, show=False)
+        # autoswap off: Qt composes the QOpenGLWidget's framebuffer into the window itself; a
+        # vispy swap presents the whole window a second time each frame (~2 ms on llvmpipe)
+        self.canvas = scene.SceneCanvas(
+            keys=None, bgcolor=theme.canvas_bg, show=False, autoswap=False
+        )
         self.canvas.create_native()
         self.canvas.native.setParent(self)
         self.canvas.native.setMinimumSize(200, 150)
@@ -91,10 +125,9 @@ class SkeletonView(QWidget):
         self._bones = scene.visuals.Line(
             connect="segments", method="gl", width=5.0, parent=self.view.scene
         )
-        self._joints = scene.visuals.Markers(parent=self.view.scene)
-        self._contact = scene.visuals.Markers(parent=self.view.scene)
+        self._dots = scene.visuals.Markers(parent=self.view.scene)  # joints + foot contacts
         self._markers = scene.visuals.Markers(parent=self.view.scene)
-        for vis in (self._bones, self._joints, self._contact, self._markers):
+        for vis in (self._bones, self._dots, self._markers):
             vis.visible = False
 
         self._points: BodyPoints | None = None
@@ -107,13 +140,17 @@ class SkeletonView(QWidget):
         self._stance: dict[str, list[tuple[float, float]]] = {"left": [], "right": []}
         self._marker_set: MarkerSet | None = None
         self._marker_pos: NDArray[np.float32] | None = None  # (n_mframes, n_markers, 3)
+        self._floor_pos = np.zeros((0, 3), dtype=np.float32)  # (2 * n_lines, 3) view frame, m
+        self._offset = np.zeros(3, dtype=np.float32)  # followed pelvis (x, y, 0), view frame, m
         self._show_markers = True
         self._follow = False
         self._floor_z = 0.0
         self._time = 0.0
         self._frame = 0
+        self._n_contacts = 0
+        self._shown: tuple[object, ...] | None = None  # what the canvas shows (skip repeats)
         self._pelvis_idx: int | None = None
-        self._colors_key: tuple[str, int] | None = None
+        self._colors_key: tuple[object, ...] | None = None
         self._colors = np.zeros((0, 4), dtype=np.float32)  # (2 * n_segments, 4) RGBA
 
     # -- data --------------------------------------------------------------------------------
@@ -125,11 +162,36 @@ class SkeletonView(QWidget):
         events: list[Event] | None = None,
     ) -> None:
         """Show a new trial (``points`` may be None for marker-only trials)."""
-        self._points = points
-        self._colors_key = None
+        self._set_points(points)
         self._marker_set = markers
         self._marker_pos = None if markers is None else to_view(markers.positions)
-        if points is not None:
+        self._markers.visible = self._marker_pos is not None and self._show_markers
+        self._stance = {
+            s: stance_intervals(events or [], s, self._last_time()) for s in self._stance
+        }
+        self._build_floor()
+        self.reset_camera()
+        self.set_time(self._first_time(), 0)
+
+    def replace_points(self, points: BodyPoints) -> None:
+        """Swap in better body points of the same trial (OpenSim after the quick built-in model),
+        keeping the camera, the time and the follow mode."""
+        self._set_points(points)
+        self._build_floor()
+        self._shown = None
+        self._update()
+
+    def _set_points(self, points: BodyPoints | None) -> None:
+        self._points = points
+        self._colors_key = None
+        self._shown = None
+        self._foot_segs, self._foot_pts = {}, {}
+        if points is None:
+            self._pos = None
+            self._seg_a = self._seg_b = np.zeros(0, dtype=int)
+            self._seg_groups = []
+            self._pelvis_idx = None
+        else:
             self._pos = to_view(points.positions)
             idx = {n: i for i, n in enumerate(points.names)}
             segs = [(idx[a], idx[b], g) for a, b, g in points.segments if a in idx and b in idx]
@@ -145,23 +207,13 @@ class SkeletonView(QWidget):
                 self._foot_pts[side] = np.array(
                     sorted(idx[f + suf] for f in _FOOT[1:] if f + suf in idx), dtype=int
                 )
-        else:
-            self._pos = None
-            self._seg_a = self._seg_b = np.zeros(0, dtype=int)
-            self._seg_groups = []
-            self._pelvis_idx = None
-            self._foot_segs, self._foot_pts = {}, {}
-        self.set_events(events or [])
-        self._build_floor()
-        self.reset_camera()
-        self._bones.visible = self._joints.visible = bool(self._seg_a.size)
-        self._markers.visible = self._marker_pos is not None and self._show_markers
-        self.set_time(self._first_time(), 0)
+        self._bones.visible = self._dots.visible = bool(self._seg_a.size)
 
     def set_events(self, events: list[Event]) -> None:
         """Gait events used for the foot-contact highlight."""
         t_end = self._last_time()
         self._stance = {s: stance_intervals(events, s, t_end) for s in ("left", "right")}
+        self._shown = None
         self._update()
 
     def _first_time(self) -> float:
@@ -190,6 +242,7 @@ class SkeletonView(QWidget):
         pts = self._all_points()
         if pts.shape[0] == 0:
             self._floor.visible = False
+            self._floor_pos = np.zeros((0, 3), dtype=np.float32)
             return
         self._floor_z = float(np.percentile(pts[:, 2], 0.5))
         lo = np.floor((pts[:, :2].min(axis=0) - 1.0) / _GRID_STEP_M) * _GRID_STEP_M
@@ -199,8 +252,12 @@ class SkeletonView(QWidget):
         z = self._floor_z
         segs = [((x, lo[1], z), (x, hi[1], z)) for x in xs]
         segs += [((lo[0], y, z), (hi[0], y, z)) for y in ys]
-        pos = np.array(segs, dtype=np.float32).reshape(-1, 3)  # (2 * n_lines, 3), metres
-        self._floor.set_data(pos=pos, color=_rgba(self._theme.floor, 0.9), connect="segments")
+        self._floor_pos = np.array(segs, dtype=np.float32).reshape(-1, 3)  # (2 * n_lines, 3) m
+        self._floor.set_data(
+            pos=self._floor_pos - self._offset,
+            color=_rgba(self._theme.floor, 0.9),
+            connect="segments",
+        )
         self._floor.visible = True
 
     # -- appearance --------------------------------------------------------------------------
@@ -208,21 +265,42 @@ class SkeletonView(QWidget):
         self._theme = theme
         self.canvas.bgcolor = theme.canvas_bg
         self._build_floor()
+        self._shown = None
         self._update()
 
     def set_markers_visible(self, visible: bool) -> None:
         """Show or hide the marker overlay (when the trial has markers)."""
         self._show_markers = bool(visible)
         self._markers.visible = self._marker_pos is not None and self._show_markers
+        self._shown = None
         self._update()
 
     @property
     def markers_visible(self) -> bool:
         return bool(self._markers.visible)
 
+    @property
+    def contact_visible(self) -> bool:
+        """True when a foot-contact dot is drawn at the current time."""
+        return self._n_contacts > 0
+
     def set_follow_pelvis(self, follow: bool) -> None:
-        """Keep the camera centred on the pelvis while playing."""
-        self._follow = bool(follow)
+        """Keep the pelvis at the centre of the view while playing (the floor moves under it)."""
+        follow = bool(follow) and self._pelvis_idx is not None
+        if follow == self._follow:
+            return
+        cx, cy, cz = self.camera.center
+        if follow:  # centre on the pelvis now
+            self._follow = True
+            self._offset[:] = self._pelvis_offset()
+            self.camera.center = (0.0, 0.0, cz)
+        else:  # keep the picture still: the camera takes over the offset
+            ox, oy, _ = (float(v) for v in self._offset)
+            self._follow = False
+            self._offset[:] = 0.0
+            self.camera.center = (cx + ox, cy + oy, cz)
+        self._floor.set_data(pos=self._floor_pos - self._offset)
+        self._shown = None
         self._update()
 
     @property
@@ -236,22 +314,57 @@ class SkeletonView(QWidget):
         self.camera.elevation = el
         self.canvas.update()
 
+    def pelvis_travel(self) -> float:
+        """Largest horizontal extent (metres) the pelvis covers during the trial (0 if none)."""
+        if self._pos is None or self._pelvis_idx is None:
+            return 0.0
+        path = self._pos[:, self._pelvis_idx, :2]  # (n_frames, 2), view frame, m
+        path = path[np.isfinite(path).all(axis=1)]
+        return float(np.max(np.ptp(path, axis=0))) if path.shape[0] else 0.0
+
     def reset_camera(self) -> None:
-        """Frame the body (and follow the pelvis when the subject walks more than 1.5 m)."""
+        """Frame the body so it fills :data:`BODY_FILL` of the view height.
+
+        Walking trials (pelvis travel above :data:`WALKING_TRAVEL_M`) follow the pelvis; in-place
+        trials keep the camera still and frame their whole path.
+        """
         pts = self._all_points()
         if pts.shape[0] == 0:
             return
         lo, hi = pts.min(axis=0), pts.max(axis=0)
-        travel = float(np.max(hi[:2] - lo[:2]))
-        height = float(hi[2] - self._floor_z)
-        center = (lo + hi) / 2.0
-        center[2] = self._floor_z + 0.5 * max(height, 1.0)
-        # frame the body with a margin; when the subject travels, the camera follows the pelvis
-        self._follow = travel > 1.5 and self._pelvis_idx is not None
-        span = 1.3 * max(height, 1.8)
-        self.camera.center = tuple(float(c) for c in center)
-        self.camera.scale_factor = span
+        height = float(max(hi[2] - self._floor_z, 0.5))
+        w, h = self.canvas.size
+        aspect = w / h if w > 0 and h > 0 else 1.5
+        scale = framing_scale(height, aspect)
+        self._follow = self.pelvis_travel() > WALKING_TRAVEL_M
+        cz = self._floor_z + 0.5 * height
+        if self._follow:
+            self._offset[:] = self._pelvis_offset(0)
+            center = (0.0, 0.0, cz)
+        else:
+            self._offset[:] = 0.0
+            cx, cy = (lo[:2] + hi[:2]) / 2.0
+            center = (float(cx), float(cy), cz)
+            extent = float(np.max(hi[:2] - lo[:2]))  # keep an in-place trial's whole path in view
+            scale = max(scale, extent / (0.9 * max(aspect, 1e-3)) * min(aspect, 1.0))
+        self._floor.set_data(pos=self._floor_pos - self._offset)
+        self.camera.center = center
+        self.camera.scale_factor = scale
+        self._shown = None
         self.set_camera_preset("iso")
+
+    def _pelvis_offset(self, frame: int | None = None) -> NDArray[np.float32]:
+        """``(x, y, 0)`` of the pelvis at ``frame`` (default: the current one), view frame, m."""
+        out = np.zeros(3, dtype=np.float32)
+        if self._pos is None or self._pelvis_idx is None:
+            return out
+        f = self._frame if frame is None else frame
+        p = self._pos[min(max(f, 0), self._pos.shape[0] - 1), self._pelvis_idx]
+        if np.isfinite(p).all():
+            out[:2] = p[:2]
+        else:
+            out[:2] = self._offset[:2]
+        return out
 
     # -- time --------------------------------------------------------------------------------
     def set_time(self, t: float, frame: int) -> None:
@@ -260,27 +373,49 @@ class SkeletonView(QWidget):
         self._frame = int(frame)
         self._update()
 
+    def _marker_index(self) -> int:
+        assert self._marker_set is not None
+        mt = self._marker_set.time
+        return int(np.clip(np.searchsorted(mt, self._time), 0, mt.shape[0] - 1))
+
     def _update(self) -> None:
+        show_markers = self._marker_pos is not None and self._show_markers
+        key = (
+            self._frame,
+            self._in_stance("left"),
+            self._in_stance("right"),
+            self._marker_index() if show_markers else -1,
+        )
+        if key == self._shown:  # the same picture: no upload, no redraw
+            return
+        self._shown = key
+        if self._follow:
+            self._offset[:] = self._pelvis_offset()
+            self._floor.set_data(pos=self._floor_pos - self._offset)
         if self._pos is not None and self._seg_a.size:
             self._update_bones()
-        if self._marker_pos is not None and self._show_markers and self._marker_set is not None:
-            mt = self._marker_set.time
-            i = int(np.clip(np.searchsorted(mt, self._time), 0, mt.shape[0] - 1))
-            p = self._marker_pos[i]
-            p = p[np.isfinite(p).all(axis=1)]
+        if show_markers and self._marker_pos is not None:
+            p = self._marker_pos[key[3]]
+            p = p[np.isfinite(p).all(axis=1)] - self._offset
             if p.shape[0]:
                 self._markers.set_data(
                     p, face_color=_rgba(self._theme.marker, 0.9), edge_width=0, size=6
                 )
         self.canvas.update()
 
-    def _base_colors(self) -> NDArray[np.float32]:
-        """``(2 * n_segments, 4)`` RGBA per bone vertex, by group (cached per theme)."""
-        key = (self._theme.name, self._seg_a.size)
+    def _base_colors(
+        self, stance: tuple[bool, bool], hidden: NDArray[np.bool_]
+    ) -> NDArray[np.float32]:
+        """``(2 * n_segments, 4)`` RGBA per bone vertex (cached per theme, stance and gaps)."""
+        key = (self._theme.name, self._seg_a.size, stance, hidden.tobytes())
         if self._colors_key != key:
             cols = np.array(
                 [_rgba(self._theme.group_color(g)) for g in self._seg_groups], dtype=np.float32
             ).reshape(-1, 4)
+            for side, on in zip(("left", "right"), stance, strict=True):
+                if on:
+                    cols[self._foot_segs.get(side, np.zeros(0, dtype=int))] = _rgba(CONTACT_COLOR)
+            cols[hidden, 3] = 0.0
             self._colors = np.repeat(cols, 2, axis=0)
             self._colors_key = key
         return self._colors
@@ -291,47 +426,57 @@ class SkeletonView(QWidget):
     def _update_bones(self) -> None:
         assert self._pos is not None
         f = min(max(self._frame, 0), self._pos.shape[0] - 1)
-        p = self._pos[f]  # (n_points, 3), view frame, m
+        p = self._pos[f] - self._offset  # (n_points, 3), view frame, m
         finite = np.isfinite(p).all(axis=1)
         anchor = p[finite][0] if finite.any() else np.zeros(3, dtype=np.float32)
         p = np.where(finite[:, None], p, anchor)
-        verts = np.empty((2 * self._seg_a.size, 3), dtype=np.float32)
+        verts = np.empty((2 * self._seg_a.size, 3), dtype=np.float32)  # (2 * n_segments, 3), m
         verts[0::2] = p[self._seg_a]
         verts[1::2] = p[self._seg_b]
-        colors = self._base_colors().copy()
-        contact_pts = []
-        for side in ("left", "right"):
-            if self._in_stance(side):
-                segs = self._foot_segs.get(side, np.zeros(0, dtype=int))
-                for k in segs:
-                    colors[2 * k : 2 * k + 2] = _rgba(CONTACT_COLOR)
-                idx = self._foot_pts.get(side, np.zeros(0, dtype=int))
-                if idx.size:
-                    c = p[idx].copy()
-                    c[:, 2] = self._floor_z + 0.005
-                    contact_pts.append(c)
+        stance = (self._in_stance("left"), self._in_stance("right"))
         hidden = ~(finite[self._seg_a] & finite[self._seg_b])
-        colors[0::2, 3][hidden] = 0.0
-        colors[1::2, 3][hidden] = 0.0
-        self._bones.set_data(pos=verts, color=colors, connect="segments")
-        self._joints.set_data(
-            p[finite],
-            face_color=_rgba(self._theme.text),
+        self._bones.set_data(pos=verts, color=self._base_colors(stance, hidden), connect="segments")
+        contacts = [
+            self._foot_pts[side]
+            for side, on in zip(("left", "right"), stance, strict=True)
+            if on and self._foot_pts.get(side, np.zeros(0)).size
+        ]
+        joints = p[finite]  # (k, 3)
+        dots = [joints]
+        if contacts:
+            c = p[np.concatenate(contacts)].copy()  # the feet on the floor, (m, 3)
+            c[:, 2] = self._floor_z + 0.005
+            dots.append(c)
+        n_contacts = sum(d.shape[0] for d in dots[1:])
+        self._n_contacts = n_contacts
+        face = np.empty((joints.shape[0] + n_contacts, 4), dtype=np.float32)
+        face[: joints.shape[0]] = _rgba(self._theme.text)
+        face[joints.shape[0] :] = _rgba(CONTACT_COLOR)
+        size = np.full(face.shape[0], _JOINT_SIZE, dtype=np.float32)
+        size[joints.shape[0] :] = _CONTACT_SIZE
+        self._dots.set_data(
+            np.concatenate(dots),
+            face_color=face,
             edge_color=_rgba(self._theme.canvas_bg),
             edge_width=1,
-            size=8,
+            size=size,
         )
-        if contact_pts:
-            self._contact.set_data(
-                np.concatenate(contact_pts), face_color=_rgba(CONTACT_COLOR), edge_width=0, size=12
-            )
-            self._contact.visible = True
-        else:
-            self._contact.visible = False
-        if self._follow and self._pelvis_idx is not None and finite[self._pelvis_idx]:
-            cx, cy, _ = p[self._pelvis_idx]
-            cz = self.camera.center[2]
-            self.camera.center = (float(cx), float(cy), float(cz))
+
+    def after_next_draw(self, callback: Callable[[], object], fallback_ms: int = 1000) -> None:
+        """Call ``callback`` once, right after the canvas next draws (or after ``fallback_ms``
+        when it does not draw, e.g. while hidden)."""
+        done = [False]
+
+        def fire(_event: object = None) -> None:
+            if done[0]:
+                return
+            done[0] = True
+            self.canvas.events.draw.disconnect(fire)
+            callback()
+
+        self.canvas.events.draw.connect(fire, position="last")
+        QTimer.singleShot(fallback_ms, self, fire)
+        self.canvas.update()
 
     # -- capture -----------------------------------------------------------------------------
     def render_image(self) -> NDArray[np.uint8]:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QProxyStyle, QStyle, QStyleOption, QWidget
 
 from lmm_desktop.core.errors import validate_choice
 
@@ -19,11 +20,10 @@ LEFT_COLOR = "#2f6fdb"  # blue
 RIGHT_COLOR = "#e8590c"  # orange-red
 CONTACT_COLOR = "#2fb344"  # green: foot on the ground
 
-STATUS_COLORS = {  # metric vs normative status -> background colour
+STATUS_COLORS = {  # metric vs normative status -> background colour (none: no normal range)
     "normal": "#2fb344",
     "low": "#f59f00",
     "high": "#f59f00",
-    "unknown": "#868e96",
 }
 SEVERITY_COLORS = {"info": "#868e96", "warning": "#f59f00", "error": "#e03131"}
 
@@ -93,10 +93,79 @@ def get_theme(name: str) -> Theme:
     return LIGHT if name == "light" else DARK
 
 
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    """``a`` blended towards ``b`` by ``t`` (0..1)."""
+    return QColor.fromRgbF(
+        *(x + (y - x) * t for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3], strict=True))
+    )
+
+
+class ThemeStyle(QProxyStyle):
+    """Fusion, with check boxes drawn from the palette so they show on both themes.
+
+    Fusion outlines a check box in a darker shade of the window colour, which vanishes on a dark
+    background: the unchecked joints of the joint picker looked like plain text.
+    """
+
+    _CHECKS = (
+        QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+    )
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        if element in self._CHECKS:
+            draw_check(painter, option)
+            return
+        super().drawPrimitive(element, option, painter, widget)
+
+
+def draw_check(painter: QPainter, option: QStyleOption) -> None:
+    """A check box: a clear outline, filled with the highlight colour and a tick when on."""
+    pal = option.palette
+    text, base = pal.color(QPalette.ColorRole.Text), pal.color(QPalette.ColorRole.Base)
+    enabled = bool(option.state & QStyle.StateFlag.State_Enabled)
+    on = bool(option.state & QStyle.StateFlag.State_On)
+    partial = bool(option.state & QStyle.StateFlag.State_NoChange)
+    side = min(option.rect.width(), option.rect.height(), 16) - 2
+    r = QRectF(0, 0, side, side)
+    r.moveCenter(QRectF(option.rect).center())
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    fill = pal.color(QPalette.ColorRole.Highlight) if (on or partial) and enabled else base
+    painter.setPen(QPen(_mix(text, base, 0.45 if enabled else 0.7), 1.2))
+    painter.setBrush(fill)
+    painter.drawRoundedRect(r, 2.5, 2.5)
+    painter.setPen(QPen(QColor("#ffffff") if enabled else text, 2.0))
+    if on:
+        tick = QPainterPath(QPointF(r.left() + 0.22 * side, r.top() + 0.52 * side))
+        tick.lineTo(QPointF(r.left() + 0.42 * side, r.top() + 0.72 * side))
+        tick.lineTo(QPointF(r.left() + 0.78 * side, r.top() + 0.3 * side))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(tick)
+    elif partial:
+        y = r.center().y()
+        painter.drawLine(QPointF(r.left() + 0.25 * side, y), QPointF(r.right() - 0.25 * side, y))
+    painter.restore()
+
+
+_STYLES: list[ThemeStyle] = []  # the application owns the style; keep the wrapper alive too
+
+
 def apply_theme(app: QApplication, name: str) -> Theme:
-    """Apply the Fusion style with the theme's palette to ``app``; return the theme."""
+    """Apply :class:`ThemeStyle` (Fusion) with the theme's palette to ``app``; return the theme."""
     theme = get_theme(name)
-    app.setStyle("Fusion")
+    if not _STYLES or app.style() is not _STYLES[-1]:
+        _STYLES.append(ThemeStyle())
+        app.setStyle(_STYLES[-1])
     pal = QPalette()
     roles = {
         QPalette.ColorRole.Window: theme.window,

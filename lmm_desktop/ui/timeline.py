@@ -10,12 +10,14 @@ the user's. Click to seek (drag to scrub), drag an event to move it, right-click
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QContextMenuEvent,
+    QFont,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -27,12 +29,21 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
 from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event
+from lmm_desktop.ui.event_store import describe
 from lmm_desktop.ui.theme import LEFT_COLOR, LIGHT, RIGHT_COLOR, Theme
 
 _AXIS_H = 20
 _ROW_H = 22
 _PAD = 12
+_GUTTER = 40  # left margin holding the 'Right' / 'Left' row labels
 _PICK_PX = 7
+_GLYPH_R = 6.0  # half-size of an event glyph, pixels
+_HELP = (
+    "Click: seek. Drag an event: move it. Right-click: add or delete events, "
+    "set the region of interest. Del: delete the selected event. "
+    "HS = heel strike, TO = toe off; ▼ from the file, ○ detected, ◆ edited by you."
+)
+_VCENTER = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 _SHORT = {HEEL_STRIKE: "HS", TOE_OFF: "TO"}
 
 
@@ -41,6 +52,31 @@ def nice_step(span: float, max_ticks: int) -> float:
     raw = span / max(max_ticks, 1)
     mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
     return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+
+
+def short_label(event: Event) -> str:
+    """The text beside an event glyph: 'HS', 'TO', or the first letters of another label."""
+    return _SHORT.get(event.label, event.label[:6])
+
+
+def label_room(
+    placed: list[tuple[float, Event]],
+    x_of: Callable[[float], float],
+    text_width: Callable[[str], int],
+) -> list[tuple[Event, float, bool]]:
+    """``(event, time, labelled)`` in time order: an event's text is drawn only when it ends
+    before the next glyph of its row, so labels never overlap on long trials (the glyph, its
+    colour and the tooltip still tell what it is)."""
+    out: list[tuple[Event, float, bool]] = []
+    by_row: dict[str | None, list[tuple[float, Event]]] = {}
+    for t, ev in sorted(placed, key=lambda te: te[0]):
+        by_row.setdefault(ev.side, []).append((t, ev))
+    for row in by_row.values():
+        for k, (t, ev) in enumerate(row):
+            end = x_of(t) + _GLYPH_R + 4 + text_width(short_label(ev))
+            room = k + 1 == len(row) or end < x_of(row[k + 1][0]) - _GLYPH_R - 2
+            out.append((ev, t, room))
+    return sorted(out, key=lambda etl: etl[1])
 
 
 class Timeline(QWidget):
@@ -65,13 +101,13 @@ class Timeline(QWidget):
         self._scrubbing = False
         self._layer: QPixmap | None = None
         self.setMinimumHeight(_AXIS_H + 2 * _ROW_H + 8)
+        # the whole widget is painted from the cached layer: Qt need not clear it first, and a
+        # cursor move repaints two thin strips (no parent background, no full repaint)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setMouseTracking(True)
-        self.setToolTip(
-            "Click: seek. Drag an event: move it. Right-click: add or delete events, "
-            "set the region of interest. Del: delete the selected event."
-        )
+        self.setToolTip(_HELP)
 
     # -- model -> view -----------------------------------------------------------------------
     def set_range(self, t0: float, t1: float) -> None:
@@ -107,13 +143,13 @@ class Timeline(QWidget):
     # -- geometry ----------------------------------------------------------------------------
     def x_of(self, t: float) -> float:
         """Widget x (pixels) of time ``t`` seconds."""
-        w = max(self.width() - 2 * _PAD, 1)
-        return _PAD + (t - self._t0) / (self._t1 - self._t0) * w
+        w = max(self.width() - _GUTTER - _PAD, 1)
+        return _GUTTER + (t - self._t0) / (self._t1 - self._t0) * w
 
     def t_of(self, x: float) -> float:
         """Time (seconds, clamped to the trial) at widget x."""
-        w = max(self.width() - 2 * _PAD, 1)
-        t = self._t0 + (x - _PAD) / w * (self._t1 - self._t0)
+        w = max(self.width() - _GUTTER - _PAD, 1)
+        t = self._t0 + (x - _GUTTER) / w * (self._t1 - self._t0)
         return min(max(t, self._t0), self._t1)
 
     def y_of(self, event: Event) -> float:
@@ -167,13 +203,22 @@ class Timeline(QWidget):
             p.fillRect(QRectF(x0, 0, x1 - x0, h), c)
         self._paint_axis(p)
         p.setPen(QPen(QColor(th.mid), 1, Qt.PenStyle.DotLine))
-        p.drawLine(QPointF(_PAD, _AXIS_H + _ROW_H), QPointF(self.width() - _PAD, _AXIS_H + _ROW_H))
-        p.setPen(QColor(th.text))
-        p.drawText(QPointF(2, _AXIS_H + 14), "R")
-        p.drawText(QPointF(2, _AXIS_H + _ROW_H + 14), "L")
-        for ev in self._events:
-            t = self._drag_t if (ev is self._drag and self._drag_t is not None) else ev.time_s
-            self._paint_event(p, ev, t)
+        p.drawLine(
+            QPointF(_GUTTER, _AXIS_H + _ROW_H), QPointF(self.width() - _PAD, _AXIS_H + _ROW_H)
+        )
+        bold = QFont(p.font())
+        bold.setBold(True)
+        p.setFont(bold)
+        for row, (text, color) in enumerate((("Right", RIGHT_COLOR), ("Left", LEFT_COLOR))):
+            p.setPen(QColor(color))
+            p.drawText(QRectF(2, _AXIS_H + row * _ROW_H, _GUTTER - 6, _ROW_H), _VCENTER, text)
+        p.setFont(self.font())
+        placed = [
+            (self._drag_t if (ev is self._drag and self._drag_t is not None) else ev.time_s, ev)
+            for ev in self._events
+        ]
+        for ev, t, labelled in label_room(placed, self.x_of, p.fontMetrics().horizontalAdvance):
+            self._paint_event(p, ev, t, labelled)
         p.end()
         return layer
 
@@ -186,17 +231,20 @@ class Timeline(QWidget):
         while t <= self._t1 + 1e-9:
             x = self.x_of(t)
             p.drawLine(QPointF(x, _AXIS_H - 5), QPointF(x, _AXIS_H))
-            p.drawText(QPointF(x - 12, _AXIS_H - 7), f"{t:g}")
+            label = f"{t:g}"
+            half = p.fontMetrics().horizontalAdvance(label) / 2
+            p.drawText(QPointF(x - half, _AXIS_H - 7), label)
             t += step
         p.setPen(QColor(th.mid))
-        p.drawLine(QPointF(_PAD, _AXIS_H), QPointF(self.width() - _PAD, _AXIS_H))
+        p.drawLine(QPointF(_GUTTER, _AXIS_H), QPointF(self.width() - _PAD, _AXIS_H))
+        p.drawText(QPointF(2, _AXIS_H - 7), "s")
 
-    def _paint_event(self, p: QPainter, ev: Event, t: float) -> None:
+    def _paint_event(self, p: QPainter, ev: Event, t: float, labelled: bool = True) -> None:
         color = QColor(LEFT_COLOR if ev.side == "left" else RIGHT_COLOR)
         if ev.side is None:
             color = QColor(self._theme.text)
         x, y = self.x_of(t), self.y_of(ev)
-        r = 6.0
+        r = _GLYPH_R
         pen = QPen(color, 2.5 if ev is self._selected else 1.5)
         p.setPen(pen)
         p.drawLine(QPointF(x, y - _ROW_H / 2 + 1), QPointF(x, y + _ROW_H / 2 - 1))
@@ -220,7 +268,8 @@ class Timeline(QWidget):
                 )
             )
         p.setPen(QColor(self._theme.text))
-        p.drawText(QPointF(x + r + 2, y + 4), _SHORT.get(ev.label, ev.label[:6]))
+        if labelled:
+            p.drawText(QPointF(x + r + 2, y + 4), short_label(ev))
 
     # -- interaction -------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
@@ -241,6 +290,9 @@ class Timeline(QWidget):
             self.update()
         elif self._scrubbing:
             self.seek_requested.emit(self.t_of(event.position().x()))
+        else:  # hovering: name the event under the pointer in full
+            ev = self.event_at(event.position())
+            self.setToolTip(_HELP if ev is None else f"{describe(ev).capitalize()} ({ev.source})")
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, t = self._drag, self._drag_t

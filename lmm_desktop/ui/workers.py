@@ -13,6 +13,7 @@ mid-load stops them at the next step boundary and nothing is delivered to a dead
 from __future__ import annotations
 
 import importlib
+import threading
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -119,9 +120,32 @@ class TrialLoader(QThread):
     failed = Signal(object, str)  # exception, traceback text (only before ``loaded``)
     cancelled = Signal()
 
+    #: longest wait (s) for the window to draw the first frame before the analysis starts anyway
+    FIRST_FRAME_WAIT_S = 3.0
+
     def __init__(self, ref: TrialRef, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ref = ref
+        self._shown = threading.Event()
+
+    def first_frame_shown(self) -> None:
+        """The window has drawn the first frame: the analysis may start (thread-safe).
+
+        The analysis is Python and numpy work that holds the GIL most of the time; started while
+        the window builds its views, it starved the UI thread and the first frame came seconds
+        late. So the loader waits for this call (at most :attr:`FIRST_FRAME_WAIT_S`).
+        """
+        self._shown.set()
+
+    def _wait_first_frame(self) -> bool:
+        """Wait for :meth:`first_frame_shown`; False when interrupted meanwhile."""
+        deadline = time.monotonic() + self.FIRST_FRAME_WAIT_S
+        while not self._shown.wait(0.02):
+            if self.isInterruptionRequested():
+                return False
+            if time.monotonic() > deadline:
+                break
+        return not self.isInterruptionRequested()
 
     def run(self) -> None:
         try:
@@ -171,6 +195,8 @@ class TrialLoader(QThread):
         trial, points = first.trial, first.points
         notes: list[str] = []
         timings: dict[str, float] = {}
+        if not self._wait_first_frame():
+            return False
         if uses_opensim(trial):
             self.progress.emit(50, "Computing the 3D skeleton on the trial's OpenSim model…")
             t0 = time.perf_counter()

@@ -21,6 +21,7 @@ class Design:
     duration: float = 8.0  # s
     heading_deg: float = 0.0  # walking direction, about Y (0 = +X)
     treadmill: bool = False
+    sway: float = 0.02  # m, sideways pelvis sway amplitude (once per stride)
 
     @property
     def stride_time(self) -> float:
@@ -68,7 +69,7 @@ def synthetic_walk(d: Design | None = None) -> tuple[BodyPoints, list[Event]]:
             if tto < d.duration:
                 events.append(Event(TOE_OFF, side, float(tto), "file"))
     px = np.zeros_like(t) if d.treadmill else pelvis_x
-    sway = 0.02 * np.sin(2 * np.pi * t / T)
+    sway = d.sway * np.sin(2 * np.pi * t / T)
     pelvis = np.stack([px, 1.0 + 0.01 * np.cos(4 * np.pi * t / T), sway], axis=1)
     pts["pelvis"] = pelvis
     for s, z in (("r", 0.09), ("l", -0.09)):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lmm_desktop.analysis.cycles import cycle_curves, foot_progression, pelvis_in_walking_frame
-from lmm_desktop.core.canonical import JOINT_INDEX, Kinematics
+from lmm_desktop.core.canonical import CANONICAL_JOINTS, JOINT_INDEX, Kinematics
 from lmm_desktop.core.trial import HEEL_STRIKE, Event
 from tests.analysis.synthetic_gait import Design, synthetic_walk
 
@@ -79,3 +79,28 @@ def test_treadmill_trial_curves(fixtures_dir: Path) -> None:
     assert fp is not None and np.all(np.abs(fp.mean) < 25)
     assert cc.get("right", "hip_flexion_l") is not None  # every joint on both sides' strides
     assert pytest.approx(knee.mean.max(), abs=20) == 70
+
+
+def test_vectorised_resampling_matches_per_stride_interp(fixtures_dir: Path) -> None:
+    """Every joint of every stride equals ``np.interp`` of that stride alone (the old loop)."""
+    from lmm_desktop.analysis._signal import resample_cycle
+    from lmm_desktop.io import read_trial
+
+    trial = read_trial(fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")
+    kin = trial.kinematics
+    assert kin is not None
+    # Uneven stride lengths, starts between frames, one stride per side sharing frames.
+    events = [
+        Event(HEEL_STRIKE, side, t, "user")
+        for side, t in (("right", 0.013), ("right", 0.517), ("right", 1.333), ("left", 0.2))
+    ] + [Event(HEEL_STRIKE, "left", 1.1049, "user")]
+    cc = cycle_curves(kin, trial.time, events)
+    assert cc.n_cycles == {"right": 2, "left": 1}
+    for side, pairs in (("right", [(0.013, 0.517), (0.517, 1.333)]), ("left", [(0.2, 1.1049)])):
+        for k, (t0, t2) in enumerate(pairs):
+            i0, i2 = np.searchsorted(trial.time, [t0, t2])
+            for name in (n for n, p in zip(CANONICAL_JOINTS, kin.present) if p):
+                expected = resample_cycle(kin.angles[i0 : i2 + 1, CANONICAL_JOINTS.index(name)])
+                got = cc.get(side, name)  # type: ignore[arg-type]
+                assert got is not None
+                np.testing.assert_allclose(got.cycles[k], expected, atol=1e-9, err_msg=name)

@@ -56,9 +56,15 @@ def walking_file(fixtures_dir: Path) -> Path:
     return fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
 
 
-def open_and_wait(qtbot, win: MainWindow, path: Path, timeout_ms: int = 30000) -> LoadedTrial:
+def open_and_wait(
+    qtbot, win: MainWindow, path: Path, timeout_ms: int = 30000, *, analysed: bool = True
+) -> LoadedTrial:
+    """Open ``path``; wait for the first frame and (``analysed``) for the metrics."""
     with qtbot.waitSignal(win.trial_loaded, timeout=timeout_ms) as blocker:
         win.open_path(path)
+    if analysed and win.busy:
+        with qtbot.waitSignal(win.analysis_updated, timeout=timeout_ms):
+            pass
     return blocker.args[0]
 
 

@@ -113,21 +113,25 @@ def test_suggested_question_streams_and_shows_probabilities(
     panel.set_trial(walking)
     pieces: list[str] = []
     panel.token_streamed.connect(pieces.append)
+    # a walking trial: walking questions first, the rest in the "More questions" menu
+    shown = [b.property("question") for b in panel.suggestion_buttons]
+    assert shown[:2] == [TASKS["walking_speed"].suggested, TASKS["cadence"].suggested]
+    assert len(shown) + len(panel.more_menu.actions()) == len(TASKS)
     with qtbot.waitSignal(panel.answer_finished, timeout=60000) as done:
-        _suggestion(panel, "activity").click()
+        _suggestion(panel, "diagnosis").click()
         assert panel.stop_btn.isEnabled() and not panel.ask_btn.isEnabled()
     answer: Answer = done.args[0]
     view = panel.views[-1]
     assert len(pieces) >= 1
     assert "".join(pieces) == view.streamed_text
     assert "".join(pieces).strip() == answer.text
-    assert answer.task == "activity" and answer.n_tokens == 12
+    assert answer.task == "diagnosis" and answer.n_tokens == 12
     assert view.bars is not None
-    assert view.bars.n_bars == len(TASKS["activity"].labels) == len(answer.probabilities) == 7
+    assert view.bars.n_bars == len(TASKS["diagnosis"].labels) == len(answer.probabilities) == 5
     assert view.disclaimer.text() == DISCLAIMER and view.disclaimer.isVisible()
-    assert view.headline is not None and "Activity" in view.headline.text()
+    assert view.headline is not None and "Most likely diagnosis" in view.headline.text()
     assert not panel.stop_btn.isEnabled() and panel.ask_btn.isEnabled()
-    assert [t.question for t in panel.history.turns(panel.key)] == [TASKS["activity"].suggested]
+    assert [t.question for t in panel.history.turns(panel.key)] == [TASKS["diagnosis"].suggested]
 
 
 def test_stop_ends_a_long_generation_quickly(qtbot, make_panel, parts, walking: Trial) -> None:
@@ -183,8 +187,15 @@ def test_out_of_scope_offers_suggestions_that_ask(qtbot, make_panel, parts, walk
 def test_disagreement_warning_and_interval(qtbot) -> None:
     view = AnswerView("What is the walking speed?")
     qtbot.addWidget(view)
-    ans = Answer(text="1.6 m/s.", task="walking_speed", value=1.6, unit="m/s",
-                 interval=(1.4, 1.8), measured=1.2, flags=[A.DISAGREES])
+    ans = Answer(
+        text="1.6 m/s.",
+        task="walking_speed",
+        value=1.6,
+        unit="m/s",
+        interval=(1.4, 1.8),
+        measured=1.2,
+        flags=[A.DISAGREES],
+    )
     view.set_answer(ans)
     view.show()
     warning = view.flag_labels[A.DISAGREES]
@@ -192,17 +203,28 @@ def test_disagreement_warning_and_interval(qtbot) -> None:
     assert "disagrees" in warning.text() and "1.2 m/s" in warning.text() and "33%" in warning.text()
     assert view.interval_bar is not None and view.interval_bar.measured == 1.2
     assert view.headline is not None and "1.6 m/s" in view.headline.text()
-    assert "80 % interval 1.4–1.8 m/s" in view.headline.text()
+    assert "80 % interval: 1.4–1.8 m/s" in view.headline.text()
     assert view.bars is None
 
 
 def test_flags_become_sentences_and_differential_is_ranked(qtbot) -> None:
-    probs = {"stroke": 0.2, "parkinsons_disease": 0.45, "lower_limb_prosthesis": 0.1,
-             "spinal_cord_injury": 0.15, "traumatic_brain_injury": 0.1}
+    probs = {
+        "stroke": 0.2,
+        "parkinsons_disease": 0.45,
+        "lower_limb_prosthesis": 0.1,
+        "spinal_cord_injury": 0.15,
+        "traumatic_brain_injury": 0.1,
+    }
     view = AnswerView("What is the most likely diagnosis for this gait impairment?")
     qtbot.addWidget(view)
-    view.set_answer(Answer(text="Parkinson's disease.", task="diagnosis", probabilities=probs,
-                           flags=[A.LOW_CONFIDENCE]))
+    view.set_answer(
+        Answer(
+            text="Parkinson's disease.",
+            task="diagnosis",
+            probabilities=probs,
+            flags=[A.LOW_CONFIDENCE],
+        )
+    )
     assert view.bars is not None and view.bars.ranked and view.bars.n_bars == 5
     assert view.bars.rows[0] == ("Parkinson's disease", 0.45)
     assert "no answer" in view.headline.text()  # type: ignore[union-attr]
@@ -286,8 +308,9 @@ def test_chats_kept_per_trial_and_restored_from_the_records(
     assert view.bars is not None and view.bars.n_bars == 2
 
 
-def test_export_chat_markdown_and_json(qtbot, make_panel, parts, walking: Trial,
-                                       tmp_path: Path) -> None:
+def test_export_chat_markdown_and_json(
+    qtbot, make_panel, parts, walking: Trial, tmp_path: Path
+) -> None:
     panel = make_panel(engine=make_engine(parts, max_new_tokens=3))
     panel.set_trial(walking)
     assert not panel.export_btn.isEnabled()
@@ -301,8 +324,9 @@ def test_export_chat_markdown_and_json(qtbot, make_panel, parts, walking: Trial,
     assert [m["role"] for m in data["messages"]] == ["user", "assistant"]
 
 
-def test_injected_loader_reports_progress_then_ready(qtbot, make_panel, parts,
-                                                    walking: Trial) -> None:
+def test_injected_loader_reports_progress_then_ready(
+    qtbot, make_panel, parts, walking: Trial
+) -> None:
     seen: list[tuple[str, float]] = []
 
     def loader(progress, cancel: threading.Event) -> AssistantEngine:
@@ -323,8 +347,9 @@ def test_injected_loader_reports_progress_then_ready(qtbot, make_panel, parts,
 
 def test_loader_failure_and_cancel(qtbot, make_panel, walking: Trial) -> None:
     def broken(progress, cancel):
-        raise ModelLoadError("The model 'big' needs about 9.0 GB of memory but this computer "
-                             "has 2.0 GB free.")
+        raise ModelLoadError(
+            "The model 'big' needs about 9.0 GB of memory but this computer has 2.0 GB free."
+        )
 
     panel = make_panel(loader=broken)
     with qtbot.waitSignal(panel.assistant_unavailable, timeout=10000) as sig:
@@ -350,7 +375,25 @@ def test_loader_failure_and_cancel(qtbot, make_panel, walking: Trial) -> None:
 
 def test_suggestions_ordered_by_the_trials_activity() -> None:
     assert [t.id for t in ordered_tasks("walking1_videoAndMocap")][:2] == [
-        "walking_speed", "cadence"]
+        "walking_speed",
+        "cadence",
+    ]
     assert ordered_tasks("TUG_trial2")[0].id == "tug_time"
     assert ordered_tasks("subject_fsst")[0].id == "fsst_time"
     assert {t.id for t in ordered_tasks("anything")} == set(TASKS)
+
+
+def test_opening_another_trial_stops_the_answer_and_keeps_it(
+    qtbot, make_panel, parts, walking: Trial, fixtures_dir: Path
+) -> None:
+    panel = make_panel(engine=make_engine(parts, max_new_tokens=5000))
+    panel.set_trial(walking)
+    old_key = panel.key
+    pieces: list[str] = []
+    panel.token_streamed.connect(pieces.append)
+    assert panel.ask("Describe this movement.")
+    qtbot.waitUntil(lambda: len(pieces) >= 2, timeout=60000)
+    panel.set_trial(read_trial(fixtures_dir / "opencap" / "squats1_videoAndMocap.mot"))
+    assert not panel.answering and panel.views == []
+    (turn,) = panel.history.turns(old_key)  # type: ignore[arg-type]
+    assert turn.answer is not None and A.STOPPED in turn.answer.flags

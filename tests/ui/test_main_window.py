@@ -258,7 +258,9 @@ def test_foot_contact_highlight_follows_events(window: MainWindow) -> None:
     assert clock is not None
     clock.seek(0.30)  # right stance (HS 0.05, TO 0.70), left swing (TO 0.15 .. HS 0.60)
     assert view._in_stance("right") and not view._in_stance("left")
-    assert view._contact.visible
+    assert view.contact_visible
+    clock.seek(0.62)  # both feet down (double support): contact dots under both feet
+    assert view._in_stance("right") and view._in_stance("left") and view.contact_visible
 
 
 def test_cycle_view_draws_strides_and_normative_band(window: MainWindow) -> None:

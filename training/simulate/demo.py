@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lmm_desktop.core.resources import resources_dir
 from training.simulate.cohort import Participant, sample_participants
 from training.simulate.output import write_events, write_labels
 from training.simulate.runner import simulate_participant
@@ -109,8 +110,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         type=Path,
-        default=Path("resources/demo"),
-        help="output folder (default resources/demo)",
+        default=resources_dir() / "demo",
+        help="output folder (default: the app's resources/demo)",
     )
     parser.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed (default {DEMO_SEED})")
     parser.add_argument("--rate", type=float, default=DEMO_RATE_HZ, help="sample rate, Hz")
