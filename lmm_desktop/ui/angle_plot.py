@@ -3,7 +3,8 @@
 One plot per picked joint, stacked with a shared x axis. The vertical cursor follows the playback
 clock; clicking a plot asks for a seek (``seek_requested``). In the gait-cycle view each stride
 (heel strike to the next heel strike of the same side) is resampled to 0-100 % and drawn thin, with
-the mean thick and the normative band (mean +/- 1 SD) shaded behind when one is known.
+the mean thick and the normative band (mean +/- 1 SD) shaded behind when one is known; those plots
+sit side by side, as in a gait report, so each keeps the dock's full height.
 """
 
 from __future__ import annotations
@@ -285,8 +286,11 @@ class AnglePlot(QWidget):
                 else "Pick joints on the left to plot them."
             )
             self.graphics.addLabel(text, color=th.text, size="11pt")
+        side_by_side = self._mode == "cycle"  # 0-100 % plots read best as a row of panels
         for row, base in enumerate(joints):
-            plot = self.graphics.addPlot(row=row, col=0)
+            plot = self.graphics.addPlot(
+                row=0 if side_by_side else row, col=row if side_by_side else 0
+            )
             plot.setMenuEnabled(False)
             plot.showGrid(x=True, y=True, alpha=0.25)
             title = f"{pretty(base)} (°)"
@@ -299,7 +303,7 @@ class AnglePlot(QWidget):
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(th.mid)
                 plot.getAxis(ax).setTextPen(th.text)
-            if row < len(joints) - 1:
+            if row < len(joints) - 1 and not side_by_side:
                 plot.getAxis("bottom").setStyle(showValues=False)
             else:
                 label = "Time (s)" if self._mode == "time" else "Gait cycle (%)"
