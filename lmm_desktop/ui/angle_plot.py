@@ -156,24 +156,28 @@ class AnglePlot(QWidget):
                     out.append(base)
         return out
 
-    def selected_joints(self) -> list[str]:
+    def _joint_items(self) -> list[QTreeWidgetItem]:
+        """The picker's joint rows (children of the body-part rows)."""
         out = []
         for i in range(self.picker.topLevelItemCount()):
             part = self.picker.topLevelItem(i)
-            for k in range(part.childCount()):
-                item = part.child(k)
-                if item.checkState(0) == Qt.CheckState.Checked:
-                    out.append(item.data(0, Qt.ItemDataRole.UserRole))
+            if part is None:
+                continue
+            out += [c for k in range(part.childCount()) if (c := part.child(k)) is not None]
         return out
+
+    def selected_joints(self) -> list[str]:
+        return [
+            item.data(0, Qt.ItemDataRole.UserRole)
+            for item in self._joint_items()
+            if item.checkState(0) == Qt.CheckState.Checked
+        ]
 
     def set_selected_joints(self, bases: list[str]) -> None:
         self.picker.blockSignals(True)
-        for i in range(self.picker.topLevelItemCount()):
-            part = self.picker.topLevelItem(i)
-            for k in range(part.childCount()):
-                item = part.child(k)
-                on = item.data(0, Qt.ItemDataRole.UserRole) in bases
-                item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+        for item in self._joint_items():
+            on = item.data(0, Qt.ItemDataRole.UserRole) in bases
+            item.setCheckState(0, Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         self.picker.blockSignals(False)
         self._rebuild()
 

@@ -126,18 +126,16 @@ class MetricsPanel(QWidget):
                 if has_range
                 else "No normal range is known for this parameter."
             )
-            for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+            items = [QTableWidgetItem(text) for text in cells]
+            for c, item in enumerate(items):
                 item.setToolTip(tip)
                 if c in (1, 2, 3):
                     item.setTextAlignment(right_align)
-                elif c == 4:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
                 t.setItem(r, c, item)
+            items[4].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             if not sided:  # one value for both sides: centred across the Left and Right columns
                 t.setSpan(r, 1, 1, 2)
-                t.item(r, 1).setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                items[1].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
             if has_range:
-                status = t.item(r, 4)
-                status.setBackground(QColor(STATUS_COLORS[row.status]))
-                status.setForeground(QColor("#ffffff"))
+                items[4].setBackground(QColor(STATUS_COLORS[row.status]))
+                items[4].setForeground(QColor("#ffffff"))

@@ -23,9 +23,9 @@ def default_settings() -> QSettings:
 
 def recent_files(settings: QSettings) -> list[str]:
     value = settings.value("recent_files", [])
-    if isinstance(value, str):
-        value = [value]
-    return [str(v) for v in (value or [])]
+    if isinstance(value, str):  # QSettings gives a lone string for a one-item list
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list | tuple) else []
 
 
 def add_recent(settings: QSettings, path: Path | str) -> list[str]:

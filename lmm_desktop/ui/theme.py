@@ -96,7 +96,9 @@ def get_theme(name: str) -> Theme:
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
     """``a`` blended towards ``b`` by ``t`` (0..1)."""
     return QColor.fromRgbF(
-        *(x + (y - x) * t for x, y in zip(a.getRgbF()[:3], b.getRgbF()[:3], strict=True))
+        a.redF() + (b.redF() - a.redF()) * t,
+        a.greenF() + (b.greenF() - a.greenF()) * t,
+        a.blueF() + (b.blueF() - a.blueF()) * t,
     )
 
 

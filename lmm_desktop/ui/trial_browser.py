@@ -97,6 +97,8 @@ class TrialBrowser(QWidget):
             return
         for k in range(top.childCount()):
             item = top.child(k)
+            if item is None:
+                continue
             font = QFont(item.font(0))
             on = item.data(0, Qt.ItemDataRole.UserRole) == ref
             font.setBold(on)
@@ -108,7 +110,8 @@ class TrialBrowser(QWidget):
         top = self.tree.topLevelItem(0)
         if top is None:
             return []
-        refs = [top.child(k).data(0, Qt.ItemDataRole.UserRole) for k in range(top.childCount())]
+        children = [top.child(k) for k in range(top.childCount())]
+        refs = [c.data(0, Qt.ItemDataRole.UserRole) for c in children if c is not None]
         return [r for r in refs if isinstance(r, TrialRef)]
 
     def _on_item_activated(self, item: QTreeWidgetItem, _col: int = 0) -> None:
