@@ -88,7 +88,8 @@ def extend_vocabulary(
     if chat_template is not None:
         tokenizer.chat_template = chat_template
     special = [tokenizer.convert_ids_to_tokens(i) for i in range(n0, len(tokenizer))]
-    present = [t for t in motion_tokens if t in tokenizer.get_vocab()]
+    known = tokenizer.get_vocab()  # a 262k-entry dict: build it once, not per token
+    present = [t for t in motion_tokens if t in known]
     if present:
         raise ModelLoadError(
             f"The base tokenizer already has motion tokens ({present[:3]}...); "

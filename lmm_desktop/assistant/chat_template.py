@@ -45,7 +45,8 @@ def ensure_chat_template(tokenizer: Any, *, override: bool = False) -> str:
     Also makes sure the turn markers are single tokens (they are in every Gemma vocabulary; a
     tiny test tokenizer gets them as added special tokens).
     """
-    missing = [t for t in TURN_TOKENS if t not in tokenizer.get_vocab()]
+    known = tokenizer.get_vocab()
+    missing = [t for t in TURN_TOKENS if t not in known]
     if missing:
         tokenizer.add_tokens(missing, special_tokens=True)
     if override or not getattr(tokenizer, "chat_template", None):

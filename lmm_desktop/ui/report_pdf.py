@@ -48,7 +48,11 @@ def ensure_app() -> QGuiApplication:
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QGuiApplication([])
+        # A QApplication (not a bare QGuiApplication): widgets may be created later in the same
+        # process (the app, or GUI tests after report tests) and need the widget application.
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication([])
     return app  # type: ignore[return-value]
 
 

@@ -287,3 +287,21 @@ def test_cli_trains_and_names_bad_flags(dataset: Path, tiny_base: Path, tmp_path
     bad = parser.parse_args([*common, "--out", str(tmp_path / "x"), "--lora-rank", "0"])
     with pytest.raises(InvalidValueError, match="'--lora-rank'"):
         cli.run(bad)
+
+
+def test_qlora_nf4_on_cpu_trains_and_reloads(dataset: Path, tmp_path: Path) -> None:
+    pytest.importorskip("bitsandbytes")
+    # bitsandbytes' 4-bit CPU kernels need layer widths that are multiples of 64
+    base = build_tiny_base(tmp_path / "base", hidden_size=128, head_dim=64, num_kv_heads=2)
+    cfg = _cfg(quantize="nf4", max_steps=2, save_every=2)
+    result = fit_sft(dataset, tmp_path / "out", cfg, base=base, progress=False)
+    assert result.summary["quantize"] == "nf4"
+    assert (
+        "Linear4bit"
+        in type(result.model.get_base_model().model.layers[0].mlp.up_proj.base_layer).__name__
+    )
+    loaded = load_model_artifact(tmp_path / "out" / "model", quantize="nf4")
+    ids = torch.tensor([[2, 5, 9, 300, 400]])
+    with torch.no_grad():
+        a, b = result.model(input_ids=ids).logits, loaded.model(input_ids=ids).logits
+    assert torch.allclose(a, b, atol=1e-6, rtol=0)

@@ -42,8 +42,16 @@ class DatasetConfig:
     """Longest motion segment (tokens); longer trials keep their central part."""
     val_fraction: float = 0.1
     """Used only when the tokenizer has no split.json."""
+    grounded_fraction: float = 0.5
+    """Fraction of training rows whose prompt carries the measured metrics (so one adapter
+    answers both tokens-only and grounded prompts); held-out rows keep both variants."""
+    measure: bool = True
+    """Run the gait/clinical analysis on every trial for the grounded prompts (the measured
+    values, never the ground truth)."""
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.grounded_fraction <= 1.0:
+            raise ValueError("Invalid value for '--grounded-fraction': must be in [0, 1].")
         if self.questions_per_task < 1:
             raise ValueError("Invalid value for '--questions-per-task': must be at least 1.")
         if self.max_tokens < 8:
@@ -66,6 +74,18 @@ _MEASURED_COLUMNS = {"speed_m_s": "spatiotemporal.speed_m_s",
                      "tug_s": "clinical_tests.tug.duration_s",
                      "fsst_s": "clinical_tests.fsst.duration_s",
                      "sts5_s": "clinical_tests.sts5.duration_s"}
+
+
+def _measure(trial: Any) -> dict[str, float]:
+    """What the analysis measures on a trial (empty when it cannot)."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.assistant.grounding import flatten_analysis
+    from lmm_desktop.core.errors import LmmError
+
+    try:
+        return flatten_analysis(analyze(trial).to_dict())
+    except LmmError:
+        return {}
 
 
 def _split_of(records: list[TrialRecord], tokenizer_dir: Path,
@@ -95,11 +115,16 @@ def _rows_for_trial(rec: TrialRecord, row: dict[str, str], motion: str, split: s
         for q in rng.choice(len(task.paraphrases), size=cfg.questions_per_task, replace=False):
             question = task.paraphrases[int(q)]
             rid = hashlib.sha1(f"{rec.file.name}|{task.id}|{question}".encode()).hexdigest()[:12]
+            plain = f"{motion} {question}"
+            with_meas = f"{motion} {grounded} {question}".replace("  ", " ")
+            use_grounded = (split == "train" and bool(grounded)
+                            and rng.random() < cfg.grounded_fraction)
             out.append({
                 "id": rid, "participant": rec.participant, "trial": rec.file.name,
-                "task": task.id, "prompt": f"{motion} {question}", "answer": answer,
-                "truth": truth, "split": split,
-                "grounded_prompt": f"{motion} {grounded} {question}".replace("  ", " "),
+                "task": task.id, "prompt": with_meas if use_grounded else plain,
+                "answer": answer, "truth": truth, "split": split,
+                "variant": "grounded" if use_grounded else "tokens",
+                "tokens_prompt": plain, "grounded_prompt": with_meas,
             })
     return out
 
@@ -126,6 +151,7 @@ def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
     tasks = [t for t in TASKS.values() if t.kind != "description" or t.column]
     rows: list[dict[str, Any]] = []
     codes_store: dict[str, np.ndarray] = {}
+    measured_all: dict[str, dict[str, float]] = {}
     for rec in tqdm(records, disable=not progress, desc="dataset", unit="trial"):
         trial = read_trial(rec.file)
         if trial.kinematics is None:
@@ -133,7 +159,9 @@ def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
         codes = tok.encode(trial.kinematics, trial.time)
         codes_store[rec.file.name] = codes
         row = complete_row(rec.row)
-        meas = (measured or {}).get(rec.file.name) or {
+        if measured is None and cfg.measure:
+            measured_all[rec.file.name] = _measure(trial)
+        meas = (measured or measured_all).get(rec.file.name) or {
             _MEASURED_COLUMNS[k.removeprefix("measured_")]: float(v) for k, v in row.items()
             if k.removeprefix("measured_") in _MEASURED_COLUMNS and k.startswith("measured_")
             and v not in ("", "nan")}
@@ -155,6 +183,11 @@ def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
                          codebook_size=tok.config.codebook_size)
     with atomic_write(out_dir / "manifest.json") as fh:
         json.dump(manifest, fh, indent=2)
+    with atomic_write(out_dir / "measured.json") as fh:
+        json.dump(measured if measured is not None else measured_all, fh)
+    with atomic_write(out_dir / "dataset.json") as fh:  # what `lmm-train sft` records
+        json.dump({"task_registry_version": REGISTRY_VERSION,
+                   "tokenizer_artifact": str(tokenizer_dir.resolve())}, fh, indent=2)
     return manifest
 
 

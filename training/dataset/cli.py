@@ -18,6 +18,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="paraphrases drawn per trial and task")
     parser.add_argument("--max-tokens", type=int, default=900,
                         help="longest motion segment in a prompt")
+    parser.add_argument("--grounded-fraction", type=float, default=0.5,
+                        help="fraction of training prompts that carry the measured metrics")
+    parser.add_argument("--no-measure", action="store_true",
+                        help="skip running the analysis (no grounded prompts)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -28,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         if not p.is_dir():
             raise LmmError(f"{what} '{p}' does not exist.")
     cfg = DatasetConfig(seed=args.seed, questions_per_task=args.questions_per_task,
-                        max_tokens=args.max_tokens)
+                        max_tokens=args.max_tokens, grounded_fraction=args.grounded_fraction,
+                        measure=not args.no_measure)
     manifest = build_dataset(args.data, args.tokenizer, args.out, cfg, progress=not args.quiet)
     print(json.dumps({"n_pairs": manifest["n_pairs"], "n_trials": manifest["n_trials"],
                       "per_task": manifest["per_task"]}, indent=2))

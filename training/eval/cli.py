@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         _rows,
         baseline_summary,
         evaluate_engine,
+        measured_reference,
         summarize_seeds,
         to_markdown,
     )
@@ -61,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
         raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)))
         result["baselines"] = baseline_summary(raw)
         result["baselines_raw"] = raw
+    meas_file = args.dataset / "measured.json"
+    if meas_file.is_file():
+        result["measured_reference"] = measured_reference(rows, json.loads(meas_file.read_text()))
     result["seconds"] = round(time.perf_counter() - t0, 1)
     out = args.out or args.model
     out.mkdir(parents=True, exist_ok=True)

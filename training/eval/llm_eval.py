@@ -34,7 +34,7 @@ def _rows(dataset_dir: Path, split: str) -> list[dict[str, Any]]:
 def _paraphrased(row: dict[str, Any], rng: np.random.Generator, grounded: bool) -> str:
     """The row's prompt with its question swapped for another paraphrase of the same task."""
     task = get_task(row["task"])
-    prompt = row["grounded_prompt"] if grounded else row["prompt"]
+    prompt = row["grounded_prompt"] if grounded else row.get("tokens_prompt", row["prompt"])
     for q in task.paraphrases:
         if prompt.endswith(q):
             new_q = task.paraphrases[int(rng.integers(len(task.paraphrases)))]
@@ -108,8 +108,8 @@ def measured_reference(rows: list[dict[str, Any]], measured: dict[str, dict[str,
 
 def to_markdown(result: dict[str, Any]) -> str:
     """The evaluation as a Markdown table (model vs grounded vs XGBoost vs chance)."""
-    lines = ["| task | metric | model (tokens) | model (grounded) | XGBoost | chance |",
-             "|---|---|---|---|---|---|"]
+    lines = ["| task | metric | model (tokens) | model (grounded) | XGBoost | chance | "
+             "analysis (measured) |", "|---|---|---|---|---|---|---|"]
 
     def fmt(d: dict[str, Any] | None) -> str:
         if not d or d.get("mean") is None:
@@ -119,8 +119,10 @@ def to_markdown(result: dict[str, Any]) -> str:
     for task_id, summ in result.get("model", {}).items():
         grounded = result.get("grounded", {}).get(task_id)
         base = result.get("baselines", {}).get(task_id, {})
+        meas = result.get("measured_reference", {}).get(task_id, {}).get("pearson_r")
         lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
-                     f"{fmt(base.get('xgboost'))} | {fmt(base.get('chance'))} |")
+                     f"{fmt(base.get('xgboost'))} | {fmt(base.get('chance'))} | "
+                     f"{'n/a' if meas is None else f'{meas:.3f}'} |")
     return "\n".join(lines) + "\n"
 
 

@@ -47,11 +47,18 @@ def build_tiny_tokenizer(vocab_size: int = 300) -> object:
 
 
 def build_tiny_base(
-    folder: Path, *, seed: int = 0, hidden_size: int = 32, num_layers: int = 2
+    folder: Path,
+    *,
+    seed: int = 0,
+    hidden_size: int = 32,
+    num_layers: int = 2,
+    head_dim: int = 16,
+    num_kv_heads: int = 1,
 ) -> Path:
     """Write a tiny random Gemma 3 model + tokenizer to ``folder`` (no chat template) and return it.
 
-    The embeddings are tied to the output layer, as in every Gemma 3.
+    The embeddings are tied to the output layer, as in every Gemma 3. bitsandbytes' 4-bit CPU
+    kernels need layer widths that are multiples of 64 (e.g. ``hidden_size=128, head_dim=64``).
     """
     import torch
     from transformers import Gemma3ForCausalLM, Gemma3TextConfig
@@ -63,9 +70,9 @@ def build_tiny_base(
         intermediate_size=2 * hidden_size,
         num_hidden_layers=num_layers,
         num_attention_heads=2,
-        num_key_value_heads=1,
-        head_dim=16,
-        query_pre_attn_scalar=16,
+        num_key_value_heads=num_kv_heads,
+        head_dim=head_dim,
+        query_pre_attn_scalar=head_dim,
         max_position_embeddings=512,
         sliding_window=64,
         layer_types=["full_attention" if i % 2 else "sliding_attention" for i in range(num_layers)],

@@ -8,6 +8,7 @@ evaluation on the held-out participants (per-joint RMSE in degrees, codebook usa
 from __future__ import annotations
 
 import json
+import math
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -43,6 +44,8 @@ class TokenizerTrainConfig:
     """AdamW learning rate (after a linear warm-up)."""
     warmup_steps: int = 200
     """Linear learning-rate warm-up."""
+    cosine_decay: bool = True
+    """Cosine decay of the learning rate after the warm-up, down to 10 % of ``lr``."""
     val_fraction: float = 0.1
     """Fraction of participants held out."""
     seed: int = 0
@@ -103,6 +106,16 @@ def prepare_trials(loaded: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]],
         x, mask, _ = prepare(angles, t, present, stats, cfg.frame_rate_hz, cfg.downsampling)
         out.append(PreparedTrial(rec.participant, rec.file, x, mask, angles, t, present))
     return out
+
+
+def learning_rate(cfg: TokenizerTrainConfig, step: int) -> float:
+    """Linear warm-up, then (optionally) cosine decay to 10 % of the peak."""
+    if step < cfg.warmup_steps:
+        return cfg.lr * (step + 1) / cfg.warmup_steps
+    if not cfg.cosine_decay:
+        return cfg.lr
+    progress = (step - cfg.warmup_steps) / max(1, cfg.steps - cfg.warmup_steps)
+    return cfg.lr * (0.1 + 0.45 * (1.0 + math.cos(math.pi * min(1.0, progress))))
 
 
 def _windows(trials: list[PreparedTrial], n: int, length: int,
@@ -166,7 +179,7 @@ def train_tokenizer(data_dir: Path, out_dir: Path, cfg: TokenizerTrainConfig, *,
     bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="tokenizer",
                unit="step")
     while step < cfg.steps:
-        lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup_steps))
+        lr = learning_rate(cfg, step)
         for g in opt.param_groups:
             g["lr"] = lr
         xs, ms = _windows(trials, cfg.batch_size, cfg.window_frames, rng)
