@@ -1,0 +1,93 @@
+"""The whole training chain on a tiny scale, as a lab would run it: simulate -> tokenizer ->
+dataset -> SFT -> model manager -> engine answers a trial -> evaluation with baselines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from lmm_desktop.assistant.manager import ModelManager  # noqa: E402
+from lmm_desktop.assistant.tasks import TASKS  # noqa: E402
+from lmm_desktop.io import read_trial  # noqa: E402
+from lmm_desktop.motion.config import TokenizerConfig  # noqa: E402
+from training.dataset.build import DatasetConfig, build_dataset  # noqa: E402
+from training.eval.baseline import run_baselines  # noqa: E402
+from training.eval.llm_eval import _rows, evaluate_engine, summarize_seeds  # noqa: E402
+from training.sft.config import SFTConfig  # noqa: E402
+from training.sft.tiny import build_tiny_base  # noqa: E402
+from training.sft.train import train_sft  # noqa: E402
+from training.simulate import SimulationConfig, simulate_cohort  # noqa: E402
+from training.tokenizer.train import TokenizerTrainConfig, train_tokenizer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("chain")
+    data = root / "cohort"
+    simulate_cohort(SimulationConfig(participants=5, out=data, seed=5, rate_hz=30.0))
+    tok = root / "tok"
+    train_tokenizer(data, tok, TokenizerTrainConfig(
+        steps=3, batch_size=4, window_frames=16, warmup_steps=1, val_fraction=0.3,
+        model=TokenizerConfig(codebook_size=32, code_dim=8, width=16, depth=1)), progress=False)
+    ds = root / "ds"
+    build_dataset(data, tok, ds, DatasetConfig(max_tokens=24), progress=False)
+    base = build_tiny_base(root / "base")
+    run = root / "run"
+    train_sft(ds, run, SFTConfig(max_steps=2, batch_size=2, max_length=96, save_every=2,
+                                 log_every=1, device="cpu", lora_rank=4, lora_alpha=8,
+                                 max_train_rows=8),
+              base=base, progress=False)
+    return {"data": data, "tok": tok, "ds": ds, "model": run / "model"}
+
+
+def test_dataset_has_applicable_tasks_and_shared_split(chain: dict[str, Path]) -> None:
+    manifest = json.loads((chain["ds"] / "manifest.json").read_text())
+    split = json.loads((chain["tok"] / "split.json").read_text())
+    rows = _rows(chain["ds"], "train") + _rows(chain["ds"], "val")
+    assert manifest["n_pairs"] == len(rows) > 0
+    for r in rows:
+        assert (r["participant"] in split["val"]) == (r["split"] == "val")
+        assert r["prompt"].startswith("<motion_begin>")
+        task = TASKS[r["task"]]
+        if task.kind == "regression":  # one decimal in the answer
+            assert task.parse_answer(r["answer"]) == pytest.approx(r["truth"], abs=0.0501)
+        elif task.kind == "classification":
+            assert task.parse_answer(r["answer"]) == r["truth"]
+    # no diagnosis question for an unimpaired participant, no fall question without prosthesis
+    labels = {ln.split(",")[1]: ln for ln in (chain["data"] / "labels.csv").read_text()
+              .splitlines()[1:]}
+    for r in rows:
+        if r["task"] in ("diagnosis", "fall_history"):
+            assert "unimpaired" not in labels[r["trial"].removesuffix(".mot")]
+    assert {r["variant"] for r in rows if r["split"] == "train"} <= {"tokens", "grounded"}
+    assert (chain["ds"] / "dataset.json").is_file() and (chain["ds"] / "measured.json").is_file()
+
+
+def test_manager_loads_trained_model_and_answers(chain: dict[str, Path]) -> None:
+    loaded = ModelManager().load(chain["model"], device="cpu")
+    assert loaded.device == "cpu" and loaded.memory_bytes > 0
+    trial = read_trial(next((chain["data"]).glob("*/*walking*.mot")))
+    ans = loaded.engine.ask(trial, "What activity is the person performing?")
+    assert ans.task == "activity"
+    assert sum(ans.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def test_memory_refusal_is_actionable(chain: dict[str, Path]) -> None:
+    from lmm_desktop.core.errors import ModelLoadError
+
+    with pytest.raises(ModelLoadError, match="needs about .* GB of memory"):
+        ModelManager(memory_limit_bytes=1024).load(chain["model"], device="cpu")
+
+
+def test_evaluation_and_baselines_run(chain: dict[str, Path]) -> None:
+    loaded = ModelManager().load(chain["model"], device="cpu")
+    rows = _rows(chain["ds"], "val")
+    runs = [evaluate_engine(loaded.engine, rows, seed=s, max_rows_per_task=3) for s in (0, 1)]
+    summary = summarize_seeds(runs)
+    assert "activity" in summary and summary["activity"]["metric"] == "macro_f1"
+    base = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1)
+    assert set(base) >= {"activity", "impaired"}
