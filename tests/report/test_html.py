@@ -55,7 +55,7 @@ def test_full_report_has_every_section(walk_unimpaired: TrialInput) -> None:
     titles = "".join(svgs)
     for title in ("Pelvic tilt", "Knee flexion", "Foot progression"):
         assert f">{title}</text>" in titles
-    assert ">Gait Variable Scores (deg), left red, right blue</text>" in titles
+    assert ">Gait Variable Scores (deg), left blue, right orange-red</text>" in titles
     assert all(s.startswith("<svg") and s.endswith("</svg>") for s in svgs)
     assert not re.search(r'(src|href)="(http|file|/)', html)  # self-contained
     assert "@page" in html and "page-break-before" in html

@@ -20,6 +20,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="longest motion segment in a prompt")
     parser.add_argument("--grounded-fraction", type=float, default=0.5,
                         help="fraction of training prompts that carry the measured metrics")
+    parser.add_argument("--measured", type=Path, default=None,
+                        help="JSON of analysis measurements per trial file (from an earlier "
+                        "build's measured.json) instead of re-running the analysis")
     parser.add_argument("--no-measure", action="store_true",
                         help="skip running the analysis (no grounded prompts)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -34,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     cfg = DatasetConfig(seed=args.seed, questions_per_task=args.questions_per_task,
                         max_tokens=args.max_tokens, grounded_fraction=args.grounded_fraction,
                         measure=not args.no_measure)
-    manifest = build_dataset(args.data, args.tokenizer, args.out, cfg, progress=not args.quiet)
+    measured = json.loads(args.measured.read_text()) if args.measured is not None else None
+    manifest = build_dataset(args.data, args.tokenizer, args.out, cfg, progress=not args.quiet,
+                             measured=measured)
     print(json.dumps({"n_pairs": manifest["n_pairs"], "n_trials": manifest["n_trials"],
                       "per_task": manifest["per_task"]}, indent=2))
     return 0

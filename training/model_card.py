@@ -1,0 +1,81 @@
+"""The model card shipped with a model artifact: what it was trained on, how, how well it does,
+and what it must not be used for. Written from the artifact's own records, never by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from lmm_desktop.core.atomic import atomic_write
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
+                     tokenizer_dir: Path | None = None, owed: list[str] | None = None) -> Path:
+    """Write ``MODEL_CARD.md`` into ``model_dir`` from artifact.json, evaluation.json, the
+    dataset manifest and the tokenizer evaluation."""
+    info = _load(model_dir / "artifact.json")
+    ev = _load(model_dir / "evaluation.json")
+    manifest = _load(dataset_dir / "manifest.json") if dataset_dir else {}
+    tok_ev = _load(tokenizer_dir / "evaluation.json") if tokenizer_dir else {}
+    train = info.get("training", {})
+    base = info.get("base_model", {})
+    lines = [
+        "# LMM Desktop default model: model card",
+        "",
+        "> **Trained on SIMULATED data. Not for clinical decisions.** Its answers are AI "
+        "estimates shown beside what the validated gait analysis measured; they are not a "
+        "diagnosis.",
+        "",
+        "## What it is",
+        f"- Base model: {base.get('name')} ({base.get('source')}, sha256 "
+        f"`{str(base.get('sha256'))[:16]}…`), pretrained, no instruction tuning; Gemma turn "
+        "format set as the chat template.",
+        f"- Vocabulary extended with {len(info.get('vocabulary', {}).get('added', []))} motion "
+        "tokens (codes of the motion tokenizer plus begin/end sentinels); only their embedding "
+        "rows were trained.",
+        "- LoRA on the attention and MLP projections; settings below. Full precision on CPU "
+        "(4-bit NF4 QLoRA is the default on CUDA).",
+        f"- Task registry version {info.get('task_registry_version')}; created "
+        f"{info.get('created')}.",
+        "",
+        "## Training",
+        "```json",
+        json.dumps({k: train.get(k) for k in sorted(train) if k not in ("history",)}, indent=2,
+                   default=str)[:3000],
+        "```",
+    ]
+    if manifest:
+        lines += ["", "## Data",
+                  f"- {manifest.get('n_trials')} simulated trials, {manifest.get('n_pairs')} "
+                  "question/answer pairs, participant-level split shared with the tokenizer.",
+                  "", "| task | train pairs | val pairs | train participants | val participants |",
+                  "|---|---|---|---|---|"]
+        for t, c in manifest.get("per_task", {}).items():
+            lines.append(f"| {t} | {c['train_pairs']} | {c['val_pairs']} | "
+                         f"{c['train_participants']} | {c['val_participants']} |")
+    if tok_ev:
+        lines += ["", "## Motion tokenizer",
+                  f"- Held-out reconstruction RMSE {tok_ev.get('rmse_deg_mean_over_joints'):.2f}° "
+                  f"(mean over joints), codebook usage {tok_ev.get('codebook_usage', 0):.0%}, "
+                  f"perplexity {tok_ev.get('perplexity', 0):.0f}."]
+    if ev:
+        from training.eval.llm_eval import to_markdown
+
+        lines += ["", "## Evaluation (held-out simulated participants)",
+                  f"Rows evaluated: {ev.get('n_val_rows')}; device {ev.get('device')}; "
+                  "mean ± SD over paraphrase draws.", "", to_markdown(ev)]
+    lines += ["", "## Limits and what is still owed",
+              "- Simulated participants only: real clinical movement differs; no claim of "
+              "clinical validity is made.",
+              "- Trained on a 2-core CPU at reduced scale (see the training settings above); "
+              "the paper's scale (~27k pairs, 1.2 epochs, Gemma 3 1B/4B) is a GPU job."]
+    lines += [f"- {o}" for o in owed or []]
+    out = model_dir / "MODEL_CARD.md"
+    with atomic_write(out) as fh:
+        fh.write("\n".join(lines) + "\n")
+    return out
