@@ -62,8 +62,13 @@ def test_dataset_has_applicable_tasks_and_shared_split(chain: dict[str, Path]) -
               .splitlines()[1:]}
     for r in rows:
         if r["task"] in ("diagnosis", "fall_history"):
-            assert "unimpaired" not in labels[r["trial"].removesuffix(".mot")]
+            assert "unimpaired" not in labels[r["trial"].split("#")[0].removesuffix(".mot")]
     assert {r["variant"] for r in rows if r["split"] == "train"} <= {"tokens", "grounded"}
+    from training.dataset.build import CROP_SAFE_TASKS
+
+    augmented = [r for r in rows if r.get("augmented")]
+    assert augmented and all(r["split"] == "train" for r in augmented)
+    assert all(r["task"] in CROP_SAFE_TASKS for r in augmented if "crop" in r["augmented"])
     assert (chain["ds"] / "dataset.json").is_file() and (chain["ds"] / "measured.json").is_file()
 
 

@@ -48,6 +48,10 @@ class DatasetConfig:
     measure: bool = True
     """Run the gait/clinical analysis on every trial for the grounded prompts (the measured
     values, never the ground truth)."""
+    augment_fraction: float = 0.5
+    """Fraction of training trials that also appear augmented the way real recordings differ
+    from the simulator: the joints OpenCap's model lacks (neck, wrists) marked missing, and
+    short clips of walking, standing, squats and sit-to-stand."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.grounded_fraction <= 1.0:
@@ -74,6 +78,42 @@ _MEASURED_COLUMNS = {"speed_m_s": "spatiotemporal.speed_m_s",
                      "tug_s": "clinical_tests.tug.duration_s",
                      "fsst_s": "clinical_tests.fsst.duration_s",
                      "sts5_s": "clinical_tests.sts5.duration_s"}
+
+
+CROP_SAFE_TASKS = ("activity", "impaired", "diagnosis", "assistive_device", "fall_history",
+                   "walking_speed", "cadence")
+"""Tasks whose answer still holds for a short clip of the trial (not test durations)."""
+_CROPPABLE = ("walking", "walking_fast", "standing", "squats", "sts5")
+_OPENCAP_MISSING = ("neck_extension", "neck_bending", "neck_rotation", "wrist_flex_r",
+                    "wrist_dev_r", "wrist_flex_l", "wrist_dev_l")
+
+
+def augment(kin: Any, time: np.ndarray, row: dict[str, str],
+            rng: np.random.Generator) -> tuple[Any, np.ndarray, str]:
+    """A copy of a trial as a real recording might show it: OpenCap-style missing joints and,
+    for activities that stay recognisable, a 1.5-4 s clip. Returns (kinematics, time, what)."""
+    from lmm_desktop.core.canonical import JOINT_INDEX, Kinematics
+
+    what = []
+    start, stop = 0, kin.n_frames
+    rate = (kin.n_frames - 1) / max(1e-9, float(time[-1] - time[0]))
+    if row.get("activity") in _CROPPABLE and rng.random() < 0.6:
+        length = int(rng.uniform(1.5, 4.0) * rate)
+        if length < kin.n_frames:
+            start = int(rng.integers(0, kin.n_frames - length))
+            stop = start + length
+            what.append("crop")
+    angles = kin.angles[start:stop].copy()  # (n, 34), degrees
+    present = kin.present.copy()
+    if rng.random() < 0.7 or not what:
+        for name in _OPENCAP_MISSING:
+            angles[:, JOINT_INDEX[name]] = np.nan
+            present[JOINT_INDEX[name]] = False
+        what.append("opencap_joints")
+    out = Kinematics(angles=angles, present=present,
+                     pelvis_rotation=kin.pelvis_rotation[start:stop],
+                     pelvis_translation=kin.pelvis_translation[start:stop])
+    return out, time[start:stop] - time[start], "+".join(what)
 
 
 def _measure(trial: Any) -> dict[str, float]:
@@ -165,9 +205,22 @@ def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
             _MEASURED_COLUMNS[k.removeprefix("measured_")]: float(v) for k, v in row.items()
             if k.removeprefix("measured_") in _MEASURED_COLUMNS and k.startswith("measured_")
             and v not in ("", "nan")}
+        split = split_of.get(rec.participant, "train")
         rows += _rows_for_trial(rec, row, motion_segment(codes, codec, cfg.max_tokens),
-                                split_of.get(rec.participant, "train"), measured_sentence(meas),
-                                rng, cfg, tasks)
+                                split, measured_sentence(meas), rng, cfg, tasks)
+        if split == "train" and rng.random() < cfg.augment_fraction:
+            aug_kin, aug_time, what = augment(trial.kinematics, trial.time, row, rng)
+            aug_codes = tok.encode(aug_kin, aug_time)
+            key = f"{rec.file.name}#{what}"
+            codes_store[key] = aug_codes
+            cropped = "crop" in what
+            aug_tasks = [t for t in tasks if not cropped or t.id in CROP_SAFE_TASKS]
+            aug_rows = _rows_for_trial(rec, row, motion_segment(aug_codes, codec, cfg.max_tokens),
+                                       split, "" if cropped else measured_sentence(meas), rng,
+                                       cfg, aug_tasks)
+            for r in aug_rows:
+                r["trial"], r["id"], r["augmented"] = key, r["id"] + "a", what
+            rows += aug_rows
     order = rng.permutation(len(rows))  # interleave tasks
     rows = [rows[i] for i in order]
     out_dir.mkdir(parents=True, exist_ok=True)
