@@ -18,7 +18,7 @@ def _kin(n: int = 600) -> tuple[Kinematics, np.ndarray]:
 def test_tug_is_never_cropped_but_loses_opencap_joints() -> None:
     kin, t = _kin()
     for seed in range(20):
-        out, time, what = augment(kin, t, {"activity": "tug"}, np.random.default_rng(seed))
+        out, _time, what = augment(kin, t, {"activity": "tug"}, np.random.default_rng(seed))
         assert "crop" not in what and out.n_frames == kin.n_frames
         assert what == "opencap_joints"
         assert not out.present[[JOINT_INDEX[j] for j in _OPENCAP_MISSING]].any()

@@ -10,18 +10,18 @@ import pytest
 
 pytest.importorskip("torch")
 
-from lmm_desktop.assistant.manager import ModelManager  # noqa: E402
-from lmm_desktop.assistant.tasks import TASKS  # noqa: E402
-from lmm_desktop.io import read_trial  # noqa: E402
-from lmm_desktop.motion.config import TokenizerConfig  # noqa: E402
-from training.dataset.build import DatasetConfig, build_dataset  # noqa: E402
-from training.eval.baseline import run_baselines  # noqa: E402
-from training.eval.llm_eval import _rows, evaluate_engine, summarize_seeds  # noqa: E402
-from training.sft.config import SFTConfig  # noqa: E402
-from training.sft.tiny import build_tiny_base  # noqa: E402
-from training.sft.train import train_sft  # noqa: E402
-from training.simulate import SimulationConfig, simulate_cohort  # noqa: E402
-from training.tokenizer.train import TokenizerTrainConfig, train_tokenizer  # noqa: E402
+from lmm_desktop.assistant.manager import ModelManager
+from lmm_desktop.assistant.tasks import TASKS
+from lmm_desktop.io import read_trial
+from lmm_desktop.motion.config import TokenizerConfig
+from training.dataset.build import DatasetConfig, build_dataset
+from training.eval.baseline import run_baselines
+from training.eval.llm_eval import _rows, evaluate_engine, summarize_seeds
+from training.sft.config import SFTConfig
+from training.sft.tiny import build_tiny_base
+from training.sft.train import train_sft
+from training.simulate import SimulationConfig, simulate_cohort
+from training.tokenizer.train import TokenizerTrainConfig, train_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_manager_loads_trained_model_and_answers(chain: dict[str, Path]) -> None
 def test_memory_refusal_is_actionable(chain: dict[str, Path]) -> None:
     from lmm_desktop.core.errors import ModelLoadError
 
-    with pytest.raises(ModelLoadError, match="needs about .* GB of memory"):
+    with pytest.raises(ModelLoadError, match=r"needs about .* GB of memory"):
         ModelManager(memory_limit_bytes=1024).load(chain["model"], device="cpu")
 
 
