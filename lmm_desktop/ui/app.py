@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time as _time
 from pathlib import Path
@@ -14,6 +15,7 @@ from lmm_desktop.core.errors import LmmError, validate_choice
 from lmm_desktop.ui.settings import default_settings
 
 SCREENSHOT_TIMEOUT_S = 120.0
+NO_RECOVERY_ENV = "LMM_DESKTOP_NO_RECOVERY"  # "1": skip the crash-recovery dialog at start
 
 
 def make_app(argv: list[str] | None = None) -> QApplication:
@@ -108,6 +110,8 @@ def run_gui(
         settings or default_settings(), theme=theme, **({"show_message": show} if show else {})
     )
     window.show()
+    if screenshot is None and os.environ.get(NO_RECOVERY_ENV, "") != "1":
+        window.records.check_recovery()  # once, with the window on screen behind it
     if demo:
         menus.open_demo(window)
     elif path is not None:

@@ -41,6 +41,7 @@ from lmm_desktop.ui.event_store import EventStore
 from lmm_desktop.ui.menus import build_menus
 from lmm_desktop.ui.metrics_panel import MetricsPanel
 from lmm_desktop.ui.playback import PlaybackClock
+from lmm_desktop.ui.records_docks import RecordsDocks
 from lmm_desktop.ui.settings import add_recent
 from lmm_desktop.ui.skeleton_view import SkeletonView
 from lmm_desktop.ui.theme import apply_theme, get_theme
@@ -98,6 +99,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.actions_by_name = build_menus(self)
         self._build_chat()
+        self.records = RecordsDocks(self)  # patients, notes, saved event edits, recovery
         self._wire()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer beats at ~50 Hz
@@ -326,6 +328,10 @@ class MainWindow(QMainWindow):
         if self.store.edited:  # the user edited events meanwhile: their recompute wins
             return
         events = av.used_events(result) or list(loaded.trial.events)
+        saved = self.records.on_analysed(events)  # the clinician's saved edits win
+        if saved is not None:
+            self.show_saved_events(saved)
+            return
         self.store.reset(events)
         self.timeline.set_events(events)
         self.skeleton.set_events(events)
@@ -336,6 +342,19 @@ class MainWindow(QMainWindow):
         text = " ".join(loaded.notes)
         self.status_label.setText(f"Opened {loaded.ref.path}." + (f" {text}" if text else ""))
         self.analysis_updated.emit(result)
+
+    def show_saved_events(self, events: list[Event]) -> None:
+        """Show the clinician's saved events (from the records) and recompute the metrics."""
+        self.store.reset(events)
+        self.timeline.set_events(events)
+        self.skeleton.set_events(events)
+        self.plot.set_events(events)
+        self._recompute(events)
+        if self.loaded is not None:
+            self.status_label.setText(
+                f"Opened {self.loaded.ref.path}. Your saved event edits were restored; the "
+                "metrics use them."
+            )
 
     def _show_loaded(self, loaded: LoadedTrial) -> None:
         trial = loaded.trial
@@ -434,6 +453,10 @@ class MainWindow(QMainWindow):
         self.skeleton.set_events(events)
         self.plot.set_events(events)
         self.events_changed.emit(events)
+        self._recompute(events)
+
+    def _recompute(self, events: list[Event]) -> None:
+        """Recompute the metrics from ``events`` in the background."""
         if self.loaded is None:
             return
         stop_thread(self._analysis_worker)
@@ -518,4 +541,5 @@ class MainWindow(QMainWindow):
             self.video.stop()
         self.save_settings()
         self.plot.release()
+        self.records.shutdown()
         super().closeEvent(event)

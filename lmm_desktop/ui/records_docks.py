@@ -1,0 +1,167 @@
+"""RecordsDocks: the records side of the main window (patients, notes, edited events, recovery).
+
+Adds the 'Patients' and 'Notes' docks, File > Import OpenCap session…, their View toggles, and
+keeps the open trial's edited events in the records. The window calls :meth:`on_analysed` when
+a trial's analysis arrives (the saved edits then replace the detected events) and
+:meth:`shutdown` when it closes; ``lmm-desktop`` calls :meth:`check_recovery` once after showing
+the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMenu
+
+from lmm_desktop.core.trial import Event
+from lmm_desktop.ui.notes_panel import NotesPanel
+from lmm_desktop.ui.patient_browser import PatientBrowser
+from lmm_desktop.ui.records_link import RecordsFailure, TrialRecords
+from lmm_desktop.ui.recovery_dialog import RecoveryDialog, left_behind
+
+if TYPE_CHECKING:
+    from lmm_desktop.ui.main_window import MainWindow
+    from lmm_desktop.ui.trial_browser import TrialRef
+    from lmm_desktop.ui.workers import LoadedTrial
+
+log = logging.getLogger(__name__)
+
+
+def _menu(win: MainWindow, title: str) -> QMenu:
+    menu = next(a.menu() for a in win.menuBar().actions() if a.text() == title)
+    assert isinstance(menu, QMenu)
+    return menu
+
+
+class RecordsDocks:
+    """Owns the records link, the notes panel and the patient browser of one window."""
+
+    def __init__(self, win: MainWindow, records: TrialRecords | None = None) -> None:
+        self.win = win
+        self.link = records if records is not None else TrialRecords()
+        self.notes = NotesPanel(self.link)
+        self.patients = PatientBrowser(self.link.store)
+        self.recovery_dialog: RecoveryDialog | None = None
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        self.patients_dock = win._dock("patients", "Patients", self.patients, left)
+        self.notes_dock = win._dock("notes", "Notes", self.notes, left)
+        win.splitDockWidget(win.browser_dock, self.patients_dock, Qt.Orientation.Vertical)
+        win.splitDockWidget(self.patients_dock, self.notes_dock, Qt.Orientation.Vertical)
+        win.resizeDocks([win.browser_dock], [300], Qt.Orientation.Horizontal)
+        win.resizeDocks(
+            [win.browser_dock, self.patients_dock, self.notes_dock],
+            [180, 260, 260],
+            Qt.Orientation.Vertical,
+        )
+        self._add_menus()
+        self.notes.filed.connect(self._on_filed)
+        self.patients.message.connect(win.status_label.setText)
+        self.patients.failed.connect(lambda title, text: win.show_message(win, title, text))
+        self.patients.trial_open_requested.connect(self._open)
+        win.trial_loaded.connect(self._on_trial_loaded)
+        win.events_changed.connect(self._on_events_change)
+
+    def _add_menus(self) -> None:
+        win = self.win
+        act = QAction("&Import OpenCap session…", win)
+        act.triggered.connect(lambda _=False: self.patients.ask_import())
+        file_menu = _menu(win, "&File")
+        quit_act = win.actions_by_name["quit"]
+        file_menu.insertAction(quit_act, act)
+        file_menu.insertSeparator(quit_act)
+        win.actions_by_name["import_opencap"] = act
+        view = _menu(win, "&View")
+        for name, dock, text in (
+            ("patients", self.patients_dock, "Patients"),
+            ("notes", self.notes_dock, "Notes"),
+        ):
+            toggle = dock.toggleViewAction()
+            toggle.setText(text)
+            view.addAction(toggle)
+            win.actions_by_name[name] = toggle
+
+    # -- the open trial ----------------------------------------------------------------------
+    def _open(self, ref: TrialRef) -> None:
+        """Open a trial chosen in the records; its session fills the Trials dock too."""
+        self.win.browser.show_path(ref.path, ref)
+        self.win.open_ref(ref)
+
+    def _on_trial_loaded(self, loaded: LoadedTrial) -> None:
+        self.notes.commit()  # the previous trial's note, before the link moves on
+        try:
+            trial_id = self.link.set_trial(loaded.trial, self.win.store.events)
+        except RecordsFailure as exc:
+            trial_id = None
+            self.win.status_label.setText(f"The records cannot be read: {exc}")
+        self.notes.set_trial(trial_id, loaded.trial.name)
+        self.patients.mark_current(trial_id)
+
+    def on_analysed(self, base: list[Event]) -> list[Event] | None:
+        """Take the analysis' events as the base; returns the clinician's saved view of them
+        (None when they never edited this trial)."""
+        self.link.base_events = list(base)
+        try:
+            return self.link.saved_view()
+        except RecordsFailure as exc:
+            self.win.status_label.setText(f"Saved event edits cannot be read: {exc}")
+            return None
+
+    def _on_events_change(self, events: list[Event]) -> None:
+        if self.win.loaded is None:
+            return
+        try:
+            added = self.link.save_events(events)
+        except RecordsFailure as exc:  # the journal keeps them; say so
+            self.win.status_label.setText(
+                f"Event edits could not be saved in the records ({exc}); they are kept in the "
+                "autosave journal and offered back at the next start."
+            )
+            return
+        if added:
+            self.notes.trial_id = self.link.trial_id
+            self._on_filed(
+                "This trial was not in the records: it was added under the 'Unfiled' patient "
+                "so your event edits and notes are kept."
+            )
+
+    def _on_filed(self, text: str) -> None:
+        self.win.status_label.setText(text)
+        self.patients.refresh()
+        self.patients.mark_current(self.link.trial_id)
+
+    # -- recovery, closing -------------------------------------------------------------------
+    def check_recovery(self) -> int:
+        """Offer back the work a crashed session left (modal); returns how many were restored."""
+        entries = left_behind(self.link.autosave)
+        if not entries:
+            return 0
+        dlg = RecoveryDialog(entries, self.link.store, self.link.autosave, self.win)
+        self.recovery_dialog = dlg
+        dlg.exec()
+        self.recovery_dialog = None
+        self.notes.reload()
+        self.patients.refresh()
+        tid = self.link.trial_id
+        if tid is not None and any(
+            e.kind == "events" and e.payload.get("trial_id") == tid for e in dlg.restored
+        ):
+            view = self.link.saved_view()
+            if view is not None:
+                self.win.show_saved_events(view)
+        if dlg.failures:
+            self.win.show_message(
+                self.win, "Some work could not be restored", "\n".join(dlg.failures)
+            )
+        if dlg.result() == QDialog.DialogCode.Accepted:
+            self.win.status_label.setText(
+                f"Restored {len(dlg.restored)} unsaved item(s) from the last session."
+            )
+        return len(dlg.restored)
+
+    def shutdown(self) -> None:
+        """Commit the note being typed and close the records."""
+        self.notes.commit()
+        self.link.close()

@@ -1,0 +1,224 @@
+"""Records inside the app: notes autosave + commit, edited events kept across windows, crash
+recovery after a hard kill, and the patient browser over an imported OpenCap session."""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThread, QTimer
+
+from lmm_desktop.records import Autosave, RecordStore, sha256_of
+from lmm_desktop.ui.main_window import MainWindow
+from lmm_desktop.ui.records_link import UNFILED
+from tests.ui.conftest import open_and_wait
+
+NOTE = "Knee hyperextension in mid-stance, left more than right."
+
+
+def _add_trial(store: RecordStore, path: Path, name: str) -> int:
+    p = store.add_patient("Ada Lovelace")
+    s = store.add_session(p.id)
+    return store.add_trial(s.id, path=path, sha256=sha256_of(path), name=name, format="mot").id
+
+
+def test_typing_a_note_journals_then_commits(qtbot, window: MainWindow, walking_file: Path) -> None:
+    recs = window.records
+    tid = _add_trial(recs.link.store, walking_file, "walking1_videoAndMocap")
+    recs.notes.set_trial(tid, "walking1_videoAndMocap")
+    journal = recs.link.autosave.path_for(Autosave.key_for("note", tid))
+    assert recs.link.autosave.root == Path(os.environ["LMM_DESKTOP_HOME"]) / "data" / "autosave"
+    qtbot.keyClicks(recs.notes.editor, NOTE)
+    assert recs.notes.state_name == "unsaved"
+    qtbot.waitUntil(journal.exists, timeout=3000)  # ~300 ms after the last keystroke
+    assert recs.notes.state_name == "draft"
+    assert recs.link.store.note("trial", tid) is None  # journaled, not committed yet
+    qtbot.waitUntil(lambda: recs.link.store.note("trial", tid) is not None, timeout=5000)
+    assert recs.link.store.note("trial", tid).text == NOTE  # type: ignore[union-attr]
+    assert recs.notes.state_name == "saved" and recs.notes.state.text() == "Saved"
+    assert not journal.exists()  # committed: nothing left to recover
+
+
+def test_edited_events_and_note_come_back_in_a_new_window(
+    qtbot, window: MainWindow, settings: QSettings, messages, walking_file: Path
+) -> None:
+    open_and_wait(qtbot, window, walking_file)
+    assert window.loaded is not None and window.loaded.analysis.events_source != "user"
+    with qtbot.waitSignal(window.analysis_updated, timeout=30000):
+        window.store.add("heel_strike", "left", 1.45)
+    # the trial was not in the records: it is filed under 'Unfiled' and the status bar says so
+    assert "Unfiled" in window.status_label.text()
+    store = window.records.link.store
+    tid = window.records.link.trial_id
+    assert tid is not None and store.trial(tid).sha256 == sha256_of(walking_file)
+    assert [p.display_name for p in store.patients()] == [UNFILED]
+    assert [lbl[2] for lbl in window.records.patients.labels()] == ["walking1_videoAndMocap"]
+    saved = store.edited_events(tid)
+    assert [(e.label, e.side, e.time_s, e.deleted) for e in saved] == [
+        ("heel_strike", "left", 1.45, False)
+    ]
+    assert not list(window.records.link.autosave.root.glob("*.json"))  # type: ignore[union-attr]
+    qtbot.keyClicks(window.records.notes.editor, NOTE)
+    window.close()  # commits the note being typed
+
+    win2 = MainWindow(settings, theme="light", show_message=messages)
+    qtbot.addWidget(win2)
+    win2.show()
+    qtbot.waitExposed(win2)
+    try:
+        open_and_wait(qtbot, win2, walking_file, timeout_ms=60000)
+        user = [e for e in win2.store.events if e.source == "user"]
+        assert [(e.label, e.side, e.time_s) for e in user] == [("heel_strike", "left", 1.45)]
+        assert win2.loaded is not None and win2.loaded.analysis.events_source == "user"
+        used = win2.loaded.analysis.events_used()
+        assert any(e.side == "left" and e.time_s == pytest.approx(1.45) for e in used)
+        assert win2.records.notes.text == NOTE
+        assert win2.records.notes.state_name == "saved"
+        assert not win2.store.edited  # reopened as saved: nothing to undo
+    finally:
+        win2.close()
+    assert all(not t.isRunning() for t in win2.findChildren(QThread))
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from PySide6.QtCore import QSettings
+    from PySide6.QtTest import QTest
+    from lmm_desktop.records import Autosave, sha256_of
+    from lmm_desktop.ui.app import make_app
+    from lmm_desktop.ui.main_window import MainWindow
+
+    app = make_app()
+    settings = QSettings(sys.argv[1], QSettings.Format.IniFormat)
+    win = MainWindow(settings, theme="light", show_message=lambda *a: None)
+    win.show()
+    link, notes = win.records.link, win.records.notes
+    p = link.store.add_patient("Grace Hopper")
+    s = link.store.add_session(p.id)
+    path = sys.argv[2]
+    t = link.store.add_trial(s.id, path=path, sha256=sha256_of(path), name="walk", format="mot")
+    notes.set_trial(t.id, "walk")
+    notes.editor.setFocus()
+    QTest.keyClicks(notes.editor, sys.argv[3])
+    journal = link.autosave.path_for(Autosave.key_for("note", t.id))
+    deadline = time.monotonic() + 30
+    while not journal.exists() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.01)
+    print("journaled" if journal.exists() else "no-journal", t.id, flush=True)
+    time.sleep(120)  # killed here: the 2 s commit timer never fires
+""")
+
+
+def _read_line(child: subprocess.Popen[str], timeout_s: float) -> str:
+    assert child.stdout is not None
+    ready, _, _ = select.select([child.stdout], [], [], timeout_s)
+    return child.stdout.readline() if ready else ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_note_typed_in_a_killed_app_is_recovered(
+    qtbot, window: MainWindow, tmp_path: Path, walking_file: Path
+) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "child.ini"), str(walking_file), NOTE],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ),  # same LMM_DESKTOP_HOME and DISPLAY as this test
+    )
+    try:
+        words = _read_line(child, 120).split()
+        if words[:1] != ["journaled"]:
+            child.kill()
+            pytest.fail(f"child did not journal the note: {words} {child.communicate()[1]}")
+        trial_id = int(words[1])
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+    recs = window.records
+    assert recs.link.store.note("trial", trial_id) is None  # killed before the commit
+    recs.notes.set_trial(trial_id, "walk")  # the trial is open when recovery runs
+    assert recs.notes.text == ""
+    seen: list[str] = []
+
+    def accept() -> None:  # the modal dialog is up: read it, then press Restore
+        dlg = recs.recovery_dialog
+        if dlg is None or not dlg.isVisible():
+            QTimer.singleShot(50, accept)
+            return
+        seen.extend(dlg.list.item(i).text() for i in range(dlg.list.count()))  # type: ignore[union-attr]
+        dlg.restore_btn.click()
+
+    QTimer.singleShot(50, accept)
+    t0 = time.monotonic()
+    assert recs.check_recovery() == 1
+    assert time.monotonic() - t0 < 30
+    assert len(seen) == 1 and seen[0].startswith(f"unsaved note on trial {trial_id}")
+    assert recs.link.store.note("trial", trial_id).text == NOTE  # type: ignore[union-attr]
+    assert recs.notes.text == NOTE and recs.notes.state_name == "saved"
+    assert recs.link.autosave.pending_recovery() == []
+    assert "Restored 1" in window.status_label.text()
+    assert recs.check_recovery() == 0  # nothing left: no dialog the next time
+
+
+@pytest.fixture
+def opencap_folder(fixtures_dir: Path, tmp_path: Path) -> Path:
+    """An OpenCap session assembled from the shared fixtures (symlinked, never copied)."""
+    root = tmp_path / "OpenCapSession"
+    (root / "OpenSimData" / "Model").mkdir(parents=True)
+    (root / "OpenSimData" / "Kinematics").mkdir(parents=True)
+    os.symlink(
+        fixtures_dir / "models" / "LaiUhlrich2022.osim", root / "OpenSimData" / "Model" / "m.osim"
+    )
+    for mot in sorted((fixtures_dir / "opencap").glob("*.mot")):
+        os.symlink(mot, root / "OpenSimData" / "Kinematics" / mot.name)
+    (root / "sessionMetadata.yaml").write_text(
+        "subjectID: subj01\nheight_m: 1.70\nmass_kg: 68.5\ngender_mf: f\n", encoding="utf-8"
+    )
+    return root
+
+
+def test_patient_browser_lists_an_imported_session_and_opens_a_trial(
+    qtbot, window: MainWindow, opencap_folder: Path, fixtures_dir: Path
+) -> None:
+    assert "import_opencap" in window.actions_by_name
+    assert {"patients", "notes"} <= set(window.actions_by_name)
+    browser = window.records.patients
+    patient = browser.add_patient("Test Patient")
+    _session, trials = browser.import_session(opencap_folder, patient.id)
+    names = sorted(p.stem for p in (fixtures_dir / "opencap").glob("*.mot"))
+    assert sorted(t.name for t in trials) == names
+    rows = browser.labels()
+    assert [r[2] for r in rows] == names
+    assert all(r[0].startswith("Test Patient (P-") for r in rows)
+    assert all(r[1].endswith("OpenCapSession") for r in rows)
+    assert window.records.link.store.patient(patient.id).sex == "female"
+    # double-click the walking trial: the window opens it and finds it in the records
+    p_item = browser.tree.topLevelItem(0)
+    s_item = p_item.child(0)  # type: ignore[union-attr]
+    walk = next(
+        s_item.child(k)  # type: ignore[union-attr]
+        for k in range(s_item.childCount())  # type: ignore[union-attr]
+        if s_item.child(k).text(0) == "walking1_videoAndMocap"  # type: ignore[union-attr]
+    )
+    with qtbot.waitSignal(window.trial_loaded, timeout=60000):
+        browser.tree.itemDoubleClicked.emit(walk, 0)
+    expected = next(t.id for t in trials if t.name == "walking1_videoAndMocap")
+    assert window.records.link.trial_id == expected
+    assert window.loaded is not None and window.loaded.trial.n_frames > 0
+    assert "walking1_videoAndMocap" in window.records.notes.title.text()
+    assert walk.font(0).bold()  # the trial on screen, in the records tree
+    assert sorted(r.label for r in window.browser.refs()) == names  # and its session's trials
+    qtbot.waitUntil(lambda: not window.busy, timeout=60000)
