@@ -99,8 +99,10 @@ class ClinicalTask:
         if self.column is None or not self.applies(row):
             return None
         raw = (row.get(self.column) or "").strip()
-        if raw == "" or raw.lower() in ("nan", "none", "na", "null"):
+        if raw == "" or raw.lower() in ("nan", "na", "n/a", "null"):
             return None
+        if self.kind == "description":
+            return raw
         if self.kind == "regression":
             try:
                 return float(raw)

@@ -57,6 +57,11 @@ def test_applicability() -> None:
     assert get_task("walking_speed").truth(unimpaired) == pytest.approx(1.31)
     assert get_task("walking_speed").truth(stroke_tug) is None
     assert get_task("tug_time").truth(stroke_tug) == pytest.approx(14.2)
+    # "none" is a real answer for the device (an unimpaired walker uses no aid)
+    assert get_task("assistive_device").truth({"device": "none"}) == "none"
+    assert get_task("assistive_device").truth({"device": ""}) is None
+    assert get_task("walking_speed").truth({"activity": "walking", "speed_m_s": "none"}) is None
+    assert get_task("describe").truth({"description": "Walking; no aid."}) == "Walking; no aid."
 
 
 @pytest.mark.parametrize(
