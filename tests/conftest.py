@@ -29,5 +29,8 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("LMM_DESKTOP_HOME", str(base))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "data"))
+    # The shipped language model is loaded only by tests that ask for it explicitly (it takes a
+    # minute to convert and a gigabyte of memory); the GUI and report tests run without it.
+    monkeypatch.setenv("LMM_DESKTOP_DEFAULT_MODEL", str(base / "no-model"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")

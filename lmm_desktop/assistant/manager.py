@@ -8,6 +8,7 @@ says how much it needs, how much is free, and what to do; a CUDA failure falls b
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,13 @@ from lmm_desktop.core.resources import resources_dir
 DEFAULT_MODEL_DIR = resources_dir() / "models" / "default"
 DEFAULT_TOKENIZER_DIR = resources_dir() / "models" / "tokenizer"
 MAX_MOTION_TOKENS = 900
+
+
+def default_model_dir() -> Path:
+    """The default model folder: ``LMM_DESKTOP_DEFAULT_MODEL`` when set (a clinic's own model,
+    or tests pointing it elsewhere), otherwise the one shipped in resources/models/default."""
+    env = os.environ.get("LMM_DESKTOP_DEFAULT_MODEL")
+    return Path(env) if env else DEFAULT_MODEL_DIR
 _GB = 1024**3
 
 Progress = Callable[[str, float], None]
@@ -102,8 +110,9 @@ class ModelManager:
 
     def models(self) -> list[ModelEntry]:
         """The default model (when shipped) and every added folder, each with any problem."""
-        out = [self._entry(DEFAULT_MODEL_DIR, default=True)]
-        seen = {DEFAULT_MODEL_DIR.resolve()}
+        default = default_model_dir()
+        out = [self._entry(default, default=True)]
+        seen = {default.resolve()}
         for folder in self._extra:
             if folder.resolve() not in seen:
                 seen.add(folder.resolve())
@@ -168,7 +177,7 @@ class ModelManager:
         """Load a model artifact and build its engine (blocking; see :meth:`load_async`)."""
         from lmm_desktop.assistant.base_model import resolve_device, resolve_quantize
 
-        folder = Path(folder) if folder is not None else DEFAULT_MODEL_DIR
+        folder = Path(folder) if folder is not None else default_model_dir()
         cancel = cancel or threading.Event()
         report = progress or (lambda _msg, _frac: None)
         t0 = time.perf_counter()

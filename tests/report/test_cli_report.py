@@ -55,7 +55,8 @@ def test_ai_reason_when_no_model(
     fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     manager = pytest.importorskip("lmm_desktop.assistant.manager")
-    monkeypatch.setattr(manager, "DEFAULT_MODEL_DIR", tmp_path / "no-model")
+    monkeypatch.setenv("LMM_DESKTOP_DEFAULT_MODEL", str(tmp_path / "no-model"))
+    assert manager.default_model_dir() == tmp_path / "no-model"
     mot = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
     out = tmp_path / "r.html"
     assert cli.main(["report", str(mot), "-o", str(out)]) == 0

@@ -94,5 +94,6 @@ def test_evaluation_and_baselines_run(chain: dict[str, Path]) -> None:
     runs = [evaluate_engine(loaded.engine, rows, seed=s, max_rows_per_task=3) for s in (0, 1)]
     summary = summarize_seeds(runs)
     assert "activity" in summary and summary["activity"]["metric"] == "macro_f1"
-    base = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1)
+    base = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1,
+                         space={"n_estimators": [10], "max_depth": [2]})
     assert set(base) >= {"activity", "impaired"}

@@ -52,7 +52,8 @@ def _search_space() -> dict[str, list[Any]]:
 
 
 def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 8,
-            shuffle_labels: bool = False) -> dict[str, Any]:
+            shuffle_labels: bool = False,
+            space: dict[str, list[Any]] | None = None) -> dict[str, Any]:
     """Fit (with randomised search) and score one task; ``shuffle_labels`` gives chance."""
     from sklearn.model_selection import RandomizedSearchCV
     from xgboost import XGBClassifier, XGBRegressor
@@ -72,7 +73,7 @@ def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 
         remap = {c: i for i, c in enumerate(present)}
         est = XGBClassifier(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
         folds = max(2, min(3, int(np.bincount(y_idx).max())))
-        search = RandomizedSearchCV(est, _search_space(), n_iter=n_iter, cv=folds,
+        search = RandomizedSearchCV(est, space or _search_space(), n_iter=n_iter, cv=folds,
                                     scoring="f1_macro", random_state=seed, n_jobs=1)
         search.fit(data.x_train, np.array([remap[i] for i in y_idx]))
         pred = [classes[present[int(i)]] for i in search.predict(data.x_val)]
@@ -81,7 +82,7 @@ def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 
                 "best_params": search.best_params_, "n_train": len(y_train),
                 "n_val": len(data.y_val)}
     est_r = XGBRegressor(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
-    search = RandomizedSearchCV(est_r, _search_space(), n_iter=n_iter, cv=3,
+    search = RandomizedSearchCV(est_r, space or _search_space(), n_iter=n_iter, cv=3,
                                 scoring="neg_mean_absolute_error", random_state=seed, n_jobs=1)
     search.fit(data.x_train, np.array(y_train, dtype=float))
     pred_r = [float(v) for v in search.predict(data.x_val)]
@@ -90,7 +91,7 @@ def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 
 
 
 def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ...] = (0, 1, 2),
-                  n_iter: int = 8) -> dict[str, Any]:
+                  n_iter: int = 8, space: dict[str, list[Any]] | None = None) -> dict[str, Any]:
     """XGBoost and chance for every classification/regression task, over ``seeds``."""
     import json
 
@@ -107,8 +108,8 @@ def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ..
             continue
         data = task_data(rows, codes, task, codebook_size)
         out[task.id] = {
-            "xgboost": [fit_xgb(task, data, seed=s, n_iter=n_iter) for s in seeds],
-            "chance": [fit_xgb(task, data, seed=s, n_iter=n_iter, shuffle_labels=True)
-                       for s in seeds],
+            "xgboost": [fit_xgb(task, data, seed=s, n_iter=n_iter, space=space) for s in seeds],
+            "chance": [fit_xgb(task, data, seed=s, n_iter=n_iter, shuffle_labels=True,
+                               space=space) for s in seeds],
         }
     return out
