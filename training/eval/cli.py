@@ -23,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--baseline-iter", type=int, default=8,
+                        help="randomised-search candidates per XGBoost fit (default 8)")
+    parser.add_argument("--fast-baselines", action="store_true",
+                        help="smaller XGBoost search space (50-100 trees, depth 3-4) for CPUs")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,7 +63,12 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_baselines:
         manifest = json.loads((args.dataset / "manifest.json").read_text())
         codebook = int(manifest.get("codebook_size", 512))
-        raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)))
+        space: dict[str, list[Any]] | None = ({"n_estimators": [50, 100], "max_depth": [3, 4], "learning_rate": [0.1, 0.3],
+                  "subsample": [0.85, 1.0]} if args.fast_baselines else None)
+        raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)),
+                            n_iter=args.baseline_iter, space=space)
+        result["baseline_search"] = {"n_iter": args.baseline_iter,
+                                     "space": space or "default (see baseline.py)"}
         result["baselines"] = baseline_summary(raw)
         result["baselines_raw"] = raw
     meas_file = args.dataset / "measured.json"
