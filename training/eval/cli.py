@@ -63,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_baselines:
         manifest = json.loads((args.dataset / "manifest.json").read_text())
         codebook = int(manifest.get("codebook_size", 512))
-        space: dict[str, list[Any]] | None = ({"n_estimators": [50, 100], "max_depth": [3, 4], "learning_rate": [0.1, 0.3],
-                  "subsample": [0.85, 1.0]} if args.fast_baselines else None)
+        fast: dict[str, list[Any]] = {"n_estimators": [50, 100], "max_depth": [3, 4],
+                                      "learning_rate": [0.1, 0.3], "subsample": [0.85, 1.0]}
+        space = fast if args.fast_baselines else None
         raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)),
                             n_iter=args.baseline_iter, space=space)
         result["baseline_search"] = {"n_iter": args.baseline_iter,
