@@ -306,3 +306,12 @@ def kinematics_table(trial: Trial, path: Path) -> tuple[list[str], NDArray[np.fl
 
 def _shorten(token: str, limit: int = 30) -> str:
     return token if len(token) <= limit else token[:limit] + "..."
+
+
+def header_value(pairs: dict[str, str], key: str) -> str | None:
+    """Header value for ``key``, case-insensitively (``None`` when absent)."""
+    low = key.lower()
+    for k, v in pairs.items():
+        if k.lower() == low:
+            return v
+    return None

@@ -50,11 +50,7 @@ class _Header:
 
     def get(self, key: str) -> str | None:
         """Header value for ``key``, case-insensitively (``None`` when absent)."""
-        low = key.lower()
-        for k, v in self.pairs.items():
-            if k.lower() == low:
-                return v
-        return None
+        return _text.header_value(self.pairs, key)
 
 
 def read_mot(path: str | Path) -> Trial:

@@ -40,11 +40,8 @@ class _Header:
     n_lines: int = 0  # lines before the first data row (blank line excluded)
 
     def get(self, key: str) -> str | None:
-        low = key.lower()
-        for k, v in self.pairs.items():
-            if k.lower() == low:
-                return v
-        return None
+        """Header value for ``key``, case-insensitively (``None`` when absent)."""
+        return _text.header_value(self.pairs, key)
 
 
 def read_trc(path: str | Path) -> Trial:

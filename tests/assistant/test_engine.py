@@ -13,15 +13,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from lmm_desktop.assistant import answer as A  # noqa: E402
-from lmm_desktop.assistant.chat_template import ensure_chat_template  # noqa: E402
-from lmm_desktop.assistant.engine import AssistantEngine, EngineModel, History  # noqa: E402
+from lmm_desktop.assistant.engine import AssistantEngine, History  # noqa: E402
 from lmm_desktop.core.canonical import N_JOINTS, Kinematics  # noqa: E402
 from lmm_desktop.core.trial import Provenance, Trial  # noqa: E402
-from lmm_desktop.motion.codec import MotionTokenCodec  # noqa: E402
 from lmm_desktop.motion.config import TokenizerConfig  # noqa: E402
-from lmm_desktop.motion.normalization import NormStats  # noqa: E402
-from lmm_desktop.motion.tokenizer import MotionTokenizer  # noqa: E402
-from lmm_desktop.motion.vqvae import MotionVQVAE  # noqa: E402
 
 CFG = TokenizerConfig(codebook_size=16, code_dim=8, width=16, depth=1, down_t=2)
 
@@ -38,24 +33,9 @@ def _trial(seconds: float = 2.0, rate: float = 100.0) -> Trial:
 
 @pytest.fixture(scope="module")
 def engine_parts(tmp_path_factory: pytest.TempPathFactory):
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from training.sft.tiny import build_tiny_engine_parts
 
-    from training.sft.tiny import build_tiny_base
-
-    folder = build_tiny_base(tmp_path_factory.mktemp("tiny"))
-    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    ensure_chat_template(tok)
-    codec = MotionTokenCodec(CFG.codebook_size)
-    tok.add_tokens(codec.tokens)
-    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
-    model.resize_token_embeddings(len(tok), mean_resizing=False)
-    model.eval()
-    torch.manual_seed(0)
-    vq = MotionVQVAE(CFG)
-    vq.train()
-    vq(torch.randn(2, 32, N_JOINTS))
-    mtok = MotionTokenizer(CFG, NormStats(np.zeros(N_JOINTS), np.full(N_JOINTS, 15.0)), vq)
-    return EngineModel(model=model, tokenizer=tok, version="tiny-test"), mtok
+    return build_tiny_engine_parts(tmp_path_factory.mktemp("tiny"), codebook_size=16)
 
 
 def _engine(parts, **kw) -> tuple[AssistantEngine, list[int]]:

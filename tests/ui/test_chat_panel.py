@@ -10,7 +10,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtCore import QThread
 
@@ -18,19 +17,14 @@ torch = pytest.importorskip("torch")
 
 from lmm_desktop.assistant import answer as A  # noqa: E402
 from lmm_desktop.assistant.answer import Answer  # noqa: E402
-from lmm_desktop.assistant.chat_template import ensure_chat_template  # noqa: E402
 from lmm_desktop.assistant.engine import AssistantEngine, EngineModel  # noqa: E402
 from lmm_desktop.assistant.manager import LoadCancelled  # noqa: E402
 from lmm_desktop.assistant.tasks import TASKS  # noqa: E402
-from lmm_desktop.core.canonical import N_JOINTS  # noqa: E402
 from lmm_desktop.core.errors import ModelLoadError  # noqa: E402
 from lmm_desktop.core.trial import Trial  # noqa: E402
 from lmm_desktop.io import read_trial  # noqa: E402
-from lmm_desktop.motion.codec import MotionTokenCodec  # noqa: E402
 from lmm_desktop.motion.config import TokenizerConfig  # noqa: E402
-from lmm_desktop.motion.normalization import NormStats  # noqa: E402
 from lmm_desktop.motion.tokenizer import MotionTokenizer  # noqa: E402
-from lmm_desktop.motion.vqvae import MotionVQVAE  # noqa: E402
 from lmm_desktop.ui.answer_view import DISCLAIMER, AnswerView  # noqa: E402
 from lmm_desktop.ui.chat_history import RecordsChatHistory, ordered_tasks  # noqa: E402
 from lmm_desktop.ui.chat_panel import ChatPanel  # noqa: E402
@@ -44,23 +38,9 @@ STOP_BUDGET_S = 0.2  # the requirement: Stop takes effect within 200 ms
 
 @pytest.fixture(scope="module")
 def parts(tmp_path_factory: pytest.TempPathFactory) -> tuple[EngineModel, MotionTokenizer]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from training.sft.tiny import build_tiny_engine_parts
 
-    from training.sft.tiny import build_tiny_base
-
-    folder = build_tiny_base(tmp_path_factory.mktemp("tiny"))
-    tok = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    ensure_chat_template(tok)
-    tok.add_tokens(MotionTokenCodec(CFG.codebook_size).tokens)
-    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
-    model.resize_token_embeddings(len(tok), mean_resizing=False)
-    model.eval()
-    torch.manual_seed(0)
-    vq = MotionVQVAE(CFG)
-    vq.train()
-    vq(torch.randn(2, 32, N_JOINTS))
-    mtok = MotionTokenizer(CFG, NormStats(np.zeros(N_JOINTS), np.full(N_JOINTS, 15.0)), vq)
-    return EngineModel(model=model, tokenizer=tok, version="tiny-test"), mtok
+    return build_tiny_engine_parts(tmp_path_factory.mktemp("tiny"), codebook_size=16)
 
 
 def make_engine(parts: tuple[EngineModel, MotionTokenizer], **kw: object) -> AssistantEngine:

@@ -7,8 +7,7 @@ tokens), 4-bit NF4 base on CUDA (QLoRA). A JSON or YAML file may set any field; 
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -132,21 +131,9 @@ class SFTConfig:
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> SFTConfig:
         """Settings from a JSON/YAML file, then ``overrides`` (``None`` values are ignored)."""
-        text = path.read_text()
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        from training.config_files import config_data
 
-            data = yaml.safe_load(text) or {}
-        else:
-            data = json.loads(text)
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(
-                f"Unknown keys in '{path}': {sorted(unknown)}; known: {sorted(known)}."
-            )
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**data)
+        return cls(**config_data(cls, path, overrides))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

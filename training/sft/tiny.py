@@ -87,3 +87,36 @@ def build_tiny_base(
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)  # type: ignore[attr-defined]
     return folder
+
+
+def build_tiny_engine_parts(folder: Path, *, codebook_size: int = 16) -> tuple[object, object]:
+    """A tiny base with the motion tokens added and a tiny (randomly initialised) motion
+    tokenizer: ``(EngineModel, MotionTokenizer)`` for engine and chat tests, built offline."""
+    import numpy as np
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lmm_desktop.assistant.chat_template import ensure_chat_template
+    from lmm_desktop.assistant.engine import EngineModel
+    from lmm_desktop.core.canonical import N_JOINTS
+    from lmm_desktop.motion.codec import MotionTokenCodec
+    from lmm_desktop.motion.config import TokenizerConfig
+    from lmm_desktop.motion.normalization import NormStats
+    from lmm_desktop.motion.tokenizer import MotionTokenizer
+    from lmm_desktop.motion.vqvae import MotionVQVAE
+
+    base = build_tiny_base(folder)
+    tok = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    ensure_chat_template(tok)
+    tok.add_tokens(MotionTokenCodec(codebook_size).tokens)
+    model = AutoModelForCausalLM.from_pretrained(base, local_files_only=True)
+    model.resize_token_embeddings(len(tok), mean_resizing=False)
+    model.eval()
+    cfg = TokenizerConfig(codebook_size=codebook_size, code_dim=8, width=16, depth=1, down_t=2)
+    torch.manual_seed(0)
+    vq = MotionVQVAE(cfg)
+    vq.train()
+    vq(torch.randn(2, 32, N_JOINTS))  # initialise the codebook from encoder outputs
+    stats = NormStats(np.zeros(N_JOINTS), np.full(N_JOINTS, 15.0))
+    return EngineModel(model=model, tokenizer=tok, version="tiny-test"), MotionTokenizer(
+        cfg, stats, vq)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -79,20 +79,10 @@ class TokenizerTrainConfig:
 
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> TokenizerTrainConfig:
-        text = path.read_text()
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
+        """Settings from a JSON/YAML file, then ``overrides`` (``None`` values are ignored)."""
+        from training.config_files import config_data
 
-            data = yaml.safe_load(text) or {}
-        else:
-            data = json.loads(text)
-        known = {f.name for f in fields(cls)}
-        unknown = set(data) - known
-        if unknown:
-            raise ValueError(f"Unknown keys in '{path}': {sorted(unknown)}; known: "
-                             f"{sorted(known)}.")
-        data.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**data)
+        return cls(**config_data(cls, path, overrides))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
