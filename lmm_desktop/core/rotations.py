@@ -134,17 +134,26 @@ def euler_from_matrix(matrix: ArrayLike, seq: str = "ZXY") -> NDArray[np.float64
     c = np.arctan2(-e * m[:, i, j], m[:, i, i])
     locked = cos_b < _GIMBAL_EPS
     if np.any(locked):
-        # c := 0, so R = Ri(a) @ Rj(b) and Ri(a) = R @ Rj(b)^T
+        # Near the lock only one combination a +/- c is well defined (from the large entries);
+        # its split into a and c comes from the tiny entries (exactly 0 at the lock itself).
+        # c := 0 gives the combination: R Rj(b)^T = Ri(a0) when c = 0.
         unit = np.eye(3)
+        mk = m[locked]
         rj = axis_angle_matrix(unit[j], b[locked])  # (m, 3, 3)
-        ri = m[locked] @ np.swapaxes(rj, -1, -2)
-        a[locked] = np.arctan2(e * ri[:, k, j], ri[:, j, j])
-        # Near (not exactly at) the lock, recover c from the residual Rk(c) = (Ri Rj)^T R so the
-        # angles still reproduce the matrix exactly; at the lock itself this gives c = 0.
-        ra = axis_angle_matrix(unit[i], a[locked])  # (m, 3, 3)
-        res = np.swapaxes(ra @ rj, -1, -2) @ m[locked]
-        c[locked] = np.arctan2(e * res[:, j, i], res[:, i, i])
-        c[locked & (cos_b < 1e-12)] = 0.0
+        ri = mk @ np.swapaxes(rj, -1, -2)
+        combo = np.arctan2(e * ri[:, k, j], ri[:, j, j])
+        split = np.where(cos_b[locked] < 1e-12, 0.0, c[locked])
+        best_a, best_c = combo, np.zeros_like(combo)
+        best_err = np.full(combo.shape, np.inf)
+        for sign in (1.0, -1.0):  # which of a + c / a - c the lock couples depends on b's sign
+            cand_a, cand_c = combo - sign * split, split
+            rec = matrix_from_euler(np.stack([cand_a, b[locked], cand_c], -1), seq)
+            err = np.abs(rec - mk).max(axis=(-1, -2))
+            better = err < best_err
+            best_a = np.where(better, cand_a, best_a)
+            best_c = np.where(better, cand_c, best_c)
+            best_err = np.minimum(err, best_err)
+        a[locked], c[locked] = best_a, best_c
     out = np.stack([a, b, c], axis=-1)  # (n, 3) radians
     return out[0] if single else out
 
