@@ -26,6 +26,7 @@ def main() -> None:
                     default=ROOT.parent / "shared/fixtures/opencap/walking1_videoAndMocap.mot")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cpu-precision", default="float32", choices=("float32", "bfloat16"))
     args = ap.parse_args()
 
     from lmm_desktop.assistant.manager import ModelManager
@@ -33,7 +34,7 @@ def main() -> None:
 
     trial = read_trial(args.trial)
     t0 = time.perf_counter()
-    loaded = ModelManager().load(args.model, device=args.device)
+    loaded = ModelManager(cpu_precision=args.cpu_precision).load(args.model, device=args.device)
     load_s = time.perf_counter() - t0
     eng = loaded.engine
     t0 = time.perf_counter()

@@ -108,6 +108,40 @@ def extend_vocabulary(
     )
 
 
+def init_motion_embeddings(
+    model: Any, tokenizer: Any, codebook: Any, *, seed: int = 0
+) -> int:
+    """Start each ``<motion_k>`` embedding row from code ``k``'s VQ-VAE codebook vector.
+
+    The centred codebook ``(K, D)`` is mapped into the embedding space by a fixed random
+    orthonormal projection (which keeps the distances between codes) and scaled to the typical
+    norm of the base vocabulary's rows, so codes for similar movement start with similar
+    embeddings and the language model does not have to discover that from a few thousand rows.
+    Returns the number of rows set. Call before wrapping the model with peft.
+    """
+    import numpy as np
+    import torch
+
+    from lmm_desktop.motion.codec import MotionTokenCodec
+
+    book = np.asarray(codebook, dtype=np.float64)  # (K, D)
+    k, d = book.shape
+    emb = model.get_input_embeddings().weight  # (V, H)
+    hidden = int(emb.shape[1])
+    ids = tokenizer.convert_tokens_to_ids(MotionTokenCodec(k).tokens[:k])
+    base_rows = emb[: min(int(emb.shape[0]) - k - 2, 50_000)].detach().float()
+    target = float(base_rows.norm(dim=1).median())
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((max(d, hidden), max(d, hidden))))
+    proj = q[:d, :hidden]  # (D, H), orthonormal rows when D <= H
+    rows = (book - book.mean(axis=0)) @ proj  # (K, H)
+    norms = np.linalg.norm(rows, axis=1)
+    rows *= target / max(float(np.median(norms)), 1e-12)
+    with torch.no_grad():
+        emb[torch.as_tensor(ids)] = torch.as_tensor(rows, dtype=emb.dtype, device=emb.device)
+    return k
+
+
 def _trainable_rows(peft_model: Any) -> Any:
     for name, p in peft_model.named_parameters():
         if "trainable_tokens_delta" in name:

@@ -231,7 +231,10 @@ class AssistantEngine:
             if stop.is_set():
                 return None, None
             chunk = ids[:, start:start + PREFILL_CHUNK]  # (1, c)
-            out = self.lm.model(input_ids=chunk, past_key_values=past, use_cache=True)
+            # Only the last position's logits are needed: the 262k-row head over a whole chunk
+            # would cost more than the transformer itself.
+            out = self.lm.model(input_ids=chunk, past_key_values=past, use_cache=True,
+                                logits_to_keep=1)
             past, logits = out.past_key_values, out.logits[:, -1, :]  # (1, V)
         return past, logits
 

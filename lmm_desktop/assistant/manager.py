@@ -72,11 +72,20 @@ class ModelManager:
         Model folders the user added (also remembered in the user's config).
     memory_limit_bytes
         Override of the free memory seen (tests simulate a small machine with it).
+    cpu_precision
+        Weights on the CPU: 'float32' (default) or 'bfloat16'. bfloat16 halves the memory, but
+        on the 2-core AMX Xeon we measured it slower for chat (time to first token 1.7 s vs
+        0.24 s, same tokens/s: small, changing shapes), although it trains 4x faster there.
     """
 
     def __init__(self, extra_dirs: list[Path] | None = None, *,
-                 memory_limit_bytes: int | None = None) -> None:
+                 memory_limit_bytes: int | None = None,
+                 cpu_precision: str = "float32") -> None:
+        if cpu_precision not in ("float32", "bfloat16"):
+            raise ValueError(f"Invalid value for 'cpu_precision'. Allowed values are "
+                             f"'float32', 'bfloat16', but got {cpu_precision!r}.")
         self.memory_limit_bytes = memory_limit_bytes
+        self.cpu_precision = cpu_precision
         self._extra = list(extra_dirs or []) + self._remembered()
 
     # ----------------------------------------------------------------- discovery
@@ -218,6 +227,10 @@ class ModelManager:
             # wrappers rebuild the 262k-row embedding on every forward (~10x slower generation).
             loaded.model = loaded.model.merge_and_unload()
             loaded.model.eval()
+            if dev == "cpu" and self.cpu_precision == "bfloat16":
+                import torch
+
+                loaded.model.to(torch.bfloat16)
         _raise_if(cancel)
         report("ready", 1.0)
         precision = "4-bit NF4" if quant == "nf4" else str(

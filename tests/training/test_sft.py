@@ -305,3 +305,103 @@ def test_qlora_nf4_on_cpu_trains_and_reloads(dataset: Path, tmp_path: Path) -> N
     with torch.no_grad():
         a, b = result.model(input_ids=ids).logits, loaded.model(input_ids=ids).logits
     assert torch.allclose(a, b, atol=1e-6, rtol=0)
+
+
+def test_codebook_init_keeps_code_geometry_and_vocabulary_scale(tiny_base: Path) -> None:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from lmm_desktop.assistant.artifact import extend_vocabulary, init_motion_embeddings
+
+    tok = AutoTokenizer.from_pretrained(tiny_base, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(tiny_base, local_files_only=True)
+    n_base = model.get_input_embeddings().weight.shape[0]
+    extend_vocabulary(tok, model, MotionTokenCodec(512).tokens, codebook_size=512)
+    book = np.random.default_rng(0).normal(size=(512, 8)) * 3.0 + 5.0  # (K, D), off-centre
+    assert init_motion_embeddings(model, tok, book) == 512
+    emb = model.get_input_embeddings().weight.detach().double().numpy()
+    ids = tok.convert_tokens_to_ids(MotionTokenCodec(512).tokens[:512])
+    rows = emb[ids]  # (K, H)
+    # Distances between codes are kept up to one scale factor (orthonormal projection).
+    d_book = np.linalg.norm(book[:, None] - book[None], axis=-1)[np.triu_indices(512, 1)]
+    d_rows = np.linalg.norm(rows[:, None] - rows[None], axis=-1)[np.triu_indices(512, 1)]
+    ratio = d_rows / d_book
+    assert ratio.std() / ratio.mean() < 1e-5  # float32 rows
+    # Row norms sit at the base vocabulary's typical norm; the old rows are untouched.
+    base_norm = np.median(np.linalg.norm(emb[:n_base], axis=1))
+    assert np.median(np.linalg.norm(rows, axis=1)) == pytest.approx(base_norm, rel=1e-3)
+    fresh = _fresh_base(tiny_base).get_input_embeddings().weight.detach().double().numpy()
+    assert np.array_equal(emb[:n_base], fresh)
+
+
+def _tiny_tokenizer_artifact(folder: Path) -> Path:
+    from lmm_desktop.core.canonical import N_JOINTS
+    from lmm_desktop.motion.config import TokenizerConfig
+    from lmm_desktop.motion.normalization import NormStats
+    from lmm_desktop.motion.tokenizer import MotionTokenizer
+    from lmm_desktop.motion.vqvae import MotionVQVAE
+
+    cfg = TokenizerConfig(codebook_size=512, code_dim=8, width=16, depth=1, down_t=2)
+    torch.manual_seed(0)
+    vq = MotionVQVAE(cfg)
+    vq.train()
+    vq(torch.randn(16, 64, N_JOINTS))  # initialise the codebook from encoder outputs
+    vq.eval()
+    stats = NormStats(np.zeros(N_JOINTS), np.full(N_JOINTS, 15.0))
+    MotionTokenizer(cfg, stats, vq).save(folder)
+    return folder
+
+
+def test_sft_starts_motion_rows_from_the_datasets_tokenizer(
+    tiny_base: Path, tmp_path: Path
+) -> None:
+    data = _write_dataset(tmp_path / "data")
+    tok_dir = _tiny_tokenizer_artifact(tmp_path / "tok")
+    (data / "dataset.json").write_text(json.dumps({"tokenizer_artifact": str(tok_dir)}))
+    result = fit_sft(data, tmp_path / "run", _cfg(max_steps=1), base=tiny_base, progress=False)
+    assert result.summary["motion_embedding_init"] == "codebook"
+    layer = _embedding_layer(result.model).token_adapter
+    n_base = _fresh_base(tiny_base).get_input_embeddings().weight.shape[0]
+    start = layer.base_layer.weight[n_base : n_base + 512].detach().double().numpy()
+    from safetensors.numpy import load_file
+
+    book = load_file(str(tok_dir / "weights.safetensors"))["quantizer.codebook"].astype(float)
+    near_book = np.linalg.norm(book[:, None] - book[None], axis=-1).argsort(1)[:, 1]
+    near_rows = np.linalg.norm(start[:, None] - start[None], axis=-1).argsort(1)[:, 1]
+    assert (near_book == near_rows).mean() > 0.95  # the same nearest code for (nearly) every code
+    # Without a tokenizer artifact 'auto' falls back to the initialiser and says so; asking
+    # for 'codebook' explicitly is refused with what to do.
+    bare = _write_dataset(tmp_path / "bare")
+    res2 = fit_sft(bare, tmp_path / "run2", _cfg(max_steps=1), base=tiny_base, progress=False)
+    assert res2.summary["motion_embedding_init"] == "random"
+    with pytest.raises(ModelLoadError, match="--tokenizer-artifact"):
+        fit_sft(
+            bare,
+            tmp_path / "run3",
+            _cfg(max_steps=1, motion_embedding_init="codebook"),
+            base=tiny_base,
+            progress=False,
+        )
+
+
+def test_mixed_precision_choice_is_resolved_per_device() -> None:
+    from lmm_desktop.assistant.base_model import fast_cpu_bf16
+    from training.sft.config import resolve_mixed_precision
+
+    assert resolve_mixed_precision(SFTConfig(mixed_precision="none"), "cuda") is False
+    assert resolve_mixed_precision(SFTConfig(mixed_precision="bf16"), "cpu") is True
+    assert resolve_mixed_precision(SFTConfig(), "cuda:0") is True
+    assert resolve_mixed_precision(SFTConfig(), "cpu") is fast_cpu_bf16()
+    with pytest.raises(ValueError, match="--mixed-precision"):
+        SFTConfig(mixed_precision="fp8")
+
+
+def test_bf16_autocast_training_on_cpu_trains_and_reloads(
+    dataset: Path, tiny_base: Path, tmp_path: Path
+) -> None:
+    result = fit_sft(
+        dataset, tmp_path, _cfg(mixed_precision="bf16"), base=tiny_base, progress=False
+    )
+    assert result.summary["mixed_precision"] == "bf16 autocast"
+    assert np.isfinite(result.summary["final_loss"])
+    loaded = load_model_artifact(tmp_path / "model", device="cpu")
+    assert next(loaded.model.parameters()).dtype == torch.float32  # weights stay float32

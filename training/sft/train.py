@@ -15,7 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lmm_desktop.assistant.artifact import extend_vocabulary, save_model_artifact
+from lmm_desktop.assistant.artifact import (
+    extend_vocabulary,
+    init_motion_embeddings,
+    save_model_artifact,
+)
 from lmm_desktop.assistant.base_model import (
     load_base_model,
     resolve_device,
@@ -25,7 +29,7 @@ from lmm_desktop.assistant.chat_template import GEMMA_CHAT_TEMPLATE
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.errors import ModelLoadError
 from lmm_desktop.motion.codec import MotionTokenCodec
-from training.sft.config import SFTConfig, lora_config
+from training.sft.config import SFTConfig, lora_config, resolve_mixed_precision
 from training.sft.data import (
     Example,
     batch_order,
@@ -49,6 +53,7 @@ _RESUME_KEYS = (
     "max_length",
     "chat_template",
     "loss_on_prompt",
+    "motion_embedding_init",
 )
 
 
@@ -136,6 +141,14 @@ def fit_sft(
         codebook_size=cfg.codebook_size,
         chat_template=template,
     )
+    tok_art = tokenizer_artifact or manifest.get("tokenizer_artifact")
+    init = cfg.motion_embedding_init
+    if init == "auto":
+        init = "codebook" if tok_art and Path(tok_art, "weights.safetensors").is_file() else "random"
+    if init == "codebook":
+        init_motion_embeddings(
+            model, tokenizer, _codebook(Path(tok_art) if tok_art else None), seed=cfg.seed
+        )
     if quant == "nf4":
         from peft import prepare_model_for_kbit_training
 
@@ -150,7 +163,10 @@ def fit_sft(
         tokenize_row(tokenizer, r, max_length=cfg.max_length, loss_on_prompt=cfg.loss_on_prompt)
         for r in rows
     ]
-    loop = _TrainLoop(peft_model, examples, cfg, int(tokenizer.pad_token_id), device)
+    autocast = resolve_mixed_precision(cfg, device) and quant == "none"
+    loop = _TrainLoop(
+        peft_model, examples, cfg, int(tokenizer.pad_token_id), device, autocast=autocast
+    )
     ckpt_dir = Path(out_dir) / "checkpoints"
     resumed_from = loop.load_checkpoint(ckpt_dir) if resume else 0
     loop.run(ckpt_dir, progress=progress)
@@ -162,6 +178,8 @@ def fit_sft(
         "base_load_seconds": round(loaded.load_seconds, 2),
         "device": device,
         "quantize": quant,
+        "mixed_precision": "bf16 autocast" if autocast else "none",
+        "motion_embedding_init": init,
         "train_rows": len(examples),
         "steps": loop.step,
         "total_steps": loop.total_steps,
@@ -176,7 +194,6 @@ def fit_sft(
         "added_tokens": len(vocab.added),
         "config": cfg.to_dict(),
     }
-    tok_art = tokenizer_artifact or manifest.get("tokenizer_artifact")
     artifact = save_model_artifact(
         Path(out_dir) / "model",
         model=peft_model,
@@ -193,6 +210,19 @@ def fit_sft(
     return SFTResult(summary, peft_model, tokenizer)
 
 
+def _codebook(folder: Path | None) -> Any:
+    """The ``(K, D)`` codebook of the motion tokenizer artifact in ``folder``."""
+    if folder is None or not (folder / "weights.safetensors").is_file():
+        raise ModelLoadError(
+            "motion_embedding_init 'codebook' needs the motion tokenizer the dataset was built "
+            f"with, but none was found ({folder}); pass --tokenizer-artifact DIR or use "
+            "--motion-embedding-init random."
+        )
+    from safetensors.numpy import load_file
+
+    return load_file(str(folder / "weights.safetensors"))["quantizer.codebook"]
+
+
 def _registry_version() -> str | None:
     from lmm_desktop.assistant import tasks
 
@@ -203,11 +233,19 @@ class _TrainLoop:
     """Optimizer, schedule, data order and checkpoints of one run (resumable by step)."""
 
     def __init__(
-        self, model: Any, examples: list[Example], cfg: SFTConfig, pad_id: int, device: str
+        self,
+        model: Any,
+        examples: list[Example],
+        cfg: SFTConfig,
+        pad_id: int,
+        device: str,
+        *,
+        autocast: bool = False,
     ) -> None:
         import torch
 
         self.model, self.examples, self.cfg = model, examples, cfg
+        self.autocast = autocast
         self.pad_id, self.device = pad_id, device
         self.batches_per_epoch = math.ceil(len(examples) / cfg.batch_size)
         self.total_steps = cfg.max_steps or max(
@@ -252,7 +290,12 @@ class _TrainLoop:
             loss_sum = 0.0
             for micro in range(cfg.grad_accum):
                 batch = self._micro_batch(self.step * cfg.grad_accum + micro)
-                loss = self.model(**batch).loss / cfg.grad_accum
+                with torch.autocast(
+                    device_type="cuda" if self.device.startswith("cuda") else "cpu",
+                    dtype=torch.bfloat16,
+                    enabled=self.autocast,
+                ):
+                    loss = self.model(**batch).loss / cfg.grad_accum
                 loss.backward()
                 loss_sum += float(loss.detach())
                 self.tokens += int(batch["attention_mask"].sum())
