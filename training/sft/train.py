@@ -144,7 +144,8 @@ def fit_sft(
     tok_art = tokenizer_artifact or manifest.get("tokenizer_artifact")
     init = cfg.motion_embedding_init
     if init == "auto":
-        init = "codebook" if tok_art and Path(tok_art, "weights.safetensors").is_file() else "random"
+        has_book = bool(tok_art) and Path(str(tok_art), "weights.safetensors").is_file()
+        init = "codebook" if has_book else "random"
     if init == "codebook":
         init_motion_embeddings(
             model, tokenizer, _codebook(Path(tok_art) if tok_art else None), seed=cfg.seed
