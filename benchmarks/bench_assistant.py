@@ -26,7 +26,8 @@ def main() -> None:
                     default=ROOT.parent / "shared/fixtures/opencap/walking1_videoAndMocap.mot")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--cpu-precision", default="float32", choices=("float32", "bfloat16"))
+    ap.add_argument("--cpu-precision", default="int8-head",
+                    choices=("int8-head", "int8", "float32", "bfloat16"))
     args = ap.parse_args()
 
     from lmm_desktop.assistant.manager import ModelManager

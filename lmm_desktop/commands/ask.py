@@ -16,6 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=Path, default=None,
                         help="model artifact folder (default: the bundled model)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
+    parser.add_argument("--precision", default="int8-head",
+                        choices=("int8-head", "int8", "float32", "bfloat16"),
+                        help="weights on the CPU (default int8-head: float32 with an int8 output "
+                             "head, ~1.5x faster generation)")
     parser.add_argument("--grounded", action="store_true",
                         help="give the model the measured metrics in the prompt")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -26,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from lmm_desktop.io import read_trial
 
     trial = read_trial(args.path, trial=args.trial)
-    loaded = ModelManager().load(args.model, device=args.device, grounded=args.grounded)
+    loaded = ModelManager(cpu_precision=args.precision).load(args.model, device=args.device,
+                                                             grounded=args.grounded)
     stream = None if args.json else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
     ans = loaded.engine.ask(trial, args.question, on_token=stream)
     if args.json:

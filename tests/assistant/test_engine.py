@@ -154,3 +154,30 @@ def test_thread_safety_serialises_questions(engine_parts) -> None:
     for th in threads:
         th.join(timeout=60)
     assert len(results) == 3 and len(set(results)) == 1
+
+
+@pytest.mark.parametrize("precision", ["int8-head", "int8", "bfloat16", "float32"])
+def test_cpu_inference_precisions_keep_answers_close(engine_parts, precision: str) -> None:
+    import copy
+
+    import torch
+
+    from lmm_desktop.assistant.manager import ModelManager, cpu_inference_precision
+
+    lm, _ = engine_parts
+    ids = torch.randint(0, 300, (1, 12))
+    with torch.no_grad():
+        ref = torch.log_softmax(lm.model(input_ids=ids).logits.float(), -1)
+        model, note = cpu_inference_precision(copy.deepcopy(lm.model), precision)
+        got = torch.log_softmax(model(input_ids=ids).logits.float(), -1)
+    assert note is None
+    # Same next-token distribution up to quantization noise (tiny random model, 12 positions).
+    p_ref, p_got = ref.exp(), got.exp()
+    assert float((p_ref - p_got).abs().sum(-1).max()) < (1e-6 if precision == "float32" else 0.2)
+    quantized = type(model.lm_head).__module__.startswith("torch.ao.nn.quantized")
+    assert quantized == precision.startswith("int8")
+    if precision == "int8-head":
+        assert model._lmm_precision == "float32, int8 output head"
+        assert not type(model.model.layers[0].self_attn.q_proj).__module__.startswith("torch.ao")
+    with pytest.raises(ValueError, match="cpu_precision"):
+        ModelManager(cpu_precision="fp4")

@@ -23,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--cpu-precision", default="int8-head",
+                        choices=("int8-head", "int8", "float32", "bfloat16"),
+                        help="weights on the CPU (default int8-head, as the app runs it)")
     parser.add_argument("--baseline-iter", type=int, default=8,
                         help="randomised-search candidates per XGBoost fit (default 8)")
     parser.add_argument("--fast-baselines", action="store_true",
@@ -52,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     for grounded in (False, True):
         if grounded and args.no_grounded:
             continue
-        loaded = ModelManager().load(args.model, device=args.device, grounded=grounded)
+        loaded = ModelManager(cpu_precision=args.cpu_precision).load(
+            args.model, device=args.device, grounded=grounded)
         runs = [evaluate_engine(loaded.engine, rows, grounded=grounded, seed=s,
                                 max_rows_per_task=args.max_rows_per_task)
                 for s in range(args.seeds)]
@@ -60,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         result[key] = summarize_seeds(runs)
         result[f"{key}_runs"] = runs
         result["device"] = loaded.device
+        result["precision"] = loaded.precision
     if not args.no_baselines:
         manifest = json.loads((args.dataset / "manifest.json").read_text())
         codebook = int(manifest.get("codebook_size", 512))

@@ -50,6 +50,8 @@ class SFTConfig:
     """Examples per micro-batch."""
     grad_accum: int = 1
     """Micro-batches per optimizer step (effective batch = batch_size x grad_accum)."""
+    group_by_length: bool = True
+    """Batch examples of similar length together (less padding, more real tokens per second)."""
     max_grad_norm: float = 1.0
     """Gradient clipping norm (0: off)."""
     loss_on_prompt: bool = True

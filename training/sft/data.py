@@ -121,7 +121,27 @@ def collate(batch: list[Example], pad_id: int) -> dict[str, Any]:
     return {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
-def batch_order(n_examples: int, batch_size: int, epoch: int, seed: int) -> list[list[int]]:
-    """The micro-batches of one epoch: a seeded shuffle, so a resumed run sees the same order."""
-    perm = np.random.default_rng([seed, epoch]).permutation(n_examples)
-    return [perm[i : i + batch_size].tolist() for i in range(0, n_examples, batch_size)]
+def batch_order(
+    n_examples: int,
+    batch_size: int,
+    epoch: int,
+    seed: int,
+    lengths: list[int] | None = None,
+    pool: int = 64,
+) -> list[list[int]]:
+    """The micro-batches of one epoch: a seeded shuffle, so a resumed run sees the same order.
+
+    With ``lengths``, examples of similar length share a batch (less padding): the shuffled
+    examples are cut into pools of ``pool`` batches, each pool is sorted by length and split
+    into batches, and the batches are shuffled again.
+    """
+    rng = np.random.default_rng([seed, epoch])
+    perm = rng.permutation(n_examples)
+    if lengths is None:
+        return [perm[i : i + batch_size].tolist() for i in range(0, n_examples, batch_size)]
+    batches: list[list[int]] = []
+    span = batch_size * pool
+    for start in range(0, n_examples, span):
+        chunk = sorted(perm[start : start + span].tolist(), key=lambda i: lengths[i])
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]

@@ -119,4 +119,5 @@ def build_tiny_engine_parts(folder: Path, *, codebook_size: int = 16) -> tuple[o
     vq(torch.randn(2, 32, N_JOINTS))  # initialise the codebook from encoder outputs
     stats = NormStats(np.zeros(N_JOINTS), np.full(N_JOINTS, 15.0))
     return EngineModel(model=model, tokenizer=tok, version="tiny-test"), MotionTokenizer(
-        cfg, stats, vq)
+        cfg, stats, vq
+    )

@@ -54,6 +54,7 @@ _RESUME_KEYS = (
     "chat_template",
     "loss_on_prompt",
     "motion_embedding_init",
+    "group_by_length",
 )
 
 
@@ -271,8 +272,15 @@ class _TrainLoop:
     def _micro_batch(self, index: int) -> dict[str, Any]:
         epoch, pos = divmod(index, self.batches_per_epoch)
         if epoch not in self._orders:
+            lengths = [len(e.input_ids) for e in self.examples]
             self._orders = {
-                epoch: batch_order(len(self.examples), self.cfg.batch_size, epoch, self.cfg.seed)
+                epoch: batch_order(
+                    len(self.examples),
+                    self.cfg.batch_size,
+                    epoch,
+                    self.cfg.seed,
+                    lengths if self.cfg.group_by_length else None,
+                )
             }
         batch = collate([self.examples[i] for i in self._orders[epoch][pos]], self.pad_id)
         return {k: v.to(self.device) for k, v in batch.items()}
