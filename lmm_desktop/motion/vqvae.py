@@ -154,10 +154,15 @@ class MotionVQVAE(nn.Module):
         q = self.quantizer.codebook[codes].permute(0, 2, 1)  # (B, D, t)
         return self.decoder(q).permute(0, 2, 1)
 
-    def loss(self, x: Tensor, mask: Tensor | None = None) -> dict[str, Tensor]:
-        """Reconstruction (smooth L1 over present joints) + beta * commitment."""
+    def loss(self, x: Tensor, mask: Tensor | None = None,
+             joint_weights: Tensor | None = None) -> dict[str, Tensor]:
+        """Reconstruction (smooth L1 over present joints, optionally weighted per joint) +
+        beta * commitment. ``joint_weights`` (J,) e.g. each joint's standard deviation in degrees
+        over the mean one, so that the loss follows the error in degrees rather than in z."""
         out = self.forward(x)
         err = F.smooth_l1_loss(out["recon"], x, reduction="none")  # (B, T, J)
+        if joint_weights is not None:
+            err = err * joint_weights.to(err.dtype)
         if mask is not None:  # (B, T, J) bool: frames/joints that were really measured
             m = mask.type(err.dtype)
             recon = (err * m).sum() / m.sum().clamp(min=1.0)

@@ -120,3 +120,31 @@ def test_load_missing_artifact_explains(tmp_path: Path) -> None:
 
     with pytest.raises(ModelLoadError, match="lmm-train tokenizer"):
         MotionTokenizer.load(tmp_path)
+
+
+def test_joint_weights_scale_each_joints_reconstruction_loss() -> None:
+    import torch
+
+    from lmm_desktop.motion.config import TokenizerConfig
+    from lmm_desktop.motion.vqvae import MotionVQVAE
+
+    torch.manual_seed(0)
+    model = MotionVQVAE(TokenizerConfig(codebook_size=16, code_dim=8, width=16, depth=1))
+    model.eval()
+    x = torch.randn(2, 16, 34)
+    plain = model.loss(x)["recon_loss"]
+    doubled = model.loss(x, joint_weights=torch.full((34,), 2.0))["recon_loss"]
+    assert float(doubled) == pytest.approx(2 * float(plain), rel=1e-5)
+    only_first = torch.zeros(34)
+    only_first[0] = 34.0  # the whole loss on joint 0
+    err0 = torch.nn.functional.smooth_l1_loss(model(x)["recon"][..., 0], x[..., 0])
+    got = model.loss(x, joint_weights=only_first)["recon_loss"]
+    assert float(got) == pytest.approx(float(err0), rel=1e-5)
+
+
+def test_train_config_loss_weighting_choices() -> None:
+    from training.tokenizer.train import TokenizerTrainConfig
+
+    assert TokenizerTrainConfig().loss_weighting == "degrees"
+    with pytest.raises(ValueError, match="loss_weighting"):
+        TokenizerTrainConfig(loss_weighting="metres")

@@ -56,6 +56,10 @@ class TokenizerTrainConfig:
     """Steps between checkpoints."""
     num_threads: int = 0
     """torch CPU threads (0: torch's default)."""
+    loss_weighting: str = "degrees"
+    """'degrees': each joint's reconstruction loss is weighted by its standard deviation (over
+    the mean one), so training minimises the error in degrees that the evaluation reports;
+    'z': every joint weighs the same in z-scores (joints with a wide range are under-weighted)."""
     model: TokenizerConfig = field(default_factory=TokenizerConfig)
     """The VQ-VAE architecture."""
 
@@ -73,6 +77,9 @@ class TokenizerTrainConfig:
         if not 0.0 < self.val_fraction < 0.5:
             raise ValueError(f"Invalid value for '--val-fraction': must be in (0, 0.5), got "
                              f"{self.val_fraction}.")
+        if self.loss_weighting not in ("degrees", "z"):
+            raise ValueError(f"Invalid value for 'loss_weighting'. Allowed values are 'degrees', "
+                             f"'z', but got {self.loss_weighting!r}.")
         if not (self.device == "cpu" or self.device.startswith("cuda")):
             raise ValueError(f"Invalid value for '--device'. Allowed values are 'cpu', 'cuda', "
                              f"'cuda:N', but got {self.device!r}.")
@@ -157,6 +164,10 @@ def train_tokenizer(data_dir: Path, out_dir: Path, cfg: TokenizerTrainConfig, *,
 
     torch.manual_seed(cfg.seed)
     model = MotionVQVAE(cfg.model).to(device)
+    weights = None
+    if cfg.loss_weighting == "degrees":
+        weights = torch.as_tensor(stats.std / stats.std.mean(), dtype=torch.float32,
+                                  device=device)  # (34,)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     rng = np.random.default_rng(cfg.seed)
     step = 0
@@ -175,7 +186,7 @@ def train_tokenizer(data_dir: Path, out_dir: Path, cfg: TokenizerTrainConfig, *,
         xs, ms = _windows(trials, cfg.batch_size, cfg.window_frames, rng)
         x = torch.from_numpy(xs).to(device)  # (B, T, 34)
         m = torch.from_numpy(ms).to(device)
-        out = model.loss(x, m)
+        out = model.loss(x, m, weights)
         opt.zero_grad(set_to_none=True)
         out["loss"].backward()
         opt.step()
