@@ -19,10 +19,15 @@ MIN_SIT_RANGE_M = 0.15
 RISE_SPEED_M_S = 0.05
 REST_SPEED_M_S = 0.02
 STILL_M_S = 0.005
+SETTLED_M = 0.01
 TURN_RATE_DEG_S = 20.0
 MIN_TURN_DEG = 45.0
 TURN_PLATEAU_DEG = 10.0
 WALK_SPEED_M_S = 0.25
+AT_REST_M = 0.03
+REST_WINDOW_S = 0.5
+MAX_LEAD_S = 3.0
+TRUNK_POINTS = ("neck", "c7", "head")
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class MotionSignals:
     speed: NDArray[np.float64]  # horizontal speed, m/s, 1 s moving average
     heading: NDArray[np.float64]  # deg, unwrapped, 1 s moving average
     posture: NDArray[np.float64]  # 0 seated .. 1 standing (NaN when no sit range)
+    trunk: NDArray[np.float64]  # (n, 3) upper trunk (neck, C7, head; else pelvis) position, m
 
     @property
     def rate_hz(self) -> float:
@@ -115,7 +121,96 @@ def motion_signals(
         speed=speed,
         heading=heading,
         posture=posture,
+        trunk=_trunk(points, rate, pos),
     )
+
+
+def _trunk(
+    points: BodyPoints | None, rate: float, pelvis: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """``(n, 3)`` m: the upper trunk (neck, C7 or head; 6 Hz low-pass), the pelvis without them.
+
+    The trunk shows the first movement of a rise (leaning forward while the pelvis is still on
+    the seat) and the last of a sit (leaning back against the chair), which the pelvis does not.
+    """
+    name = next((n for n in TRUNK_POINTS if points is not None and points.has(n)), None)
+    top = None if name is None or points is None else points.point(name)  # (n, 3) m
+    if top is None or not np.isfinite(top).any(axis=1).any():
+        return pelvis
+    return np.column_stack([lowpass(fill_nan(top[:, i]), rate) for i in range(3)])
+
+
+def _rest_position(sig: MotionSignals, a: int, b: int) -> NDArray[np.float64] | None:
+    """``(3,)`` m: where the upper trunk rests in frames ``a..b`` (its stillest 0.5 s); None when
+    the stretch is shorter than that (no rest to speak of, e.g. the bottom of a squat)."""
+    w = round(REST_WINDOW_S * sig.rate_hz)
+    if b - a + 1 < max(w, 2):
+        return None
+    speed = np.linalg.norm(np.gradient(sig.trunk[a : b + 1], sig.time[a : b + 1], axis=0), axis=1)
+    mean = np.convolve(speed, np.ones(w) / w, mode="valid")  # (b - a + 2 - w,) m/s
+    k = a + int(np.argmin(mean))
+    return np.asarray(np.median(sig.trunk[k : k + w], axis=0))
+
+
+def movement_start(sig: MotionSignals, i: int, lo: int) -> int:
+    """First movement of the transition under way at frame ``i`` (``i`` when the trunk is at rest
+    there).
+
+    Going back from ``i``: the last frame at which the upper trunk was still where it rested
+    before (within 3 cm of its position over its stillest 0.5 s in ``lo..i``), then on back while
+    its speed keeps falling (to the start of the movement). A pause on the way (a slow rise that
+    halts with the trunk leaning forward) does not end the search: the trunk is not back at rest.
+    """
+    return _movement_edge(sig, i, lo, -1)
+
+
+def movement_end(sig: MotionSignals, i: int, hi: int) -> int:
+    """Last movement of the transition under way at frame ``i``: the first frame at which the
+    upper trunk is where it comes to rest after it (in ``i..hi``); mirror of
+    :func:`movement_start`."""
+    return _movement_edge(sig, i, hi, 1)
+
+
+def _movement_edge(sig: MotionSignals, i: int, limit: int, step: int) -> int:
+    rest = _rest_position(sig, min(i, limit), max(i, limit))
+    if rest is None:
+        return i
+    away = np.linalg.norm(sig.trunk - rest, axis=1) > AT_REST_M  # (n,)
+    if not away[i]:
+        return i
+    edge = i
+    while edge != limit and away[edge]:
+        edge += step
+    speed = np.linalg.norm(np.gradient(sig.trunk, sig.time, axis=0), axis=1)  # (n,) m/s
+    while edge != limit and speed[edge + step] < speed[edge]:
+        edge += step
+    return edge
+
+
+def _seated_from(sig: MotionSignals, i: int, step: int) -> int:
+    """The far end, in direction ``step``, of the seated stretch next to frame ``i`` (at most 3 s
+    away): the search for a rise's first movement (a sit's last) stays within it, so the squat
+    before a rise from a squat is not taken for its first movement."""
+    limit = i + step * round(MAX_LEAD_S * sig.rate_hz)
+    limit = min(max(limit, 0), len(sig.time) - 1)
+    j = i
+    while j != limit and sig.posture[j] > SEATED / 2:  # a rise timed from a pause part-way up
+        j += step
+    while j != limit and not sig.posture[j + step] > SEATED:  # NaN (no sit range): go on
+        j += step
+    return j
+
+
+def first_movement(sig: MotionSignals, rise: Transition) -> int:
+    """Frame of the first movement of a rise: the trunk leaning forward before seat-off (see
+    :func:`movement_start`), searched within the seated stretch before it."""
+    return movement_start(sig, rise.onset, _seated_from(sig, rise.onset, -1))
+
+
+def back_in_chair(sig: MotionSignals, sit: Transition) -> int:
+    """Frame at which a sit ends with the trunk back against the chair (its last movement, see
+    :func:`movement_end`), searched within the seated stretch after it."""
+    return movement_end(sig, sit.end, _seated_from(sig, sit.end, 1))
 
 
 def posture_transitions(sig: MotionSignals) -> tuple[list[Transition], list[Transition]]:
@@ -137,17 +232,25 @@ def posture_transitions(sig: MotionSignals) -> tuple[list[Transition], list[Tran
 
 
 def _timed(sig: MotionSignals, kind: str, a: int, b: int) -> Transition:
-    """Onset/end of a rise or sit whose crossing lies in frames ``a..b``."""
+    """Onset/end of a rise or sit whose crossing lies in frames ``a..b``.
+
+    The end is where the pelvis comes to rest at its final height (standing after a rise, seated
+    after a sit: within 1 cm of the highest / lowest point before it moves the other way), so a
+    rise that pauses on the way up (a slow or hesitant one) is not cut short at the pause.
+    """
     v = sig.vy if kind == "rise" else -sig.vy
+    h = sig.height if kind == "rise" else -sig.height  # rising, whichever the transition
     peak = a + int(np.argmax(v[a : b + 1]))
     max_walk = max(1, round(1.5 * sig.rate_hz))
-    lo, hi = max(0, peak - max_walk), min(len(v) - 1, peak + max_walk)
+    lo, hi = max(0, peak - max_walk), min(len(v) - 1, peak + 2 * max_walk)
     onset = peak
     while onset > lo and v[onset - 1] > REST_SPEED_M_S:
         onset -= 1
     while onset > lo and STILL_M_S < v[onset - 1] < v[onset]:  # down to the rest level
         onset -= 1
-    end = peak
+    back = next((k for k in range(peak, hi + 1) if v[k] < -RISE_SPEED_M_S), hi)
+    final = float(np.max(h[peak : back + 1]))  # the height reached before moving back
+    end = next(k for k in range(peak, back + 1) if h[k] >= final - SETTLED_M)
     while end < hi and v[end + 1] > REST_SPEED_M_S:
         end += 1
     while end < hi and STILL_M_S < v[end + 1] < v[end]:

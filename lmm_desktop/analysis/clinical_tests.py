@@ -12,7 +12,15 @@ Rules shared by the tests (constants below):
   seated below 0.25, standing above 0.75, and only when that range is at least 15 cm;
 - *movement onset/end*: pelvis vertical velocity (6 Hz low-pass) above 0.05 m/s marks a rise (below
   -0.05 m/s a sit); its onset is traced back, and its end forward, to below 0.02 m/s and on down
-  to the rest level (where the speed stops falling, or 0.005 m/s), at most 1.5 s;
+  to the rest level (where the speed stops falling, or 0.005 m/s), at most 1.5 s back (3 s on);
+  the end is taken once the pelvis is within 1 cm of the height it reaches (standing after a
+  rise, seated after a sit), so a pause part-way is not the end;
+- *first / last movement* (TUG and 5xSTS start, TUG end): the clinical timing starts at the first
+  movement ("go": the trunk leaning forward while the pelvis is still on the seat) and the TUG
+  ends with the back against the chair, so the rise's onset is traced further back, and the sit's
+  end further on, to where the upper trunk (neck point) is back within 3 cm of where it rests
+  while seated (its stillest 0.5 s within the seated stretch, at most 3 s away), and on to where
+  its speed stops falling;
 - *turns*: heading (pelvis rotation, or the hip line when no pelvis pose, 1 s moving average, which
   cancels the stride-frequency pelvis rotation) turning faster than 20 deg/s for a net change of at
   least 45 deg; the turn starts and ends where the heading is 10 deg from its plateau before /
@@ -31,7 +39,9 @@ from lmm_desktop.analysis.activity import (
     MotionSignals,
     Transition,
     Turn,
+    back_in_chair,
     detect_turns,
+    first_movement,
     motion_signals,
     posture_transitions,
     true_runs,
@@ -176,10 +186,15 @@ def _t(sig: MotionSignals, i: int) -> float:
     return float(sig.time[i])
 
 
+FIRST_MOVEMENT_RULE = (
+    "first movement: the rise's onset (pelvis vertical velocity traced back from > 0.05 m/s to "
+    "the rest level, < 0.02 m/s), traced on back to where the upper trunk was last within 3 cm of "
+    "its seated rest position and its speed stops falling (the forward lean before seat-off)"
+)
 TUG_RULE = (
-    "start: onset of the first rise (pelvis vertical velocity traced back from > 0.05 m/s to "
-    "the rest level, < 0.02 m/s); end: the pelvis back at seated height, its downward velocity "
-    "back at the rest level; "
+    f"start: {FIRST_MOVEMENT_RULE}; end: back against the chair: the pelvis at seated height with "
+    "its downward velocity at the rest level, traced on to where the upper trunk is within 3 cm of "
+    "its seated rest position and its speed stops falling; "
     "turns: heading leaves/reaches its plateau by 10 deg (1 s smoothing); turn 2 may overlap sit"
 )
 
@@ -194,18 +209,19 @@ def timed_up_and_go(seg: ActivitySegments) -> TestResult:
     t1 = turns[first]
     t2 = turns[first + 1] if first + 1 < len(turns) else None
     back_end = t2.start if t2 is not None else sit.onset
+    start, end = first_movement(sig, rise), back_in_chair(sig, sit)
     phases = [
-        Phase("rise", _t(sig, rise.onset), _t(sig, rise.end)),
+        Phase("rise", _t(sig, start), _t(sig, rise.end)),
         Phase("walk out", _t(sig, rise.end), _t(sig, t1.start)),
         Phase("turn", _t(sig, t1.start), _t(sig, t1.end)),
         Phase("walk back", _t(sig, t1.end), _t(sig, back_end)),
     ]
     if t2 is not None:
         phases.append(Phase("turn", _t(sig, t2.start), _t(sig, t2.end)))
-    phases.append(Phase("sit", _t(sig, sit.onset), _t(sig, sit.end)))
+    phases.append(Phase("sit", _t(sig, sit.onset), _t(sig, end)))
     return TestResult(
         TUG,
-        _t(sig, sit.end) - _t(sig, rise.onset),
+        _t(sig, end) - _t(sig, start),
         phases,
         TUG_RULE,
         repetitions=1,
@@ -216,8 +232,8 @@ def timed_up_and_go(seg: ActivitySegments) -> TestResult:
 STS_RULE = (
     "rise: pelvis upward velocity > 0.05 m/s, onset/end at the rest level (< 0.02 m/s); sit "
     "likewise "
-    "downward; duration: onset of the first rise to the END OF THE FIFTH STAND (full standing), "
-    "not the return to the chair"
+    "downward; duration: first movement of the first rise to the END OF THE FIFTH STAND (full "
+    f"standing), not the return to the chair; {FIRST_MOVEMENT_RULE}"
 )
 
 
@@ -229,8 +245,9 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
             STS5, None, [], STS_RULE, repetitions=len(rises), reason=seg.applicable[STS5]
         )
     phases: list[Phase] = []
+    start = first_movement(sig, rises[0]) if rises else 0
     for k, r in enumerate(rises, start=1):
-        phases.append(Phase(f"rise {k}", _t(sig, r.onset), _t(sig, r.end)))
+        phases.append(Phase(f"rise {k}", _t(sig, start if k == 1 else r.onset), _t(sig, r.end)))
         nxt = [s for s in seg.sits if s.onset >= r.end]
         if k < len(rises) and nxt:
             phases.append(Phase(f"sit {k}", _t(sig, nxt[0].onset), _t(sig, nxt[0].end)))
@@ -245,7 +262,7 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
         )
     return TestResult(
         STS5,
-        _t(sig, rises[4].end) - _t(sig, rises[0].onset),
+        _t(sig, rises[4].end) - _t(sig, start),
         phases,
         STS_RULE,
         repetitions=5,

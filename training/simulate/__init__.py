@@ -14,15 +14,23 @@ from training.simulate.cohort import (
     Participant,
     sample_participants,
 )
-from training.simulate.runner import SimulationConfig, simulate_cohort, simulate_participant
+from training.simulate.runner import (
+    SimulatedTrial,
+    SimulationConfig,
+    simulate_cohort,
+    simulate_participant,
+    simulate_trial,
+)
 
 __all__ = [
     "CONDITIONS",
     "DEVICES",
     "DIAGNOSES",
     "Participant",
+    "SimulatedTrial",
     "SimulationConfig",
     "sample_participants",
     "simulate_cohort",
     "simulate_participant",
+    "simulate_trial",
 ]

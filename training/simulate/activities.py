@@ -96,7 +96,11 @@ def _sit_keys(stand: Pose, sit: Pose, t: float, phase: str, heading: float = 0.0
 
 
 def sts5(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
-    """Five times sit-to-stand, arms across the chest; phases ``rise_k`` / ``sit_k``."""
+    """Five times sit-to-stand, arms across the chest; phases ``rise_k`` / ``stand_k`` / ``sit_k``.
+
+    ``rise_k`` runs from the first movement (leaning forward) to full standing; ``stand_k`` is the
+    short pause standing before sitting down again.
+    """
     stand, rep = _stand(p, neutral_hips=True), rng.normal(2.3, 0.2) * _slowness(p)
     stand.set(
         arm_flex_r=35.0,
@@ -112,7 +116,7 @@ def sts5(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     keys = [Key(rng.uniform(0.8, 1.5), sit)]
     for k in range(1, 6):
         keys += _rise_keys(stand, sit, 0.55 * rep * rng.normal(1.0, 0.05), f"rise_{k}")
-        keys += [Key(rng.uniform(0.05, 0.25), stand, phase=f"rise_{k}")]
+        keys += [Key(rng.uniform(0.05, 0.25), stand, phase=f"stand_{k}")]
         keys += _sit_keys(stand, sit, 0.45 * rep * rng.normal(1.0, 0.05), f"sit_{k}")
     keys.append(Key(rng.uniform(0.6, 1.2), sit))
     return animate(sit, keys, rate_hz)
@@ -175,13 +179,17 @@ def _step_keys(
     trail_up = lifted(
         moved(stand.copy(), trail, -0.5 * sign * ang if sagittal else 0.5 * ang), trail
     )
+    # both feet rest in the new square for 12 % of the step (about 0.1 s even when fast) before
+    # the next step: the next lead foot is often the one that just landed, and a foot that only
+    # grazed the square for a frame or two (4 %, 40 ms) is not what the test asks for ("both feet
+    # must make contact with the floor in each square") nor what a 60 Hz capture resolves
     return [
-        Key(0.22 * t, lead_up, up[lead], phase=phase),
-        Key(0.22 * t, land, up[lead], phase=phase),
+        Key(0.20 * t, lead_up, up[lead], phase=phase),
+        Key(0.20 * t, land, up[lead], phase=phase),
         Key(0.16 * t, shift, (True, True), phase=phase),
-        Key(0.18 * t, trail_up, up[trail], phase=phase),
-        Key(0.18 * t, stand, up[trail], phase=phase),
-        Key(0.04 * t, stand, (True, True), phase=phase),
+        Key(0.16 * t, trail_up, up[trail], phase=phase),
+        Key(0.16 * t, stand, up[trail], phase=phase),
+        Key(0.12 * t, stand, (True, True), phase=phase),
     ]
 
 
@@ -200,7 +208,9 @@ FSST_SEQUENCE: tuple[tuple[str, str], ...] = (
 
 def fsst(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     """Four Square Step Test; phases ``step_k_<direction>``."""
-    stand = _stand(p)
+    # feet under the hips: a wide-based standing posture (hips abducted) would leave one foot on
+    # the cane line between two squares, which the test does not allow
+    stand = _stand(p).set(hip_adduction_r=0.0, hip_adduction_l=0.0)
     square = rng.uniform(0.32, 0.42) * p.height_m / 1.75  # step length between squares, m
     ang = float(np.degrees(np.arctan(square / (0.5 * p.height_m))))
     step_t = rng.normal(0.95, 0.08) * _slowness(p) ** 1.3

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lmm_desktop.core.trial import Trial
 from training.simulate import activities
 from training.simulate.cohort import Participant, sample_participants
 from training.simulate.motion import Draft, place, stance_drift
@@ -85,6 +86,56 @@ def simulate_activity(
     return builders[activity](p, rng, rate_hz)
 
 
+@dataclass
+class SimulatedTrial:
+    """One simulated trial in memory: the trial as it is written, and its ground truth."""
+
+    trial: Trial
+    """The trial (capture noise and gaps added; provenance ``simulated``)."""
+    truth: dict[str, float]
+    """Ground-truth values (gait parameters, or the clinical test's time; see ``truth.py``)."""
+    events: list[tuple[str, str, float]]
+    """Ground-truth events ``(label, side, time_s)`` from the simulated floor contact."""
+    phases: list[tuple[str, float, float]]
+    """Ground-truth phases ``(name, start_s, end_s)``, one per name."""
+    gap_frames: int
+    """Frames blanked as tracking gaps."""
+    max_stance_slide_m: float | None
+    """Largest slide of a stance foot (metres), ``None`` without stance."""
+
+
+def simulate_trial(
+    p: Participant, activity: str, rng: np.random.Generator, rate_hz: float, name: str
+) -> SimulatedTrial:
+    """Simulate one trial of ``activity`` for ``p`` in memory (nothing is written).
+
+    Draws from ``rng`` in a fixed order (motion, start position, noise, gaps), so a participant's
+    trials are the same whether they are written (:func:`simulate_participant`) or not.
+    """
+    draft = simulate_activity(p, activity, rng, rate_hz)
+    start = (float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.5, 0.5)))
+    placed = place(draft, p.height_m, start)
+    events = events_from_contact(placed.contact, rate_hz)
+    phases = merge_phases(draft.phases)
+    truth = (
+        gait_truth(events, placed, rate_hz)
+        if activity.startswith("walking")
+        else clinical_test_truth(activity, phases, events)
+    )
+    slide = stance_drift(placed)
+    angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
+    add_capture_noise(angles, rot, trans, rng, rate_hz)
+    gaps = add_gaps([angles, rot, trans], rng, rate_hz)
+    return SimulatedTrial(
+        trial=make_trial(p, name, rate_hz, angles, rot, trans, events),
+        truth=truth,
+        events=events,
+        phases=phases,
+        gap_frames=gaps,
+        max_stance_slide_m=float(slide.max()) if slide.size else None,
+    )
+
+
 def simulate_participant(
     p: Participant, out: Path, rate_hz: float, plan: list[str] | None = None
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
@@ -99,22 +150,9 @@ def simulate_participant(
     for activity in trial_plan(p, rng) if plan is None else plan:
         counts[activity] = counts.get(activity, 0) + 1
         name = f"{p.pid}_{activity}_{counts[activity]:02d}"
-        draft = simulate_activity(p, activity, rng, rate_hz)
-        start = (float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.5, 0.5)))
-        placed = place(draft, p.height_m, start)
-        events = events_from_contact(placed.contact, rate_hz)
-        phases = merge_phases(draft.phases)
-        truth = (
-            gait_truth(events, placed, rate_hz)
-            if activity.startswith("walking")
-            else clinical_test_truth(activity, phases, events)
-        )
-        slide = stance_drift(placed)
-        angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
-        add_capture_noise(angles, rot, trans, rng, rate_hz)
-        gaps = add_gaps([angles, rot, trans], rng, rate_hz)
+        sim = simulate_trial(p, activity, rng, rate_hz, name)
         rel = Path(p.pid) / f"{name}.mot"
-        write_mot(make_trial(p, name, rate_hz, angles, rot, trans, events), out / rel)
+        write_mot(sim.trial, out / rel)
         rows.append(
             {
                 "participant": p.pid,
@@ -133,21 +171,22 @@ def simulate_participant(
                 "mass_kg": p.mass_kg,
                 "severity": p.severity,
                 "rate_hz": rate_hz,
-                "n_frames": draft.n_frames,
-                "duration_s": draft.n_frames / rate_hz,
-                "gap_frames": gaps,
-                "max_stance_slide_m": float(slide.max()) if slide.size else None,
-                "description": describe(p, activity, truth),
+                "n_frames": sim.trial.n_frames,
+                "duration_s": sim.trial.n_frames / rate_hz,
+                "gap_frames": sim.gap_frames,
+                "max_stance_slide_m": sim.max_stance_slide_m,
+                "description": describe(p, activity, sim.truth),
                 "simulated": True,
-                **truth,
+                **sim.truth,
             }
         )
         records[name] = {
             "events": [
-                {"label": lab, "side": side, "time_s": round(t, 4)} for lab, side, t in events
+                {"label": lab, "side": side, "time_s": round(t, 4)} for lab, side, t in sim.events
             ],
             "phases": [
-                {"name": nm, "start_s": round(a, 4), "end_s": round(b, 4)} for nm, a, b in phases
+                {"name": nm, "start_s": round(a, 4), "end_s": round(b, 4)}
+                for nm, a, b in sim.phases
             ],
         }
     return rows, records

@@ -82,17 +82,28 @@ def _stance_pct(events: list[Event], side: str) -> dict[str, float]:
 def clinical_test_truth(
     activity: str, phases: list[Phase], events: list[Event]
 ) -> dict[str, float]:
-    """Clinical test times (s) and counts from the phases and events."""
+    """Clinical test times (s) and counts from the phases and events.
+
+    The times follow the clinical protocols, as the app's analysis measures them
+    (:mod:`lmm_desktop.analysis.clinical_tests`):
+
+    - TUG: from the first movement of the rise (``sit_to_stand`` starts with the trunk leaning
+      forward) to sitting back with the back against the chair (end of ``turn_and_sit``);
+    - 5xSTS: from the first movement of the first rise to the end of the fifth stand (full
+      standing reached, ``rise_5`` ends), not the return to the chair;
+    - FSST: from the first foot touching the floor in the second square to the last foot touching
+      the floor back in the first square (Dite & Temple 2002).
+    """
     span = {n: (a, b) for n, a, b in phases}
     if activity == "tug" and "sit_to_stand" in span and "turn_and_sit" in span:
         return {"tug_s": span["turn_and_sit"][1] - span["sit_to_stand"][0]}
-    if activity == "sts5" and "rise_1" in span and "sit_5" in span:
-        return {"sts5_s": span["sit_5"][1] - span["rise_1"][0]}
+    if activity == "sts5" and "rise_1" in span and "rise_5" in span:
+        return {"sts5_s": span["rise_5"][1] - span["rise_1"][0]}
     if activity == "fsst":
         steps = [(a, b) for n, a, b in phases if n.startswith("step_")]
-        offs = [t for lab, _, t in events if lab == "toe_off" and t >= steps[0][0]]
         lands = [t for lab, _, t in events if lab == "heel_strike" and t <= steps[-1][1]]
-        return {"fsst_s": max(lands) - min(offs)}
+        first = min(t for t in lands if t >= steps[0][0])  # first foot down in the 2nd square
+        return {"fsst_s": max(lands) - first}
     if activity == "squats":
         return {"squat_count": float(sum(n.startswith("squat_") for n in span))}
     return {}
