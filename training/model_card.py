@@ -24,6 +24,8 @@ def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
     tok_ev = _load(tokenizer_dir / "evaluation.json") if tokenizer_dir else {}
     train = info.get("training", {})
     base = info.get("base_model", {})
+    codebook_init = train.get("motion_embedding_init") == "codebook"
+    init_text = "the tokenizer's codebook vectors" if codebook_init else "random values"
     lines = [
         "# LMM Desktop default model: model card",
         "",
@@ -38,8 +40,11 @@ def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
         f"- Vocabulary extended with {len(info.get('vocabulary', {}).get('added', []))} motion "
         "tokens (codes of the motion tokenizer plus begin/end sentinels); only their embedding "
         "rows were trained.",
-        "- LoRA on the attention and MLP projections; settings below. Full precision on CPU "
-        "(4-bit NF4 QLoRA is the default on CUDA).",
+        "- LoRA on the attention and MLP projections; settings below. Trained with float32 "
+        f"weights on CPU (compute: {train.get('mixed_precision', 'float32')}; 4-bit NF4 QLoRA "
+        "is the default on CUDA). The motion-token rows started from "
+        f"{init_text}. The app runs it on CPU as float32 with an int8 output head (see the "
+        "evaluation's precision).",
         f"- Task registry version {info.get('task_registry_version')}; created "
         f"{info.get('created')}.",
         "",

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lmm_desktop.analysis.clinical_tests import TestResult, run_clinical_tests
+from lmm_desktop.analysis.clinical_tests import FSST, TestResult, run_clinical_tests
 from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
 from lmm_desktop.analysis.events import GaitEventResult, detect_gait_events
 from lmm_desktop.analysis.gps import GaitProfile, gait_profile_score
@@ -291,6 +291,17 @@ def analyze(
     except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
         tests, why_not = [], {"all": str(exc)}
     reasons.update({f"clinical_tests.{k}": v for k, v in why_not.items()})
+    if st is not None and source != "user" and any(
+        t.test == FSST and t.duration_s is not None for t in tests
+    ):
+        # Stepping between squares gives the event detector foot strikes, but its steps are
+        # not strides: a walking speed of 0.003 m/s or a cadence of 250 steps/min (when it
+        # reads as treadmill walking) would mislead the reader.
+        why = ("the trial is a Four Square Step Test: its steps between squares are not "
+               "walking strides")
+        st = cycles = gps = None
+        for key in ("spatiotemporal", "cycles", "gait_profile_score"):
+            reasons[key] = why
     quality = check_quality(trial, points, used, treadmill=detected.treadmill)
     if detected.treadmill:
         notes.append("treadmill walking: foot sliding is not checked (the belt moves the feet)")

@@ -98,3 +98,20 @@ def test_sts5_truth_ends_at_the_fifth_stand_not_the_fifth_sit() -> None:
     assert truth == pytest.approx(span["rise_5"][1] - span["rise_1"][0])
     assert span["stand_5"][0] == pytest.approx(span["rise_5"][1])  # the pause standing is after
     assert span["sit_5"][1] > span["rise_5"][1] + 0.5
+
+
+def test_fsst_trials_report_no_walking_speed_or_cadence() -> None:
+    """Stepping between squares on the spot looked like treadmill walking to the event detector
+    (0 m/s, 250 steps/min); an FSST trial now says why it has no spatiotemporal parameters."""
+    people = sample_participants(max(PICK) + 1, SEED)
+    checked = 0
+    for p in (people[i] for i in PICK[:4]):
+        rng = np.random.default_rng(p.seed)
+        sim = simulate_trial(p, "fsst", rng, RATE, f"{p.pid}_fsst")
+        res = analyze(sim.trial)
+        if not any(t.test == "four_square_step_test" and t.duration_s for t in res.clinical_tests):
+            continue
+        checked += 1
+        assert res.spatiotemporal is None, res.spatiotemporal
+        assert res.reasons["spatiotemporal"]  # and says why
+    assert checked >= 3

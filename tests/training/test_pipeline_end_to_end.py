@@ -97,3 +97,26 @@ def test_evaluation_and_baselines_run(chain: dict[str, Path]) -> None:
     base = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1,
                          space={"n_estimators": [10], "max_depth": [2]})
     assert set(base) >= {"activity", "impaired"}
+
+
+def test_zero_shot_activity_on_real_trials_and_bad_specs(chain: dict[str, Path]) -> None:
+    from lmm_desktop.core.errors import LmmError
+    from training.eval.cli import parse_real_trials, zero_shot_activity
+    from training.eval.llm_eval import to_markdown
+
+    real = Path(__file__).resolve().parents[2].parent / "shared/fixtures/opencap"
+    walking = real / "walking1_videoAndMocap.mot"
+    if not walking.is_file():
+        pytest.skip("the shared OpenCap fixtures are not here")
+    loaded = ModelManager().load(chain["model"], device="cpu")
+    out = zero_shot_activity(loaded.engine, [f"{walking}=walking"])
+    assert out[0]["file"] == walking.name and out[0]["truth"] == "walking"
+    assert sum(out[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert out[0]["right_above_0_5"] == (out[0]["label"] == "walking"
+                                         and out[0]["p_truth"] > 0.5)
+    md = to_markdown({"model": {}, "model_real_trials": out})
+    assert "Zero-shot activity on real" in md and walking.name in md
+    for bad, msg in ((f"{walking}", "FILE=ACTIVITY"), (f"{walking}=jogging", "Unknown activity"),
+                     ("/nope.mot=walking", "does not exist")):
+        with pytest.raises(LmmError, match=msg):
+            parse_real_trials([bad])

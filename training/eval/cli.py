@@ -26,10 +26,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cpu-precision", default="int8-head",
                         choices=("int8-head", "int8", "float32", "bfloat16"),
                         help="weights on the CPU (default int8-head, as the app runs it)")
+    parser.add_argument("--real-trial", action="append", default=[], metavar="FILE=ACTIVITY",
+                        help="a real (not simulated) trial and its known activity id, asked "
+                             "zero-shot 'what activity?' (repeatable), e.g. "
+                             "walking1.mot=walking")
     parser.add_argument("--baseline-iter", type=int, default=8,
                         help="randomised-search candidates per XGBoost fit (default 8)")
     parser.add_argument("--fast-baselines", action="store_true",
                         help="smaller XGBoost search space (50-100 trees, depth 3-4) for CPUs")
+
+
+def parse_real_trials(specs: list[str]) -> list[tuple[Path, str]]:
+    """``FILE=ACTIVITY`` pairs, checked: the file exists and the activity is a registered label."""
+    from lmm_desktop.assistant.tasks import get_task
+
+    labels = [lab.id for lab in get_task("activity").labels]
+    out = []
+    for spec in specs:
+        path, sep, activity = spec.rpartition("=")
+        if not sep or not path:
+            raise LmmError(f"--real-trial wants FILE=ACTIVITY, got {spec!r}.")
+        if activity not in labels:
+            raise LmmError(f"Unknown activity {activity!r} in --real-trial {spec!r}; use one "
+                           f"of {', '.join(labels)}.")
+        if not Path(path).is_file():
+            raise LmmError(f"Real trial '{path}' does not exist.")
+        out.append((Path(path), activity))
+    return out
+
+
+def zero_shot_activity(engine: Any, specs: list[str]) -> list[dict[str, Any]]:
+    """Ask each real trial's activity; record the label, its probabilities and correctness."""
+    from lmm_desktop.io import read_trial
+
+    out = []
+    for path, truth in parse_real_trials(specs):
+        ans = engine.ask(read_trial(path), "What activity is the person performing?")
+        p_truth = ans.probabilities.get(truth, 0.0)
+        out.append({"file": path.name, "truth": truth, "label": ans.label,
+                    "p_truth": round(p_truth, 4),
+                    "right_above_0_5": bool(ans.label == truth and p_truth > 0.5),
+                    "probabilities": {k: round(v, 4) for k, v in ans.probabilities.items()}})
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         to_markdown,
     )
 
+    parse_real_trials(args.real_trial)  # refuse bad specs before any model is loaded
     if not args.dataset.is_dir():
         raise LmmError(f"Dataset folder '{args.dataset}' does not exist.")
     rows = _rows(args.dataset, "val")
@@ -65,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
         result[f"{key}_runs"] = runs
         result["device"] = loaded.device
         result["precision"] = loaded.precision
+        if args.real_trial:
+            result[f"{key}_real_trials"] = zero_shot_activity(loaded.engine, args.real_trial)
     if not args.no_baselines:
         manifest = json.loads((args.dataset / "manifest.json").read_text())
         codebook = int(manifest.get("codebook_size", 512))

@@ -123,6 +123,13 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
                      f"{fmt(base.get('xgboost'))} | {fmt(base.get('chance'))} | "
                      f"{'n/a' if meas is None else f'{meas:.3f}'} |")
+    for key, title in (("model", "tokens"), ("grounded", "grounded")):
+        real = result.get(f"{key}_real_trials")
+        if real:
+            lines += ["", f"Zero-shot activity on real (not simulated) trials, {title} prompt:", "",
+                      "| trial | truth | answer | P(truth) |", "|---|---|---|---|"]
+            lines += [f"| {r['file']} | {r['truth']} | {r['label'] or 'abstained'} | "
+                      f"{r['p_truth']:.2f} |" for r in real]
     return "\n".join(lines) + "\n"
 
 
