@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    from lmm_desktop.assistant.manager import CPU_PRECISIONS
+
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", type=Path, default=None)
     ap.add_argument("--trial", type=Path,
@@ -27,7 +29,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cpu-precision", default="int8-head",
-                    choices=("int8-head", "int8", "float32", "bfloat16"))
+                    choices=CPU_PRECISIONS)
     args = ap.parse_args()
 
     from lmm_desktop.assistant.manager import ModelManager

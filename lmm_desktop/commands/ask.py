@@ -10,6 +10,8 @@ from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from lmm_desktop.assistant.manager import CPU_PRECISIONS
+
     parser.add_argument("path", type=Path, help="trial file or OpenCap session folder")
     parser.add_argument("question", help="the question, in your words")
     parser.add_argument("--trial", help="trial name inside a session folder (default: first)")
@@ -17,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model artifact folder (default: the bundled model)")
     parser.add_argument("--device", default="auto", help="auto (default), cpu, cuda or cuda:N")
     parser.add_argument("--precision", default="int8-head",
-                        choices=("int8-head", "int8", "float32", "bfloat16"),
+                        choices=CPU_PRECISIONS,
                         help="weights on the CPU (default int8-head: float32 with an int8 output "
                              "head, ~1.5x faster generation)")
     parser.add_argument("--grounded", action="store_true",

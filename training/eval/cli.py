@@ -13,6 +13,8 @@ from lmm_desktop.core.errors import LmmError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from lmm_desktop.assistant.manager import CPU_PRECISIONS
+
     parser.add_argument("--model", type=Path, required=True, help="model artifact folder")
     parser.add_argument("--dataset", type=Path, required=True, help="dataset folder")
     parser.add_argument("--out", type=Path, default=None,
@@ -24,7 +26,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--cpu-precision", default="int8-head",
-                        choices=("int8-head", "int8", "float32", "bfloat16"),
+                        choices=CPU_PRECISIONS,
                         help="weights on the CPU (default int8-head, as the app runs it)")
     parser.add_argument("--real-trial", action="append", default=[], metavar="FILE=ACTIVITY",
                         help="a real (not simulated) trial and its known activity id, asked "
