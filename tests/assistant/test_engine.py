@@ -181,3 +181,22 @@ def test_cpu_inference_precisions_keep_answers_close(engine_parts, precision: st
         assert not type(model.model.layers[0].self_attn.q_proj).__module__.startswith("torch.ao")
     with pytest.raises(ValueError, match="cpu_precision"):
         ModelManager(cpu_precision="fp4")
+
+
+def test_default_cpu_precision_is_int8_head_and_memory_counts_int8_weights(engine_parts) -> None:
+    import copy
+
+    from lmm_desktop.assistant.manager import ModelManager, _model_bytes, cpu_inference_precision
+
+    assert ModelManager().cpu_precision == "int8-head"  # the app's chat and reports use this
+    lm, _ = engine_parts
+    fp32 = _model_bytes(lm.model)
+    n_params = sum(p.numel() for p in {id(p): p for p in lm.model.parameters()}.values())
+    assert fp32 == 4 * n_params + sum(b.numel() * b.element_size() for b in lm.model.buffers())
+    head = lm.model.lm_head.weight
+    tied = head.data_ptr() == lm.model.get_input_embeddings().weight.data_ptr()
+    model, _ = cpu_inference_precision(copy.deepcopy(lm.model), "int8-head")
+    # the head's int8 copy (1 byte per weight + scales) replaces the float32 one unless the
+    # float32 matrix is still held as the (tied) input embedding
+    expected = fp32 + head.numel() + 8 * head.shape[0] - (0 if tied else 4 * head.numel())
+    assert _model_bytes(model) == expected

@@ -122,15 +122,56 @@ def sts5(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     return animate(sit, keys, rate_hz)
 
 
+SQUAT_ARMS: tuple[str, ...] = ("reach", "clasped", "crossed", "hips")
+"""How the arms are held in a squat: reaching forward, hands clasped in front of the chest
+(OpenCap's squat trials), crossed on the chest, or on the hips."""
+
+
+def _squat_arms(
+    style: str, stand: Pose, bottom: Pose, depth: float, rng: np.random.Generator
+) -> None:
+    for s in ("r", "l"):
+        if style == "reach":  # arms rise forward as the body goes down
+            bottom.set(**{f"arm_flex_{s}": 75.0 * depth})
+        elif style == "clasped":  # hands together in front of the chest, lifted at the bottom
+            for pose, flex, elbow in ((stand, 10.0, 60.0), (bottom, 105.0 * depth, 85.0)):
+                pose.set(
+                    **{
+                        f"arm_flex_{s}": flex + rng.normal(0.0, 4.0),
+                        f"arm_add_{s}": -18.0,
+                        f"arm_rot_{s}": 20.0,
+                        f"elbow_flex_{s}": elbow + rng.normal(0.0, 5.0),
+                    }
+                )
+        elif style == "crossed":  # forearms crossed on the chest throughout
+            for pose in (stand, bottom):
+                pose.set(**{f"arm_flex_{s}": 35.0, f"arm_add_{s}": 20.0, f"elbow_flex_{s}": 110.0})
+        else:  # hands on the hips throughout
+            for pose in (stand, bottom):
+                pose.set(**{f"arm_flex_{s}": -10.0, f"arm_add_{s}": -35.0, f"elbow_flex_{s}": 95.0})
+
+
 def squats(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
-    """Four to seven body-weight squats, arms reaching forward; phases ``squat_k``."""
+    """Four to seven body-weight squats; phases ``squat_k``.
+
+    Squats vary in style as they do in clinics: depth, how much the hips (a forward-pitched pelvis
+    and trunk) or the knees do the work, stance width, and where the arms are
+    (:data:`SQUAT_ARMS`).
+    """
     stand = _stand(p, neutral_hips=True)
     depth = float(np.clip(1.0 - 0.5 * p.severity + rng.normal(0, 0.08), 0.35, 1.1))
+    hips = float(rng.uniform(0.0, 1.0))  # 0: knee-dominant, upright; 1: hip-dominant, trunk pitched
+    width = float(rng.uniform(0.0, 12.0))  # hip abduction of a wide stance, degrees
     rep = rng.normal(2.4, 0.25) * (0.8 + 0.2 * _slowness(p))
     bottom = stand.copy().sagittal(
-        tilt=-15.0 * depth, thigh=70.0 * depth, shank=-28.0 * depth, trunk=-35.0 * depth
+        tilt=-(15.0 + 25.0 * hips) * depth,
+        thigh=(70.0 - 10.0 * hips) * depth,
+        shank=-(28.0 - 4.0 * hips) * depth,
+        trunk=-(35.0 + 40.0 * hips) * depth,
     )
-    bottom.set(arm_flex_r=75.0 * depth, arm_flex_l=75.0 * depth)
+    for pose in (stand, bottom):
+        pose.set(hip_adduction_r=-width, hip_adduction_l=-width)
+    _squat_arms(SQUAT_ARMS[int(rng.integers(len(SQUAT_ARMS)))], stand, bottom, depth, rng)
     keys = [Key(rng.uniform(0.6, 1.2), stand)]
     for k in range(1, int(rng.integers(5, 9))):
         keys += [

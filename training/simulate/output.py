@@ -104,16 +104,17 @@ def make_trial(
     pelvis_rot: NDArray[np.float64],
     pelvis_trans: NDArray[np.float64],
     events: list[tuple[str, str, float]],
+    present: NDArray[np.bool_] | None = None,
 ) -> Trial:
     """A :class:`Trial` (provenance ``simulated``) ready for :func:`lmm_desktop.io.write_trial`.
 
     Values are rounded to 0.01 deg and 0.1 mm (far below the simulated capture noise) to keep the
-    files small.
+    files small. ``present`` marks the joints the capture model has (default: all 34).
     """
     n = angles.shape[0]
     kin = Kinematics(
         angles=np.round(angles, 2),
-        present=np.ones(N_JOINTS, dtype=bool),
+        present=np.ones(N_JOINTS, dtype=bool) if present is None else present.copy(),
         pelvis_rotation=np.round(pelvis_rot, 2),
         pelvis_translation=np.round(pelvis_trans, 4),
     )

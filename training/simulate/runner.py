@@ -15,6 +15,7 @@ import numpy as np
 from lmm_desktop.core.trial import Trial
 from training.simulate import activities
 from training.simulate.cohort import Participant, sample_participants
+from training.simulate.habitus import apply_capture, apply_posture, draw_habitus
 from training.simulate.motion import Draft, place, stance_drift
 from training.simulate.noise import add_capture_noise, add_gaps
 from training.simulate.output import describe, make_trial, write_events, write_labels, write_mot
@@ -112,7 +113,9 @@ def simulate_trial(
     Draws from ``rng`` in a fixed order (motion, start position, noise, gaps), so a participant's
     trials are the same whether they are written (:func:`simulate_participant`) or not.
     """
+    habitus = draw_habitus(p.seed)
     draft = simulate_activity(p, activity, rng, rate_hz)
+    apply_posture(draft, habitus)
     start = (float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.5, 0.5)))
     placed = place(draft, p.height_m, start)
     events = events_from_contact(placed.contact, rate_hz)
@@ -124,10 +127,11 @@ def simulate_trial(
     )
     slide = stance_drift(placed)
     angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
+    present = apply_capture(angles, habitus)
     add_capture_noise(angles, rot, trans, rng, rate_hz)
     gaps = add_gaps([angles, rot, trans], rng, rate_hz)
     return SimulatedTrial(
-        trial=make_trial(p, name, rate_hz, angles, rot, trans, events),
+        trial=make_trial(p, name, rate_hz, angles, rot, trans, events, present),
         truth=truth,
         events=events,
         phases=phases,
