@@ -138,10 +138,17 @@ def detect_activity_segments(
         if _tug_window(sig, rises, sits, turns)
         else ("no rise, >= 1 m walk, turn of >= 120 deg and sit back down in that order")
     )
+    squat_ankle = squatting_ankle_deg(kin, sig, rises, sits)
     if len(rises) < 3:
         app[STS5] = f"{len(rises)} rise(s) from a low pelvis position; sit-to-stand needs >= 3"
     elif np.linalg.norm(np.ptp(sig.xz[rises[0].onset : rises[-1].end + 1], axis=0)) >= 1.0:
         app[STS5] = "the pelvis moves >= 1 m away between the rises (not a sit-to-stand series)"
+    elif squat_ankle is not None:
+        app[STS5] = (
+            f"squats, not sit-to-stand: the trial starts standing and at the low points the "
+            f"shanks lean forward over the feet (ankle dorsiflexion {squat_ankle:.0f} deg; "
+            f"seated on a chair it is under {SQUAT_ANKLE_DEG:.0f} deg)"
+        )
     else:
         app[STS5] = None
     if app[TUG] is None:
@@ -163,6 +170,37 @@ def detect_activity_segments(
     else:
         app[FSST] = None
     return ActivitySegments(sig, rises, sits, turns, walking, app)
+
+
+SQUAT_ANKLE_DEG = 18.0
+"""Median ankle dorsiflexion at the low points above which repeated lowering is squatting: seated
+on a chair the shanks are near vertical (simulated 3-12 deg; seat-off about 15), in a squat the
+knees travel over the toes (the OpenCap squat fixture: 25-28 deg)."""
+
+
+def squatting_ankle_deg(
+    kin: Kinematics, sig: MotionSignals, rises: list[Transition], sits: list[Transition]
+) -> float | None:
+    """The median ankle dorsiflexion at the low points when the trial is a squat series, else
+    ``None``.
+
+    A squat series starts standing (its first transition is a descent) and at its lowest points
+    the shanks lean forward over the feet. A sit-to-stand test starts seated; a trial that sits
+    down first and then rises from a chair keeps the shanks near vertical at the bottom.
+    """
+    if not rises or not sits or sits[0].onset >= rises[0].onset:
+        return None
+    both = np.stack([kin.angle("ankle_angle_r"), kin.angle("ankle_angle_l")], axis=1)
+    n_ok = np.isfinite(both).sum(axis=1)
+    ankle = np.where(n_ok > 0, np.nansum(both, axis=1) / np.maximum(n_ok, 1), np.nan)
+    lows = []
+    for r in rises:
+        before = [s for s in sits if s.end <= r.onset + 1]
+        a = before[-1].end if before else max(r.onset - 1, 0)
+        lo = a + int(np.argmin(sig.height[a : r.onset + 1]))
+        lows.append(ankle[lo])
+    med = float(np.nanmedian(lows)) if np.isfinite(lows).any() else float("nan")
+    return med if med >= SQUAT_ANKLE_DEG else None
 
 
 def _path(sig: MotionSignals, a: int, b: int) -> float:

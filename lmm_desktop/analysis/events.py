@@ -250,6 +250,7 @@ def detect_gait_events(
     reason = _no_walking_reason(signals, walking)
     if reason is not None:
         base.reason = reason
+        base.treadmill = False  # a pelvis that stays in place without walking is not a treadmill
         return base
 
     distance = max(1, round(MIN_EVENT_SEPARATION_S * rate_hz))

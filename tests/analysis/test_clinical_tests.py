@@ -510,3 +510,18 @@ def test_four_square_step_test_with_capture_noise() -> None:
     assert res.repetitions == 8
     clinical = syn.truth["end"] - syn.truth["first_contact"]
     assert res.duration_s == pytest.approx(clinical, abs=0.1)
+
+
+def test_real_squats_are_not_a_sit_to_stand_test(fixtures_dir) -> None:
+    """OpenCap's squat trial lowers the pelvis five times, but it starts standing and the shanks
+    lean over the feet at the bottom: squats, which must not be timed as a 5xSTS."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    res = analyze(read_trial(fixtures_dir / "opencap" / "squats1_videoAndMocap.mot"))
+    assert not [t for t in res.clinical_tests if t.test == STS5]
+    why = res.reasons["clinical_tests.five_times_sit_to_stand"]
+    assert why.startswith("squats, not sit-to-stand") and "dorsiflexion 2" in why
+    # the pelvis stays in place because nobody walks: not a treadmill trial
+    assert "treadmill" not in res.reasons["clinical_tests.walking_speed"]
+    assert not any("treadmill" in n for n in res.notes)

@@ -46,15 +46,10 @@ def test_opencap_squats(fixtures_dir: Path) -> None:
     for key in ("spatiotemporal", "gait_profile_score", "cycles"):
         assert d[key] is None
         assert "squats or sit-to-stand" in d["reasons"][key]
-    # the five squats are found by the sit-to-stand rule (the pelvis drops >= 15 cm each time)
-    (sts,) = d["clinical_tests"]
-    assert sts["test"] == "five_times_sit_to_stand" and sts["repetitions"] == 5
-    assert sts["duration_s"] == pytest.approx(6.92, abs=0.05)
-    assert sts["phases"][0] == {
-        "name": "rise 1",
-        "start_s": pytest.approx(0.95, abs=0.03),
-        "end_s": pytest.approx(1.62, abs=0.03),
-    }
+    # five squats lower the pelvis like sits, but they are not a five-times sit-to-stand test:
+    # the trial starts standing and the shanks lean over the feet at the bottom (27 deg)
+    assert d["clinical_tests"] == []
+    assert d["reasons"]["clinical_tests.five_times_sit_to_stand"].startswith("squats, not sit")
     assert d["quality"] == []
     assert d["trial"]["n_frames"] == 801
 

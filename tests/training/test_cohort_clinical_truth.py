@@ -115,3 +115,17 @@ def test_fsst_trials_report_no_walking_speed_or_cadence() -> None:
         assert res.spatiotemporal is None, res.spatiotemporal
         assert res.reasons["spatiotemporal"]  # and says why
     assert checked >= 3
+
+
+def test_simulated_squats_are_not_timed_as_sit_to_stand() -> None:
+    """Deep squats lower the pelvis like a sit, five or more times; the analysis tells them from
+    a 5xSTS (which starts seated, shanks near vertical at the bottom)."""
+    people = [p for p in sample_participants(40, SEED) if p.severity < 0.3][:8]
+    timed = 0
+    for p in people:
+        sim = simulate_trial(p, "squats", np.random.default_rng(p.seed), RATE, f"{p.pid}_sq")
+        timed += any(
+            t.test == "five_times_sit_to_stand" and t.duration_s is not None
+            for t in analyze(sim.trial).clinical_tests
+        )
+    assert timed == 0

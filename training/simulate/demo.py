@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lmm_desktop.core.resources import resources_dir
 from training.simulate.cohort import Participant, sample_participants
+from training.simulate.habitus import Habitus
 from training.simulate.output import write_events, write_labels
 from training.simulate.runner import simulate_participant
 
@@ -81,7 +82,8 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
     rows: list[dict[str, object]] = []
     records: dict[str, object] = {}
     for p, acts in pick_participants(seed):
-        r, rec = simulate_participant(p, out, rate_hz, plan=list(acts))
+        # textbook posture and every coordinate: the demo shows the conditions, not posture
+        r, rec = simulate_participant(p, out, rate_hz, plan=list(acts), habitus=Habitus.neutral())
         rows += r
         records.update(rec)
     # flat layout: move each trial out of its participant folder

@@ -15,7 +15,7 @@ import numpy as np
 from lmm_desktop.core.trial import Trial
 from training.simulate import activities
 from training.simulate.cohort import Participant, sample_participants
-from training.simulate.habitus import apply_capture, apply_posture, draw_habitus
+from training.simulate.habitus import Habitus, apply_capture, apply_posture, draw_habitus
 from training.simulate.motion import Draft, place, stance_drift
 from training.simulate.noise import add_capture_noise, add_gaps
 from training.simulate.output import describe, make_trial, write_events, write_labels, write_mot
@@ -106,14 +106,20 @@ class SimulatedTrial:
 
 
 def simulate_trial(
-    p: Participant, activity: str, rng: np.random.Generator, rate_hz: float, name: str
+    p: Participant,
+    activity: str,
+    rng: np.random.Generator,
+    rate_hz: float,
+    name: str,
+    habitus: Habitus | None = None,
 ) -> SimulatedTrial:
     """Simulate one trial of ``activity`` for ``p`` in memory (nothing is written).
 
     Draws from ``rng`` in a fixed order (motion, start position, noise, gaps), so a participant's
     trials are the same whether they are written (:func:`simulate_participant`) or not.
+    ``habitus`` overrides the participant's own (:func:`~training.simulate.habitus.draw_habitus`).
     """
-    habitus = draw_habitus(p.seed)
+    habitus = draw_habitus(p.seed) if habitus is None else habitus
     draft = simulate_activity(p, activity, rng, rate_hz)
     apply_posture(draft, habitus)
     start = (float(rng.uniform(-0.5, 0.5)), float(rng.uniform(-0.5, 0.5)))
@@ -141,9 +147,14 @@ def simulate_trial(
 
 
 def simulate_participant(
-    p: Participant, out: Path, rate_hz: float, plan: list[str] | None = None
+    p: Participant,
+    out: Path,
+    rate_hz: float,
+    plan: list[str] | None = None,
+    habitus: Habitus | None = None,
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
-    """Simulate and write the trials of ``p`` (its :func:`trial_plan` unless ``plan`` is given).
+    """Simulate and write the trials of ``p`` (its :func:`trial_plan` unless ``plan`` is given;
+    its own habitus unless ``habitus`` is given).
 
     Returns the label rows and the event records of the trials.
     """
@@ -154,7 +165,7 @@ def simulate_participant(
     for activity in trial_plan(p, rng) if plan is None else plan:
         counts[activity] = counts.get(activity, 0) + 1
         name = f"{p.pid}_{activity}_{counts[activity]:02d}"
-        sim = simulate_trial(p, activity, rng, rate_hz, name)
+        sim = simulate_trial(p, activity, rng, rate_hz, name, habitus)
         rel = Path(p.pid) / f"{name}.mot"
         write_mot(sim.trial, out / rel)
         rows.append(
