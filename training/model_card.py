@@ -15,13 +15,17 @@ def _load(path: Path) -> dict[str, Any]:
 
 
 def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
-                     tokenizer_dir: Path | None = None, owed: list[str] | None = None) -> Path:
+                     tokenizer_dir: Path | None = None, owed: list[str] | None = None,
+                     data_notes: list[str] | None = None) -> Path:
     """Write ``MODEL_CARD.md`` into ``model_dir`` from artifact.json, evaluation.json, the
-    dataset manifest and the tokenizer evaluation."""
+    dataset manifest and the tokenizer evaluation (and its ``evaluation_real_fixtures.json``);
+    ``data_notes`` are extra lines about the training data."""
     info = _load(model_dir / "artifact.json")
     ev = _load(model_dir / "evaluation.json")
     manifest = _load(dataset_dir / "manifest.json") if dataset_dir else {}
     tok_ev = _load(tokenizer_dir / "evaluation.json") if tokenizer_dir else {}
+    tok_real = (_load(tokenizer_dir / "evaluation_real_fixtures.json").get("files", {})
+                if tokenizer_dir else {})
     train = info.get("training", {})
     base = info.get("base_model", {})
     codebook_init = train.get("motion_embedding_init") == "codebook"
@@ -63,11 +67,15 @@ def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
         for t, c in manifest.get("per_task", {}).items():
             lines.append(f"| {t} | {c['train_pairs']} | {c['val_pairs']} | "
                          f"{c['train_participants']} | {c['val_participants']} |")
+        lines += [""] * bool(data_notes) + [f"- {n}" for n in data_notes or []]
     if tok_ev:
         lines += ["", "## Motion tokenizer",
                   f"- Held-out reconstruction RMSE {tok_ev.get('rmse_deg_mean_over_joints'):.2f}° "
                   f"(mean over joints), codebook usage {tok_ev.get('codebook_usage', 0):.0%}, "
                   f"perplexity {tok_ev.get('perplexity', 0):.0f}."]
+        if tok_real:
+            lines.append("- On real trials (not simulated): " + ", ".join(
+                f"{name} {v['rmse_deg']:.1f}°" for name, v in tok_real.items()) + ".")
     if ev:
         from training.eval.llm_eval import to_markdown
 

@@ -1,0 +1,33 @@
+"""The model card is written from the artifact's records: data notes and real-trial figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from training.model_card import write_model_card
+
+
+def test_model_card_carries_data_notes_and_real_trial_error(tmp_path: Path) -> None:
+    model, tok, ds = tmp_path / "model", tmp_path / "tok", tmp_path / "ds"
+    for d in (model, tok, ds):
+        d.mkdir()
+    (model / "artifact.json").write_text(json.dumps({
+        "base_model": {"name": "gemma-3-270m", "source": "pypi:x", "sha256": "ab" * 32},
+        "vocabulary": {"added": ["<motion_0>"]},
+        "training": {"motion_embedding_init": "codebook", "steps": 3},
+        "task_registry_version": "1.0"}))
+    (tok / "evaluation.json").write_text(json.dumps(
+        {"rmse_deg_mean_over_joints": 4.45, "codebook_usage": 0.98, "perplexity": 311}))
+    (tok / "evaluation_real_fixtures.json").write_text(json.dumps(
+        {"files": {"squats1.mot": {"rmse_deg": 9.407, "n_tokens": 61}}}))
+    (ds / "manifest.json").write_text(json.dumps({
+        "n_trials": 10, "n_pairs": 20,
+        "per_task": {"activity": {"train_pairs": 9, "val_pairs": 1, "train_participants": 3,
+                                  "val_participants": 1}}}))
+    card = write_model_card(model, dataset_dir=ds, tokenizer_dir=tok, owed=["GPU run"],
+                            data_notes=["participants vary in posture"]).read_text()
+    assert "SIMULATED" in card and "Not for clinical decisions" in card
+    assert "- participants vary in posture" in card and "| activity | 9 | 1 | 3 | 1 |" in card
+    assert "RMSE 4.45°" in card and "squats1.mot 9.4°" in card
+    assert card.rstrip().endswith("- GPU run")
