@@ -67,7 +67,8 @@ def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
         for t, c in manifest.get("per_task", {}).items():
             lines.append(f"| {t} | {c['train_pairs']} | {c['val_pairs']} | "
                          f"{c['train_participants']} | {c['val_participants']} |")
-        lines += [""] * bool(data_notes) + [f"- {n}" for n in data_notes or []]
+        if data_notes:
+            lines += ["", *(f"- {n}" for n in data_notes)]
     if tok_ev:
         lines += ["", "## Motion tokenizer",
                   f"- Held-out reconstruction RMSE {tok_ev.get('rmse_deg_mean_over_joints'):.2f}° "

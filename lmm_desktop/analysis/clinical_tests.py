@@ -138,12 +138,11 @@ def detect_activity_segments(
         if _tug_window(sig, rises, sits, turns)
         else ("no rise, >= 1 m walk, turn of >= 120 deg and sit back down in that order")
     )
-    squat_ankle = squatting_ankle_deg(kin, sig, rises, sits)
     if len(rises) < 3:
         app[STS5] = f"{len(rises)} rise(s) from a low pelvis position; sit-to-stand needs >= 3"
     elif np.linalg.norm(np.ptp(sig.xz[rises[0].onset : rises[-1].end + 1], axis=0)) >= 1.0:
         app[STS5] = "the pelvis moves >= 1 m away between the rises (not a sit-to-stand series)"
-    elif squat_ankle is not None:
+    elif (squat_ankle := squatting_ankle_deg(kin, sig, rises, sits)) is not None:
         app[STS5] = (
             f"squats, not sit-to-stand: the trial starts standing and at the low points the "
             f"shanks lean forward over the feet (ankle dorsiflexion {squat_ankle:.0f} deg; "

@@ -159,6 +159,7 @@ def simulate_participant(
     Returns the label rows and the event records of the trials.
     """
     rng = np.random.default_rng(p.seed)
+    habitus = draw_habitus(p.seed) if habitus is None else habitus  # once for all the trials
     rows: list[dict[str, object]] = []
     records: dict[str, object] = {}
     counts: dict[str, int] = {}
