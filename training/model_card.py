@@ -14,9 +14,14 @@ def _load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
-                     tokenizer_dir: Path | None = None, owed: list[str] | None = None,
-                     data_notes: list[str] | None = None) -> Path:
+def write_model_card(
+    model_dir: Path,
+    *,
+    dataset_dir: Path | None = None,
+    tokenizer_dir: Path | None = None,
+    owed: list[str] | None = None,
+    data_notes: list[str] | None = None,
+) -> Path:
     """Write ``MODEL_CARD.md`` into ``model_dir`` from artifact.json, evaluation.json, the
     dataset manifest and the tokenizer evaluation (and its ``evaluation_real_fixtures.json``);
     ``data_notes`` are extra lines about the training data."""
@@ -24,8 +29,11 @@ def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
     ev = _load(model_dir / "evaluation.json")
     manifest = _load(dataset_dir / "manifest.json") if dataset_dir else {}
     tok_ev = _load(tokenizer_dir / "evaluation.json") if tokenizer_dir else {}
-    tok_real = (_load(tokenizer_dir / "evaluation_real_fixtures.json").get("files", {})
-                if tokenizer_dir else {})
+    tok_real = (
+        _load(tokenizer_dir / "evaluation_real_fixtures.json").get("files", {})
+        if tokenizer_dir
+        else {}
+    )
     train = info.get("training", {})
     base = info.get("base_model", {})
     codebook_init = train.get("motion_embedding_init") == "codebook"
@@ -54,40 +62,82 @@ def write_model_card(model_dir: Path, *, dataset_dir: Path | None = None,
         "",
         "## Training",
         "```json",
-        json.dumps({k: train.get(k) for k in sorted(train) if k not in ("history",)}, indent=2,
-                   default=str)[:3000],
+        json.dumps(
+            {k: train.get(k) for k in sorted(train) if k not in ("history",)}, indent=2, default=str
+        )[:3000],
         "```",
     ]
+    stages = []
+    stage = train
+    while isinstance(stage, dict) and stage:
+        stages.append(stage)
+        stage = stage.get("init_from")
+    if len(stages) > 1:
+        lines += ["", "Training stages (each continued the adapter of the one before):"]
+        for i, st in enumerate(reversed(stages), 1):
+            conf = st.get("config", {})
+            turns = int(conf.get("pack_turns") or 1)
+            form = (
+                f"conversations of up to {turns} questions about one trial"
+                if turns > 1
+                else "one question per example"
+            )
+            answers = st.get("train_answers") or st.get("train_rows")
+            lines.append(
+                f"{i}. {st.get('steps')} steps × batch {conf.get('batch_size')}, {form}, "
+                f"learning rate {conf.get('learning_rate')}, {st.get('tokens')} tokens "
+                f"at {st.get('tokens_per_s')} tok/s; drawn from {answers} answers."
+            )
     if manifest:
-        lines += ["", "## Data",
-                  f"- {manifest.get('n_trials')} simulated trials, {manifest.get('n_pairs')} "
-                  "question/answer pairs, participant-level split shared with the tokenizer.",
-                  "", "| task | train pairs | val pairs | train participants | val participants |",
-                  "|---|---|---|---|---|"]
+        lines += [
+            "",
+            "## Data",
+            f"- {manifest.get('n_trials')} simulated trials, {manifest.get('n_pairs')} "
+            "question/answer pairs, participant-level split shared with the tokenizer.",
+            "",
+            "| task | train pairs | val pairs | train participants | val participants |",
+            "|---|---|---|---|---|",
+        ]
         for t, c in manifest.get("per_task", {}).items():
-            lines.append(f"| {t} | {c['train_pairs']} | {c['val_pairs']} | "
-                         f"{c['train_participants']} | {c['val_participants']} |")
+            lines.append(
+                f"| {t} | {c['train_pairs']} | {c['val_pairs']} | "
+                f"{c['train_participants']} | {c['val_participants']} |"
+            )
         if data_notes:
             lines += ["", *(f"- {n}" for n in data_notes)]
     if tok_ev:
-        lines += ["", "## Motion tokenizer",
-                  f"- Held-out reconstruction RMSE {tok_ev.get('rmse_deg_mean_over_joints'):.2f}° "
-                  f"(mean over joints), codebook usage {tok_ev.get('codebook_usage', 0):.0%}, "
-                  f"perplexity {tok_ev.get('perplexity', 0):.0f}."]
+        lines += [
+            "",
+            "## Motion tokenizer",
+            f"- Held-out reconstruction RMSE {tok_ev.get('rmse_deg_mean_over_joints'):.2f}° "
+            f"(mean over joints), codebook usage {tok_ev.get('codebook_usage', 0):.0%}, "
+            f"perplexity {tok_ev.get('perplexity', 0):.0f}.",
+        ]
         if tok_real:
-            lines.append("- On real trials (not simulated): " + ", ".join(
-                f"{name} {v['rmse_deg']:.1f}°" for name, v in tok_real.items()) + ".")
+            lines.append(
+                "- On real trials (not simulated): "
+                + ", ".join(f"{name} {v['rmse_deg']:.1f}°" for name, v in tok_real.items())
+                + "."
+            )
     if ev:
         from training.eval.llm_eval import to_markdown
 
-        lines += ["", "## Evaluation (held-out simulated participants)",
-                  f"Rows evaluated: {ev.get('n_val_rows')}; device {ev.get('device')}; "
-                  "mean ± SD over paraphrase draws.", "", to_markdown(ev)]
-    lines += ["", "## Limits and what is still owed",
-              "- Simulated participants only: real clinical movement differs; no claim of "
-              "clinical validity is made.",
-              "- Trained on a 2-core CPU at reduced scale (see the training settings above); "
-              "the paper's scale (~27k pairs, 1.2 epochs, Gemma 3 1B/4B) is a GPU job."]
+        lines += [
+            "",
+            "## Evaluation (held-out simulated participants)",
+            f"Rows evaluated: {ev.get('n_val_rows')}; device {ev.get('device')}; "
+            "mean ± SD over paraphrase draws.",
+            "",
+            to_markdown(ev),
+        ]
+    lines += [
+        "",
+        "## Limits and what is still owed",
+        "- Simulated participants only: real clinical movement differs; no claim of "
+        "clinical validity is made.",
+        "- Trained on a 2-core CPU at reduced scale (see the training settings above); "
+        "the paper's scale (~27k pairs, 1.2 epochs, Gemma 3 1B/4B) is a GPU job.",
+    ]
     lines += [f"- {o}" for o in owed or []]
     out = model_dir / "MODEL_CARD.md"
     with atomic_write(out) as fh:

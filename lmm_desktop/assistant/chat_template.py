@@ -55,7 +55,7 @@ def ensure_chat_template(tokenizer: Any, *, override: bool = False) -> str:
 
 
 def training_messages(prompt: str, answer: str, system: str | None = None) -> list[dict[str, str]]:
-    """One single-turn example as chat messages (the dataset has no multi-turn conversations)."""
+    """One question and its answer as chat messages (training may also pack several per trial)."""
     msgs = [{"role": "system", "content": system}] if system else []
     return [*msgs, {"role": "user", "content": prompt}, {"role": "assistant", "content": answer}]
 

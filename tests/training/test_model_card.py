@@ -12,22 +12,75 @@ def test_model_card_carries_data_notes_and_real_trial_error(tmp_path: Path) -> N
     model, tok, ds = tmp_path / "model", tmp_path / "tok", tmp_path / "ds"
     for d in (model, tok, ds):
         d.mkdir()
-    (model / "artifact.json").write_text(json.dumps({
-        "base_model": {"name": "gemma-3-270m", "source": "pypi:x", "sha256": "ab" * 32},
-        "vocabulary": {"added": ["<motion_0>"]},
-        "training": {"motion_embedding_init": "codebook", "steps": 3},
-        "task_registry_version": "1.0"}))
-    (tok / "evaluation.json").write_text(json.dumps(
-        {"rmse_deg_mean_over_joints": 4.45, "codebook_usage": 0.98, "perplexity": 311}))
-    (tok / "evaluation_real_fixtures.json").write_text(json.dumps(
-        {"files": {"squats1.mot": {"rmse_deg": 9.407, "n_tokens": 61}}}))
-    (ds / "manifest.json").write_text(json.dumps({
-        "n_trials": 10, "n_pairs": 20,
-        "per_task": {"activity": {"train_pairs": 9, "val_pairs": 1, "train_participants": 3,
-                                  "val_participants": 1}}}))
-    card = write_model_card(model, dataset_dir=ds, tokenizer_dir=tok, owed=["GPU run"],
-                            data_notes=["participants vary in posture"]).read_text()
+    (model / "artifact.json").write_text(
+        json.dumps(
+            {
+                "base_model": {"name": "gemma-3-270m", "source": "pypi:x", "sha256": "ab" * 32},
+                "vocabulary": {"added": ["<motion_0>"]},
+                "training": {"motion_embedding_init": "codebook", "steps": 3},
+                "task_registry_version": "1.0",
+            }
+        )
+    )
+    (tok / "evaluation.json").write_text(
+        json.dumps({"rmse_deg_mean_over_joints": 4.45, "codebook_usage": 0.98, "perplexity": 311})
+    )
+    (tok / "evaluation_real_fixtures.json").write_text(
+        json.dumps({"files": {"squats1.mot": {"rmse_deg": 9.407, "n_tokens": 61}}})
+    )
+    (ds / "manifest.json").write_text(
+        json.dumps(
+            {
+                "n_trials": 10,
+                "n_pairs": 20,
+                "per_task": {
+                    "activity": {
+                        "train_pairs": 9,
+                        "val_pairs": 1,
+                        "train_participants": 3,
+                        "val_participants": 1,
+                    }
+                },
+            }
+        )
+    )
+    card = write_model_card(
+        model,
+        dataset_dir=ds,
+        tokenizer_dir=tok,
+        owed=["GPU run"],
+        data_notes=["participants vary in posture"],
+    ).read_text()
     assert "SIMULATED" in card and "Not for clinical decisions" in card
     assert "- participants vary in posture" in card and "| activity | 9 | 1 | 3 | 1 |" in card
     assert "RMSE 4.45°" in card and "squats1.mot 9.4°" in card
     assert card.rstrip().endswith("- GPU run")
+
+
+def test_model_card_lists_the_training_stages_of_a_continued_run(tmp_path: Path) -> None:
+    first = {
+        "steps": 520,
+        "tokens": 503000,
+        "tokens_per_s": 104.3,
+        "train_rows": 7200,
+        "config": {"batch_size": 8, "learning_rate": 0.0004, "pack_turns": 1},
+    }
+    (tmp_path / "artifact.json").write_text(
+        json.dumps(
+            {
+                "training": {
+                    "steps": 380,
+                    "tokens": 400000,
+                    "tokens_per_s": 110.0,
+                    "train_rows": 7786,
+                    "train_answers": 44580,
+                    "init_from": {**first, "checkpoint": "x.pt"},
+                    "config": {"batch_size": 4, "learning_rate": 0.0002, "pack_turns": 8},
+                }
+            }
+        )
+    )
+    card = write_model_card(tmp_path).read_text()
+    assert "1. 520 steps × batch 8, one question per example, learning rate 0.0004" in card
+    assert "2. 380 steps × batch 4, conversations of up to 8 questions about one trial" in card
+    assert "drawn from 44580 answers" in card

@@ -423,3 +423,121 @@ def test_length_grouped_batches_cover_every_row_once_and_pad_less() -> None:
         )
 
     assert padding(grouped) < 0.1 * padding(plain)
+
+
+def _packable_rows(n_trials: int = 6, per_trial: int = 5) -> list[dict[str, object]]:
+    codec = MotionTokenCodec(512)
+    rng = np.random.default_rng(5)
+    rows: list[dict[str, object]] = []
+    for t in range(n_trials):
+        motion = codec.encode(rng.integers(0, 512, size=12))
+        for k in range(per_trial):
+            question = f"Question {k} about trial {t}?"
+            rows.append(
+                {
+                    "id": f"t{t}q{k}",
+                    "participant": f"p{t}",
+                    "trial": f"trial{t}.mot",
+                    "task": "activity",
+                    "answer": ANSWERS[k % len(ANSWERS)],
+                    "split": "train",
+                    "prompt": f"{motion} {question}",
+                    "variant": "tokens",
+                    "tokens_prompt": f"{motion} {question}",
+                    "grounded_prompt": f"{motion} Measured: speed 1.2 m/s. {question}",
+                }
+            )
+    return rows
+
+
+def test_conversations_pack_one_trial_with_the_motion_once() -> None:
+    from training.sft.data import conversations
+
+    rows = _packable_rows()
+    convs = conversations(rows, max_turns=3, grounded_fraction=0.5, seed=0)
+    assert len(convs) == 6 * 2  # 5 questions per trial -> turns of 3 + 2
+    seen = sorted(i for c in convs for i in c["id"].split("+"))
+    assert seen == sorted(str(r["id"]) for r in rows)  # every answer exactly once
+    by_id = {r["id"]: r for r in rows}
+    for c in convs:
+        users = [m["content"] for m in c["messages"] if m["role"] == "user"]
+        answers = [m["content"] for m in c["messages"] if m["role"] == "assistant"]
+        ids = c["id"].split("+")
+        assert len({by_id[i]["trial"] for i in ids}) == 1  # one trial per conversation
+        assert users[0].startswith("<motion_begin>") and users[0].count("<motion_end>") == 1
+        assert all("<motion_" not in u and "Measured" not in u for u in users[1:])
+        assert ("Measured" in users[0]) == (c["variant"] == "grounded")
+        assert answers == [by_id[i]["answer"] for i in ids]
+    n_grounded = sum(c["variant"] == "grounded" for c in convs)
+    assert 0 < n_grounded < len(convs)
+    assert convs == conversations(rows, max_turns=3, grounded_fraction=0.5, seed=0)
+    none = conversations(rows, max_turns=3, grounded_fraction=0.0, seed=0)
+    assert all(c["variant"] == "tokens" for c in none)
+
+
+def test_packed_conversation_masks_only_the_questions_without_prompt_loss(
+    tiny_base: Path,
+) -> None:
+    from lmm_desktop.assistant.base_model import load_base_model
+    from lmm_desktop.assistant.chat_template import ensure_chat_template
+    from training.sft.data import conversations, tokenize_conversation
+
+    tok = load_base_model(tiny_base, device="cpu").tokenizer
+    ensure_chat_template(tok, override=True)
+    conv = conversations(_packable_rows(1, 3), max_turns=3, grounded_fraction=0.0, seed=0)[0]
+    full = tokenize_conversation(tok, conv, max_length=4096, loss_on_prompt=True)
+    masked = tokenize_conversation(tok, conv, max_length=4096, loss_on_prompt=False)
+    assert full.input_ids == masked.input_ids and full.labels == full.input_ids
+    kept = tok.decode(
+        [t for t, lab in zip(masked.input_ids, masked.labels, strict=True) if lab != -100]
+    )
+    for m in conv["messages"]:
+        if m["role"] == "assistant":
+            assert m["content"].replace(" ", "") in kept.replace(" ", "")
+    assert "Question" not in kept and "motion" not in kept
+
+
+def test_packed_run_continues_from_an_earlier_run(trained, tiny_base: Path, tmp_path: Path) -> None:
+    out, first = trained
+    data = tmp_path / "packed"
+    data.mkdir()
+    with open(data / "rows.jsonl", "w") as fh:
+        for r in _packable_rows(4, 3):
+            fh.write(json.dumps(r) + "\n")
+    # a near-zero learning rate: the weights stay where the earlier run left them
+    cont = fit_sft(
+        data,
+        tmp_path / "run",
+        _cfg(
+            pack_turns=3,
+            grounded_fraction=0.5,
+            init_from=str(out),
+            max_steps=1,
+            learning_rate=1e-12,
+        ),
+        base=tiny_base,
+        progress=False,
+    )
+    assert cont.summary["train_rows"] == 4 and cont.summary["train_answers"] == 12
+    lineage = cont.summary["init_from"]
+    assert lineage["checkpoint"].endswith("step_0000004.pt") and lineage["steps"] == 4
+    before = {n: p for n, p in first.model.named_parameters() if p.requires_grad}
+    for n, p in cont.model.named_parameters():
+        if p.requires_grad:
+            assert torch.allclose(p, before[n], atol=1e-6), n
+    with pytest.raises(ModelLoadError, match="other settings"):
+        fit_sft(
+            data,
+            tmp_path / "bad",
+            _cfg(pack_turns=3, init_from=str(out), lora_rank=8),
+            base=tiny_base,
+            progress=False,
+        )
+    with pytest.raises(ModelLoadError, match="no such checkpoint"):
+        fit_sft(
+            data,
+            tmp_path / "none",
+            _cfg(init_from=str(tmp_path / "missing")),
+            base=tiny_base,
+            progress=False,
+        )

@@ -81,7 +81,20 @@ class SFTConfig:
     seed: int = 0
     """Seed of the row subset, the shuffling, dropout and the new embedding rows."""
     max_train_rows: int = 0
-    """Use at most this many training rows, a seeded random subset (0: all); for CPU runs."""
+    """Use at most this many training examples (rows, or conversations with ``pack_turns`` > 1),
+    a seeded random subset (0: all); for CPU runs."""
+    pack_turns: int = 1
+    """Questions per training example. 1: one question per example (the paper's rows). N > 1:
+    up to N questions about the same trial in one multi-turn conversation, the motion tokens
+    given once in the first turn (the first question drawn at random), so a step trains on N
+    answers for little more than the cost of one; evaluation and the app still ask one."""
+    grounded_fraction: float = -1.0
+    """With ``pack_turns`` > 1: fraction of conversations whose first turn carries the measured
+    metrics (from the rows' ``grounded_prompt``); -1 keeps the first row's own variant."""
+    init_from: str = ""
+    """Start the LoRA weights and motion-token rows from an earlier run (its output folder or a
+    checkpoint ``.pt`` with the same base, rank and codebook); optimizer and schedule start
+    fresh. Continues a model on new data or for more steps across sessions."""
     save_every: int = 100
     """Optimizer steps between checkpoints (the last step is always saved)."""
     log_every: int = 10
@@ -128,6 +141,15 @@ class SFTConfig:
             raise ValueError(
                 f"Invalid value for '--epochs': must be positive (or set "
                 f"--max-steps), got {self.epochs}."
+            )
+        if self.pack_turns < 1:
+            raise ValueError(
+                f"Invalid value for '--pack-turns': must be at least 1, got {self.pack_turns}."
+            )
+        if not (self.grounded_fraction == -1.0 or 0.0 <= self.grounded_fraction <= 1.0):
+            raise ValueError(
+                "Invalid value for '--grounded-fraction': must be in [0, 1] (or -1 to keep "
+                f"each row's variant), got {self.grounded_fraction}."
             )
         if not self.target_modules:
             raise ValueError("Invalid value for '--target-modules': name at least one layer.")

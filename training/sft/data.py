@@ -17,6 +17,7 @@ import numpy as np
 
 from lmm_desktop.assistant.chat_template import render, training_messages
 from lmm_desktop.core.errors import LmmError
+from lmm_desktop.motion.codec import END
 
 REQUIRED_KEYS = ("id", "participant", "task", "prompt", "answer", "split")
 
@@ -103,6 +104,85 @@ def tokenize_row(
         n_prompt = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
         labels[:n_prompt] = [-100] * min(n_prompt, len(labels))
     return Example(str(row["id"]), list(ids), labels)
+
+
+def _split_prompt(prompt: str) -> tuple[str, str]:
+    """(motion segment, the text after it) of a dataset prompt."""
+    head, sep, tail = prompt.partition(END)
+    if not sep:
+        return "", prompt.strip()
+    return head + sep, tail.strip()
+
+
+def conversations(
+    rows: list[dict[str, Any]], *, max_turns: int, grounded_fraction: float, seed: int
+) -> list[dict[str, Any]]:
+    """Multi-turn examples: the rows of each trial (``trial`` key) in a seeded random order, cut
+    into conversations of at most ``max_turns`` questions. The first turn carries the motion
+    segment (and, for a grounded conversation, the measured metrics); later turns only the
+    question. Returns ``{"id", "trial", "variant", "messages"}`` dicts in a seeded order.
+    """
+    rng = np.random.default_rng([seed, 0xC0])
+    by_trial: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_trial.setdefault(str(r.get("trial", r["id"])), []).append(r)
+    out: list[dict[str, Any]] = []
+    for trial in sorted(by_trial):
+        group = by_trial[trial]
+        order = rng.permutation(len(group))
+        for start in range(0, len(group), max_turns):
+            part = [group[i] for i in order[start : start + max_turns]]
+            first = part[0]
+            if grounded_fraction >= 0.0 and first.get("grounded_prompt"):
+                grounded = bool(rng.random() < grounded_fraction)
+                opening = first["grounded_prompt"] if grounded else first["tokens_prompt"]
+            else:
+                grounded = first.get("variant") == "grounded"
+                opening = first["prompt"]
+            msgs = [
+                {"role": "user", "content": opening},
+                {"role": "assistant", "content": str(first["answer"])},
+            ]
+            for r in part[1:]:
+                question = _split_prompt(str(r.get("tokens_prompt") or r["prompt"]))[1]
+                msgs += [
+                    {"role": "user", "content": question},
+                    {"role": "assistant", "content": str(r["answer"])},
+                ]
+            out.append(
+                {
+                    "id": "+".join(str(r["id"]) for r in part),
+                    "trial": trial,
+                    "variant": "grounded" if grounded else "tokens",
+                    "messages": msgs,
+                }
+            )
+    return [out[i] for i in rng.permutation(len(out))]
+
+
+def tokenize_conversation(
+    tokenizer: Any, conv: dict[str, Any], *, max_length: int, loss_on_prompt: bool
+) -> Example:
+    """Chat-format a multi-turn conversation; without ``loss_on_prompt`` only the answers count."""
+    msgs = conv["messages"]
+    full = render(tokenizer, msgs)
+    ids = tokenizer(full, add_special_tokens=False)["input_ids"][:max_length]
+    labels = list(ids)
+    if not loss_on_prompt:
+        for k in range(0, len(msgs), 2):  # mask each user turn and the model-turn header
+            lo = (
+                len(tokenizer(render(tokenizer, msgs[:k]), add_special_tokens=False)["input_ids"])
+                if k
+                else 0
+            )
+            hi = len(
+                tokenizer(
+                    render(tokenizer, msgs[: k + 1], add_generation_prompt=True),
+                    add_special_tokens=False,
+                )["input_ids"]
+            )
+            labels[lo:hi] = [-100] * len(labels[lo:hi])
+    return Example(str(conv["id"]), list(ids), labels[: len(ids)])
 
 
 def collate(batch: list[Example], pad_id: int) -> dict[str, Any]:

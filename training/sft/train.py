@@ -34,9 +34,11 @@ from training.sft.data import (
     Example,
     batch_order,
     collate,
+    conversations,
     read_manifest,
     read_rows,
     subset,
+    tokenize_conversation,
     tokenize_row,
 )
 
@@ -126,7 +128,21 @@ def fit_sft(
         torch.set_num_threads(cfg.num_threads)
     device = resolve_device(cfg.device)
     quant = resolve_quantize(cfg.quantize, device)
-    rows = subset(read_rows(Path(dataset_dir), "train"), cfg.max_train_rows, cfg.seed)
+    rows = read_rows(Path(dataset_dir), "train")
+    convs: list[dict[str, Any]] = []
+    if cfg.pack_turns > 1:
+        convs = subset(
+            conversations(
+                rows,
+                max_turns=cfg.pack_turns,
+                grounded_fraction=cfg.grounded_fraction,
+                seed=cfg.seed,
+            ),
+            cfg.max_train_rows,
+            cfg.seed,
+        )
+    else:
+        rows = subset(rows, cfg.max_train_rows, cfg.seed)
     manifest = read_manifest(Path(dataset_dir))
 
     torch.manual_seed(cfg.seed)  # the new embedding rows and the LoRA init
@@ -161,10 +177,19 @@ def fit_sft(
         model.gradient_checkpointing_enable()
         model.enable_input_require_grads()
     peft_model = get_peft_model(model, lora_config(cfg, vocab.ids))
-    examples = [
-        tokenize_row(tokenizer, r, max_length=cfg.max_length, loss_on_prompt=cfg.loss_on_prompt)
-        for r in rows
-    ]
+    if convs:
+        examples = [
+            tokenize_conversation(
+                tokenizer, c, max_length=cfg.max_length, loss_on_prompt=cfg.loss_on_prompt
+            )
+            for c in convs
+        ]
+    else:
+        examples = [
+            tokenize_row(tokenizer, r, max_length=cfg.max_length, loss_on_prompt=cfg.loss_on_prompt)
+            for r in rows
+        ]
+    started_from = init_trainable(peft_model, Path(cfg.init_from)) if cfg.init_from else None
     autocast = resolve_mixed_precision(cfg, device) and quant == "none"
     loop = _TrainLoop(
         peft_model, examples, cfg, int(tokenizer.pad_token_id), device, autocast=autocast
@@ -183,6 +208,11 @@ def fit_sft(
         "mixed_precision": "bf16 autocast" if autocast else "none",
         "motion_embedding_init": init,
         "train_rows": len(examples),
+        "train_answers": sum(len(c["messages"]) // 2 for c in convs) if convs else len(examples),
+        "grounded_examples": sum(c["variant"] == "grounded" for c in convs)
+        if convs
+        else sum(r.get("variant") == "grounded" for r in rows),
+        "init_from": _lineage(Path(started_from)) if started_from else None,
         "steps": loop.step,
         "total_steps": loop.total_steps,
         "resumed_from": resumed_from,
@@ -210,6 +240,91 @@ def fit_sft(
     with atomic_write(Path(out_dir) / "training_summary.json") as fh:
         json.dump(summary, fh, indent=2)
     return SFTResult(summary, peft_model, tokenizer)
+
+
+def init_trainable(model: Any, source: Path) -> str:
+    """Copy the trainable weights (LoRA, motion-token rows) of an earlier run into ``model``.
+
+    ``source`` is a run's output folder (its latest checkpoint) or a checkpoint file. Returns the
+    checkpoint used. Every trainable tensor must be found with the same shape, so a run with a
+    different base, rank or codebook is refused with the difference named.
+    """
+    import torch
+
+    ckpt = source
+    if source.is_dir():
+        found = sorted((source / "checkpoints").glob("step_*.pt")) or sorted(
+            source.glob("step_*.pt")
+        )
+        if not found:
+            raise ModelLoadError(
+                f"No checkpoint to start from in '{source}': expected checkpoints/step_*.pt "
+                "written by 'lmm-train sft'."
+            )
+        ckpt = found[-1]
+    if not ckpt.is_file():
+        raise ModelLoadError(f"Cannot start from '{source}': no such checkpoint or run folder.")
+    state = torch.load(ckpt, map_location="cpu", weights_only=False)
+    saved = state.get("trainable") if isinstance(state, dict) else None
+    if not isinstance(saved, dict):
+        raise ModelLoadError(f"'{ckpt}' is not an 'lmm-train sft' checkpoint (no trainable state).")
+    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    missing = sorted(set(params) - set(saved))
+    wrong = sorted(n for n in params if n in saved and saved[n].shape != params[n].shape)
+    if missing or wrong:
+        what = (
+            f"{len(missing)} weights missing (e.g. {missing[0]})"
+            if missing
+            else f"shape of {wrong[0]}: {tuple(saved[wrong[0]].shape)} there, "
+            f"{tuple(params[wrong[0]].shape)} here"
+        )
+        raise ModelLoadError(
+            f"Cannot start from '{ckpt}': it was trained with other settings ({what}); use the "
+            "same base model, LoRA rank, target modules and codebook size."
+        )
+    with torch.no_grad():
+        for name, p in params.items():
+            p.copy_(saved[name])
+    return str(ckpt)
+
+
+def _lineage(ckpt: Path) -> dict[str, Any]:
+    """What the run a checkpoint came from did (for the summary and the model card)."""
+    earlier = {}
+    for summary in (
+        ckpt.parent.parent / "training_summary.json",
+        ckpt.parent / "training_summary.json",
+    ):
+        if summary.is_file():
+            earlier = json.loads(summary.read_text())
+            break
+    keep = (
+        "steps",
+        "tokens",
+        "train_rows",
+        "train_answers",
+        "tokens_per_s",
+        "train_seconds",
+        "grounded_examples",
+        "init_from",
+    )
+    conf = earlier.get("config", {})
+    return {
+        "checkpoint": str(ckpt),
+        **{k: earlier[k] for k in keep if k in earlier},
+        "config": {
+            k: conf[k]
+            for k in (
+                "learning_rate",
+                "batch_size",
+                "max_train_rows",
+                "pack_turns",
+                "grounded_fraction",
+                "max_length",
+            )
+            if k in conf
+        },
+    }
 
 
 def _codebook(folder: Path | None) -> Any:
