@@ -541,3 +541,15 @@ def test_packed_run_continues_from_an_earlier_run(trained, tiny_base: Path, tmp_
             base=tiny_base,
             progress=False,
         )
+
+
+def test_conversations_ask_the_description_last() -> None:
+    from training.sft.data import conversations
+
+    rows = _packable_rows(8, 5)
+    for r in rows[::5]:
+        r["task"], r["answer"] = "describe", "Walking; speed 1.21 m/s, cadence 108 steps/min."
+    for seed in range(3):
+        for c in conversations(rows, max_turns=8, grounded_fraction=0.0, seed=seed):
+            tasks = [next(r["task"] for r in rows if r["id"] == i) for i in c["id"].split("+")]
+            assert tasks[-1] == "describe" and tasks.count("describe") == 1

@@ -114,13 +114,18 @@ def _split_prompt(prompt: str) -> tuple[str, str]:
     return head + sep, tail.strip()
 
 
+SUMMARY_TASKS = ("describe",)
+"""Tasks whose answer restates other answers; always the last turn of a packed conversation."""
+
+
 def conversations(
     rows: list[dict[str, Any]], *, max_turns: int, grounded_fraction: float, seed: int
 ) -> list[dict[str, Any]]:
     """Multi-turn examples: the rows of each trial (``trial`` key) in a seeded random order, cut
-    into conversations of at most ``max_turns`` questions. The first turn carries the motion
-    segment (and, for a grounded conversation, the measured metrics); later turns only the
-    question. Returns ``{"id", "trial", "variant", "messages"}`` dicts in a seeded order.
+    into conversations of at most ``max_turns`` questions (:data:`SUMMARY_TASKS` last). The
+    first turn carries the motion segment (and, for a grounded conversation, the measured
+    metrics); later turns only the question. Returns ``{"id", "trial", "variant", "messages"}``
+    dicts in a seeded order.
     """
     rng = np.random.default_rng([seed, 0xC0])
     by_trial: dict[str, list[dict[str, Any]]] = {}
@@ -130,6 +135,9 @@ def conversations(
     for trial in sorted(by_trial):
         group = by_trial[trial]
         order = rng.permutation(len(group))
+        # the description repeats the trial's figures (speed, cadence, test times): asked last,
+        # so no later answer can be copied from it instead of read from the motion
+        order = np.array(sorted(order, key=lambda i: group[i]["task"] in SUMMARY_TASKS))
         for start in range(0, len(group), max_turns):
             part = [group[i] for i in order[start : start + max_turns]]
             first = part[0]
