@@ -57,6 +57,8 @@ _RESUME_KEYS = (
     "loss_on_prompt",
     "motion_embedding_init",
     "group_by_length",
+    "pack_turns",
+    "grounded_fraction",
 )
 
 
@@ -483,6 +485,8 @@ class _TrainLoop:
             return 0
         state = torch.load(ckpts[-1], map_location="cpu", weights_only=False)
         saved, now = state["config"], self.cfg.to_dict()
+        default = SFTConfig().to_dict()  # keys older checkpoints did not record
+        saved = {k: saved.get(k, default.get(k)) for k in _RESUME_KEYS}
         changed = [k for k in _RESUME_KEYS if saved.get(k) != now.get(k)]
         if changed:
             raise ModelLoadError(
