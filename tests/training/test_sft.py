@@ -553,3 +553,39 @@ def test_conversations_ask_the_description_last() -> None:
         for c in conversations(rows, max_turns=8, grounded_fraction=0.0, seed=seed):
             tasks = [next(r["task"] for r in rows if r["id"] == i) for i in c["id"].split("+")]
             assert tasks[-1] == "describe" and tasks.count("describe") == 1
+
+
+def test_time_budget_cuts_the_run_and_the_decay_ends_there(
+    dataset: Path, tiny_base: Path, tmp_path: Path
+) -> None:
+    """A budget far below the planned steps stops early, saves the artifact and a checkpoint
+    at the cut step, and records both step counts."""
+    cfg = _cfg(max_steps=400, save_every=400, max_train_seconds=0.5)
+    summary = train_sft(dataset, tmp_path, cfg, base=tiny_base, progress=False)
+    assert summary["planned_steps"] == 400
+    assert 5 <= summary["steps"] == summary["total_steps"] < 400
+    assert summary["time_budget_s"] == 0.5
+    assert (tmp_path / "model" / ARTIFACT_FILE).is_file()
+    assert summary["history"][-1]["lr"] < cfg.learning_rate  # the decay was shortened too
+    assert sorted((tmp_path / "checkpoints").glob("step_*.pt"))[-1].name == (
+        f"step_{summary['steps']:07d}.pt"
+    )
+
+
+def test_time_budget_projection_only_ever_shortens() -> None:
+    from training.sft.train import _TrainLoop
+
+    loop = _TrainLoop.__new__(_TrainLoop)
+    loop.total_steps, loop.step = 100, 10
+    loop.first_step_seconds, loop.seconds = 2.0, 11.0  # 1 s per step after the first
+    loop.fit_time_budget(50.0)  # 39 s left -> 39 more steps
+    assert loop.total_steps == 49
+    loop.fit_time_budget(1000.0)  # a generous budget never lengthens the plan
+    assert loop.total_steps == 49
+    loop.fit_time_budget(5.0)  # already over budget: stop at the current step
+    assert loop.total_steps == 10
+
+
+def test_negative_time_budget_is_refused() -> None:
+    with pytest.raises(ValueError, match="max-train-seconds"):
+        _cfg(max_train_seconds=-1)

@@ -95,6 +95,11 @@ class SFTConfig:
     """Start the LoRA weights and motion-token rows from an earlier run (its output folder or a
     checkpoint ``.pt`` with the same base, rank and codebook); optimizer and schedule start
     fresh. Continues a model on new data or for more steps across sessions."""
+    max_train_seconds: float = 0.0
+    """Time budget of the optimizer steps in seconds (0: none). After a few timed steps the run
+    projects its duration; when it would overrun, the number of steps is cut to fit and the
+    learning-rate decay is shortened to end there (re-checked as it goes; the summary records the
+    planned and the trained steps). For leased GPUs and overnight CPU runs."""
     save_every: int = 100
     """Optimizer steps between checkpoints (the last step is always saved)."""
     log_every: int = 10
@@ -119,6 +124,11 @@ class SFTConfig:
                     f"Invalid value for '{_flag(name)}': must be positive, got "
                     f"{getattr(self, name)}."
                 )
+        if not self.max_train_seconds >= 0:
+            raise ValueError(
+                "Invalid value for '--max-train-seconds': must be 0 (no budget) or more, got "
+                f"{self.max_train_seconds}."
+            )
         for name in ("max_steps", "max_train_rows", "num_threads"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(

@@ -206,6 +206,7 @@ def fit_sft(
         "base_model": loaded.ref.to_dict(),
         "base_load_seconds": round(loaded.load_seconds, 2),
         "device": device,
+        "device_name": torch.cuda.get_device_name(device) if device.startswith("cuda") else None,
         "quantize": quant,
         "mixed_precision": "bf16 autocast" if autocast else "none",
         "motion_embedding_init": init,
@@ -217,6 +218,8 @@ def fit_sft(
         "init_from": _lineage(Path(started_from)) if started_from else None,
         "steps": loop.step,
         "total_steps": loop.total_steps,
+        "planned_steps": loop.planned_steps,
+        "time_budget_s": cfg.max_train_seconds or None,
         "resumed_from": resumed_from,
         "epochs_done": round(loop.step * cfg.grad_accum / loop.batches_per_epoch, 3),
         "tokens": loop.tokens,
@@ -374,15 +377,18 @@ class _TrainLoop:
         self.opt = torch.optim.AdamW(
             self.params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay
         )
-        warm = math.ceil(cfg.warmup_ratio * self.total_steps)
-
         def lr_factor(s: int) -> float:
+            warm = math.ceil(cfg.warmup_ratio * self.total_steps)
             if s < warm:
                 return (s + 1) / warm
             return max(0.0, (self.total_steps - s) / max(1, self.total_steps - warm))
 
+        # lr_factor reads self.total_steps when called, so a time budget that cuts the run
+        # shortens the decay with it
         self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, lr_factor)
+        self.planned_steps = self.total_steps
         self.step, self.tokens, self.seconds = 0, 0, 0.0
+        self.first_step_seconds = 0.0
         self.history: list[dict[str, Any]] = []
         self._orders: dict[int, list[list[int]]] = {}
 
@@ -432,6 +438,11 @@ class _TrainLoop:
             self.opt.zero_grad(set_to_none=True)
             self.seconds += time.perf_counter() - t0
             self.step += 1
+            if self.step == 1:
+                self.first_step_seconds = self.seconds  # compilation/allocation warm-up
+            if cfg.max_train_seconds and (self.step == 5 or self.step % 20 == 0):
+                self.fit_time_budget(cfg.max_train_seconds)
+                bar.total = self.total_steps
             if self.step % cfg.log_every == 0 or self.step == self.total_steps:
                 self.history.append(
                     {
@@ -445,6 +456,24 @@ class _TrainLoop:
             if self.step % cfg.save_every == 0 or self.step == self.total_steps:
                 self.save_checkpoint(ckpt_dir)
         bar.close()
+
+    def fit_time_budget(self, budget_s: float) -> None:
+        """Cut ``total_steps`` so the run ends within ``budget_s`` seconds of step time.
+
+        The rate is the mean of the steps so far after the first (which pays for allocation and
+        kernel selection); the run is only ever shortened, never lengthened past the plan.
+        """
+        if self.step >= self.total_steps:
+            return
+        timed = self.step - 1
+        per_step = (
+            (self.seconds - self.first_step_seconds) / timed if timed > 0 else self.seconds
+        )
+        if per_step <= 0:
+            return
+        fit = self.step + int(max(0.0, budget_s - self.seconds) / per_step)
+        if fit < self.total_steps:
+            self.total_steps = max(self.step, fit)
 
     def _trainable_state(self) -> dict[str, Any]:
         return {
@@ -466,6 +495,8 @@ class _TrainLoop:
                 "torch_rng": torch.get_rng_state(),
                 "tokens": self.tokens,
                 "seconds": self.seconds,
+                "first_step_seconds": self.first_step_seconds,
+                "total_steps": self.total_steps,
                 "history": self.history,
                 "config": self.cfg.to_dict(),
             },
@@ -503,4 +534,6 @@ class _TrainLoop:
         torch.set_rng_state(state["torch_rng"])
         self.step, self.tokens = int(state["step"]), int(state["tokens"])
         self.seconds, self.history = float(state["seconds"]), list(state["history"])
+        self.first_step_seconds = float(state.get("first_step_seconds", 0.0))
+        self.total_steps = int(state.get("total_steps", self.total_steps))
         return self.step
