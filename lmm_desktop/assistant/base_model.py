@@ -154,7 +154,9 @@ def resolve_base(
         if not _conversion_ok(folder, sha):
             convert_gguf(path, folder, gguf_sha256=sha)
         if sha == DEFAULT_BASE_SHA256:
-            return BaseModelFolder(folder, BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, sha))
+            return BaseModelFolder(
+                folder, BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, sha)
+            )
         return BaseModelFolder(folder, BaseModelRef(path.stem, str(path.resolve()), sha))
     raise ModelLoadError(
         f"Base model '{base}' is not a local model folder or .gguf file. LMM Desktop never "

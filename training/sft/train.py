@@ -377,6 +377,7 @@ class _TrainLoop:
         self.opt = torch.optim.AdamW(
             self.params, lr=cfg.learning_rate, weight_decay=cfg.weight_decay
         )
+
         def lr_factor(s: int) -> float:
             warm = math.ceil(cfg.warmup_ratio * self.total_steps)
             if s < warm:
@@ -466,9 +467,7 @@ class _TrainLoop:
         if self.step >= self.total_steps:
             return
         timed = self.step - 1
-        per_step = (
-            (self.seconds - self.first_step_seconds) / timed if timed > 0 else self.seconds
-        )
+        per_step = (self.seconds - self.first_step_seconds) / timed if timed > 0 else self.seconds
         if per_step <= 0:
             return
         fit = self.step + int(max(0.0, budget_s - self.seconds) / per_step)
