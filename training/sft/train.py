@@ -390,6 +390,7 @@ class _TrainLoop:
         self.planned_steps = self.total_steps
         self.step, self.tokens, self.seconds = 0, 0, 0.0
         self.first_step_seconds = 0.0
+        self._marks: list[tuple[int, float]] = []  # (step, seconds) at the budget checks
         self.history: list[dict[str, Any]] = []
         self._orders: dict[int, list[list[int]]] = {}
 
@@ -441,8 +442,9 @@ class _TrainLoop:
             self.step += 1
             if self.step == 1:
                 self.first_step_seconds = self.seconds  # compilation/allocation warm-up
-            if cfg.max_train_seconds and (self.step == 5 or self.step % 20 == 0):
-                self.fit_time_budget(cfg.max_train_seconds)
+            budget = cfg.max_train_seconds
+            if budget and (self.step % 20 == 0 or self.seconds >= budget):
+                self.fit_time_budget(budget)
                 bar.total = self.total_steps
             if self.step % cfg.log_every == 0 or self.step == self.total_steps:
                 self.history.append(
@@ -459,20 +461,26 @@ class _TrainLoop:
         bar.close()
 
     def fit_time_budget(self, budget_s: float) -> None:
-        """Cut ``total_steps`` so the run ends within ``budget_s`` seconds of step time.
+        """Set ``total_steps`` so the run ends within ``budget_s`` seconds of step time.
 
-        The rate is the mean of the steps so far after the first (which pays for allocation and
-        kernel selection); the run is only ever shortened, never lengthened past the plan.
+        The rate is that of the recent steps (up to the last 100): the first steps of a GPU run
+        are several times slower (kernel selection, the allocator growing for each new sequence
+        length), so a rate that counted them would cut the run far short. Re-checked as the run
+        goes; never past the planned steps, never before the current one.
         """
-        if self.step >= self.total_steps:
-            return
-        timed = self.step - 1
-        per_step = (self.seconds - self.first_step_seconds) / timed if timed > 0 else self.seconds
+        self._marks.append((self.step, self.seconds))
+        while len(self._marks) > 2 and self._marks[1][0] <= self.step - 100:
+            self._marks.pop(0)
+        step0, sec0 = self._marks[0]
+        if self.step <= step0:
+            if self.step <= 1:
+                return
+            step0, sec0 = 1, self.first_step_seconds
+        per_step = (self.seconds - sec0) / (self.step - step0)
         if per_step <= 0:
             return
         fit = self.step + int(max(0.0, budget_s - self.seconds) / per_step)
-        if fit < self.total_steps:
-            self.total_steps = max(self.step, fit)
+        self.total_steps = max(self.step, min(self.planned_steps, fit))
 
     def _trainable_state(self) -> dict[str, Any]:
         return {
