@@ -95,6 +95,15 @@ def extend_vocabulary(
             f"The base tokenizer already has motion tokens ({present[:3]}...); "
             "start from a base model without an earlier motion vocabulary."
         )
+    top = max(known.values(), default=-1)
+    if top >= n0:
+        # transformers 5.17's Gemma 3 GGUF tokenizer lacks id 247, so len() is one short of the
+        # highest id and the first added token would share an id with a base token
+        raise ModelLoadError(
+            f"The base tokenizer's ids have gaps ({n0} tokens, highest id {top}), so added "
+            "tokens would share ids with base tokens. Use a newer transformers (5.25 builds the "
+            "Gemma 3 GGUF tokenizer whole) or a base model folder with its own tokenizer.json."
+        )
     tokenizer.add_tokens(list(motion_tokens))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -108,9 +117,7 @@ def extend_vocabulary(
     )
 
 
-def init_motion_embeddings(
-    model: Any, tokenizer: Any, codebook: Any, *, seed: int = 0
-) -> int:
+def init_motion_embeddings(model: Any, tokenizer: Any, codebook: Any, *, seed: int = 0) -> int:
     """Start each ``<motion_k>`` embedding row from code ``k``'s VQ-VAE codebook vector.
 
     The centred codebook ``(K, D)`` is mapped into the embedding space by a fixed random

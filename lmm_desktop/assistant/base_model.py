@@ -232,6 +232,7 @@ def convert_gguf(
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelLoadError(f"Cannot read the model file '{gguf_path}': {exc}") from exc
     gguf_seconds = time.perf_counter() - t0
+    check_tokenizer(tok, gguf_path)
     config = src.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # the weights are dequantized now
@@ -257,6 +258,28 @@ def convert_gguf(
     shutil.rmtree(out_folder, ignore_errors=True)
     tmp.rename(out_folder)
     return manifest
+
+
+TOKENIZER_PROBE = "The knee joint flexes and extends during walking."
+
+
+def check_tokenizer(tokenizer: Any, where: Path) -> None:
+    """Refuse a tokenizer that a failed GGUF conversion left without its merges.
+
+    transformers 5.17 builds Gemma 3's GGUF tokenizer without merges and special tokens: every
+    character becomes a token (``<start_of_turn>`` is 15 of them) and one id is missing. A model
+    trained on that text cannot be used with a correct tokenizer, so it is caught here, before
+    anything is cached or trained. A real tokenizer needs about a token per word.
+    """
+    n = len(tokenizer(TOKENIZER_PROBE, add_special_tokens=False)["input_ids"])
+    turn = tokenizer("<start_of_turn>", add_special_tokens=False)["input_ids"]
+    if n > len(TOKENIZER_PROBE) // 2 or len(turn) > 3:
+        raise ModelLoadError(
+            f"The tokenizer built from '{where}' splits text into single characters ({n} tokens "
+            f"for {len(TOKENIZER_PROBE)} characters): its conversion failed with transformers "
+            f"{_version('transformers')}. Use transformers 5.25 or newer (5.17 is known to do "
+            "this for Gemma 3 GGUF files), or a model folder with its own tokenizer.json."
+        )
 
 
 def _version(pkg: str) -> str:
@@ -378,6 +401,8 @@ def load_base_model(
         kw.update(quantization_config=quant, device_map={"": dev})
     try:
         tokenizer = AutoTokenizer.from_pretrained(resolved.folder, local_files_only=True)
+        if (resolved.folder / "conversion.json").is_file():  # converted from a GGUF here
+            check_tokenizer(tokenizer, resolved.folder)
         model = AutoModelForCausalLM.from_pretrained(resolved.folder, **kw)
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"Cannot load the base model from '{resolved.folder}': {exc}") from exc

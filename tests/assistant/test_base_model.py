@@ -16,6 +16,7 @@ from lmm_desktop.assistant.base_model import (  # noqa: E402
     DEFAULT_BASE_SOURCE,
     BaseModelRef,
     bnb_config,
+    check_tokenizer,
     load_base_model,
     resolve_base,
     resolve_quantize,
@@ -131,6 +132,7 @@ def test_real_gemma_270m_generates_from_safetensors_cache(request: pytest.Fixtur
     loaded = load_base_model(None, device="cpu", cache_root=root)
     assert loaded.ref == BaseModelRef("gemma-3-270m", DEFAULT_BASE_SOURCE, pkg.EXPECTED_SHA256)
     assert (loaded.folder / "conversion.json").is_file()
+    check_tokenizer(loaded.tokenizer, loaded.folder)  # about a token per word, turns whole
     assert sum(p.numel() for p in loaded.model.parameters()) > 260_000_000
     tok = loaded.tokenizer
     ids = tok("The knee joint connects the", return_tensors="pt")
@@ -170,3 +172,32 @@ def test_bundled_sha256_constant_matches_the_package() -> None:
     from lmm_desktop.assistant.base_model import DEFAULT_BASE_SHA256
 
     assert pkg.EXPECTED_SHA256 == DEFAULT_BASE_SHA256
+
+
+def _char_tokenizer(vocab: dict[str, int]):
+    """A real fast tokenizer with no merges: every character is a token (as transformers 5.17
+    builds Gemma 3's GGUF tokenizer)."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.BPE(vocab=vocab, merges=[], unk_token="?"))
+    core.pre_tokenizer = pre_tokenizers.Split("", behavior="isolated")
+    return PreTrainedTokenizerFast(tokenizer_object=core, unk_token="?")
+
+
+def test_a_tokenizer_without_merges_is_refused_with_the_fix() -> None:
+    from lmm_desktop.assistant.base_model import TOKENIZER_PROBE
+
+    chars = sorted(set(TOKENIZER_PROBE + "<>_?"))
+    broken = _char_tokenizer({c: i for i, c in enumerate(chars)})
+    with pytest.raises(ModelLoadError, match=r"single characters .*transformers 5\.25"):
+        check_tokenizer(broken, Path("base.gguf"))
+
+
+def test_added_tokens_never_share_ids_with_a_gapped_base_vocabulary(tiny_base: Path) -> None:
+    """A base tokenizer whose ids have a hole (one id missing) would give the first motion
+    token the id of an existing token: refused before training."""
+    broken = _char_tokenizer({"a": 0, "b": 1, "?": 3})  # id 2 missing: 3 tokens, top id 3
+    model = load_base_model(tiny_base).model
+    with pytest.raises(ModelLoadError, match="gaps"):
+        extend_vocabulary(broken, model, MotionTokenCodec(16).tokens, codebook_size=16)
