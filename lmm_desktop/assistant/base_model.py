@@ -123,7 +123,10 @@ def weights_sha256(folder: Path) -> str:
 
 
 def resolve_base(
-    base: str | Path | None = None, *, cache_root: Path | None = None
+    base: str | Path | None = None,
+    *,
+    cache_root: Path | None = None,
+    tokenizer_dir: Path | None = None,
 ) -> BaseModelFolder:
     """Find (and if needed convert) the base model; never downloads.
 
@@ -134,6 +137,9 @@ def resolve_base(
         (``config.json`` + weights); or a ``.gguf`` file to convert once into the cache.
     cache_root
         Where converted models live (default ``cache_dir()/models``).
+    tokenizer_dir
+        With a ``.gguf``: the folder to take the tokenizer from when converting it
+        (see :func:`convert_gguf`).
     """
     root = cache_root if cache_root is not None else models_cache()
     if base is None or str(base) in (DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE):
@@ -152,7 +158,7 @@ def resolve_base(
         sha = sha256_file(path)
         folder = root / f"{path.stem}-{sha[:12]}"
         if not _conversion_ok(folder, sha):
-            convert_gguf(path, folder, gguf_sha256=sha)
+            convert_gguf(path, folder, gguf_sha256=sha, tokenizer_dir=tokenizer_dir)
         if sha == DEFAULT_BASE_SHA256:
             return BaseModelFolder(
                 folder, BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, sha)
@@ -212,8 +218,13 @@ def convert_gguf(
     gguf_sha256: str | None = None,
     name: str | None = None,
     source: str | None = None,
+    tokenizer_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Load a GGUF once (dequantized, fp32) and save it as a safetensors model folder.
+
+    ``tokenizer_dir`` takes the tokenizer from a folder (``tokenizer.json``, e.g. the one a
+    correct conversion wrote elsewhere) instead of rebuilding it from the GGUF: for machines
+    whose transformers cannot build it (5.17 loses Gemma 3's merges).
 
     ``save_pretrained`` refuses a GGUF-loaded model, so the model is rebuilt from its config and
     the state dict copied over. The folder is written beside its target and renamed at the end,
@@ -227,12 +238,15 @@ def convert_gguf(
     t0 = time.perf_counter()
     kw: dict[str, Any] = {"gguf_file": gguf_path.name, "local_files_only": True}
     try:
-        tok = AutoTokenizer.from_pretrained(gguf_path.parent, **kw)
+        if tokenizer_dir is not None:
+            tok = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+        else:
+            tok = AutoTokenizer.from_pretrained(gguf_path.parent, **kw)
+        check_tokenizer(tok, tokenizer_dir or gguf_path)
         src = AutoModelForCausalLM.from_pretrained(gguf_path.parent, **kw)
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelLoadError(f"Cannot read the model file '{gguf_path}': {exc}") from exc
     gguf_seconds = time.perf_counter() - t0
-    check_tokenizer(tok, gguf_path)
     config = src.config
     if hasattr(config, "quantization_config"):
         del config.quantization_config  # the weights are dequantized now
@@ -252,6 +266,7 @@ def convert_gguf(
         "gguf_load_seconds": round(gguf_seconds, 2),
         "convert_seconds": round(time.perf_counter() - t0, 2),
         "transformers": _version("transformers"),
+        "tokenizer_from": str(tokenizer_dir) if tokenizer_dir is not None else "gguf",
     }
     with atomic_write(tmp / "conversion.json") as fh:
         json.dump(manifest, fh, indent=2)
@@ -371,6 +386,7 @@ def load_base_model(
     dtype: str = "auto",
     expected: BaseModelRef | None = None,
     cache_root: Path | None = None,
+    tokenizer_dir: Path | None = None,
 ) -> LoadedBase:
     """Load the base model and tokenizer from a local folder (converting the default once).
 
@@ -386,9 +402,11 @@ def load_base_model(
         Weight dtype when not quantized (``'auto'``: bfloat16 on CUDA, float32 on CPU).
     expected
         The reference recorded with an adapter; a sha256 mismatch raises ModelLoadError.
+    tokenizer_dir
+        With a ``.gguf`` base: take the tokenizer from this folder when converting it.
     """
     set_offline()
-    resolved = resolve_base(base, cache_root=cache_root)
+    resolved = resolve_base(base, cache_root=cache_root, tokenizer_dir=tokenizer_dir)
     if expected is not None:
         check_ref(expected, resolved.ref, resolved.folder)
     dev = resolve_device(device)

@@ -61,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="local base model folder or .gguf (default: bundled Gemma 3 270M)",
     )
+    parser.add_argument(
+        "--base-tokenizer",
+        type=Path,
+        default=None,
+        help="with a .gguf base: folder whose tokenizer.json replaces the one rebuilt from the "
+        "GGUF (transformers 5.17 rebuilds Gemma 3's without merges)",
+    )
     parser.add_argument("--config", type=Path, default=None, help="JSON or YAML settings file")
     parser.add_argument(
         "--tokenizer-artifact",
@@ -110,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         tokenizer_artifact=args.tokenizer_artifact,
         progress=not args.no_progress,
+        base_tokenizer=args.base_tokenizer,
     )
     keys = (
         "artifact",

@@ -81,6 +81,7 @@ def train_sft(
     tokenizer_artifact: Path | None = None,
     progress: bool = True,
     cache_root: Path | None = None,
+    base_tokenizer: Path | None = None,
 ) -> dict[str, Any]:
     """Fine-tune and save the model artifact; return the training summary.
 
@@ -98,6 +99,9 @@ def train_sft(
         Continue from the latest checkpoint in ``out_dir/checkpoints``.
     tokenizer_artifact
         Motion tokenizer folder to record (default: ``tokenizer_artifact`` in ``dataset.json``).
+    base_tokenizer
+        With a ``.gguf`` base: the folder whose ``tokenizer.json`` replaces the one rebuilt from
+        the GGUF (for machines whose transformers builds it wrongly).
     """
     return fit_sft(
         dataset_dir,
@@ -108,6 +112,7 @@ def train_sft(
         tokenizer_artifact=tokenizer_artifact,
         progress=progress,
         cache_root=cache_root,
+        base_tokenizer=base_tokenizer,
     ).summary
 
 
@@ -121,6 +126,7 @@ def fit_sft(
     tokenizer_artifact: Path | None = None,
     progress: bool = True,
     cache_root: Path | None = None,
+    base_tokenizer: Path | None = None,
 ) -> SFTResult:
     """:func:`train_sft`, also returning the trained model and tokenizer in memory."""
     import torch
@@ -149,7 +155,12 @@ def fit_sft(
 
     torch.manual_seed(cfg.seed)  # the new embedding rows and the LoRA init
     loaded = load_base_model(
-        base, device=device, quantize=cfg.quantize, dtype=cfg.dtype, cache_root=cache_root
+        base,
+        device=device,
+        quantize=cfg.quantize,
+        dtype=cfg.dtype,
+        cache_root=cache_root,
+        tokenizer_dir=base_tokenizer,
     )
     tokenizer, model = loaded.tokenizer, loaded.model
     template = GEMMA_CHAT_TEMPLATE if cfg.chat_template == "gemma" else None
