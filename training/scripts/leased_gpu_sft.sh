@@ -16,7 +16,13 @@ cat $(ls "$payload"/gguf.* | sort -t. -k2 -n) > "$work/base.gguf"
 (cd "$work" && sha256sum -c "$payload/SHA256SUMS")
 python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" \
   "$payload/train.jsonl.xz" "$work/ds/train.jsonl"
-cp "$payload"/manifest.json "$payload"/dataset.json "$work/ds/" 2>/dev/null || true
+if [ -f "$payload/val.jsonl.xz" ]; then
+  python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2],'wb'))" \
+    "$payload/val.jsonl.xz" "$out/val.jsonl"  # kept beside the run for leased_gpu_eval.sh
+fi
+for f in manifest.json dataset.json measured.json; do
+  [ -f "$payload/$f" ] && cp "$payload/$f" "$work/ds/" && cp "$payload/$f" "$out/"
+done
 tar -xJf "$payload/base_tokenizer.tar.xz" -C "$work"
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
   python3 -c "import torch, transformers, peft; print('torch', torch.__version__, 'transformers', transformers.__version__, 'peft', peft.__version__)"

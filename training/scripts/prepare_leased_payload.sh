@@ -3,7 +3,8 @@
 # run leased_gpu_sft.sh, in pieces small enough for a per-call transfer limit:
 #   prepare_leased_payload.sh DATASET_DIR OUT_DIR [PIECE_BYTES]
 # OUT_DIR receives: gguf.N (the bundled base GGUF in PIECE_BYTES pieces, default 50 MB),
-# train.jsonl.xz (the training rows, only the keys SFT reads), dataset.json/manifest.json,
+# train.jsonl.xz (the training rows, only the keys SFT reads), val.jsonl.xz (held out, whole),
+# dataset.json/manifest.json/measured.json,
 # base_tokenizer.tar.xz (tokenizer.json from a correct local conversion: transformers 5.17
 # rebuilds Gemma 3's without merges), SHA256SUMS. Run from the repository root, in the venv.
 set -euo pipefail
@@ -31,7 +32,9 @@ with open(data / "train.jsonl") as src, lzma.open(out / "train.jsonl.xz", "wt") 
     for line in src:
         row = json.loads(line)
         dst.write(json.dumps({k: row[k] for k in keep if k in row}) + "\n")
-for name in ("manifest.json", "dataset.json"):
+with open(data / "val.jsonl", "rb") as src, lzma.open(out / "val.jsonl.xz", "wb") as dst:
+    shutil.copyfileobj(src, dst)  # held out, whole: the evaluation reads both prompt variants
+for name in ("manifest.json", "dataset.json", "measured.json"):
     if (data / name).is_file():
         shutil.copy(data / name, out / name)
 folder = resolve_base(None).folder  # the local conversion (its tokenizer passed the check)
