@@ -157,6 +157,10 @@ class AssistantEngine:
     def _ask_locked(self, trial: Trial, question: str, history: Sequence[History],
                     task: ClinicalTask | None, on_token: Callable[[str], None] | None,
                     stop: threading.Event, t0: float) -> Answer:
+        if stop.is_set():  # before the motion tokens and the measurement, which take a while
+            return Answer(text="", task=None if task is None else task.id, flags=[A.STOPPED],
+                          latency_s=time.perf_counter() - t0, device=self.lm.device,
+                          model_version=self.lm.version)
         ans = self._run(self.build_messages(trial, question, history), task, on_token, stop,
                         t0, generate=True, intervals=True)
         if A.STOPPED not in ans.flags or ans.n_tokens:
