@@ -23,13 +23,9 @@ from lmm_desktop.motion.codec import motion_segment
 from training.tokenizer.data import TrialRecord, load_split, participant_split, read_labels
 
 CONDITION_DIAGNOSIS = {
-    "unimpaired": "none",
-    "stroke": "stroke",
-    "transtibial": "lower_limb_prosthesis",
-    "transfemoral": "lower_limb_prosthesis",
-    "incomplete_sci": "spinal_cord_injury",
-    "sci": "spinal_cord_injury",
-    "tbi": "traumatic_brain_injury",
+    "unimpaired": "none", "stroke": "stroke", "transtibial": "lower_limb_prosthesis",
+    "transfemoral": "lower_limb_prosthesis", "incomplete_sci": "spinal_cord_injury",
+    "sci": "spinal_cord_injury", "tbi": "traumatic_brain_injury",
     "parkinsons": "parkinsons_disease",
 }
 
@@ -77,40 +73,23 @@ def complete_row(row: dict[str, str]) -> dict[str, str]:
     return out
 
 
-_MEASURED_COLUMNS = {
-    "speed_m_s": "spatiotemporal.speed_m_s",
-    "cadence_steps_min": "spatiotemporal.cadence_steps_min",
-    "tug_s": "clinical_tests.tug.duration_s",
-    "fsst_s": "clinical_tests.fsst.duration_s",
-    "sts5_s": "clinical_tests.sts5.duration_s",
-}
+_MEASURED_COLUMNS = {"speed_m_s": "spatiotemporal.speed_m_s",
+                     "cadence_steps_min": "spatiotemporal.cadence_steps_min",
+                     "tug_s": "clinical_tests.tug.duration_s",
+                     "fsst_s": "clinical_tests.fsst.duration_s",
+                     "sts5_s": "clinical_tests.sts5.duration_s"}
 
 
-CROP_SAFE_TASKS = (
-    "activity",
-    "impaired",
-    "diagnosis",
-    "assistive_device",
-    "fall_history",
-    "walking_speed",
-    "cadence",
-)
+CROP_SAFE_TASKS = ("activity", "impaired", "diagnosis", "assistive_device", "fall_history",
+                   "walking_speed", "cadence")
 """Tasks whose answer still holds for a short clip of the trial (not test durations)."""
 _CROPPABLE = ("walking", "walking_fast", "standing", "squats", "sts5")
-_OPENCAP_MISSING = (
-    "neck_extension",
-    "neck_bending",
-    "neck_rotation",
-    "wrist_flex_r",
-    "wrist_dev_r",
-    "wrist_flex_l",
-    "wrist_dev_l",
-)
+_OPENCAP_MISSING = ("neck_extension", "neck_bending", "neck_rotation", "wrist_flex_r",
+                    "wrist_dev_r", "wrist_flex_l", "wrist_dev_l")
 
 
-def augment(
-    kin: Any, time: np.ndarray, row: dict[str, str], rng: np.random.Generator
-) -> tuple[Any, np.ndarray, str]:
+def augment(kin: Any, time: np.ndarray, row: dict[str, str],
+            rng: np.random.Generator) -> tuple[Any, np.ndarray, str]:
     """A copy of a trial as a real recording might show it: OpenCap-style missing joints and,
     for activities that stay recognisable, a 1.5-4 s clip. Returns (kinematics, time, what)."""
     from lmm_desktop.core.canonical import JOINT_INDEX, Kinematics
@@ -131,12 +110,9 @@ def augment(
             angles[:, JOINT_INDEX[name]] = np.nan
             present[JOINT_INDEX[name]] = False
         what.append("opencap_joints")
-    out = Kinematics(
-        angles=angles,
-        present=present,
-        pelvis_rotation=kin.pelvis_rotation[start:stop],
-        pelvis_translation=kin.pelvis_translation[start:stop],
-    )
+    out = Kinematics(angles=angles, present=present,
+                     pelvis_rotation=kin.pelvis_rotation[start:stop],
+                     pelvis_translation=kin.pelvis_translation[start:stop])
     return out, time[start:stop] - time[start], "+".join(what)
 
 
@@ -152,9 +128,8 @@ def _measure(trial: Any) -> dict[str, float]:
         return {}
 
 
-def _split_of(
-    records: list[TrialRecord], tokenizer_dir: Path, cfg: DatasetConfig
-) -> dict[str, str]:
+def _split_of(records: list[TrialRecord], tokenizer_dir: Path,
+              cfg: DatasetConfig) -> dict[str, str]:
     split_file = tokenizer_dir / "split.json"
     pids = sorted({r.participant for r in records})
     if split_file.is_file():
@@ -168,16 +143,9 @@ def _split_of(
     return {**{p: "train" for p in train}, **{p: "val" for p in val}}
 
 
-def _rows_for_trial(
-    rec: TrialRecord,
-    row: dict[str, str],
-    motion: str,
-    split: str,
-    grounded: str,
-    rng: np.random.Generator,
-    cfg: DatasetConfig,
-    tasks: list[ClinicalTask],
-) -> list[dict[str, Any]]:
+def _rows_for_trial(rec: TrialRecord, row: dict[str, str], motion: str, split: str,
+                    grounded: str, rng: np.random.Generator, cfg: DatasetConfig,
+                    tasks: list[ClinicalTask]) -> list[dict[str, Any]]:
     out = []
     for task in tasks:
         truth = task.truth(row)
@@ -189,36 +157,21 @@ def _rows_for_trial(
             rid = hashlib.sha1(f"{rec.file.name}|{task.id}|{question}".encode()).hexdigest()[:12]
             plain = f"{motion} {question}"
             with_meas = f"{motion} {grounded} {question}".replace("  ", " ")
-            use_grounded = (
-                split == "train" and bool(grounded) and rng.random() < cfg.grounded_fraction
-            )
-            out.append(
-                {
-                    "id": rid,
-                    "participant": rec.participant,
-                    "trial": rec.file.name,
-                    "task": task.id,
-                    "prompt": with_meas if use_grounded else plain,
-                    "answer": answer,
-                    "truth": truth,
-                    "split": split,
-                    "variant": "grounded" if use_grounded else "tokens",
-                    "tokens_prompt": plain,
-                    "grounded_prompt": with_meas,
-                }
-            )
+            use_grounded = (split == "train" and bool(grounded)
+                            and rng.random() < cfg.grounded_fraction)
+            out.append({
+                "id": rid, "participant": rec.participant, "trial": rec.file.name,
+                "task": task.id, "prompt": with_meas if use_grounded else plain,
+                "answer": answer, "truth": truth, "split": split,
+                "variant": "grounded" if use_grounded else "tokens",
+                "tokens_prompt": plain, "grounded_prompt": with_meas,
+            })
     return out
 
 
-def build_dataset(
-    data_dir: Path,
-    tokenizer_dir: Path,
-    out_dir: Path,
-    cfg: DatasetConfig | None = None,
-    *,
-    progress: bool = True,
-    measured: dict[str, dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+def build_dataset(data_dir: Path, tokenizer_dir: Path, out_dir: Path,
+                  cfg: DatasetConfig | None = None, *, progress: bool = True,
+                  measured: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Tokenize the trials of ``data_dir`` and write the dataset; returns the manifest.
 
     ``measured`` maps a trial file name to the analysis' measurements for the grounded variant;
@@ -249,23 +202,12 @@ def build_dataset(
         if measured is None and cfg.measure:
             measured_all[rec.file.name] = _measure(trial)
         meas = (measured or measured_all).get(rec.file.name) or {
-            _MEASURED_COLUMNS[k.removeprefix("measured_")]: float(v)
-            for k, v in row.items()
-            if k.removeprefix("measured_") in _MEASURED_COLUMNS
-            and k.startswith("measured_")
-            and v not in ("", "nan")
-        }
+            _MEASURED_COLUMNS[k.removeprefix("measured_")]: float(v) for k, v in row.items()
+            if k.removeprefix("measured_") in _MEASURED_COLUMNS and k.startswith("measured_")
+            and v not in ("", "nan")}
         split = split_of.get(rec.participant, "train")
-        rows += _rows_for_trial(
-            rec,
-            row,
-            motion_segment(codes, codec, cfg.max_tokens),
-            split,
-            measured_sentence(meas),
-            rng,
-            cfg,
-            tasks,
-        )
+        rows += _rows_for_trial(rec, row, motion_segment(codes, codec, cfg.max_tokens),
+                                split, measured_sentence(meas), rng, cfg, tasks)
         if split == "train" and rng.random() < cfg.augment_fraction:
             aug_kin, aug_time, what = augment(trial.kinematics, trial.time, row, rng)
             aug_codes = tok.encode(aug_kin, aug_time)
@@ -273,16 +215,9 @@ def build_dataset(
             codes_store[key] = aug_codes
             cropped = "crop" in what
             aug_tasks = [t for t in tasks if not cropped or t.id in CROP_SAFE_TASKS]
-            aug_rows = _rows_for_trial(
-                rec,
-                row,
-                motion_segment(aug_codes, codec, cfg.max_tokens),
-                split,
-                "" if cropped else measured_sentence(meas),
-                rng,
-                cfg,
-                aug_tasks,
-            )
+            aug_rows = _rows_for_trial(rec, row, motion_segment(aug_codes, codec, cfg.max_tokens),
+                                       split, "" if cropped else measured_sentence(meas), rng,
+                                       cfg, aug_tasks)
             for r in aug_rows:
                 r["trial"], r["id"], r["augmented"] = key, r["id"] + "a", what
             rows += aug_rows
@@ -297,68 +232,39 @@ def build_dataset(
     tmp = out_dir / ".codes.npz.tmp.npz"
     np.savez_compressed(tmp, **codes_store)  # type: ignore[arg-type]
     tmp.replace(out_dir / "codes.npz")
-    manifest = _manifest(
-        rows,
-        tok_dir=tokenizer_dir,
-        n_trials=len(codes_store),
-        cfg=cfg,
-        codebook_size=tok.config.codebook_size,
-    )
+    manifest = _manifest(rows, tok_dir=tokenizer_dir, n_trials=len(codes_store), cfg=cfg,
+                         codebook_size=tok.config.codebook_size)
     with atomic_write(out_dir / "manifest.json") as fh:
         json.dump(manifest, fh, indent=2)
     with atomic_write(out_dir / "measured.json") as fh:
         json.dump(measured if measured is not None else measured_all, fh)
     with atomic_write(out_dir / "dataset.json") as fh:  # what `lmm-train sft` records
-        json.dump(
-            {
-                "task_registry_version": REGISTRY_VERSION,
-                "tokenizer_artifact": str(tokenizer_dir.resolve()),
-            },
-            fh,
-            indent=2,
-        )
+        json.dump({"task_registry_version": REGISTRY_VERSION,
+                   "tokenizer_artifact": str(tokenizer_dir.resolve())}, fh, indent=2)
     return manifest
 
 
-def _manifest(
-    rows: list[dict[str, Any]],
-    *,
-    tok_dir: Path,
-    n_trials: int,
-    cfg: DatasetConfig,
-    codebook_size: int,
-) -> dict[str, Any]:
+def _manifest(rows: list[dict[str, Any]], *, tok_dir: Path, n_trials: int,
+              cfg: DatasetConfig, codebook_size: int) -> dict[str, Any]:
     counts: dict[str, dict[str, int]] = {}
     parts: dict[str, dict[str, set[str]]] = {}
     for r in rows:
         counts.setdefault(r["task"], {"train": 0, "val": 0})[r["split"]] += 1
         parts.setdefault(r["task"], {"train": set(), "val": set()})[r["split"]].add(
-            r["participant"]
-        )
+            r["participant"])
     weights = tok_dir / "weights.safetensors"
     return {
         "registry_version": REGISTRY_VERSION,
-        "tokenizer": {
-            "path": str(tok_dir.resolve()),
-            "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()
-            if weights.is_file()
-            else None,
-        },
+        "tokenizer": {"path": str(tok_dir.resolve()),
+                      "sha256": hashlib.sha256(weights.read_bytes()).hexdigest()
+                      if weights.is_file() else None},
         "n_trials": n_trials,
         "n_pairs": len(rows),
         "codebook_size": codebook_size,
-        "per_task": {
-            t: {
-                "train_pairs": c["train"],
-                "val_pairs": c["val"],
-                "train_participants": len(parts[t]["train"]),
-                "val_participants": len(parts[t]["val"]),
-            }
-            for t, c in sorted(counts.items())
-        },
-        "config": {
-            "seed": cfg.seed,
-            "questions_per_task": cfg.questions_per_task,
-            "max_tokens": cfg.max_tokens,
-        },
+        "per_task": {t: {"train_pairs": c["train"], "val_pairs": c["val"],
+                         "train_participants": len(parts[t]["train"]),
+                         "val_participants": len(parts[t]["val"])}
+                     for t, c in sorted(counts.items())},
+        "config": {"seed": cfg.seed, "questions_per_task": cfg.questions_per_task,
+                   "max_tokens": cfg.max_tokens},
     }

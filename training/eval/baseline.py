@@ -28,9 +28,8 @@ class TaskData:
     y_val: list[Any]
 
 
-def task_data(
-    rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: ClinicalTask, codebook_size: int
-) -> TaskData:
+def task_data(rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: ClinicalTask,
+              codebook_size: int) -> TaskData:
     """One example per (trial, task) from dataset rows (paraphrase duplicates collapsed)."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
@@ -42,34 +41,19 @@ def task_data(
         xs[split].append(token_histogram(codes[trial], codebook_size))
         ys[split].append(r["truth"])
     empty = np.zeros((0, codebook_size))
-    return TaskData(
-        np.array(xs["train"]) if xs["train"] else empty,
-        ys["train"],
-        np.array(xs["val"]) if xs["val"] else empty,
-        ys["val"],
-    )
+    return TaskData(np.array(xs["train"]) if xs["train"] else empty, ys["train"],
+                    np.array(xs["val"]) if xs["val"] else empty, ys["val"])
 
 
 def _search_space() -> dict[str, list[Any]]:
-    return {
-        "n_estimators": [50, 100, 200, 400],
-        "max_depth": [2, 3, 4, 6],
-        "learning_rate": [0.03, 0.1, 0.3],
-        "subsample": [0.7, 0.85, 1.0],
-        "colsample_bytree": [0.5, 0.8, 1.0],
-        "min_child_weight": [1, 3],
-    }
+    return {"n_estimators": [50, 100, 200, 400], "max_depth": [2, 3, 4, 6],
+            "learning_rate": [0.03, 0.1, 0.3], "subsample": [0.7, 0.85, 1.0],
+            "colsample_bytree": [0.5, 0.8, 1.0], "min_child_weight": [1, 3]}
 
 
-def fit_xgb(
-    task: ClinicalTask,
-    data: TaskData,
-    *,
-    seed: int = 0,
-    n_iter: int = 8,
-    shuffle_labels: bool = False,
-    space: dict[str, list[Any]] | None = None,
-) -> dict[str, Any]:
+def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 8,
+            shuffle_labels: bool = False,
+            space: dict[str, list[Any]] | None = None) -> dict[str, Any]:
     """Fit (with randomised search) and score one task; ``shuffle_labels`` gives chance."""
     from sklearn.model_selection import RandomizedSearchCV
     from xgboost import XGBClassifier, XGBRegressor
@@ -89,51 +73,25 @@ def fit_xgb(
         remap = {c: i for i, c in enumerate(present)}
         est = XGBClassifier(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
         folds = max(2, min(3, int(np.bincount(y_idx).max())))
-        search = RandomizedSearchCV(
-            est,
-            space or _search_space(),
-            n_iter=n_iter,
-            cv=folds,
-            scoring="f1_macro",
-            random_state=seed,
-            n_jobs=1,
-        )
+        search = RandomizedSearchCV(est, space or _search_space(), n_iter=n_iter, cv=folds,
+                                    scoring="f1_macro", random_state=seed, n_jobs=1)
         search.fit(data.x_train, np.array([remap[i] for i in y_idx]))
         pred = [classes[present[int(i)]] for i in search.predict(data.x_val)]
-        return {
-            "macro_f1": macro_f1(data.y_val, pred),
-            "confusion": confusion(data.y_val, pred, [lab.id for lab in task.labels]),
-            "best_params": search.best_params_,
-            "n_train": len(y_train),
-            "n_val": len(data.y_val),
-        }
+        return {"macro_f1": macro_f1(data.y_val, pred),
+                "confusion": confusion(data.y_val, pred, [lab.id for lab in task.labels]),
+                "best_params": search.best_params_, "n_train": len(y_train),
+                "n_val": len(data.y_val)}
     est_r = XGBRegressor(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
-    search = RandomizedSearchCV(
-        est_r,
-        space or _search_space(),
-        n_iter=n_iter,
-        cv=3,
-        scoring="neg_mean_absolute_error",
-        random_state=seed,
-        n_jobs=1,
-    )
+    search = RandomizedSearchCV(est_r, space or _search_space(), n_iter=n_iter, cv=3,
+                                scoring="neg_mean_absolute_error", random_state=seed, n_jobs=1)
     search.fit(data.x_train, np.array(y_train, dtype=float))
     pred_r = [float(v) for v in search.predict(data.x_val)]
-    return {
-        **pearson_r([float(v) for v in data.y_val], pred_r),
-        "best_params": search.best_params_,
-        "n_train": len(y_train),
-    }
+    return {**pearson_r([float(v) for v in data.y_val], pred_r),
+            "best_params": search.best_params_, "n_train": len(y_train)}
 
 
-def run_baselines(
-    dataset_dir: Path,
-    codebook_size: int,
-    *,
-    seeds: tuple[int, ...] = (0, 1, 2),
-    n_iter: int = 8,
-    space: dict[str, list[Any]] | None = None,
-) -> dict[str, Any]:
+def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ...] = (0, 1, 2),
+                  n_iter: int = 8, space: dict[str, list[Any]] | None = None) -> dict[str, Any]:
     """XGBoost and chance for every classification/regression task, over ``seeds``."""
     import json
 
@@ -151,9 +109,7 @@ def run_baselines(
         data = task_data(rows, codes, task, codebook_size)
         out[task.id] = {
             "xgboost": [fit_xgb(task, data, seed=s, n_iter=n_iter, space=space) for s in seeds],
-            "chance": [
-                fit_xgb(task, data, seed=s, n_iter=n_iter, shuffle_labels=True, space=space)
-                for s in seeds
-            ],
+            "chance": [fit_xgb(task, data, seed=s, n_iter=n_iter, shuffle_labels=True,
+                               space=space) for s in seeds],
         }
     return out

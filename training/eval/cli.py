@@ -17,48 +17,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--model", type=Path, required=True, help="model artifact folder")
     parser.add_argument("--dataset", type=Path, required=True, help="dataset folder")
-    parser.add_argument(
-        "--out",
-        type=Path,
-        default=None,
-        help="folder for evaluation.json / evaluation.md (default: the model)",
-    )
+    parser.add_argument("--out", type=Path, default=None,
+                        help="folder for evaluation.json / evaluation.md (default: the model)")
     parser.add_argument("--seeds", type=int, default=3, help="paraphrase draws (default 3)")
-    parser.add_argument(
-        "--max-rows-per-task",
-        type=int,
-        default=None,
-        help="evaluate at most this many held-out rows per task",
-    )
+    parser.add_argument("--max-rows-per-task", type=int, default=None,
+                        help="evaluate at most this many held-out rows per task")
     parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
-    parser.add_argument(
-        "--cpu-precision",
-        default="int8-head",
-        choices=CPU_PRECISIONS,
-        help="weights on the CPU (default int8-head, as the app runs it)",
-    )
-    parser.add_argument(
-        "--real-trial",
-        action="append",
-        default=[],
-        metavar="FILE=ACTIVITY",
-        help="a real (not simulated) trial and its known activity id, asked "
-        "zero-shot 'what activity?' (repeatable), e.g. "
-        "walking1.mot=walking",
-    )
-    parser.add_argument(
-        "--baseline-iter",
-        type=int,
-        default=8,
-        help="randomised-search candidates per XGBoost fit (default 8)",
-    )
-    parser.add_argument(
-        "--fast-baselines",
-        action="store_true",
-        help="smaller XGBoost search space (50-100 trees, depth 3-4) for CPUs",
-    )
+    parser.add_argument("--cpu-precision", default="int8-head",
+                        choices=CPU_PRECISIONS,
+                        help="weights on the CPU (default int8-head, as the app runs it)")
+    parser.add_argument("--real-trial", action="append", default=[], metavar="FILE=ACTIVITY",
+                        help="a real (not simulated) trial and its known activity id, asked "
+                             "zero-shot 'what activity?' (repeatable), e.g. "
+                             "walking1.mot=walking")
+    parser.add_argument("--baseline-iter", type=int, default=8,
+                        help="randomised-search candidates per XGBoost fit (default 8)")
+    parser.add_argument("--fast-baselines", action="store_true",
+                        help="smaller XGBoost search space (50-100 trees, depth 3-4) for CPUs")
 
 
 def parse_real_trials(specs: list[str]) -> list[tuple[Path, str]]:
@@ -72,10 +49,8 @@ def parse_real_trials(specs: list[str]) -> list[tuple[Path, str]]:
         if not sep or not path:
             raise LmmError(f"--real-trial wants FILE=ACTIVITY, got {spec!r}.")
         if activity not in labels:
-            raise LmmError(
-                f"Unknown activity {activity!r} in --real-trial {spec!r}; use one "
-                f"of {', '.join(labels)}."
-            )
+            raise LmmError(f"Unknown activity {activity!r} in --real-trial {spec!r}; use one "
+                           f"of {', '.join(labels)}.")
         if not Path(path).is_file():
             raise LmmError(f"Real trial '{path}' does not exist.")
         out.append((Path(path), activity))
@@ -90,16 +65,10 @@ def zero_shot_activity(engine: Any, specs: list[str]) -> list[dict[str, Any]]:
     for path, truth in parse_real_trials(specs):
         ans = engine.ask(read_trial(path), "What activity is the person performing?")
         p_truth = ans.probabilities.get(truth, 0.0)
-        out.append(
-            {
-                "file": path.name,
-                "truth": truth,
-                "label": ans.label,
-                "p_truth": round(p_truth, 4),
-                "right_above_0_5": bool(ans.label == truth and p_truth > 0.5),
-                "probabilities": {k: round(v, 4) for k, v in ans.probabilities.items()},
-            }
-        )
+        out.append({"file": path.name, "truth": truth, "label": ans.label,
+                    "p_truth": round(p_truth, 4),
+                    "right_above_0_5": bool(ans.label == truth and p_truth > 0.5),
+                    "probabilities": {k: round(v, 4) for k, v in ans.probabilities.items()}})
     return out
 
 
@@ -128,18 +97,10 @@ def run(args: argparse.Namespace) -> int:
         if grounded and args.no_grounded:
             continue
         loaded = ModelManager(cpu_precision=args.cpu_precision).load(
-            args.model, device=args.device, grounded=grounded
-        )
-        runs = [
-            evaluate_engine(
-                loaded.engine,
-                rows,
-                grounded=grounded,
-                seed=s,
-                max_rows_per_task=args.max_rows_per_task,
-            )
-            for s in range(args.seeds)
-        ]
+            args.model, device=args.device, grounded=grounded)
+        runs = [evaluate_engine(loaded.engine, rows, grounded=grounded, seed=s,
+                                max_rows_per_task=args.max_rows_per_task)
+                for s in range(args.seeds)]
         key = "grounded" if grounded else "model"
         result[key] = summarize_seeds(runs)
         result[f"{key}_runs"] = runs
@@ -150,24 +111,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_baselines:
         manifest = json.loads((args.dataset / "manifest.json").read_text())
         codebook = int(manifest.get("codebook_size", 512))
-        fast: dict[str, list[Any]] = {
-            "n_estimators": [50, 100],
-            "max_depth": [3, 4],
-            "learning_rate": [0.1, 0.3],
-            "subsample": [0.85, 1.0],
-        }
+        fast: dict[str, list[Any]] = {"n_estimators": [50, 100], "max_depth": [3, 4],
+                                      "learning_rate": [0.1, 0.3], "subsample": [0.85, 1.0]}
         space = fast if args.fast_baselines else None
-        raw = run_baselines(
-            args.dataset,
-            codebook,
-            seeds=tuple(range(args.seeds)),
-            n_iter=args.baseline_iter,
-            space=space,
-        )
-        result["baseline_search"] = {
-            "n_iter": args.baseline_iter,
-            "space": space or "default (see baseline.py)",
-        }
+        raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)),
+                            n_iter=args.baseline_iter, space=space)
+        result["baseline_search"] = {"n_iter": args.baseline_iter,
+                                     "space": space or "default (see baseline.py)"}
         result["baselines"] = baseline_summary(raw)
         result["baselines_raw"] = raw
     meas_file = args.dataset / "measured.json"

@@ -26,9 +26,8 @@ from training.eval.metrics import confusion, macro_f1, mean_sd, pearson_r
 def _rows(dataset_dir: Path, split: str) -> list[dict[str, Any]]:
     path = dataset_dir / f"{split}.jsonl"
     if not path.is_file():
-        raise FileNotFoundError(
-            f"'{path}' does not exist; build the dataset first (lmm-train dataset)."
-        )
+        raise FileNotFoundError(f"'{path}' does not exist; build the dataset first "
+                                "(lmm-train dataset).")
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
@@ -43,14 +42,8 @@ def _paraphrased(row: dict[str, Any], rng: np.random.Generator, grounded: bool) 
     return prompt
 
 
-def evaluate_engine(
-    engine: Any,
-    rows: list[dict[str, Any]],
-    *,
-    grounded: bool = False,
-    seed: int = 0,
-    max_rows_per_task: int | None = None,
-) -> dict[str, Any]:
+def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool = False,
+                    seed: int = 0, max_rows_per_task: int | None = None) -> dict[str, Any]:
     """Metrics of one engine on ``rows`` (one paraphrase draw given by ``seed``)."""
     rng = np.random.default_rng(seed)
     by_task: dict[str, list[dict[str, Any]]] = {}
@@ -76,17 +69,12 @@ def evaluate_engine(
             lat.append(time.perf_counter() - t0)
             truths.append(r["truth"])
         if task.kind == "classification":
-            out[task_id] = {
-                "macro_f1": macro_f1(truths, preds),
-                "n": len(truths),
-                "confusion": confusion(truths, preds, [lab.id for lab in task.labels]),
-                "mean_latency_s": float(np.mean(lat)),
-            }
+            out[task_id] = {"macro_f1": macro_f1(truths, preds), "n": len(truths),
+                            "confusion": confusion(truths, preds, [lab.id for lab in task.labels]),
+                            "mean_latency_s": float(np.mean(lat))}
         else:
-            out[task_id] = {
-                **pearson_r([float(t) for t in truths], preds),
-                "mean_latency_s": float(np.mean(lat)),
-            }
+            out[task_id] = {**pearson_r([float(t) for t in truths], preds),
+                            "mean_latency_s": float(np.mean(lat))}
     return out
 
 
@@ -102,23 +90,17 @@ def summarize_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def measured_reference(
-    rows: list[dict[str, Any]], measured: dict[str, dict[str, float]]
-) -> dict[str, Any]:
+def measured_reference(rows: list[dict[str, Any]], measured: dict[str, dict[str, float]]
+                       ) -> dict[str, Any]:
     """How well the analysis itself measures the regression targets (the reference)."""
-    keys = {
-        "walking_speed": "spatiotemporal.speed_m_s",
-        "cadence": "spatiotemporal.cadence_steps_min",
-        "tug_time": "clinical_tests.tug.duration_s",
-        "fsst_time": "clinical_tests.fsst.duration_s",
-    }
+    keys = {"walking_speed": "spatiotemporal.speed_m_s",
+            "cadence": "spatiotemporal.cadence_steps_min",
+            "tug_time": "clinical_tests.tug.duration_s",
+            "fsst_time": "clinical_tests.fsst.duration_s"}
     out: dict[str, Any] = {}
     for task_id, key in keys.items():
-        pairs = [
-            (float(r["truth"]), measured.get(r["trial"], {}).get(key))
-            for r in rows
-            if r["task"] == task_id
-        ]
+        pairs = [(float(r["truth"]), measured.get(r["trial"], {}).get(key))
+                 for r in rows if r["task"] == task_id]
         if pairs:
             out[task_id] = pearson_r([p[0] for p in pairs], [p[1] for p in pairs])
     return out
@@ -126,11 +108,8 @@ def measured_reference(
 
 def to_markdown(result: dict[str, Any]) -> str:
     """The evaluation as a Markdown table (model vs grounded vs XGBoost vs chance)."""
-    lines = [
-        "| task | metric | model (tokens) | model (grounded) | XGBoost | chance | "
-        "analysis (measured) |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    lines = ["| task | metric | model (tokens) | model (grounded) | XGBoost | chance | "
+             "analysis (measured) |", "|---|---|---|---|---|---|---|"]
 
     def fmt(d: dict[str, Any] | None) -> str:
         if not d or d.get("mean") is None:
@@ -141,25 +120,16 @@ def to_markdown(result: dict[str, Any]) -> str:
         grounded = result.get("grounded", {}).get(task_id)
         base = result.get("baselines", {}).get(task_id, {})
         meas = result.get("measured_reference", {}).get(task_id, {}).get("pearson_r")
-        lines.append(
-            f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
-            f"{fmt(base.get('xgboost'))} | {fmt(base.get('chance'))} | "
-            f"{'n/a' if meas is None else f'{meas:.3f}'} |"
-        )
+        lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
+                     f"{fmt(base.get('xgboost'))} | {fmt(base.get('chance'))} | "
+                     f"{'n/a' if meas is None else f'{meas:.3f}'} |")
     for key, title in (("model", "tokens"), ("grounded", "grounded")):
         real = result.get(f"{key}_real_trials")
         if real:
-            lines += [
-                "",
-                f"Zero-shot activity on real (not simulated) trials, {title} prompt:",
-                "",
-                "| trial | truth | answer | P(truth) |",
-                "|---|---|---|---|",
-            ]
-            lines += [
-                f"| {r['file']} | {r['truth']} | {r['label'] or 'abstained'} | {r['p_truth']:.2f} |"
-                for r in real
-            ]
+            lines += ["", f"Zero-shot activity on real (not simulated) trials, {title} prompt:", "",
+                      "| trial | truth | answer | P(truth) |", "|---|---|---|---|"]
+            lines += [f"| {r['file']} | {r['truth']} | {r['label'] or 'abstained'} | "
+                      f"{r['p_truth']:.2f} |" for r in real]
     return "\n".join(lines) + "\n"
 
 

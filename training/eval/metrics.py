@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 
 
-def macro_f1(
-    truth: Sequence[str], pred: Sequence[str | None], labels: Sequence[str] | None = None
-) -> float:
+def macro_f1(truth: Sequence[str], pred: Sequence[str | None],
+             labels: Sequence[str] | None = None) -> float:
     """Macro-averaged F1 over the labels present in ``truth`` (an unparseable prediction, None,
     counts as wrong)."""
     labs = list(labels) if labels is not None else sorted(set(truth))
@@ -28,9 +27,8 @@ def macro_f1(
     return float(np.mean(f1s))
 
 
-def confusion(
-    truth: Sequence[str], pred: Sequence[str | None], labels: Sequence[str]
-) -> dict[str, Any]:
+def confusion(truth: Sequence[str], pred: Sequence[str | None],
+              labels: Sequence[str]) -> dict[str, Any]:
     """Confusion matrix (rows truth, columns prediction, plus an 'unparsed' column)."""
     cols = [*labels, "unparsed"]
     labels = list(labels)
@@ -45,11 +43,8 @@ def confusion(
 
 def pearson_r(truth: Sequence[float], pred: Sequence[float | None]) -> dict[str, Any]:
     """Pearson r and MAE over the parseable predictions (and how many were not)."""
-    pairs = [
-        (float(t), float(p))
-        for t, p in zip(truth, pred, strict=True)
-        if p is not None and np.isfinite(p)
-    ]
+    pairs = [(float(t), float(p)) for t, p in zip(truth, pred, strict=True)
+             if p is not None and np.isfinite(p)]
     out: dict[str, Any] = {"n": len(truth), "n_parsed": len(pairs)}
     if len(pairs) < 3:
         out.update({"pearson_r": None, "mae": None})
@@ -64,8 +59,5 @@ def mean_sd(values: Sequence[float | None]) -> dict[str, float | None]:
     vals = [v for v in values if v is not None and np.isfinite(v)]
     if not vals:
         return {"mean": None, "sd": None, "n": 0}  # type: ignore[dict-item]
-    return {
-        "mean": float(np.mean(vals)),
-        "sd": float(np.std(vals, ddof=1)) if len(vals) > 1 else 0.0,
-        "n": len(vals),
-    }  # type: ignore[dict-item]
+    return {"mean": float(np.mean(vals)), "sd": float(np.std(vals, ddof=1)) if len(vals) > 1
+            else 0.0, "n": len(vals)}  # type: ignore[dict-item]

@@ -10,19 +10,11 @@ from lmm_desktop.core.errors import LmmError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--data",
-        type=Path,
-        required=True,
-        help="folder with trial files and labels.csv (e.g. from `simulate`)",
-    )
+    parser.add_argument("--data", type=Path, required=True,
+                        help="folder with trial files and labels.csv (e.g. from `simulate`)")
     parser.add_argument("--out", type=Path, required=True, help="tokenizer artifact folder")
-    parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="JSON/YAML file with TokenizerTrainConfig fields (and `model`)",
-    )
+    parser.add_argument("--config", type=Path, default=None,
+                        help="JSON/YAML file with TokenizerTrainConfig fields (and `model`)")
     parser.add_argument("--steps", type=int, default=None, help="optimizer steps")
     parser.add_argument("--batch-size", type=int, default=None, help="windows per step")
     parser.add_argument("--lr", type=float, default=None, help="learning rate")
@@ -35,13 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from training.tokenizer.train import TokenizerTrainConfig, train_tokenizer
 
-    overrides = {
-        "steps": args.steps,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "device": args.device,
-        "seed": args.seed,
-    }
+    overrides = {"steps": args.steps, "batch_size": args.batch_size, "lr": args.lr,
+                 "device": args.device, "seed": args.seed}
     if args.config is not None:
         if not args.config.is_file():
             raise LmmError(f"Config file '{args.config}' does not exist.")
@@ -51,39 +38,18 @@ def run(args: argparse.Namespace) -> int:
     if not args.data.is_dir():
         raise LmmError(f"Data folder '{args.data}' does not exist.")
     ev = train_tokenizer(args.data, args.out, cfg, resume=args.resume, progress=not args.quiet)
-    print(
-        json.dumps(
-            {
-                k: ev[k]
-                for k in (
-                    "rmse_deg_mean_over_joints",
-                    "codebook_usage",
-                    "perplexity",
-                    "val_participants",
-                    "train_seconds",
-                )
-            }
-        )
-    )
+    print(json.dumps({k: ev[k] for k in ("rmse_deg_mean_over_joints", "codebook_usage",
+                                         "perplexity", "val_participants", "train_seconds")}))
     return 0
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tokenizer", type=Path, required=True, help="tokenizer artifact folder")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=None,
-        help="labelled data folder; evaluates the held-out participants of the "
-        "tokenizer's split.json",
-    )
-    parser.add_argument(
-        "--files",
-        type=Path,
-        nargs="*",
-        default=[],
-        help="trial files to evaluate one by one (e.g. real OpenCap trials)",
-    )
+    parser.add_argument("--data", type=Path, default=None,
+                        help="labelled data folder; evaluates the held-out participants of the "
+                        "tokenizer's split.json")
+    parser.add_argument("--files", type=Path, nargs="*", default=[],
+                        help="trial files to evaluate one by one (e.g. real OpenCap trials)")
     parser.add_argument("--out", type=Path, default=None, help="write the JSON here too")
 
 

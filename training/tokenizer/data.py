@@ -35,10 +35,8 @@ def read_labels(data_dir: Path) -> list[TrialRecord]:
     """Rows of ``labels.csv`` as :class:`TrialRecord` (file paths resolved)."""
     path = data_dir / "labels.csv"
     if not path.is_file():
-        raise DataError(
-            f"No labels.csv in '{data_dir}': expected a table with at least the "
-            "columns 'participant' and 'file' (make one with `lmm-train simulate`)."
-        )
+        raise DataError(f"No labels.csv in '{data_dir}': expected a table with at least the "
+                        "columns 'participant' and 'file' (make one with `lmm-train simulate`).")
     with path.open(newline="") as fh:
         rows = list(csv.DictReader(fh))
     if not rows:
@@ -46,14 +44,12 @@ def read_labels(data_dir: Path) -> list[TrialRecord]:
     for col in ("participant", "file"):
         if col not in rows[0]:
             raise DataError(f"'{path}' has no column '{col}'; columns are {list(rows[0])}.")
-    return [
-        TrialRecord(participant=r["participant"], file=data_dir / r["file"], row=r) for r in rows
-    ]
+    return [TrialRecord(participant=r["participant"], file=data_dir / r["file"], row=r)
+            for r in rows]
 
 
-def participant_split(
-    participants: list[str], *, val_fraction: float = 0.1, seed: int = 0
-) -> tuple[list[str], list[str]]:
+def participant_split(participants: list[str], *, val_fraction: float = 0.1,
+                      seed: int = 0) -> tuple[list[str], list[str]]:
     """Deterministic participant-level split (train, validation) by hashing the id with the seed.
 
     The same ids and seed always give the same split, so the tokenizer and the language model
@@ -72,13 +68,11 @@ def participant_split(
     return train, val
 
 
-def save_split(
-    path: Path, train: list[str], val: list[str], seed: int, val_fraction: float
-) -> None:
+def save_split(path: Path, train: list[str], val: list[str], seed: int,
+               val_fraction: float) -> None:
     with atomic_write(path) as fh:
-        json.dump(
-            {"seed": seed, "val_fraction": val_fraction, "train": train, "val": val}, fh, indent=2
-        )
+        json.dump({"seed": seed, "val_fraction": val_fraction, "train": train, "val": val},
+                  fh, indent=2)
 
 
 def load_split(path: Path) -> tuple[list[str], list[str]]:
@@ -97,9 +91,9 @@ class PreparedTrial:
     present: NDArray[np.bool_]
 
 
-def load_angles(
-    records: list[TrialRecord],
-) -> list[tuple[TrialRecord, NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]]:
+def load_angles(records: list[TrialRecord]) -> list[tuple[TrialRecord, NDArray[np.float64],
+                                                          NDArray[np.float64],
+                                                          NDArray[np.bool_]]]:
     """Read every trial's canonical angles; unreadable trials raise DataError naming the file."""
     from lmm_desktop.io import read_trial
 

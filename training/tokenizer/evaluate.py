@@ -12,9 +12,8 @@ from lmm_desktop.motion.tokenizer import MotionTokenizer
 from training.tokenizer.data import load_angles, read_labels
 
 
-def evaluate_tokenizer(
-    tok: MotionTokenizer, data_dir: Path, participants: set[str] | None = None
-) -> dict[str, Any]:
+def evaluate_tokenizer(tok: MotionTokenizer, data_dir: Path,
+                       participants: set[str] | None = None) -> dict[str, Any]:
     """Evaluate on the trials of ``participants`` (all when None) in ``data_dir``."""
     from lmm_desktop.core.canonical import Kinematics
 
@@ -25,12 +24,9 @@ def evaluate_tokenizer(
     cnt = np.zeros(len(CANONICAL_JOINTS))
     counts = np.zeros(tok.config.codebook_size)
     for _rec, angles, t, present in load_angles(records):
-        kin = Kinematics(
-            angles=angles,
-            present=present,
-            pelvis_rotation=np.zeros((angles.shape[0], 3)),
-            pelvis_translation=np.zeros((angles.shape[0], 3)),
-        )
+        kin = Kinematics(angles=angles, present=present,
+                         pelvis_rotation=np.zeros((angles.shape[0], 3)),
+                         pelvis_translation=np.zeros((angles.shape[0], 3)))
         res = tok.tokenize(kin, t)
         for j, name in enumerate(CANONICAL_JOINTS):
             if name in res.rmse_per_joint:
@@ -40,19 +36,16 @@ def evaluate_tokenizer(
     return summarize(sq, cnt, counts, n_trials=len(records))
 
 
-def summarize(sq: np.ndarray, cnt: np.ndarray, counts: np.ndarray, n_trials: int) -> dict[str, Any]:
-    per_joint = {
-        name: float(np.sqrt(sq[j] / cnt[j]))
-        for j, name in enumerate(CANONICAL_JOINTS)
-        if cnt[j] > 0
-    }
+def summarize(sq: np.ndarray, cnt: np.ndarray, counts: np.ndarray,
+              n_trials: int) -> dict[str, Any]:
+    per_joint = {name: float(np.sqrt(sq[j] / cnt[j]))
+                 for j, name in enumerate(CANONICAL_JOINTS) if cnt[j] > 0}
     probs = counts / max(1.0, counts.sum())
     nz = probs[probs > 0]
     return {
         "n_trials": n_trials,
         "rmse_deg_mean_over_joints": float(np.mean(list(per_joint.values())))
-        if per_joint
-        else None,
+        if per_joint else None,
         "rmse_deg_per_joint": {k: round(v, 3) for k, v in per_joint.items()},
         "codebook_usage": float((counts > 0).mean()),
         "perplexity": float(np.exp(-(nz * np.log(nz)).sum())) if nz.size else 0.0,

@@ -68,30 +68,21 @@ class TokenizerTrainConfig:
             self.model = TokenizerConfig.from_dict(self.model)
         for name in ("steps", "batch_size", "window_frames", "checkpoint_every"):
             if getattr(self, name) <= 0:
-                raise ValueError(
-                    f"Invalid value for '--{name.replace('_', '-')}': must be "
-                    f"positive, got {getattr(self, name)}."
-                )
+                raise ValueError(f"Invalid value for '--{name.replace('_', '-')}': must be "
+                                 f"positive, got {getattr(self, name)}.")
         if self.window_frames % self.model.downsampling:
-            raise ValueError(
-                f"Invalid value for '--window-frames': must be a multiple of the "
-                f"downsampling factor {self.model.downsampling}, got "
-                f"{self.window_frames}."
-            )
+            raise ValueError(f"Invalid value for '--window-frames': must be a multiple of the "
+                             f"downsampling factor {self.model.downsampling}, got "
+                             f"{self.window_frames}.")
         if not 0.0 < self.val_fraction < 0.5:
-            raise ValueError(
-                f"Invalid value for '--val-fraction': must be in (0, 0.5), got {self.val_fraction}."
-            )
+            raise ValueError(f"Invalid value for '--val-fraction': must be in (0, 0.5), got "
+                             f"{self.val_fraction}.")
         if self.loss_weighting not in ("degrees", "z"):
-            raise ValueError(
-                f"Invalid value for 'loss_weighting'. Allowed values are 'degrees', "
-                f"'z', but got {self.loss_weighting!r}."
-            )
+            raise ValueError(f"Invalid value for 'loss_weighting'. Allowed values are 'degrees', "
+                             f"'z', but got {self.loss_weighting!r}.")
         if not (self.device == "cpu" or self.device.startswith("cuda")):
-            raise ValueError(
-                f"Invalid value for '--device'. Allowed values are 'cpu', 'cuda', "
-                f"'cuda:N', but got {self.device!r}."
-            )
+            raise ValueError(f"Invalid value for '--device'. Allowed values are 'cpu', 'cuda', "
+                             f"'cuda:N', but got {self.device!r}.")
 
     @classmethod
     def from_file(cls, path: Path, **overrides: Any) -> TokenizerTrainConfig:
@@ -104,11 +95,8 @@ class TokenizerTrainConfig:
         return asdict(self)
 
 
-def prepare_trials(
-    loaded: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]],
-    cfg: TokenizerConfig,
-    stats: NormStats,
-) -> list[PreparedTrial]:
+def prepare_trials(loaded: list[tuple[Any, np.ndarray, np.ndarray, np.ndarray]],
+                   cfg: TokenizerConfig, stats: NormStats) -> list[PreparedTrial]:
     """Model inputs of already-read trials (see :func:`load_angles`)."""
     out = []
     for rec, angles, t, present in loaded:
@@ -127,9 +115,8 @@ def learning_rate(cfg: TokenizerTrainConfig, step: int) -> float:
     return cfg.lr * (0.1 + 0.45 * (1.0 + math.cos(math.pi * min(1.0, progress))))
 
 
-def _windows(
-    trials: list[PreparedTrial], n: int, length: int, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
+def _windows(trials: list[PreparedTrial], n: int, length: int,
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``n`` random windows ``(n, length, 34)`` and their masks; short trials are edge-padded."""
     xs = np.empty((n, length, trials[0].x.shape[1]), dtype=np.float32)
     ms = np.zeros((n, length, trials[0].x.shape[1]), dtype=bool)
@@ -138,7 +125,7 @@ def _windows(
         x, m = trials[k].x, trials[k].mask
         if x.shape[0] >= length:
             s = int(rng.integers(0, x.shape[0] - length + 1))
-            xs[i], ms[i] = x[s : s + length], m[s : s + length]
+            xs[i], ms[i] = x[s:s + length], m[s:s + length]
         else:
             pad = length - x.shape[0]
             xs[i] = np.concatenate([x, np.repeat(x[-1:], pad, axis=0)])
@@ -146,14 +133,8 @@ def _windows(
     return xs, ms
 
 
-def train_tokenizer(
-    data_dir: Path,
-    out_dir: Path,
-    cfg: TokenizerTrainConfig,
-    *,
-    resume: bool = False,
-    progress: bool = True,
-) -> dict[str, Any]:
+def train_tokenizer(data_dir: Path, out_dir: Path, cfg: TokenizerTrainConfig, *,
+                    resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Train, checkpoint, evaluate and save the tokenizer artifact in ``out_dir``.
 
     Returns the evaluation dictionary (also written to ``out_dir/evaluation.json``).
@@ -170,9 +151,8 @@ def train_tokenizer(
     device = torch.device(cfg.device)
     out_dir.mkdir(parents=True, exist_ok=True)
     records = read_labels(data_dir)
-    train_ids, val_ids = participant_split(
-        [r.participant for r in records], val_fraction=cfg.val_fraction, seed=cfg.seed
-    )
+    train_ids, val_ids = participant_split([r.participant for r in records],
+                                           val_fraction=cfg.val_fraction, seed=cfg.seed)
     if not train_ids:
         raise DataError(f"'{data_dir}' has no training participants.")
     save_split(out_dir / "split.json", train_ids, val_ids, cfg.seed, cfg.val_fraction)
@@ -186,9 +166,8 @@ def train_tokenizer(
     model = MotionVQVAE(cfg.model).to(device)
     weights = None
     if cfg.loss_weighting == "degrees":
-        weights = torch.as_tensor(
-            stats.std / stats.std.mean(), dtype=torch.float32, device=device
-        )  # (34,)
+        weights = torch.as_tensor(stats.std / stats.std.mean(), dtype=torch.float32,
+                                  device=device)  # (34,)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=0.0)
     rng = np.random.default_rng(cfg.seed)
     step = 0
@@ -198,7 +177,8 @@ def train_tokenizer(
     history: list[dict[str, float]] = []
     t0 = time.perf_counter()
     model.train()
-    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="tokenizer", unit="step")
+    bar = tqdm(total=cfg.steps, initial=step, disable=not progress, desc="tokenizer",
+               unit="step")
     while step < cfg.steps:
         lr = learning_rate(cfg, step)
         for g in opt.param_groups:
@@ -212,12 +192,8 @@ def train_tokenizer(
         opt.step()
         step += 1
         if step % 25 == 0 or step == cfg.steps:
-            rec = {
-                "step": step,
-                "loss": out["loss"].item(),
-                "recon": out["recon_loss"].item(),
-                "perplexity": out["perplexity"].item(),
-            }
+            rec = {"step": step, "loss": out["loss"].item(), "recon": out["recon_loss"].item(),
+                   "perplexity": out["perplexity"].item()}
             history.append(rec)
             bar.set_postfix(loss=f"{rec['loss']:.4f}", ppl=f"{rec['perplexity']:.0f}")
         bar.update(1)
@@ -228,44 +204,23 @@ def train_tokenizer(
     model.eval()
     tok = MotionTokenizer(cfg.model, stats, model.cpu(), device="cpu")
     evaluation = evaluate_tokenizer(tok, data_dir, set(val_ids))
-    evaluation.update(
-        {
-            "train_seconds": round(train_s, 2),
-            "steps": step,
-            "train_participants": len(train_ids),
-            "val_participants": len(val_ids),
-            "history": history[-20:],
-            "train_config": cfg.to_dict(),
-        }
-    )
+    evaluation.update({"train_seconds": round(train_s, 2), "steps": step,
+                       "train_participants": len(train_ids), "val_participants": len(val_ids),
+                       "history": history[-20:], "train_config": cfg.to_dict()})
     tok.save(out_dir, evaluation=evaluation)
     return evaluation
 
 
-def _save_checkpoint(
-    folder: Path,
-    step: int,
-    model: Any,
-    opt: Any,
-    rng: np.random.Generator,
-    cfg: TokenizerTrainConfig,
-) -> Path:
+def _save_checkpoint(folder: Path, step: int, model: Any, opt: Any,
+                     rng: np.random.Generator, cfg: TokenizerTrainConfig) -> Path:
     import torch
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step_{step:07d}.pt"
     tmp = folder / f".{path.name}.tmp"
-    torch.save(
-        {
-            "step": step,
-            "model": model.state_dict(),
-            "opt": opt.state_dict(),
-            "rng": rng.bit_generator.state,
-            "torch_rng": torch.get_rng_state(),
-            "config": cfg.to_dict(),
-        },
-        tmp,
-    )
+    torch.save({"step": step, "model": model.state_dict(), "opt": opt.state_dict(),
+                "rng": rng.bit_generator.state, "torch_rng": torch.get_rng_state(),
+                "config": cfg.to_dict()}, tmp)
     tmp.replace(path)
     for old in sorted(folder.glob("step_*.pt"))[:-2]:  # keep the last two
         old.unlink()
