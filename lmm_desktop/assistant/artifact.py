@@ -117,7 +117,9 @@ def extend_vocabulary(
     )
 
 
-def init_motion_embeddings(model: Any, tokenizer: Any, codebook: Any, *, seed: int = 0) -> int:
+def init_motion_embeddings(
+    model: Any, tokenizer: Any, codebook: Any, *, seed: int = 0
+) -> int:
     """Start each ``<motion_k>`` embedding row from code ``k``'s VQ-VAE codebook vector.
 
     The centred codebook ``(K, D)`` is mapped into the embedding space by a fixed random

@@ -96,10 +96,10 @@ class SFTConfig:
     checkpoint ``.pt`` with the same base, rank and codebook); optimizer and schedule start
     fresh. Continues a model on new data or for more steps across sessions."""
     max_train_seconds: float = 0.0
-    """Time budget of the optimizer steps in seconds (0: none). After a few timed steps the run
-    projects its duration; when it would overrun, the number of steps is cut to fit and the
-    learning-rate decay is shortened to end there (re-checked as it goes; the summary records the
-    planned and the trained steps). For leased GPUs and overnight CPU runs."""
+    """Time budget of the optimizer steps in seconds (0: none). Every 20 steps the run projects
+    its duration from the recent steps' rate; when it would overrun, the number of steps is cut to
+    fit (never past the planned steps) and the learning-rate decay ends there. The summary records
+    the planned and the trained steps. For leased GPUs and overnight CPU runs."""
     save_every: int = 100
     """Optimizer steps between checkpoints (the last step is always saved)."""
     log_every: int = 10

@@ -553,5 +553,6 @@ class _TrainLoop:
         self.step, self.tokens = int(state["step"]), int(state["tokens"])
         self.seconds, self.history = float(state["seconds"]), list(state["history"])
         self.first_step_seconds = float(state.get("first_step_seconds", 0.0))
-        self.total_steps = int(state.get("total_steps", self.total_steps))
+        if self.cfg.max_train_seconds:  # keep the budget's cut; otherwise the settings decide
+            self.total_steps = min(self.planned_steps, int(state.get("total_steps", 0)) or 10**9)
         return self.step
