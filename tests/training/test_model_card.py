@@ -84,3 +84,24 @@ def test_model_card_lists_the_training_stages_of_a_continued_run(tmp_path: Path)
     assert "1. 520 steps × batch 8, one question per example, learning rate 0.0004" in card
     assert "2. 380 steps × batch 4, conversations of up to 8 questions about one trial" in card
     assert "drawn from 44580 answers" in card
+
+
+def test_model_card_says_where_the_model_was_trained(tmp_path: Path) -> None:
+    train = {
+        "device": "cuda",
+        "device_name": "NVIDIA H200",
+        "quantize": "none",
+        "mixed_precision": "bf16 autocast",
+        "epochs_done": 1.2,
+        "train_rows": 44580,
+        "train_seconds": 346.0,
+        "tokens_per_s": 19137.1,
+    }
+    (tmp_path / "artifact.json").write_text(json.dumps({"training": train}))
+    card = write_model_card(tmp_path).read_text()
+    assert "float32 weights on one NVIDIA H200 GPU (compute: bf16 autocast)" in card
+    assert "1.2 epochs of 44580 training pairs, 346.0 s at 19137.1 tokens/s" in card
+    assert "2-core CPU" not in card
+    (tmp_path / "artifact.json").write_text(json.dumps({"training": {"device": "cpu"}}))
+    card = write_model_card(tmp_path).read_text()
+    assert "weights on CPU" in card and "Trained on a 2-core CPU at reduced scale" in card

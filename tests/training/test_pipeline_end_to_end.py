@@ -91,7 +91,11 @@ def test_memory_refusal_is_actionable(chain: dict[str, Path]) -> None:
 def test_evaluation_and_baselines_run(chain: dict[str, Path]) -> None:
     loaded = ModelManager().load(chain["model"], device="cpu")
     rows = _rows(chain["ds"], "val")
-    runs = [evaluate_engine(loaded.engine, rows, seed=s, max_rows_per_task=3) for s in (0, 1)]
+    lines: list[str] = []
+    runs = [evaluate_engine(loaded.engine, rows, seed=s, max_rows_per_task=3,
+                            progress=lines.append) for s in (0, 1)]
+    assert len(lines) == 2 * len(runs[0])  # one progress line per task and seed
+    assert any(line.startswith("activity: macro_f1 ") and "s/row)" in line for line in lines)
     summary = summarize_seeds(runs)
     assert "activity" in summary and summary["activity"]["metric"] == "macro_f1"
     base = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1,

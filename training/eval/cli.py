@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.errors import LmmError
 
 
@@ -72,6 +75,15 @@ def zero_shot_activity(engine: Any, specs: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def _progress_printer(label: str, t0: float) -> Callable[[str], None]:
+    """One stderr line per evaluated task, with the time since the evaluation began."""
+
+    def show(line: str) -> None:
+        print(f"[{time.perf_counter() - t0:7.0f} s] {label}: {line}", file=sys.stderr, flush=True)
+
+    return show
+
+
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.assistant.artifact import write_evaluation
     from lmm_desktop.assistant.manager import ModelManager
@@ -98,10 +110,12 @@ def run(args: argparse.Namespace) -> int:
             continue
         loaded = ModelManager(cpu_precision=args.cpu_precision).load(
             args.model, device=args.device, grounded=grounded)
-        runs = [evaluate_engine(loaded.engine, rows, grounded=grounded, seed=s,
-                                max_rows_per_task=args.max_rows_per_task)
-                for s in range(args.seeds)]
         key = "grounded" if grounded else "model"
+        runs = [evaluate_engine(loaded.engine, rows, grounded=grounded, seed=s,
+                                max_rows_per_task=args.max_rows_per_task,
+                                progress=_progress_printer(
+                                    f"{'grounded' if grounded else 'tokens-only'}, seed {s}", t0))
+                for s in range(args.seeds)]
         result[key] = summarize_seeds(runs)
         result[f"{key}_runs"] = runs
         result["device"] = loaded.device
@@ -114,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
         fast: dict[str, list[Any]] = {"n_estimators": [50, 100], "max_depth": [3, 4],
                                       "learning_rate": [0.1, 0.3], "subsample": [0.85, 1.0]}
         space = fast if args.fast_baselines else None
+        print(f"[{time.perf_counter() - t0:7.0f} s] XGBoost and chance baselines "
+              f"({args.baseline_iter} search draws per task, {args.seeds} seeds)...",
+              file=sys.stderr, flush=True)
         raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)),
                             n_iter=args.baseline_iter, space=space)
         result["baseline_search"] = {"n_iter": args.baseline_iter,
@@ -127,10 +144,12 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or args.model
     out.mkdir(parents=True, exist_ok=True)
     md = to_markdown(result)
-    (out / "evaluation.md").write_text(md)
+    with atomic_write(out / "evaluation.md") as fh:
+        fh.write(md)
     if args.out is None:
         write_evaluation(args.model, result)
     else:
-        (out / "evaluation.json").write_text(json.dumps(result, indent=2, default=str))
+        with atomic_write(out / "evaluation.json") as fh:
+            fh.write(json.dumps(result, indent=2, default=str))
     print(md)
     return 0

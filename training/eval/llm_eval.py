@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,10 @@ def _paraphrased(row: dict[str, Any], rng: np.random.Generator, grounded: bool) 
 
 
 def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool = False,
-                    seed: int = 0, max_rows_per_task: int | None = None) -> dict[str, Any]:
-    """Metrics of one engine on ``rows`` (one paraphrase draw given by ``seed``)."""
+                    seed: int = 0, max_rows_per_task: int | None = None,
+                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Metrics of one engine on ``rows`` (one paraphrase draw given by ``seed``);
+    ``progress`` receives one line per finished task (its metric, rows and time per row)."""
     rng = np.random.default_rng(seed)
     by_task: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
@@ -75,6 +78,12 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
         else:
             out[task_id] = {**pearson_r([float(t) for t in truths], preds),
                             "mean_latency_s": float(np.mean(lat))}
+        if progress is not None:
+            metric = "macro_f1" if task.kind == "classification" else "pearson_r"
+            value = out[task_id].get(metric)
+            shown = "n/a" if value is None else f"{value:.3f}"
+            progress(f"{task_id}: {metric} {shown} ({len(truths)} rows, "
+                     f"{np.mean(lat):.2f} s/row)")
     return out
 
 

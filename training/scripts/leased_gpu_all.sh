@@ -11,7 +11,7 @@ mkdir -p "$result" /tmp/bundle /tmp/site
 # shellcheck disable=SC2046
 cat $(ls "$pieces"/c.* | sort) | tar -xf - -C /tmp/bundle
 pip install -q --no-deps --target /tmp/site /tmp/bundle/wheels/*.whl 2>&1 | tail -2 || true
-export PYTHONPATH=/tmp/site
+export PYTHONPATH=/tmp/site:$(pwd) LMM_DESKTOP_HOME=${LMM_DESKTOP_HOME:-/tmp/lmm-home}
 t0=$(date +%s)
 training/scripts/leased_gpu_sft.sh /tmp/bundle/payload /tmp/run "$budget" "$@" > /tmp/run.log 2>&1 \
   || echo "sft failed: $?" >> /tmp/run.log
