@@ -128,8 +128,12 @@ def write_model_card(
         lines += [
             "",
             "## Evaluation (held-out simulated participants)",
-            f"Rows evaluated: {ev.get('n_val_rows')}; device {ev.get('device')}; "
-            "mean ± SD over paraphrase draws.",
+            f"Held-out rows: {ev.get('n_val_rows')}"
+            + (f", of which the first {ev['max_rows_per_task']} per task were asked"
+               if ev.get("max_rows_per_task") else "")
+            + f"; device {ev.get('device')}; mean ± SD over "
+            + (f"{ev['seeds']} " if ev.get("seeds") else "")
+            + "paraphrase draws.",
             "",
             to_markdown(ev),
         ]

@@ -105,3 +105,12 @@ def test_model_card_says_where_the_model_was_trained(tmp_path: Path) -> None:
     (tmp_path / "artifact.json").write_text(json.dumps({"training": {"device": "cpu"}}))
     card = write_model_card(tmp_path).read_text()
     assert "weights on CPU" in card and "Trained on a 2-core CPU at reduced scale" in card
+
+
+def test_model_card_says_how_many_held_out_rows_were_asked(tmp_path: Path) -> None:
+    (tmp_path / "artifact.json").write_text(json.dumps({"training": {"device": "cpu"}}))
+    ev = {"n_val_rows": 4555, "max_rows_per_task": 50, "seeds": 3, "device": "cpu"}
+    (tmp_path / "evaluation.json").write_text(json.dumps(ev))
+    card = write_model_card(tmp_path).read_text()
+    assert "Held-out rows: 4555, of which the first 50 per task were asked" in card
+    assert "mean ± SD over 3 paraphrase draws" in card

@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         raise LmmError(f"'{args.dataset}/val.jsonl' has no rows: nothing held out to evaluate.")
     t0 = time.perf_counter()
-    result: dict[str, Any] = {"dataset": str(args.dataset), "n_val_rows": len(rows)}
+    result: dict[str, Any] = {"dataset": str(args.dataset), "n_val_rows": len(rows),
+                              "max_rows_per_task": args.max_rows_per_task, "seeds": args.seeds}
     for grounded in (False, True):
         if grounded and args.no_grounded:
             continue
