@@ -124,3 +124,24 @@ def test_zero_shot_activity_on_real_trials_and_bad_specs(chain: dict[str, Path])
                      ("/nope.mot=walking", "does not exist")):
         with pytest.raises(LmmError, match=msg):
             parse_real_trials([bad])
+
+
+def test_eval_cli_on_a_task_subset(chain: dict[str, Path], tmp_path: Path) -> None:
+    """`lmm-train eval --tasks`: only those tasks are asked and reported; unknown ones refused."""
+    import argparse
+    import json
+
+    from lmm_desktop.core.errors import LmmError
+    from training.eval import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    common = ["--model", str(chain["model"]), "--dataset", str(chain["ds"]), "--out",
+              str(tmp_path), "--seeds", "1", "--max-rows-per-task", "2", "--no-grounded",
+              "--no-baselines", "--device", "cpu"]
+    with pytest.raises(LmmError, match=r"Unknown task.*'speed'"):
+        cli.run(parser.parse_args([*common, "--tasks", "activity", "speed"]))
+    assert cli.run(parser.parse_args([*common, "--tasks", "activity"])) == 0
+    result = json.loads((tmp_path / "evaluation.json").read_text())
+    assert set(result["model"]) == {"activity"} and result["tasks"] == ["activity"]
+    assert "| activity |" in (tmp_path / "evaluation.md").read_text()

@@ -601,3 +601,31 @@ def test_time_budget_follows_the_recent_rate_within_the_plan() -> None:
 def test_negative_time_budget_is_refused() -> None:
     with pytest.raises(ValueError, match="max-train-seconds"):
         _cfg(max_train_seconds=-1)
+
+
+def test_tasks_subset_trains_only_those_rows_and_names_bad_ones(
+    dataset: Path, tiny_base: Path, tmp_path: Path
+) -> None:
+    """`--tasks` (the multi-task transfer comparison): only the named tasks' rows are trained,
+    the choice is recorded; an unknown task or one without rows is refused with the fix."""
+    import argparse
+
+    from lmm_desktop.core.errors import InvalidValueError, LmmError
+    from training.sft import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    common = ["--data", str(dataset), "--base", str(tiny_base), "--device", "cpu",
+              "--max-length", "64", "--batch-size", "2", "--no-progress", "--lora-rank", "4"]
+    args = parser.parse_args([*common, "--out", str(tmp_path / "a"), "--max-steps", "1",
+                              "--tasks", "activity"])
+    assert cli.run(args) == 0
+    summary = json.loads((tmp_path / "a" / "training_summary.json").read_text())
+    assert summary["config"]["tasks"] == ["activity"]
+    assert summary["train_rows"] == len(read_rows(dataset, "train"))  # all are activity rows
+    with pytest.raises(InvalidValueError, match=r"'--tasks': unknown task.*'gait_speed'"):
+        cli.run(parser.parse_args([*common, "--out", str(tmp_path / "b"),
+                                   "--tasks", "activity", "gait_speed"]))
+    with pytest.raises(LmmError, match="no training rows of the task"):
+        train_sft(dataset, tmp_path / "c", _cfg(tasks=("impaired",)), base=tiny_base,
+                  progress=False)

@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="paraphrase draws (default 3)")
     parser.add_argument("--max-rows-per-task", type=int, default=None,
                         help="evaluate at most this many held-out rows per task")
+    parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
+                        help="evaluate only these tasks (e.g. to compare an adapter trained on "
+                             "them, 'lmm-train sft --tasks', with one trained on every task)")
     parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
@@ -103,9 +106,21 @@ def run(args: argparse.Namespace) -> int:
     rows = _rows(args.dataset, "val")
     if not rows:
         raise LmmError(f"'{args.dataset}/val.jsonl' has no rows: nothing held out to evaluate.")
+    if args.tasks:
+        from lmm_desktop.assistant.tasks import TASKS
+
+        unknown = [t for t in args.tasks if t not in TASKS]
+        if unknown:
+            raise LmmError(f"Unknown task(s) {', '.join(map(repr, unknown))} in --tasks; the "
+                           f"registry has {', '.join(TASKS)}.")
+        rows = [r for r in rows if r["task"] in args.tasks]
+        if not rows:
+            raise LmmError(f"'{args.dataset}/val.jsonl' has no rows of the task(s) "
+                           f"{', '.join(args.tasks)}.")
     t0 = time.perf_counter()
     result: dict[str, Any] = {"dataset": str(args.dataset), "n_val_rows": len(rows),
-                              "max_rows_per_task": args.max_rows_per_task, "seeds": args.seeds}
+                              "max_rows_per_task": args.max_rows_per_task, "seeds": args.seeds,
+                              "tasks": args.tasks or "all"}
     for grounded in (False, True):
         if grounded and args.no_grounded:
             continue
@@ -136,6 +151,8 @@ def run(args: argparse.Namespace) -> int:
                             n_iter=args.baseline_iter, space=space)
         result["baseline_search"] = {"n_iter": args.baseline_iter,
                                      "space": space or "default (see baseline.py)"}
+        if args.tasks:
+            raw = {t: v for t, v in raw.items() if t in args.tasks}
         result["baselines"] = baseline_summary(raw)
         result["baselines_raw"] = raw
     meas_file = args.dataset / "measured.json"

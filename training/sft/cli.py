@@ -90,7 +90,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(
                 flag, dest=f.name, default=None, action=argparse.BooleanOptionalAction, help=help_
             )
-        elif f.name == "target_modules":
+        elif f.name in ("target_modules", "tasks"):
             parser.add_argument(flag, dest=f.name, default=None, nargs="+", help=help_)
         else:
             kind = {"int": int, "float": float}.get(str(f.type), str)

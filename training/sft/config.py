@@ -83,6 +83,10 @@ class SFTConfig:
     max_train_rows: int = 0
     """Use at most this many training examples (rows, or conversations with ``pack_turns`` > 1),
     a seeded random subset (0: all); for CPU runs."""
+    tasks: tuple[str, ...] = ()
+    """Train only on these tasks' rows (task ids of the registry; empty: every task). For the
+    paper's multi-task transfer comparison: an adapter trained on a subset against one trained
+    on all tasks, evaluated on the same subset (``lmm-train eval --tasks``)."""
     pack_turns: int = 1
     """Questions per training example. 1: one question per example (the paper's rows). N > 1:
     up to N questions about the same trial in one multi-turn conversation, the motion tokens
@@ -109,6 +113,15 @@ class SFTConfig:
 
     def __post_init__(self) -> None:
         self.target_modules = tuple(self.target_modules)
+        self.tasks = tuple(self.tasks)
+        from lmm_desktop.assistant.tasks import TASKS
+
+        unknown = [t for t in self.tasks if t not in TASKS]
+        if unknown:
+            raise ValueError(
+                f"Invalid value for '--tasks': unknown task(s) {', '.join(map(repr, unknown))}; "
+                f"the registry has {', '.join(TASKS)}."
+            )
         for name in (
             "lora_rank",
             "lora_alpha",
@@ -184,6 +197,7 @@ class SFTConfig:
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["target_modules"] = list(self.target_modules)
+        d["tasks"] = list(self.tasks)
         return d
 
 

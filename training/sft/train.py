@@ -27,7 +27,7 @@ from lmm_desktop.assistant.base_model import (
 )
 from lmm_desktop.assistant.chat_template import GEMMA_CHAT_TEMPLATE
 from lmm_desktop.core.atomic import atomic_write
-from lmm_desktop.core.errors import ModelLoadError
+from lmm_desktop.core.errors import LmmError, ModelLoadError
 from lmm_desktop.motion.codec import MotionTokenCodec
 from training.sft.config import SFTConfig, lora_config, resolve_mixed_precision
 from training.sft.data import (
@@ -59,6 +59,7 @@ _RESUME_KEYS = (
     "group_by_length",
     "pack_turns",
     "grounded_fraction",
+    "tasks",
 )
 
 
@@ -137,6 +138,12 @@ def fit_sft(
     device = resolve_device(cfg.device)
     quant = resolve_quantize(cfg.quantize, device)
     rows = read_rows(Path(dataset_dir), "train")
+    if cfg.tasks:
+        rows = [r for r in rows if r.get("task") in cfg.tasks]
+        if not rows:
+            raise LmmError(
+                f"'{dataset_dir}' has no training rows of the task(s) {', '.join(cfg.tasks)}."
+            )
     convs: list[dict[str, Any]] = []
     if cfg.pack_turns > 1:
         convs = subset(
