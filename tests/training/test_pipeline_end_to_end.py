@@ -101,6 +101,9 @@ def test_evaluation_and_baselines_run(chain: dict[str, Path]) -> None:
     base = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1,
                          space={"n_estimators": [10], "max_depth": [2]})
     assert set(base) >= {"activity", "impaired"}
+    only = run_baselines(chain["ds"], 32, seeds=(0,), n_iter=1,
+                         space={"n_estimators": [10], "max_depth": [2]}, tasks=["impaired"])
+    assert set(only) == {"impaired"}  # the other tasks' fits are not run
 
 
 def test_zero_shot_activity_on_real_trials_and_bad_specs(chain: dict[str, Path]) -> None:
@@ -139,7 +142,7 @@ def test_eval_cli_on_a_task_subset(chain: dict[str, Path], tmp_path: Path) -> No
     common = ["--model", str(chain["model"]), "--dataset", str(chain["ds"]), "--out",
               str(tmp_path), "--seeds", "1", "--max-rows-per-task", "2", "--no-grounded",
               "--no-baselines", "--device", "cpu"]
-    with pytest.raises(LmmError, match=r"Unknown task.*'speed'"):
+    with pytest.raises(LmmError, match=r"Invalid value for '--tasks'.*but got 'speed'"):
         cli.run(parser.parse_args([*common, "--tasks", "activity", "speed"]))
     assert cli.run(parser.parse_args([*common, "--tasks", "activity"])) == 0
     result = json.loads((tmp_path / "evaluation.json").read_text())

@@ -623,7 +623,8 @@ def test_tasks_subset_trains_only_those_rows_and_names_bad_ones(
     summary = json.loads((tmp_path / "a" / "training_summary.json").read_text())
     assert summary["config"]["tasks"] == ["activity"]
     assert summary["train_rows"] == len(read_rows(dataset, "train"))  # all are activity rows
-    with pytest.raises(InvalidValueError, match=r"'--tasks': unknown task.*'gait_speed'"):
+    bad_task = r"Invalid value for '--tasks'.*but got 'gait_speed'"
+    with pytest.raises(InvalidValueError, match=bad_task):
         cli.run(parser.parse_args([*common, "--out", str(tmp_path / "b"),
                                    "--tasks", "activity", "gait_speed"]))
     with pytest.raises(LmmError, match="no training rows of the task"):

@@ -91,8 +91,10 @@ def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 
 
 
 def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ...] = (0, 1, 2),
-                  n_iter: int = 8, space: dict[str, list[Any]] | None = None) -> dict[str, Any]:
-    """XGBoost and chance for every classification/regression task, over ``seeds``."""
+                  n_iter: int = 8, space: dict[str, list[Any]] | None = None,
+                  tasks: list[str] | None = None) -> dict[str, Any]:
+    """XGBoost and chance for every classification/regression task (or only ``tasks``), over
+    ``seeds``."""
     import json
 
     rows = []
@@ -104,7 +106,7 @@ def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ..
         codes = {k: z[k] for k in z.files}
     out: dict[str, Any] = {}
     for task in TASKS.values():
-        if task.kind == "description":
+        if task.kind == "description" or (tasks and task.id not in tasks):
             continue
         data = task_data(rows, codes, task, codebook_size)
         out[task.id] = {

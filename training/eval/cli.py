@@ -108,11 +108,10 @@ def run(args: argparse.Namespace) -> int:
         raise LmmError(f"'{args.dataset}/val.jsonl' has no rows: nothing held out to evaluate.")
     if args.tasks:
         from lmm_desktop.assistant.tasks import TASKS
+        from lmm_desktop.core.errors import validate_choice
 
-        unknown = [t for t in args.tasks if t not in TASKS]
-        if unknown:
-            raise LmmError(f"Unknown task(s) {', '.join(map(repr, unknown))} in --tasks; the "
-                           f"registry has {', '.join(TASKS)}.")
+        for task in args.tasks:
+            validate_choice("--tasks", task, TASKS)
         rows = [r for r in rows if r["task"] in args.tasks]
         if not rows:
             raise LmmError(f"'{args.dataset}/val.jsonl' has no rows of the task(s) "
@@ -148,11 +147,9 @@ def run(args: argparse.Namespace) -> int:
               f"({args.baseline_iter} search draws per task, {args.seeds} seeds)...",
               file=sys.stderr, flush=True)
         raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)),
-                            n_iter=args.baseline_iter, space=space)
+                            n_iter=args.baseline_iter, space=space, tasks=args.tasks)
         result["baseline_search"] = {"n_iter": args.baseline_iter,
                                      "space": space or "default (see baseline.py)"}
-        if args.tasks:
-            raw = {t: v for t, v in raw.items() if t in args.tasks}
         result["baselines"] = baseline_summary(raw)
         result["baselines_raw"] = raw
     meas_file = args.dataset / "measured.json"

@@ -116,12 +116,8 @@ class SFTConfig:
         self.tasks = tuple(self.tasks)
         from lmm_desktop.assistant.tasks import TASKS
 
-        unknown = [t for t in self.tasks if t not in TASKS]
-        if unknown:
-            raise ValueError(
-                f"Invalid value for '--tasks': unknown task(s) {', '.join(map(repr, unknown))}; "
-                f"the registry has {', '.join(TASKS)}."
-            )
+        for task in self.tasks:
+            _choice("tasks", task, tuple(TASKS))
         for name in (
             "lora_rank",
             "lora_alpha",
