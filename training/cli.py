@@ -42,6 +42,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "training.eval.cli",
         "evaluate a model: per-task F1 / Pearson r vs XGBoost and chance",
     ),
+    "calibrate": (
+        "training.eval.calibrate_cli",
+        "fit a model's label calibration on held-out participants (calibration.json)",
+    ),
     "sft": (
         "training.sft.cli",
         "fine-tune the language model with (Q)LoRA on a dataset",

@@ -14,6 +14,39 @@ def _load(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
+def calibration_section(cal: dict[str, Any]) -> list[str]:
+    """Model-card lines for ``calibration.json``: where it was fitted and, per prompt variant
+    and task, whether it was adopted and what it did out of sample."""
+    fitted = cal.get("fitted_on", {})
+    lines = [
+        "## Label calibration",
+        "The classification probabilities the app shows pass through a calibration "
+        "(`calibration.json`, `lmm-train calibrate`): per task and prompt variant, a temperature "
+        "and one offset per label fitted for equally likely labels (class-balanced log-loss) on "
+        f"simulated participants the model was not trained on and the evaluation does not use "
+        f"(`{fitted.get('dataset')}`, up to {fitted.get('max_rows_per_task')} rows per task). "
+        "It is adopted for a task only where a participant-grouped cross-validation showed it "
+        "lowers the balanced log-loss without lowering macro-F1. The probabilities therefore "
+        "say which label fits the movement best, not how common each label was in the "
+        "training cohort.",
+        "",
+        "| variant | task | rows (participants) | macro-F1 raw → calibrated, out of sample | "
+        "temperature | adopted |",
+        "|---|---|---|---|---|---|",
+    ]
+    for variant, tasks in cal.get("report", {}).items():
+        for task, e in tasks.items():
+            cv = e.get("cross_validation")
+            change = (f"{cv['raw_macro_f1']:.3f} → {cv['calibrated_macro_f1']:.3f}" if cv
+                      else e.get("why", "n/a"))
+            temp = e.get("temperature")
+            lines.append(f"| {variant} | {task} | {e.get('n_rows', 0)} "
+                         f"({e.get('n_participants', 0)}) | {change} | "
+                         f"{'n/a' if temp is None else f'{temp:.2f}'} | "
+                         f"{'yes' if e.get('adopted') else 'no'} |")
+    return lines
+
+
 def write_model_card(
     model_dir: Path,
     *,
@@ -122,6 +155,9 @@ def write_model_card(
                 + ", ".join(f"{name} {v['rmse_deg']:.1f}°" for name, v in tok_real.items())
                 + "."
             )
+    cal = _load(model_dir / "calibration.json")
+    if cal:
+        lines += ["", *calibration_section(cal)]
     if ev:
         from training.eval.llm_eval import to_markdown
 

@@ -31,7 +31,12 @@ class Answer:
         Regression: the model's estimate and its unit.
     probabilities
         Classification: probability of every label id, computed by scoring each label's
-        answer under the model (sums to 1).
+        answer under the model (sums to 1), after the model's label calibration when it has
+        one (``calibrated``).
+    raw_probabilities
+        Classification: the same before calibration (equal to ``probabilities`` without one).
+    calibrated
+        Whether ``probabilities`` went through a label calibration (``calibration.json``).
     interval
         Regression: a central 80 % interval from scoring a grid of candidate values.
     measured
@@ -47,6 +52,8 @@ class Answer:
     value: float | None = None
     unit: str | None = None
     probabilities: dict[str, float] = field(default_factory=dict)
+    raw_probabilities: dict[str, float] = field(default_factory=dict)
+    calibrated: bool = False
     interval: tuple[float, float] | None = None
     measured: float | None = None
     flags: list[str] = field(default_factory=list)
@@ -72,6 +79,8 @@ class Answer:
             "text": self.text, "task": self.task, "label": self.label,
             "value": self.value, "unit": self.unit,
             "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
+            "raw_probabilities": {k: round(v, 6) for k, v in self.raw_probabilities.items()},
+            "calibrated": self.calibrated,
             "interval": list(self.interval) if self.interval else None,
             "measured": self.measured, "flags": list(self.flags),
             "suggestions": list(self.suggestions), "cited_times_s": self.cited_times_s,

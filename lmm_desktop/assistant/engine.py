@@ -23,6 +23,7 @@ import numpy as np
 
 from lmm_desktop.assistant import answer as A
 from lmm_desktop.assistant.answer import Answer
+from lmm_desktop.assistant.calibration import LabelCalibration
 from lmm_desktop.assistant.chat_template import END_OF_TURN, render, stop_token_ids
 from lmm_desktop.assistant.grounding import measured_sentence
 from lmm_desktop.assistant.tasks import TASKS, ClinicalTask, route
@@ -72,18 +73,24 @@ class AssistantEngine:
         A classification whose top probability is below this abstains (no label).
     max_new_tokens
         Bound on the generated answer length.
+    grounded
+        Give the measured metrics as text in the prompt (the grounded variant).
+    calibration
+        The model's label calibration (``calibration.json``), applied to the label scores of
+        the matching prompt variant; None shows the raw, likelihood-normalised probabilities.
     """
 
     def __init__(self, lm: EngineModel, motion_text: Callable[[Trial], str], *,
                  measure: Callable[[Trial], dict[str, float]] | None = None,
                  abstain_below: float = 0.5, max_new_tokens: int = 48,
-                 grounded: bool = False) -> None:
+                 grounded: bool = False, calibration: LabelCalibration | None = None) -> None:
         self.lm = lm
         self._motion_text_fn = motion_text
         self._measure_fn = measure
         self.abstain_below = abstain_below
         self.max_new_tokens = max_new_tokens
         self.grounded = grounded
+        self.calibration = calibration
         self._lock = threading.Lock()
         self._motion_cache: dict[str, str] = {}
         self._measure_cache: dict[str, dict[str, float]] = {}
@@ -317,10 +324,22 @@ class AssistantEngine:
 
     def _score_labels(self, task: ClinicalTask, ans: Answer, past: Any, prompt_len: int,
                       logits: Any) -> None:
-        """Probability of every label = its answer's likelihood, normalised over the labels."""
-        texts = [task.format_answer(lab.id) for lab in task.labels]
-        probs = _softmax(self._continuation_logprobs(past, prompt_len, logits, texts))
-        ans.probabilities = {lab.id: float(p) for lab, p in zip(task.labels, probs, strict=True)}
+        """Probability of every label = its answer's likelihood, normalised over the labels, then
+        mapped through the model's label calibration for this task and prompt variant (if any);
+        the uncalibrated probabilities stay in ``ans.raw_probabilities``."""
+        labels = [lab.id for lab in task.labels]
+        texts = [task.format_answer(lab) for lab in labels]
+        loglik = self._continuation_logprobs(past, prompt_len, logits, texts)
+        ans.raw_probabilities = {lab: float(p)
+                                 for lab, p in zip(labels, _softmax(loglik), strict=True)}
+        cal = (self.calibration.for_variant(self.grounded).get(task.id)
+               if self.calibration is not None else None)
+        if cal is not None:
+            ans.probabilities = {lab: float(p) for lab, p in zip(
+                labels, _softmax(cal.apply(labels, loglik)), strict=True)}
+            ans.calibrated = True
+        else:
+            ans.probabilities = dict(ans.raw_probabilities)
         top = max(ans.probabilities, key=ans.probabilities.__getitem__)
         if ans.probabilities[top] >= self.abstain_below:
             ans.label = top

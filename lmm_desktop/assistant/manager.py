@@ -242,8 +242,11 @@ class ModelManager:
     # ----------------------------------------------------------------- loading
     def load(self, folder: Path | None = None, *, device: str = "auto",
              progress: Progress | None = None, cancel: threading.Event | None = None,
-             grounded: bool = False) -> LoadedAssistant:
-        """Load a model artifact and build its engine (blocking; see :meth:`load_async`)."""
+             grounded: bool = False, label_calibration: bool = True) -> LoadedAssistant:
+        """Load a model artifact and build its engine (blocking; see :meth:`load_async`).
+
+        ``label_calibration=False`` ignores the model's ``calibration.json`` (raw label
+        probabilities; ``lmm-train calibrate`` fits a calibration from those)."""
         from lmm_desktop.assistant.base_model import resolve_device, resolve_quantize
 
         folder = Path(folder) if folder is not None else default_model_dir()
@@ -255,7 +258,7 @@ class ModelManager:
         notes: list[str] = []
         try:
             return self._load_on(folder, dev, resolve_quantize("auto", dev), report, cancel,
-                                 grounded, notes, t0)
+                                 grounded, notes, t0, label_calibration)
         except (RuntimeError, ModelLoadError) as exc:
             gpu_problem = dev.startswith("cuda") and (
                 isinstance(exc, RuntimeError) or "needs about" in str(exc))
@@ -266,15 +269,19 @@ class ModelManager:
             notes.append(f"GPU loading failed ({str(exc).splitlines()[0][:120]}); "
                          "using the CPU instead.")
             report("GPU failed; loading on the CPU", 0.1)
-            return self._load_on(folder, "cpu", "none", report, cancel, grounded, notes, t0)
+            return self._load_on(folder, "cpu", "none", report, cancel, grounded, notes, t0,
+                                 label_calibration)
 
     def _load_on(self, folder: Path, dev: str, quant: str, report: Progress,
                  cancel: threading.Event, grounded: bool, notes: list[str],
-                 t0: float) -> LoadedAssistant:
+                 t0: float, label_calibration: bool = True) -> LoadedAssistant:
         from lmm_desktop.assistant.artifact import load_model_artifact, read_artifact_info
+        from lmm_desktop.assistant.calibration import load_calibration
         from lmm_desktop.assistant.engine import AssistantEngine, EngineModel
 
         info = read_artifact_info(folder)
+        # A broken calibration.json is refused before the slow part, with what to do about it.
+        calibration = load_calibration(folder) if label_calibration else None
         need = self.check_fits(folder, dev, quant)
         _raise_if(cancel)
         report("loading the motion tokenizer", 0.15)
@@ -300,7 +307,7 @@ class ModelManager:
         lm = EngineModel(model=loaded.model, tokenizer=loaded.tokenizer, device=dev,
                          precision=precision, version=_version_of(folder, info))
         engine = AssistantEngine(lm, motion_text_fn(motion), measure=measure_trial,
-                                 grounded=grounded)
+                                 grounded=grounded, calibration=calibration)
         in_use = _model_bytes(loaded.model) + int(0.25 * _GB) if quant == "none" else need
         return LoadedAssistant(engine=engine, folder=folder, device=dev, precision=precision,
                                memory_bytes=in_use, load_seconds=time.perf_counter() - t0,

@@ -194,7 +194,15 @@ class AnswerView(QFrame):
         heading = (
             "Ranked differential" if answer.task == "diagnosis" else "Probability of each answer"
         )
-        self._add(QLabel(f"<small>{heading} (from the model's scores):</small>"))
+        source = ("from the model's scores, calibrated for equally likely answers"
+                  if answer.calibrated else "from the model's scores")
+        caption = QLabel(f"<small>{heading} ({source}):</small>")
+        if answer.calibrated:
+            caption.setToolTip(
+                "The model's scores were adjusted on simulated participants it was not trained "
+                "on, so that no answer is favoured just because it was common in the training "
+                "cohort (see the model card, 'Label calibration').")
+        self._add(caption)
         rows = [(label_text(answer.task, k), v) for k, v in ranked]
         chosen = None if answer.label is None else label_text(answer.task, answer.label)
         self.bars = ProbabilityBars(rows, chosen=chosen, ranked=answer.task == "diagnosis")

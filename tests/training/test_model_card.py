@@ -114,3 +114,21 @@ def test_model_card_says_how_many_held_out_rows_were_asked(tmp_path: Path) -> No
     card = write_model_card(tmp_path).read_text()
     assert "Held-out rows: 4555, of which the first 50 per task were asked" in card
     assert "mean ± SD over 3 paraphrase draws" in card
+
+
+def test_model_card_describes_the_label_calibration(tmp_path: Path) -> None:
+    (tmp_path / "artifact.json").write_text(json.dumps({"training": {"device": "cpu"}}))
+    cal = {"format_version": 1, "fitted_on": {"dataset": "/data/cal", "max_rows_per_task": 250},
+           "variants": {"tokens": {}},
+           "report": {"tokens": {
+               "assistive_device": {"n_rows": 250, "n_participants": 160, "adopted": True,
+                                    "temperature": 1.19, "cross_validation": {
+                                        "raw_macro_f1": 0.25, "calibrated_macro_f1": 0.48}},
+               "fall_history": {"n_rows": 2, "n_participants": 1, "adopted": False,
+                                "why": "fewer than 3 calibration rows of yes"}}}}
+    (tmp_path / "calibration.json").write_text(json.dumps(cal))
+    card = write_model_card(tmp_path).read_text()
+    assert "## Label calibration" in card and "`/data/cal`, up to 250 rows per task" in card
+    assert "| tokens | assistive_device | 250 (160) | 0.250 → 0.480 | 1.19 | yes |" in card
+    assert "| tokens | fall_history | 2 (1) | fewer than 3 calibration rows of yes | n/a | no |" \
+        in card

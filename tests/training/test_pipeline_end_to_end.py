@@ -148,3 +148,93 @@ def test_eval_cli_on_a_task_subset(chain: dict[str, Path], tmp_path: Path) -> No
     result = json.loads((tmp_path / "evaluation.json").read_text())
     assert set(result["model"]) == {"activity"} and result["tasks"] == ["activity"]
     assert "| activity |" in (tmp_path / "evaluation.md").read_text()
+
+
+def test_label_calibration_is_applied_per_variant_and_can_be_ignored(
+        chain: dict[str, Path], tmp_path: Path) -> None:
+    """A calibration.json moves the shown probabilities of its task and variant only; the raw
+    ones stay in the Answer, ``label_calibration=False`` ignores it, a broken one is refused."""
+    import shutil
+
+    from lmm_desktop.core.errors import ModelLoadError
+
+    model = tmp_path / "model"
+    shutil.copytree(chain["model"], model)
+    labels = [lab.id for lab in TASKS["activity"].labels]
+    cal = {"format_version": 1, "fitted_on": {"dataset": "test"}, "variants": {"tokens": {
+        "activity": {"temperature": 1.0, "offsets": {"squats": 40.0}}}}}
+    (model / "calibration.json").write_text(json.dumps(cal))
+    trial = read_trial(next((chain["data"]).glob("*/*walking*.mot")))
+    question = "What activity is the person performing?"
+    calibrated = ModelManager().load(model, device="cpu").engine.ask(trial, question)
+    raw = ModelManager().load(model, device="cpu", label_calibration=False).engine.ask(
+        trial, question)
+    grounded = ModelManager().load(model, device="cpu", grounded=True).engine.ask(
+        trial, question)
+    assert calibrated.calibrated and calibrated.label == "squats"
+    assert calibrated.probabilities["squats"] > 0.99
+    assert calibrated.raw_probabilities == pytest.approx(raw.probabilities, abs=1e-6)
+    assert not raw.calibrated and raw.raw_probabilities == raw.probabilities
+    assert not grounded.calibrated  # the file calibrates the tokens-only prompt only
+    assert set(calibrated.probabilities) == set(labels)
+    assert calibrated.to_dict()["raw_probabilities"] and calibrated.to_dict()["calibrated"]
+    (model / "calibration.json").write_text(json.dumps({**cal, "format_version": 9}))
+    with pytest.raises(ModelLoadError, match="lmm-train calibrate"):
+        ModelManager().load(model, device="cpu")
+
+
+def test_calibrate_cli_writes_a_loadable_calibration_and_eval_reports_it(
+        chain: dict[str, Path], tmp_path: Path) -> None:
+    """`lmm-train calibrate` on the tiny chain, then `lmm-train eval` shows calibrated and raw
+    figures, XGBoost on the same rows, and refuses rows the calibration was fitted on."""
+    import argparse
+    import shutil
+
+    from lmm_desktop.assistant.calibration import load_calibration
+    from lmm_desktop.core.errors import LmmError
+    from training.eval import calibrate_cli
+    from training.eval import cli as eval_cli
+
+    model = tmp_path / "model"
+    shutil.copytree(chain["model"], model)
+    parser = argparse.ArgumentParser()
+    calibrate_cli.add_arguments(parser)
+    args = ["--model", str(model), "--data", str(chain["ds"]), "--device", "cpu",
+            "--max-rows-per-task", "20", "--tasks", "impaired", "activity"]
+    with pytest.raises(LmmError, match="at least 20"):
+        calibrate_cli.run(parser.parse_args([*args, "--max-rows-per-task", "5"]))
+    with pytest.raises(LmmError, match=r"Invalid value for '--tasks'.*'walking_speed'"):
+        calibrate_cli.run(parser.parse_args([*args, "--tasks", "walking_speed"]))
+    assert calibrate_cli.run(parser.parse_args(args)) == 0
+    written = json.loads((model / "calibration.json").read_text())
+    assert set(written["report"]) == {"tokens", "grounded"}
+    for variant in ("tokens", "grounded"):
+        for task in ("impaired", "activity"):
+            entry = written["report"][variant][task]
+            assert entry["n_rows"] == 20 and isinstance(entry["adopted"], bool)
+            assert entry["adopted"] or entry["why"]
+    cal = load_calibration(model)
+    assert cal is not None and cal.fitted_on["dataset"] == str(chain["ds"])
+
+    # Evaluating on the rows the calibration saw is refused (when the codes identify trials).
+    eparser = argparse.ArgumentParser()
+    eval_cli.add_arguments(eparser)
+    eargs = ["--model", str(model), "--dataset", str(chain["ds"]), "--out", str(tmp_path / "ev"),
+             "--seeds", "1", "--max-rows-per-task", "3", "--device", "cpu", "--tasks",
+             "impaired", "walking_speed", "--baseline-iter", "1", "--fast-baselines"]
+    asked = {r["trial"] for r in _rows(chain["ds"], "val")
+             if r["task"] in ("impaired", "walking_speed")}
+    if asked & set(calibrate_cli.trial_hashes(chain["ds"])):  # the tiny tokenizer may not
+        with pytest.raises(LmmError, match="were used to fit the label calibration"):
+            eval_cli.run(eparser.parse_args(eargs))
+    # With the hashes cleared (as for a calibration fitted elsewhere), it runs and reports both.
+    written["fitted_on"]["trial_hashes"] = []
+    (model / "calibration.json").write_text(json.dumps(written))
+    assert eval_cli.run(eparser.parse_args(eargs)) == 0
+    result = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert "label_calibration" in result
+    same = result["baselines"]["impaired"]["xgboost_same_rows"]
+    assert same["n_rows"] == 3 and same["metric"] == "macro_f1"
+    assert result["baselines"]["walking_speed"]["xgboost_same_rows"]["metric"] == "pearson_r"
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    assert "XGBoost, same rows" in md and "Label calibration:" in md

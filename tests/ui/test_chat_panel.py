@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QLabel
 
 torch = pytest.importorskip("torch")
 
@@ -209,6 +210,18 @@ def test_flags_become_sentences_and_differential_is_ranked(qtbot) -> None:
     assert view.bars.rows[0] == ("Parkinson's disease", 0.45)
     assert "no answer" in view.headline.text()  # type: ignore[union-attr]
     assert "Low confidence" in view.flag_labels[A.LOW_CONFIDENCE].text()
+    texts = [w.text() for w in view.findChildren(QLabel)]
+    assert any("Ranked differential (from the model's scores):" in t for t in texts)
+    calibrated = AnswerView("Does the person use an assistive device?")
+    qtbot.addWidget(calibrated)
+    calibrated.set_answer(Answer(text="Cane.", task="assistive_device", label="cane",
+                                 probabilities={"none": 0.3, "cane": 0.6, "crutches": 0.05,
+                                                "walker": 0.05},
+                                 raw_probabilities={"none": 0.7, "cane": 0.2, "crutches": 0.05,
+                                                    "walker": 0.05}, calibrated=True))
+    caption = [w for w in calibrated.findChildren(QLabel) if "calibrated for equally" in w.text()]
+    assert caption and "Label calibration" in caption[0].toolTip()
+    assert calibrated.bars is not None and calibrated.bars.rows[0] == ("Cane", 0.6)
     free = AnswerView("Is the left knee moving much?")
     qtbot.addWidget(free)
     free.set_answer(Answer(text="Yes.", flags=[A.UNVERIFIED]))

@@ -4,7 +4,7 @@ classification), and chance by shuffling the training labels before fitting."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ class TaskData:
     y_train: list[Any]
     x_val: np.ndarray
     y_val: list[Any]
+    val_trials: list[str] = field(default_factory=list)
+    """Trial of each held-out example (for scoring on the rows the model was asked)."""
 
 
 def task_data(rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: ClinicalTask,
@@ -37,12 +39,15 @@ def task_data(rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: Cl
             seen.setdefault((r["split"], r["trial"]), r)
     xs: dict[str, list[np.ndarray]] = {"train": [], "val": []}
     ys: dict[str, list[Any]] = {"train": [], "val": []}
+    val_trials: list[str] = []
     for (split, trial), r in sorted(seen.items()):
         xs[split].append(token_histogram(codes[trial], codebook_size))
         ys[split].append(r["truth"])
+        if split == "val":
+            val_trials.append(trial)
     empty = np.zeros((0, codebook_size))
     return TaskData(np.array(xs["train"]) if xs["train"] else empty, ys["train"],
-                    np.array(xs["val"]) if xs["val"] else empty, ys["val"])
+                    np.array(xs["val"]) if xs["val"] else empty, ys["val"], val_trials)
 
 
 def _search_space() -> dict[str, list[Any]]:
@@ -80,14 +85,39 @@ def fit_xgb(task: ClinicalTask, data: TaskData, *, seed: int = 0, n_iter: int = 
         return {"macro_f1": macro_f1(data.y_val, pred),
                 "confusion": confusion(data.y_val, pred, [lab.id for lab in task.labels]),
                 "best_params": search.best_params_, "n_train": len(y_train),
-                "n_val": len(data.y_val)}
+                "n_val": len(data.y_val),
+                "pred_by_trial": _by_trial(data, pred)}
     est_r = XGBRegressor(random_state=seed, n_jobs=2, tree_method="hist", verbosity=0)
     search = RandomizedSearchCV(est_r, space or _search_space(), n_iter=n_iter, cv=3,
                                 scoring="neg_mean_absolute_error", random_state=seed, n_jobs=1)
     search.fit(data.x_train, np.array(y_train, dtype=float))
     pred_r = [float(v) for v in search.predict(data.x_val)]
     return {**pearson_r([float(v) for v in data.y_val], pred_r),
-            "best_params": search.best_params_, "n_train": len(y_train)}
+            "best_params": search.best_params_, "n_train": len(y_train),
+            "pred_by_trial": _by_trial(data, pred_r)}
+
+
+def _by_trial(data: TaskData, pred: list[Any]) -> dict[str, Any]:
+    if len(data.val_trials) != len(pred):
+        return {}
+    return dict(zip(data.val_trials, pred, strict=True))
+
+
+def score_on_trials(task: ClinicalTask, fit: dict[str, Any],
+                    truth_by_trial: dict[str, Any]) -> dict[str, Any] | None:
+    """A fitted baseline's metric on exactly the given held-out trials (the rows the language
+    model was asked), so the two are compared on the same rows; None when it was skipped."""
+    preds = fit.get("pred_by_trial")
+    if not preds:
+        return None
+    trials = [t for t in truth_by_trial if t in preds]
+    if not trials:
+        return None
+    truth = [truth_by_trial[t] for t in trials]
+    pred = [preds[t] for t in trials]
+    if task.kind == "classification":
+        return {"macro_f1": macro_f1(truth, pred), "n": len(trials)}
+    return pearson_r([float(v) for v in truth], [float(v) for v in pred])
 
 
 def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ...] = (0, 1, 2),

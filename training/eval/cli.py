@@ -78,6 +78,30 @@ def zero_shot_activity(engine: Any, specs: list[str]) -> list[dict[str, Any]]:
     return out
 
 
+def check_calibration_disjoint(model: Path, dataset: Path, rows: list[dict[str, Any]]
+                               ) -> str | None:
+    """Refuse to evaluate on trials the model's label calibration was fitted on; returns a
+    one-line description of the calibration (None when the model has none)."""
+    from lmm_desktop.assistant.calibration import load_calibration
+    from training.eval.calibrate_cli import trial_hashes
+
+    cal = load_calibration(model)
+    if cal is None:
+        return None
+    fitted = set(cal.fitted_on.get("trial_hashes") or [])
+    if fitted:
+        hashes = trial_hashes(dataset)
+        shared = sorted({r["trial"] for r in rows if hashes.get(r["trial"]) in fitted})
+        if shared:
+            raise LmmError(f"{len(shared)} evaluation trial(s) (e.g. {shared[0]}) were used to "
+                           f"fit the label calibration of '{model}'; evaluate on other "
+                           "participants, or refit the calibration on another cohort.")
+    where = cal.fitted_on.get("dataset", "an unrecorded dataset")
+    n_tasks = {v: len(t) for v, t in cal.variants.items()}
+    return (f"fitted on {where} (disjoint from these rows), tasks calibrated per variant "
+            f"{n_tasks}; the model columns show calibrated (raw) macro-F1")
+
+
 def _progress_printer(label: str, t0: float) -> Callable[[str], None]:
     """One stderr line per evaluated task, with the time since the evaluation began."""
 
@@ -96,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
         baseline_summary,
         evaluate_engine,
         measured_reference,
+        select_rows,
         summarize_seeds,
         to_markdown,
     )
@@ -116,10 +141,13 @@ def run(args: argparse.Namespace) -> int:
         if not rows:
             raise LmmError(f"'{args.dataset}/val.jsonl' has no rows of the task(s) "
                            f"{', '.join(args.tasks)}.")
+    calibration_note = check_calibration_disjoint(args.model, args.dataset, rows)
     t0 = time.perf_counter()
     result: dict[str, Any] = {"dataset": str(args.dataset), "n_val_rows": len(rows),
                               "max_rows_per_task": args.max_rows_per_task, "seeds": args.seeds,
                               "tasks": args.tasks or "all"}
+    if calibration_note:
+        result["label_calibration"] = calibration_note
     for grounded in (False, True):
         if grounded and args.no_grounded:
             continue
@@ -150,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
                             n_iter=args.baseline_iter, space=space, tasks=args.tasks)
         result["baseline_search"] = {"n_iter": args.baseline_iter,
                                      "space": space or "default (see baseline.py)"}
-        result["baselines"] = baseline_summary(raw)
+        result["baselines"] = baseline_summary(raw, select_rows(rows, args.max_rows_per_task))
         result["baselines_raw"] = raw
     meas_file = args.dataset / "measured.json"
     if meas_file.is_file():

@@ -43,38 +43,57 @@ def _paraphrased(row: dict[str, Any], rng: np.random.Generator, grounded: bool) 
     return prompt
 
 
+def select_rows(rows: list[dict[str, Any]], max_rows_per_task: int | None
+                ) -> dict[str, list[dict[str, Any]]]:
+    """The held-out rows asked per task (the first ``max_rows_per_task`` of each, in dataset
+    order, which interleaves participants); the baselines are scored on the same rows."""
+    by_task: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_task.setdefault(r["task"], []).append(r)
+    if max_rows_per_task is not None:
+        by_task = {t: v[:max_rows_per_task] for t, v in by_task.items()}
+    return dict(sorted(by_task.items()))
+
+
 def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool = False,
                     seed: int = 0, max_rows_per_task: int | None = None,
                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Metrics of one engine on ``rows`` (one paraphrase draw given by ``seed``);
-    ``progress`` receives one line per finished task (its metric, rows and time per row)."""
+    ``progress`` receives one line per finished task (its metric, rows and time per row).
+
+    Classification is scored as the engine answers: with the model's label calibration when it
+    has one, and then also without it (``macro_f1_raw``, from the same forward passes)."""
     rng = np.random.default_rng(seed)
-    by_task: dict[str, list[dict[str, Any]]] = {}
-    for r in rows:
-        by_task.setdefault(r["task"], []).append(r)
     out: dict[str, Any] = {}
-    for task_id, task_rows in sorted(by_task.items()):
+    for task_id, task_rows in select_rows(rows, max_rows_per_task).items():
         task = TASKS[task_id]
         if task.kind == "description":
             continue
-        if max_rows_per_task is not None:
-            task_rows = task_rows[:max_rows_per_task]
-        truths, preds, lat = [], [], []
+        truths, preds, raw_preds, lat = [], [], [], []
+        calibrated = False
         for r in task_rows:
             msgs = [{"role": "user", "content": _paraphrased(r, rng, grounded)}]
             t0 = time.perf_counter()
             if task.kind == "classification":
                 ans = engine.ask_messages(msgs, task_id, generate=False)
                 preds.append(max(ans.probabilities, key=ans.probabilities.__getitem__))
+                raw = ans.raw_probabilities or ans.probabilities
+                raw_preds.append(max(raw, key=raw.__getitem__))
+                calibrated = calibrated or ans.calibrated
             else:
                 ans = engine.ask_messages(msgs, task_id, generate=True, max_new_tokens=10)
                 preds.append(ans.value)
             lat.append(time.perf_counter() - t0)
             truths.append(r["truth"])
         if task.kind == "classification":
+            labels = [lab.id for lab in task.labels]
             out[task_id] = {"macro_f1": macro_f1(truths, preds), "n": len(truths),
-                            "confusion": confusion(truths, preds, [lab.id for lab in task.labels]),
+                            "confusion": confusion(truths, preds, labels),
+                            "calibrated": calibrated,
                             "mean_latency_s": float(np.mean(lat))}
+            if calibrated:
+                out[task_id].update(macro_f1_raw=macro_f1(truths, raw_preds),
+                                    confusion_raw=confusion(truths, raw_preds, labels))
         else:
             out[task_id] = {**pearson_r([float(t) for t in truths], preds),
                             "mean_latency_s": float(np.mean(lat))}
@@ -94,6 +113,8 @@ def summarize_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
     for t in tasks:
         key = "macro_f1" if "macro_f1" in runs[0].get(t, {}) else "pearson_r"
         out[t] = {"metric": key, **mean_sd([run.get(t, {}).get(key) for run in runs])}
+        if any(run.get(t, {}).get("calibrated") for run in runs):
+            out[t]["raw"] = mean_sd([run.get(t, {}).get("macro_f1_raw") for run in runs])
         if key == "pearson_r":
             out[t]["mae"] = mean_sd([run.get(t, {}).get("mae") for run in runs])
     return out
@@ -116,22 +137,32 @@ def measured_reference(rows: list[dict[str, Any]], measured: dict[str, dict[str,
 
 
 def to_markdown(result: dict[str, Any]) -> str:
-    """The evaluation as a Markdown table (model vs grounded vs XGBoost vs chance)."""
-    lines = ["| task | metric | model (tokens) | model (grounded) | XGBoost | chance | "
-             "analysis (measured) |", "|---|---|---|---|---|---|---|"]
+    """The evaluation as a Markdown table (model vs grounded vs XGBoost vs chance). With a label
+    calibration the model columns show "calibrated (raw)"; "XGBoost, same rows" is the baseline
+    scored on exactly the rows the model was asked."""
+    lines = ["| task | metric | model (tokens) | model (grounded) | XGBoost, same rows | "
+             "XGBoost, all held-out | chance | analysis (measured) |",
+             "|---|---|---|---|---|---|---|---|"]
 
     def fmt(d: dict[str, Any] | None) -> str:
         if not d or d.get("mean") is None:
             return "n/a"
-        return f"{d['mean']:.3f} ± {d['sd']:.3f}"
+        text = f"{d['mean']:.3f} ± {d['sd']:.3f}"
+        raw = d.get("raw")
+        if raw and raw.get("mean") is not None:
+            text += f" (raw {raw['mean']:.3f})"
+        return text
 
     for task_id, summ in result.get("model", {}).items():
         grounded = result.get("grounded", {}).get(task_id)
         base = result.get("baselines", {}).get(task_id, {})
         meas = result.get("measured_reference", {}).get(task_id, {}).get("pearson_r")
         lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
-                     f"{fmt(base.get('xgboost'))} | {fmt(base.get('chance'))} | "
-                     f"{'n/a' if meas is None else f'{meas:.3f}'} |")
+                     f"{fmt(base.get('xgboost_same_rows'))} | {fmt(base.get('xgboost'))} | "
+                     f"{fmt(base.get('chance'))} | {'n/a' if meas is None else f'{meas:.3f}'} |")
+    cal = result.get("label_calibration")
+    if cal:
+        lines += ["", f"Label calibration: {cal}."]
     for key, title in (("model", "tokens"), ("grounded", "grounded")):
         real = result.get(f"{key}_real_trials")
         if real:
@@ -142,13 +173,26 @@ def to_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def baseline_summary(raw: dict[str, Any]) -> dict[str, Any]:
+def baseline_summary(raw: dict[str, Any],
+                     asked: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+    """Mean ± SD of XGBoost and chance over seeds; with ``asked`` (the rows the model was asked
+    per task) also XGBoost scored on exactly those rows."""
+    from training.eval.baseline import score_on_trials
+
     out: dict[str, Any] = {}
     for task_id, d in raw.items():
         entry: dict[str, Any] = {}
         for kind in ("xgboost", "chance"):
             runs = [r for r in d[kind] if "skipped" not in r]
-            key = "macro_f1" if runs and "macro_f1" in runs[0] else "pearson_r"
+            key = "macro_f1" if TASKS[task_id].kind == "classification" else "pearson_r"
             entry[kind] = {"metric": key, **mean_sd([r.get(key) for r in runs])}
+        if asked and task_id in asked:
+            truth = {r["trial"]: r["truth"] for r in asked[task_id]}
+            runs = [r for r in d["xgboost"] if "skipped" not in r]
+            scored = [score_on_trials(TASKS[task_id], r, truth) for r in runs]
+            key = entry["xgboost"]["metric"]
+            entry["xgboost_same_rows"] = {
+                "metric": key, "n_rows": len(truth),
+                **mean_sd([s.get(key) if s else None for s in scored])}
         out[task_id] = entry
     return out

@@ -1,0 +1,68 @@
+"""The calibration's data guards, on hand-made dataset folders: calibration rows must not be
+training rows, evaluation rows must not be calibration rows, and near-static trials (which
+tokenize alike for different people) do not count as shared."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lmm_desktop.core.errors import LmmError
+from training.eval import calibrate_cli
+from training.eval.cli import check_calibration_disjoint
+
+
+def _dataset(folder: Path, codes: dict[str, np.ndarray]) -> Path:
+    folder.mkdir()
+    np.savez(folder / "codes.npz", **codes)
+    rows = [{"task": "impaired", "trial": name, "truth": "no", "participant": "P1",
+             "prompt": "x", "tokens_prompt": "x", "grounded_prompt": "x"} for name in codes]
+    (folder / "train.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    return folder
+
+
+def test_trial_hashes_skip_near_static_trials(tmp_path: Path) -> None:
+    ds = _dataset(tmp_path / "ds", {"walk": np.arange(40) % 17, "stand": np.full(50, 3)})
+    assert set(calibrate_cli.trial_hashes(ds)) == {"walk"}
+    with pytest.raises(LmmError, match="build the dataset"):
+        calibrate_cli.trial_hashes(tmp_path)
+
+
+def test_calibrate_refuses_training_trials(tmp_path: Path) -> None:
+    walk = np.arange(40) % 17
+    train = _dataset(tmp_path / "train", {"S0001_walking_01.mot": walk})
+    cal = _dataset(tmp_path / "cal", {"S0009_walking_01.mot": walk,  # same motion, other name
+                                      "S0009_standing_01.mot": np.full(50, 3)})
+    model = tmp_path / "model"
+    model.mkdir()
+    parser = argparse.ArgumentParser()
+    calibrate_cli.add_arguments(parser)
+    args = parser.parse_args(["--model", str(model), "--data", str(cal),
+                              "--training-dataset", str(train)])
+    with pytest.raises(LmmError, match=r"1 calibration trial\(s\) \(e.g. S0009_walking_01.mot\)"
+                                       r".*another --seed"):
+        calibrate_cli.run(args)
+    missing = parser.parse_args(["--model", str(model), "--data", str(tmp_path / "nope")])
+    with pytest.raises(LmmError, match="lmm-train simulate"):
+        calibrate_cli.run(missing)
+
+
+def test_eval_refuses_rows_the_calibration_was_fitted_on(tmp_path: Path) -> None:
+    walk = np.arange(40) % 17
+    ds = _dataset(tmp_path / "ds", {"a.mot": walk, "b.mot": (np.arange(40) * 3) % 23})
+    model = tmp_path / "model"
+    model.mkdir()
+    rows = [json.loads(line) for line in (ds / "train.jsonl").read_text().splitlines()]
+    assert check_calibration_disjoint(model, ds, rows) is None  # no calibration: nothing to do
+    hashes = calibrate_cli.trial_hashes(ds)
+    cal = {"format_version": 1, "variants": {"tokens": {}},
+           "fitted_on": {"dataset": "elsewhere", "trial_hashes": [hashes["b.mot"]]}}
+    (model / "calibration.json").write_text(json.dumps(cal))
+    with pytest.raises(LmmError, match=r"1 evaluation trial\(s\) \(e.g. b.mot\)"):
+        check_calibration_disjoint(model, ds, rows)
+    note = check_calibration_disjoint(model, ds, rows[:1])
+    assert note is not None and "elsewhere" in note and "disjoint" in note

@@ -1,0 +1,159 @@
+"""``lmm-train calibrate --model MODEL --data CAL_DS``: fit the model's label calibration.
+
+CAL_DS is a dataset (``lmm-train dataset``) of participants the model was not trained on and the
+evaluation will not use; a freshly simulated cohort is the natural choice
+(``lmm-train simulate --seed S`` with a seed of its own). Every row of it is used (both its
+splits). Writes ``calibration.json`` into the model folder (atomically), with the
+cross-validated effect per task; ``lmm-train eval`` then reports raw and calibrated figures and
+refuses an evaluation dataset that shares trials with the calibration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lmm_desktop.core.atomic import atomic_write
+from lmm_desktop.core.errors import LmmError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from lmm_desktop.assistant.manager import CPU_PRECISIONS
+
+    parser.add_argument("--model", type=Path, required=True, help="model artifact folder")
+    parser.add_argument("--data", type=Path, required=True,
+                        help="calibration dataset folder (participants unseen in training and "
+                             "not used by the evaluation)")
+    parser.add_argument("--training-dataset", type=Path, default=None,
+                        help="the dataset the model was trained on: refuse calibration rows "
+                             "whose motion is in it")
+    parser.add_argument("--max-rows-per-task", type=int, default=250,
+                        help="calibration rows per task, rare labels first (default 250)")
+    parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
+                        help="calibrate only these classification tasks (default: all)")
+    parser.add_argument("--no-grounded", action="store_true",
+                        help="calibrate only the tokens-only prompt variant")
+    parser.add_argument("--seed", type=int, default=1000,
+                        help="seed of the row choice and paraphrase draws (default 1000)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--cpu-precision", default="int8-head", choices=CPU_PRECISIONS,
+                        help="weights on the CPU (default int8-head, as the app runs it)")
+
+
+MIN_DISTINCT_CODES = 8
+
+
+def trial_hashes(dataset_dir: Path) -> dict[str, str]:
+    """Trial file name -> short content hash of its motion codes (``codes.npz``), for trials
+    whose codes identify them: a near-static trial (quiet standing, fewer than
+    :data:`MIN_DISTINCT_CODES` distinct codes) tokenizes alike for different people and is left
+    out, so it cannot count as a shared trial."""
+    path = dataset_dir / "codes.npz"
+    if not path.is_file():
+        raise LmmError(f"'{path}' does not exist; build the dataset with 'lmm-train dataset'.")
+    out = {}
+    with np.load(path) as z:
+        for name in z.files:
+            codes = z[name]
+            if len(np.unique(codes)) < MIN_DISTINCT_CODES:
+                continue
+            data = np.ascontiguousarray(codes).astype("<i4").tobytes()
+            out[name] = hashlib.blake2b(data, digest_size=8).hexdigest()
+    return out
+
+
+def _all_rows(dataset_dir: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for split in ("train", "val"):
+        p = dataset_dir / f"{split}.jsonl"
+        if p.is_file():
+            rows += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    from lmm_desktop.assistant.calibration import CALIBRATION_FILE, parse_calibration
+    from lmm_desktop.assistant.manager import ModelManager
+    from lmm_desktop.assistant.tasks import TASKS
+    from lmm_desktop.core.errors import validate_choice
+    from training.eval.calibrate import calibrate_task, collect_label_scores, stratified_rows
+
+    if not args.model.is_dir():
+        raise LmmError(f"Model folder '{args.model}' does not exist.")
+    if not args.data.is_dir():
+        raise LmmError(f"Calibration dataset folder '{args.data}' does not exist; build one "
+                       "with 'lmm-train simulate' and 'lmm-train dataset'.")
+    if args.max_rows_per_task < 20:
+        raise LmmError(f"--max-rows-per-task {args.max_rows_per_task} is too few to fit a "
+                       "calibration; use at least 20 (default 250).")
+    classification = [t.id for t in TASKS.values() if t.kind == "classification"]
+    for task in args.tasks or []:
+        validate_choice("--tasks", task, classification)
+    tasks = args.tasks or classification
+    rows = _all_rows(args.data)
+    if not rows:
+        raise LmmError(f"'{args.data}' has no rows (train.jsonl / val.jsonl).")
+    hashes = trial_hashes(args.data)
+    if args.training_dataset is not None:
+        seen = set(trial_hashes(args.training_dataset).values())
+        shared = sorted(name for name, h in hashes.items() if h in seen)
+        if shared:
+            raise LmmError(f"{len(shared)} calibration trial(s) (e.g. {shared[0]}) have the same "
+                           f"motion as trials in the training dataset '{args.training_dataset}'. "
+                           "Calibrate on participants the model never saw, e.g. a cohort "
+                           "simulated with another --seed.")
+    t0 = time.perf_counter()
+    result: dict[str, Any] = {
+        "format_version": 1,
+        "method": "temperature + label offsets, class-balanced log-loss",
+        "fitted_on": {"dataset": str(args.data), "n_rows_available": len(rows),
+                      "max_rows_per_task": args.max_rows_per_task, "seed": args.seed,
+                      "trial_hashes": sorted(set(hashes.values()))},
+        "variants": {},
+        "report": {},
+    }
+    variants = [False] if args.no_grounded else [False, True]
+    for grounded in variants:
+        variant = "grounded" if grounded else "tokens"
+        loaded = ModelManager(cpu_precision=args.cpu_precision).load(
+            args.model, device=args.device, grounded=grounded, label_calibration=False)
+        result["fitted_on"].update(device=loaded.device, precision=loaded.precision)
+        result["variants"][variant] = {}
+        result["report"][variant] = {}
+        for task_id in tasks:
+            task_rows = [r for r in rows if r["task"] == task_id
+                         and (not grounded or r.get("grounded_prompt"))]
+            if not task_rows:
+                result["report"][variant][task_id] = {"adopted": False,
+                                                      "why": "no rows of this task"}
+                continue
+            chosen = stratified_rows(task_rows, args.max_rows_per_task, args.seed)
+            labels = [lab.id for lab in TASKS[task_id].labels]
+            loglik, truths, groups = collect_label_scores(loaded.engine, chosen, task_id,
+                                                          grounded=grounded, seed=args.seed)
+            entry = calibrate_task(loglik, truths, groups, labels)
+            result["report"][variant][task_id] = entry
+            if entry.get("adopted"):
+                result["variants"][variant][task_id] = {"temperature": entry["temperature"],
+                                                        "offsets": entry["offsets"]}
+            cv = entry.get("cross_validation", {})
+            shown = (f"macro-F1 {cv['raw_macro_f1']:.3f} -> {cv['calibrated_macro_f1']:.3f} "
+                     f"out of sample" if cv else entry.get("why", ""))
+            print(f"[{time.perf_counter() - t0:7.0f} s] {variant}, {task_id}: {len(chosen)} rows, "
+                  f"{shown}, {'adopted' if entry.get('adopted') else 'not adopted'}",
+                  file=sys.stderr, flush=True)
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    parse_calibration(result)  # what is written must load
+    with atomic_write(args.model / CALIBRATION_FILE) as fh:
+        fh.write(json.dumps(result, indent=2))
+    print(json.dumps({v: {t: {k: e.get(k) for k in ("adopted", "temperature", "offsets")}
+                          for t, e in rep.items()} for v, rep in result["report"].items()},
+                     indent=2))
+    return 0
