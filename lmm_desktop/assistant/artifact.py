@@ -12,6 +12,8 @@ Folder layout::
                                   inspection and merging; loading uses the adapter
     chat_template.jinja           the chat template used in training
     evaluation.json               optional, written by the evaluation step
+    calibration.json              optional label calibration (``lmm-train calibrate``; see
+                                  :mod:`lmm_desktop.assistant.calibration`)
 
 :func:`load_model_artifact` rebuilds base + vocabulary + adapter and gives the same logits as the
 model that was trained. torch, transformers and peft are imported lazily.

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     print()
     if ans.probabilities:
         ranked = ", ".join(f"{k} {v:.0%}" for k, v in ans.differential[:4])
-        print(f"  probabilities: {ranked}")
+        how = " (calibrated for equally likely answers)" if ans.calibrated else ""
+        print(f"  probabilities{how}: {ranked}")
     if ans.value is not None:
         lo, hi = ans.interval or (ans.value, ans.value)
         print(f"  estimate: {ans.value:g} {ans.unit} (80% interval {lo:g}-{hi:g})")

@@ -39,3 +39,14 @@ def test_default_model_names_the_activity_of_real_opencap_trials(
         # measured with the H200-trained model (2026-12-04): walking 0.93, squats 0.99
         assert ans.label == truth, (name, ans.probabilities)
         assert ans.probabilities[truth] > 0.5, (name, ans.probabilities)
+    # The shipped label calibration applies to the tasks it was adopted for (assistive device).
+    from lmm_desktop.assistant.calibration import load_calibration
+
+    cal = load_calibration(DEFAULT_MODEL_DIR)
+    assert cal is not None and "assistive_device" in cal.for_variant(grounded=False)
+    ans = loaded.engine.ask(read_trial(fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"),
+                            "Does the person use an assistive device?")
+    assert ans.task == "assistive_device" and ans.calibrated
+    assert abs(sum(ans.probabilities.values()) - 1.0) < 1e-6
+    assert set(ans.raw_probabilities) == set(ans.probabilities)
+    assert ans.raw_probabilities != ans.probabilities

@@ -2,8 +2,9 @@
 
 CAL_DS is a dataset (``lmm-train dataset``) of participants the model was not trained on and the
 evaluation will not use; a freshly simulated cohort is the natural choice
-(``lmm-train simulate --seed S`` with a seed of its own). Every row of it is used (both its
-splits). Writes ``calibration.json`` into the model folder (atomically), with the
+(``lmm-train simulate --seed S`` with a seed of its own, and the sample rate and simulator
+version of the training cohort: the calibration corrects the model for the data it will see).
+Every row of both its splits is used, except augmented copies. Writes ``calibration.json`` into the model folder (atomically), with the
 cross-validated effect per task; ``lmm-train eval`` then reports raw and calibrated figures and
 refuses an evaluation dataset that shares trials with the calibration.
 """
@@ -128,7 +129,9 @@ def run(args: argparse.Namespace) -> int:
         result["variants"][variant] = {}
         result["report"][variant] = {}
         for task_id in tasks:
-            task_rows = [r for r in rows if r["task"] == task_id
+            # Augmented copies (crops, other capture models) are training material, not what
+            # the app is asked about.
+            task_rows = [r for r in rows if r["task"] == task_id and not r.get("augmented")
                          and (not grounded or r.get("grounded_prompt"))]
             if not task_rows:
                 result["report"][variant][task_id] = {"adopted": False,

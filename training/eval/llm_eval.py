@@ -101,6 +101,8 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
             metric = "macro_f1" if task.kind == "classification" else "pearson_r"
             value = out[task_id].get(metric)
             shown = "n/a" if value is None else f"{value:.3f}"
+            if out[task_id].get("macro_f1_raw") is not None:
+                shown += f" (raw {out[task_id]['macro_f1_raw']:.3f})"
             progress(f"{task_id}: {metric} {shown} ({len(truths)} rows, "
                      f"{np.mean(lat):.2f} s/row)")
     return out
