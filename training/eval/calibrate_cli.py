@@ -4,9 +4,10 @@ CAL_DS is a dataset (``lmm-train dataset``) of participants the model was not tr
 evaluation will not use; a freshly simulated cohort is the natural choice
 (``lmm-train simulate --seed S`` with a seed of its own, and the sample rate and simulator
 version of the training cohort: the calibration corrects the model for the data it will see).
-Every row of both its splits is used, except augmented copies. Writes ``calibration.json`` into the model folder (atomically), with the
-cross-validated effect per task; ``lmm-train eval`` then reports raw and calibrated figures and
-refuses an evaluation dataset that shares trials with the calibration.
+Every row of both its splits is used, except augmented copies. Writes ``calibration.json`` into
+the model folder (atomically), with the cross-validated effect per task; ``lmm-train eval``
+then reports raw and calibrated figures and refuses an evaluation dataset that shares trials
+with the calibration.
 """
 
 from __future__ import annotations
