@@ -57,3 +57,19 @@ def test_xgboost_beats_chance_on_separable_tokens() -> None:
     chance = fit_xgb(task, data, seed=0, n_iter=1, shuffle_labels=True, space=fast)
     assert real["macro_f1"] == 1.0
     assert chance["macro_f1"] < real["macro_f1"]
+
+
+def test_participant_bootstrap_resamples_whole_participants() -> None:
+    from training.eval.metrics import participant_bootstrap
+
+    truth = ["a", "b"] * 20
+    groups = [f"P{i // 4}" for i in range(40)]  # 10 participants, 4 rows each
+    perfect = participant_bootstrap(truth, truth, groups, macro_f1, n_boot=200)
+    assert perfect == {"n_participants": 10, "ci95": [1.0, 1.0]}
+    # Two participants answered all wrong: the interval is wide and contains the point value.
+    pred = [("b" if t == "a" else "a") if g in ("P0", "P1") else t
+            for t, g in zip(truth, groups, strict=True)]
+    out = participant_bootstrap(truth, pred, groups, macro_f1, n_boot=400)
+    lo, hi = out["ci95"]
+    assert lo < macro_f1(truth, pred) < hi and hi - lo > 0.15
+    assert participant_bootstrap(truth[:8], truth[:8], groups[:8], macro_f1)["ci95"] is None

@@ -21,7 +21,13 @@ from typing import Any
 import numpy as np
 
 from lmm_desktop.assistant.tasks import TASKS, get_task
-from training.eval.metrics import confusion, macro_f1, mean_sd, pearson_r
+from training.eval.metrics import (
+    confusion,
+    macro_f1,
+    mean_sd,
+    participant_bootstrap,
+    pearson_r,
+)
 
 
 def _rows(dataset_dir: Path, split: str) -> list[dict[str, Any]]:
@@ -70,6 +76,7 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
         if task.kind == "description":
             continue
         truths, preds, raw_preds, lat = [], [], [], []
+        groups: list[str] = []
         calibrated = False
         for r in task_rows:
             msgs = [{"role": "user", "content": _paraphrased(r, rng, grounded)}]
@@ -85,6 +92,7 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
                 preds.append(ans.value)
             lat.append(time.perf_counter() - t0)
             truths.append(r["truth"])
+            groups.append(str(r.get("participant", r.get("trial"))))
         if task.kind == "classification":
             labels = [lab.id for lab in task.labels]
             out[task_id] = {"macro_f1": macro_f1(truths, preds), "n": len(truths),
@@ -97,15 +105,27 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
         else:
             out[task_id] = {**pearson_r([float(t) for t in truths], preds),
                             "mean_latency_s": float(np.mean(lat))}
+        out[task_id]["by_participant"] = participant_bootstrap(
+            truths, preds, groups, _metric_fn(task.kind), seed=seed)
         if progress is not None:
             metric = "macro_f1" if task.kind == "classification" else "pearson_r"
             value = out[task_id].get(metric)
             shown = "n/a" if value is None else f"{value:.3f}"
+            ci = out[task_id]["by_participant"].get("ci95")
+            if ci is not None:
+                shown += (f" [95% {ci[0]:.2f}-{ci[1]:.2f} over "
+                          f"{out[task_id]['by_participant']['n_participants']} participants]")
             if out[task_id].get("macro_f1_raw") is not None:
                 shown += f" (raw {out[task_id]['macro_f1_raw']:.3f})"
             progress(f"{task_id}: {metric} {shown} ({len(truths)} rows, "
                      f"{np.mean(lat):.2f} s/row)")
     return out
+
+
+def _metric_fn(kind: str) -> Callable[[list[Any], list[Any]], float | None]:
+    if kind == "classification":
+        return lambda t, p: macro_f1(t, p)
+    return lambda t, p: pearson_r([float(v) for v in t], p)["pearson_r"]
 
 
 def summarize_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -3,7 +3,7 @@ Pearson r and MAE for regression; mean ± SD over seeds."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,3 +61,30 @@ def mean_sd(values: Sequence[float | None]) -> dict[str, float | None]:
         return {"mean": None, "sd": None, "n": 0}  # type: ignore[dict-item]
     return {"mean": float(np.mean(vals)), "sd": float(np.std(vals, ddof=1)) if len(vals) > 1
             else 0.0, "n": len(vals)}  # type: ignore[dict-item]
+
+
+def participant_bootstrap(truth: Sequence[Any], pred: Sequence[Any], groups: Sequence[str],
+                          metric: Callable[[list[Any], list[Any]], float | None], *,
+                          n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """95 % interval of ``metric(truth, pred)`` when whole participants are resampled.
+
+    A participant's trials are alike, so the participants, not the rows, are the independent
+    units; this interval is wider than a row bootstrap and says how much a figure from a few
+    dozen held-out participants can move."""
+    by_group: dict[str, list[int]] = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(g, []).append(i)
+    keys = sorted(by_group)
+    out: dict[str, Any] = {"n_participants": len(keys), "ci95": None}
+    if len(keys) < 3:
+        return out
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n_boot):
+        idx = [i for k in rng.choice(len(keys), len(keys)) for i in by_group[keys[int(k)]]]
+        v = metric([truth[i] for i in idx], [pred[i] for i in idx])
+        if v is not None and np.isfinite(v):
+            values.append(v)
+    if len(values) >= n_boot // 2:
+        out["ci95"] = [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+    return out
