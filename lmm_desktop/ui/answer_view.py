@@ -197,6 +197,7 @@ class AnswerView(QFrame):
         source = ("from the model's scores, calibrated for equally likely answers"
                   if answer.calibrated else "from the model's scores")
         caption = QLabel(f"<small>{heading} ({source}):</small>")
+        caption.setWordWrap(True)  # the assistant dock is narrow: wrap, never scroll sideways
         if answer.calibrated:
             caption.setToolTip(
                 "The model's scores were adjusted on simulated participants it was not trained "

@@ -144,3 +144,29 @@ def test_stratified_rows_take_rare_labels_first_and_are_deterministic() -> None:
     assert sum(r["truth"] == "cane" for r in chosen) >= 20
     assert chosen == stratified_rows(rows, 60, seed=3)
     assert stratified_rows(rows, None, seed=3) == rows
+
+
+def test_calibration_never_sharpens() -> None:
+    """Under-confident scores would want a temperature below 1; it stays at 1, so a model
+    fitted on simulated people is never made surer of itself on real patients."""
+    rng = np.random.default_rng(5)
+    scores, y = _biased_scores(600, rng, bias=0.0, sharpen=0.4)
+    assert fit_calibration(scores, y).temperature == pytest.approx(1.0)
+
+
+def test_recalibrating_some_tasks_keeps_the_others(tmp_path: Path) -> None:
+    from training.eval.calibrate_cli import _keep_other_tasks
+
+    old = {**_valid(), "fitted_on": {"dataset": "first", "trial_hashes": ["aa"]},
+           "report": {"tokens": {"assistive_device": {"adopted": True, "n_rows": 250}}}}
+    (tmp_path / CALIBRATION_FILE).write_text(json.dumps(old))
+    new = {"format_version": 1, "fitted_on": {"dataset": "second", "trial_hashes": ["bb"]},
+           "variants": {"tokens": {"impaired": {"temperature": 1.2, "offsets": {"yes": 0.1}}}},
+           "report": {"tokens": {"impaired": {"adopted": True}}}}
+    _keep_other_tasks(tmp_path / CALIBRATION_FILE, new, ["impaired"])
+    cal = parse_calibration(new).for_variant(grounded=False)
+    assert set(cal) == {"impaired", "assistive_device"}
+    assert cal["assistive_device"].temperature == 1.5
+    assert new["report"]["tokens"]["assistive_device"]["kept_from_earlier_fit"]
+    assert new["fitted_on"]["trial_hashes"] == ["aa", "bb"]  # eval refuses rows of both fits
+    assert new["fitted_on"]["earlier_fit"] == "first"

@@ -1,7 +1,7 @@
 """Fitting a label calibration (see :mod:`lmm_desktop.assistant.calibration`).
 
-Per classification task and prompt variant, one temperature ``T`` and one offset per label ``b``
-map the model's raw label log-likelihoods ``L`` to ``L / T + b``. They minimise the
+Per classification task and prompt variant, one temperature ``T >= 1`` and one offset per label
+``b`` map the model's raw label log-likelihoods ``L`` to ``L / T + b``. They minimise the
 class-balanced log-loss (every label weighs the same, whatever its frequency: the macro-F1
 the evaluation reports weighs labels the same too) plus a small L2 penalty on ``b``, on rows of
 participants the model never saw in training and that the evaluation does not use.
@@ -23,6 +23,11 @@ import numpy as np
 from training.eval.metrics import macro_f1
 
 MIN_ROWS_PER_LABEL = 3
+MIN_TEMPERATURE = 1.0
+"""A calibration may soften the model's probabilities and shift them between labels, never
+sharpen them: fitted on simulated participants, a temperature below 1 would make the model more
+sure of itself on real patients, who are outside what it was trained and calibrated on (seen on
+the real OpenCap walking trial: a false "impaired" went from 65 % to 85 %)."""
 
 
 @dataclass
@@ -80,7 +85,7 @@ def fit_calibration(loglik: np.ndarray, y: np.ndarray, *, l2: float = 1e-3) -> F
 
     theta0 = np.zeros(k + 1)
     res = minimize(objective, theta0, jac=True, method="L-BFGS-B",
-                   bounds=[(np.log(0.05), np.log(20.0))] + [(-50.0, 50.0)] * k)
+                   bounds=[(np.log(MIN_TEMPERATURE), np.log(20.0))] + [(-50.0, 50.0)] * k)
     b = res.x[1:] - res.x[1:].mean()  # only differences between labels matter
     return Fit(temperature=float(np.exp(res.x[0])), offsets=b)
 

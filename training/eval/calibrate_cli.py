@@ -39,7 +39,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-rows-per-task", type=int, default=250,
                         help="calibration rows per task, rare labels first (default 250)")
     parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
-                        help="calibrate only these classification tasks (default: all)")
+                        help="calibrate only these classification tasks (default: all); the "
+                             "other tasks of an existing calibration.json are kept")
     parser.add_argument("--no-grounded", action="store_true",
                         help="calibrate only the tokens-only prompt variant")
     parser.add_argument("--seed", type=int, default=1000,
@@ -78,6 +79,35 @@ def _all_rows(dataset_dir: Path) -> list[dict[str, Any]]:
         if p.is_file():
             rows += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
     return rows
+
+
+def _keep_other_tasks(path: Path, result: dict[str, Any], tasks: list[str]) -> None:
+    """Carry the tasks not recalibrated now over from the existing calibration (when it is one
+    this version reads), so ``--tasks`` refits some tasks and keeps the rest."""
+    from lmm_desktop.assistant.calibration import load_calibration
+    from lmm_desktop.core.errors import ModelLoadError
+
+    try:
+        old = load_calibration(path.parent)
+    except ModelLoadError:
+        return
+    if old is None:
+        return
+    old_report = json.loads(path.read_text()).get("report", {})
+    for variant, entries in old.variants.items():
+        if variant not in result["variants"]:
+            continue
+        for task_id, cal in entries.items():
+            if task_id not in tasks:
+                result["variants"][variant][task_id] = {"temperature": cal.temperature,
+                                                        "offsets": cal.offsets}
+        for task_id, entry in old_report.get(variant, {}).items():
+            if task_id not in tasks:
+                result["report"][variant][task_id] = {**entry, "kept_from_earlier_fit": True}
+    result["fitted_on"]["earlier_fit"] = old.fitted_on.get("dataset")
+    hashes = set(result["fitted_on"]["trial_hashes"]) | set(
+        old.fitted_on.get("trial_hashes") or [])
+    result["fitted_on"]["trial_hashes"] = sorted(hashes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -154,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
                   f"{shown}, {'adopted' if entry.get('adopted') else 'not adopted'}",
                   file=sys.stderr, flush=True)
     result["seconds"] = round(time.perf_counter() - t0, 1)
+    if args.tasks:
+        _keep_other_tasks(args.model / CALIBRATION_FILE, result, tasks)
     parse_calibration(result)  # what is written must load
     with atomic_write(args.model / CALIBRATION_FILE) as fh:
         fh.write(json.dumps(result, indent=2))
