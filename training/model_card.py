@@ -22,6 +22,7 @@ def calibration_section(cal: dict[str, Any]) -> list[str]:
         "## Label calibration",
         "The classification probabilities the app shows pass through a calibration "
         "(`calibration.json`, `lmm-train calibrate`): per task and prompt variant, a temperature "
+        "(never below 1, so never sharper) "
         "and one offset per label fitted for equally likely labels (class-balanced log-loss) on "
         f"simulated participants the model was not trained on and the evaluation does not use "
         f"(`{fitted.get('dataset')}`, up to {fitted.get('max_rows_per_task')} rows per task). "
