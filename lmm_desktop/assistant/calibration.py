@@ -57,13 +57,6 @@ class LabelCalibration:
     def for_variant(self, grounded: bool) -> dict[str, TaskCalibration]:
         return self.variants.get("grounded" if grounded else "tokens", {})
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"format_version": FORMAT_VERSION, "method": self.method,
-                "fitted_on": self.fitted_on,
-                "variants": {v: {t: {"temperature": c.temperature, "offsets": c.offsets}
-                                 for t, c in tasks.items()}
-                             for v, tasks in self.variants.items()}}
-
 
 def parse_calibration(data: Any, source: str = CALIBRATION_FILE) -> LabelCalibration:
     """Check and parse a calibration's JSON content; a clear :class:`ModelLoadError` when it is

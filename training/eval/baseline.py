@@ -125,13 +125,9 @@ def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ..
                   tasks: list[str] | None = None) -> dict[str, Any]:
     """XGBoost and chance for every classification/regression task (or only ``tasks``), over
     ``seeds``."""
-    import json
+    from training.eval.llm_eval import all_rows
 
-    rows = []
-    for split in ("train", "val"):
-        p = dataset_dir / f"{split}.jsonl"
-        if p.is_file():
-            rows += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
+    rows = all_rows(dataset_dir)
     with np.load(dataset_dir / "codes.npz") as z:
         codes = {k: z[k] for k in z.files}
     out: dict[str, Any] = {}

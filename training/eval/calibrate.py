@@ -14,7 +14,7 @@ keep macro-F1 keeps its raw probabilities (recorded, with the numbers, in ``cali
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,9 +169,7 @@ def stratified_rows(rows: list[dict[str, Any]], n: int | None, seed: int) -> lis
 
 
 def collect_label_scores(engine: Any, rows: list[dict[str, Any]], task_id: str, *,
-                         grounded: bool, seed: int,
-                         progress: Callable[[int, int], None] | None = None
-                         ) -> tuple[np.ndarray, list[str], list[str]]:
+                         grounded: bool, seed: int) -> tuple[np.ndarray, list[str], list[str]]:
     """Raw label log-probabilities ``(n, K)`` of ``engine`` (loaded without calibration) on the
     rows of one task, with their truths and participants."""
     from lmm_desktop.assistant.tasks import get_task
@@ -186,6 +184,4 @@ def collect_label_scores(engine: Any, rows: list[dict[str, Any]], task_id: str, 
         ans = engine.ask_messages(msgs, task_id, generate=False)
         probs = ans.raw_probabilities or ans.probabilities
         out[i] = np.log(np.clip([probs[lab] for lab in labels], 1e-300, None))
-        if progress is not None:
-            progress(i + 1, len(rows))
     return out, [str(r["truth"]) for r in rows], [str(r["participant"]) for r in rows]

@@ -72,28 +72,18 @@ def trial_hashes(dataset_dir: Path) -> dict[str, str]:
     return out
 
 
-def _all_rows(dataset_dir: Path) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for split in ("train", "val"):
-        p = dataset_dir / f"{split}.jsonl"
-        if p.is_file():
-            rows += [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
-    return rows
-
-
 def _keep_other_tasks(path: Path, result: dict[str, Any], tasks: list[str]) -> None:
     """Carry the tasks not recalibrated now over from the existing calibration (when it is one
     this version reads), so ``--tasks`` refits some tasks and keeps the rest."""
-    from lmm_desktop.assistant.calibration import load_calibration
+    from lmm_desktop.assistant.calibration import parse_calibration
     from lmm_desktop.core.errors import ModelLoadError
 
     try:
-        old = load_calibration(path.parent)
-    except ModelLoadError:
+        data = json.loads(path.read_text())
+        old = parse_calibration(data, str(path))
+    except (OSError, ValueError, ModelLoadError):  # none, unreadable or not one we read
         return
-    if old is None:
-        return
-    old_report = json.loads(path.read_text()).get("report", {})
+    old_report = data.get("report", {})
     for variant, entries in old.variants.items():
         if variant not in result["variants"]:
             continue
@@ -116,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from lmm_desktop.assistant.tasks import TASKS
     from lmm_desktop.core.errors import validate_choice
     from training.eval.calibrate import calibrate_task, collect_label_scores, stratified_rows
+    from training.eval.llm_eval import all_rows
 
     if not args.model.is_dir():
         raise LmmError(f"Model folder '{args.model}' does not exist.")
@@ -129,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     for task in args.tasks or []:
         validate_choice("--tasks", task, classification)
     tasks = args.tasks or classification
-    rows = _all_rows(args.data)
+    rows = all_rows(args.data)
     if not rows:
         raise LmmError(f"'{args.data}' has no rows (train.jsonl / val.jsonl).")
     hashes = trial_hashes(args.data)

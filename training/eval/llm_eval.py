@@ -38,6 +38,15 @@ def _rows(dataset_dir: Path, split: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
+def all_rows(dataset_dir: Path) -> list[dict[str, Any]]:
+    """The rows of both splits (train, then val) of a dataset; a missing split is skipped."""
+    rows: list[dict[str, Any]] = []
+    for split in ("train", "val"):
+        if (dataset_dir / f"{split}.jsonl").is_file():
+            rows += _rows(dataset_dir, split)
+    return rows
+
+
 def _paraphrased(row: dict[str, Any], rng: np.random.Generator, grounded: bool) -> str:
     """The row's prompt with its question swapped for another paraphrase of the same task."""
     task = get_task(row["task"])
