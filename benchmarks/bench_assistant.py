@@ -44,11 +44,17 @@ def main() -> None:
     eng.motion_text(trial)
     tokenize_s = time.perf_counter() - t0
 
-    cls_lat, ttft, tps = [], [], []
+    cls_lat, cal_lat, ttft, tps = [], [], [], []
+    calibrated = False
     for _ in range(args.repeat):
         ans = eng.ask_messages(eng.build_messages(trial, "What activity is the person "
                                                   "performing?"), "activity", generate=False)
         cls_lat.append(ans.latency_s)
+        # A task the shipped label calibration applies to (assistive device, 4 labels).
+        ans = eng.ask_messages(eng.build_messages(trial, "Does the person use an assistive "
+                                                  "device?"), "assistive_device", generate=False)
+        cal_lat.append(ans.latency_s)
+        calibrated = ans.calibrated
         eng.max_new_tokens = 48
         ans = eng.ask(trial, "Describe this movement.")
         if ans.first_token_s is not None:
@@ -64,6 +70,8 @@ def main() -> None:
         "load_s_from_cache": round(load_s, 2),
         "motion_tokens_s": round(tokenize_s, 3),
         "classification_with_probabilities_s": round(statistics.median(cls_lat), 3),
+        "device_classification_s": round(statistics.median(cal_lat), 3),
+        "device_answer_calibrated": calibrated,
         "time_to_first_token_s": round(statistics.median(ttft), 3) if ttft else None,
         "tokens_per_s": round(statistics.median(tps), 1) if tps else None,
         "targets": {"ttft_le_1s": bool(ttft) and statistics.median(ttft) <= 1.0,
