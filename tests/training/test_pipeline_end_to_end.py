@@ -238,3 +238,48 @@ def test_calibrate_cli_writes_a_loadable_calibration_and_eval_reports_it(
     assert result["baselines"]["walking_speed"]["xgboost_same_rows"]["metric"] == "pearson_r"
     md = (tmp_path / "ev" / "evaluation.md").read_text()
     assert "XGBoost, same rows" in md and "Label calibration:" in md
+
+
+def test_eval_on_a_fresh_test_cohort(chain: dict[str, Path], tmp_path: Path) -> None:
+    """`lmm-train eval --test-dataset`: the rows of another cohort (another seed, the same
+    tokenizer) are asked, spread over its participants, XGBoost is fitted on the training split
+    and scored on those rows; a test set built with another tokenizer or sharing trials is
+    refused."""
+    import argparse
+    import shutil
+
+    from lmm_desktop.core.errors import LmmError
+    from training.eval import cli as eval_cli
+    from training.eval.calibrate_cli import trial_hashes
+
+    fresh = tmp_path / "fresh"
+    simulate_cohort(SimulationConfig(participants=3, out=fresh, seed=77, rate_hz=30.0))
+    test_ds = tmp_path / "test_ds"
+    build_dataset(fresh, chain["tok"], test_ds, DatasetConfig(max_tokens=24), progress=False)
+    parser = argparse.ArgumentParser()
+    eval_cli.add_arguments(parser)
+    args = ["--model", str(chain["model"]), "--dataset", str(chain["ds"]), "--out",
+            str(tmp_path / "ev"), "--seeds", "1", "--max-rows-per-task", "3", "--device", "cpu",
+            "--tasks", "activity", "walking_speed", "--no-grounded", "--baseline-iter", "1",
+            "--fast-baselines", "--test-dataset", str(test_ds)]
+    assert eval_cli.run(parser.parse_args(args)) == 0
+    result = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert result["test_dataset"] == str(test_ds) and result["test_participants"] == 3
+    run = result["model_runs"][0]["activity"]
+    assert run["n"] == 3 and run["by_participant"]["n_participants"] == 3  # one row each
+    assert result["baselines"]["activity"]["xgboost_same_rows"]["n_rows"] == 3
+    assert "fresh test cohort" in (tmp_path / "ev" / "evaluation.md").read_text()
+
+    other_tok = tmp_path / "other_ds"
+    shutil.copytree(test_ds, other_tok)
+    manifest = json.loads((other_tok / "manifest.json").read_text())
+    manifest["tokenizer"]["sha256"] = "0" * 64
+    (other_tok / "manifest.json").write_text(json.dumps(manifest))
+    bad = [*args[:-1], str(other_tok)]
+    with pytest.raises(LmmError, match="another motion tokenizer"):
+        eval_cli.run(parser.parse_args(bad))
+    with pytest.raises(LmmError, match="does not exist"):
+        eval_cli.run(parser.parse_args([*args[:-1], str(tmp_path / "nowhere")]))
+    if trial_hashes(chain["ds"]):  # the tiny tokenizer may give too few distinct codes
+        with pytest.raises(LmmError, match=r"another\s+--seed"):
+            eval_cli.run(parser.parse_args([*args[:-1], str(chain["ds"])]))

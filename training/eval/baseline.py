@@ -31,8 +31,10 @@ class TaskData:
 
 
 def task_data(rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: ClinicalTask,
-              codebook_size: int) -> TaskData:
-    """One example per (trial, task) from dataset rows (paraphrase duplicates collapsed)."""
+              codebook_size: int, val_codes: dict[str, np.ndarray] | None = None) -> TaskData:
+    """One example per (trial, task) from dataset rows (paraphrase duplicates collapsed);
+    ``val_codes`` holds the held-out trials' codes when they come from another dataset (a fresh
+    test cohort, whose trial names may repeat the training cohort's)."""
     seen: dict[tuple[str, str], dict[str, Any]] = {}
     for r in rows:
         if r["task"] == task.id:
@@ -41,7 +43,8 @@ def task_data(rows: list[dict[str, Any]], codes: dict[str, np.ndarray], task: Cl
     ys: dict[str, list[Any]] = {"train": [], "val": []}
     val_trials: list[str] = []
     for (split, trial), r in sorted(seen.items()):
-        xs[split].append(token_histogram(codes[trial], codebook_size))
+        source = val_codes if split == "val" and val_codes is not None else codes
+        xs[split].append(token_histogram(source[trial], codebook_size))
         ys[split].append(r["truth"])
         if split == "val":
             val_trials.append(trial)
@@ -122,19 +125,28 @@ def score_on_trials(task: ClinicalTask, fit: dict[str, Any],
 
 def run_baselines(dataset_dir: Path, codebook_size: int, *, seeds: tuple[int, ...] = (0, 1, 2),
                   n_iter: int = 8, space: dict[str, list[Any]] | None = None,
-                  tasks: list[str] | None = None) -> dict[str, Any]:
+                  tasks: list[str] | None = None,
+                  test_dir: Path | None = None) -> dict[str, Any]:
     """XGBoost and chance for every classification/regression task (or only ``tasks``), over
-    ``seeds``."""
-    from training.eval.llm_eval import all_rows
+    ``seeds``: fitted on the dataset's training split and scored on its held-out split, or,
+    with ``test_dir``, on every row of that fresh test cohort's dataset."""
+    from training.eval.llm_eval import _rows, all_rows, test_cohort_rows
 
-    rows = all_rows(dataset_dir)
+    val_codes = None
+    if test_dir is None:
+        rows = all_rows(dataset_dir)
+    else:
+        rows = _rows(dataset_dir, "train") + [{**r, "split": "val"}
+                                              for r in test_cohort_rows(test_dir)]
+        with np.load(test_dir / "codes.npz") as z:
+            val_codes = {k: z[k] for k in z.files}
     with np.load(dataset_dir / "codes.npz") as z:
         codes = {k: z[k] for k in z.files}
     out: dict[str, Any] = {}
     for task in TASKS.values():
         if task.kind == "description" or (tasks and task.id not in tasks):
             continue
-        data = task_data(rows, codes, task, codebook_size)
+        data = task_data(rows, codes, task, codebook_size, val_codes)
         out[task.id] = {
             "xgboost": [fit_xgb(task, data, seed=s, n_iter=n_iter, space=space) for s in seeds],
             "chance": [fit_xgb(task, data, seed=s, n_iter=n_iter, shuffle_labels=True,

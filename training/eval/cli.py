@@ -20,6 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     parser.add_argument("--model", type=Path, required=True, help="model artifact folder")
     parser.add_argument("--dataset", type=Path, required=True, help="dataset folder")
+    parser.add_argument("--test-dataset", type=Path, default=None, metavar="TESTDS",
+                        help="ask the rows of this fresh test cohort's dataset (participants "
+                             "simulated with another --seed, built with the same tokenizer) "
+                             "instead of the dataset's held-out split; XGBoost is still fitted "
+                             "on the dataset's training split")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for evaluation.json / evaluation.md (default: the model)")
     parser.add_argument("--seeds", type=int, default=3, help="paraphrase draws (default 3)")
@@ -102,6 +107,35 @@ def check_calibration_disjoint(model: Path, dataset: Path, rows: list[dict[str, 
             f"{n_tasks}; the model columns show calibrated (raw) macro-F1")
 
 
+def fresh_test_rows(dataset: Path, test_dataset: Path) -> list[dict[str, Any]]:
+    """The rows of a fresh test cohort's dataset, checked against the training dataset: the
+    same motion tokenizer, and no trial whose motion codes also occur in the training data."""
+    from training.eval.calibrate_cli import trial_hashes
+    from training.eval.llm_eval import test_cohort_rows
+
+    if not test_dataset.is_dir():
+        raise LmmError(f"Test dataset folder '{test_dataset}' does not exist; simulate a cohort "
+                       "with another --seed and build it with 'lmm-train dataset' and the same "
+                       "tokenizer.")
+    shas = []
+    for ds in (dataset, test_dataset):
+        path = ds / "manifest.json"
+        if not path.is_file():
+            raise LmmError(f"'{path}' does not exist; build the dataset with 'lmm-train dataset'.")
+        shas.append(json.loads(path.read_text()).get("tokenizer", {}).get("sha256"))
+    if shas[0] != shas[1]:
+        raise LmmError(f"The test dataset '{test_dataset}' was built with another motion "
+                       f"tokenizer than '{dataset}'; rebuild it with the tokenizer the model was "
+                       "trained with ('lmm-train dataset --tokenizer ...').")
+    seen = set(trial_hashes(dataset).values())
+    shared = sorted(name for name, h in trial_hashes(test_dataset).items() if h in seen)
+    if shared:
+        raise LmmError(f"{len(shared)} test trial(s) (e.g. {shared[0]}) have the same motion as "
+                       f"trials of '{dataset}'; a test cohort must be simulated with another "
+                       "--seed.")
+    return test_cohort_rows(test_dataset)
+
+
 def _progress_printer(label: str, t0: float) -> Callable[[str], None]:
     """One stderr line per evaluated task, with the time since the evaluation began."""
 
@@ -128,9 +162,14 @@ def run(args: argparse.Namespace) -> int:
     parse_real_trials(args.real_trial)  # refuse bad specs before any model is loaded
     if not args.dataset.is_dir():
         raise LmmError(f"Dataset folder '{args.dataset}' does not exist.")
-    rows = _rows(args.dataset, "val")
+    if args.test_dataset is not None:
+        rows = fresh_test_rows(args.dataset, args.test_dataset)
+        source = f"'{args.test_dataset}'"
+    else:
+        rows = _rows(args.dataset, "val")
+        source = f"'{args.dataset}/val.jsonl'"
     if not rows:
-        raise LmmError(f"'{args.dataset}/val.jsonl' has no rows: nothing held out to evaluate.")
+        raise LmmError(f"{source} has no rows: nothing held out to evaluate.")
     if args.tasks:
         from lmm_desktop.assistant.tasks import TASKS
         from lmm_desktop.core.errors import validate_choice
@@ -139,13 +178,16 @@ def run(args: argparse.Namespace) -> int:
             validate_choice("--tasks", task, TASKS)
         rows = [r for r in rows if r["task"] in args.tasks]
         if not rows:
-            raise LmmError(f"'{args.dataset}/val.jsonl' has no rows of the task(s) "
-                           f"{', '.join(args.tasks)}.")
-    calibration_note = check_calibration_disjoint(args.model, args.dataset, rows)
+            raise LmmError(f"{source} has no rows of the task(s) {', '.join(args.tasks)}.")
+    asked_dir = args.test_dataset or args.dataset
+    calibration_note = check_calibration_disjoint(args.model, asked_dir, rows)
     t0 = time.perf_counter()
     result: dict[str, Any] = {"dataset": str(args.dataset), "n_val_rows": len(rows),
                               "max_rows_per_task": args.max_rows_per_task, "seeds": args.seeds,
                               "tasks": args.tasks or "all"}
+    if args.test_dataset is not None:
+        result["test_dataset"] = str(args.test_dataset)
+        result["test_participants"] = len({r.get("participant") for r in rows})
     if calibration_note:
         result["label_calibration"] = calibration_note
     for grounded in (False, True):
@@ -175,12 +217,13 @@ def run(args: argparse.Namespace) -> int:
               f"({args.baseline_iter} search draws per task, {args.seeds} seeds)...",
               file=sys.stderr, flush=True)
         raw = run_baselines(args.dataset, codebook, seeds=tuple(range(args.seeds)),
-                            n_iter=args.baseline_iter, space=space, tasks=args.tasks)
+                            n_iter=args.baseline_iter, space=space, tasks=args.tasks,
+                            test_dir=args.test_dataset)
         result["baseline_search"] = {"n_iter": args.baseline_iter,
                                      "space": space or "default (see baseline.py)"}
         result["baselines"] = baseline_summary(raw, select_rows(rows, args.max_rows_per_task))
         result["baselines_raw"] = raw
-    meas_file = args.dataset / "measured.json"
+    meas_file = asked_dir / "measured.json"
     if meas_file.is_file():
         result["measured_reference"] = measured_reference(rows, json.loads(meas_file.read_text()))
     result["seconds"] = round(time.perf_counter() - t0, 1)

@@ -47,6 +47,30 @@ def all_rows(dataset_dir: Path) -> list[dict[str, Any]]:
     return rows
 
 
+def test_cohort_rows(dataset_dir: Path) -> list[dict[str, Any]]:
+    """Every row of a fresh test cohort's dataset (both of its splits; its participants are all
+    new to the model), without augmented copies, ordered so that each task's rows take one
+    participant at a time (``--max-rows-per-task`` then reaches as many participants as it
+    can)."""
+    rows = [r for r in all_rows(dataset_dir) if not r.get("augmented")]
+    return spread_over_participants(rows)
+
+
+def spread_over_participants(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows reordered per task round-robin over participants (each participant's rows keep
+    their order; participants in order of first appearance)."""
+    out: list[dict[str, Any]] = []
+    by_task: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for r in rows:
+        by_task.setdefault(r["task"], {}).setdefault(
+            str(r.get("participant", r.get("trial"))), []).append(r)
+    for people in by_task.values():
+        queues = list(people.values())
+        depth = max(len(q) for q in queues)
+        out += [q[i] for i in range(depth) for q in queues if i < len(q)]
+    return out
+
+
 def _paraphrased(row: dict[str, Any], rng: np.random.Generator, grounded: bool) -> str:
     """The row's prompt with its question swapped for another paraphrase of the same task."""
     task = get_task(row["task"])
@@ -191,6 +215,10 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
                      f"{fmt(base.get('xgboost_same_rows'))} | {fmt(base.get('xgboost'))} | "
                      f"{fmt(base.get('chance'))} | {'n/a' if meas is None else f'{meas:.3f}'} |")
+    if result.get("test_dataset"):
+        lines += ["", f"Rows asked: the fresh test cohort '{result['test_dataset']}' "
+                      f"({result.get('test_participants', '?')} participants, none of them in "
+                      "the training data); XGBoost fitted on the training split."]
     cal = result.get("label_calibration")
     if cal:
         lines += ["", f"Label calibration: {cal}."]
