@@ -28,7 +28,9 @@ class Answer:
     label
         Classification: the label id with the highest probability (None when abstaining).
     value, unit
-        Regression: the model's estimate and its unit.
+        Regression: the model's estimate and its unit: the mean of the model's distribution
+        over scored candidate values when they were scored (``interval`` set), else the
+        generated number; the generated words may then name another number.
     probabilities
         Classification: probability of every label id, computed by scoring each label's
         answer under the model (sums to 1), after the model's label calibration when it has

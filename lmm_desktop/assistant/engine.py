@@ -348,15 +348,22 @@ class AssistantEngine:
 
     def _score_values(self, task: ClinicalTask, ans: Answer, past: Any, prompt_len: int,
                       logits: Any) -> None:
-        """Value = the generated number; interval = central 80 % of the likelihood over a grid
-        of candidate values around it."""
+        """Score candidate values (finely around the generated number, coarsely over the
+        plausible range): value = the mean of the model's distribution over them, interval =
+        its central 80 %.
+
+        The mean, not the greedy number, because greedy decoding picks the likeliest digit one
+        at a time; and over the whole plausible range, not only near the generated number,
+        because an uncertain model spreads its belief widely. On held-out simulated
+        participants this raised Pearson r for every regression task (model card,
+        "Regression estimates")."""
         parsed = task.parse_answer(ans.text)
         grid = _value_grid(task, None if parsed is None else float(parsed))
         texts = [task.format_answer(v) for v in grid]
-        probs = _softmax(self._continuation_logprobs(past, prompt_len, logits, texts))
-        cdf = np.cumsum(probs)
+        mass = value_mass(grid, self._continuation_logprobs(past, prompt_len, logits, texts))
+        cdf = np.cumsum(mass)
         ans.unit = task.unit
-        ans.value = float(parsed) if parsed is not None else float(grid[int(np.argmax(probs))])
+        ans.value = round(float(np.dot(mass, grid)), task.decimals)
         ans.interval = (float(grid[int(np.searchsorted(cdf, 0.1))]),
                         float(grid[min(len(grid) - 1, int(np.searchsorted(cdf, 0.9)))]))
         if ans.interval[1] - ans.interval[0] > 0.5 * max(abs(ans.value), 1e-6):
@@ -386,15 +393,31 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     return e / e.sum()
 
 
-def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25) -> np.ndarray:
-    """Candidate values (one decimal): ±50 % around ``centre``, or the plausible range."""
+def value_mass(grid: np.ndarray, loglik: np.ndarray) -> np.ndarray:
+    """Probability of each candidate value of a sorted, unevenly spaced grid: the model's
+    likelihood of its answer (a density: one value of the last decimal) times the width of the
+    stretch of values it stands for (half-way to each neighbour), normalised to sum to 1."""
+    grid = np.asarray(grid, dtype=float)
+    if len(grid) == 1:
+        return np.ones(1)
+    mid = (grid[1:] + grid[:-1]) / 2
+    edges = np.concatenate([[grid[0] - (mid[0] - grid[0])], mid,
+                            [grid[-1] + (grid[-1] - mid[-1])]])
+    mass = np.exp(np.asarray(loglik, dtype=float) - np.max(loglik)) * np.diff(edges)
+    return mass / mass.sum()
+
+
+def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25,
+                n_range: int = 33) -> np.ndarray:
+    """Candidate values (rounded as the task reports them), sorted: ``n_range`` over the
+    plausible range and, around ``centre`` (the generated number), ``n`` over ±50 % and the
+    centre itself."""
     lo, hi = task.valid_range or (0.0, 100.0)
+    parts = [np.linspace(lo, hi, n_range)]
     if centre is not None:
-        lo, hi = max(lo, centre * 0.5), min(hi, centre * 1.5 + 10 ** (-task.decimals))
-    grid = np.unique(np.round(np.linspace(lo, hi, n), task.decimals))
-    if centre is not None:
-        grid = np.unique(np.append(grid, round(centre, task.decimals)))
-    return grid
+        parts += [np.linspace(max(lo, centre * 0.5),
+                              min(hi, centre * 1.5 + 10 ** (-task.decimals)), n), [centre]]
+    return np.unique(np.round(np.concatenate(parts), task.decimals))
 
 
 def _about_movement(question: str) -> bool:

@@ -221,6 +221,13 @@ class AnswerView(QFrame):
         )
         if same:
             self.text_label.hide()
+        elif task.kind == "regression" and answer.interval is not None:
+            # The estimate averages the model's belief over candidate values; its generated
+            # words are its single likeliest wording, which may name another number.
+            self.text_label.setText(
+                "The estimate is the average over every value the model considered; its "
+                f"likeliest wording was “{clean_text(answer.text) or '(none)'}”.")
+            self.text_label.setWordWrap(True)
         else:
             self.text_label.setText(f"Model's words: {clean_text(answer.text) or '(none)'}")
 

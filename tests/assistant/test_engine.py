@@ -122,6 +122,56 @@ def test_regression_interval_and_disagreement(engine_parts) -> None:
     assert (A.DISAGREES in ans.flags) == (rel > 0.15)
 
 
+def test_value_mass_integrates_an_unevenly_spaced_grid() -> None:
+    """Each candidate's probability is its likelihood times the stretch of values it stands
+    for, so a dense patch of the grid does not pull the mean towards itself."""
+    import numpy as np
+
+    from lmm_desktop.assistant.engine import _value_grid, value_mass
+    from lmm_desktop.assistant.tasks import get_task
+
+    grid = np.array([0.0, 1.0, 1.1, 1.2, 2.0, 3.0])
+    flat = value_mass(grid, np.zeros(len(grid)))  # a flat density: mass = width
+    assert flat.sum() == pytest.approx(1.0)
+    assert float(flat @ grid) == pytest.approx(1.5)  # the middle of [-0.5, 3.5]
+    assert flat[2] < flat[0]  # 1.1 stands for 0.1 of values, 0.0 for 1.0
+    sharp = value_mass(grid, np.array([-50.0, -50.0, 0.0, -50.0, -50.0, -50.0]))
+    assert float(sharp @ grid) == pytest.approx(1.1)
+    assert value_mass(np.array([2.0]), np.array([-3.0])) == pytest.approx([1.0])
+
+    cadence = get_task("cadence")
+    g = _value_grid(cadence, 112.3)
+    assert np.all(np.diff(g) > 0) and 112.3 in g
+    assert g[0] == cadence.valid_range[0] and g[-1] == cadence.valid_range[1]
+    assert np.sum((g > 56) & (g < 169)) > 25  # finer around the generated number
+    assert len(_value_grid(cadence, None)) == 33
+
+
+def test_regression_value_is_the_mean_over_the_scored_grid(engine_parts) -> None:
+    """The value shown is the mean of the model's distribution over the scored candidates (not
+    the greedy number), rounded as the task reports values."""
+
+    from lmm_desktop.assistant import engine as E
+    from lmm_desktop.assistant.tasks import get_task
+
+    seen: dict[str, np.ndarray] = {}
+    orig = E.value_mass
+
+    def spy(grid, loglik):
+        seen["grid"], seen["mass"] = grid, orig(grid, loglik)
+        return seen["mass"]
+
+    eng, _ = _engine(engine_parts, max_new_tokens=8)
+    try:
+        E.value_mass = spy
+        ans = eng.ask(_trial(), "How fast is the person walking?")
+    finally:
+        E.value_mass = orig
+    task = get_task("walking_speed")
+    assert ans.value == pytest.approx(round(float(seen["mass"] @ seen["grid"]), task.decimals))
+    assert ans.interval is not None and ans.interval[0] <= ans.interval[1]
+
+
 def test_out_of_scope_and_free_form(engine_parts) -> None:
     eng, _ = _engine(engine_parts, max_new_tokens=4)
     off = eng.ask(_trial(), "What's the capital of France?")

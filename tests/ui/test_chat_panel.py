@@ -186,6 +186,21 @@ def test_disagreement_warning_and_interval(qtbot) -> None:
     assert view.headline is not None and "1.6 m/s" in view.headline.text()
     assert "80 % interval: 1.4–1.8 m/s" in view.headline.text()
     assert view.bars is None
+    assert not view.text_label.isVisible()  # the words say the same as the headline
+
+
+def test_estimate_that_differs_from_the_words_explains_why(qtbot) -> None:
+    """The estimate averages over every value the model considered; when its likeliest words
+    name another number, the view says both, not two unexplained numbers."""
+    view = AnswerView("What is the cadence?")
+    qtbot.addWidget(view)
+    view.set_answer(Answer(text="112.0 steps/min.", task="cadence", value=108.4,
+                           unit="steps/min", interval=(96.0, 121.0), measured=107.0))
+    view.show()
+    assert view.headline is not None and "108 steps/min" in view.headline.text()
+    words = view.text_label.text()
+    assert view.text_label.isVisible()
+    assert "average over every value" in words and "“112.0 steps/min.”" in words
 
 
 def test_flags_become_sentences_and_differential_is_ranked(qtbot) -> None:

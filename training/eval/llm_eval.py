@@ -109,6 +109,7 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
         if task.kind == "description":
             continue
         truths, preds, raw_preds, lat = [], [], [], []
+        said_preds: list[float | None] = []
         groups: list[str] = []
         calibrated = False
         for r in task_rows:
@@ -120,9 +121,12 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
                 raw = ans.raw_probabilities or ans.probabilities
                 raw_preds.append(max(raw, key=raw.__getitem__))
                 calibrated = calibrated or ans.calibrated
-            else:
-                ans = engine.ask_messages(msgs, task_id, generate=True, max_new_tokens=10)
+            else:  # scored as the app answers: the weighted mean over candidate values
+                ans = engine.ask_messages(msgs, task_id, generate=True, intervals=True,
+                                          max_new_tokens=10)
                 preds.append(ans.value)
+                said = task.parse_answer(ans.text)
+                said_preds.append(ans.value if said is None else float(said))
             lat.append(time.perf_counter() - t0)
             truths.append(r["truth"])
             groups.append(str(r.get("participant", r.get("trial"))))
@@ -136,7 +140,9 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
                 out[task_id].update(macro_f1_raw=macro_f1(truths, raw_preds),
                                     confusion_raw=confusion(truths, raw_preds, labels))
         else:
-            out[task_id] = {**pearson_r([float(t) for t in truths], preds),
+            truth_f = [float(t) for t in truths]
+            out[task_id] = {**pearson_r(truth_f, preds),
+                            "pearson_r_generated": pearson_r(truth_f, said_preds)["pearson_r"],
                             "mean_latency_s": float(np.mean(lat))}
         out[task_id]["by_participant"] = participant_bootstrap(
             truths, preds, groups, _metric_fn(task.kind), seed=seed)
@@ -172,6 +178,9 @@ def summarize_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
             out[t]["raw"] = mean_sd([run.get(t, {}).get("macro_f1_raw") for run in runs])
         if key == "pearson_r":
             out[t]["mae"] = mean_sd([run.get(t, {}).get("mae") for run in runs])
+            if any(run.get(t, {}).get("pearson_r_generated") is not None for run in runs):
+                out[t]["generated"] = mean_sd([run.get(t, {}).get("pearson_r_generated")
+                                               for run in runs])
     return out
 
 
@@ -206,6 +215,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         raw = d.get("raw")
         if raw and raw.get("mean") is not None:
             text += f" (raw {raw['mean']:.3f})"
+        said = d.get("generated")
+        if said and said.get("mean") is not None:
+            text += f" (words {said['mean']:.3f})"
         return text
 
     for task_id, summ in result.get("model", {}).items():
@@ -222,6 +234,10 @@ def to_markdown(result: dict[str, Any]) -> str:
     cal = result.get("label_calibration")
     if cal:
         lines += ["", f"Label calibration: {cal}."]
+    if any("generated" in summ for summ in result.get("model", {}).values()):
+        lines += ["", "Regression: the model's estimate is the mean of its distribution over "
+                      "candidate values, as the app shows it; \"words\" is r of the number the "
+                      "model generated greedily."]
     for key, title in (("model", "tokens"), ("grounded", "grounded")):
         real = result.get(f"{key}_real_trials")
         if real:
