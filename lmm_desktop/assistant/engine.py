@@ -416,7 +416,7 @@ def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25,
     parts = [np.linspace(lo, hi, n_range)]
     if centre is not None:
         parts += [np.linspace(max(lo, centre * 0.5),
-                              min(hi, centre * 1.5 + 10 ** (-task.decimals)), n), [centre]]
+                              min(hi, centre * 1.5 + 10 ** (-task.decimals)), n), np.array([centre])]
     return np.unique(np.round(np.concatenate(parts), task.decimals))
 
 
