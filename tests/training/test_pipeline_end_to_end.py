@@ -268,6 +268,13 @@ def test_eval_on_a_fresh_test_cohort(chain: dict[str, Path], tmp_path: Path) -> 
     run = result["model_runs"][0]["activity"]
     assert run["n"] == 3 and run["by_participant"]["n_participants"] == 3  # one row each
     assert result["baselines"]["activity"]["xgboost_same_rows"]["n_rows"] == 3
+    assert len({r["participant"] for r in run["rows"]}) == 3  # per-row predictions
+    paired = result["paired_vs_xgboost"]["model"]
+    assert set(paired) == {"activity", "walking_speed"}
+    assert paired["activity"][0]["n_rows"] == 3 and paired["activity"][0]["n_participants"] == 3
+    same = result["baselines"]["activity"]["xgboost_same_rows"]["mean"]
+    if paired["activity"][0]["difference"] is not None and same is not None:
+        assert paired["activity"][0]["difference"] == pytest.approx(run["macro_f1"] - same)
     assert "fresh test cohort" in (tmp_path / "ev" / "evaluation.md").read_text()
 
     other_tok = tmp_path / "other_ds"

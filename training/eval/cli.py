@@ -154,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         baseline_summary,
         evaluate_engine,
         measured_reference,
+        paired_vs_xgboost,
         select_rows,
         summarize_seeds,
         to_markdown,
@@ -223,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
                                      "space": space or "default (see baseline.py)"}
         result["baselines"] = baseline_summary(raw, select_rows(rows, args.max_rows_per_task))
         result["baselines_raw"] = raw
+        result["paired_vs_xgboost"] = paired_vs_xgboost(result)
     meas_file = asked_dir / "measured.json"
     if meas_file.is_file():
         result["measured_reference"] = measured_reference(rows, json.loads(meas_file.read_text()))

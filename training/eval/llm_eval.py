@@ -146,6 +146,10 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
                             "mean_latency_s": float(np.mean(lat))}
         out[task_id]["by_participant"] = participant_bootstrap(
             truths, preds, groups, _metric_fn(task.kind), seed=seed)
+        # Per row, for paired comparisons (e.g. against XGBoost on the same trials).
+        out[task_id]["rows"] = [{"trial": r["trial"], "participant": g, "truth": t, "pred": p}
+                                for r, g, t, p in zip(task_rows, groups, truths, preds,
+                                                      strict=True)]
         if progress is not None:
             metric = "macro_f1" if task.kind == "classification" else "pearson_r"
             value = out[task_id].get(metric)
@@ -165,6 +169,46 @@ def _metric_fn(kind: str) -> Callable[[list[Any], list[Any]], float | None]:
     if kind == "classification":
         return lambda t, p: macro_f1(t, p)
     return lambda t, p: pearson_r([float(v) for v in t], p)["pearson_r"]
+
+
+def paired_difference(rows: list[dict[str, Any]], other_pred_by_trial: dict[str, Any],
+                      kind: str, *, seed: int = 0) -> dict[str, Any] | None:
+    """The model's metric minus another predictor's (e.g. XGBoost's) on the same trials, with
+    a 95 % interval from resampling whole participants (both scored on each resample)."""
+    rows = [r for r in rows if r["trial"] in other_pred_by_trial]
+    if not rows:
+        return None
+    metric = _metric_fn(kind)
+
+    def diff(truth: list[Any], pairs: list[Any]) -> float | None:
+        a = metric(truth, [x[0] for x in pairs])
+        b = metric(truth, [x[1] for x in pairs])
+        return None if a is None or b is None else a - b
+
+    truth = [r["truth"] for r in rows]
+    pairs = [(r["pred"], other_pred_by_trial[r["trial"]]) for r in rows]
+    boot = participant_bootstrap(truth, pairs, [r["participant"] for r in rows], diff,
+                                 seed=seed)
+    return {"difference": diff(truth, pairs), "n_rows": len(rows), **boot}
+
+
+def paired_vs_xgboost(result: dict[str, Any]) -> dict[str, Any]:
+    """Per variant and task: model minus XGBoost on the rows the model was asked, per seed
+    (paraphrase draw i paired with XGBoost seed i)."""
+    out: dict[str, Any] = {}
+    raw = result.get("baselines_raw", {})
+    for key in ("model", "grounded"):
+        for s, run in enumerate(result.get(f"{key}_runs", [])):
+            for task_id, entry in run.items():
+                fits = [f for f in raw.get(task_id, {}).get("xgboost", []) if "skipped" not in f]
+                if not fits or "rows" not in entry:
+                    continue
+                fit = fits[min(s, len(fits) - 1)]
+                d = paired_difference(entry["rows"], fit.get("pred_by_trial") or {},
+                                      TASKS[task_id].kind, seed=s)
+                if d is not None:
+                    out.setdefault(key, {}).setdefault(task_id, []).append(d)
+    return out
 
 
 def summarize_seeds(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -227,6 +271,22 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
                      f"{fmt(base.get('xgboost_same_rows'))} | {fmt(base.get('xgboost'))} | "
                      f"{fmt(base.get('chance'))} | {'n/a' if meas is None else f'{meas:.3f}'} |")
+    paired = result.get("paired_vs_xgboost") or {}
+    if paired:
+        lines += ["", "Model minus XGBoost on the same rows (95 % interval over resampled "
+                      "participants; first paraphrase draw):", "",
+                  "| task | tokens | grounded |", "|---|---|---|"]
+
+        def diff_text(d: dict[str, Any] | None) -> str:
+            if not d or d.get("difference") is None:
+                return "n/a"
+            ci = d.get("ci95")
+            return f"{d['difference']:+.3f}" + (f" [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
+
+        for task_id in sorted({t for v in paired.values() for t in v}):
+            cells = [diff_text((paired.get(k, {}).get(task_id) or [None])[0])
+                     for k in ("model", "grounded")]
+            lines.append(f"| {task_id} | {cells[0]} | {cells[1]} |")
     if result.get("test_dataset"):
         lines += ["", f"Rows asked: the fresh test cohort '{result['test_dataset']}' "
                       f"({result.get('test_participants', '?')} participants, none of them in "
