@@ -48,6 +48,46 @@ def calibration_section(cal: dict[str, Any]) -> list[str]:
     return lines
 
 
+TEST_COHORT_EVALUATION_FILE = "evaluation_test_cohort.json"
+"""``lmm-train eval --test-dataset`` results kept beside the model (optional)."""
+
+
+def test_cohort_section(ev: dict[str, Any]) -> list[str]:
+    """The evaluation on a fresh test cohort: the usual table, then each figure with its 95 %
+    interval over resampled participants."""
+    from training.eval.llm_eval import to_markdown
+
+    lines = [
+        "## Evaluation on a fresh test cohort",
+        f"Participants simulated with another seed, none of them seen in training or "
+        f"calibration: {ev.get('test_participants')} participants; rows asked per task: "
+        + ", ".join(f"{t} {n}" for t, n in sorted((ev.get("rows_per_task") or {}).items()))
+        + f"; one row per participant while there are participants left; "
+        f"{ev.get('seeds')} paraphrase draw(s); device {ev.get('device')}.",
+        "",
+        to_markdown(ev),
+        "",
+        "Each figure with its 95 % interval over resampled participants (first draw):",
+        "",
+        "| task | rows | participants | tokens | grounded |",
+        "|---|---|---|---|---|",
+    ]
+    first = {k: (ev.get(f"{k}_runs") or [{}])[0] for k in ("model", "grounded")}
+    for task_id in sorted(first["model"]):
+        cells = []
+        for key in ("model", "grounded"):
+            entry = first[key].get(task_id, {})
+            value = entry.get("macro_f1", entry.get("pearson_r"))
+            ci = (entry.get("by_participant") or {}).get("ci95")
+            cells.append("n/a" if value is None else f"{value:.3f}"
+                         + (f" [{ci[0]:.3f}, {ci[1]:.3f}]" if ci else ""))
+        entry = first["model"][task_id]
+        lines.append(f"| {task_id} | {entry.get('n')} | "
+                     f"{(entry.get('by_participant') or {}).get('n_participants')} | "
+                     f"{cells[0]} | {cells[1]} |")
+    return lines
+
+
 def write_model_card(
     model_dir: Path,
     *,
@@ -174,6 +214,9 @@ def write_model_card(
             "",
             to_markdown(ev),
         ]
+    test_ev = _load(model_dir / TEST_COHORT_EVALUATION_FILE)
+    if test_ev:
+        lines += ["", *test_cohort_section(test_ev)]
     lines += [
         "",
         "## Limits and what is still owed",

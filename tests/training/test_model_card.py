@@ -132,3 +132,29 @@ def test_model_card_describes_the_label_calibration(tmp_path: Path) -> None:
     assert "| tokens | assistive_device | 250 (160) | 0.250 → 0.480 | 1.19 | yes |" in card
     assert "| tokens | fall_history | 2 (1) | fewer than 3 calibration rows of yes | n/a | no |" \
         in card
+
+
+def test_model_card_reports_a_fresh_test_cohort_with_intervals(tmp_path: Path) -> None:
+    """evaluation_test_cohort.json (``lmm-train eval --test-dataset``) gets its own section:
+    the usual table, the paired difference to XGBoost and each figure's participant interval."""
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "artifact.json").write_text(json.dumps({"training": {"steps": 1}}))
+    run = {"cadence": {"pearson_r": 0.9, "n": 100, "mae": 5.0, "pearson_r_generated": 0.8,
+                       "by_participant": {"n_participants": 100, "ci95": [0.85, 0.93]}}}
+    ev = {
+        "test_dataset": "/data/test_ds", "test_participants": 300, "seeds": 1, "device": "cpu",
+        "rows_per_task": {"cadence": 100},
+        "model": {"cadence": {"metric": "pearson_r", "mean": 0.9, "sd": 0.0,
+                              "generated": {"mean": 0.8, "sd": 0.0}}},
+        "model_runs": [run], "grounded_runs": [run],
+        "paired_vs_xgboost": {"model": {"cadence": [
+            {"difference": 0.05, "ci95": [0.01, 0.09], "n_rows": 100}]}},
+    }
+    (model / "evaluation_test_cohort.json").write_text(json.dumps(ev))
+    card = write_model_card(model).read_text()
+    assert "## Evaluation on a fresh test cohort" in card
+    assert "300 participants" in card and "cadence 100" in card
+    assert "| cadence | 100 | 100 | 0.900 [0.850, 0.930] | 0.900 [0.850, 0.930] |" in card
+    assert "| cadence | +0.050 [+0.010, +0.090] | n/a |" in card
+    assert "(words 0.800)" in card and "fresh test cohort '/data/test_ds'" in card

@@ -186,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {"dataset": str(args.dataset), "n_val_rows": len(rows),
                               "max_rows_per_task": args.max_rows_per_task, "seeds": args.seeds,
                               "tasks": args.tasks or "all"}
+    result["rows_per_task"] = {t: len(v) for t, v in
+                               select_rows(rows, args.max_rows_per_task).items()}
     if args.test_dataset is not None:
         result["test_dataset"] = str(args.test_dataset)
         result["test_participants"] = len({r.get("participant") for r in rows})
