@@ -13,6 +13,12 @@ UNVERIFIED = "unverified_free_form"
 STOPPED = "stopped"
 TRUNCATED = "truncated"
 UNPARSED = "unparsed"
+SHORT_MOTION = "short_motion"
+"""The trial is shorter than :data:`SHORT_MOTION_S`: the answer rests on little movement."""
+SHORT_MOTION_S = 3.0
+"""Under 3 s a walk holds about two strides or fewer (a stride takes ~1.1 s), too little for
+the gait analysis to measure and little for the model to go on; its simulated training trials
+were mostly longer (median walk ~5 s)."""
 
 
 @dataclass
@@ -45,7 +51,7 @@ class Answer:
         What the analysis measured for the same quantity (None when it cannot).
     flags
         Any of: out_of_scope, low_confidence, disagrees_with_measurement, unverified_free_form,
-        stopped, truncated, unparsed.
+        stopped, truncated, unparsed, short_motion.
     """
 
     text: str

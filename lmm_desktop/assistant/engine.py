@@ -375,6 +375,9 @@ class AssistantEngine:
         if task is None:
             ans.flags.append(A.UNVERIFIED)
             return
+        duration = float(getattr(trial, "duration_s", 0.0) or 0.0)
+        if 0.0 < duration < A.SHORT_MOTION_S:
+            ans.flags.append(A.SHORT_MOTION)
         parsed = task.parse_answer(ans.text) if task.kind != "description" else None
         if task.kind == "regression" and parsed is None and ans.value is None:
             ans.flags.append(A.UNPARSED)
@@ -415,8 +418,9 @@ def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25,
     lo, hi = task.valid_range or (0.0, 100.0)
     parts = [np.linspace(lo, hi, n_range)]
     if centre is not None:
-        parts += [np.linspace(max(lo, centre * 0.5),
-                              min(hi, centre * 1.5 + 10 ** (-task.decimals)), n), np.array([centre])]
+        near = np.linspace(max(lo, centre * 0.5),
+                           min(hi, centre * 1.5 + 10 ** (-task.decimals)), n)
+        parts += [near, np.array([centre])]
     return np.unique(np.round(np.concatenate(parts), task.decimals))
 
 

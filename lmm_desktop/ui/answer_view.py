@@ -48,6 +48,11 @@ FLAG_TEXT = {
         WARN_STYLE,
     ),
     A.UNPARSED: ("The model's words could not be read as a number.", WARN_STYLE),
+    A.SHORT_MOTION: (
+        f"Short recording (under {A.SHORT_MOTION_S:.0f} s, about two strides or fewer): the "
+        "answer rests on little movement. Treat it as a weak hint; record a longer trial.",
+        WARN_STYLE,
+    ),
     A.TRUNCATED: ("The answer was cut off at the length limit.", INFO_STYLE),
     A.STOPPED: ("Stopped: the answer is incomplete.", INFO_STYLE),
     A.OUT_OF_SCOPE: (

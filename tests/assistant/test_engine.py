@@ -172,6 +172,15 @@ def test_regression_value_is_the_mean_over_the_scored_grid(engine_parts) -> None
     assert ans.interval is not None and ans.interval[0] <= ans.interval[1]
 
 
+def test_short_recording_is_flagged(engine_parts) -> None:
+    """Under 3 s of movement the answer carries short_motion (a weak hint); 4 s does not."""
+    eng, _ = _engine(engine_parts, max_new_tokens=2)
+    short = eng.ask(_trial(seconds=1.6), "What activity is the person performing?")
+    assert A.SHORT_MOTION in short.flags and "short_motion" in short.to_dict()["flags"]
+    longer = eng.ask(_trial(seconds=4.0), "What activity is the person performing?")
+    assert A.SHORT_MOTION not in longer.flags
+
+
 def test_out_of_scope_and_free_form(engine_parts) -> None:
     eng, _ = _engine(engine_parts, max_new_tokens=4)
     off = eng.ask(_trial(), "What's the capital of France?")

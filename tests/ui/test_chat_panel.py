@@ -218,13 +218,14 @@ def test_flags_become_sentences_and_differential_is_ranked(qtbot) -> None:
             text="Parkinson's disease.",
             task="diagnosis",
             probabilities=probs,
-            flags=[A.LOW_CONFIDENCE],
+            flags=[A.LOW_CONFIDENCE, A.SHORT_MOTION],
         )
     )
     assert view.bars is not None and view.bars.ranked and view.bars.n_bars == 5
     assert view.bars.rows[0] == ("Parkinson's disease", 0.45)
     assert "no answer" in view.headline.text()  # type: ignore[union-attr]
     assert "Low confidence" in view.flag_labels[A.LOW_CONFIDENCE].text()
+    assert "Short recording (under 3 s" in view.flag_labels[A.SHORT_MOTION].text()
     texts = [w.text() for w in view.findChildren(QLabel)]
     assert any("Ranked differential (from the model's scores):" in t for t in texts)
     calibrated = AnswerView("Does the person use an assistive device?")
