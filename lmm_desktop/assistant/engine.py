@@ -127,13 +127,15 @@ class AssistantEngine:
     # ------------------------------------------------------------------ prompts
     def build_messages(self, trial: Trial, question: str,
                        history: Sequence[History] = ()) -> list[dict[str, str]]:
-        """Chat messages: the motion segment goes with the first user turn (as in training)."""
+        """Chat messages: the motion segment (and, grounded, the measured values) goes with the
+        first user turn (as in training)."""
         motion = self.motion_text(trial)
         grounding = measured_sentence(self.measurements(trial)) if self.grounded else ""
         msgs: list[dict[str, str]] = []
         first = True
         for turn in history:
-            content = f"{motion} {turn.question}" if first else turn.question
+            content = f"{motion} {grounding} {turn.question}" if first else turn.question
+            content = " ".join(content.split())
             msgs += [{"role": "user", "content": content},
                      {"role": "assistant", "content": turn.answer}]
             first = False
@@ -168,6 +170,12 @@ class AssistantEngine:
             return Answer(text="", task=None if task is None else task.id, flags=[A.STOPPED],
                           latency_s=time.perf_counter() - t0, device=self.lm.device,
                           model_version=self.lm.version)
+        # A registered clinical question is asked on its own, as the model was trained and
+        # evaluated (one question per example): earlier answers in the chat could only sway it
+        # (after a cadence answer it may word a speed answer in steps/min). Free-form
+        # questions keep the conversation.
+        if task is not None:
+            history = ()
         ans = self._run(self.build_messages(trial, question, history), task, on_token, stop,
                         t0, generate=True, intervals=True)
         if A.STOPPED not in ans.flags or ans.n_tokens:

@@ -113,12 +113,15 @@ class IntervalBar(QWidget):
     def _x(self, v: float) -> float:
         return 8 + (self.width() - 16) * (v - self.lo) / max(self.hi - self.lo, 1e-12)
 
-    def _label(self, p: QPainter, v: float, text: str, colour: QColor) -> None:
-        """``text`` centred under the value ``v``, kept inside the widget."""
-        w = QFontMetrics(p.font()).horizontalAdvance(text) + 4
-        x = min(max(self._x(v) - w / 2, 0.0), self.width() - w)
-        p.setPen(colour)
-        p.drawText(QRectF(x, 20, w, 14), Qt.AlignmentFlag.AlignCenter, text)
+    def _labels(self, p: QPainter, items: list[tuple[float, str, QColor]]) -> None:
+        """Each ``(value, text, colour)`` centred under its value, inside the widget, and
+        pushed apart when two would overlap (an estimate close to the measurement)."""
+        fm = QFontMetrics(p.font())
+        widths = [fm.horizontalAdvance(text) + 4.0 for _, text, _ in items]
+        xs = place_labels([self._x(v) for v, _, _ in items], widths, float(self.width()))
+        for (_, text, colour), x, w in zip(items, xs, widths, strict=True):
+            p.setPen(colour)
+            p.drawText(QRectF(x, 20, w, 14), Qt.AlignmentFlag.AlignCenter, text)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -149,7 +152,29 @@ class IntervalBar(QWidget):
         small = self.font()
         small.setPointSizeF(max(small.pointSizeF() * 0.85, 6.0))
         p.setFont(small)
-        self._label(p, self.value, f"AI {self.value:.3g}", highlight)
+        items = [(self.value, f"AI {self.value:.3g}", highlight)]
         if self.measured is not None:
-            self._label(p, self.measured, f"measured {self.measured:.3g}", QColor(MEASURED_COLOR))
+            items.append((self.measured, f"measured {self.measured:.3g}",
+                          QColor(MEASURED_COLOR)))
+        self._labels(p, items)
         p.end()
+
+
+def place_labels(centres: list[float], widths: list[float], total: float,
+                 gap: float = 6.0) -> list[float]:
+    """Left edges of labels centred at ``centres``, kept within ``[0, total]`` and, for two
+    labels, pushed apart (the left one to the left) until ``gap`` separates them."""
+    xs = [min(max(c - w / 2, 0.0), total - w) for c, w in zip(centres, widths, strict=True)]
+    if len(xs) == 2:
+        a, b = (0, 1) if centres[0] <= centres[1] else (1, 0)
+        overlap = xs[a] + widths[a] + gap - xs[b]
+        if overlap > 0:
+            xs[a] -= overlap / 2
+            xs[b] += overlap / 2
+            if xs[a] < 0:  # against the left edge: move the other one further
+                xs[b] -= xs[a]
+                xs[a] = 0.0
+            if xs[b] + widths[b] > total:
+                xs[a] -= xs[b] + widths[b] - total
+                xs[b] = total - widths[b]
+    return xs

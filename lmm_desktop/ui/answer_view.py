@@ -229,9 +229,14 @@ class AnswerView(QFrame):
         elif task.kind == "regression" and answer.interval is not None:
             # The estimate averages the model's belief over candidate values; its generated
             # words are its single likeliest wording, which may name another number.
-            self.text_label.setText(
-                "The estimate is the average over every value the model considered; its "
-                f"likeliest wording was “{clean_text(answer.text) or '(none)'}”.")
+            words = clean_text(answer.text).strip().rstrip(".") or "nothing"
+            if said is None:
+                text = (f"The model's own words (“{words}”) did not answer in {task.unit}; "
+                        "the estimate comes from scoring candidate values.")
+            else:
+                text = ("The estimate is the average over every value the model considered; "
+                        f"its likeliest wording was “{words}”.")
+            self.text_label.setText(text)
             self.text_label.setWordWrap(True)
         else:
             self.text_label.setText(f"Model's words: {clean_text(answer.text) or '(none)'}")

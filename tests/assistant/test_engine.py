@@ -200,6 +200,25 @@ def test_motion_tokens_cached_per_trial(engine_parts) -> None:
     assert len(calls) == 2
 
 
+def test_registered_question_is_asked_on_its_own(engine_parts) -> None:
+    """A clinical question gets the same answer with or without earlier turns (the model was
+    trained and evaluated one question at a time); the history still reaches free-form
+    questions, and the first turn carries the motion and, grounded, the measured values."""
+    eng, _ = _engine(engine_parts, max_new_tokens=3,
+                     measure=lambda tr: {"spatiotemporal.speed_m_s": 1.2})
+    trial = _trial()
+    earlier = [History("What is the cadence?", "106.1 steps/min.")]
+    alone = eng.ask(trial, "What is the walking speed?")
+    after = eng.ask(trial, "What is the walking speed?", history=earlier)
+    assert after.text == alone.text and after.value == alone.value
+    msgs = eng.build_messages(trial, "Is the left knee moving much?", earlier)
+    assert len(msgs) == 3 and msgs[0]["content"].endswith("What is the cadence?")
+    assert "<motion_begin>" in msgs[0]["content"] and "<motion_begin>" not in msgs[2]["content"]
+    eng.grounded = True
+    msgs = eng.build_messages(trial, "Is the left knee moving much?", earlier)
+    assert "Measured by the gait analysis: walking speed 1.2 m/s." in msgs[0]["content"]
+
+
 def test_thread_safety_serialises_questions(engine_parts) -> None:
     eng, _ = _engine(engine_parts, max_new_tokens=3)
     results: list[str | None] = []

@@ -200,7 +200,27 @@ def test_estimate_that_differs_from_the_words_explains_why(qtbot) -> None:
     assert view.headline is not None and "108 steps/min" in view.headline.text()
     words = view.text_label.text()
     assert view.text_label.isVisible()
-    assert "average over every value" in words and "“112.0 steps/min.”" in words
+    assert "average over every value" in words and "“112.0 steps/min”" in words
+    other = AnswerView("How fast is this person walking?")
+    qtbot.addWidget(other)
+    other.set_answer(Answer(text="106.1 steps/min.", task="walking_speed", value=0.8,
+                            unit="m/s", interval=(0.6, 0.9), measured=0.888))
+    assert "(“106.1 steps/min”) did not answer in m/s" in other.text_label.text()
+
+
+def test_interval_labels_never_overlap() -> None:
+    """An estimate next to the measurement: the two labels are pushed apart, inside the bar."""
+    from lmm_desktop.ui.answer_charts import place_labels
+
+    xs = place_labels([100.0, 104.0], [40.0, 80.0], 300.0)
+    assert xs[0] + 40.0 + 6.0 <= xs[1] + 1e-9 and xs[0] >= 0 and xs[1] + 80 <= 300
+    xs = place_labels([104.0, 100.0], [40.0, 80.0], 300.0)  # measured left of the estimate
+    assert xs[1] + 80.0 + 6.0 <= xs[0] + 1e-9
+    xs = place_labels([2.0, 5.0], [40.0, 80.0], 300.0)  # against the left edge
+    assert xs[0] == 0.0 and xs[1] >= 46.0
+    xs = place_labels([298.0, 299.0], [40.0, 80.0], 300.0)  # against the right edge
+    assert xs[1] + 80.0 == 300.0 and xs[0] + 46.0 <= xs[1] + 1e-9
+    assert place_labels([50.0, 250.0], [40.0, 40.0], 300.0) == [30.0, 230.0]  # far apart
 
 
 def test_flags_become_sentences_and_differential_is_ranked(qtbot) -> None:
