@@ -65,7 +65,7 @@ def test_cohort_section(ev: dict[str, Any]) -> list[str]:
         + f"; one row per participant while there are participants left; "
         f"{ev.get('seeds')} paraphrase draw(s); device {ev.get('device')}.",
         "",
-        to_markdown(ev),
+        to_markdown(ev).rstrip(),
         "",
         "Each figure with its 95 % interval over resampled participants (first draw):",
         "",

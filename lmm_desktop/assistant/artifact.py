@@ -12,6 +12,7 @@ Folder layout::
                                   inspection and merging; loading uses the adapter
     chat_template.jinja           the chat template used in training
     evaluation.json               optional, written by the evaluation step
+    evaluation_test_cohort.json   optional, ``lmm-train eval --test-dataset`` on a fresh cohort
     calibration.json              optional label calibration (``lmm-train calibrate``; see
                                   :mod:`lmm_desktop.assistant.calibration`)
 
