@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  probabilities{how}: {ranked}")
     if ans.value is not None:
         lo, hi = ans.interval or (ans.value, ans.value)
-        print(f"  estimate: {ans.value:g} {ans.unit} (80% interval {lo:g}-{hi:g})")
+        how = (" (average over the values the model considered)" if ans.interval
+               else "")
+        print(f"  estimate{how}: {ans.value:g} {ans.unit} (80% interval {lo:g}-{hi:g})")
     if ans.measured is not None:
         print(f"  measured by the analysis: {ans.measured:.2f} {ans.unit or ''}")
     if ans.flags:

@@ -290,3 +290,26 @@ def test_eval_on_a_fresh_test_cohort(chain: dict[str, Path], tmp_path: Path) -> 
     if trial_hashes(chain["ds"]):  # the tiny tokenizer may give too few distinct codes
         with pytest.raises(LmmError, match=r"another\s+--seed"):
             eval_cli.run(parser.parse_args([*args[:-1], str(chain["ds"])]))
+
+
+def test_ask_cli_prints_the_estimate_the_measurement_and_refuses_bad_input(
+        chain: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`lmm-desktop ask` with a trained model: the streamed words, then the estimate (said to
+    average over the values the model considered) with its interval, the measured value and the
+    disclaimer; --json carries the same; a missing trial or model is a clear user error."""
+    from lmm_desktop.cli import main
+
+    walk = str(sorted(chain["data"].glob("*/*walking*.mot"))[0])
+    model = ["--model", str(chain["model"]), "--device", "cpu"]
+    assert main(["ask", walk, "What is the cadence?", *model]) == 0
+    out = capsys.readouterr().out
+    assert "estimate (average over the values the model considered):" in out
+    assert "steps/min (80% interval" in out and "AI estimate, not a diagnosis." in out
+    assert main(["ask", walk, "What is the cadence?", *model, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["task"] == "cadence" and answer["unit"] == "steps/min"
+    assert answer["interval"][0] <= answer["interval"][1] and answer["model"]
+    assert main(["ask", str(tmp_path / "nowhere.mot"), "What is the cadence?", *model]) == 2
+    assert "nowhere.mot" in capsys.readouterr().err
+    assert main(["ask", walk, "What is the cadence?", "--model", str(tmp_path)]) == 2
+    assert "error" in capsys.readouterr().err
