@@ -363,8 +363,8 @@ class AssistantEngine:
         The mean, not the greedy number, because greedy decoding picks the likeliest digit one
         at a time; and over the whole plausible range, not only near the generated number,
         because an uncertain model spreads its belief widely. On held-out simulated
-        participants this raised Pearson r for every regression task (model card,
-        "Regression estimates")."""
+        participants this raised Pearson r for every regression task (benchmarks/RESULTS.md,
+        "Regression estimate and a fresh test cohort")."""
         parsed = task.parse_answer(ans.text)
         grid = _value_grid(task, None if parsed is None else float(parsed))
         texts = [task.format_answer(v) for v in grid]
@@ -383,8 +383,7 @@ class AssistantEngine:
         if task is None:
             ans.flags.append(A.UNVERIFIED)
             return
-        duration = float(getattr(trial, "duration_s", 0.0) or 0.0)
-        if 0.0 < duration < A.SHORT_MOTION_S:
+        if 0.0 < trial.duration_s < A.SHORT_MOTION_S:
             ans.flags.append(A.SHORT_MOTION)
         parsed = task.parse_answer(ans.text) if task.kind != "description" else None
         if task.kind == "regression" and parsed is None and ans.value is None:
