@@ -146,6 +146,18 @@ def test_stratified_rows_take_rare_labels_first_and_are_deterministic() -> None:
     assert stratified_rows(rows, None, seed=3) == rows
 
 
+def test_stratified_rows_reach_as_many_participants_as_they_can() -> None:
+    """A person's trials are much alike: within a label the rows take one participant at a
+    time, so 20 rows of a label come from 20 people rather than from 2 of them."""
+    rows = [{"truth": lab, "participant": f"{lab}{p}", "i": i}
+            for lab, people in (("none", 30), ("cane", 25)) for p in range(people)
+            for i in range(15)]
+    chosen = stratified_rows(rows, 40, seed=1)
+    for lab in ("none", "cane"):
+        mine = [r for r in chosen if r["truth"] == lab]
+        assert len(mine) == 20 and len({r["participant"] for r in mine}) == 20
+
+
 def test_calibration_never_sharpens() -> None:
     """Under-confident scores would want a temperature below 1; it stays at 1, so a model
     fitted on simulated people is never made surer of itself on real patients."""

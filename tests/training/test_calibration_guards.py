@@ -66,3 +66,24 @@ def test_eval_refuses_rows_the_calibration_was_fitted_on(tmp_path: Path) -> None
         check_calibration_disjoint(model, ds, rows)
     note = check_calibration_disjoint(model, ds, rows[:1])
     assert note is not None and "elsewhere" in note and "disjoint" in note
+
+
+def test_several_calibration_datasets_are_pooled_as_different_people(tmp_path: Path) -> None:
+    """Two cohorts both number their people from S0001 (here both 'P1'): pooled, they stay
+    different participants; cohorts sharing a trial, or one given twice, are refused."""
+    a = _dataset(tmp_path / "a", {"x.mot": np.arange(40) % 17})
+    b = _dataset(tmp_path / "b", {"x.mot": (np.arange(40) * 3) % 23})
+    rows, hashes = calibrate_cli.pooled_rows([a, b])
+    assert {r["participant"] for r in rows} == {"0:P1", "1:P1"}
+    assert set(hashes) == {"0:x.mot", "1:x.mot"} and len(set(hashes.values())) == 2
+    rows, hashes = calibrate_cli.pooled_rows([a])  # one dataset: ids as they are
+    assert {r["participant"] for r in rows} == {"P1"} and set(hashes) == {"x.mot"}
+    same = _dataset(tmp_path / "c", {"y.mot": np.arange(40) % 17})
+    with pytest.raises(LmmError, match="share a trial"):
+        calibrate_cli.pooled_rows([a, same])
+    model = tmp_path / "model"
+    model.mkdir()
+    parser = argparse.ArgumentParser()
+    calibrate_cli.add_arguments(parser)
+    with pytest.raises(LmmError, match="given twice"):
+        calibrate_cli.run(parser.parse_args(["--model", str(model), "--data", str(a), str(a)]))

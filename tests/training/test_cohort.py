@@ -47,3 +47,21 @@ def test_demographics_and_labels_are_plausible() -> None:
 def test_rejects_an_empty_cohort() -> None:
     with pytest.raises(ValueError, match="participants"):
         sample_participants(0, 1)
+
+
+def test_a_cohort_rich_in_rare_labels_keeps_the_conditions_proportions() -> None:
+    """--unimpaired-share: fewer unimpaired participants, the conditions in their usual
+    proportions (a calibration cohort with more diagnoses, devices and fall histories)."""
+    from training.simulate.cohort import condition_shares
+
+    shares = condition_shares(0.2)
+    assert sum(shares.values()) == pytest.approx(1.0) and shares["unimpaired"] == 0.2
+    usual = condition_shares()
+    assert usual == {c: s for c, (_, s) in CONDITIONS.items()}
+    assert shares["stroke"] / shares["tbi"] == pytest.approx(usual["stroke"] / usual["tbi"])
+    rich, plain = sample_participants(600, 5, unimpaired_share=0.2), sample_participants(600, 5)
+    n_unimpaired = sum(p.condition == "unimpaired" for p in rich)
+    assert 80 < n_unimpaired < 160  # about 120 of 600
+    assert (sum(p.device != "none" for p in rich) > 1.3 * sum(p.device != "none" for p in plain))
+    with pytest.raises(ValueError, match="unimpaired share"):
+        condition_shares(1.5)

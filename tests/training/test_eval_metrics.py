@@ -73,3 +73,32 @@ def test_participant_bootstrap_resamples_whole_participants() -> None:
     lo, hi = out["ci95"]
     assert lo < macro_f1(truth, pred) < hi and hi - lo > 0.15
     assert participant_bootstrap(truth[:8], truth[:8], groups[:8], macro_f1)["ci95"] is None
+
+
+def test_grounded_minus_tokens_is_paired_on_the_same_trials() -> None:
+    """The grounded-vs-tokens comparison is computed on the trials both prompts were asked,
+    per paraphrase draw, and reported in the Markdown."""
+    from training.eval.llm_eval import paired_grounded_vs_tokens, to_markdown
+
+    truth = ["yes", "no"] * 10
+    trials = [f"t{i}" for i in range(20)]
+    parts = [f"P{i // 2}" for i in range(20)]
+    tokens_pred = ["yes"] * 20  # macro-F1 1/3
+    grounded_pred = truth[:]  # macro-F1 1.0
+
+    def rows(pred: list[str]) -> list[dict[str, object]]:
+        return [{"trial": t, "participant": p, "truth": y, "pred": x}
+                for t, p, y, x in zip(trials, parts, truth, pred, strict=True)]
+
+    result = {"model_runs": [{"impaired": {"rows": rows(tokens_pred)}}],
+              "grounded_runs": [{"impaired": {"rows": rows(grounded_pred)},
+                                 "walking_speed": {"rows": []}}]}
+    out = paired_grounded_vs_tokens(result)
+    assert set(out) == {"impaired"}  # no tokens-only rows of walking speed: nothing to pair
+    d = out["impaired"][0]
+    assert d["difference"] == pytest.approx(1.0 - macro_f1(truth, tokens_pred))
+    assert d["n_rows"] == 20 and d["n_participants"] == 10
+    lo, hi = d["ci95"]
+    assert 0.0 < lo <= hi
+    md = to_markdown({"model": {}, "paired_grounded_vs_tokens": out})
+    assert "Grounded minus tokens-only" in md and f"{d['difference']:+.3f}" in md

@@ -269,6 +269,10 @@ def test_eval_on_a_fresh_test_cohort(chain: dict[str, Path], tmp_path: Path) -> 
     assert run["n"] == 3 and run["by_participant"]["n_participants"] == 3  # one row each
     assert result["baselines"]["activity"]["xgboost_same_rows"]["n_rows"] == 3
     assert len({r["participant"] for r in run["rows"]}) == 3  # per-row predictions
+    for row in run["rows"]:  # with the uncalibrated probabilities, to re-fit a calibration
+        probs = row["raw_probabilities"]
+        assert set(probs) >= {row["pred"]} and sum(probs.values()) == pytest.approx(1, abs=1e-3)
+    assert all("generated" in row for row in result["model_runs"][0]["walking_speed"]["rows"])
     paired = result["paired_vs_xgboost"]["model"]
     assert set(paired) == {"activity", "walking_speed"}
     assert paired["activity"][0]["n_rows"] == 3 and paired["activity"][0]["n_participants"] == 3

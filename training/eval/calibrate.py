@@ -151,21 +151,30 @@ def calibrate_task(loglik: np.ndarray, truths: Sequence[str], groups: Sequence[s
 
 def stratified_rows(rows: list[dict[str, Any]], n: int | None, seed: int) -> list[dict[str, Any]]:
     """Up to ``n`` rows, each label given an equal share first (rare labels fully), then the
-    rest at random; deterministic for a seed."""
+    rest; deterministic for a seed. Within a label the rows take one participant at a time
+    (participants in random order), so a share reaches as many people as it can: a person's
+    trials are much alike, and the calibration must hold for people it has not seen."""
     if n is None or len(rows) <= n:
         return list(rows)
     rng = np.random.default_rng(seed)
+
+    def spread(group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        people: dict[str, list[dict[str, Any]]] = {}
+        for r in [group[i] for i in rng.permutation(len(group))]:
+            people.setdefault(str(r.get("participant", id(r))), []).append(r)
+        queues = [people[k] for k in sorted(people)]
+        queues = [queues[i] for i in rng.permutation(len(queues))]
+        depth = max(len(q) for q in queues)
+        return [q[i] for i in range(depth) for q in queues if i < len(q)]
+
     by_label: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_label.setdefault(str(r["truth"]), []).append(r)
-    for lab in by_label:
-        by_label[lab] = [by_label[lab][i] for i in rng.permutation(len(by_label[lab]))]
+    by_label = {lab: spread(by_label[lab]) for lab in sorted(by_label)}
     share = max(1, n // len(by_label))
-    chosen = [r for lab in sorted(by_label) for r in by_label[lab][:share]]
-    taken = {id(r) for r in chosen}
-    rest = [r for r in rows if id(r) not in taken]
-    rest = [rest[i] for i in rng.permutation(len(rest))][: max(0, n - len(chosen))]
-    return chosen + rest
+    chosen = [r for lab in by_label for r in by_label[lab][:share]]
+    rest = spread([r for lab in by_label for r in by_label[lab][share:]])
+    return chosen + rest[: max(0, n - len(chosen))]
 
 
 def collect_label_scores(engine: Any, rows: list[dict[str, Any]], task_id: str, *,

@@ -30,9 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from lmm_desktop.assistant.manager import CPU_PRECISIONS
 
     parser.add_argument("--model", type=Path, required=True, help="model artifact folder")
-    parser.add_argument("--data", type=Path, required=True,
-                        help="calibration dataset folder (participants unseen in training and "
-                             "not used by the evaluation)")
+    parser.add_argument("--data", type=Path, required=True, nargs="+", metavar="CAL_DS",
+                        help="calibration dataset folder(s) (participants unseen in training "
+                             "and not used by the evaluation); several are pooled, e.g. a "
+                             "cohort like the training one and one rich in rare labels "
+                             "('lmm-train simulate --unimpaired-share 0.2')")
     parser.add_argument("--training-dataset", type=Path, default=None,
                         help="the dataset the model was trained on: refuse calibration rows "
                              "whose motion is in it")
@@ -100,19 +102,48 @@ def _keep_other_tasks(path: Path, result: dict[str, Any], tasks: list[str]) -> N
     result["fitted_on"]["trial_hashes"] = sorted(hashes)
 
 
+def pooled_rows(folders: list[Path]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rows of every calibration dataset (both splits) and their trials' motion hashes.
+    With several datasets, participant ids are prefixed by the dataset's position (each cohort
+    numbers its people from S0001, and different people must stay different groups in the
+    cross-validation); two datasets sharing a trial are refused."""
+    from training.eval.llm_eval import all_rows
+
+    rows: list[dict[str, Any]] = []
+    hashes: dict[str, str] = {}
+    owner: dict[str, Path] = {}
+    for i, folder in enumerate(folders):
+        mine = all_rows(folder)
+        if not mine:
+            raise LmmError(f"'{folder}' has no rows (train.jsonl / val.jsonl).")
+        if len(folders) > 1:
+            mine = [{**r, "participant": f"{i}:{r.get('participant', r['trial'])}"}
+                    for r in mine]
+        rows += mine
+        for name, h in trial_hashes(folder).items():
+            if h in owner:
+                raise LmmError(f"Calibration datasets '{owner[h]}' and '{folder}' share a trial "
+                               f"(e.g. {name}); simulate each with its own --seed.")
+            owner[h] = folder
+            hashes[f"{i}:{name}" if len(folders) > 1 else name] = h
+    return rows, hashes
+
+
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.assistant.calibration import CALIBRATION_FILE, parse_calibration
     from lmm_desktop.assistant.manager import ModelManager
     from lmm_desktop.assistant.tasks import TASKS
     from lmm_desktop.core.errors import validate_choice
     from training.eval.calibrate import calibrate_task, collect_label_scores, stratified_rows
-    from training.eval.llm_eval import all_rows
 
     if not args.model.is_dir():
         raise LmmError(f"Model folder '{args.model}' does not exist.")
-    if not args.data.is_dir():
-        raise LmmError(f"Calibration dataset folder '{args.data}' does not exist; build one "
-                       "with 'lmm-train simulate' and 'lmm-train dataset'.")
+    for folder in args.data:
+        if not folder.is_dir():
+            raise LmmError(f"Calibration dataset folder '{folder}' does not exist; build one "
+                           "with 'lmm-train simulate' and 'lmm-train dataset'.")
+    if len(set(map(Path.resolve, args.data))) < len(args.data):
+        raise LmmError("The same calibration dataset was given twice; give each once.")
     if args.max_rows_per_task < 20:
         raise LmmError(f"--max-rows-per-task {args.max_rows_per_task} is too few to fit a "
                        "calibration; use at least 20 (default 250).")
@@ -120,10 +151,7 @@ def run(args: argparse.Namespace) -> int:
     for task in args.tasks or []:
         validate_choice("--tasks", task, classification)
     tasks = args.tasks or classification
-    rows = all_rows(args.data)
-    if not rows:
-        raise LmmError(f"'{args.data}' has no rows (train.jsonl / val.jsonl).")
-    hashes = trial_hashes(args.data)
+    rows, hashes = pooled_rows(args.data)
     if args.training_dataset is not None:
         seen = set(trial_hashes(args.training_dataset).values())
         shared = sorted(name for name, h in hashes.items() if h in seen)
@@ -136,7 +164,8 @@ def run(args: argparse.Namespace) -> int:
     result: dict[str, Any] = {
         "format_version": 1,
         "method": "temperature + label offsets, class-balanced log-loss",
-        "fitted_on": {"dataset": str(args.data), "n_rows_available": len(rows),
+        "fitted_on": {"dataset": " + ".join(map(str, args.data)),
+                      "datasets": [str(d) for d in args.data], "n_rows_available": len(rows),
                       "max_rows_per_task": args.max_rows_per_task, "seed": args.seed,
                       "trial_hashes": sorted(set(hashes.values()))},
         "variants": {},

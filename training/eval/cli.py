@@ -154,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         baseline_summary,
         evaluate_engine,
         measured_reference,
+        paired_grounded_vs_tokens,
         paired_vs_xgboost,
         select_rows,
         summarize_seeds,
@@ -210,6 +211,8 @@ def run(args: argparse.Namespace) -> int:
         result["precision"] = loaded.precision
         if args.real_trial:
             result[f"{key}_real_trials"] = zero_shot_activity(loaded.engine, args.real_trial)
+    if result.get("model_runs") and result.get("grounded_runs"):
+        result["paired_grounded_vs_tokens"] = paired_grounded_vs_tokens(result)
     if not args.no_baselines:
         manifest = json.loads((args.dataset / "manifest.json").read_text())
         codebook = int(manifest.get("codebook_size", 512))

@@ -110,6 +110,7 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
             continue
         truths, preds, raw_preds, lat = [], [], [], []
         said_preds: list[float | None] = []
+        raw_probs: list[dict[str, float]] = []
         groups: list[str] = []
         calibrated = False
         for r in task_rows:
@@ -120,6 +121,7 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
                 preds.append(max(ans.probabilities, key=ans.probabilities.__getitem__))
                 raw = ans.raw_probabilities or ans.probabilities
                 raw_preds.append(max(raw, key=raw.__getitem__))
+                raw_probs.append({k: round(float(v), 5) for k, v in raw.items()})
                 calibrated = calibrated or ans.calibrated
             else:  # scored as the app answers: the weighted mean over candidate values
                 ans = engine.ask_messages(msgs, task_id, generate=True, intervals=True,
@@ -146,10 +148,14 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
                             "mean_latency_s": float(np.mean(lat))}
         out[task_id]["by_participant"] = participant_bootstrap(
             truths, preds, groups, _metric_fn(task.kind), seed=seed)
-        # Per row, for paired comparisons (e.g. against XGBoost on the same trials).
-        out[task_id]["rows"] = [{"trial": r["trial"], "participant": g, "truth": t, "pred": p}
-                                for r, g, t, p in zip(task_rows, groups, truths, preds,
-                                                      strict=True)]
+        # Per row, for paired comparisons (e.g. against XGBoost on the same trials); with the
+        # uncalibrated label probabilities (a calibration can be re-fitted without re-asking)
+        # or the number the model generated.
+        per_row = [{"trial": r["trial"], "participant": g, "truth": t, "pred": p}
+                   for r, g, t, p in zip(task_rows, groups, truths, preds, strict=True)]
+        for row, extra in zip(per_row, raw_probs or said_preds, strict=False):
+            row["raw_probabilities" if raw_probs else "generated"] = extra
+        out[task_id]["rows"] = per_row
         if progress is not None:
             metric = "macro_f1" if task.kind == "classification" else "pearson_r"
             value = out[task_id].get(metric)
@@ -208,6 +214,25 @@ def paired_vs_xgboost(result: dict[str, Any]) -> dict[str, Any]:
                                       TASKS[task_id].kind, seed=s)
                 if d is not None:
                     out.setdefault(key, {}).setdefault(task_id, []).append(d)
+    return out
+
+
+def paired_grounded_vs_tokens(result: dict[str, Any]) -> dict[str, Any]:
+    """Per task: the grounded prompt's metric minus the tokens-only prompt's on the same trials,
+    per paraphrase draw, with a 95 % interval from resampling whole participants. This is the
+    test of "the grounded variant is at least as good as the tokens-only one"."""
+    out: dict[str, Any] = {}
+    for tok_run, gr_run in zip(result.get("model_runs", []), result.get("grounded_runs", []),
+                               strict=False):
+        for task_id, entry in gr_run.items():
+            other = tok_run.get(task_id) or {}
+            if "rows" not in entry or "rows" not in other:
+                continue
+            tokens_pred = {r["trial"]: r["pred"] for r in other["rows"]}
+            d = paired_difference(entry["rows"], tokens_pred, TASKS[task_id].kind,
+                                  seed=len(out.get(task_id, [])))
+            if d is not None:
+                out.setdefault(task_id, []).append(d)
     return out
 
 
@@ -271,22 +296,29 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
                      f"{fmt(base.get('xgboost_same_rows'))} | {fmt(base.get('xgboost'))} | "
                      f"{fmt(base.get('chance'))} | {'n/a' if meas is None else f'{meas:.3f}'} |")
+    def diff_text(d: dict[str, Any] | None) -> str:
+        if not d or d.get("difference") is None:
+            return "n/a"
+        ci = d.get("ci95")
+        return f"{d['difference']:+.3f}" + (f" [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
+
     paired = result.get("paired_vs_xgboost") or {}
     if paired:
         lines += ["", "Model minus XGBoost on the same rows (95 % interval over resampled "
                       "participants; first paraphrase draw):", "",
                   "| task | tokens | grounded |", "|---|---|---|"]
-
-        def diff_text(d: dict[str, Any] | None) -> str:
-            if not d or d.get("difference") is None:
-                return "n/a"
-            ci = d.get("ci95")
-            return f"{d['difference']:+.3f}" + (f" [{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "")
-
         for task_id in sorted({t for v in paired.values() for t in v}):
             cells = [diff_text((paired.get(k, {}).get(task_id) or [None])[0])
                      for k in ("model", "grounded")]
             lines.append(f"| {task_id} | {cells[0]} | {cells[1]} |")
+    versus = result.get("paired_grounded_vs_tokens") or {}
+    if versus:
+        lines += ["", "Grounded minus tokens-only on the same rows (95 % interval over resampled "
+                      "participants, per paraphrase draw):", "",
+                  "| task | difference per draw |", "|---|---|"]
+        for task_id in sorted(versus):
+            lines.append(f"| {task_id} | "
+                         f"{'; '.join(diff_text(d) for d in versus[task_id])} |")
     if result.get("test_dataset"):
         lines += ["", f"Rows asked: the fresh test cohort '{result['test_dataset']}' "
                       f"({result.get('test_participants', '?')} participants, none of them in "

@@ -111,8 +111,25 @@ class Participant:
         return 0.53 * self.height_m
 
 
-def sample_participants(n: int, seed: int) -> list[Participant]:
-    """Draw ``n`` participants deterministically from ``seed``.
+def condition_shares(unimpaired_share: float | None = None) -> dict[str, float]:
+    """Each condition's share of a cohort: :data:`CONDITIONS`, or with the unimpaired share set
+    to ``unimpaired_share`` and the conditions scaled to fill the rest in their proportions
+    (a cohort rich in the rare labels, e.g. to calibrate diagnosis, device and fall history)."""
+    shares = {c: share for c, (_, share) in CONDITIONS.items()}
+    if unimpaired_share is None:
+        return shares
+    if not 0.0 <= unimpaired_share <= 1.0:
+        raise ValueError("Invalid value for 'unimpaired share': expected 0-1, got "
+                         f"{unimpaired_share}")
+    rest = sum(v for c, v in shares.items() if c != "unimpaired")
+    return {c: (unimpaired_share if c == "unimpaired" else v / rest * (1.0 - unimpaired_share))
+            for c, v in shares.items()}
+
+
+def sample_participants(n: int, seed: int, *, unimpaired_share: float | None = None
+                        ) -> list[Participant]:
+    """Draw ``n`` participants deterministically from ``seed`` (the cohort's condition shares,
+    or those of :func:`condition_shares` with ``unimpaired_share``).
 
     Each participant gets its own child seed (``SeedSequence.spawn``), so a participant's trials do
     not depend on how many others were drawn or on the number of worker processes.
@@ -122,8 +139,9 @@ def sample_participants(n: int, seed: int) -> list[Participant]:
     ss = np.random.SeedSequence(seed)
     rng = np.random.default_rng(ss)
     child_seeds = [int(c.generate_state(1)[0]) for c in ss.spawn(n)]
-    names = list(CONDITIONS)
-    shares = np.array([CONDITIONS[c][1] for c in names])
+    by_condition = condition_shares(unimpaired_share)
+    names = list(by_condition)
+    shares = np.array([by_condition[c] for c in names])
     out = []
     for i in range(n):  # one participant at a time: a cohort's first k people never change with n
         cond = names[int(rng.choice(len(names), p=shares / shares.sum()))]

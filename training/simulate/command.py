@@ -25,6 +25,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="sample rate of the kinematics in Hz (default 100)",
     )
     parser.add_argument("--workers", type=int, default=1, help="processes to use (default 1)")
+    parser.add_argument(
+        "--unimpaired-share",
+        type=float,
+        default=None,
+        metavar="F",
+        help="share of unimpaired participants, 0-1 (default: the cohort's 0.48); lower gives "
+        "more diagnoses, devices and fall histories, e.g. for a calibration cohort",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         rate_hz=args.rate,
         workers=args.workers,
+        unimpaired_share=args.unimpaired_share,
     )
     summary = simulate_cohort(cfg)
     print(json.dumps({k: round(v, 3) for k, v in summary.items()}))

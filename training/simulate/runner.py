@@ -14,7 +14,7 @@ import numpy as np
 
 from lmm_desktop.core.trial import Trial
 from training.simulate import activities
-from training.simulate.cohort import Participant, sample_participants
+from training.simulate.cohort import Participant, condition_shares, sample_participants
 from training.simulate.habitus import Habitus, apply_capture, apply_posture, draw_habitus
 from training.simulate.motion import Draft, place, stance_drift
 from training.simulate.noise import add_capture_noise, add_gaps
@@ -41,6 +41,9 @@ class SimulationConfig:
     """Sample rate of the written kinematics."""
     workers: int = 1
     """Processes to use."""
+    unimpaired_share: float | None = None
+    """Share of unimpaired participants (None: the cohort's usual 48 %); lower gives more of
+    the rare labels, e.g. for a calibration cohort."""
 
     def __post_init__(self) -> None:
         if self.participants < 1:
@@ -53,6 +56,9 @@ class SimulationConfig:
             raise ValueError(
                 f"Invalid value for 'workers': expected at least 1, got {self.workers}"
             )
+        if self.unimpaired_share is not None and not 0.0 <= self.unimpaired_share <= 1.0:
+            raise ValueError("Invalid value for 'unimpaired share': expected 0-1, got "
+                             f"{self.unimpaired_share}")
 
 
 def trial_plan(p: Participant, rng: np.random.Generator) -> list[str]:
@@ -218,7 +224,8 @@ def _work(
 def simulate_cohort(cfg: SimulationConfig) -> dict[str, float]:
     """Simulate the cohort, write trials, ``labels.csv`` and ``events.json``; return a summary."""
     t0 = time.perf_counter()
-    people = sample_participants(cfg.participants, cfg.seed)
+    people = sample_participants(cfg.participants, cfg.seed,
+                                 unimpaired_share=cfg.unimpaired_share)
     cfg.out.mkdir(parents=True, exist_ok=True)
     jobs = [(p, cfg.out, cfg.rate_hz) for p in people]
     if cfg.workers > 1:
@@ -232,7 +239,8 @@ def simulate_cohort(cfg: SimulationConfig) -> dict[str, float]:
     records = {k: v for _, rec in results for k, v in rec.items()}
     write_labels(rows, cfg.out / "labels.csv")
     write_events(
-        {"seed": cfg.seed, "rate_hz": cfg.rate_hz, "simulated": True, "trials": records},
+        {"seed": cfg.seed, "rate_hz": cfg.rate_hz, "simulated": True,
+         "condition_shares": condition_shares(cfg.unimpaired_share), "trials": records},
         cfg.out / "events.json",
     )
     seconds = time.perf_counter() - t0
