@@ -371,7 +371,7 @@ class AssistantEngine:
         mass = value_mass(grid, self._continuation_logprobs(past, prompt_len, logits, texts))
         cdf = np.cumsum(mass)
         ans.unit = task.unit
-        ans.value = round(float(np.dot(mass, grid)), task.decimals)
+        ans.value = round(float(np.dot(mass, grid)), max(task.decimals, task.display_decimals))
         ans.interval = (float(grid[int(np.searchsorted(cdf, 0.1))]),
                         float(grid[min(len(grid) - 1, int(np.searchsorted(cdf, 0.9)))]))
         if ans.interval[1] - ans.interval[0] > 0.5 * max(abs(ans.value), 1e-6):

@@ -45,6 +45,10 @@ class ClinicalTask:
     labels: tuple[Label, ...] = ()
     unit: str | None = None
     decimals: int = 1
+    """Decimals of the number in the model's answer text (the trained answer format)."""
+    shown_decimals: int | None = None
+    """Decimals an estimate or a measurement of this quantity is shown with (clinical
+    convention: speed 0.89 m/s, cadence 112 steps/min, times 12.3 s); None: ``decimals``."""
     column: str | None = None
     """Column of the labels table holding the ground truth."""
     keywords: tuple[str, ...] = ()
@@ -59,6 +63,15 @@ class ClinicalTask:
     """Plausible range of a regression value (used to reject absurd answers)."""
 
     # -------------------------------------------------------------- answers
+    @property
+    def display_decimals(self) -> int:
+        return self.decimals if self.shown_decimals is None else self.shown_decimals
+
+    def show(self, value: float, *, unit: bool = True) -> str:
+        """A value of this quantity as shown to the user, e.g. ``0.89 m/s``."""
+        text = f"{float(value):.{self.display_decimals}f}"
+        return f"{text} {self.unit}" if unit and self.unit else text
+
     def label(self, label_id: str) -> Label:
         for lab in self.labels:
             if lab.id == label_id:
@@ -229,7 +242,7 @@ SPEED = ClinicalTask(
          "Estimate the gait speed", "What is the average walking speed",
          "At what speed does the participant walk", "Measure the walking velocity"],
         [*_TAILS, " in m/s?"]),
-    unit="m/s", column="speed_m_s", applies=_is_walk, valid_range=(0.0, 4.0),
+    unit="m/s", shown_decimals=2, column="speed_m_s", applies=_is_walk, valid_range=(0.0, 4.0),
     keywords=("speed", "how fast", "velocity", "m/s"),
     measured_key="spatiotemporal.speed_m_s", tolerance=0.15,
 )
@@ -242,7 +255,8 @@ CADENCE = ClinicalTask(
          "Estimate the step rate", "What is the walking cadence",
          "How quickly does the person step", "Measure the cadence"],
         [*_TAILS, " in steps per minute?"]),
-    unit="steps/min", column="cadence_steps_min", applies=_is_walk, valid_range=(10.0, 250.0),
+    unit="steps/min", shown_decimals=0, column="cadence_steps_min", applies=_is_walk,
+    valid_range=(10.0, 250.0),
     keywords=("cadence", "steps per minute", "step rate", "steps/min"),
     measured_key="spatiotemporal.cadence_steps_min", tolerance=0.10,
 )
@@ -290,6 +304,15 @@ DESCRIBE = ClinicalTask(
 TASKS: dict[str, ClinicalTask] = {t.id: t for t in (
     ACTIVITY, IMPAIRED, DIAGNOSIS, DEVICE, FALLS, SPEED, CADENCE, TUG, FSST, DESCRIBE)}
 """Every registered task by id, in the order suggestions are shown."""
+
+
+def show_value(task_id: str | None, value: float, unit: str | None) -> str:
+    """A value as shown to the user: with its task's display precision when the task is known
+    (``0.89 m/s``, ``112 steps/min``, ``12.3 s``), else three significant digits."""
+    task = TASKS.get(task_id or "")
+    if task is not None and task.kind == "regression":
+        return task.show(value, unit=unit is not None)
+    return f"{value:.3g} {unit}" if unit else f"{value:.3g}"
 
 
 def get_task(task_id: str) -> ClinicalTask:

@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.assistant.manager import ModelManager
+    from lmm_desktop.assistant.tasks import show_value
     from lmm_desktop.io import read_trial
 
     trial = read_trial(args.path, trial=args.trial)
@@ -48,9 +49,10 @@ def run(args: argparse.Namespace) -> int:
         lo, hi = ans.interval or (ans.value, ans.value)
         how = (" (average over the values the model considered)" if ans.interval
                else "")
-        print(f"  estimate{how}: {ans.value:g} {ans.unit} (80% interval {lo:g}-{hi:g})")
+        print(f"  estimate{how}: {show_value(ans.task, ans.value, ans.unit)} (80% interval "
+              f"{show_value(ans.task, lo, None)}-{show_value(ans.task, hi, ans.unit)})")
     if ans.measured is not None:
-        print(f"  measured by the analysis: {ans.measured:.2f} {ans.unit or ''}")
+        print(f"  measured by the analysis: {show_value(ans.task, ans.measured, ans.unit)}")
     if ans.flags:
         print(f"  flags: {', '.join(ans.flags)}")
     print(f"  AI estimate, not a diagnosis. {loaded.status()}; {ans.latency_s:.2f} s")

@@ -236,7 +236,7 @@ def ai_finding(
 ) -> AiFinding:
     """An :class:`~lmm_desktop.assistant.answer.Answer` dict as a report line (task titles and
     label texts from the task registry)."""
-    from lmm_desktop.assistant.tasks import TASKS
+    from lmm_desktop.assistant.tasks import TASKS, show_value
 
     task = TASKS.get(answer.get("task") or "")
     title = task.title if task is not None else "Free question"
@@ -254,9 +254,7 @@ def ai_finding(
     if answer.get("label") is not None:
         result = text_of(str(answer["label"]))
     elif answer.get("value") is not None:
-        result = (
-            f"{float(answer['value']):.{task.decimals if task else 1}f} {answer.get('unit') or ''}"
-        )
+        result = show_value(answer.get("task"), float(answer["value"]), answer.get("unit"))
     interval = answer.get("interval")
     return AiFinding(
         title=title,
@@ -272,6 +270,7 @@ def ai_finding(
         ],
         flags=list(answer.get("flags") or []),
         model_version=answer.get("model_version"),
+        task=answer.get("task"),
     )
 
 

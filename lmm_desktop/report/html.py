@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lmm_desktop.assistant.tasks import show_value
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.report._html_parts import (
     BAND_COLOUR,
@@ -398,9 +399,10 @@ def _ai(m: ReportModel, t: TrialReport) -> str:
     for a in t.ai:
         conf = "" if a.confidence is None else f"confidence {a.confidence * 100:.0f} %"
         if a.interval is not None:
-            conf = f"80 % interval {a.interval[0]:.1f} - {a.interval[1]:.1f} {a.unit or ''}"
+            conf = (f"80 % interval {show_value(a.task, a.interval[0], None)} - "
+                    f"{show_value(a.task, a.interval[1], a.unit)}")
         diff = ", ".join(f"{lab} {p * 100:.0f} %" for lab, p in a.differential[:3])
-        meas = "" if a.measured is None else f"{a.measured:.2f} {a.unit or ''}"
+        meas = "" if a.measured is None else show_value(a.task, a.measured, a.unit)
         flags = ", ".join(f.replace("_", " ") for f in a.flags) or "none"
         rows.append(
             [

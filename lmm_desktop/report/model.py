@@ -163,6 +163,8 @@ class AiFinding:
     measured: float | None = None
     differential: list[tuple[str, float]] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    task: str | None = None
+    """Task id (the display precision of its values), None for a free question."""
     model_version: str | None = None
 
 

@@ -6,12 +6,15 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
+from lmm_desktop.assistant.tasks import show_value
+
 MEASURED_COLOR = "#2b8a3e"  # green diamond: what the analysis measured
 
 
-def fmt_value(v: float, unit: str | None) -> str:
-    """``1.21 m/s`` (three significant digits, the unit when known)."""
-    return f"{v:.3g} {unit}" if unit else f"{v:.3g}"
+def fmt_value(v: float, unit: str | None, task: str | None = None) -> str:
+    """``0.89 m/s``: with the task's display precision when the task is known (speed 2
+    decimals, cadence none, times 1), else three significant digits; the unit when known."""
+    return show_value(task, v, unit)
 
 
 class ProbabilityBars(QWidget):
@@ -96,9 +99,11 @@ class IntervalBar(QWidget):
         measured: float | None,
         unit: str | None,
         parent: QWidget | None = None,
+        task: str | None = None,
     ) -> None:
         super().__init__(parent)
         self.value, self.interval, self.measured, self.unit = value, interval, measured, unit
+        self.task = task
         self.setMinimumHeight(34)
         pts = [value, *(interval or ()), *(() if measured is None else (measured,))]
         lo, hi = min(pts), max(pts)
@@ -152,9 +157,9 @@ class IntervalBar(QWidget):
         small = self.font()
         small.setPointSizeF(max(small.pointSizeF() * 0.85, 6.0))
         p.setFont(small)
-        items = [(self.value, f"AI {self.value:.3g}", highlight)]
+        items = [(self.value, f"AI {fmt_value(self.value, None, self.task)}", highlight)]
         if self.measured is not None:
-            items.append((self.measured, f"measured {self.measured:.3g}",
+            items.append((self.measured, f"measured {fmt_value(self.measured, None, self.task)}",
                           QColor(MEASURED_COLOR)))
         self._labels(p, items)
         p.end()

@@ -159,7 +159,8 @@ class AnswerView(QFrame):
             self._add_value(answer)
         elif answer.measured is not None:
             self._add(
-                QLabel(f"Measured by the analysis: {fmt_value(answer.measured, answer.unit)}")
+                QLabel("Measured by the analysis: "
+                       f"{fmt_value(answer.measured, answer.unit, answer.task)}")
             )
         if A.DISAGREES in answer.flags and A.DISAGREES not in self.flag_labels:
             self._add_flag(A.DISAGREES, self._disagreement_text(answer), ALERT_STYLE)
@@ -260,21 +261,24 @@ class AnswerView(QFrame):
         task = TASKS.get(answer.task or "")
         title = task.title if task else "Estimate"
         assert answer.value is not None
-        value = fmt_value(answer.value, answer.unit)
+        value = fmt_value(answer.value, answer.unit, answer.task)
         line = f"<b>{html.escape(title)} (AI estimate):</b> <b>{value}</b>"
         if answer.interval is not None:
             lo, hi = answer.interval
-            line += f"<br><small>80 % interval: {lo:.3g}–{fmt_value(hi, answer.unit)}</small>"
+            line += (f"<br><small>80 % interval: {fmt_value(lo, None, answer.task)}–"
+                     f"{fmt_value(hi, answer.unit, answer.task)}</small>")
         self._add_headline(line)
         meas = (
-            f"<b>Measured by the analysis:</b> {fmt_value(answer.measured, answer.unit)}"
+            "<b>Measured by the analysis:</b> "
+            f"{fmt_value(answer.measured, answer.unit, answer.task)}"
             if answer.measured is not None
             else "<small>No measurement of this in the analysis to compare with.</small>"
         )
         self._add(QLabel(meas))
         if A.DISAGREES in answer.flags:  # right under the two numbers it compares
             self._add_flag(A.DISAGREES, self._disagreement_text(answer), ALERT_STYLE)
-        self.interval_bar = IntervalBar(answer.value, answer.interval, answer.measured, answer.unit)
+        self.interval_bar = IntervalBar(answer.value, answer.interval, answer.measured,
+                                        answer.unit, task=answer.task)
         self._add(self.interval_bar)
 
     @staticmethod
@@ -282,7 +286,8 @@ class AnswerView(QFrame):
         if answer.value is None or answer.measured is None:
             return "⚠ The AI estimate disagrees with the measurement: rely on the measured value."
         rel = abs(answer.value - answer.measured) / max(abs(answer.measured), 1e-9)
-        est, meas = fmt_value(answer.value, answer.unit), fmt_value(answer.measured, answer.unit)
+        est = fmt_value(answer.value, answer.unit, answer.task)
+        meas = fmt_value(answer.measured, answer.unit, answer.task)
         return (
             f"⚠ The AI estimate ({est}) disagrees with the measured value ({meas}) by {rel:.0%}. "
             "Rely on the measurement."

@@ -90,3 +90,17 @@ def test_every_paraphrase_routes_to_its_task() -> None:
 def test_unknown_task_message() -> None:
     with pytest.raises(InvalidValueError, match="Allowed values are"):
         get_task("mood")
+
+
+def test_values_are_shown_with_clinical_precision() -> None:
+    """The answer text keeps the trained one-decimal format; what the user sees follows
+    clinical convention per quantity, the same for the AI estimate and the measurement."""
+    from lmm_desktop.assistant.tasks import show_value
+
+    assert show_value("walking_speed", 0.888, "m/s") == "0.89 m/s"
+    assert show_value("walking_speed", 1.0, "m/s") == "1.00 m/s"  # no dropped trailing zero
+    assert show_value("cadence", 112.44, "steps/min") == "112 steps/min"
+    assert show_value("tug_time", 12.345, "s") == "12.3 s"
+    assert show_value("fsst_time", 9.0, None) == "9.0"
+    assert show_value(None, 0.123456, "x") == "0.123 x"  # unknown task: 3 significant digits
+    assert TASKS["walking_speed"].format_answer(0.888) == "0.9 m/s."  # trained format unchanged

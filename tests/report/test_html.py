@@ -100,6 +100,20 @@ def test_ai_findings_marked_as_estimates(walk_parkinsons: TrialInput) -> None:
     assert "confidence 72 %" not in off and "AI findings not included" in off
 
 
+def test_ai_values_shown_with_the_quantitys_precision(walk_parkinsons: TrialInput) -> None:
+    """A speed estimate, its interval and the measurement all read with two decimals."""
+    speed = {"text": "0.8 m/s.", "task": "walking_speed", "value": 0.84, "unit": "m/s",
+             "interval": [0.6, 1.0], "measured": 0.888, "flags": [],
+             "model_version": "default@2026-12-04"}
+    walk_parkinsons.ai = [("How fast is this person walking?", speed)]
+    try:
+        text = _text(_report(walk_parkinsons))
+    finally:
+        walk_parkinsons.ai = []
+    assert "0.84 m/s" in text and "80 % interval 0.60 - 1.00 m/s" in text
+    assert "0.89 m/s" in text and "0.888" not in text
+
+
 def test_chat_transcript_optional(walk_unimpaired: TrialInput, tmp_path: object) -> None:
     walk_unimpaired.chat = [
         ChatMessage("user", "Is the gait symmetric?"),

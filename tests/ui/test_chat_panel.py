@@ -181,10 +181,13 @@ def test_disagreement_warning_and_interval(qtbot) -> None:
     view.show()
     warning = view.flag_labels[A.DISAGREES]
     assert warning.isVisible()
-    assert "disagrees" in warning.text() and "1.2 m/s" in warning.text() and "33%" in warning.text()
+    # Speed is shown with two decimals everywhere (estimate, interval, measurement), never
+    # "1.6" beside "1.2" beside "0.888".
+    assert "disagrees" in warning.text() and "1.20 m/s" in warning.text()
+    assert "33%" in warning.text()
     assert view.interval_bar is not None and view.interval_bar.measured == 1.2
-    assert view.headline is not None and "1.6 m/s" in view.headline.text()
-    assert "80 % interval: 1.4–1.8 m/s" in view.headline.text()
+    assert view.headline is not None and "1.60 m/s" in view.headline.text()
+    assert "80 % interval: 1.40–1.80 m/s" in view.headline.text()
     assert view.bars is None
     assert not view.text_label.isVisible()  # the words say the same as the headline
 
