@@ -10,6 +10,7 @@ sit side by side, as in a gait report, so each keeps the dock's full height.
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -68,6 +69,32 @@ def cycle_curves(
             continue
         out.append(np.interp(a + pct * (b - a), time, values))
     return np.array(out).reshape(-1, N_CYCLE)
+
+
+class SparseAxis(pg.AxisItem):
+    """A value axis whose labelled ticks stay at least :attr:`MIN_PX` apart: with several
+    joints stacked each plot is short, and pyqtgraph's default spacing then prints labels on
+    top of each other ("60" over "40" over "20"). Major ticks only, spacing 1-2-5 steps."""
+
+    MIN_PX = 24.0
+
+    def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
+        levels = super().tickSpacing(minVal, maxVal, size)
+        span = maxVal - minVal
+        if not levels or span <= 0 or size <= 0:
+            return levels
+        needed = max(levels[0][0], self.MIN_PX * span / size)
+        return [(nice_step(needed), 0.0)]
+
+
+def nice_step(at_least: float) -> float:
+    """The smallest 1, 2 or 5 x 10^k that is at least ``at_least`` (> 0)."""
+    exp = math.floor(math.log10(at_least))
+    for mult in (1.0, 2.0, 5.0, 10.0):
+        step = mult * 10.0**exp
+        if step >= at_least * (1 - 1e-9):
+            return step
+    return 10.0 ** (exp + 1)
 
 
 class AnglePlot(QWidget):
@@ -293,7 +320,8 @@ class AnglePlot(QWidget):
         side_by_side = self._mode == "cycle"  # 0-100 % plots read best as a row of panels
         for row, base in enumerate(joints):
             plot = self.graphics.addPlot(
-                row=0 if side_by_side else row, col=row if side_by_side else 0
+                row=0 if side_by_side else row, col=row if side_by_side else 0,
+                axisItems={"left": SparseAxis("left")},
             )
             plot.setMenuEnabled(False)
             plot.showGrid(x=True, y=True, alpha=0.25)

@@ -241,3 +241,19 @@ def test_better_points_replace_the_quick_ones_in_place(window: MainWindow) -> No
     window.skeleton.replace_points(moved)
     assert (window.skeleton.camera.center, window.skeleton.camera.scale_factor) == cam
     assert window.skeleton._frame == clock.frame and window.skeleton.follow_pelvis
+
+
+def test_short_angle_plots_keep_their_value_labels_apart(qtbot) -> None:
+    """With several joints stacked each plot is short; its value labels stay at least 24 px
+    apart (pyqtgraph's default printed 60, 40 and 20 on top of each other) on 1-2-5 steps."""
+    from lmm_desktop.ui.angle_plot import SparseAxis, nice_step
+
+    assert [nice_step(x) for x in (0.7, 1.0, 1.3, 3.0, 7.0, 42.7)] == [1, 1, 2, 5, 10, 50]
+    axis = SparseAxis("left")
+    for lo, hi, px in ((-20.0, 60.0, 45.0), (0.0, 10.0, 300.0), (-5.0, 5.0, 30.0)):
+        levels = axis.tickSpacing(lo, hi, px)
+        assert len(levels) == 1  # major ticks only
+        spacing = levels[0][0]
+        assert spacing / (hi - lo) * px >= SparseAxis.MIN_PX
+        assert spacing == nice_step(spacing)
+    assert axis.tickSpacing(-20.0, 60.0, 45.0)[0][0] == 50  # not 20: 11 px apart
