@@ -72,19 +72,28 @@ def cycle_curves(
 
 
 class SparseAxis(pg.AxisItem):
-    """A value axis whose labelled ticks stay at least :attr:`MIN_PX` apart: with several
-    joints stacked each plot is short, and pyqtgraph's default spacing then prints labels on
-    top of each other ("60" over "40" over "20"). Major ticks only, spacing 1-2-5 steps."""
+    """A value axis whose labelled ticks do not overlap: with several joints stacked each plot
+    is short, and pyqtgraph's default spacing then printed "60" over "40" over "20". Major
+    ticks only, on 1-2-5 steps, at least :attr:`MIN_PX` apart; closer (down to
+    :attr:`TIGHT_PX`, about a line of small text) only where that is what gives two labels."""
 
-    MIN_PX = 24.0
+    MIN_PX = 16.0
+    TIGHT_PX = 12.0
 
     def tickSpacing(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, float]]:
         levels = super().tickSpacing(minVal, maxVal, size)
         span = maxVal - minVal
         if not levels or span <= 0 or size <= 0:
             return levels
-        needed = max(levels[0][0], self.MIN_PX * span / size)
-        return [(nice_step(needed), 0.0)]
+        step = nice_step(max(levels[0][0], self.MIN_PX * span / size))
+
+        def n_ticks(s: float) -> int:
+            return math.floor(maxVal / s) - math.ceil(minVal / s) + 1
+
+        smaller = nice_step(step * 0.4)  # the 1-2-5 step below (50 -> 20, 20 -> 10, 10 -> 5)
+        if n_ticks(step) < 2 and smaller < step and smaller / span * size >= self.TIGHT_PX:
+            step = smaller
+        return [(step, 0.0)]
 
 
 def nice_step(at_least: float) -> float:

@@ -221,9 +221,13 @@ class AnswerView(QFrame):
         if self.headline is None or task is None or task.kind == "description":
             return
         said = task.parse_answer(answer.text) if answer.text else None
+        # A value is "the same" when it agrees at the coarser of the two precisions (words
+        # "0.8 m/s" and estimate 0.82 m/s; words "112.0 steps/min" and estimate 112 steps/min).
+        tol = 0.5 * 10.0 ** -min(task.decimals, task.display_decimals) + 1e-9
         same = said is not None and (
             said == answer.label
-            or (answer.value is not None and isinstance(said, float) and said == answer.value)
+            or (answer.value is not None and isinstance(said, float)
+                and abs(said - answer.value) <= tol)
         )
         if same:
             self.text_label.hide()

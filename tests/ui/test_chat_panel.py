@@ -209,6 +209,15 @@ def test_estimate_that_differs_from_the_words_explains_why(qtbot) -> None:
     other.set_answer(Answer(text="106.1 steps/min.", task="walking_speed", value=0.8,
                             unit="m/s", interval=(0.6, 0.9), measured=0.888))
     assert "(“106.1 steps/min”) did not answer in m/s" in other.text_label.text()
+    # Words and estimate that agree at the words' precision are not explained as different.
+    for task, text, value, unit in (("walking_speed", "0.8 m/s.", 0.82, "m/s"),
+                                    ("cadence", "112.0 steps/min.", 112.4, "steps/min")):
+        same = AnswerView("?")
+        qtbot.addWidget(same)
+        same.set_answer(Answer(text=text, task=task, value=value, unit=unit,
+                               interval=(value * 0.9, value * 1.1)))
+        same.show()
+        assert not same.text_label.isVisible(), task
 
 
 def test_interval_labels_never_overlap() -> None:

@@ -3,6 +3,7 @@ clinician-facing polish (metrics without a range, check boxes and icons on the d
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -244,16 +245,21 @@ def test_better_points_replace_the_quick_ones_in_place(window: MainWindow) -> No
 
 
 def test_short_angle_plots_keep_their_value_labels_apart(qtbot) -> None:
-    """With several joints stacked each plot is short; its value labels stay at least 24 px
-    apart (pyqtgraph's default printed 60, 40 and 20 on top of each other) on 1-2-5 steps."""
+    """With several joints stacked each plot is short; its value labels do not overlap
+    (pyqtgraph's default printed 60, 40 and 20 on top of each other), stay on 1-2-5 steps, and
+    a plot keeps two labels where a line of text allows it."""
     from lmm_desktop.ui.angle_plot import SparseAxis, nice_step
 
     assert [nice_step(x) for x in (0.7, 1.0, 1.3, 3.0, 7.0, 42.7)] == [1, 1, 2, 5, 10, 50]
     axis = SparseAxis("left")
-    for lo, hi, px in ((-20.0, 60.0, 45.0), (0.0, 10.0, 300.0), (-5.0, 5.0, 30.0)):
+    for lo, hi, px in ((-20.0, 60.0, 45.0), (0.0, 10.0, 300.0), (-5.0, 5.0, 30.0),
+                       (-22.0, 31.0, 35.0), (-3.0, 68.0, 35.0)):
         levels = axis.tickSpacing(lo, hi, px)
         assert len(levels) == 1  # major ticks only
-        spacing = levels[0][0]
-        assert spacing / (hi - lo) * px >= SparseAxis.MIN_PX
-        assert spacing == nice_step(spacing)
+        step = levels[0][0]
+        apart = step / (hi - lo) * px
+        n = math.floor(hi / step) - math.ceil(lo / step) + 1
+        assert apart >= SparseAxis.MIN_PX or (apart >= SparseAxis.TIGHT_PX and n >= 2), (lo, hi)
+        assert step == nice_step(step) and n >= 1
     assert axis.tickSpacing(-20.0, 60.0, 45.0)[0][0] == 50  # not 20: 11 px apart
+    assert axis.tickSpacing(-22.0, 31.0, 35.0)[0][0] == 20  # 50 would leave one label
