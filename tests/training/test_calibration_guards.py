@@ -76,6 +76,9 @@ def test_several_calibration_datasets_are_pooled_as_different_people(tmp_path: P
     rows, hashes = calibrate_cli.pooled_rows([a, b])
     assert {r["participant"] for r in rows} == {"0:P1", "1:P1"}
     assert set(hashes) == {"0:x.mot", "1:x.mot"} and len(set(hashes.values())) == 2
+    twin = _dataset(tmp_path / "twin", {"y.mot": np.arange(40) % 17,
+                                        "y.mot#opencap_joints": np.arange(40) % 17})
+    assert len(calibrate_cli.pooled_rows([twin, b])[0]) == 3  # a motion recurring in one cohort
     rows, hashes = calibrate_cli.pooled_rows([a])  # one dataset: ids as they are
     assert {r["participant"] for r in rows} == {"P1"} and set(hashes) == {"x.mot"}
     same = _dataset(tmp_path / "c", {"y.mot": np.arange(40) % 17})

@@ -121,10 +121,10 @@ def pooled_rows(folders: list[Path]) -> tuple[list[dict[str, Any]], dict[str, st
                     for r in mine]
         rows += mine
         for name, h in trial_hashes(folder).items():
-            if h in owner:
+            if owner.get(h, folder) != folder:  # within one cohort a motion may recur
                 raise LmmError(f"Calibration datasets '{owner[h]}' and '{folder}' share a trial "
                                f"(e.g. {name}); simulate each with its own --seed.")
-            owner[h] = folder
+            owner.setdefault(h, folder)
             hashes[f"{i}:{name}" if len(folders) > 1 else name] = h
     return rows, hashes
 
