@@ -45,6 +45,8 @@ class Answer:
         Classification: the same before calibration (equal to ``probabilities`` without one).
     calibrated
         Whether ``probabilities`` went through a label calibration (``calibration.json``).
+    wordings
+        Classification: how many wordings of the question the probabilities average over.
     interval
         Regression: a central 80 % interval from scoring a grid of candidate values.
     measured
@@ -62,6 +64,7 @@ class Answer:
     probabilities: dict[str, float] = field(default_factory=dict)
     raw_probabilities: dict[str, float] = field(default_factory=dict)
     calibrated: bool = False
+    wordings: int = 0
     interval: tuple[float, float] | None = None
     measured: float | None = None
     flags: list[str] = field(default_factory=list)
@@ -88,7 +91,7 @@ class Answer:
             "value": self.value, "unit": self.unit,
             "probabilities": {k: round(v, 6) for k, v in self.probabilities.items()},
             "raw_probabilities": {k: round(v, 6) for k, v in self.raw_probabilities.items()},
-            "calibrated": self.calibrated,
+            "calibrated": self.calibrated, "wordings": self.wordings,
             "interval": list(self.interval) if self.interval else None,
             "measured": self.measured, "flags": list(self.flags),
             "suggestions": list(self.suggestions), "cited_times_s": self.cited_times_s,

@@ -78,13 +78,24 @@ class AssistantEngine:
     calibration
         The model's label calibration (``calibration.json``), applied to the label scores of
         the matching prompt variant; None shows the raw, likelihood-normalised probabilities.
+    label_wordings
+        A classification's label probabilities average the model's scores over this many
+        wordings of the question: the user's, then others of the task's paraphrases (see
+        :meth:`wordings`). One wording's scores swing with the phrasing (on held-out
+        participants the device macro-F1 of one draw ranged 0.22-0.52 between paraphrases);
+        the answer should not depend on how a clinician happened to word the question. 1: the
+        user's wording only.
     """
 
     def __init__(self, lm: EngineModel, motion_text: Callable[[Trial], str], *,
                  measure: Callable[[Trial], dict[str, float]] | None = None,
                  abstain_below: float = 0.5, max_new_tokens: int = 48,
-                 grounded: bool = False, calibration: LabelCalibration | None = None) -> None:
+                 grounded: bool = False, calibration: LabelCalibration | None = None,
+                 label_wordings: int = 1) -> None:
+        if label_wordings < 1:
+            raise ValueError(f"label_wordings must be at least 1, got {label_wordings}")
         self.lm = lm
+        self.label_wordings = label_wordings
         self._motion_text_fn = motion_text
         self._measure_fn = measure
         self.abstain_below = abstain_below
@@ -143,6 +154,16 @@ class AssistantEngine:
         msgs.append({"role": "user", "content": " ".join(content.split())})
         return msgs
 
+    def wordings(self, task: ClinicalTask, question: str) -> list[str]:
+        """The question, then ``label_wordings - 1`` other paraphrases of its task, spread
+        evenly over the task's list (deterministic, so an answer is reproducible)."""
+        out = [question]
+        others = [q for q in task.paraphrases if _plain(q) != _plain(question)]
+        k = min(self.label_wordings - 1, len(others))
+        if k > 0:
+            out += [others[round(i * len(others) / k)] for i in range(k)]
+        return out
+
     # ------------------------------------------------------------------ ask
     def ask(self, trial: Trial, question: str, history: Sequence[History] = (), *,
             on_token: Callable[[str], None] | None = None,
@@ -176,8 +197,10 @@ class AssistantEngine:
         # questions keep the conversation.
         if task is not None:
             history = ()
+        extra = ([self.build_messages(trial, q) for q in self.wordings(task, question)[1:]]
+                 if task is not None and task.kind == "classification" else [])
         ans = self._run(self.build_messages(trial, question, history), task, on_token, stop,
-                        t0, generate=True, intervals=True)
+                        t0, generate=True, intervals=True, extra=extra)
         if A.STOPPED not in ans.flags or ans.n_tokens:
             self._finish(trial, task, ans)
         ans.latency_s = time.perf_counter() - t0
@@ -194,6 +217,8 @@ class AssistantEngine:
         from lmm_desktop.assistant.tasks import get_task
 
         task = get_task(task_id) if task_id else None
+        extra = (self._reworded(messages, task)
+                 if task is not None and task.kind == "classification" else [])
         t0 = time.perf_counter()
         saved = self.max_new_tokens
         if max_new_tokens is not None:
@@ -201,7 +226,7 @@ class AssistantEngine:
         try:
             with self._lock:
                 ans = self._run(messages, task, None, threading.Event(), t0,
-                                generate=generate, intervals=intervals)
+                                generate=generate, intervals=intervals, extra=extra)
         finally:
             self.max_new_tokens = saved
         if task is not None and task.kind == "regression" and ans.value is None:
@@ -211,15 +236,33 @@ class AssistantEngine:
         ans.latency_s = time.perf_counter() - t0
         return ans
 
-    def _run(self, messages: list[dict[str, str]], task: ClinicalTask | None,
-             on_token: Callable[[str], None] | None, stop: threading.Event, t0: float, *,
-             generate: bool, intervals: bool) -> Answer:
-        import torch
+    def _reworded(self, messages: list[dict[str, str]], task: ClinicalTask
+                  ) -> list[list[dict[str, str]]]:
+        """The conversation with its last question put in the other :meth:`wordings` (when it
+        ends with one of the task's paraphrases; else none)."""
+        if self.label_wordings < 2 or not messages:
+            return []
+        content = messages[-1]["content"]
+        asked = next((q for q in task.paraphrases if content.endswith(q)), None)
+        if asked is None:
+            return []
+        head = content[: len(content) - len(asked)]
+        return [[*messages[:-1], {**messages[-1], "content": head + q}]
+                for q in self.wordings(task, asked)[1:]]
 
+    def _prompt_ids(self, messages: list[dict[str, str]]) -> Any:
         tok = self.lm.tokenizer
         prompt = render(tok, messages, add_generation_prompt=True)
         ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
-        ids = ids.to(self.lm.model.device)  # (1, L)
+        return ids.to(self.lm.model.device)  # (1, L)
+
+    def _run(self, messages: list[dict[str, str]], task: ClinicalTask | None,
+             on_token: Callable[[str], None] | None, stop: threading.Event, t0: float, *,
+             generate: bool, intervals: bool,
+             extra: Sequence[list[dict[str, str]]] = ()) -> Answer:
+        import torch
+
+        ids = self._prompt_ids(messages)  # (1, L)
         ans = Answer(text="", task=None if task is None else task.id, device=self.lm.device,
                      model_version=self.lm.version)
         with torch.inference_mode():
@@ -232,7 +275,14 @@ class AssistantEngine:
                 task.kind == "regression" and intervals))
             clean = copy.deepcopy(past) if scored and generate else past
             if task is not None and task.kind == "classification":
-                self._score_labels(task, ans, clean, prompt_len, first_logits)
+                loglik = [self._label_loglik(task, clean, prompt_len, first_logits)]
+                for other in extra:  # the same question in other wordings
+                    o_ids = self._prompt_ids(other)
+                    o_past, o_logits = self._prefill(o_ids, stop)
+                    if o_past is None:
+                        break
+                    loglik.append(self._label_loglik(task, o_past, o_ids.shape[1], o_logits))
+                self._score_labels(task, ans, loglik)
             if generate:
                 self._generate(ans, past, logits, prompt_len, on_token, stop, t0)
             if (task is not None and task.kind == "regression" and intervals
@@ -330,14 +380,22 @@ class AssistantEngine:
             scores[i] = total
         return scores
 
-    def _score_labels(self, task: ClinicalTask, ans: Answer, past: Any, prompt_len: int,
-                      logits: Any) -> None:
-        """Probability of every label = its answer's likelihood, normalised over the labels, then
-        mapped through the model's label calibration for this task and prompt variant (if any);
-        the uncalibrated probabilities stay in ``ans.raw_probabilities``."""
-        labels = [lab.id for lab in task.labels]
-        texts = [task.format_answer(lab) for lab in labels]
+    def _label_loglik(self, task: ClinicalTask, past: Any, prompt_len: int,
+                      logits: Any) -> np.ndarray:
+        """log P(label's answer | prompt) for every label of ``task``, normalised over them."""
+        texts = [task.format_answer(lab.id) for lab in task.labels]
         loglik = self._continuation_logprobs(past, prompt_len, logits, texts)
+        return loglik - float(np.logaddexp.reduce(loglik))
+
+    def _score_labels(self, task: ClinicalTask, ans: Answer,
+                      logliks: Sequence[np.ndarray]) -> None:
+        """Probability of every label = its answer's likelihood, normalised over the labels and
+        averaged (in log space) over the question's wordings, then mapped through the model's
+        label calibration for this task and prompt variant (if any); the uncalibrated
+        probabilities stay in ``ans.raw_probabilities``."""
+        labels = [lab.id for lab in task.labels]
+        loglik = np.mean(np.stack(logliks), axis=0)
+        ans.wordings = len(logliks)
         ans.raw_probabilities = {lab: float(p)
                                  for lab, p in zip(labels, _softmax(loglik), strict=True)}
         cal = (self.calibration.for_variant(self.grounded).get(task.id)
@@ -429,6 +487,10 @@ def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25,
                            min(hi, centre * 1.5 + 10 ** (-task.decimals)), n)
         parts += [near, np.array([centre])]
     return np.unique(np.round(np.concatenate(parts), task.decimals))
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
 def _about_movement(question: str) -> bool:

@@ -61,6 +61,41 @@ def test_classification_probabilities_sum_to_one(engine_parts) -> None:
     assert ans.device == "cpu" and ans.model_version == "tiny-test"
 
 
+def test_label_probabilities_average_the_questions_wordings(engine_parts) -> None:
+    """With label_wordings=3 a classification averages (in log space) the label scores of the
+    user's wording and two other paraphrases of the task: the same as asking each wording
+    alone and averaging; the same through ask_messages (evaluation, calibration)."""
+    from lmm_desktop.assistant.tasks import TASKS
+
+    task = TASKS["assistive_device"]
+    question = task.paraphrases[0]
+    eng, _ = _engine(engine_parts, abstain_below=0.0, label_wordings=3, max_new_tokens=2)
+    words = eng.wordings(task, question)
+    assert len(words) == 3 and words[0] == question and len(set(words)) == 3
+    assert all(w in task.paraphrases for w in words)
+    assert eng.wordings(task, question) == words  # deterministic
+    ans = eng.ask(_trial(), question)
+    assert ans.wordings == 3
+    single, _ = _engine(engine_parts, abstain_below=0.0, max_new_tokens=2)
+    logs = []
+    for w in words:
+        one = single.ask(_trial(), w)
+        assert one.wordings == 1
+        logs.append(np.log([one.raw_probabilities[lab.id] for lab in task.labels]))
+    mean = np.mean(logs, axis=0)
+    expected = np.exp(mean - np.logaddexp.reduce(mean))
+    got = [ans.raw_probabilities[lab.id] for lab in task.labels]
+    assert got == pytest.approx(expected, abs=1e-5)
+    msgs = eng.build_messages(_trial(), question)
+    via = eng.ask_messages(msgs, "assistive_device", generate=False)
+    assert via.wordings == 3
+    assert [via.raw_probabilities[lab.id] for lab in task.labels] == pytest.approx(got, abs=1e-5)
+    # Regression answers and free questions are not reworded.
+    assert eng.ask(_trial(), "What is the walking speed?").wordings == 0
+    with pytest.raises(ValueError, match="at least 1"):
+        _engine(engine_parts, label_wordings=0)
+
+
 def test_abstains_below_threshold(engine_parts) -> None:
     free, _ = _engine(engine_parts, abstain_below=0.0, max_new_tokens=2)
     p_max = max(free.ask(_trial(), "What is the most likely diagnosis?").probabilities.values())
@@ -168,7 +203,8 @@ def test_regression_value_is_the_mean_over_the_scored_grid(engine_parts) -> None
     finally:
         E.value_mass = orig
     task = get_task("walking_speed")
-    assert ans.value == pytest.approx(round(float(seen["mass"] @ seen["grid"]), task.decimals))
+    digits = max(task.decimals, task.display_decimals)
+    assert ans.value == pytest.approx(round(float(seen["mass"] @ seen["grid"]), digits))
     assert ans.interval is not None and ans.interval[0] <= ans.interval[1]
 
 
