@@ -53,6 +53,9 @@ class LabelCalibration:
     variants: dict[str, dict[str, TaskCalibration]]
     fitted_on: dict[str, Any] = field(default_factory=dict)
     method: str = "temperature + label offsets, class-balanced log-loss"
+    label_wordings: int = 1
+    """How many wordings of each question the scores it was fitted on averaged over (the
+    engine then answers the same way; files from before this field: 1)."""
 
     def for_variant(self, grounded: bool) -> dict[str, TaskCalibration]:
         return self.variants.get("grounded" if grounded else "tokens", {})
@@ -92,9 +95,13 @@ def parse_calibration(data: Any, source: str = CALIBRATION_FILE) -> LabelCalibra
                 raise bad(f"task {task_id!r} has a non-finite or absurd label offset")
             variants[variant][task_id] = TaskCalibration(temp, offsets)
     fitted_on = data.get("fitted_on")
+    wordings = data.get("label_wordings", 1)
+    if not isinstance(wordings, int) or isinstance(wordings, bool) or not 1 <= wordings <= 16:
+        raise bad(f"'label_wordings' is {wordings!r}, expected a whole number 1-16")
     return LabelCalibration(variants=variants,
                             fitted_on=fitted_on if isinstance(fitted_on, dict) else {},
-                            method=str(data.get("method", LabelCalibration.method)))
+                            method=str(data.get("method", LabelCalibration.method)),
+                            label_wordings=wordings)
 
 
 def load_calibration(folder: Path) -> LabelCalibration | None:

@@ -242,11 +242,15 @@ class ModelManager:
     # ----------------------------------------------------------------- loading
     def load(self, folder: Path | None = None, *, device: str = "auto",
              progress: Progress | None = None, cancel: threading.Event | None = None,
-             grounded: bool = False, label_calibration: bool = True) -> LoadedAssistant:
+             grounded: bool = False, label_calibration: bool = True,
+             label_wordings: int | None = None) -> LoadedAssistant:
         """Load a model artifact and build its engine (blocking; see :meth:`load_async`).
 
         ``label_calibration=False`` ignores the model's ``calibration.json`` (raw label
-        probabilities; ``lmm-train calibrate`` fits a calibration from those)."""
+        probabilities; ``lmm-train calibrate`` fits a calibration from those).
+        ``label_wordings``: over how many wordings of a question the label scores are averaged;
+        None takes the number the model's calibration was fitted with (it holds for those
+        scores), or :data:`DEFAULT_LABEL_WORDINGS` without a calibration."""
         from lmm_desktop.assistant.base_model import resolve_device, resolve_quantize
 
         folder = Path(folder) if folder is not None else default_model_dir()
@@ -257,8 +261,9 @@ class ModelManager:
         dev = resolve_device(device)
         notes: list[str] = []
         try:
-            return self._load_on(folder, dev, resolve_quantize("auto", dev), report, cancel,
-                                 grounded, notes, t0, label_calibration)
+            return _with_wordings(
+                self._load_on(folder, dev, resolve_quantize("auto", dev), report, cancel,
+                              grounded, notes, t0, label_calibration), label_wordings)
         except (RuntimeError, ModelLoadError) as exc:
             gpu_problem = dev.startswith("cuda") and (
                 isinstance(exc, RuntimeError) or "needs about" in str(exc))
@@ -269,8 +274,9 @@ class ModelManager:
             notes.append(f"GPU loading failed ({str(exc).splitlines()[0][:120]}); "
                          "using the CPU instead.")
             report("GPU failed; loading on the CPU", 0.1)
-            return self._load_on(folder, "cpu", "none", report, cancel, grounded, notes, t0,
-                                 label_calibration)
+            return _with_wordings(
+                self._load_on(folder, "cpu", "none", report, cancel, grounded, notes, t0,
+                              label_calibration), label_wordings)
 
     def _load_on(self, folder: Path, dev: str, quant: str, report: Progress,
                  cancel: threading.Event, grounded: bool, notes: list[str],
@@ -382,6 +388,22 @@ def _params_from_base(info: dict[str, Any]) -> int:
 
 def _version_of(folder: Path, info: dict[str, Any]) -> str:
     return f"{folder.name}@{str(info.get('created', ''))[:10]}"
+
+
+DEFAULT_LABEL_WORDINGS = 1
+"""Wordings per classification question for a model without a calibration (see
+:attr:`AssistantEngine.label_wordings`)."""
+
+
+def _with_wordings(loaded: LoadedAssistant, label_wordings: int | None) -> LoadedAssistant:
+    engine = loaded.engine
+    if label_wordings is None:
+        cal = engine.calibration
+        label_wordings = cal.label_wordings if cal is not None else DEFAULT_LABEL_WORDINGS
+    if label_wordings < 1:
+        raise ValueError(f"label_wordings must be at least 1, got {label_wordings}")
+    engine.label_wordings = label_wordings
+    return loaded
 
 
 def load_motion_tokenizer(folder: Path, info: dict[str, Any]) -> Any:

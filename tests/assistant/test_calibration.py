@@ -55,6 +55,8 @@ def test_parse_and_apply() -> None:
      "lacks a numeric temperature"),
     (lambda d: d["variants"]["tokens"]["assistive_device"]["offsets"].update(cane=float("nan")),
      "non-finite or absurd label offset"),
+    (lambda d: d.update(label_wordings=0), "'label_wordings' is 0"),
+    (lambda d: d.update(label_wordings="three"), "'label_wordings' is 'three'"),
 ])
 def test_bad_calibrations_are_refused_with_what_to_do(mutate, why) -> None:
     data = _valid()
@@ -164,6 +166,50 @@ def test_calibration_never_sharpens() -> None:
     rng = np.random.default_rng(5)
     scores, y = _biased_scores(600, rng, bias=0.0, sharpen=0.4)
     assert fit_calibration(scores, y).temperature == pytest.approx(1.0)
+
+
+def test_the_wordings_a_calibration_was_fitted_with_are_the_engines(tmp_path: Path) -> None:
+    """A calibration holds for scores averaged over as many wordings as it was fitted on: the
+    engine takes that number from it (1 for files written before the field), and refitting
+    some tasks with another number is refused, since the kept ones would not match."""
+    import argparse
+
+    from lmm_desktop.assistant.manager import DEFAULT_LABEL_WORDINGS, _with_wordings
+    from lmm_desktop.core.errors import LmmError
+    from training.eval import calibrate_cli
+
+    assert parse_calibration(_valid()).label_wordings == 1
+    assert parse_calibration({**_valid(), "label_wordings": 3}).label_wordings == 3
+
+    class _Engine:
+        def __init__(self, cal: object) -> None:
+            self.calibration, self.label_wordings = cal, 1
+
+    class _Loaded:
+        def __init__(self, cal: object) -> None:
+            self.engine = _Engine(cal)
+
+    three = parse_calibration({**_valid(), "label_wordings": 3})
+    assert _with_wordings(_Loaded(three), None).engine.label_wordings == 3  # type: ignore[arg-type]
+    assert _with_wordings(_Loaded(three), 5).engine.label_wordings == 5  # type: ignore[arg-type]
+    assert (_with_wordings(_Loaded(None), None).engine.label_wordings  # type: ignore[arg-type]
+            == DEFAULT_LABEL_WORDINGS)
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / CALIBRATION_FILE).write_text(json.dumps({**_valid(), "label_wordings": 3}))
+    cal_ds = tmp_path / "cal"
+    cal_ds.mkdir()
+    parser = argparse.ArgumentParser()
+    calibrate_cli.add_arguments(parser)
+    args = parser.parse_args(["--model", str(model), "--data", str(cal_ds), "--tasks",
+                              "impaired", "--label-wordings", "1"])
+    with pytest.raises(LmmError, match="fitted with 3 wording"):
+        calibrate_cli.run(args)
+    bad = parser.parse_args(["--model", str(model), "--data", str(cal_ds),
+                             "--label-wordings", "0"])
+    with pytest.raises(LmmError, match="give 1-16"):
+        calibrate_cli.run(bad)
 
 
 def test_recalibrating_some_tasks_keeps_the_others(tmp_path: Path) -> None:

@@ -47,6 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="calibrate only the tokens-only prompt variant")
     parser.add_argument("--seed", type=int, default=1000,
                         help="seed of the row choice and paraphrase draws (default 1000)")
+    parser.add_argument("--label-wordings", type=int, default=None, metavar="K",
+                        help="average each question's label scores over K wordings (the app "
+                             "then answers the same way; default: the model manager's "
+                             "default)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--cpu-precision", default="int8-head", choices=CPU_PRECISIONS,
                         help="weights on the CPU (default int8-head, as the app runs it)")
@@ -131,9 +135,9 @@ def pooled_rows(folders: list[Path]) -> tuple[list[dict[str, Any]], dict[str, st
 
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.assistant.calibration import CALIBRATION_FILE, parse_calibration
-    from lmm_desktop.assistant.manager import ModelManager
+    from lmm_desktop.assistant.manager import DEFAULT_LABEL_WORDINGS, ModelManager
     from lmm_desktop.assistant.tasks import TASKS
-    from lmm_desktop.core.errors import validate_choice
+    from lmm_desktop.core.errors import ModelLoadError, validate_choice
     from training.eval.calibrate import calibrate_task, collect_label_scores, stratified_rows
 
     if not args.model.is_dir():
@@ -144,9 +148,23 @@ def run(args: argparse.Namespace) -> int:
                            "with 'lmm-train simulate' and 'lmm-train dataset'.")
     if len(set(map(Path.resolve, args.data))) < len(args.data):
         raise LmmError("The same calibration dataset was given twice; give each once.")
+    if args.label_wordings is not None and not 1 <= args.label_wordings <= 16:
+        raise LmmError(f"--label-wordings {args.label_wordings}: give 1-16.")
     if args.max_rows_per_task < 20:
         raise LmmError(f"--max-rows-per-task {args.max_rows_per_task} is too few to fit a "
                        "calibration; use at least 20 (default 250).")
+    wordings = args.label_wordings or DEFAULT_LABEL_WORDINGS
+    existing = args.model / CALIBRATION_FILE
+    if args.tasks and existing.is_file():
+        try:
+            old_k = parse_calibration(json.loads(existing.read_text())).label_wordings
+        except (OSError, ValueError, ModelLoadError):
+            old_k = wordings  # unreadable: nothing will be kept from it anyway
+        if old_k != wordings:
+            raise LmmError(f"The model's calibration was fitted with {old_k} wording(s) per "
+                           f"question, this fit would use {wordings}: the tasks kept from it "
+                           "would not match. Refit every task (leave out --tasks) or give "
+                           f"--label-wordings {old_k}.")
     classification = [t.id for t in TASKS.values() if t.kind == "classification"]
     for task in args.tasks or []:
         validate_choice("--tasks", task, classification)
@@ -175,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
     for grounded in variants:
         variant = "grounded" if grounded else "tokens"
         loaded = ModelManager(cpu_precision=args.cpu_precision).load(
-            args.model, device=args.device, grounded=grounded, label_calibration=False)
+            args.model, device=args.device, grounded=grounded, label_calibration=False,
+            label_wordings=wordings)
+        result["label_wordings"] = loaded.engine.label_wordings
         result["fitted_on"].update(device=loaded.device, precision=loaded.precision)
         result["variants"][variant] = {}
         result["report"][variant] = {}

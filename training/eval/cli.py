@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "them, 'lmm-train sft --tasks', with one trained on every task)")
     parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
+    parser.add_argument("--label-wordings", type=int, default=None, metavar="K",
+                        help="average each classification's label scores over K wordings of "
+                             "the question (default: what the model's calibration was fitted "
+                             "with)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--cpu-precision", default="int8-head",
                         choices=CPU_PRECISIONS,
@@ -162,6 +166,8 @@ def run(args: argparse.Namespace) -> int:
     )
 
     parse_real_trials(args.real_trial)  # refuse bad specs before any model is loaded
+    if args.label_wordings is not None and not 1 <= args.label_wordings <= 16:
+        raise LmmError(f"--label-wordings {args.label_wordings}: give 1-16.")
     if not args.dataset.is_dir():
         raise LmmError(f"Dataset folder '{args.dataset}' does not exist.")
     if args.test_dataset is not None:
@@ -198,7 +204,9 @@ def run(args: argparse.Namespace) -> int:
         if grounded and args.no_grounded:
             continue
         loaded = ModelManager(cpu_precision=args.cpu_precision).load(
-            args.model, device=args.device, grounded=grounded)
+            args.model, device=args.device, grounded=grounded,
+            label_wordings=args.label_wordings)
+        result["label_wordings"] = loaded.engine.label_wordings
         key = "grounded" if grounded else "model"
         runs = [evaluate_engine(loaded.engine, rows, grounded=grounded, seed=s,
                                 max_rows_per_task=args.max_rows_per_task,
