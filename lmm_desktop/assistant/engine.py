@@ -79,12 +79,12 @@ class AssistantEngine:
         The model's label calibration (``calibration.json``), applied to the label scores of
         the matching prompt variant; None shows the raw, likelihood-normalised probabilities.
     label_wordings
-        A classification's label probabilities average the model's scores over this many
-        wordings of the question: the user's, then others of the task's paraphrases (see
-        :meth:`wordings`). One wording's scores swing with the phrasing (on held-out
-        participants the device macro-F1 of one draw ranged 0.22-0.52 between paraphrases);
-        the answer should not depend on how a clinician happened to word the question. 1: the
-        user's wording only.
+        K > 1: a classification's label probabilities average the model's scores over K fixed
+        wordings of the task's question (see :meth:`wordings`), whatever the user typed; the
+        generated words still answer the user's wording. One wording's scores swing with the
+        phrasing (on held-out participants the device macro-F1 of one draw ranged 0.22-0.52
+        between paraphrases), and an answer should not depend on how a clinician happened to
+        word the question. 1: the user's wording only.
     """
 
     def __init__(self, lm: EngineModel, motion_text: Callable[[Trial], str], *,
@@ -155,14 +155,15 @@ class AssistantEngine:
         return msgs
 
     def wordings(self, task: ClinicalTask, question: str) -> list[str]:
-        """The question, then ``label_wordings - 1`` other paraphrases of its task, spread
-        evenly over the task's list (deterministic, so an answer is reproducible)."""
-        out = [question]
-        others = [q for q in task.paraphrases if _plain(q) != _plain(question)]
-        k = min(self.label_wordings - 1, len(others))
-        if k > 0:
-            out += [others[round(i * len(others) / k)] for i in range(k)]
-        return out
+        """The wordings a classification's label scores are averaged over: with
+        ``label_wordings`` K > 1, K fixed paraphrases of the task spread evenly over its list,
+        whatever the user typed (so the probabilities do not depend on the wording); with 1,
+        the question as asked."""
+        k = min(self.label_wordings, len(task.paraphrases))
+        if k <= 1:
+            return [question]
+        n = len(task.paraphrases)
+        return [task.paraphrases[(i * n) // k] for i in range(k)]
 
     # ------------------------------------------------------------------ ask
     def ask(self, trial: Trial, question: str, history: Sequence[History] = (), *,
@@ -197,8 +198,9 @@ class AssistantEngine:
         # questions keep the conversation.
         if task is not None:
             history = ()
-        extra = ([self.build_messages(trial, q) for q in self.wordings(task, question)[1:]]
-                 if task is not None and task.kind == "classification" else [])
+        extra = ([self.build_messages(trial, q) for q in self.wordings(task, question)]
+                 if task is not None and task.kind == "classification"
+                 and self.label_wordings > 1 else [])
         ans = self._run(self.build_messages(trial, question, history), task, on_token, stop,
                         t0, generate=True, intervals=True, extra=extra)
         if A.STOPPED not in ans.flags or ans.n_tokens:
@@ -238,8 +240,8 @@ class AssistantEngine:
 
     def _reworded(self, messages: list[dict[str, str]], task: ClinicalTask
                   ) -> list[list[dict[str, str]]]:
-        """The conversation with its last question put in the other :meth:`wordings` (when it
-        ends with one of the task's paraphrases; else none)."""
+        """The conversation with its last question put in each of the :meth:`wordings` (when
+        it ends with one of the task's paraphrases and there are several; else none)."""
         if self.label_wordings < 2 or not messages:
             return []
         content = messages[-1]["content"]
@@ -248,7 +250,7 @@ class AssistantEngine:
             return []
         head = content[: len(content) - len(asked)]
         return [[*messages[:-1], {**messages[-1], "content": head + q}]
-                for q in self.wordings(task, asked)[1:]]
+                for q in self.wordings(task, asked)]
 
     def _prompt_ids(self, messages: list[dict[str, str]]) -> Any:
         tok = self.lm.tokenizer
@@ -275,12 +277,17 @@ class AssistantEngine:
                 task.kind == "regression" and intervals))
             clean = copy.deepcopy(past) if scored and generate else past
             if task is not None and task.kind == "classification":
-                loglik = [self._label_loglik(task, clean, prompt_len, first_logits)]
-                for other in extra:  # the same question in other wordings
+                loglik = [] if extra else [
+                    self._label_loglik(task, clean, prompt_len, first_logits)]
+                for other in extra:  # the same question in the fixed wordings
+                    if other == messages:  # the user's wording is one of them
+                        loglik.append(self._label_loglik(task, clean, prompt_len, first_logits))
+                        continue
                     o_ids = self._prompt_ids(other)
                     o_past, o_logits = self._prefill(o_ids, stop)
-                    if o_past is None:
-                        break
+                    if o_past is None:  # stopped: no half-averaged probabilities
+                        ans.flags.append(A.STOPPED)
+                        return ans
                     loglik.append(self._label_loglik(task, o_past, o_ids.shape[1], o_logits))
                 self._score_labels(task, ans, loglik)
             if generate:
@@ -487,10 +494,6 @@ def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25,
                            min(hi, centre * 1.5 + 10 ** (-task.decimals)), n)
         parts += [near, np.array([centre])]
     return np.unique(np.round(np.concatenate(parts), task.decimals))
-
-
-def _plain(text: str) -> str:
-    return " ".join(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
 def _about_movement(question: str) -> bool:

@@ -61,22 +61,22 @@ def test_classification_probabilities_sum_to_one(engine_parts) -> None:
     assert ans.device == "cpu" and ans.model_version == "tiny-test"
 
 
-def test_label_probabilities_average_the_questions_wordings(engine_parts) -> None:
-    """With label_wordings=3 a classification averages (in log space) the label scores of the
-    user's wording and two other paraphrases of the task: the same as asking each wording
-    alone and averaging; the same through ask_messages (evaluation, calibration)."""
+def test_label_probabilities_average_fixed_wordings_of_the_question(engine_parts) -> None:
+    """With label_wordings=3 a classification's probabilities average (in log space) the label
+    scores of three fixed paraphrases of the task, whatever the user typed: the same as asking
+    each of them alone and averaging, identical for any wording of the question, and the same
+    through ask_messages (evaluation, calibration)."""
     from lmm_desktop.assistant.tasks import TASKS
 
     task = TASKS["assistive_device"]
-    question = task.paraphrases[0]
     eng, _ = _engine(engine_parts, abstain_below=0.0, label_wordings=3, max_new_tokens=2)
-    words = eng.wordings(task, question)
-    assert len(words) == 3 and words[0] == question and len(set(words)) == 3
-    assert all(w in task.paraphrases for w in words)
-    assert eng.wordings(task, question) == words  # deterministic
-    ans = eng.ask(_trial(), question)
+    words = eng.wordings(task, "Does this person use a walking aid?")
+    assert len(words) == 3 and len(set(words)) == 3 and all(w in task.paraphrases for w in words)
+    assert eng.wordings(task, task.paraphrases[5]) == words  # not the user's wording
+    ans = eng.ask(_trial(), task.paraphrases[5])
     assert ans.wordings == 3
     single, _ = _engine(engine_parts, abstain_below=0.0, max_new_tokens=2)
+    assert single.wordings(task, "x?") == ["x?"]
     logs = []
     for w in words:
         one = single.ask(_trial(), w)
@@ -86,12 +86,19 @@ def test_label_probabilities_average_the_questions_wordings(engine_parts) -> Non
     expected = np.exp(mean - np.logaddexp.reduce(mean))
     got = [ans.raw_probabilities[lab.id] for lab in task.labels]
     assert got == pytest.approx(expected, abs=1e-5)
-    msgs = eng.build_messages(_trial(), question)
+    for other in (words[0], task.paraphrases[-1]):  # any wording: the same probabilities
+        again = eng.ask(_trial(), other)
+        assert [again.raw_probabilities[lab.id] for lab in task.labels] == pytest.approx(
+            got, abs=1e-5)
+    msgs = eng.build_messages(_trial(), task.paraphrases[7])
     via = eng.ask_messages(msgs, "assistive_device", generate=False)
     assert via.wordings == 3
     assert [via.raw_probabilities[lab.id] for lab in task.labels] == pytest.approx(got, abs=1e-5)
     # Regression answers and free questions are not reworded.
     assert eng.ask(_trial(), "What is the walking speed?").wordings == 0
+    stop = threading.Event()
+    stop.set()
+    assert A.STOPPED in eng.ask(_trial(), words[1], stop=stop).flags
     with pytest.raises(ValueError, match="at least 1"):
         _engine(engine_parts, label_wordings=0)
 
