@@ -90,3 +90,57 @@ def test_several_calibration_datasets_are_pooled_as_different_people(tmp_path: P
     calibrate_cli.add_arguments(parser)
     with pytest.raises(LmmError, match="given twice"):
         calibrate_cli.run(parser.parse_args(["--model", str(model), "--data", str(a), str(a)]))
+
+
+def test_rescore_recomputes_an_evaluation_under_a_new_calibration(tmp_path: Path) -> None:
+    """`lmm-train eval --rescore`: the classification figures an evaluation would have had
+    under the model's current calibration, from the raw probabilities its rows keep; refused
+    when the calibration was fitted on another number of wordings, or rows lack them."""
+    from training.eval import cli as eval_cli
+
+    truth = ["cane", "none", "none", "cane"]
+    # Raw scores favour "none"; the calibration's offset moves two rows to "cane".
+    raw = [{"none": 0.6, "cane": 0.4}, {"none": 0.9, "cane": 0.1},
+           {"none": 0.8, "cane": 0.2}, {"none": 0.55, "cane": 0.45}]
+    rows = [{"trial": f"t{i}", "participant": f"P{i}", "truth": t, "pred": "none",
+             "raw_probabilities": {**p, "crutches": 0.0, "walker": 0.0}}
+            for i, (t, p) in enumerate(zip(truth, raw, strict=True))]
+    entry = {"macro_f1": 0.3, "n": 4, "rows": rows}
+    result = {"dataset": str(tmp_path), "label_wordings": 3,
+              "model_runs": [{"assistive_device": entry,
+                              "walking_speed": {"pearson_r": 0.9, "rows": []}}]}
+    ev = tmp_path / "ev.json"
+    ev.write_text(json.dumps(result))
+    model = tmp_path / "model"
+    model.mkdir()
+    cal = {"format_version": 1, "label_wordings": 3, "fitted_on": {"dataset": "cal"},
+           "variants": {"tokens": {"assistive_device": {
+               "temperature": 1.0, "offsets": {"cane": 0.5}}}}}
+    (model / "calibration.json").write_text(json.dumps(cal))
+    parser = argparse.ArgumentParser()
+    eval_cli.add_arguments(parser)
+    out = tmp_path / "out"
+    args = ["--model", str(model), "--dataset", str(tmp_path), "--rescore", str(ev),
+            "--out", str(out)]
+    assert eval_cli.run(parser.parse_args(args)) == 0
+    new = json.loads((out / "evaluation.json").read_text())
+    got = new["model_runs"][0]["assistive_device"]
+    assert [r["pred"] for r in got["rows"]] == ["cane", "none", "none", "cane"]
+    assert got["macro_f1"] == 1.0 and got["calibrated"] and got["macro_f1_raw"] < 0.5
+    assert new["model"]["assistive_device"]["mean"] == 1.0
+    assert new["model_runs"][0]["walking_speed"]["pearson_r"] == 0.9  # regression untouched
+    assert new["rescored_from"] == str(ev)
+    cal["label_wordings"] = 1
+    (model / "calibration.json").write_text(json.dumps(cal))
+    with pytest.raises(LmmError, match="--label-wordings 1"):
+        eval_cli.run(parser.parse_args(args))
+    cal["label_wordings"] = 3
+    (model / "calibration.json").write_text(json.dumps(cal))
+    for r in rows:
+        del r["raw_probabilities"]
+    ev.write_text(json.dumps(result))
+    with pytest.raises(LmmError, match="evaluate again"):
+        eval_cli.run(parser.parse_args(args))
+    ev.write_text("{not json")
+    with pytest.raises(LmmError, match="Cannot read"):
+        eval_cli.run(parser.parse_args(args))

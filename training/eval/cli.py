@@ -27,6 +27,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "on the dataset's training split")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for evaluation.json / evaluation.md (default: the model)")
+    parser.add_argument("--rescore", type=Path, default=None, metavar="EVALUATION_JSON",
+                        help="ask nothing: recompute this earlier evaluation's classification "
+                             "figures under the model's current label calibration, from the "
+                             "uncalibrated probabilities its rows keep (after 'lmm-train "
+                             "calibrate'); written to --out (default: beside it)")
     parser.add_argument("--seeds", type=int, default=3, help="paraphrase draws (default 3)")
     parser.add_argument("--max-rows-per-task", type=int, default=None,
                         help="evaluate at most this many held-out rows per task")
@@ -149,6 +154,53 @@ def _progress_printer(label: str, t0: float) -> Callable[[str], None]:
     return show
 
 
+def rescore(args: argparse.Namespace) -> int:
+    """``--rescore``: an earlier evaluation under the model's current calibration."""
+    from lmm_desktop.assistant.calibration import load_calibration
+    from training.eval.llm_eval import recalibrated, to_markdown
+
+    try:
+        result = json.loads(args.rescore.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise LmmError(f"Cannot read the evaluation '{args.rescore}' ({exc}).") from exc
+    if not isinstance(result, dict) or not (result.get("model_runs")
+                                            or result.get("grounded_runs")):
+        raise LmmError(f"'{args.rescore}' is not an evaluation written by 'lmm-train eval'.")
+    cal = load_calibration(args.model)
+    fitted_k = cal.label_wordings if cal is not None else 1
+    scored_k = int(result.get("label_wordings") or 1)
+    if cal is not None and fitted_k != scored_k:
+        raise LmmError(f"The evaluation's label scores average {scored_k} wording(s) per "
+                       f"question, the calibration of '{args.model}' was fitted on {fitted_k}: "
+                       f"rerun the evaluation with --label-wordings {fitted_k}.")
+    rows = [r for key in ("model_runs", "grounded_runs") for run in result.get(key) or []
+            for entry in run.values() for r in entry.get("rows") or []]
+    asked_dir = Path(result.get("test_dataset") or result.get("dataset") or args.dataset)
+    note = check_calibration_disjoint(args.model, asked_dir, rows) or "none (raw scores)"
+    try:
+        new = recalibrated(result, cal, note) if cal is not None else recalibrated(
+            result, _NoCalibration(), note)
+    except ValueError as exc:
+        raise LmmError(f"'{args.rescore}' cannot be rescored: {exc} (it predates per-row "
+                       "probabilities; evaluate again).") from exc
+    new["rescored_from"] = str(args.rescore)
+    out = args.out or args.rescore.parent
+    out.mkdir(parents=True, exist_ok=True)
+    md = to_markdown(new)
+    with atomic_write(out / "evaluation.md") as fh:
+        fh.write(md)
+    with atomic_write(out / "evaluation.json") as fh:
+        fh.write(json.dumps(new, indent=2, default=str))
+    print(md)
+    return 0
+
+
+class _NoCalibration:
+    @staticmethod
+    def for_variant(grounded: bool) -> dict[str, Any]:
+        return {}
+
+
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.assistant.artifact import write_evaluation
     from lmm_desktop.assistant.manager import ModelManager
@@ -165,6 +217,8 @@ def run(args: argparse.Namespace) -> int:
         to_markdown,
     )
 
+    if args.rescore is not None:
+        return rescore(args)
     parse_real_trials(args.real_trial)  # refuse bad specs before any model is loaded
     if args.label_wordings is not None and not 1 <= args.label_wordings <= 16:
         raise LmmError(f"--label-wordings {args.label_wordings}: give 1-16.")

@@ -171,6 +171,56 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
     return out
 
 
+def recalibrated(result: dict[str, Any], calibration: Any, note: str) -> dict[str, Any]:
+    """``result`` with its classification figures recomputed under another label calibration
+    (:class:`~lmm_desktop.assistant.calibration.LabelCalibration`) from the uncalibrated
+    probabilities every row keeps: what a rerun with that calibration would report (the raw
+    scores do not depend on it), without asking the model again. Regression is unchanged."""
+    import copy
+
+    out = copy.deepcopy(result)
+    for key, grounded in (("model", False), ("grounded", True)):
+        runs = out.get(f"{key}_runs") or []
+        for s, run in enumerate(runs):
+            for task_id, entry in run.items():
+                task = TASKS[task_id]
+                rows = entry.get("rows") or []
+                if task.kind != "classification" or not rows:
+                    continue
+                if any("raw_probabilities" not in r for r in rows):
+                    raise ValueError(f"{key} run {s}, {task_id}: rows without raw "
+                                     "probabilities cannot be recalibrated")
+                labels = [lab.id for lab in task.labels]
+                cal = calibration.for_variant(grounded).get(task_id)
+                truths = [r["truth"] for r in rows]
+                raw_preds, preds = [], []
+                for r in rows:
+                    loglik = np.log(np.clip([r["raw_probabilities"][lab] for lab in labels],
+                                            1e-300, None))
+                    raw_preds.append(labels[int(np.argmax(loglik))])
+                    scores = loglik if cal is None else cal.apply(labels, loglik)
+                    preds.append(labels[int(np.argmax(scores))])
+                    r["pred"] = preds[-1]
+                entry.update(macro_f1=macro_f1(truths, preds), calibrated=cal is not None,
+                             confusion=confusion(truths, preds, labels))
+                entry.pop("macro_f1_raw", None)
+                entry.pop("confusion_raw", None)
+                if cal is not None:
+                    entry.update(macro_f1_raw=macro_f1(truths, raw_preds),
+                                 confusion_raw=confusion(truths, raw_preds, labels))
+                entry["by_participant"] = participant_bootstrap(
+                    truths, preds, [r["participant"] for r in rows], _metric_fn(task.kind),
+                    seed=s)
+        if runs:
+            out[key] = summarize_seeds(runs)
+    out["label_calibration"] = note
+    if out.get("baselines_raw"):
+        out["paired_vs_xgboost"] = paired_vs_xgboost(out)
+    if out.get("model_runs") and out.get("grounded_runs"):
+        out["paired_grounded_vs_tokens"] = paired_grounded_vs_tokens(out)
+    return out
+
+
 def _metric_fn(kind: str) -> Callable[[list[Any], list[Any]], float | None]:
     if kind == "classification":
         return lambda t, p: macro_f1(t, p)
