@@ -29,7 +29,10 @@ def calibration_section(cal: dict[str, Any]) -> list[str]:
         "It is adopted for a task only where a participant-grouped cross-validation showed it "
         "lowers the balanced log-loss without lowering macro-F1. The probabilities therefore "
         "say which label fits the movement best, not how common each label was in the "
-        "training cohort.",
+        "training cohort."
+        + (f" The scores average {cal['label_wordings']} fixed wordings of each question (the "
+           "same whatever the user typed), and the app answers the same way."
+           if int(cal.get("label_wordings") or 1) > 1 else ""),
         "",
         "| variant | task | rows (participants) | macro-F1 raw → calibrated, out of sample | "
         "temperature | adopted |",

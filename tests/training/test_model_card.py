@@ -132,6 +132,10 @@ def test_model_card_describes_the_label_calibration(tmp_path: Path) -> None:
     assert "| tokens | assistive_device | 250 (160) | 0.250 → 0.480 | 1.19 | yes |" in card
     assert "| tokens | fall_history | 2 (1) | fewer than 3 calibration rows of yes | n/a | no |" \
         in card
+    assert "wordings" not in card  # fitted on one wording per question
+    (tmp_path / "calibration.json").write_text(json.dumps({**cal, "label_wordings": 3}))
+    card = write_model_card(tmp_path).read_text()
+    assert "average 3 fixed wordings of each question" in card
 
 
 def test_model_card_reports_a_fresh_test_cohort_with_intervals(tmp_path: Path) -> None:
