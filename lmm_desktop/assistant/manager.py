@@ -390,7 +390,7 @@ def _version_of(folder: Path, info: dict[str, Any]) -> str:
     return f"{folder.name}@{str(info.get('created', ''))[:10]}"
 
 
-DEFAULT_LABEL_WORDINGS = 1
+DEFAULT_LABEL_WORDINGS = 3
 """Wordings per classification question for a model without a calibration (see
 :attr:`AssistantEngine.label_wordings`)."""
 

@@ -200,15 +200,24 @@ class AnswerView(QFrame):
         heading = (
             "Ranked differential" if answer.task == "diagnosis" else "Probability of each answer"
         )
-        source = ("from the model's scores, calibrated for equally likely answers"
-                  if answer.calibrated else "from the model's scores")
+        scores = ("the model's scores" if answer.wordings <= 1 else
+                  f"the model's scores over {answer.wordings} wordings of the question")
+        source = (f"from {scores}, calibrated for equally likely answers"
+                  if answer.calibrated else f"from {scores}")
         caption = QLabel(f"<small>{heading} ({source}):</small>")
         caption.setWordWrap(True)  # the assistant dock is narrow: wrap, never scroll sideways
+        tips = []
+        if answer.wordings > 1:
+            tips.append("The probabilities average the model's scores for the same question "
+                        f"worded {answer.wordings} fixed ways, so they do not depend on how "
+                        "you phrased it.")
         if answer.calibrated:
-            caption.setToolTip(
+            tips.append(
                 "The model's scores were adjusted on simulated participants it was not trained "
                 "on, so that no answer is favoured just because it was common in the training "
                 "cohort (see the model card, 'Label calibration').")
+        if tips:
+            caption.setToolTip(" ".join(tips))
         self._add(caption)
         rows = [(label_text(answer.task, k), v) for k, v in ranked]
         chosen = None if answer.label is None else label_text(answer.task, answer.label)

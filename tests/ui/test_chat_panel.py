@@ -266,9 +266,12 @@ def test_flags_become_sentences_and_differential_is_ranked(qtbot) -> None:
                                  probabilities={"none": 0.3, "cane": 0.6, "crutches": 0.05,
                                                 "walker": 0.05},
                                  raw_probabilities={"none": 0.7, "cane": 0.2, "crutches": 0.05,
-                                                    "walker": 0.05}, calibrated=True))
+                                                    "walker": 0.05}, calibrated=True,
+                                 wordings=3))
     caption = [w for w in calibrated.findChildren(QLabel) if "calibrated for equally" in w.text()]
     assert caption and "Label calibration" in caption[0].toolTip()
+    assert "over 3 wordings of the question" in caption[0].text()
+    assert "do not depend on how you phrased it" in caption[0].toolTip()
     assert calibrated.bars is not None and calibrated.bars.rows[0] == ("Cane", 0.6)
     free = AnswerView("Is the left knee moving much?")
     qtbot.addWidget(free)
