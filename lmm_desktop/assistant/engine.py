@@ -36,6 +36,8 @@ MOVEMENT_WORDS = (
     "participant", "joint", "flexion", "extension", "rotation", "abduction", "speed", "fall",
 )
 PREFILL_CHUNK = 64
+MIN_SHARED_PREFIX = 16
+"""Prompt tokens two wordings must share before the second continues the first's cache."""
 _TIME_RE = re.compile(r"\b(?:at|around|near)\s+(\d+(?:\.\d+)?)\s*s\b")
 
 
@@ -284,7 +286,15 @@ class AssistantEngine:
                         loglik.append(self._label_loglik(task, clean, prompt_len, first_logits))
                         continue
                     o_ids = self._prompt_ids(other)
-                    o_past, o_logits = self._prefill(o_ids, stop)
+                    # The wordings share the prompt up to the question (the motion tokens, the
+                    # bulk of it): continue from the main prompt's cache cut back to there.
+                    shared = min(_common_prefix(ids[0], o_ids[0]), o_ids.shape[1] - 1)
+                    start = None
+                    if shared >= MIN_SHARED_PREFIX:
+                        start = copy.deepcopy(clean)
+                        start.crop(-(prompt_len - shared))
+                    o_past, o_logits = self._prefill(o_ids, stop, past=start,
+                                                     start=shared if start is not None else 0)
                     if o_past is None:  # stopped: no half-averaged probabilities
                         ans.flags.append(A.STOPPED)
                         return ans
@@ -297,16 +307,19 @@ class AssistantEngine:
                 self._score_values(task, ans, clean, prompt_len, first_logits)
         return ans
 
-    def _prefill(self, ids: Any, stop: threading.Event) -> tuple[Any, Any]:
-        """Run the prompt in chunks (checking Stop between them); returns (cache, last logits)."""
+    def _prefill(self, ids: Any, stop: threading.Event, *, past: Any = None,
+                 start: int = 0) -> tuple[Any, Any]:
+        """Run the prompt in chunks (checking Stop between them); returns (cache, last logits).
+        With ``past`` holding the cache of ``ids[:, :start]``, only the rest is run."""
         from transformers import DynamicCache
 
-        past = DynamicCache()
+        if past is None:
+            past, start = DynamicCache(), 0
         logits = None
-        for start in range(0, ids.shape[1], PREFILL_CHUNK):
+        for pos in range(start, ids.shape[1], PREFILL_CHUNK):
             if stop.is_set():
                 return None, None
-            chunk = ids[:, start:start + PREFILL_CHUNK]  # (1, c)
+            chunk = ids[:, pos:pos + PREFILL_CHUNK]  # (1, c)
             # Only the last position's logits are needed: the 262k-row head over a whole chunk
             # would cost more than the transformer itself.
             out = self.lm.model(input_ids=chunk, past_key_values=past, use_cache=True,
@@ -494,6 +507,13 @@ def _value_grid(task: ClinicalTask, centre: float | None, n: int = 25,
                            min(hi, centre * 1.5 + 10 ** (-task.decimals)), n)
         parts += [near, np.array([centre])]
     return np.unique(np.round(np.concatenate(parts), task.decimals))
+
+
+def _common_prefix(a: Any, b: Any) -> int:
+    """Number of leading token ids two 1-D id tensors share."""
+    n = min(int(a.shape[0]), int(b.shape[0]))
+    same = (a[:n] == b[:n]).tolist()
+    return n if all(same) else same.index(False)
 
 
 def _about_movement(question: str) -> bool:

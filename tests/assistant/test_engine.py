@@ -73,8 +73,19 @@ def test_label_probabilities_average_fixed_wordings_of_the_question(engine_parts
     words = eng.wordings(task, "Does this person use a walking aid?")
     assert len(words) == 3 and len(set(words)) == 3 and all(w in task.paraphrases for w in words)
     assert eng.wordings(task, task.paraphrases[5]) == words  # not the user's wording
+    starts: list[int] = []
+    prefill = eng._prefill
+
+    def recording(ids, stop, **kw):  # type: ignore[no-untyped-def]
+        starts.append(kw.get("start", 0))
+        return prefill(ids, stop, **kw)
+
+    eng._prefill = recording  # type: ignore[method-assign]
     ans = eng.ask(_trial(), task.paraphrases[5])
     assert ans.wordings == 3
+    # The three fixed wordings (the user typed a fourth) continue the user's prompt's cache
+    # from where the question starts.
+    assert starts[0] == 0 and len(starts) == 4 and all(s >= 16 for s in starts[1:])
     single, _ = _engine(engine_parts, abstain_below=0.0, max_new_tokens=2)
     assert single.wordings(task, "x?") == ["x?"]
     logs = []
