@@ -213,7 +213,8 @@ def write_model_card(
                if ev.get("max_rows_per_task") else "")
             + f"; device {ev.get('device')}; mean ± SD over "
             + (f"{ev['seeds']} " if ev.get("seeds") else "")
-            + "paraphrase draws.",
+            + "paraphrase draws."
+            + (f" Composed of runs: {ev['merged']}." if ev.get("merged") else ""),
             "",
             to_markdown(ev),
         ]

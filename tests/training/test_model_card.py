@@ -162,3 +162,12 @@ def test_model_card_reports_a_fresh_test_cohort_with_intervals(tmp_path: Path) -
     assert "| cadence | 100 | 100 | 0.900 [0.850, 0.930] | 0.900 [0.850, 0.930] |" in card
     assert "| cadence | +0.050 [+0.010, +0.090] | n/a |" in card
     assert "(words 0.800)" in card and "fresh test cohort '/data/test_ds'" in card
+
+
+def test_model_card_says_what_a_composed_evaluation_is_made_of(tmp_path: Path) -> None:
+    (tmp_path / "artifact.json").write_text(json.dumps({"training": {"device": "cpu"}}))
+    ev = {"n_val_rows": 10, "seeds": 3, "device": "cpu", "model": {},
+          "merged": "classification: rerun X; regression: run Y"}
+    (tmp_path / "evaluation.json").write_text(json.dumps(ev))
+    card = write_model_card(tmp_path).read_text()
+    assert "Composed of runs: classification: rerun X; regression: run Y." in card
