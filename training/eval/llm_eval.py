@@ -378,8 +378,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines += ["", f"Label calibration: {cal}."]
     if int(result.get("label_wordings") or 1) > 1:
         lines += ["", f"Classification: each answer's label probabilities average the model's "
-                      f"scores over {result['label_wordings']} wordings of the question (the "
-                      "drawn paraphrase and others of the task), as the app answers."]
+                      f"scores over {result['label_wordings']} fixed wordings of the question "
+                      "(whatever the drawn paraphrase), as the app answers."]
     if any("generated" in summ for summ in result.get("model", {}).values()):
         lines += ["", "Regression: the model's estimate is the mean of its distribution over "
                       "candidate values, as the app shows it; \"words\" is r of the number the "
