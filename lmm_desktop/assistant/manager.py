@@ -261,9 +261,8 @@ class ModelManager:
         dev = resolve_device(device)
         notes: list[str] = []
         try:
-            return _with_wordings(
-                self._load_on(folder, dev, resolve_quantize("auto", dev), report, cancel,
-                              grounded, notes, t0, label_calibration), label_wordings)
+            return self._load_on(folder, dev, resolve_quantize("auto", dev), report, cancel,
+                                 grounded, notes, t0, label_calibration, label_wordings)
         except (RuntimeError, ModelLoadError) as exc:
             gpu_problem = dev.startswith("cuda") and (
                 isinstance(exc, RuntimeError) or "needs about" in str(exc))
@@ -274,13 +273,13 @@ class ModelManager:
             notes.append(f"GPU loading failed ({str(exc).splitlines()[0][:120]}); "
                          "using the CPU instead.")
             report("GPU failed; loading on the CPU", 0.1)
-            return _with_wordings(
-                self._load_on(folder, "cpu", "none", report, cancel, grounded, notes, t0,
-                              label_calibration), label_wordings)
+            return self._load_on(folder, "cpu", "none", report, cancel, grounded, notes, t0,
+                                 label_calibration, label_wordings)
 
     def _load_on(self, folder: Path, dev: str, quant: str, report: Progress,
                  cancel: threading.Event, grounded: bool, notes: list[str],
-                 t0: float, label_calibration: bool = True) -> LoadedAssistant:
+                 t0: float, label_calibration: bool = True,
+                 label_wordings: int | None = None) -> LoadedAssistant:
         from lmm_desktop.assistant.artifact import load_model_artifact, read_artifact_info
         from lmm_desktop.assistant.calibration import load_calibration
         from lmm_desktop.assistant.engine import AssistantEngine, EngineModel
@@ -313,7 +312,9 @@ class ModelManager:
         lm = EngineModel(model=loaded.model, tokenizer=loaded.tokenizer, device=dev,
                          precision=precision, version=_version_of(folder, info))
         engine = AssistantEngine(lm, motion_text_fn(motion), measure=measure_trial,
-                                 grounded=grounded, calibration=calibration)
+                                 grounded=grounded, calibration=calibration,
+                                 label_wordings=resolve_label_wordings(label_wordings,
+                                                                       calibration))
         in_use = _model_bytes(loaded.model) + int(0.25 * _GB) if quant == "none" else need
         return LoadedAssistant(engine=engine, folder=folder, device=dev, precision=precision,
                                memory_bytes=in_use, load_seconds=time.perf_counter() - t0,
@@ -395,15 +396,12 @@ DEFAULT_LABEL_WORDINGS = 3
 :attr:`AssistantEngine.label_wordings`)."""
 
 
-def _with_wordings(loaded: LoadedAssistant, label_wordings: int | None) -> LoadedAssistant:
-    engine = loaded.engine
-    if label_wordings is None:
-        cal = engine.calibration
-        label_wordings = cal.label_wordings if cal is not None else DEFAULT_LABEL_WORDINGS
-    if label_wordings < 1:
-        raise ValueError(f"label_wordings must be at least 1, got {label_wordings}")
-    engine.label_wordings = label_wordings
-    return loaded
+def resolve_label_wordings(requested: int | None, calibration: Any) -> int:
+    """Wordings per classification question: ``requested``, else the number the calibration
+    was fitted with (it holds for those scores), else :data:`DEFAULT_LABEL_WORDINGS`."""
+    if requested is not None:
+        return requested
+    return calibration.label_wordings if calibration is not None else DEFAULT_LABEL_WORDINGS
 
 
 def load_motion_tokenizer(folder: Path, info: dict[str, Any]) -> Any:

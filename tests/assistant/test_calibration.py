@@ -174,26 +174,16 @@ def test_the_wordings_a_calibration_was_fitted_with_are_the_engines(tmp_path: Pa
     some tasks with another number is refused, since the kept ones would not match."""
     import argparse
 
-    from lmm_desktop.assistant.manager import DEFAULT_LABEL_WORDINGS, _with_wordings
+    from lmm_desktop.assistant.manager import DEFAULT_LABEL_WORDINGS, resolve_label_wordings
     from lmm_desktop.core.errors import LmmError
     from training.eval import calibrate_cli
 
     assert parse_calibration(_valid()).label_wordings == 1
     assert parse_calibration({**_valid(), "label_wordings": 3}).label_wordings == 3
-
-    class _Engine:
-        def __init__(self, cal: object) -> None:
-            self.calibration, self.label_wordings = cal, 1
-
-    class _Loaded:
-        def __init__(self, cal: object) -> None:
-            self.engine = _Engine(cal)
-
     three = parse_calibration({**_valid(), "label_wordings": 3})
-    assert _with_wordings(_Loaded(three), None).engine.label_wordings == 3  # type: ignore[arg-type]
-    assert _with_wordings(_Loaded(three), 5).engine.label_wordings == 5  # type: ignore[arg-type]
-    assert (_with_wordings(_Loaded(None), None).engine.label_wordings  # type: ignore[arg-type]
-            == DEFAULT_LABEL_WORDINGS)
+    assert resolve_label_wordings(None, three) == 3
+    assert resolve_label_wordings(5, three) == 5
+    assert resolve_label_wordings(None, None) == DEFAULT_LABEL_WORDINGS
 
     model = tmp_path / "model"
     model.mkdir()

@@ -178,8 +178,7 @@ def rescore(args: argparse.Namespace) -> int:
     asked_dir = Path(result.get("test_dataset") or result.get("dataset") or args.dataset)
     note = check_calibration_disjoint(args.model, asked_dir, rows) or "none (raw scores)"
     try:
-        new = recalibrated(result, cal, note) if cal is not None else recalibrated(
-            result, _NoCalibration(), note)
+        new = recalibrated(result, cal, note)
     except ValueError as exc:
         raise LmmError(f"'{args.rescore}' cannot be rescored: {exc} (it predates per-row "
                        "probabilities; evaluate again).") from exc
@@ -193,12 +192,6 @@ def rescore(args: argparse.Namespace) -> int:
         fh.write(json.dumps(new, indent=2, default=str))
     print(md)
     return 0
-
-
-class _NoCalibration:
-    @staticmethod
-    def for_variant(grounded: bool) -> dict[str, Any]:
-        return {}
 
 
 def run(args: argparse.Namespace) -> int:

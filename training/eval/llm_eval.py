@@ -173,7 +173,7 @@ def evaluate_engine(engine: Any, rows: list[dict[str, Any]], *, grounded: bool =
 
 def recalibrated(result: dict[str, Any], calibration: Any, note: str) -> dict[str, Any]:
     """``result`` with its classification figures recomputed under another label calibration
-    (:class:`~lmm_desktop.assistant.calibration.LabelCalibration`) from the uncalibrated
+    (:class:`~lmm_desktop.assistant.calibration.LabelCalibration`, None: raw) from the uncalibrated
     probabilities every row keeps: what a rerun with that calibration would report (the raw
     scores do not depend on it), without asking the model again. Regression is unchanged."""
     import copy
@@ -191,7 +191,8 @@ def recalibrated(result: dict[str, Any], calibration: Any, note: str) -> dict[st
                     raise ValueError(f"{key} run {s}, {task_id}: rows without raw "
                                      "probabilities cannot be recalibrated")
                 labels = [lab.id for lab in task.labels]
-                cal = calibration.for_variant(grounded).get(task_id)
+                cal = (None if calibration is None
+                       else calibration.for_variant(grounded).get(task_id))
                 truths = [r["truth"] for r in rows]
                 raw_preds, preds = [], []
                 for r in rows:
