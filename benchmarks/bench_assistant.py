@@ -33,6 +33,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from lmm_desktop.assistant.manager import ModelManager
+    from lmm_desktop.assistant.tasks import TASKS
     from lmm_desktop.io import read_trial
 
     trial = read_trial(args.trial)
@@ -45,16 +46,19 @@ def main() -> None:
     tokenize_s = time.perf_counter() - t0
 
     cls_lat, cal_lat, reg_lat, ttft, tps = [], [], [], [], []
-    calibrated = False
+    calibrated, wordings = False, 0
     for _ in range(args.repeat):
         ans = eng.ask_messages(eng.build_messages(trial, "What activity is the person "
                                                   "performing?"), "activity", generate=False)
         cls_lat.append(ans.latency_s)
-        # A task the shipped label calibration applies to (assistive device, 4 labels).
-        ans = eng.ask_messages(eng.build_messages(trial, "Does the person use an assistive "
-                                                  "device?"), "assistive_device", generate=False)
+        # A task the shipped label calibration applies to (assistive device, 4 labels), in a
+        # registered wording so that it is scored over the model's wordings as the app does.
+        device_q = TASKS["assistive_device"].paraphrases[0]
+        ans = eng.ask_messages(eng.build_messages(trial, device_q), "assistive_device",
+                               generate=False)
         cal_lat.append(ans.latency_s)
         calibrated = ans.calibrated
+        wordings = ans.wordings
         # A regression answer as the app gives it: the number, then ~58 candidate values
         # scored for the estimate and its 80 % interval.
         ans = eng.ask(trial, "What is the cadence?")
@@ -76,6 +80,7 @@ def main() -> None:
         "classification_with_probabilities_s": round(statistics.median(cls_lat), 3),
         "device_classification_s": round(statistics.median(cal_lat), 3),
         "device_answer_calibrated": calibrated,
+        "label_wordings": wordings,
         "regression_answer_with_interval_s": round(statistics.median(reg_lat), 3),
         "time_to_first_token_s": round(statistics.median(ttft), 3) if ttft else None,
         "tokens_per_s": round(statistics.median(tps), 1) if tps else None,
