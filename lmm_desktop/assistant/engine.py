@@ -36,8 +36,8 @@ MOVEMENT_WORDS = (
     "participant", "joint", "flexion", "extension", "rotation", "abduction", "speed", "fall",
 )
 PREFILL_CHUNK = 64
-MIN_SHARED_PREFIX = 16
-"""Prompt tokens two wordings must share before the second continues the first's cache."""
+MAX_TREE_ROWS = 96
+"""Most output rows (each a vocabulary-wide logit vector) one scoring-tree pass computes."""
 _TIME_RE = re.compile(r"\b(?:at|around|near)\s+(\d+(?:\.\d+)?)\s*s\b")
 
 
@@ -279,26 +279,11 @@ class AssistantEngine:
                 task.kind == "regression" and intervals))
             clean = copy.deepcopy(past) if scored and generate else past
             if task is not None and task.kind == "classification":
-                loglik = [] if extra else [
-                    self._label_loglik(task, clean, prompt_len, first_logits)]
-                for other in extra:  # the same question in the fixed wordings
-                    if other == messages:  # the user's wording is one of them
-                        loglik.append(self._label_loglik(task, clean, prompt_len, first_logits))
-                        continue
-                    o_ids = self._prompt_ids(other)
-                    # The wordings share the prompt up to the question (the motion tokens, the
-                    # bulk of it): continue from the main prompt's cache cut back to there.
-                    shared = min(_common_prefix(ids[0], o_ids[0]), o_ids.shape[1] - 1)
-                    start = None
-                    if shared >= MIN_SHARED_PREFIX:
-                        start = copy.deepcopy(clean)
-                        start.crop(-(prompt_len - shared))
-                    o_past, o_logits = self._prefill(o_ids, stop, past=start,
-                                                     start=shared if start is not None else 0)
-                    if o_past is None:  # stopped: no half-averaged probabilities
-                        ans.flags.append(A.STOPPED)
-                        return ans
-                    loglik.append(self._label_loglik(task, o_past, o_ids.shape[1], o_logits))
+                loglik = self._wording_logliks(task, messages, extra, ids, clean, first_logits,
+                                               stop)
+                if loglik is None:  # stopped: no half-averaged probabilities
+                    ans.flags.append(A.STOPPED)
+                    return ans
                 self._score_labels(task, ans, loglik)
             if generate:
                 self._generate(ans, past, logits, prompt_len, on_token, stop, t0)
@@ -362,27 +347,167 @@ class AssistantEngine:
         ans.n_tokens = len(generated)
 
     # ------------------------------------------------------------------ scoring
-    def _continuation_logprobs(self, past: Any, prompt_len: int, first_logits: Any,
-                               texts: Sequence[str], chunk: int = 8) -> np.ndarray:
-        """log P(text + <end_of_turn> | prompt) for every text, in batches of ``chunk`` (each
-        batch copies the prompt's cache ``chunk`` times, which bounds memory)."""
-        return np.concatenate([
-            self._logprobs_batch(past, prompt_len, first_logits, texts[i:i + chunk])
-            for i in range(0, len(texts), chunk)])
+    def _wording_logliks(self, task: ClinicalTask, messages: list[dict[str, str]],
+                         extra: Sequence[list[dict[str, str]]], ids: Any, clean: Any,
+                         first_logits: Any, stop: threading.Event) -> list[np.ndarray] | None:
+        """Label log-likelihoods (normalised over the labels) for each wording of the question:
+        ``extra`` (the fixed wordings) or else the conversation as asked. The wordings share
+        the prompt up to the question (the motion tokens, the bulk of it), so all of them and
+        all their labels are scored in one tree-masked pass over the prompt's cache cut back to
+        there. None when stopped."""
+        wordings = list(extra) or [messages]
+        w_ids = [ids if w == messages else self._prompt_ids(w) for w in wordings]
+        prompt_len = int(ids.shape[1])
+        shared = min(_common_prefix(ids[0], w[0]) for w in w_ids)
+        if shared == prompt_len and all(int(w.shape[1]) == prompt_len for w in w_ids):
+            base, root = clean, first_logits  # every wording is the prompt as asked
+        else:  # each wording keeps at least its last token to score its first label token from
+            shared = min(shared, min(int(w.shape[1]) for w in w_ids) - 1)
+            base, root = self._cropped(clean, prompt_len, shared), None
+        labels = [self._answer_ids(task.format_answer(lab.id)) for lab in task.labels]
+        items = [(w[0, shared:].tolist(), lab) for w in w_ids for lab in labels]
+        scores = self._score_continuations(base, shared, root, items, stop)
+        if scores is None:
+            return None
+        rows = scores.reshape(len(w_ids), len(labels))
+        return [row - float(np.logaddexp.reduce(row)) for row in rows]
+
+    def _cropped(self, past: Any, length: int, keep: int) -> Any:
+        """A copy of ``past`` (a prompt's cache of ``length`` tokens) cut back to ``keep``."""
+        from transformers import DynamicCache
+
+        if keep == 0:
+            return DynamicCache()
+        cut = copy.deepcopy(past)
+        if keep < length:
+            cut.crop(-(length - keep))
+        return cut
+
+    def _answer_ids(self, text: str) -> list[int]:
+        """Token ids of an answer as the model ends it (with the end of its turn)."""
+        tok = self.lm.tokenizer
+        return [*tok(text, add_special_tokens=False)["input_ids"],
+                int(tok.convert_tokens_to_ids(END_OF_TURN))]
+
+    def _score_continuations(self, past: Any, prefix_len: int, root_logits: Any,
+                             items: Sequence[tuple[Sequence[int], Sequence[int]]],
+                             stop: threading.Event | None = None) -> np.ndarray | None:
+        """log P(continuation | prefix + context) for every ``(context, continuation)`` token
+        pair after a cached prefix (``past``, ``prefix_len`` tokens; ``root_logits``, the
+        prefix's last logits, needed only where a context is empty).
+
+        The pairs go into a token tree (shared beginnings run once) and the tree into as few
+        forward passes as fit :data:`MAX_TREE_ROWS`, each token attending to the prefix and its
+        own ancestors (a 4-D mask). Only the positions whose next token is scored reach the
+        262k-row output head. Where the cache or the model does not allow this, each context
+        is run on its own and its continuations scored as a padded batch (the same numbers,
+        slower). None when stopped."""
+        if not self._tree_ok(past, prefix_len):
+            return self._score_each(past, prefix_len, root_logits, items, stop)
+        scores = np.zeros(len(items))
+        for group in _tree_groups(items, MAX_TREE_ROWS):
+            if stop is not None and stop.is_set():
+                return None
+            tree = ScoreTree.build([items[i] for i in group])
+            scores[group] = self._tree_pass(past, prefix_len, root_logits, tree)
+        return scores
+
+    def _tree_ok(self, past: Any, prefix_len: int) -> bool:
+        """Tree passes need a Gemma 3 text model and a cache that holds every prefix token in
+        every layer (the engine's DynamicCache without sliding-window trimming)."""
+        cfg = getattr(self.lm.model, "config", None)
+        if getattr(cfg, "model_type", None) != "gemma3_text":
+            return False
+        return all(int(layer.get_seq_length()) == prefix_len for layer in
+                   getattr(past, "layers", [])) and past.get_seq_length() == prefix_len
+
+    def _tree_pass(self, past: Any, prefix_len: int, root_logits: Any,
+                   tree: ScoreTree) -> np.ndarray:
+        import torch
+
+        dev = self.lm.model.device
+        cfg = self.lm.model.config
+        scores = np.zeros(tree.n_items)
+        root_rows = [k for k, p in enumerate(tree.edge_parent) if p < 0]
+        if root_rows:
+            if root_logits is None:
+                raise ValueError("an empty context needs the prefix's last logits")
+            lp_root = torch.log_softmax(root_logits.float(), -1)[0]  # (V,)
+            for k in root_rows:
+                scores[tree.edge_item[k]] += float(lp_root[tree.edge_token[k]])
+        if tree.n_nodes == 0:
+            return scores
+        dtype = next(self.lm.model.parameters()).dtype
+        if not dtype.is_floating_point:
+            dtype = torch.float32
+        neg = torch.finfo(dtype).min
+        pos = prefix_len + tree.depth  # (N,) absolute positions
+        masks = {}
+        window = getattr(cfg, "sliding_window", None)
+        for kind in set(getattr(cfg, "layer_types", None) or ["full_attention"]):
+            allow = tree.prefix_allowed(prefix_len, window if kind == "sliding_attention"
+                                        else None)
+            m = torch.full(allow.shape, neg, dtype=dtype, device=dev)
+            m[torch.from_numpy(allow).to(dev)] = 0
+            masks[kind] = m[None, None]  # (1, 1, N, prefix + N)
+        cache = copy.deepcopy(past) if prefix_len else None
+        rows = np.flatnonzero(tree.is_output)
+        out = self.lm.model(
+            input_ids=torch.tensor(tree.token[None], dtype=torch.long, device=dev),
+            position_ids=torch.tensor(pos[None], dtype=torch.long, device=dev),
+            attention_mask=masks, past_key_values=cache, use_cache=prefix_len > 0,
+            logits_to_keep=torch.tensor(rows, dtype=torch.long, device=dev))
+        logits = out.logits[0].float()  # (R, V)
+        lse = torch.logsumexp(logits, -1)  # (R,)
+        row_of = {int(n): r for r, n in enumerate(rows)}
+        inner = [k for k, p in enumerate(tree.edge_parent) if p >= 0]
+        if inner:
+            r = torch.tensor([row_of[int(tree.edge_parent[k])] for k in inner], device=dev)
+            t = torch.tensor([int(tree.edge_token[k]) for k in inner], device=dev)
+            lp = (logits[r, t] - lse[r]).cpu().numpy()
+            np.add.at(scores, tree.edge_item[inner], lp)
+        return scores
+
+    def _score_each(self, past: Any, prefix_len: int, root_logits: Any,
+                    items: Sequence[tuple[Sequence[int], Sequence[int]]],
+                    stop: threading.Event | None) -> np.ndarray | None:
+        """The plain path: each distinct context prefilled after the prefix, its continuations
+        scored as a padded batch."""
+        import torch
+
+        dev = self.lm.model.device
+        scores = np.zeros(len(items))
+        by_ctx: dict[tuple[int, ...], list[int]] = {}
+        for i, (ctx, _) in enumerate(items):
+            by_ctx.setdefault(tuple(ctx), []).append(i)
+        for ctx, idx in by_ctx.items():
+            if ctx:
+                start = copy.deepcopy(past) if prefix_len else None
+                full = torch.tensor([[0] * prefix_len + list(ctx)], dtype=torch.long, device=dev)
+                c_past, c_logits = self._prefill(full, stop or threading.Event(), past=start,
+                                                 start=prefix_len)
+                if c_past is None:
+                    return None
+                c_len = prefix_len + len(ctx)
+            else:
+                c_past, c_logits, c_len = past, root_logits, prefix_len
+            seqs = [list(items[i][1]) for i in idx]
+            for j in range(0, len(seqs), 8):
+                scores[idx[j:j + 8]] = self._logprobs_batch(c_past, c_len, c_logits,
+                                                             seqs[j:j + 8])
+        return scores
 
     def _logprobs_batch(self, past: Any, prompt_len: int, first_logits: Any,
-                        texts: Sequence[str]) -> np.ndarray:
+                        seqs: Sequence[Sequence[int]]) -> np.ndarray:
         import torch
 
         tok = self.lm.tokenizer
-        end_id = tok.convert_tokens_to_ids(END_OF_TURN)
-        seqs = [tok(t, add_special_tokens=False)["input_ids"] + [end_id] for t in texts]
         n, width = len(seqs), max(len(s) for s in seqs)
         dev = self.lm.model.device
         batch = torch.full((n, width), int(tok.pad_token_id or 0), dtype=torch.long, device=dev)
         mask = torch.zeros((n, width), dtype=torch.long, device=dev)
         for i, s in enumerate(seqs):
-            batch[i, : len(s)] = torch.tensor(s, device=dev)
+            batch[i, : len(s)] = torch.tensor(list(s), device=dev)
             mask[i, : len(s)] = 1
         cache = copy.deepcopy(past)
         cache.batch_repeat_interleave(n)
@@ -399,13 +524,6 @@ class AssistantEngine:
                 total += float(logp_rest[i, j - 1, s[j]])
             scores[i] = total
         return scores
-
-    def _label_loglik(self, task: ClinicalTask, past: Any, prompt_len: int,
-                      logits: Any) -> np.ndarray:
-        """log P(label's answer | prompt) for every label of ``task``, normalised over them."""
-        texts = [task.format_answer(lab.id) for lab in task.labels]
-        loglik = self._continuation_logprobs(past, prompt_len, logits, texts)
-        return loglik - float(np.logaddexp.reduce(loglik))
 
     def _score_labels(self, task: ClinicalTask, ans: Answer,
                       logliks: Sequence[np.ndarray]) -> None:
@@ -445,8 +563,10 @@ class AssistantEngine:
         "Regression estimate and a fresh test cohort")."""
         parsed = task.parse_answer(ans.text)
         grid = _value_grid(task, None if parsed is None else float(parsed))
-        texts = [task.format_answer(v) for v in grid]
-        mass = value_mass(grid, self._continuation_logprobs(past, prompt_len, logits, texts))
+        items = [((), self._answer_ids(task.format_answer(v))) for v in grid]
+        loglik = self._score_continuations(past, prompt_len, logits, items)
+        assert loglik is not None  # no stop event: never stopped
+        mass = value_mass(grid, loglik)
         cdf = np.cumsum(mass)
         ans.unit = task.unit
         ans.value = round(float(np.dot(mass, grid)), max(task.decimals, task.display_decimals))
@@ -474,6 +594,102 @@ class AssistantEngine:
                     rel = abs(ans.value - meas) / max(abs(meas), 1e-9)
                     if rel > task.tolerance:
                         ans.flags.append(A.DISAGREES)
+
+
+@dataclass
+class ScoreTree:
+    """Token sequences after a shared prefix, merged where they begin alike, for scoring many
+    ``(context, continuation)`` pairs in one forward pass.
+
+    Nodes are the tokens that must be run (parents before children); an edge is one scored
+    continuation token: the item it belongs to, its token, and the node whose output predicts
+    it (-1: the prefix's last position)."""
+
+    token: np.ndarray  # (N,) token id of each node
+    parent: np.ndarray  # (N,) parent node, -1 for the prefix
+    depth: np.ndarray  # (N,) position after the prefix
+    is_output: np.ndarray  # (N,) bool: its output predicts a scored token
+    edge_item: np.ndarray  # (E,)
+    edge_token: np.ndarray  # (E,)
+    edge_parent: np.ndarray  # (E,)
+    n_items: int
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.token.shape[0])
+
+    @classmethod
+    def build(cls, items: Sequence[tuple[Sequence[int], Sequence[int]]]) -> ScoreTree:
+        child: dict[tuple[int, int], int] = {}
+        tok: list[int] = []
+        par: list[int] = []
+        edges: list[tuple[int, int, int]] = []  # (item, token, parent node)
+        for i, (ctx, cont) in enumerate(items):
+            if not cont:
+                raise ValueError("every item needs a continuation to score")
+            node = -1
+            seq = [*ctx, *cont]
+            for k, t in enumerate(seq):
+                if k >= len(ctx):
+                    edges.append((i, int(t), node))
+                if k == len(seq) - 1:
+                    break  # the last token predicts nothing scored: it is never run
+                key = (node, int(t))
+                if key not in child:
+                    child[key] = len(tok)
+                    tok.append(int(t))
+                    par.append(node)
+                node = child[key]
+        parent = np.array(par, dtype=np.int64)
+        depth = np.zeros(len(tok), dtype=np.int64)
+        for n, p in enumerate(par):
+            depth[n] = 0 if p < 0 else depth[p] + 1
+        is_output = np.zeros(len(tok), dtype=bool)
+        e = np.array(edges, dtype=np.int64).reshape(-1, 3)
+        is_output[e[:, 2][e[:, 2] >= 0]] = True
+        return cls(token=np.array(tok, dtype=np.int64), parent=parent, depth=depth,
+                   is_output=is_output, edge_item=e[:, 0], edge_token=e[:, 1],
+                   edge_parent=e[:, 2], n_items=len(items))
+
+    def ancestors(self) -> np.ndarray:
+        """(N, N) bool: [i, j] when node j is node i or one of its ancestors."""
+        n = self.n_nodes
+        anc = np.eye(n, dtype=bool)
+        for i in range(n):  # parents come first, so their rows are complete
+            p = int(self.parent[i])
+            if p >= 0:
+                anc[i] |= anc[p]
+        return anc
+
+    def prefix_allowed(self, prefix_len: int, window: int | None = None) -> np.ndarray:
+        """(N, prefix_len + N) bool attention pattern: every node sees the prefix and its own
+        ancestors; with a sliding ``window``, only keys fewer than ``window`` positions back
+        (as Gemma's local layers: key position > query position - window)."""
+        pos = prefix_len + self.depth  # (N,)
+        keys = np.concatenate([np.arange(prefix_len), pos])  # (prefix_len + N,)
+        allow = np.concatenate([np.ones((self.n_nodes, prefix_len), dtype=bool),
+                                self.ancestors()], axis=1)
+        if window is not None:
+            allow &= keys[None, :] > (pos[:, None] - window)
+        return allow
+
+
+def _tree_groups(items: Sequence[tuple[Sequence[int], Sequence[int]]],
+                 max_rows: int) -> list[list[int]]:
+    """Consecutive groups of items whose trees need at most ``max_rows`` output rows each (an
+    item needing more goes alone)."""
+    groups: list[list[int]] = []
+    rows: set[tuple[int, ...]] = set()
+    for i, (ctx, cont) in enumerate(items):
+        seq = (*ctx, *cont)
+        mine = {seq[:k] for k in range(max(len(ctx), 1), len(seq))}
+        if groups and len(rows | mine) <= max_rows:
+            groups[-1].append(i)
+            rows |= mine
+        else:
+            groups.append([i])
+            rows = set(mine)
+    return groups
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

@@ -73,19 +73,25 @@ def test_label_probabilities_average_fixed_wordings_of_the_question(engine_parts
     words = eng.wordings(task, "Does this person use a walking aid?")
     assert len(words) == 3 and len(set(words)) == 3 and all(w in task.paraphrases for w in words)
     assert eng.wordings(task, task.paraphrases[5]) == words  # not the user's wording
-    starts: list[int] = []
-    prefill = eng._prefill
+    calls: list[str] = []
+    prefill, tree_pass = eng._prefill, eng._tree_pass
 
-    def recording(ids, stop, **kw):  # type: ignore[no-untyped-def]
-        starts.append(kw.get("start", 0))
-        return prefill(ids, stop, **kw)
+    def rec_prefill(*a, **kw):  # type: ignore[no-untyped-def]
+        calls.append("prefill")
+        return prefill(*a, **kw)
 
-    eng._prefill = recording  # type: ignore[method-assign]
+    def rec_tree(*a, **kw):  # type: ignore[no-untyped-def]
+        calls.append("tree")
+        return tree_pass(*a, **kw)
+
+    eng._prefill = rec_prefill  # type: ignore[method-assign]
+    eng._tree_pass = rec_tree  # type: ignore[method-assign]
     ans = eng.ask(_trial(), task.paraphrases[5])
     assert ans.wordings == 3
-    # The three fixed wordings (the user typed a fourth) continue the user's prompt's cache
-    # from where the question starts.
-    assert starts[0] == 0 and len(starts) == 4 and all(s >= 16 for s in starts[1:])
+    # The user's prompt is run once; the three fixed wordings (the user typed a fourth) and
+    # all their labels are scored in one tree pass over its cache cut back to the question.
+    assert calls[:2] == ["prefill", "tree"] and calls.count("tree") == 1
+    eng._prefill, eng._tree_pass = prefill, tree_pass  # type: ignore[method-assign]
     single, _ = _engine(engine_parts, abstain_below=0.0, max_new_tokens=2)
     assert single.wordings(task, "x?") == ["x?"]
     logs = []
@@ -112,6 +118,67 @@ def test_label_probabilities_average_fixed_wordings_of_the_question(engine_parts
     assert A.STOPPED in eng.ask(_trial(), words[1], stop=stop).flags
     with pytest.raises(ValueError, match="at least 1"):
         _engine(engine_parts, label_wordings=0)
+
+
+def test_score_tree_runs_shared_beginnings_once() -> None:
+    from lmm_desktop.assistant.engine import ScoreTree, _tree_groups
+
+    # Two wordings (contexts) x two answers; the answers end alike ("9" is the end token).
+    items = [((1, 2), (5, 9)), ((1, 2), (6, 9)), ((1, 3), (5, 9)), ((1, 3), (6, 9))]
+    tree = ScoreTree.build(items)
+    # Run: 1, 2, 3 and the four answers' first tokens; the end tokens are never run.
+    assert tree.n_nodes == 7 and sorted(tree.token.tolist()) == [1, 2, 3, 5, 5, 6, 6]
+    assert tree.is_output.sum() == 6  # 2 and 3 predict the first answer token, 5/6 the end
+    assert len(tree.edge_item) == 8 and not (tree.edge_parent < 0).any()
+    allow = tree.prefix_allowed(4)
+    assert allow.shape == (7, 11) and allow[:, :4].all()
+    answers = tree.depth == 2  # each sees the prefix, its context's two tokens and itself
+    assert answers.sum() == 4 and (allow[answers].sum(axis=1) == 4 + 3).all()
+    # A window of 6: a node at position 4 + 2 sees keys from position 1 on.
+    assert not tree.prefix_allowed(4, window=6)[3, 0]
+    empty = ScoreTree.build([((), (7, 9))])  # no context: its first token from the prefix
+    assert empty.edge_parent.tolist() == [-1, 0] and empty.n_nodes == 1
+    assert _tree_groups(items, 3) == [[0, 1], [2, 3]]  # rows: 1-2, 1-2-5, 1-2-6
+    assert _tree_groups(items, 100) == [[0, 1, 2, 3]]
+    with pytest.raises(ValueError, match="continuation"):
+        ScoreTree.build([((1,), ())])
+
+
+@pytest.mark.parametrize("prefix_len", [5, 90])  # 90: past the tiny model's 64-token window
+def test_tree_scores_equal_scoring_each_sequence_whole(engine_parts, prefix_len: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tree pass (shared beginnings, 4-D masks, sliding window, several groups) gives the
+    log-likelihoods of running every prefix + context + continuation through the model on its
+    own, and so does the padded fallback."""
+    import threading
+
+    from lmm_desktop.assistant import engine as E
+
+    eng, _ = _engine(engine_parts)
+    model = eng.lm.model
+    rng = np.random.default_rng(3)
+    vocab = int(model.config.vocab_size)
+    prefix = rng.integers(10, vocab, prefix_len).tolist()
+    contexts = [(), tuple(rng.integers(10, vocab, 3)), tuple(rng.integers(10, vocab, 5))]
+    answers = [tuple(rng.integers(10, vocab, n)) for n in (1, 2, 4)]
+    answers.append((*answers[2][:2], 11))  # begins like another answer
+    items = [(c, a) for c in contexts for a in answers]
+    with torch.inference_mode():
+        full = []
+        for ctx, cont in items:
+            ids = torch.tensor([[*prefix, *ctx, *cont]])
+            lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
+            start = prefix_len + len(ctx)
+            full.append(sum(float(lp[start - 1 + j, t]) for j, t in enumerate(cont)))
+        past, root = eng._prefill(torch.tensor([prefix]), threading.Event())
+        assert eng._tree_ok(past, prefix_len)
+        monkeypatch.setattr(E, "MAX_TREE_ROWS", 6)  # several passes
+        assert len(E._tree_groups(items, 6)) > 1
+        tree = eng._score_continuations(past, prefix_len, root, items)
+        each = eng._score_each(past, prefix_len, root, items, None)
+        assert past.get_seq_length() == prefix_len  # the prompt's cache is left as it was
+    assert tree == pytest.approx(full, abs=2e-4)
+    assert each == pytest.approx(full, abs=2e-4)
 
 
 def test_abstains_below_threshold(engine_parts) -> None:
