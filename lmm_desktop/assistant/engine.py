@@ -2,8 +2,8 @@
 label probabilities by scoring, value intervals, grounding in measurement, and routing.
 
 Thread safety: one question at a time per engine (a lock); a Qt worker calls :meth:`ask` from
-its thread and sets the ``stop`` event from the UI thread. Stop is checked between prefill chunks
-and between generated tokens, so it takes effect within one chunk's forward pass (~50 ms for
+its thread and sets the ``stop`` event from the UI thread. Stop is checked between prefill chunks,
+scoring passes and generated tokens, so it takes effect within one chunk's forward pass (~50 ms for
 Gemma 3 270M on two CPU cores). torch is imported lazily.
 """
 
@@ -413,11 +413,13 @@ class AssistantEngine:
         return scores
 
     def _tree_ok(self, past: Any, prefix_len: int) -> bool:
-        """Tree passes need a Gemma 3 text model and a cache that holds every prefix token in
-        every layer (the engine's DynamicCache without sliding-window trimming)."""
+        """Tree passes need a Gemma 3 text model with SDPA or eager attention and a cache that
+        holds every prefix token in every layer (the engine's DynamicCache, which does not trim
+        to the sliding window)."""
         cfg = getattr(self.lm.model, "config", None)
-        if getattr(cfg, "model_type", None) != "gemma3_text":
-            return False
+        if (getattr(cfg, "model_type", None) != "gemma3_text"
+                or getattr(cfg, "_attn_implementation", "sdpa") not in ("sdpa", "eager")):
+            return False  # other kernels (flash attention) take no arbitrary 4-D mask
         return all(int(layer.get_seq_length()) == prefix_len for layer in
                    getattr(past, "layers", [])) and past.get_seq_length() == prefix_len
 
@@ -437,18 +439,18 @@ class AssistantEngine:
                 scores[tree.edge_item[k]] += float(lp_root[tree.edge_token[k]])
         if tree.n_nodes == 0:
             return scores
-        dtype = next(self.lm.model.parameters()).dtype
-        if not dtype.is_floating_point:
-            dtype = torch.float32
-        neg = torch.finfo(dtype).min
         pos = prefix_len + tree.depth  # (N,) absolute positions
         masks = {}
         window = getattr(cfg, "sliding_window", None)
         for kind in set(getattr(cfg, "layer_types", None) or ["full_attention"]):
-            allow = tree.prefix_allowed(prefix_len, window if kind == "sliding_attention"
-                                        else None)
-            m = torch.full(allow.shape, neg, dtype=dtype, device=dev)
-            m[torch.from_numpy(allow).to(dev)] = 0
+            allow = torch.from_numpy(tree.prefix_allowed(
+                prefix_len, window if kind == "sliding_attention" else None)).to(dev)
+            if getattr(cfg, "_attn_implementation", "sdpa") == "eager":  # additive, as eager's
+                dtype = self.lm.model.get_input_embeddings().weight.dtype
+                m = torch.zeros(allow.shape, dtype=dtype, device=dev)
+                m[~allow] = torch.finfo(dtype).min
+            else:  # SDPA: True where a key is seen
+                m = allow
             masks[kind] = m[None, None]  # (1, 1, N, prefix + N)
         cache = copy.deepcopy(past) if prefix_len else None
         rows = np.flatnonzero(tree.is_output)

@@ -144,41 +144,50 @@ def test_score_tree_runs_shared_beginnings_once() -> None:
         ScoreTree.build([((1,), ())])
 
 
-@pytest.mark.parametrize("prefix_len", [5, 90])  # 90: past the tiny model's 64-token window
+@pytest.mark.parametrize(("prefix_len", "attention"), [
+    (5, "sdpa"), (90, "sdpa"), (90, "eager")])  # 90: past the tiny model's 64-token window
 def test_tree_scores_equal_scoring_each_sequence_whole(engine_parts, prefix_len: int,
+                                                       attention: str,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """The tree pass (shared beginnings, 4-D masks, sliding window, several groups) gives the
-    log-likelihoods of running every prefix + context + continuation through the model on its
-    own, and so does the padded fallback."""
+    """The tree pass (shared beginnings, 4-D masks, sliding window, several groups; boolean
+    masks for SDPA, additive ones for eager attention) gives the log-likelihoods of running
+    every prefix + context + continuation through the model on its own, and so does the padded
+    fallback."""
     import threading
 
     from lmm_desktop.assistant import engine as E
 
     eng, _ = _engine(engine_parts)
     model = eng.lm.model
-    rng = np.random.default_rng(3)
-    vocab = int(model.config.vocab_size)
-    prefix = rng.integers(10, vocab, prefix_len).tolist()
-    contexts = [(), tuple(rng.integers(10, vocab, 3)), tuple(rng.integers(10, vocab, 5))]
-    answers = [tuple(rng.integers(10, vocab, n)) for n in (1, 2, 4)]
-    answers.append((*answers[2][:2], 11))  # begins like another answer
-    items = [(c, a) for c in contexts for a in answers]
-    with torch.inference_mode():
-        full = []
-        for ctx, cont in items:
-            ids = torch.tensor([[*prefix, *ctx, *cont]])
-            lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
-            start = prefix_len + len(ctx)
-            full.append(sum(float(lp[start - 1 + j, t]) for j, t in enumerate(cont)))
-        past, root = eng._prefill(torch.tensor([prefix]), threading.Event())
-        assert eng._tree_ok(past, prefix_len)
-        monkeypatch.setattr(E, "MAX_TREE_ROWS", 6)  # several passes
-        assert len(E._tree_groups(items, 6)) > 1
-        tree = eng._score_continuations(past, prefix_len, root, items)
-        each = eng._score_each(past, prefix_len, root, items, None)
-        assert past.get_seq_length() == prefix_len  # the prompt's cache is left as it was
-    assert tree == pytest.approx(full, abs=2e-4)
-    assert each == pytest.approx(full, abs=2e-4)
+    before = model.config._attn_implementation
+    model.set_attn_implementation(attention)
+    try:
+        assert model.config._attn_implementation == attention
+        rng = np.random.default_rng(3)
+        vocab = int(model.config.vocab_size)
+        prefix = rng.integers(10, vocab, prefix_len).tolist()
+        contexts = [(), tuple(rng.integers(10, vocab, 3)), tuple(rng.integers(10, vocab, 5))]
+        answers = [tuple(rng.integers(10, vocab, n)) for n in (1, 2, 4)]
+        answers.append((*answers[2][:2], 11))  # begins like another answer
+        items = [(c, a) for c in contexts for a in answers]
+        with torch.inference_mode():
+            full = []
+            for ctx, cont in items:
+                ids = torch.tensor([[*prefix, *ctx, *cont]])
+                lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
+                start = prefix_len + len(ctx)
+                full.append(sum(float(lp[start - 1 + j, t]) for j, t in enumerate(cont)))
+            past, root = eng._prefill(torch.tensor([prefix]), threading.Event())
+            assert eng._tree_ok(past, prefix_len)
+            monkeypatch.setattr(E, "MAX_TREE_ROWS", 6)  # several passes
+            assert len(E._tree_groups(items, 6)) > 1
+            tree = eng._score_continuations(past, prefix_len, root, items)
+            each = eng._score_each(past, prefix_len, root, items, None)
+            assert past.get_seq_length() == prefix_len  # the prompt's cache is left as it was
+        assert tree == pytest.approx(full, abs=2e-4)
+        assert each == pytest.approx(full, abs=2e-4)
+    finally:
+        model.set_attn_implementation(before)
 
 
 def test_abstains_below_threshold(engine_parts) -> None:
