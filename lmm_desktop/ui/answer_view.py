@@ -248,8 +248,10 @@ class AnswerView(QFrame):
                 text = (f"The model's own words (“{words}”) did not answer in {task.unit}; "
                         "the estimate comes from scoring candidate values.")
             else:
-                text = ("The estimate is the average over every value the model considered; "
-                        f"its likeliest wording was “{words}”.")
+                text = ("The estimate is the average over every value the model considered"
+                        + (f" (the question worded {answer.wordings} ways)"
+                           if answer.wordings > 1 else "")
+                        + f"; its likeliest wording was “{words}”.")
             self.text_label.setText(text)
             self.text_label.setWordWrap(True)
         else:
@@ -278,9 +280,16 @@ class AnswerView(QFrame):
         line = f"<b>{html.escape(title)} (AI estimate):</b> <b>{value}</b>"
         if answer.interval is not None:
             lo, hi = answer.interval
+            over = (f"; over {answer.wordings} wordings of the question"
+                    if answer.wordings > 1 else "")
             line += (f"<br><small>80 % interval: {fmt_value(lo, None, answer.task)}–"
-                     f"{fmt_value(hi, answer.unit, answer.task)}</small>")
+                     f"{fmt_value(hi, answer.unit, answer.task)}{over}</small>")
         self._add_headline(line)
+        if answer.wordings > 1 and self.headline is not None:
+            self.headline.setToolTip(
+                "The estimate and its interval average the model's belief over candidate values "
+                f"for the same question worded {answer.wordings} fixed ways, so they do not "
+                "depend on how you phrased it.")
         meas = (
             "<b>Measured by the analysis:</b> "
             f"{fmt_value(answer.measured, answer.unit, answer.task)}"

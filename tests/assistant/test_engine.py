@@ -111,8 +111,8 @@ def test_label_probabilities_average_fixed_wordings_of_the_question(engine_parts
     via = eng.ask_messages(msgs, "assistive_device", generate=False)
     assert via.wordings == 3
     assert [via.raw_probabilities[lab.id] for lab in task.labels] == pytest.approx(got, abs=1e-5)
-    # Regression answers and free questions are not reworded.
-    assert eng.ask(_trial(), "What is the walking speed?").wordings == 0
+    # Free questions are not reworded.
+    assert eng.ask(_trial(), "Describe this movement.").wordings == 0
     stop = threading.Event()
     stop.set()
     assert A.STOPPED in eng.ask(_trial(), words[1], stop=stop).flags
@@ -256,6 +256,7 @@ def test_value_mass_integrates_an_unevenly_spaced_grid() -> None:
     for, so a dense patch of the grid does not pull the mean towards itself."""
     import numpy as np
 
+    from lmm_desktop.assistant import engine as E
     from lmm_desktop.assistant.engine import _value_grid, value_mass
     from lmm_desktop.assistant.tasks import get_task
 
@@ -272,8 +273,12 @@ def test_value_mass_integrates_an_unevenly_spaced_grid() -> None:
     g = _value_grid(cadence, 112.3)
     assert np.all(np.diff(g) > 0) and 112.3 in g
     assert g[0] == cadence.valid_range[0] and g[-1] == cadence.valid_range[1]
-    assert np.sum((g > 56) & (g < 169)) > 25  # finer around the generated number
-    assert len(_value_grid(cadence, None)) == 33
+    coarse = _value_grid(cadence, None)
+    assert len(coarse) == E.COARSE_VALUES
+    # Finer within ±50 % of the centre than the coarse grid alone.
+    assert np.sum((g > 56) & (g < 169)) >= np.sum((coarse > 56) & (coarse < 169)) + 12
+    fine = _value_grid(cadence, 112.3, coarse=False)
+    assert fine.min() >= 56.1 and fine.max() <= 168.5 and len(fine) == E.FINE_VALUES + 1
 
 
 def test_regression_value_is_the_mean_over_the_scored_grid(engine_parts) -> None:
@@ -300,6 +305,34 @@ def test_regression_value_is_the_mean_over_the_scored_grid(engine_parts) -> None
     digits = max(task.decimals, task.display_decimals)
     assert ans.value == pytest.approx(round(float(seen["mass"] @ seen["grid"]), digits))
     assert ans.interval is not None and ans.interval[0] <= ans.interval[1]
+
+
+def test_value_estimate_is_the_same_for_any_wording(engine_parts) -> None:
+    """With three fixed wordings a regression estimate and its interval average the model's
+    belief over the wordings, on a grid centred on that averaged belief (not on the number the
+    user's wording generated): any wording of the question gives the same estimate. With one
+    wording they follow the wording asked."""
+    from lmm_desktop.assistant.tasks import TASKS
+
+    task = TASKS["walking_speed"]
+    eng, _ = _engine(engine_parts, label_wordings=3, max_new_tokens=6)
+    answers = [eng.ask(_trial(), q) for q in (task.paraphrases[1], task.paraphrases[-2])]
+    assert [a.wordings for a in answers] == [3, 3]
+    assert answers[0].value is not None and answers[0].interval is not None
+    assert answers[0].value == answers[1].value
+    assert answers[0].interval == answers[1].interval
+    via = eng.ask_messages(eng.build_messages(_trial(), task.paraphrases[4]), "walking_speed",
+                           generate=True, intervals=True, max_new_tokens=6)
+    assert via.wordings == 3 and via.value == answers[0].value
+    single, _ = _engine(engine_parts, max_new_tokens=6)
+    one = [single.ask(_trial(), q) for q in eng.wordings(task, "?")]
+    assert all(a.wordings == 0 and a.value is not None for a in one)
+    lo = min(a.value for a in one if a.value is not None)
+    hi = max(a.value for a in one if a.value is not None)
+    # The averaged belief lies within the wordings' own estimates (loosely: log-space pooling
+    # of distributions on slightly different grids).
+    spread = max(hi - lo, 0.05)
+    assert lo - spread <= answers[0].value <= hi + spread
 
 
 def test_short_recording_is_flagged(engine_parts) -> None:

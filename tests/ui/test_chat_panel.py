@@ -192,6 +192,21 @@ def test_disagreement_warning_and_interval(qtbot) -> None:
     assert not view.text_label.isVisible()  # the words say the same as the headline
 
 
+def test_estimate_over_fixed_wordings_says_so(qtbot) -> None:
+    """An estimate averaged over the question's fixed wordings says so beside its interval and
+    in the explanation of the words (with the reason in the tooltip)."""
+    view = AnswerView("How many steps per minute?")
+    qtbot.addWidget(view)
+    view.set_answer(Answer(text="112.0 steps/min.", task="cadence", value=108.4,
+                           unit="steps/min", interval=(96.0, 121.0), measured=107.0,
+                           wordings=3))
+    assert view.headline is not None
+    assert "80 % interval: 96–121 steps/min; over 3 wordings of the question" in (
+        view.headline.text())
+    assert "do not depend on how you phrased it" in view.headline.toolTip()
+    assert "(the question worded 3 ways)" in view.text_label.text()
+
+
 def test_estimate_that_differs_from_the_words_explains_why(qtbot) -> None:
     """The estimate averages over every value the model considered; when its likeliest words
     name another number, the view says both, not two unexplained numbers."""
