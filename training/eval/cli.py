@@ -41,9 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--label-wordings", type=int, default=None, metavar="K",
-                        help="average each classification's label scores over K wordings of "
-                             "the question (default: what the model's calibration was fitted "
-                             "with)")
+                        help="average each classification's label scores, and each "
+                             "regression estimate, over K fixed wordings of the question "
+                             "(default: what the model's calibration was fitted with)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--cpu-precision", default="int8-head",
                         choices=CPU_PRECISIONS,
@@ -254,6 +254,7 @@ def run(args: argparse.Namespace) -> int:
             args.model, device=args.device, grounded=grounded,
             label_wordings=args.label_wordings)
         result["label_wordings"] = loaded.engine.label_wordings
+        result["value_wordings"] = loaded.engine.label_wordings  # estimates too
         key = "grounded" if grounded else "model"
         runs = [evaluate_engine(loaded.engine, rows, grounded=grounded, seed=s,
                                 max_rows_per_task=args.max_rows_per_task,

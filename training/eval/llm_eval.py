@@ -382,9 +382,11 @@ def to_markdown(result: dict[str, Any]) -> str:
                       f"scores over {result['label_wordings']} fixed wordings of the question "
                       "(whatever the drawn paraphrase), as the app answers."]
     if any("generated" in summ for summ in result.get("model", {}).values()):
+        over = (f", averaged over the same {result['value_wordings']} fixed wordings"
+                if int(result.get("value_wordings") or 1) > 1 else "")
         lines += ["", "Regression: the model's estimate is the mean of its distribution over "
-                      "candidate values, as the app shows it; \"words\" is r of the number the "
-                      "model generated greedily."]
+                      f"candidate values{over}, as the app shows it; \"words\" is r of the "
+                      "number the model generated greedily (for the drawn paraphrase)."]
     for key, title in (("model", "tokens"), ("grounded", "grounded")):
         real = result.get(f"{key}_real_trials")
         if real:
