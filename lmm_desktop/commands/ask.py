@@ -43,11 +43,13 @@ def run(args: argparse.Namespace) -> int:
     print()
     if ans.probabilities:
         ranked = ", ".join(f"{k} {v:.0%}" for k, v in ans.differential[:4])
-        how = " (calibrated for equally likely answers)" if ans.calibrated else ""
-        print(f"  probabilities{how}: {ranked}")
+        how = [f"over {ans.wordings} wordings of the question"] if ans.wordings > 1 else []
+        how += ["calibrated for equally likely answers"] if ans.calibrated else []
+        print(f"  probabilities{' (' + ', '.join(how) + ')' if how else ''}: {ranked}")
     if ans.value is not None:
         lo, hi = ans.interval or (ans.value, ans.value)
-        how = (" (average over the values the model considered)" if ans.interval
+        over = f", over {ans.wordings} wordings of the question" if ans.wordings > 1 else ""
+        how = (f" (average over the values the model considered{over})" if ans.interval
                else "")
         print(f"  estimate{how}: {show_value(ans.task, ans.value, ans.unit)} (80% interval "
               f"{show_value(ans.task, lo, None)}-{show_value(ans.task, hi, ans.unit)})")

@@ -301,15 +301,18 @@ def test_eval_on_a_fresh_test_cohort(chain: dict[str, Path], tmp_path: Path) -> 
 def test_ask_cli_prints_the_estimate_the_measurement_and_refuses_bad_input(
         chain: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`lmm-desktop ask` with a trained model: the streamed words, then the estimate (said to
-    average over the values the model considered) with its interval, the measured value and the
-    disclaimer; --json carries the same; a missing trial or model is a clear user error."""
+    average over the values the model considered and the question's wordings) with its
+    interval, the measured value and the disclaimer; --json carries the same; a missing trial
+    or model is a clear user error."""
     from lmm_desktop.cli import main
 
     walk = str(sorted(chain["data"].glob("*/*walking*.mot"))[0])
     model = ["--model", str(chain["model"]), "--device", "cpu"]
     assert main(["ask", walk, "What is the cadence?", *model]) == 0
     out = capsys.readouterr().out
-    assert "estimate (average over the values the model considered):" in out
+    # A model without a calibration answers over the default three fixed wordings.
+    assert ("estimate (average over the values the model considered, over 3 wordings of the "
+            "question):") in out
     assert "steps/min (80% interval" in out and "AI estimate, not a diagnosis." in out
     assert main(["ask", walk, "What is the cadence?", *model, "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
