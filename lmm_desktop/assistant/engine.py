@@ -93,9 +93,10 @@ class AssistantEngine:
         The model's label calibration (``calibration.json``), applied to the label scores of
         the matching prompt variant; None shows the raw, likelihood-normalised probabilities.
     label_wordings
-        K > 1: a classification's label probabilities average the model's scores over K fixed
-        wordings of the task's question (see :meth:`wordings`), whatever the user typed; the
-        generated words still answer the user's wording. One wording's scores swing with the
+        K > 1: a classification's label probabilities, and a regression's estimate and
+        interval, average the model's scores over K fixed wordings of the task's question (see
+        :meth:`wordings`), whatever the user typed; the generated words still answer the user's
+        wording. One wording's scores swing with the
         phrasing (on held-out participants the device macro-F1 of one draw ranged 0.22-0.52
         between paraphrases), and an answer should not depend on how a clinician happened to
         word the question. 1: the user's wording only.
