@@ -46,7 +46,8 @@ class Answer:
     calibrated
         Whether ``probabilities`` went through a label calibration (``calibration.json``).
     wordings
-        Classification: how many wordings of the question the probabilities average over.
+        How many fixed wordings of the question the label probabilities (classification) or
+        the estimate and its interval (regression) average over; 0 or 1: the wording asked.
     interval
         Regression: a central 80 % interval from scoring a grid of candidate values.
     measured

@@ -43,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
     print()
     if ans.probabilities:
         ranked = ", ".join(f"{k} {v:.0%}" for k, v in ans.differential[:4])
-        how = [f"over {ans.wordings} wordings of the question"] if ans.wordings > 1 else []
-        how += ["calibrated for equally likely answers"] if ans.calibrated else []
-        print(f"  probabilities{' (' + ', '.join(how) + ')' if how else ''}: {ranked}")
+        notes = [f"over {ans.wordings} wordings of the question"] if ans.wordings > 1 else []
+        notes += ["calibrated for equally likely answers"] if ans.calibrated else []
+        print(f"  probabilities{' (' + ', '.join(notes) + ')' if notes else ''}: {ranked}")
     if ans.value is not None:
         lo, hi = ans.interval or (ans.value, ans.value)
         over = f", over {ans.wordings} wordings of the question" if ans.wordings > 1 else ""

@@ -271,6 +271,7 @@ def ai_finding(
         flags=list(answer.get("flags") or []),
         model_version=answer.get("model_version"),
         task=answer.get("task"),
+        wordings=int(answer.get("wordings") or 0),
     )
 
 

@@ -401,6 +401,8 @@ def _ai(m: ReportModel, t: TrialReport) -> str:
         if a.interval is not None:
             conf = (f"80 % interval {show_value(a.task, a.interval[0], None)} - "
                     f"{show_value(a.task, a.interval[1], a.unit)}")
+        if conf and a.wordings > 1:
+            conf += f"; over {a.wordings} wordings of the question"
         diff = ", ".join(f"{lab} {p * 100:.0f} %" for lab, p in a.differential[:3])
         meas = "" if a.measured is None else show_value(a.task, a.measured, a.unit)
         flags = ", ".join(f.replace("_", " ") for f in a.flags) or "none"

@@ -166,6 +166,8 @@ class AiFinding:
     task: str | None = None
     """Task id (the display precision of its values), None for a free question."""
     model_version: str | None = None
+    wordings: int = 0
+    """How many fixed wordings of the question the probabilities or the estimate average."""
 
 
 @dataclass

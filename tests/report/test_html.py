@@ -112,6 +112,20 @@ def test_ai_values_shown_with_the_quantitys_precision(walk_parkinsons: TrialInpu
         walk_parkinsons.ai = []
     assert "0.84 m/s" in text and "80 % interval 0.60 - 1.00 m/s" in text
     assert "0.89 m/s" in text and "0.888" not in text
+    assert "wordings of the question" not in text  # the wording asked: nothing to say
+
+
+def test_ai_answer_over_fixed_wordings_says_so(walk_parkinsons: TrialInput) -> None:
+    """An estimate averaged over the question's fixed wordings says so beside its interval."""
+    cadence = {"text": "112.0 steps/min.", "task": "cadence", "value": 108.4,
+               "unit": "steps/min", "interval": [96.0, 121.0], "flags": [], "wordings": 3,
+               "model_version": "default@2026-12-04"}
+    walk_parkinsons.ai = [("How many steps per minute?", cadence)]
+    try:
+        text = _text(_report(walk_parkinsons))
+    finally:
+        walk_parkinsons.ai = []
+    assert "80 % interval 96 - 121 steps/min; over 3 wordings of the question" in text
 
 
 def test_chat_transcript_optional(walk_unimpaired: TrialInput, tmp_path: object) -> None:
