@@ -401,8 +401,6 @@ def _ai(m: ReportModel, t: TrialReport) -> str:
         if a.interval is not None:
             conf = (f"80 % interval {show_value(a.task, a.interval[0], None)} - "
                     f"{show_value(a.task, a.interval[1], a.unit)}")
-        if conf and a.wordings > 1:
-            conf += f"; over {a.wordings} wordings of the question"
         diff = ", ".join(f"{lab} {p * 100:.0f} %" for lab, p in a.differential[:3])
         meas = "" if a.measured is None else show_value(a.task, a.measured, a.unit)
         flags = ", ".join(f.replace("_", " ") for f in a.flags) or "none"
@@ -416,12 +414,16 @@ def _ai(m: ReportModel, t: TrialReport) -> str:
             ]
         )
     version = next((a.model_version for a in t.ai if a.model_version), None)
+    k = max((a.wordings for a in t.ai), default=0)
+    # One note for the table: the probabilities and estimates do not depend on the wording.
+    wordings = (f" Probabilities and estimates average the model's answers to {k} fixed "
+                "wordings of each question." if k > 1 else "")
     return (
         h + '<table class="ai" width="100%" cellpadding="4" cellspacing="0"><tr><td>'
         f'<p class="disclaimer">{AI_DISCLAIMER}.</p>'
         '<p class="small">Estimates from the motion-language model for the clinician to '
         "weigh against the examination; they are not a diagnosis. Model: "
-        f"{esc(version or 'unknown')}.</p>"
+        f"{esc(version or 'unknown')}.{esc(wordings)}</p>"
         + table(["Question", "AI estimate", "Confidence", "Measured", "Flags"], rows, raw=True)
         + "</td></tr></table>"
     )

@@ -116,7 +116,7 @@ def test_ai_values_shown_with_the_quantitys_precision(walk_parkinsons: TrialInpu
 
 
 def test_ai_answer_over_fixed_wordings_says_so(walk_parkinsons: TrialInput) -> None:
-    """An estimate averaged over the question's fixed wordings says so beside its interval."""
+    """Answers averaged over the questions' fixed wordings: the AI table says so once."""
     cadence = {"text": "112.0 steps/min.", "task": "cadence", "value": 108.4,
                "unit": "steps/min", "interval": [96.0, 121.0], "flags": [], "wordings": 3,
                "model_version": "default@2026-12-04"}
@@ -125,7 +125,9 @@ def test_ai_answer_over_fixed_wordings_says_so(walk_parkinsons: TrialInput) -> N
         text = _text(_report(walk_parkinsons))
     finally:
         walk_parkinsons.ai = []
-    assert "80 % interval 96 - 121 steps/min; over 3 wordings of the question" in text
+    assert "80 % interval 96 - 121 steps/min" in text
+    assert "Probabilities and estimates average the model" in text
+    assert "answers to 3 fixed wordings of each question" in text
 
 
 def test_chat_transcript_optional(walk_unimpaired: TrialInput, tmp_path: object) -> None:
