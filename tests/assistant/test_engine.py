@@ -335,6 +335,41 @@ def test_value_estimate_is_the_same_for_any_wording(engine_parts) -> None:
     assert lo - spread <= answers[0].value <= hi + spread
 
 
+def test_stop_between_scoring_passes(engine_parts, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stop pressed while the answers are being scored (between tree passes) ends the answer
+    as stopped, with no half-averaged probabilities and no estimate."""
+    from lmm_desktop.assistant import engine as E
+    from lmm_desktop.assistant.tasks import TASKS
+
+    monkeypatch.setattr(E, "MAX_TREE_ROWS", 4)  # many passes
+    eng, _ = _engine(engine_parts, label_wordings=3, max_new_tokens=4)
+    stop = threading.Event()
+    passes: list[int] = []
+    tree_pass = eng._tree_pass
+
+    def pressing_stop(*a, **kw):  # type: ignore[no-untyped-def]
+        passes.append(1)
+        stop.set()  # the user presses Stop during the first pass
+        return tree_pass(*a, **kw)
+
+    eng._tree_pass = pressing_stop  # type: ignore[method-assign]
+    ans = eng.ask(_trial(), TASKS["assistive_device"].paraphrases[0], stop=stop)
+    assert A.STOPPED in ans.flags and not ans.probabilities and ans.label is None
+    assert passes == [1]  # no pass after the Stop
+    passes.clear()
+    stop.clear()
+    # A regression answer stopped while its candidate values are scored keeps its words but
+    # shows no estimate.
+    value = eng.ask(_trial(), TASKS["cadence"].paraphrases[0], stop=stop)
+    assert A.STOPPED in value.flags and value.value is None and value.interval is None
+    assert passes == [1]
+    passes.clear()
+    stop.clear()
+    words = eng.ask_messages(eng.build_messages(_trial(), TASKS["cadence"].paraphrases[0]),
+                             "cadence", generate=False, intervals=True)
+    assert len(passes) > 1 and words.value is not None  # without Stop: every pass
+
+
 def test_short_recording_is_flagged(engine_parts) -> None:
     """Under 3 s of movement the answer carries short_motion (a weak hint); 4 s does not."""
     eng, _ = _engine(engine_parts, max_new_tokens=2)
