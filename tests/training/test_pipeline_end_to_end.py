@@ -298,6 +298,32 @@ def test_eval_on_a_fresh_test_cohort(chain: dict[str, Path], tmp_path: Path) -> 
             eval_cli.run(parser.parse_args([*args[:-1], str(chain["ds"])]))
 
 
+def test_eval_of_the_grounded_variant_only(chain: dict[str, Path], tmp_path: Path) -> None:
+    """`lmm-train eval --no-tokens` asks only the grounded variant (to add it to an earlier
+    tokens-only run); the Markdown table still lists its tasks, and asking for neither variant
+    is refused by the parser."""
+    import argparse
+
+    from training.eval import cli as eval_cli
+
+    parser = argparse.ArgumentParser()
+    eval_cli.add_arguments(parser)
+    args = ["--model", str(chain["model"]), "--dataset", str(chain["ds"]), "--out",
+            str(tmp_path / "ev"), "--seeds", "1", "--max-rows-per-task", "3", "--device", "cpu",
+            "--tasks", "activity", "--no-tokens", "--no-baselines"]
+    assert eval_cli.run(parser.parse_args(args)) == 0
+    result = json.loads((tmp_path / "ev" / "evaluation.json").read_text())
+    assert "model" not in result and "model_runs" not in result
+    assert result["grounded_runs"][0]["activity"]["n"] == 3
+    assert result["value_wordings"] == result["label_wordings"]
+    md = (tmp_path / "ev" / "evaluation.md").read_text()
+    row = next(line for line in md.splitlines() if line.startswith("| activity |"))
+    assert row.split(" | ")[2] == "n/a"  # tokens-only: not asked
+    assert row.split(" | ")[3].startswith(f"{result['grounded']['activity']['mean']:.3f}")
+    with pytest.raises(SystemExit):
+        parser.parse_args([*args, "--no-grounded"])
+
+
 def test_ask_cli_prints_the_estimate_the_measurement_and_refuses_bad_input(
         chain: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`lmm-desktop ask` with a trained model: the streamed words, then the estimate (said to

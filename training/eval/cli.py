@@ -38,7 +38,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tasks", nargs="+", default=None, metavar="TASK",
                         help="evaluate only these tasks (e.g. to compare an adapter trained on "
                              "them, 'lmm-train sft --tasks', with one trained on every task)")
-    parser.add_argument("--no-grounded", action="store_true", help="skip the grounded variant")
+    variants = parser.add_mutually_exclusive_group()
+    variants.add_argument("--no-grounded", action="store_true",
+                          help="skip the grounded variant")
+    variants.add_argument("--no-tokens", action="store_true",
+                          help="skip the tokens-only variant (e.g. to add the grounded rows "
+                               "to an earlier tokens-only run)")
     parser.add_argument("--no-baselines", action="store_true", help="skip XGBoost and chance")
     parser.add_argument("--label-wordings", type=int, default=None, metavar="K",
                         help="average each classification's label scores, and each "
@@ -248,7 +253,7 @@ def run(args: argparse.Namespace) -> int:
     if calibration_note:
         result["label_calibration"] = calibration_note
     for grounded in (False, True):
-        if grounded and args.no_grounded:
+        if (grounded and args.no_grounded) or (not grounded and args.no_tokens):
             continue
         loaded = ModelManager(cpu_precision=args.cpu_precision).load(
             args.model, device=args.device, grounded=grounded,

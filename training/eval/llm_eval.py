@@ -340,11 +340,13 @@ def to_markdown(result: dict[str, Any]) -> str:
             text += f" (words {said['mean']:.3f})"
         return text
 
-    for task_id, summ in result.get("model", {}).items():
-        grounded = result.get("grounded", {}).get(task_id)
+    tokens, grounded_all = result.get("model", {}), result.get("grounded", {})
+    for task_id in sorted({*tokens, *grounded_all}):  # either variant may have been skipped
+        summ, grounded = tokens.get(task_id), grounded_all.get(task_id)
+        metric = (summ or grounded or {}).get("metric", "")
         base = result.get("baselines", {}).get(task_id, {})
         meas = result.get("measured_reference", {}).get(task_id, {}).get("pearson_r")
-        lines.append(f"| {task_id} | {summ['metric']} | {fmt(summ)} | {fmt(grounded)} | "
+        lines.append(f"| {task_id} | {metric} | {fmt(summ)} | {fmt(grounded)} | "
                      f"{fmt(base.get('xgboost_same_rows'))} | {fmt(base.get('xgboost'))} | "
                      f"{fmt(base.get('chance'))} | {'n/a' if meas is None else f'{meas:.3f}'} |")
     def diff_text(d: dict[str, Any] | None) -> str:
