@@ -100,16 +100,21 @@ def test_ai_findings_marked_as_estimates(walk_parkinsons: TrialInput) -> None:
     assert "confidence 72 %" not in off and "AI findings not included" in off
 
 
+def _ai_report_text(trial: TrialInput, question: str, answer: dict) -> str:  # type: ignore[type-arg]
+    """The report's text with one stored assistant answer on ``trial``."""
+    trial.ai = [(question, answer)]
+    try:
+        return _text(_report(trial))
+    finally:
+        trial.ai = []
+
+
 def test_ai_values_shown_with_the_quantitys_precision(walk_parkinsons: TrialInput) -> None:
     """A speed estimate, its interval and the measurement all read with two decimals."""
     speed = {"text": "0.8 m/s.", "task": "walking_speed", "value": 0.84, "unit": "m/s",
              "interval": [0.6, 1.0], "measured": 0.888, "flags": [],
              "model_version": "default@2026-12-04"}
-    walk_parkinsons.ai = [("How fast is this person walking?", speed)]
-    try:
-        text = _text(_report(walk_parkinsons))
-    finally:
-        walk_parkinsons.ai = []
+    text = _ai_report_text(walk_parkinsons, "How fast is this person walking?", speed)
     assert "0.84 m/s" in text and "80 % interval 0.60 - 1.00 m/s" in text
     assert "0.89 m/s" in text and "0.888" not in text
     assert "wordings of the question" not in text  # the wording asked: nothing to say
@@ -120,11 +125,7 @@ def test_ai_answer_over_fixed_wordings_says_so(walk_parkinsons: TrialInput) -> N
     cadence = {"text": "112.0 steps/min.", "task": "cadence", "value": 108.4,
                "unit": "steps/min", "interval": [96.0, 121.0], "flags": [], "wordings": 3,
                "model_version": "default@2026-12-04"}
-    walk_parkinsons.ai = [("How many steps per minute?", cadence)]
-    try:
-        text = _text(_report(walk_parkinsons))
-    finally:
-        walk_parkinsons.ai = []
+    text = _ai_report_text(walk_parkinsons, "How many steps per minute?", cadence)
     assert "80 % interval 96 - 121 steps/min" in text
     assert "Probabilities and estimates average the model" in text
     assert "answers to 3 fixed wordings of each question" in text
