@@ -363,11 +363,9 @@ class AssistantEngine:
 
     # ------------------------------------------------------------------ scoring
     def _wording_scores(self, w: _Wordings, answers: Sequence[Sequence[int]],
-                        stop: threading.Event, *, normalise: bool = True
-                        ) -> list[np.ndarray] | None:
+                        stop: threading.Event) -> list[np.ndarray] | None:
         """log P(answer | prompt) of every answer (token ids, with the end of the turn),
-        normalised over the answers (unless not ``normalise``), for each wording of the
-        question: the fixed wordings, or
+        normalised over the answers, for each wording of the question: the fixed wordings, or
         else the conversation as asked. The wordings share the prompt up to the question (the
         motion tokens, the bulk of it), so all of them and all answers are scored in one
         tree-masked pass over the prompt's cache cut back to there. None when stopped."""
@@ -385,7 +383,7 @@ class AssistantEngine:
         if scores is None:
             return None
         rows = scores.reshape(len(w_ids), len(answers))
-        return [row - float(np.logaddexp.reduce(row)) if normalise else row for row in rows]
+        return [row - float(np.logaddexp.reduce(row)) for row in rows]
 
     def _cropped(self, past: Any, length: int, keep: int) -> Any:
         """A copy of ``past`` (a prompt's cache of ``length`` tokens) cut back to ``keep``."""
@@ -585,14 +583,16 @@ class AssistantEngine:
         at a time; and over the whole plausible range, because an uncertain model spreads its
         belief widely (benchmarks/RESULTS.md, "Regression estimate and a fresh test cohort" and
         "Wording-independent estimates")."""
-        if w.extra:
+        # The question asked is the first fixed wording (or there are none): its number is
+        # already generated (greedy decoding of the same prompt), so it is not generated again.
+        parsed = (task.parse_answer(ans.text) if not w.extra or w.extra[0] == w.messages
+                  else None)
+        if parsed is None and w.extra:
             said = self._anchor_text(w, stop)
             if said is None:
                 ans.flags.append(A.STOPPED)
                 return
-        else:
-            said = ans.text
-        parsed = task.parse_answer(said)
+            parsed = task.parse_answer(said)
         grid = _value_grid(task, None if parsed is None else float(parsed))
         loglik = self._value_logliks(task, grid, w, stop)
         if loglik is None:
@@ -600,7 +600,7 @@ class AssistantEngine:
             return
         if w.extra:
             ans.wordings = int(loglik.shape[0])
-        mass = value_mass(grid, _pooled(loglik))
+        mass = value_mass(grid, loglik.mean(axis=0))  # each wording normalised, averaged
         cdf = np.cumsum(mass)
         ans.unit = task.unit
         ans.value = round(float(np.dot(mass, grid)), max(task.decimals, task.display_decimals))
@@ -636,9 +636,10 @@ class AssistantEngine:
 
     def _value_logliks(self, task: ClinicalTask, values: np.ndarray, w: _Wordings,
                        stop: threading.Event) -> np.ndarray | None:
-        """(wordings, values) raw log-likelihoods of the answers naming ``values``."""
+        """(wordings, values) log-likelihoods of the answers naming ``values``, each
+        wording's normalised over the values."""
         answers = [self._answer_ids(task.format_answer(v)) for v in values]
-        rows = self._wording_scores(w, answers, stop, normalise=False)
+        rows = self._wording_scores(w, answers, stop)
         return None if rows is None else np.stack(rows)
 
     # ------------------------------------------------------------------ grounding
@@ -785,12 +786,6 @@ under three wordings cost about what 33 + 25 under one did; on held-out cadence 
 smaller grid kept r (0.920 vs 0.922, RESULTS "Wording-independent estimates")."""
 ANCHOR_TOKENS = 12
 """Tokens generated for the first fixed wording's number (e.g. "112.3 steps/min." is 9)."""
-
-
-def _pooled(loglik: np.ndarray) -> np.ndarray:
-    """(wordings, values) log-likelihoods -> their average after normalising each wording's
-    over the values (one wording: itself, normalised)."""
-    return (loglik - np.logaddexp.reduce(loglik, axis=1, keepdims=True)).mean(axis=0)
 
 
 def _value_grid(task: ClinicalTask, centre: float | None, *, coarse: bool = True,

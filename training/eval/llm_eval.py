@@ -383,7 +383,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         lines += ["", f"Classification: each answer's label probabilities average the model's "
                       f"scores over {result['label_wordings']} fixed wordings of the question "
                       "(whatever the drawn paraphrase), as the app answers."]
-    if any("generated" in summ for summ in result.get("model", {}).values()):
+    if any("generated" in summ for key in ("model", "grounded")
+           for summ in result.get(key, {}).values()):
         over = (f", averaged over the same {result['value_wordings']} fixed wordings"
                 if int(result.get("value_wordings") or 1) > 1 else "")
         lines += ["", "Regression: the model's estimate is the mean of its distribution over "
