@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.errors import ModelLoadError, validate_choice
+from lmm_desktop.core.offline import enforce_offline
 from lmm_desktop.core.paths import cache_dir
 
 DEFAULT_BASE_NAME = "gemma-3-270m"
@@ -76,8 +76,7 @@ class LoadedBase:
 
 def set_offline() -> None:
     """Forbid every hub access for this process (LMM Desktop never downloads at run time)."""
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    enforce_offline()
 
 
 def models_cache() -> Path:

@@ -543,6 +543,60 @@ def test_packed_run_continues_from_an_earlier_run(trained, tiny_base: Path, tmp_
         )
 
 
+def test_a_run_continues_from_a_saved_model_folder(
+    trained, tiny_base: Path, dataset: Path, tmp_path: Path
+) -> None:
+    """A lab continues the shipped model (a model folder, no checkpoints) on its own trials."""
+    import shutil
+
+    out, first = trained
+    model_dir = tmp_path / "default"
+    shutil.copytree(out / "model", model_dir)  # as shipped: adapter/, artifact.json, ...
+    shutil.copy(out / "training_summary.json", model_dir / "training_summary.json")
+    cont = fit_sft(
+        dataset,
+        tmp_path / "run",
+        _cfg(init_from=str(model_dir), max_steps=1, learning_rate=1e-12),
+        base=tiny_base,
+        progress=False,
+    )
+    lineage = cont.summary["init_from"]
+    assert lineage["checkpoint"] == str(model_dir) and lineage["steps"] == 4
+    before = {n: p for n, p in first.model.named_parameters() if p.requires_grad}
+    loaded = {n: p for n, p in cont.model.named_parameters() if p.requires_grad}
+    assert set(loaded) == set(before)
+    for n, p in loaded.items():
+        assert torch.allclose(p, before[n], atol=1e-6), n
+    # a run's output folder without checkpoints falls back to its model/ folder
+    (run_only := tmp_path / "run_only").mkdir()
+    shutil.copytree(out / "model", run_only / "model")
+    again = fit_sft(
+        dataset,
+        tmp_path / "run2",
+        _cfg(init_from=str(run_only), max_steps=1, learning_rate=1e-12),
+        base=tiny_base,
+        progress=False,
+    )
+    assert again.summary["init_from"]["checkpoint"] == str(run_only / "model")
+    with pytest.raises(ModelLoadError, match="other settings"):
+        fit_sft(
+            dataset,
+            tmp_path / "bad",
+            _cfg(init_from=str(model_dir), lora_rank=8),
+            base=tiny_base,
+            progress=False,
+        )
+    (model_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"\x00" * 12)
+    with pytest.raises(ModelLoadError, match="Cannot read the adapter"):
+        fit_sft(
+            dataset,
+            tmp_path / "trunc",
+            _cfg(init_from=str(model_dir)),
+            base=tiny_base,
+            progress=False,
+        )
+
+
 def test_conversations_ask_the_description_last() -> None:
     from training.sft.data import conversations
 
@@ -617,18 +671,36 @@ def test_tasks_subset_trains_only_those_rows_and_names_bad_ones(
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    common = ["--data", str(dataset), "--base", str(tiny_base), "--device", "cpu",
-              "--max-length", "64", "--batch-size", "2", "--no-progress", "--lora-rank", "4"]
-    args = parser.parse_args([*common, "--out", str(tmp_path / "a"), "--max-steps", "1",
-                              "--tasks", "activity"])
+    common = [
+        "--data",
+        str(dataset),
+        "--base",
+        str(tiny_base),
+        "--device",
+        "cpu",
+        "--max-length",
+        "64",
+        "--batch-size",
+        "2",
+        "--no-progress",
+        "--lora-rank",
+        "4",
+    ]
+    args = parser.parse_args(
+        [*common, "--out", str(tmp_path / "a"), "--max-steps", "1", "--tasks", "activity"]
+    )
     assert cli.run(args) == 0
     summary = json.loads((tmp_path / "a" / "training_summary.json").read_text())
     assert summary["config"]["tasks"] == ["activity"]
     assert summary["train_rows"] == len(read_rows(dataset, "train"))  # all are activity rows
     bad_task = r"Invalid value for '--tasks'.*but got 'gait_speed'"
     with pytest.raises(InvalidValueError, match=bad_task):
-        cli.run(parser.parse_args([*common, "--out", str(tmp_path / "b"),
-                                   "--tasks", "activity", "gait_speed"]))
+        cli.run(
+            parser.parse_args(
+                [*common, "--out", str(tmp_path / "b"), "--tasks", "activity", "gait_speed"]
+            )
+        )
     with pytest.raises(LmmError, match="no training rows of the task"):
-        train_sft(dataset, tmp_path / "c", _cfg(tasks=("impaired",)), base=tiny_base,
-                  progress=False)
+        train_sft(
+            dataset, tmp_path / "c", _cfg(tasks=("impaired",)), base=tiny_base, progress=False
+        )

@@ -85,7 +85,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for f in fields(SFTConfig):
         flag = "--" + f.name.replace("_", "-")
         default = f.default if f.default is not MISSING else None
-        help_ = f"{docs.get(f.name, _HELP[f.name])} (default: {default})"
+        # argparse %-formats help strings: a literal "%" in a docstring must be doubled
+        text = docs.get(f.name, _HELP[f.name]).replace("%", "%%")
+        help_ = f"{text} (default: {default})"
         if f.type in ("bool", bool):
             parser.add_argument(
                 flag, dest=f.name, default=None, action=argparse.BooleanOptionalAction, help=help_

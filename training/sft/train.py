@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lmm_desktop.assistant.artifact import (
+    ADAPTER_DIR,
     extend_vocabulary,
     init_motion_embeddings,
     save_model_artifact,
@@ -280,9 +281,13 @@ def init_trainable(model: Any, source: Path) -> str:
             source.glob("step_*.pt")
         )
         if not found:
+            for folder in (source, source / "model"):
+                if (folder / ADAPTER_DIR / "adapter_model.safetensors").is_file():
+                    return _init_from_artifact(model, folder)
             raise ModelLoadError(
                 f"No checkpoint to start from in '{source}': expected checkpoints/step_*.pt "
-                "written by 'lmm-train sft'."
+                "written by 'lmm-train sft', or a model folder (adapter/ and artifact.json, "
+                "e.g. resources/models/default)."
             )
         ckpt = found[-1]
     if not ckpt.is_file():
@@ -311,13 +316,55 @@ def init_trainable(model: Any, source: Path) -> str:
     return str(ckpt)
 
 
+def _init_from_artifact(model: Any, folder: Path) -> str:
+    """Copy a saved model's LoRA weights and motion-token rows into ``model``.
+
+    ``folder`` is a model artifact (``adapter/`` saved by peft, as shipped in
+    ``resources/models/default``), so a lab can continue the default model on its own trials.
+    Every trainable tensor must be in the adapter with the same shape.
+    """
+    from peft import set_peft_model_state_dict
+    from safetensors.torch import load_file
+
+    path = folder / ADAPTER_DIR / "adapter_model.safetensors"
+    try:
+        saved = load_file(str(path))
+    except Exception as exc:  # truncated or not a safetensors file
+        raise ModelLoadError(f"Cannot read the adapter '{path}': {exc}") from exc
+    params = {n: p for n, p in model.named_parameters() if p.requires_grad}
+    try:
+        result = set_peft_model_state_dict(model, saved)
+    except RuntimeError as exc:  # a shape differs
+        first = str(exc).strip().splitlines()[-1].strip()
+        raise ModelLoadError(
+            f"Cannot start from '{folder}': it was trained with other settings ({first}); use "
+            "the same base model, LoRA rank, target modules and codebook size."
+        ) from exc
+    # peft reports every key of the model it did not find; only trainable ones matter here
+    missing = sorted(n for n in params if n in set(getattr(result, "missing_keys", ()) or ()))
+    if missing:
+        raise ModelLoadError(
+            f"Cannot start from '{folder}': it was trained with other settings ({len(missing)} "
+            f"weights missing, e.g. {missing[0]}); use the same base model, LoRA rank, target "
+            "modules and codebook size."
+        )
+    # a renamed peft key would leave the LoRA weights at their fresh (zero B) values
+    saved_b = sum(float(v.abs().sum()) for k, v in saved.items() if "lora_B" in k)
+    loaded_b = sum(float(p.detach().abs().sum()) for n, p in params.items() if "lora_B" in n)
+    if saved_b > 0 and not math.isclose(saved_b, loaded_b, rel_tol=1e-3):
+        raise ModelLoadError(
+            f"'{folder}': the adapter's weights did not load into this model (peft naming)."
+        )
+    return str(folder)
+
+
 def _lineage(ckpt: Path) -> dict[str, Any]:
     """What the run a checkpoint came from did (for the summary and the model card)."""
     earlier = {}
-    for summary in (
-        ckpt.parent.parent / "training_summary.json",
-        ckpt.parent / "training_summary.json",
-    ):
+    # a checkpoint file sits in RUN/checkpoints/; a model folder holds its run's summary (the
+    # shipped one) or is RUN/model
+    near = (ckpt, ckpt.parent) if ckpt.is_dir() else (ckpt.parent.parent, ckpt.parent)
+    for summary in (folder / "training_summary.json" for folder in near):
         if summary.is_file():
             earlier = json.loads(summary.read_text())
             break
