@@ -163,10 +163,17 @@ def write_model_card(
                 else "one question per example"
             )
             answers = st.get("train_answers") or st.get("train_rows")
+            tasks = list(conf.get("tasks") or ())
+            where = st.get("device_name") or st.get("device")
             lines.append(
                 f"{i}. {st.get('steps')} steps × batch {conf.get('batch_size')}, {form}, "
                 f"learning rate {conf.get('learning_rate')}, {st.get('tokens')} tokens "
-                f"at {st.get('tokens_per_s')} tok/s; drawn from {answers} answers."
+                f"at {st.get('tokens_per_s')} tok/s"
+                + (f" on {where}" if where else "")
+                + f"; drawn from {answers} answers"
+                + (f" of the tasks {', '.join(tasks)}" if tasks else "")
+                + ("; loss on the answers only" if conf.get("loss_on_prompt") is False else "")
+                + "."
             )
     if manifest:
         lines += [

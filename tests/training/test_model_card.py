@@ -74,8 +74,15 @@ def test_model_card_lists_the_training_stages_of_a_continued_run(tmp_path: Path)
                     "tokens_per_s": 110.0,
                     "train_rows": 7786,
                     "train_answers": 44580,
-                    "init_from": {**first, "checkpoint": "x.pt"},
-                    "config": {"batch_size": 4, "learning_rate": 0.0002, "pack_turns": 8},
+                    "init_from": {**first, "checkpoint": "x.pt", "device_name": "NVIDIA H200"},
+                    "device": "cpu",
+                    "config": {
+                        "batch_size": 4,
+                        "learning_rate": 0.0002,
+                        "pack_turns": 8,
+                        "tasks": ["diagnosis", "assistive_device"],
+                        "loss_on_prompt": False,
+                    },
                 }
             }
         )
@@ -83,7 +90,11 @@ def test_model_card_lists_the_training_stages_of_a_continued_run(tmp_path: Path)
     card = write_model_card(tmp_path).read_text()
     assert "1. 520 steps × batch 8, one question per example, learning rate 0.0004" in card
     assert "2. 380 steps × batch 4, conversations of up to 8 questions about one trial" in card
-    assert "drawn from 44580 answers" in card
+    assert "at 104.3 tok/s on NVIDIA H200; drawn from 7200 answers." in card
+    assert (
+        "at 110.0 tok/s on cpu; drawn from 44580 answers of the tasks diagnosis, "
+        "assistive_device; loss on the answers only." in card
+    )
 
 
 def test_model_card_says_where_the_model_was_trained(tmp_path: Path) -> None:

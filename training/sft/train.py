@@ -377,6 +377,8 @@ def _lineage(ckpt: Path) -> dict[str, Any]:
         "train_seconds",
         "grounded_examples",
         "init_from",
+        "device",
+        "device_name",
     )
     conf = earlier.get("config", {})
     return {
@@ -391,6 +393,8 @@ def _lineage(ckpt: Path) -> dict[str, Any]:
                 "pack_turns",
                 "grounded_fraction",
                 "max_length",
+                "tasks",
+                "loss_on_prompt",
             )
             if k in conf
         },
