@@ -10,6 +10,7 @@ Gemma 3 270M on two CPU cores). torch is imported lazily.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import math
 import re
@@ -322,9 +323,9 @@ class AssistantEngine:
             chunk = ids[:, pos:pos + PREFILL_CHUNK]  # (1, c)
             # Only the last position's logits are needed: the 262k-row head over a whole chunk
             # would cost more than the transformer itself.
-            out = self.lm.model(input_ids=chunk, past_key_values=past, use_cache=True,
+            out = self.lm.model(input_ids=chunk, **{_cache_kw(): past}, use_cache=True,
                                 logits_to_keep=1)
-            past, logits = out.past_key_values, out.logits[:, -1, :]  # (1, V)
+            past, logits = getattr(out, _cache_kw()), out.logits[:, -1, :]  # (1, V)
         return past, logits
 
     def _generate(self, ans: Answer, past: Any, logits: Any, pos: int,
@@ -353,8 +354,8 @@ class AssistantEngine:
             if piece and on_token:
                 on_token(piece)
             step = torch.tensor([[nxt]], device=self.lm.model.device)
-            out = self.lm.model(input_ids=step, past_key_values=past, use_cache=True)
-            past, logits = out.past_key_values, out.logits[:, -1, :]
+            out = self.lm.model(input_ids=step, **{_cache_kw(): past}, use_cache=True)
+            past, logits = getattr(out, _cache_kw()), out.logits[:, -1, :]
             pos += 1
         else:
             ans.flags.append(A.TRUNCATED)
@@ -470,7 +471,7 @@ class AssistantEngine:
         out = self.lm.model(
             input_ids=torch.tensor(tree.token[None], dtype=torch.long, device=dev),
             position_ids=torch.tensor(pos[None], dtype=torch.long, device=dev),
-            attention_mask=masks, past_key_values=cache, use_cache=prefix_len > 0,
+            attention_mask=masks, **{_cache_kw(): cache}, use_cache=prefix_len > 0,
             logits_to_keep=torch.tensor(rows, dtype=torch.long, device=dev))
         logits = out.logits[0].float()  # (R, V)
         lse = torch.logsumexp(logits, -1)  # (R,)
@@ -528,7 +529,7 @@ class AssistantEngine:
         cache.batch_repeat_interleave(n)
         attn = torch.cat([torch.ones((n, prompt_len), dtype=torch.long, device=dev), mask], 1)
         pos = torch.arange(prompt_len, prompt_len + width, device=dev)[None].expand(n, -1)
-        out = self.lm.model(input_ids=batch, past_key_values=cache, attention_mask=attn,
+        out = self.lm.model(input_ids=batch, **{_cache_kw(): cache}, attention_mask=attn,
                             position_ids=pos, use_cache=True)
         logp_first = torch.log_softmax(first_logits.float(), -1)[0]  # (V,)
         logp_rest = torch.log_softmax(out.logits.float(), -1)  # (n, W, V)
@@ -757,6 +758,19 @@ def _tree_groups(items: Sequence[tuple[Sequence[int], Sequence[int]]],
             groups.append([i])
             rows = set(mine)
     return groups
+
+
+@functools.cache
+def _cache_kw() -> str:
+    """Name of the model's key/value cache argument and output field.
+
+    transformers 5 renamed ``past_key_values`` to ``cache`` (the old name warns, and goes in
+    5.40); older releases know only ``past_key_values``.
+    """
+    from transformers.modeling_outputs import CausalLMOutputWithPast
+
+    fields = CausalLMOutputWithPast.__dataclass_fields__
+    return "cache" if "cache" in fields else "past_key_values"
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
