@@ -610,16 +610,24 @@ def test_conversations_ask_the_description_last() -> None:
 
 
 def test_time_budget_cuts_the_run_and_the_decay_ends_there(
-    dataset: Path, tiny_base: Path, tmp_path: Path
+    dataset: Path, tiny_base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A budget far below the planned steps stops early, saves the artifact and a checkpoint
     at the cut step, and records both step counts."""
-    # 2 s: dozens of steps, so the cut falls well after the 12 warm-up steps (a cut at the
-    # last warm-up step would leave its lr at the peak) even on a loaded machine.
+    import types
+
+    from training.sft import train as train_module
+
+    # The loop's clock advances 12.5 ms per reading, so every step "takes" 12.5 ms whatever
+    # the machine's load: a 2 s budget cuts the run at 160 steps, well after the 12 warm-up
+    # steps (a cut at the last warm-up step would leave its lr at the peak).
+    ticks = iter(range(10**7))
+    clock = types.SimpleNamespace(perf_counter=lambda: next(ticks) * 0.0125)
+    monkeypatch.setattr(train_module, "time", clock)
     cfg = _cfg(max_steps=400, save_every=400, max_train_seconds=2.0)
     summary = train_sft(dataset, tmp_path, cfg, base=tiny_base, progress=False)
     assert summary["planned_steps"] == 400
-    assert 1 <= summary["steps"] == summary["total_steps"] < 400
+    assert summary["steps"] == summary["total_steps"] == 160
     assert summary["time_budget_s"] == 2.0
     assert (tmp_path / "model" / ARTIFACT_FILE).is_file()
     assert summary["history"][-1]["lr"] < cfg.learning_rate  # the decay was shortened too
