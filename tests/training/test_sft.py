@@ -247,27 +247,24 @@ def test_malformed_rows_name_file_and_line(tmp_path: Path) -> None:
         read_rows(tmp_path / "empty_dir_that_has_no_rows")
 
 
-def test_cli_trains_and_names_bad_flags(dataset: Path, tiny_base: Path, tmp_path: Path) -> None:
+def _cli(dataset: Path, tiny_base: Path, *extra: str):
+    """The sft command's parser and the flags every CLI test passes."""
     import argparse
 
-    from lmm_desktop.core.errors import InvalidValueError
     from training.sft import cli
 
     parser = argparse.ArgumentParser()
     cli.add_arguments(parser)
-    common = [
-        "--data",
-        str(dataset),
-        "--base",
-        str(tiny_base),
-        "--device",
-        "cpu",
-        "--max-length",
-        "64",
-        "--batch-size",
-        "2",
-        "--no-progress",
-    ]
+    common = ["--data", str(dataset), "--base", str(tiny_base), "--device", "cpu"]
+    return parser, [*common, "--max-length", "64", "--batch-size", "2", "--no-progress", *extra]
+
+
+def test_cli_trains_and_names_bad_flags(dataset: Path, tiny_base: Path, tmp_path: Path) -> None:
+
+    from lmm_desktop.core.errors import InvalidValueError
+    from training.sft import cli
+
+    parser, common = _cli(dataset, tiny_base)
     args = parser.parse_args(
         [
             *common,
@@ -550,16 +547,17 @@ def test_a_run_continues_from_a_saved_model_folder(
     import shutil
 
     out, first = trained
+
+    def fit(name: str, start: Path, **kw: object):
+        # a near-zero learning rate: the weights stay where the saved model left them
+        kw = {"max_steps": 1, "learning_rate": 1e-12, **kw}
+        cfg = _cfg(init_from=str(start), **kw)
+        return fit_sft(dataset, tmp_path / name, cfg, base=tiny_base, progress=False)
+
     model_dir = tmp_path / "default"
     shutil.copytree(out / "model", model_dir)  # as shipped: adapter/, artifact.json, ...
     shutil.copy(out / "training_summary.json", model_dir / "training_summary.json")
-    cont = fit_sft(
-        dataset,
-        tmp_path / "run",
-        _cfg(init_from=str(model_dir), max_steps=1, learning_rate=1e-12),
-        base=tiny_base,
-        progress=False,
-    )
+    cont = fit("run", model_dir)
     lineage = cont.summary["init_from"]
     assert lineage["checkpoint"] == str(model_dir) and lineage["steps"] == 4
     before = {n: p for n, p in first.model.named_parameters() if p.requires_grad}
@@ -570,31 +568,12 @@ def test_a_run_continues_from_a_saved_model_folder(
     # a run's output folder without checkpoints falls back to its model/ folder
     (run_only := tmp_path / "run_only").mkdir()
     shutil.copytree(out / "model", run_only / "model")
-    again = fit_sft(
-        dataset,
-        tmp_path / "run2",
-        _cfg(init_from=str(run_only), max_steps=1, learning_rate=1e-12),
-        base=tiny_base,
-        progress=False,
-    )
-    assert again.summary["init_from"]["checkpoint"] == str(run_only / "model")
+    assert fit("run2", run_only).summary["init_from"]["checkpoint"] == str(run_only / "model")
     with pytest.raises(ModelLoadError, match="other settings"):
-        fit_sft(
-            dataset,
-            tmp_path / "bad",
-            _cfg(init_from=str(model_dir), lora_rank=8),
-            base=tiny_base,
-            progress=False,
-        )
+        fit("bad", model_dir, lora_rank=8)
     (model_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"\x00" * 12)
     with pytest.raises(ModelLoadError, match="Cannot read the adapter"):
-        fit_sft(
-            dataset,
-            tmp_path / "trunc",
-            _cfg(init_from=str(model_dir)),
-            base=tiny_base,
-            progress=False,
-        )
+        fit("trunc", model_dir)
 
 
 def test_conversations_ask_the_description_last() -> None:
@@ -672,28 +651,11 @@ def test_tasks_subset_trains_only_those_rows_and_names_bad_ones(
 ) -> None:
     """`--tasks` (the multi-task transfer comparison): only the named tasks' rows are trained,
     the choice is recorded; an unknown task or one without rows is refused with the fix."""
-    import argparse
 
     from lmm_desktop.core.errors import InvalidValueError, LmmError
     from training.sft import cli
 
-    parser = argparse.ArgumentParser()
-    cli.add_arguments(parser)
-    common = [
-        "--data",
-        str(dataset),
-        "--base",
-        str(tiny_base),
-        "--device",
-        "cpu",
-        "--max-length",
-        "64",
-        "--batch-size",
-        "2",
-        "--no-progress",
-        "--lora-rank",
-        "4",
-    ]
+    parser, common = _cli(dataset, tiny_base, "--lora-rank", "4")
     args = parser.parse_args(
         [*common, "--out", str(tmp_path / "a"), "--max-steps", "1", "--tasks", "activity"]
     )
