@@ -164,14 +164,19 @@ def write_model_card(
             )
             answers = st.get("train_answers") or st.get("train_rows")
             tasks = list(conf.get("tasks") or ())
-            where = st.get("device_name") or st.get("device")
+            ran_on = st.get("device_name") or st.get("device")
             lines.append(
                 f"{i}. {st.get('steps')} steps × batch {conf.get('batch_size')}, {form}, "
                 f"learning rate {conf.get('learning_rate')}, {st.get('tokens')} tokens "
                 f"at {st.get('tokens_per_s')} tok/s"
-                + (f" on {where}" if where else "")
+                + (f" on {ran_on}" if ran_on else "")
                 + f"; drawn from {answers} answers"
                 + (f" of the tasks {', '.join(tasks)}" if tasks else "")
+                + (
+                    f", {', '.join(str(o).replace('=', ' ×') for o in conf['oversample'])}"
+                    if conf.get("oversample")
+                    else ""
+                )
                 + ("; loss on the answers only" if conf.get("loss_on_prompt") is False else "")
                 + "."
             )

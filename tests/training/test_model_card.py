@@ -81,6 +81,7 @@ def test_model_card_lists_the_training_stages_of_a_continued_run(tmp_path: Path)
                         "learning_rate": 0.0002,
                         "pack_turns": 8,
                         "tasks": ["diagnosis", "assistive_device"],
+                        "oversample": ["diagnosis=3"],
                         "loss_on_prompt": False,
                     },
                 }
@@ -93,7 +94,7 @@ def test_model_card_lists_the_training_stages_of_a_continued_run(tmp_path: Path)
     assert "at 104.3 tok/s on NVIDIA H200; drawn from 7200 answers." in card
     assert (
         "at 110.0 tok/s on cpu; drawn from 44580 answers of the tasks diagnosis, "
-        "assistive_device; loss on the answers only." in card
+        "assistive_device, diagnosis ×3; loss on the answers only." in card
     )
 
 

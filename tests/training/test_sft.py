@@ -674,3 +674,37 @@ def test_tasks_subset_trains_only_those_rows_and_names_bad_ones(
         train_sft(
             dataset, tmp_path / "c", _cfg(tasks=("impaired",)), base=tiny_base, progress=False
         )
+
+
+def test_oversample_repeats_a_tasks_rows_and_names_bad_entries(
+    dataset: Path, tiny_base: Path, tmp_path: Path
+) -> None:
+    """`--oversample TASK=N`: the task's rows count N times in the epoch; a malformed entry, an
+    unknown task, a task without rows and packed conversations are refused with the fix."""
+    from lmm_desktop.core.errors import InvalidValueError, LmmError
+    from training.sft import cli
+
+    parser, common = _cli(dataset, tiny_base, "--lora-rank", "4")
+    out = tmp_path / "a"
+    args = parser.parse_args(
+        [*common, "--out", str(out), "--max-steps", "1", "--oversample", "activity=3"]
+    )
+    assert cli.run(args) == 0
+    summary = json.loads((out / "training_summary.json").read_text())
+    assert summary["config"]["oversample"] == ["activity=3"]
+    assert summary["train_rows"] == 3 * len(read_rows(dataset, "train"))  # all are activity rows
+    for bad, why in (
+        ("activity=0", "Give TASK=N with N from 1 to 20"),
+        ("activity", "Give TASK=N"),
+        ("activity=x", "Give TASK=N"),
+        ("gait_speed=2", "but got 'gait_speed'"),
+    ):
+        with pytest.raises(InvalidValueError, match=why):
+            cli.run(parser.parse_args([*common, "--out", str(tmp_path / "b"), "--oversample", bad]))
+    with pytest.raises(ValueError, match="cannot be combined with '--pack-turns' 3"):
+        _cfg(oversample=("activity=2",), pack_turns=3)
+    with pytest.raises(LmmError, match="no training rows of the oversampled task"):
+        train_sft(
+            dataset, tmp_path / "c", _cfg(oversample=("impaired=2",)), base=tiny_base,
+            progress=False,
+        )

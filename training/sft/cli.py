@@ -92,7 +92,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(
                 flag, dest=f.name, default=None, action=argparse.BooleanOptionalAction, help=help_
             )
-        elif f.name in ("target_modules", "tasks"):
+        elif f.name in ("target_modules", "tasks", "oversample"):
             parser.add_argument(flag, dest=f.name, default=None, nargs="+", help=help_)
         else:
             kind = {"int": int, "float": float}.get(str(f.type), str)

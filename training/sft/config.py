@@ -87,6 +87,10 @@ class SFTConfig:
     """Train only on these tasks' rows (task ids of the registry; empty: every task). For the
     paper's multi-task transfer comparison: an adapter trained on a subset against one trained
     on all tasks, evaluated on the same subset (``lmm-train eval --tasks``)."""
+    oversample: tuple[str, ...] = ()
+    """Repeat the rows of some tasks within an epoch, as ``TASK=N`` (N from 1 to 20), e.g.
+    ``diagnosis=3 assistive_device=2``: the tasks the model under-fits after the paper's recipe
+    get N times the steps without retraining the rest longer. One question per example only."""
     pack_turns: int = 1
     """Questions per training example. 1: one question per example (the paper's rows). N > 1:
     up to N questions about the same trial in one multi-turn conversation, the motion tokens
@@ -118,6 +122,9 @@ class SFTConfig:
 
         for task in self.tasks:
             _choice("tasks", task, tuple(TASKS))
+        self.oversample = tuple(self.oversample)
+        for task in self.oversample_factors():
+            _choice("oversample", task, tuple(TASKS))
         for name in (
             "lora_rank",
             "lora_alpha",
@@ -190,10 +197,29 @@ class SFTConfig:
 
         return cls(**config_data(cls, path, overrides))
 
+    def oversample_factors(self) -> dict[str, int]:
+        """``oversample`` as {task: N}; a malformed entry is refused with the expected form."""
+        factors: dict[str, int] = {}
+        for item in self.oversample:
+            task, sep, times = str(item).partition("=")
+            if not sep or not times.strip().isdigit() or not 1 <= int(times) <= 20:
+                raise ValueError(
+                    f"Invalid value for '{_flag('oversample')}': {item!r}. Give TASK=N with N "
+                    "from 1 to 20, e.g. 'diagnosis=3'."
+                )
+            factors[task.strip()] = int(times)
+        if factors and self.pack_turns > 1:
+            raise ValueError(
+                f"'{_flag('oversample')}' repeats single questions; it cannot be combined with "
+                f"'{_flag('pack_turns')}' {self.pack_turns} (use 1)."
+            )
+        return factors
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["target_modules"] = list(self.target_modules)
         d["tasks"] = list(self.tasks)
+        d["oversample"] = list(self.oversample)
         return d
 
 

@@ -145,6 +145,14 @@ def fit_sft(
             raise LmmError(
                 f"'{dataset_dir}' has no training rows of the task(s) {', '.join(cfg.tasks)}."
             )
+    factors = cfg.oversample_factors()
+    missing = sorted(t for t in factors if not any(r.get("task") == t for r in rows))
+    if missing:
+        raise LmmError(
+            f"'{dataset_dir}' has no training rows of the oversampled task(s) "
+            f"{', '.join(missing)}; drop them from --oversample."
+        )
+    rows = [r for r in rows for _ in range(factors.get(str(r.get("task")), 1))]
     convs: list[dict[str, Any]] = []
     if cfg.pack_turns > 1:
         convs = subset(
@@ -394,6 +402,7 @@ def _lineage(ckpt: Path) -> dict[str, Any]:
                 "grounded_fraction",
                 "max_length",
                 "tasks",
+                "oversample",
                 "loss_on_prompt",
             )
             if k in conf
