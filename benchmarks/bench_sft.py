@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lmm_desktop.assistant.base_model import load_base_model, models_cache, set_offline
+from lmm_desktop.assistant.base_model import load_base_model, models_cache
+from lmm_desktop.core.offline import enforce_offline
 from lmm_desktop.motion.codec import MotionTokenCodec
 from training.sft.config import SFTConfig
 from training.sft.train import train_sft
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--cache", type=Path, default=None)
     args = parser.parse_args()
-    set_offline()
+    enforce_offline()
     cache = args.cache or models_cache()
     result: dict[str, object] = {}
     t0 = time.perf_counter()

@@ -74,11 +74,6 @@ class LoadedBase:
     load_seconds: float
 
 
-def set_offline() -> None:
-    """Forbid every hub access for this process (LMM Desktop never downloads at run time)."""
-    enforce_offline()
-
-
 def models_cache() -> Path:
     """Folder of converted base models (rebuildable)."""
     return cache_dir() / "models"
@@ -234,7 +229,7 @@ def convert_gguf(
     so an interrupted conversion never leaves a half-written cache. Returns the manifest
     (also written to ``conversion.json``).
     """
-    set_offline()
+    enforce_offline()
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     sha = gguf_sha256 or sha256_file(gguf_path)
@@ -408,7 +403,7 @@ def load_base_model(
     tokenizer_dir
         With a ``.gguf`` base: take the tokenizer from this folder when converting it.
     """
-    set_offline()
+    enforce_offline()
     resolved = resolve_base(base, cache_root=cache_root, tokenizer_dir=tokenizer_dir)
     if expected is not None:
         check_ref(expected, resolved.ref, resolved.folder)

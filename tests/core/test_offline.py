@@ -6,6 +6,7 @@ imported (peft imports it). Run in a fresh interpreter with every socket lookup 
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -40,7 +41,7 @@ def _run(order: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=300,
-        env={k: v for k, v in __import__("os").environ.items() if "OFFLINE" not in k},
+        env={k: v for k, v in os.environ.items() if "OFFLINE" not in k},
     )
 
 

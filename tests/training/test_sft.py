@@ -571,7 +571,14 @@ def test_a_run_continues_from_a_saved_model_folder(
     assert fit("run2", run_only).summary["init_from"]["checkpoint"] == str(run_only / "model")
     with pytest.raises(ModelLoadError, match="other settings"):
         fit("bad", model_dir, lora_rank=8)
-    (model_dir / "adapter" / "adapter_model.safetensors").write_bytes(b"\x00" * 12)
+    from safetensors.torch import load_file, save_file
+
+    adapter = model_dir / "adapter" / "adapter_model.safetensors"
+    weights = load_file(str(adapter))
+    save_file({k: v for k, v in weights.items() if "lora_A" not in k}, str(adapter))
+    with pytest.raises(ModelLoadError, match=r"weights missing, e\.g\. .*lora_A"):
+        fit("partial", model_dir)
+    adapter.write_bytes(b"\x00" * 12)
     with pytest.raises(ModelLoadError, match="Cannot read the adapter"):
         fit("trunc", model_dir)
 

@@ -348,20 +348,15 @@ def _init_from_artifact(model: Any, folder: Path) -> str:
             f"Cannot start from '{folder}': it was trained with other settings ({first}); use "
             "the same base model, LoRA rank, target modules and codebook size."
         ) from exc
-    # peft reports every key of the model it did not find; only trainable ones matter here
-    missing = sorted(n for n in params if n in set(getattr(result, "missing_keys", ()) or ()))
+    # peft reports every key of the model it did not find (under the model's own names, so a
+    # renamed key shows here too); only the trainable ones matter
+    not_found = set(getattr(result, "missing_keys", ()) or ())
+    missing = sorted(n for n in params if n in not_found)
     if missing:
         raise ModelLoadError(
             f"Cannot start from '{folder}': it was trained with other settings ({len(missing)} "
             f"weights missing, e.g. {missing[0]}); use the same base model, LoRA rank, target "
             "modules and codebook size."
-        )
-    # a renamed peft key would leave the LoRA weights at their fresh (zero B) values
-    saved_b = sum(float(v.abs().sum()) for k, v in saved.items() if "lora_B" in k)
-    loaded_b = sum(float(p.detach().abs().sum()) for n, p in params.items() if "lora_B" in n)
-    if saved_b > 0 and not math.isclose(saved_b, loaded_b, rel_tol=1e-3):
-        raise ModelLoadError(
-            f"'{folder}': the adapter's weights did not load into this model (peft naming)."
         )
     return str(folder)
 
