@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from lmm_desktop.analysis.clinical_norms import reference_for
 from lmm_desktop.analysis.clinical_tests import FSST, TestResult, run_clinical_tests
 from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
 from lmm_desktop.analysis.events import GaitEventResult, detect_gait_events
@@ -52,6 +53,8 @@ class AnalysisResult:
     quality: list[QualityFlag]
     reasons: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    age_years: float | None = None
+    """The subject's age when known: picks the clinical tests' age norms."""
 
     def events_used(self) -> list[Event]:
         """The events the gait analysis was computed from."""
@@ -65,7 +68,9 @@ class AnalysisResult:
         :meth:`SpatiotemporalResult.to_dict` table: value, sd and normative status per parameter,
         or null), ``gait_profile_score`` (GVS per variable and side, GPS per side and overall, or
         null), ``cycles`` (cycles per side and their time windows, or null),
-        ``clinical_tests`` (``{test, duration_s, phases, rule, ...}``), ``quality`` (flags),
+        ``clinical_tests`` (``{test, duration_s, phases, rule, ..., reference}``, the reference
+        being the published cut-off and age norm the time is read against, or null: see
+        :mod:`lmm_desktop.analysis.clinical_norms`), ``quality`` (flags),
         ``reasons`` (why each null or missing item is so) and ``notes``.
         """
         return {
@@ -85,11 +90,19 @@ class AnalysisResult:
                 None if self.gait_profile_score is None else self.gait_profile_score.to_dict()
             ),
             "cycles": _cycles_summary(self.cycles),
-            "clinical_tests": [t.to_dict() for t in self.clinical_tests],
+            "clinical_tests": [
+                {**t.to_dict(), "reference": _reference_dict(t, self.age_years)}
+                for t in self.clinical_tests
+            ],
             "quality": [q.to_dict() for q in self.quality],
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
+
+
+def _reference_dict(test: TestResult, age_years: float | None) -> dict[str, Any] | None:
+    ref = reference_for(test.test, test.duration_s, age_years)
+    return None if ref is None else ref.to_dict()
 
 
 def _cycles_summary(cycles: CycleCurves | None) -> dict[str, Any] | None:
@@ -321,4 +334,5 @@ def analyze(
         quality=quality,
         reasons=reasons,
         notes=notes,
+        age_years=trial.subject.age_years,
     )

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -34,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(format_text(result))
     return 0
+
+
+def _ref_sources(ref: dict[str, Any]) -> list[str]:
+    return [ref["source"]] + ([ref["age_source"]] if ref.get("age_source") else [])
 
 
 def _num(v: Any, digits: int = 3) -> str:
@@ -121,8 +127,15 @@ def format_text(d: dict[str, Any]) -> str:
                 f"{p['name']} {p['start_s']:.2f}-{p['end_s']:.2f}" for p in c["phases"][:4]
             )
             more = f" +{len(c['phases']) - 4} more" if len(c["phases"]) > 4 else ""
-            rows.append([c["test"], dur, (phases + more) or (c["reason"] or "")])
-        out += _table(rows, ["test", "duration (s)", "phases (s)"])
+            ref = c.get("reference") or {}
+            vs = f"{ref['status']} ({ref['cutoff_text']})" if ref else "-"
+            rows.append([c["test"], dur, vs, (phases + more) or (c["reason"] or "")])
+        out += _table(rows, ["test", "duration (s)", "fall-risk cut-off", "phases (s)"])
+        refs = [c["reference"] for c in d["clinical_tests"] if c.get("reference")]
+        for ref in refs:
+            out.append(f"  {ref['summary']} Source: {'; '.join(_ref_sources(ref))}.")
+        if refs:
+            out.append(f"  {POPULATION_NOTE}")
     else:
         out.append("  none detected")
     out += ["", f"Data quality ({len(d['quality'])} flag(s))"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
 from lmm_desktop.core.trial import Event
@@ -22,6 +23,20 @@ class Patient:
     sex: str | None
     identifier_code: str
     created: str
+
+
+def age_on(birth_date: str | None, on: str | None = None) -> float | None:
+    """Age in years on the ISO date ``on`` (today when None) of someone born on ``birth_date``
+    (ISO); None when a date cannot be read or the age is absurd (negative, over 120)."""
+    if not birth_date:
+        return None
+    try:
+        born = date.fromisoformat(birth_date.strip())
+        day = date.fromisoformat(on.strip()) if on else date.today()
+    except ValueError:
+        return None
+    years = (day - born).days / 365.25
+    return years if 0 <= years <= 120 else None
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ edited events from the records replace the detected ones, as in the app.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lmm_desktop import __version__
-from lmm_desktop.records.models import ChatMessage, EditedEvent, apply_edits
+from lmm_desktop.records.models import ChatMessage, EditedEvent, age_on, apply_edits
 from lmm_desktop.report.build import make_scrubber, patient_info, trial_report
 from lmm_desktop.report.compare import compare
 from lmm_desktop.report.model import (
@@ -161,14 +161,18 @@ def assemble_report(
         height_m=subject.height_m if subject else None,
         mass_kg=subject.mass_kg if subject else None,
     )
+    age = age_on(patient.birth_date, (session or SessionInfo()).date)
     trials: list[TrialReport] = []
     for item in items:
         svg, caption = _snapshot(item)
+        result = item.result
+        if result.age_years is None and age is not None:  # the tests' age norms need it
+            result = replace(result, age_years=age)
         path = item.trial.provenance.path
         source = None if path is None else (Path(path).name if options.deidentify else str(path))
         trials.append(
             trial_report(
-                item.result,
+                result,
                 label=item.label,
                 source=source,
                 ai=item.ai if options.include_ai else (),

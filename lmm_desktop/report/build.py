@@ -226,6 +226,7 @@ def clinical_tests(tests: Sequence[dict[str, Any]]) -> list[ClinicalTestInfo]:
             measures=dict(t.get("measures") or {}),
             reason=t.get("reason"),
             overridden=bool(t.get("overridden")),
+            reference=t.get("reference"),
         )
         for t in tests
     ]

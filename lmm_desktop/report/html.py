@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE
 from lmm_desktop.assistant.tasks import show_value
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.report._html_parts import (
@@ -309,13 +310,15 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     for c in t.clinical_tests:
         if c.duration_s is None:
             continue
-        reps = f", {c.repetitions} repetition(s)" if c.repetitions else ""
+        reps = f", {c.repetitions} repetitions" if (c.repetitions or 0) > 1 else ""
         meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items())
         out.append(
             f"<p><b>{esc(_test_result(c))}</b>{reps}"
             f"{' (' + esc(meas) + ')' if meas else ''}"
             f"{' (timing set by hand)' if c.overridden else ''}</p>"
         )
+        if c.reference:
+            out.append(_test_reference(c.reference))
         if c.phases:
             t0 = min(a for _, a, _ in c.phases)
             t1 = max(b for _, _, b in c.phases)
@@ -341,12 +344,46 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     return h + "\n".join(out)
 
 
+def _test_reference(ref: dict[str, object]) -> str:
+    """The published cut-off (and the age norm when the age is known) a test's time is read
+    against: a small table whose status is in words and colour, then the sources."""
+
+    def row(what: str, limit: str, worse: bool) -> str:
+        cls = "marked" if worse else "within"
+        word = "above" if worse else "below"
+        return (
+            f'<td>{esc(what)}</td><td class="num">{esc(limit)}</td><td class="{cls}">{word}</td>'
+        )
+
+    rows = [
+        row(
+            f"Fall-risk cut-off: {ref['meaning']} ({ref['population']})",
+            str(ref["cutoff_text"]),
+            bool(ref["above_cutoff"]),
+        )
+    ]
+    if ref.get("age_group") and ref.get("age_worse_than_s") is not None:
+        rows.append(
+            row(
+                f"Worse than average for ages {ref['age_group']}",
+                f"> {float(str(ref['age_worse_than_s'])):g} s",
+                bool(ref.get("above_age_norm")),
+            )
+        )
+    sources = "; ".join(str(x) for x in (ref.get("source"), ref.get("age_source")) if x)
+    return (
+        table(["Reference", "Limit", "This time is"], rows, raw=True, compact=True)
+        + f'<p class="small">{esc(POPULATION_NOTE)} Sources: {esc(sources)}.</p>'
+    )
+
+
 def _test_result(c: ClinicalTestInfo) -> str:
     """'Timed Up and Go (TUG): 12.3 s'; the walking-speed test reports its speed."""
     speed = c.measures.get("speed_m_s")
     if speed is not None:
         return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"
-    return f"{c.title}: {fmt(c.duration_s, 1)} s"
+    ref = f" ({c.reference['status']}, {c.reference['cutoff_text']})" if c.reference else ""
+    return f"{c.title}: {fmt(c.duration_s, 1)} s{ref}"
 
 
 _UNITS = (("_m_s", "m/s"), ("_s", "s"), ("_m", "m"), ("_deg", "deg"))

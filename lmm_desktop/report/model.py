@@ -8,7 +8,7 @@ either its content or "Not available: <reason>".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -138,6 +138,9 @@ class ClinicalTestInfo:
     measures: dict[str, float] = field(default_factory=dict)
     reason: str | None = None
     overridden: bool = False
+    reference: dict[str, Any] | None = None
+    """The published cut-off and age norm the time is read against
+    (:meth:`lmm_desktop.analysis.clinical_norms.TestReference.to_dict`), or None."""
 
 
 @dataclass

@@ -76,7 +76,7 @@ def side_view_svg(
         poses, points.segments, GROUP_COLOURS, labels=labels, width=width, height=height
     )
     caption = (
-        "Side view of the body at six instants (right side blue, left side red), from "
+        "Side view of the body at six instants (right side orange, left side blue), from "
         f"the joint angles through forward kinematics ({points.source} model)."
     )
     return svg, caption

@@ -62,6 +62,14 @@ class TestRow:
     name: str
     value: str
     detail: str
+    cutoff: str = ""
+    """The fall-risk cut-off the time is read against ('≥ 13.5 s'), or empty."""
+    status: str = ""
+    """'above cut-off' / 'below cut-off', or empty when the test has no published cut-off."""
+    explanation: str = ""
+    """What the time means, with the age norm and the sources."""
+    rule: str = ""
+    """How the test was timed."""
 
 
 @dataclass(frozen=True)
@@ -122,17 +130,46 @@ def metric_rows(result: Any) -> list[MetricRow]:
     return [r for r in rows if (r.left, r.right, r.overall) != (None, None, None)]
 
 
-def test_rows(result: Any) -> list[TestRow]:
-    """Clinical test timings of ``result``."""
+def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
+    """Clinical test timings of ``result``, each against its published cut-off and, when the
+    age is known (the trial's subject, else ``age_years`` from the records), its age norm."""
+    from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE, reference_for
+    from lmm_desktop.report.build import TEST_TITLES
+
     out = []
+    age = getattr(result, "age_years", None)
+    age = age if age is not None else age_years
     for test in getattr(result, "clinical_tests", None) or []:
-        name = str(test.test).replace("_", " ").capitalize()
+        name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
         value = f"{test.duration_s:.2f} s" if test.duration_s is not None else "not timed"
-        detail = test.reason or (f"{test.repetitions} repetitions" if test.repetitions else "")
+        speed = test.measures.get("speed_m_s")
+        if speed is not None and test.duration_s is not None:
+            value = f"{speed:.2f} m/s"
+        detail = test.reason or (
+            f"{test.repetitions} repetitions" if (test.repetitions or 0) > 1 else ""
+        )
         if test.overridden:
             detail = f"{detail}; set by hand".strip("; ")
-        out.append(TestRow(name, value, detail or test.rule))
+        ref = reference_for(test.test, test.duration_s, age)
+        if ref is None:
+            out.append(TestRow(name, value, detail, rule=test.rule))
+            continue
+        why = " ".join(
+            [ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."]
+        )
+        if ref.age_group is None:
+            why += " The age norm is shown when the patient's age (60 or over) is known."
+        out.append(TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule))
     return out
+
+
+def _short_title(title: str) -> str:
+    """'Timed Up and Go (TUG)' -> 'TUG'; titles without an abbreviation stay as they are."""
+    if title.endswith(")") and "(" in title:
+        short = title[title.rindex("(") + 1 : -1]
+        if short and " " not in short:
+            return short
+    return title[:1].upper() + title[1:]
 
 
 def flag_rows(result: Any) -> list[FlagRow]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -55,6 +56,10 @@ if TYPE_CHECKING:
     from lmm_desktop.ui.video_panel import VideoPanel
 
 log = logging.getLogger(__name__)
+
+LAYOUT_VERSION = 2
+"""Version of the dock layout saved in the settings; a saved layout of another version is not
+restored (2: trials and patients tabbed, the right column full height)."""
 
 MessageFn = Callable[[QWidget, str, str], None]
 
@@ -100,6 +105,8 @@ class MainWindow(QMainWindow):
         self.actions_by_name = build_menus(self)
         self._build_chat()
         self.records = RecordsDocks(self)  # patients, notes, saved event edits, recovery
+        self.apply_default_layout()
+        self._add_reset_layout_action()
         self._wire()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse timer beats at ~50 Hz
@@ -162,10 +169,6 @@ class MainWindow(QMainWindow):
             Qt.DockWidgetArea.RightDockWidgetArea,
         )
         self.video_dock.hide()
-        self.resizeDocks(
-            [self.browser_dock, self.metrics_dock], [200, 380], Qt.Orientation.Horizontal
-        )
-        self.resizeDocks([self.plot_dock], [300], Qt.Orientation.Vertical)
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel("Ready.")
@@ -196,9 +199,6 @@ class MainWindow(QMainWindow):
         self.chat_dock = self._dock(
             "chat", "Assistant", self.chat, Qt.DockWidgetArea.RightDockWidgetArea
         )
-        self.splitDockWidget(self.metrics_dock, self.chat_dock, Qt.Orientation.Vertical)
-        self.resizeDocks([self.metrics_dock, self.chat_dock], [190, 460], Qt.Orientation.Vertical)
-        self.resizeDocks([self.chat_dock], [430], Qt.Orientation.Horizontal)
         self.statusBar().addPermanentWidget(self.chat.model_status)
         toggle = self.chat_dock.toggleViewAction()
         toggle.setText("Assistant chat")
@@ -208,6 +208,64 @@ class MainWindow(QMainWindow):
         self.actions_by_name["chat"] = toggle
         self.trial_loaded.connect(lambda loaded: self.chat.set_trial(loaded.trial))
         self.chat.seek_requested.connect(self.seek)
+
+    def _add_reset_layout_action(self) -> None:
+        view_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
+        assert isinstance(view_menu, QMenu)
+        view_menu.addSeparator()
+        act = QAction("Reset layout", self)
+        act.setToolTip("Put every panel back where a new window has it.")
+        act.triggered.connect(lambda _=False: self.apply_default_layout())
+        view_menu.addAction(act)
+        self.actions_by_name["reset_layout"] = act
+
+    def apply_default_layout(self) -> None:
+        """The layout a new window opens with, and View > Reset layout brings back: the trials,
+        with the patients as a second tab, above the notes on the left; the metrics above the
+        assistant in a full-height column on the right (the video between them when the trial
+        has one); the joint-angle curves across the bottom, at a height where their scales
+        stay readable."""
+        left = Qt.DockWidgetArea.LeftDockWidgetArea
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, bottom)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        patients, notes = self.records.patients_dock, self.records.notes_dock
+        for dock, area in (
+            (self.browser_dock, left),
+            (notes, left),
+            (self.metrics_dock, right),
+            (self.chat_dock, right),
+            (self.plot_dock, bottom),
+            (self.video_dock, right),
+            (patients, left),
+        ):
+            dock.setFloating(False)
+            self.addDockWidget(area, dock)
+            if dock is not self.video_dock:
+                dock.show()
+        self.video_dock.setVisible(self.video is not None)
+        self.splitDockWidget(self.browser_dock, notes, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(self.browser_dock, patients)
+        self.setTabPosition(left, QTabWidget.TabPosition.North)
+        self.browser_dock.raise_()
+        self.splitDockWidget(self.metrics_dock, self.chat_dock, Qt.Orientation.Vertical)
+        self.splitDockWidget(self.metrics_dock, self.video_dock, Qt.Orientation.Vertical)
+        w, h = max(self.width(), 800), max(self.height(), 500)
+        self.resizeDocks(
+            [self.browser_dock, self.chat_dock],
+            [round(0.18 * w), round(0.3 * w)],
+            Qt.Orientation.Horizontal,
+        )
+        self.resizeDocks([self.plot_dock], [round(0.36 * h)], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.browser_dock, notes], [round(0.33 * h), round(0.22 * h)], Qt.Orientation.Vertical
+        )
+        column, shares = [self.metrics_dock, self.chat_dock], [0.42, 0.5]
+        if self.video is not None:
+            column = [self.metrics_dock, self.video_dock, self.chat_dock]
+            shares = [0.36, 0.28, 0.36]
+        self.resizeDocks(column, [round(f * h) for f in shares], Qt.Orientation.Vertical)
 
     # -- opening -----------------------------------------------------------------------------
     def open_path(self, path: str | Path, trial: str | None = None) -> None:
@@ -393,11 +451,21 @@ class MainWindow(QMainWindow):
             return
         self.metrics.set_rows(
             av.metric_rows(result),
-            av.test_rows(result),
+            av.test_rows(result, self._patient_age()),
             av.flag_rows(result),
             note=av.summary(result),
         )
         self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
+
+    def _patient_age(self) -> float | None:
+        """The open trial's patient's age from the records (for the tests' age norms)."""
+        from lmm_desktop.ui.records_link import RecordsFailure
+
+        try:
+            return self.records.link.patient_age_years()
+        except RecordsFailure as exc:
+            log.warning("patient's age not read from the records: %s", exc)
+            return None
 
     def _set_video(self, paths: list[Path]) -> None:
         if self.video is not None:
@@ -509,11 +577,11 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         state = self.settings.value("window/state")
         if state is not None:
-            self.restoreState(state)
+            self.restoreState(state, LAYOUT_VERSION)  # one from an older layout: ignored
 
     def save_settings(self) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
         self.settings.setValue("theme", self.theme.name)
         self.settings.sync()
 

@@ -29,6 +29,10 @@ _UNIT_WORDS = {
 }
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _table(headers: list[str]) -> QTableWidget:
     t = QTableWidget(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
@@ -53,10 +57,21 @@ class MetricsPanel(QWidget):
         super().__init__(parent)
         self.tabs = QTabWidget()
         self.gait_table = _table(["Parameter", "Left", "Right", "Normal", "Status"])
-        self.tests_table = _table(["Test", "Time", "Notes"])
+        self.tests_table = _table(["Test", "Result", "Cut-off", "Status", "Notes"])
         self.flags_table = _table(["Flag", "Severity"])
+        self.tests_note = QLabel("")
+        self.tests_note.setWordWrap(True)
+        self.tests_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tests_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.tests_page = QWidget()
+        tests_lay = QVBoxLayout(self.tests_page)
+        tests_lay.setContentsMargins(0, 0, 0, 0)
+        tests_lay.addWidget(self.tests_table, 1)
+        tests_lay.addWidget(self.tests_note)
+        self.tests_table.itemSelectionChanged.connect(self._show_test_note)
+        self._tests: list[TestRow] = []
         self.tabs.addTab(self.gait_table, "Gait")
-        self.tabs.addTab(self.tests_table, "Tests")
+        self.tabs.addTab(self.tests_page, "Tests")
         self.tabs.addTab(self.flags_table, "Quality")
         self.status = QLabel("No analysis yet.")
         self.status.setWordWrap(True)
@@ -71,6 +86,8 @@ class MetricsPanel(QWidget):
     def clear(self, text: str = "No analysis yet.") -> None:
         for t in (self.gait_table, self.tests_table, self.flags_table):
             t.setRowCount(0)
+        self._tests = []
+        self.tests_note.setText("")
         self.status.setText(text)
 
     def set_rows(
@@ -84,9 +101,29 @@ class MetricsPanel(QWidget):
         """Fill the three tables."""
         self._fill_metrics(metrics)
         self.tests_table.setRowCount(len(tests))
+        right_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for r, row in enumerate(tests):
-            for c, text in enumerate((row.name, row.value, row.detail)):
-                self.tests_table.setItem(r, c, QTableWidgetItem(text))
+            cells = (row.name, row.value, row.cutoff or "—", row.status or "—", row.detail)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                tip = " ".join(filter(None, (row.explanation, row.detail)))
+                item.setToolTip(tip + (f"\nHow it was timed: {row.rule}" if row.rule else ""))
+                if c in (1, 2):
+                    item.setTextAlignment(right_align)
+                if c == 3 and row.status:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                    above = row.status.startswith("above")
+                    item.setBackground(QColor(STATUS_COLORS["high" if above else "normal"]))
+                    item.setForeground(QColor("#ffffff"))
+                self.tests_table.setItem(r, c, item)
+        # the table that says most about this trial comes first: a timed test's result for a
+        # TUG, FSST or sit-to-stand trial, the gait parameters for a walk
+        if any(row.cutoff for row in tests) or (tests and not metrics):
+            self.tabs.setCurrentWidget(self.tests_page)
+        elif metrics and self.tabs.currentWidget() is self.tests_page:
+            self.tabs.setCurrentWidget(self.gait_table)
+        self._tests = list(tests)
+        self._show_test_note()
         self.flags_table.setRowCount(len(flags))
         for r, flag in enumerate(flags):
             item = QTableWidgetItem(flag.message)
@@ -97,11 +134,22 @@ class MetricsPanel(QWidget):
             self.flags_table.setItem(r, 1, sev)
         self.tabs.setTabText(2, f"Quality ({len(flags)})" if flags else "Quality")
         parts = [
-            f"{len(metrics)} gait parameters",
-            f"{len(tests)} clinical tests",
-            f"{len(flags)} quality flags",
+            _count(len(metrics), "gait parameter"),
+            _count(len(tests), "clinical test"),
+            _count(len(flags), "quality flag"),
         ]
         self.status.setText((note + " " if note else "") + ", ".join(parts) + ".")
+
+    def _show_test_note(self) -> None:
+        """Under the tests table: what the selected test's time means (the first test's when
+        none is selected), with the cut-off's population and sources."""
+        rows = self.tests_table.selectionModel().selectedRows() if self._tests else []
+        i = rows[0].row() if rows else 0
+        row = self._tests[i] if 0 <= i < len(self._tests) else None
+        text = ""
+        if row is not None and row.explanation:
+            text = f"<b>{row.name}</b>: {row.explanation}"
+        self.tests_note.setText(text)
 
     def _fill_metrics(self, rows: list[MetricRow]) -> None:
         """One line a parameter: 'Name (unit)', left and right values (or one value spanning both

@@ -48,14 +48,7 @@ class RecordsDocks:
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.patients_dock = win._dock("patients", "Patients", self.patients, left)
         self.notes_dock = win._dock("notes", "Notes", self.notes, left)
-        win.splitDockWidget(win.browser_dock, self.patients_dock, Qt.Orientation.Vertical)
-        win.splitDockWidget(self.patients_dock, self.notes_dock, Qt.Orientation.Vertical)
-        win.resizeDocks([win.browser_dock], [300], Qt.Orientation.Horizontal)
-        win.resizeDocks(
-            [win.browser_dock, self.patients_dock, self.notes_dock],
-            [180, 260, 260],
-            Qt.Orientation.Vertical,
-        )
+        # where they sit: MainWindow.apply_default_layout
         self._add_menus()
         self.notes.filed.connect(self._on_filed)
         self.patients.message.connect(win.status_label.setText)

@@ -17,7 +17,7 @@ from lmm_desktop.core.errors import LmmError
 from lmm_desktop.core.trial import Event, Trial
 from lmm_desktop.records.autosave import Autosave
 from lmm_desktop.records.importer import sha256_of
-from lmm_desktop.records.models import EditedEvent, TrialRecord, apply_edits
+from lmm_desktop.records.models import EditedEvent, TrialRecord, age_on, apply_edits
 from lmm_desktop.records.store import RecordStore
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,15 @@ class TrialRecords:
                 name=trial.name,
                 format=trial.provenance.format,
             )
+
+    def patient_age_years(self) -> float | None:
+        """Age of the open trial's patient on its session's date (from the birth date in the
+        records); None when the trial is not filed or no birth date is known."""
+        if self.trial_id is None:
+            return None
+        rec = self.store.trial(self.trial_id)
+        session = self.store.session(rec.session_id)
+        return age_on(self.store.patient(session.patient_id).birth_date, session.date)
 
     # -- edited events -----------------------------------------------------------------------
     def saved_view(self) -> list[Event] | None:

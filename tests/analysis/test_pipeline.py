@@ -181,3 +181,25 @@ def test_trial_without_angles_or_markers_is_an_error() -> None:
     )
     with pytest.raises(AnalysisError, match="neither joint angles nor markers"):
         analyze(trial)
+
+
+def test_timed_test_is_read_against_its_cut_off_and_the_age_norm() -> None:
+    syn = make_tug()
+    trial = Trial(
+        time=syn.time,
+        rate_hz=100.0,
+        source=None,
+        kinematics=syn.kin,
+        provenance=Provenance(None, "synthetic", trial_name="tug"),
+    )
+    ref = _json(analyze(trial, points=syn.points))["clinical_tests"][0]["reference"]
+    assert ref["above_cutoff"] is False and ref["cutoff_text"] == "≥ 13.5 s"  # 11.8 s
+    assert ref["age_group"] is None  # age unknown: no age norm
+    trial.subject.age_years = 74.0
+    ref = _json(analyze(trial, points=syn.points))["clinical_tests"][0]["reference"]
+    assert (ref["age_group"], ref["age_worse_than_s"], ref["above_age_norm"]) == (
+        "70-79",
+        10.2,
+        True,
+    )
+    assert "Shumway-Cook" in ref["source"] and "Bohannon" in ref["age_source"]

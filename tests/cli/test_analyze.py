@@ -59,3 +59,15 @@ def test_analyze_subprocess(fixtures_dir: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     d = json.loads(proc.stdout)
     assert d["events_source"] == "detected" and len(d["events"]) == 3
+
+
+def test_analyze_reads_a_tug_against_its_cut_off(capsys: pytest.CaptureFixture[str]) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    assert main(["analyze", str(demo)]) == 0
+    out = capsys.readouterr().out
+    assert "fall-risk cut-off" in out
+    assert "above cut-off (≥ 13.5 s)" in out  # 17.2 s
+    assert "Source: Shumway-Cook A, Brauer S, Woollacott M. Phys Ther 2000" in out
+    assert main(["analyze", str(demo), "--json"]) == 0
+    ref = json.loads(capsys.readouterr().out)["clinical_tests"][0]["reference"]
+    assert ref["above_cutoff"] is True and ref["status"] == "above cut-off"

@@ -198,3 +198,19 @@ def test_import_rejects_non_session(store: RecordStore, tmp_path: Path) -> None:
     with pytest.raises(TrialReadError, match="not an OpenCap session folder"):
         import_opencap_session(store, p.id, tmp_path)
     assert store.sessions(p.id) == []
+
+
+def test_age_on_a_date_from_the_birth_date() -> None:
+    from lmm_desktop.records.models import age_on
+
+    assert age_on("1950-03-01", "2026-11-20") == pytest.approx(76.72, abs=0.01)
+    assert age_on("1950-03-01", "1950-03-01") == 0.0
+    for born, on in (
+        (None, "2026-01-01"),
+        ("", None),
+        ("01/03/1950", "2026-11-20"),  # not ISO: unknown, never guessed
+        ("1950-03-01", "next week"),
+        ("2030-01-01", "2026-11-20"),  # born after the session
+        ("1800-01-01", "2026-11-20"),  # absurd
+    ):
+        assert age_on(born, on) is None

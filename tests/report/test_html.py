@@ -159,3 +159,20 @@ def test_write_html_atomic(walk_unimpaired: TrialInput, tmp_path: pytest.TempPat
     model = assemble_report([walk_unimpaired])
     out = write_html(model, Path(str(tmp_path)) / "r.html")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_timed_test_read_against_cut_off_and_age_norm(tug_parkinsons: TrialInput) -> None:
+    """The TUG time with the published fall-risk cut-off and, from the birth date on the session
+    date (aged 90 then), the age group's norm; each with its source."""
+    text = _text(_report(tug_parkinsons))
+    tug = next(t for t in tug_parkinsons.result.clinical_tests if t.test == "timed_up_and_go")
+    assert tug.duration_s is not None
+    word = "above" if tug.duration_s >= 13.5 else "below"
+    assert f"({word} cut-off, ≥ 13.5 s)" in text
+    assert "Fall-risk cut-off: higher risk of falls (community-dwelling older adults)" in text
+    assert "Worse than average for ages 80-99" in text and "&gt; 12.7 s" in _report(tug_parkinsons)
+    assert "Shumway-Cook" in text and "Bohannon RW. J Geriatr Phys Ther 2006" in text
+    assert "other populations have their own" in text
+    model = assemble_report([tug_parkinsons], options=ReportOptions())
+    html = render_html(model).html
+    assert "Fall-risk cut-off" in html and "Worse than average for ages" not in html  # no age

@@ -297,3 +297,92 @@ def test_closing_mid_load_is_safe(qtbot, window: MainWindow, walking_file: Path)
     window.close()
     assert not window.busy
     assert window.loaded is None
+
+
+def _area(win: MainWindow, dock: object) -> Qt.DockWidgetArea:
+    return win.dockWidgetArea(dock)  # type: ignore[arg-type]
+
+
+def test_default_layout_keeps_the_curves_readable_and_resets(qtbot, window: MainWindow) -> None:
+    """Trials and patients share a tabbed dock above the notes; metrics and assistant fill the
+    right column; the joint-angle curves get about a third of the height (their scales stay
+    readable). View > Reset layout brings that back after the panels were moved and closed."""
+    left = Qt.DockWidgetArea.LeftDockWidgetArea
+    right = Qt.DockWidgetArea.RightDockWidgetArea
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    patients, notes = window.records.patients_dock, window.records.notes_dock
+
+    def check() -> None:
+        assert window.records.patients_dock in window.tabifiedDockWidgets(window.browser_dock)
+        assert [_area(window, d) for d in (window.browser_dock, patients, notes)] == [left] * 3
+        assert _area(window, window.metrics_dock) == right == _area(window, window.chat_dock)
+        assert _area(window, window.plot_dock) == bottom
+        assert window.corner(Qt.Corner.BottomRightCorner) == right
+        assert window.plot_dock.height() >= 0.28 * window.height()
+        assert window.metrics_dock.height() >= 200 and window.chat_dock.height() >= 250
+        assert not window.browser_dock.visibleRegion().isEmpty()  # the Trials tab is in front
+        assert all(d.isVisible() for d in (notes, window.metrics_dock, window.plot_dock))
+
+    qtbot.waitUntil(lambda: window.plot_dock.height() > 0)
+    check()
+    window.addDockWidget(left, window.plot_dock)
+    window.metrics_dock.hide()
+    notes.setFloating(True)
+    window.actions_by_name["reset_layout"].trigger()
+    qtbot.wait(50)
+    check()
+    assert not notes.isFloating()
+
+
+def test_a_layout_saved_by_an_older_version_is_not_restored(qtbot, settings) -> None:
+    old = MainWindow(settings)
+    qtbot.addWidget(old)
+    old.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, old.plot_dock)
+    state = old.saveState(1)  # layout version 1 (before the tabs)
+    old.close()
+    settings.setValue("window/state", state)
+    new = MainWindow(settings)
+    qtbot.addWidget(new)
+    assert new.dockWidgetArea(new.plot_dock) == Qt.DockWidgetArea.BottomDockWidgetArea
+    new.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, new.plot_dock)
+    new.close()  # saves the current version: restored next time
+    again = MainWindow(settings)
+    qtbot.addWidget(again)
+    assert again.dockWidgetArea(again.plot_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    again.close()
+
+
+def test_a_tug_opens_on_its_time_against_the_cut_off(qtbot, window: MainWindow) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    open_and_wait(qtbot, window, demo / "S0048_tug_01.mot")
+    m = window.metrics
+    assert m.tabs.currentWidget() is m.tests_page
+    row = [m.tests_table.item(0, c).text() for c in range(m.tests_table.columnCount())]
+    assert row[:4] == ["TUG", "17.18 s", "≥ 13.5 s", "above cut-off"]
+    note = m.tests_note.text()
+    assert "Above the cut-off" in note and "Shumway-Cook" in note and "patient's age" in note
+    assert "1 clinical test," in m.status.text()  # singular
+    open_and_wait(qtbot, window, demo / "S0003_walking_01.mot")
+    assert m.tabs.currentWidget() is m.gait_table  # a walk: the gait parameters come first
+    assert m.tests_note.text() == ""  # the walking-speed test has no cut-off of its own
+
+
+def test_the_patients_age_in_the_records_picks_the_age_norm(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """A TUG filed under a patient born 1950-03-01, recorded on 2026-11-20 (aged 76): its time
+    is also read against the norm for ages 70-79 (Bohannon 2006)."""
+    from lmm_desktop.records.importer import sha256_of
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    store = window.records.link.store
+    patient = store.add_patient("Age Test", birth_date="1950-03-01")
+    session = store.add_session(patient.id, date="2026-11-20")
+    store.add_trial(
+        session.id, path=demo.resolve(), sha256=sha256_of(demo), name=demo.stem, format="mot"
+    )
+    open_and_wait(qtbot, window, demo)
+    assert window.records.link.patient_age_years() == pytest.approx(76.72, abs=0.01)
+    note = window.metrics.tests_note.text()
+    assert "slower than the average for ages 70-79 (> 10.2 s)" in note
+    assert "Bohannon RW. J Geriatr Phys Ther 2006" in note

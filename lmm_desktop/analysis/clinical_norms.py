@@ -1,0 +1,195 @@
+"""Published reference values for the timed clinical tests: fall-risk cut-offs and age norms.
+
+A time on its own does not tell a clinician much; "17.2 s, above the 13.5 s fall-risk cut-off for
+community-dwelling older adults" does. :func:`reference_for` sets a test's duration against
+
+- the **fall-risk cut-off** the test is best known for, with the population it was derived in
+  (a longer time is worse for every test here), and
+- the **age norm** for people of the patient's age when the age is known (60 and over: the
+  published norms cover elders), as the time above which performance is worse than average.
+
+The figures are the published ones, unchanged; each carries its source so the report can cite
+it. They were derived in older adults living in the community; for other populations (stroke,
+Parkinson's disease, amputees) the cut-offs differ and the clinician's judgement applies. This is
+said in :data:`POPULATION_NOTE` and printed with every reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+POPULATION_NOTE = (
+    "Cut-offs were derived in community-dwelling older adults; other populations have their own."
+)
+
+
+@dataclass(frozen=True)
+class AgeNorm:
+    """Times above ``worse_than_s`` are worse than average for ages ``[age_min, age_max]``."""
+
+    age_min: int
+    age_max: int
+    worse_than_s: float
+    mean_s: float | None = None
+
+
+@dataclass(frozen=True)
+class TestNorms:
+    """The reference values of one timed test."""
+
+    __test__ = False  # not a pytest class
+
+    test: str
+    cutoff_s: float
+    inclusive: bool
+    """True: times at the cut-off count as above it ("13.5 s or more")."""
+    meaning: str
+    population: str
+    source: str
+    age_norms: tuple[AgeNorm, ...] = ()
+    age_source: str = ""
+
+    def cutoff_text(self) -> str:
+        op = "≥" if self.inclusive else ">"
+        return f"{op} {self.cutoff_s:g} s"
+
+
+NORMS: dict[str, TestNorms] = {
+    n.test: n
+    for n in (
+        TestNorms(
+            test="timed_up_and_go",
+            cutoff_s=13.5,
+            inclusive=True,
+            meaning="higher risk of falls",
+            population="community-dwelling older adults",
+            source="Shumway-Cook A, Brauer S, Woollacott M. Phys Ther 2000;80(9):896-903",
+            age_norms=(
+                AgeNorm(60, 69, 9.0, 8.1),
+                AgeNorm(70, 79, 10.2, 9.2),
+                AgeNorm(80, 99, 12.7, 11.3),
+            ),
+            age_source="Bohannon RW. J Geriatr Phys Ther 2006;29(2):64-68 (upper 95 % "
+            "confidence limit of the age group's mean)",
+        ),
+        TestNorms(
+            test="four_square_step_test",
+            cutoff_s=15.0,
+            inclusive=False,
+            meaning="higher risk of multiple falls",
+            population="community-dwelling older adults",
+            source="Dite W, Temple VA. Arch Phys Med Rehabil 2002;83(11):1566-1571",
+        ),
+        TestNorms(
+            test="five_times_sit_to_stand",
+            cutoff_s=12.0,
+            inclusive=True,
+            meaning="higher risk of multiple falls",
+            population="community-dwelling older adults",
+            source="Tiedemann A, Shimada H, Sherrington C, Murray S, Lord S. Age Ageing "
+            "2008;37(4):430-435",
+            age_norms=(
+                AgeNorm(60, 69, 11.4),
+                AgeNorm(70, 79, 12.6),
+                AgeNorm(80, 89, 14.8),
+            ),
+            age_source="Bohannon RW. Percept Mot Skills 2006;103(1):215-222",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class TestReference:
+    """A duration set against its test's references."""
+
+    __test__ = False  # not a pytest class
+
+    test: str
+    duration_s: float
+    cutoff_s: float
+    cutoff_text: str
+    above_cutoff: bool
+    meaning: str
+    population: str
+    source: str
+    age_years: float | None = None
+    age_group: str | None = None
+    age_worse_than_s: float | None = None
+    age_source: str | None = None
+
+    @property
+    def status(self) -> str:
+        """"above cut-off" or "below cut-off" (short, for a table cell)."""
+        return "above cut-off" if self.above_cutoff else "below cut-off"
+
+    @property
+    def above_age_norm(self) -> bool | None:
+        if self.age_worse_than_s is None:
+            return None
+        return self.duration_s > self.age_worse_than_s
+
+    def summary(self) -> str:
+        """One sentence: 'Above the fall-risk cut-off (≥ 13.5 s: higher risk of falls in
+        community-dwelling older adults); slower than average for ages 70-79 (> 10.2 s).'"""
+        where = "Above" if self.above_cutoff else "Below"
+        text = (
+            f"{where} the cut-off ({self.cutoff_text}: {self.meaning} in {self.population})"
+        )
+        if self.age_group is not None and self.age_worse_than_s is not None:
+            slower = "slower than" if self.above_age_norm else "within"
+            limit = f"> {self.age_worse_than_s:g} s"
+            text += f"; {slower} the average for ages {self.age_group} ({limit})"
+        return text + "."
+
+    def sources(self) -> list[str]:
+        return [self.source] + ([self.age_source] if self.age_source else [])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "cutoff_s": self.cutoff_s,
+            "cutoff_text": self.cutoff_text,
+            "above_cutoff": self.above_cutoff,
+            "status": self.status,
+            "meaning": self.meaning,
+            "population": self.population,
+            "source": self.source,
+            "age_years": self.age_years,
+            "age_group": self.age_group,
+            "age_worse_than_s": self.age_worse_than_s,
+            "above_age_norm": self.above_age_norm,
+            "age_source": self.age_source,
+            "summary": self.summary(),
+        }
+
+
+def reference_for(
+    test: str, duration_s: float | None, age_years: float | None = None
+) -> TestReference | None:
+    """``duration_s`` of ``test`` against its references; None for a test without published
+    references here (the walking-speed test is read against the gait table's normal range) or
+    an untimed one. ``age_years`` picks the age norm when it falls in a published age group."""
+    norms = NORMS.get(test)
+    if norms is None or duration_s is None or not duration_s > 0:
+        return None
+    above = duration_s >= norms.cutoff_s if norms.inclusive else duration_s > norms.cutoff_s
+    group = None
+    if age_years is not None and age_years == age_years:  # not NaN
+        group = next(
+            (g for g in norms.age_norms if g.age_min <= age_years < g.age_max + 1), None
+        )
+    return TestReference(
+        test=test,
+        duration_s=float(duration_s),
+        cutoff_s=norms.cutoff_s,
+        cutoff_text=norms.cutoff_text(),
+        above_cutoff=bool(above),
+        meaning=norms.meaning,
+        population=norms.population,
+        source=norms.source,
+        age_years=age_years,
+        age_group=None if group is None else f"{group.age_min}-{group.age_max}",
+        age_worse_than_s=None if group is None else group.worse_than_s,
+        age_source=(norms.age_source or None) if group is not None else None,
+    )
