@@ -79,6 +79,12 @@ def fill_recent_menu(win: MainWindow) -> None:
     clear.triggered.connect(lambda _=False: (clear_recent(win.settings), fill_recent_menu(win)))
 
 
+def _export_report(win: MainWindow) -> None:
+    from lmm_desktop.ui.report_dialog import show_report_dialog
+
+    show_report_dialog(win)
+
+
 def build_menus(win: MainWindow) -> dict[str, QAction]:
     """Create every menu and action of ``win``; returns the actions by name."""
     acts: dict[str, QAction] = {}
@@ -108,6 +114,8 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     add(m, "open_demo", "Open &demo (simulated)", lambda: open_demo(win))
     win.recent_menu = m.addMenu("Open &recent")
     fill_recent_menu(win)
+    m.addSeparator()
+    add(m, "export_report", "&Export report…", lambda: _export_report(win), ("Ctrl+E",))
     m.addSeparator()
     add(m, "quit", "&Quit", win.close, ("Ctrl+Q",))
 

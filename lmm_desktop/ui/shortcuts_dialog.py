@@ -26,6 +26,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Del", "Delete the selected event (timeline)"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo event edits"),
     ("Ctrl+O", "Open a trial"),
+    ("Ctrl+E", "Export the assessment report (PDF or HTML)"),
     ("H or F1", "This help"),
 )
 

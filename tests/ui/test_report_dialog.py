@@ -1,0 +1,111 @@
+"""File > Export report…: the open trial's assessment report written from the app, filled from
+the records, with the edited metrics, the note, the chat's answers and an optional comparison."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lmm_desktop.assistant.answer import Answer
+from lmm_desktop.records.importer import sha256_of
+from lmm_desktop.ui.main_window import MainWindow
+from lmm_desktop.ui.report_dialog import ReportDialog, export_report, prefill, show_report_dialog
+from tests.ui.conftest import open_and_wait
+
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+
+
+def _pdf_text(path: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _file_under_patient(window: MainWindow, trial: Path) -> tuple[int, int]:
+    store = window.records.link.store
+    patient = store.add_patient("Margaret Hamilton", birth_date="1950-03-01", sex="female")
+    session = store.add_session(
+        patient.id, date="2026-11-20", assessor="Dr Ruth", referral_question="Falls?"
+    )
+    store.add_trial(
+        session.id, path=trial.resolve(), sha256=sha256_of(trial), name=trial.stem, format="mot"
+    )
+    return patient.id, session.id
+
+
+def test_export_without_a_trial_says_what_to_do(window: MainWindow, messages) -> None:
+    assert show_report_dialog(window) is None
+    assert messages and "Open a trial first" in messages[-1][1]
+    assert "export_report" in window.actions_by_name
+
+
+def test_report_from_the_app_uses_records_note_and_chat(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    tug = DEMO / "S0048_tug_01.mot"
+    _patient, session_id = _file_under_patient(window, tug)
+    open_and_wait(qtbot, window, tug)
+    window.records.notes.editor.setPlainText("Used the armrests to rise.")
+    window.chat.history.add(
+        window.chat.key,
+        "How long did the TUG take?",
+        Answer(text="16.3 s", task="tug_time", value=16.3, unit="s", flags=[]),
+    )
+    window.chat.history.add(
+        window.chat.key, "Stopped one", Answer(text="1", task="tug_time", flags=["stopped"])
+    )
+    dialog = show_report_dialog(window)
+    assert isinstance(dialog, ReportDialog)
+    qtbot.addWidget(dialog)
+    c = dialog.current_choices()
+    assert (c.name, c.birth_date, c.sex, c.assessor, c.session_date) == (
+        "Margaret Hamilton", "1950-03-01", "female", "Dr Ruth", "2026-11-20"
+    )
+    assert c.save_details and "1 asked in the chat" in dialog.include_ai.text()
+    dialog.walking_aid.setText("single-point cane")
+    dialog.open_after.setChecked(False)
+    out = tmp_path / "out" / "tug.pdf"
+    out.parent.mkdir()
+    dialog.ask_path = lambda suffix: out  # type: ignore[method-assign]
+    dialog.export(".pdf")
+    assert dialog.written == out and not dialog.error.text()
+    text = _pdf_text(out)
+    assert "Margaret Hamilton" in text and "Dr Ruth" in text and "single-point cane" in text
+    assert "Used the armrests to rise." in text  # the note as typed
+    assert "16.3 s" in text and "AI estimate" in text  # the chat's answer, marked
+    assert "Worse than average for ages 70-79" in text  # age from the birth date
+    assert str(out) in window.status_label.text()
+    # the corrected detail went back to the records
+    assert window.records.link.store.session(session_id).walking_aid == "single-point cane"
+
+
+def test_bad_dates_and_suffix_refused_with_the_fix(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    open_and_wait(qtbot, window, DEMO / "S0003_walking_01.mot")
+    dialog = show_report_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert not dialog.save.isEnabled()  # not in the records: nothing to save to
+    dialog.birth.setText("01/03/1950")
+    asked: list[str] = []
+    dialog.ask_path = lambda suffix: asked.append(suffix)  # type: ignore[method-assign,func-returns-value]
+    dialog.export(".pdf")
+    assert "YYYY-MM-DD" in dialog.error.text() and not asked  # refused before asking where
+    with pytest.raises(Exception, match=r"\.pdf or \.html"):
+        export_report(window, prefill(window), tmp_path / "report.docx")
+    assert not (tmp_path / "report.docx").exists()
+
+
+def test_comparison_report_of_two_demo_walks(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    window.open_path(DEMO)  # the demo folder: its trials fill the Trials browser
+    qtbot.waitUntil(lambda: len(window.browser.refs()) >= 6, timeout=30000)
+    open_and_wait(qtbot, window, DEMO / "S0048_walking_01.mot")
+    c = prefill(window)
+    c.compare_with = next(r for r in window.browser.refs() if r.label == "S0003_walking_01")
+    c.open_when_written = False
+    out = export_report(window, c, tmp_path / "prepost.html")
+    html = out.read_text(encoding="utf-8")
+    assert "A: S0003_walking_01" in html and "B: S0048_walking_01" in html
