@@ -29,6 +29,7 @@ Rules shared by the tests (constants below):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -49,6 +50,10 @@ from lmm_desktop.analysis.activity import (
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import Kinematics
 from lmm_desktop.core.errors import AnalysisError
+from lmm_desktop.core.trial import Event
+
+TEST_START, TEST_END = "test_start", "test_end"
+"""Labels of the events a clinician sets on the timeline to time the trial's test by hand."""
 
 WALK_SPEED_M_S = 0.25
 STEADY_TOLERANCE = 0.10
@@ -445,3 +450,39 @@ def recompute_with_override(result: TestResult, start_s: float, end_s: float) ->
         reason=None,
         rule=f"user override: {start_s:.3f} s to {end_s:.3f} s (detected by: {result.rule})",
     )
+
+
+TIMED_BY_HAND = (TUG, FSST, STS5)
+"""Tests whose result is their duration, so a hand-set start and end re-time them (the
+walking-speed test divides a distance by its time: it is not re-timed by hand)."""
+
+
+def primary_test(tests: list[TestResult]) -> TestResult | None:
+    """The trial's timed test a hand-set start and end apply to: the first of TUG, FSST and
+    5xSTS that was timed and has phases."""
+    timed = [t for t in tests if t.test in TIMED_BY_HAND and t.duration_s is not None and t.phases]
+    return min(timed, key=lambda t: TIMED_BY_HAND.index(t.test), default=None)
+
+
+def apply_timing_override(
+    tests: list[TestResult], events: Sequence[Event] | None
+) -> tuple[list[TestResult], str | None]:
+    """``tests`` with the primary test re-timed from the ``test_start`` / ``test_end`` events
+    the clinician set (either alone keeps the detected other end), and a note when they could
+    not be applied (then the tests are unchanged)."""
+    marks = [e for e in events or () if e.label in (TEST_START, TEST_END)]
+    if not marks:
+        return tests, None
+    target = primary_test(tests)
+    if target is None:
+        return tests, ("the test start / end set by hand apply to no timed test here (TUG, "
+                       "FSST or five-times sit-to-stand)")
+    starts = [e.time_s for e in marks if e.label == TEST_START]
+    ends = [e.time_s for e in marks if e.label == TEST_END]
+    start = min(starts) if starts else target.phases[0].start_s
+    end = max(ends) if ends else target.phases[-1].end_s
+    try:
+        new = recompute_with_override(target, start, end)
+    except AnalysisError as exc:
+        return tests, f"the timing set by hand was not used: {exc}"
+    return [new if t is target else t for t in tests], None

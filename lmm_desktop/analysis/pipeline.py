@@ -19,7 +19,12 @@ from typing import Any
 import numpy as np
 
 from lmm_desktop.analysis.clinical_norms import reference_for
-from lmm_desktop.analysis.clinical_tests import FSST, TestResult, run_clinical_tests
+from lmm_desktop.analysis.clinical_tests import (
+    FSST,
+    TestResult,
+    apply_timing_override,
+    run_clinical_tests,
+)
 from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
 from lmm_desktop.analysis.events import GaitEventResult, detect_gait_events
 from lmm_desktop.analysis.gps import GaitProfile, gait_profile_score
@@ -304,6 +309,9 @@ def analyze(
     except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
         tests, why_not = [], {"all": str(exc)}
     reasons.update({f"clinical_tests.{k}": v for k, v in why_not.items()})
+    tests, override_note = apply_timing_override(tests, events_override)
+    if override_note:
+        notes.append(override_note)
     if st is not None and source != "user" and any(
         t.test == FSST and t.duration_s is not None for t in tests
     ):

@@ -16,6 +16,8 @@ from html import escape
 import numpy as np
 from numpy.typing import NDArray
 
+from lmm_desktop.core.style import PHASE_COLOURS
+
 FONT = "DejaVu Sans, Arial, Helvetica, sans-serif"
 AXIS = "#444444"
 GRID = "#e3e3e3"
@@ -260,7 +262,6 @@ def bar_chart(
     return "\n".join(out)
 
 
-PHASE_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#76b7b2", "#edc948", "#9c755f")
 
 
 def phase_timeline(

@@ -163,6 +163,19 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
     return out
 
 
+def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]]:
+    """The short name and phases of the trial's timed test for the timeline (the test a
+    hand-set start and end re-time), or (None, []) when the trial has none."""
+    from lmm_desktop.analysis.clinical_tests import primary_test
+    from lmm_desktop.report.build import TEST_TITLES
+
+    test = primary_test(list(getattr(result, "clinical_tests", None) or []))
+    if test is None:
+        return None, []
+    name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))
+    return name, [(p.name, p.start_s, p.end_s) for p in test.phases]
+
+
 def _short_title(title: str) -> str:
     """'Timed Up and Go (TUG)' -> 'TUG'; titles without an abbreviation stay as they are."""
     if title.endswith(")") and "(" in title:

@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.plot.seek_requested.connect(self.seek)
         self.timeline.seek_requested.connect(self.seek)
-        self.timeline.add_requested.connect(lambda lb, sd, t: self.store.add(lb, sd, t))
+        self.timeline.add_requested.connect(lambda lb, sd, t: self.store.add(lb, sd or None, t))
         self.timeline.move_requested.connect(self.store.move)
         self.timeline.delete_requested.connect(self.store.delete)
         self.timeline.roi_requested.connect(self._on_roi_requested)
@@ -446,6 +446,7 @@ class MainWindow(QMainWindow):
         self.trial_loaded.emit(loaded)
 
     def _show_analysis(self, result: object | None) -> None:
+        self.timeline.set_test(*av.test_phases(result))
         if result is None:
             self.metrics.clear("Metrics are not available for this trial.")
             return

@@ -1,10 +1,15 @@
-"""Timeline: time axis, region of interest, playback cursor and the editable gait events.
+"""Timeline: time axis, region of interest, playback cursor, the editable gait events and the
+timed test's phases.
 
-Events sit in two rows (right on top, left below) in the side colours. The glyph tells where an
-event came from: a filled triangle for the file's, a hollow circle for the detector's, a diamond for
-the user's. Click to seek (drag to scrub), drag an event to move it, right-click for
-"Add left heel strike here" and friends, Del deletes the selected event. The widget only asks; the
-:class:`~lmm_desktop.ui.event_store.EventStore` does the edits (and keeps them undoable).
+Events sit in two rows (right on top, left below) in the side colours. A trial with a timed
+test (TUG, FSST, five-times sit-to-stand) gets a third row with the test's phases as coloured
+blocks; right-click sets the test's start or end by hand (user events ``test_start`` /
+``test_end``, undoable and saved like any edited event; the analysis re-times the test from
+them). The glyph tells where an event came from: a filled triangle for the file's, a hollow
+circle for the detector's, a diamond for the user's. Click to seek (drag to scrub), drag an event
+to move it, right-click for "Add left heel strike here" and friends, Del deletes the selected
+event. The widget only asks; the :class:`~lmm_desktop.ui.event_store.EventStore` does the edits
+(and keeps them undoable).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 
+from lmm_desktop.analysis.clinical_tests import TEST_END, TEST_START
+from lmm_desktop.core.style import PHASE_COLOURS
 from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event
 from lmm_desktop.ui.event_store import describe
 from lmm_desktop.ui.theme import LEFT_COLOR, LIGHT, RIGHT_COLOR, Theme
@@ -44,7 +51,8 @@ _HELP = (
     "HS = heel strike, TO = toe off; ▼ from the file, ○ detected, ◆ edited by you."
 )
 _VCENTER = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-_SHORT = {HEEL_STRIKE: "HS", TOE_OFF: "TO"}
+_SHORT = {HEEL_STRIKE: "HS", TOE_OFF: "TO", TEST_START: "start", TEST_END: "end"}
+TEST_LABELS = (TEST_START, TEST_END)
 
 
 def nice_step(span: float, max_ticks: int) -> float:
@@ -70,7 +78,7 @@ def label_room(
     out: list[tuple[Event, float, bool]] = []
     by_row: dict[str | None, list[tuple[float, Event]]] = {}
     for t, ev in sorted(placed, key=lambda te: te[0]):
-        by_row.setdefault(ev.side, []).append((t, ev))
+        by_row.setdefault("test" if ev.label in TEST_LABELS else ev.side, []).append((t, ev))
     for row in by_row.values():
         for k, (t, ev) in enumerate(row):
             end = x_of(t) + _GLYPH_R + 4 + text_width(short_label(ev))
@@ -100,7 +108,9 @@ class Timeline(QWidget):
         self._drag_t: float | None = None
         self._scrubbing = False
         self._layer: QPixmap | None = None
-        self.setMinimumHeight(_AXIS_H + 2 * _ROW_H + 8)
+        self._test_name: str | None = None
+        self._phases: list[tuple[str, float, float]] = []
+        self._fit_height()
         # the whole widget is painted from the cached layer: Qt need not clear it first, and a
         # cursor move repaints two thin strips (no parent background, no full repaint)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
@@ -114,8 +124,31 @@ class Timeline(QWidget):
         self._t0, self._t1 = float(t0), float(max(t1, t0 + 1e-6))
         self.update()
 
+    def set_test(self, name: str | None, phases: list[tuple[str, float, float]]) -> None:
+        """The trial's timed test (short name) and its ``(name, start, end)`` phases, seconds;
+        ``None`` and ``[]`` when it has none."""
+        self._test_name, self._phases = name, list(phases)
+        self._fit_height()
+        self.update()
+
+    @property
+    def test_row(self) -> bool:
+        """True when the third row (the test's phases, hand-set start and end) is shown."""
+        return self._test_name is not None or any(e.label in TEST_LABELS for e in self._events)
+
+    def _fit_height(self) -> None:
+        self.setFixedHeight(_AXIS_H + (3 if self.test_row else 2) * _ROW_H + 8)
+
+    def phase_at(self, pos: QPointF) -> tuple[str, float, float] | None:
+        """The test phase drawn at ``pos``, if any."""
+        if not self.test_row or abs(pos.y() - (_AXIS_H + 2.5 * _ROW_H)) > _ROW_H / 2:
+            return None
+        t = self.t_of(pos.x())
+        return next((ph for ph in self._phases if ph[1] <= t <= ph[2]), None)
+
     def set_events(self, events: list[Event]) -> None:
         self._events = list(events)
+        self._fit_height()
         if self._selected not in self._events:
             self._selected = None
         self.update()
@@ -153,7 +186,7 @@ class Timeline(QWidget):
         return min(max(t, self._t0), self._t1)
 
     def y_of(self, event: Event) -> float:
-        row = 0 if event.side == "right" else 1
+        row = 2 if event.label in TEST_LABELS else (0 if event.side == "right" else 1)
         return _AXIS_H + row * _ROW_H + _ROW_H / 2
 
     def event_at(self, pos: QPointF) -> Event | None:
@@ -212,7 +245,13 @@ class Timeline(QWidget):
         for row, (text, color) in enumerate((("Right", RIGHT_COLOR), ("Left", LEFT_COLOR))):
             p.setPen(QColor(color))
             p.drawText(QRectF(2, _AXIS_H + row * _ROW_H, _GUTTER - 6, _ROW_H), _VCENTER, text)
+        if self.test_row:
+            p.setPen(QColor(th.text))
+            name = self._test_name or "Test"
+            p.drawText(QRectF(2, _AXIS_H + 2 * _ROW_H, _GUTTER - 6, _ROW_H), _VCENTER, name)
         p.setFont(self.font())
+        if self.test_row:
+            self._paint_phases(p)
         placed = [
             (self._drag_t if (ev is self._drag and self._drag_t is not None) else ev.time_s, ev)
             for ev in self._events
@@ -221,6 +260,27 @@ class Timeline(QWidget):
             self._paint_event(p, ev, t, labelled)
         p.end()
         return layer
+
+    def _paint_phases(self, p: QPainter) -> None:
+        """The test's phases as coloured blocks in the third row, named where they fit."""
+        th = self._theme
+        y = _AXIS_H + 2 * _ROW_H
+        p.setPen(QPen(QColor(th.mid), 1, Qt.PenStyle.DotLine))
+        p.drawLine(QPointF(_GUTTER, y), QPointF(self.width() - _PAD, y))
+        metrics = p.fontMetrics()
+        for k, (name, a, b) in enumerate(self._phases):
+            x0, x1 = self.x_of(a), self.x_of(b)
+            rect = QRectF(x0, y + 4, max(x1 - x0, 1.0), _ROW_H - 8)
+            colour = QColor(PHASE_COLOURS[k % len(PHASE_COLOURS)])
+            colour.setAlpha(200)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QBrush(colour))
+            p.drawRoundedRect(rect, 3, 3)
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(rect.width()) - 4)
+            if len(text) > 2:
+                p.setPen(QColor("#ffffff"))
+                p.drawText(rect.adjusted(2, 0, -2, 0), Qt.AlignmentFlag.AlignCenter, text)
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_axis(self, p: QPainter) -> None:
         th = self._theme
@@ -290,9 +350,19 @@ class Timeline(QWidget):
             self.update()
         elif self._scrubbing:
             self.seek_requested.emit(self.t_of(event.position().x()))
-        else:  # hovering: name the event under the pointer in full
+        else:  # hovering: name the event (or test phase) under the pointer in full
             ev = self.event_at(event.position())
-            self.setToolTip(_HELP if ev is None else f"{describe(ev).capitalize()} ({ev.source})")
+            phase = self.phase_at(event.position())
+            if ev is not None:
+                self.setToolTip(f"{describe(ev).capitalize()} ({ev.source})")
+            elif phase is not None:
+                name, a, b = phase
+                self.setToolTip(
+                    f"{self._test_name}: {name}, {a:.2f}–{b:.2f} s ({b - a:.2f} s). Right-click "
+                    "to set the test's start or end by hand."
+                )
+            else:
+                self.setToolTip(_HELP)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         drag, t = self._drag, self._drag_t
@@ -323,6 +393,7 @@ class Timeline(QWidget):
             menu.addSeparator()
             act = menu.addAction(f"Delete this {ev.label.replace('_', ' ')}")
             act.triggered.connect(lambda _=False: self.delete_requested.emit(ev))
+        self._add_test_actions(menu, t)
         menu.addSeparator()
         start = menu.addAction("Start region of interest here")
         start.triggered.connect(
@@ -336,6 +407,32 @@ class Timeline(QWidget):
             clear = menu.addAction("Clear region of interest")
             clear.triggered.connect(lambda _=False: self.roi_requested.emit(None))
         return menu
+
+    def _add_test_actions(self, menu: QMenu, t: float) -> None:
+        """'Start / End the TUG here' (moving an earlier hand-set mark), and 'Use the detected
+        timing' once the test was timed by hand."""
+        marks = [e for e in self._events if e.label in TEST_LABELS]
+        if self._test_name is None and not marks:
+            return
+        name = self._test_name or "test"
+        menu.addSeparator()
+        for label, verb in ((TEST_START, "Start"), (TEST_END, "End")):
+            act = menu.addAction(f"{verb} the {name} here ({t:.2f} s)")
+            old = next((e for e in marks if e.label == label), None)
+            if old is None:
+                act.triggered.connect(
+                    lambda _=False, lb=label: self.add_requested.emit(lb, "", t)
+                )
+            else:
+                act.triggered.connect(lambda _=False, ev=old: self.move_requested.emit(ev, t))
+        if marks:
+            act = menu.addAction(f"Use the detected {name} timing")
+
+            def forget(_: bool = False) -> None:
+                for ev in marks:
+                    self.delete_requested.emit(ev)
+
+            act.triggered.connect(forget)
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         self.context_menu(QPointF(event.pos())).exec(event.globalPos())

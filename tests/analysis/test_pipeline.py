@@ -203,3 +203,51 @@ def test_timed_test_is_read_against_its_cut_off_and_the_age_norm() -> None:
         True,
     )
     assert "Shumway-Cook" in ref["source"] and "Bohannon" in ref["age_source"]
+
+
+def test_test_timed_by_hand_from_start_and_end_events() -> None:
+    """A clinician's ``test_start`` / ``test_end`` events re-time the TUG (either alone keeps
+    the detected other end); an end before the start is refused with a note, not applied."""
+    from lmm_desktop.analysis.clinical_tests import TEST_END, TEST_START
+
+    syn = make_tug()
+    trial = Trial(
+        time=syn.time,
+        rate_hz=100.0,
+        source=None,
+        kinematics=syn.kin,
+        provenance=Provenance(None, "synthetic", trial_name="tug"),
+    )
+    first = analyze(trial, points=syn.points)
+    tug = first.clinical_tests[0]
+    a, b = tug.phases[0].start_s, tug.phases[-1].end_s
+    base = list(first.events_used())
+
+    def timed(*marks: Event) -> tuple[dict, list[str]]:
+        res = analyze(trial, points=syn.points, events_override=base + list(marks))
+        return _json(res)["clinical_tests"][0], res.notes
+
+    t, _ = timed(Event(TEST_START, None, a + 0.5, "user"))
+    assert t["duration_s"] == pytest.approx(b - a - 0.5, abs=1e-3) and t["overridden"]
+    assert t["phases"][0]["start_s"] == pytest.approx(a + 0.5, abs=1e-3)
+    assert "user override" in t["rule"]
+    t, _ = timed(Event(TEST_START, None, a - 0.2, "user"), Event(TEST_END, None, b - 1.0, "user"))
+    assert t["duration_s"] == pytest.approx(b - a - 0.8, abs=1e-3)
+    assert t["reference"]["above_cutoff"] is False  # the cut-off follows the new time
+    t, notes = timed(Event(TEST_END, None, a - 1.0, "user"))  # ends before it starts
+    assert not t["overridden"] and t["duration_s"] == pytest.approx(tug.duration_s, abs=1e-6)
+    assert any("timing set by hand was not used" in n for n in notes)
+    # the gait analysis ignores the marks (not heel strikes or toe offs)
+    marked = [*base, Event(TEST_START, None, a + 0.5, "user")]
+    plain = _json(analyze(trial, points=syn.points, events_override=base))
+    assert _json(analyze(trial, points=syn.points, events_override=marked))["spatiotemporal"] == (
+        plain["spatiotemporal"]
+    )
+
+
+def test_marks_without_a_timed_test_leave_a_note() -> None:
+    from lmm_desktop.analysis.clinical_tests import TEST_START, apply_timing_override
+
+    tests, note = apply_timing_override([], [Event(TEST_START, None, 1.0, "user")])
+    assert tests == [] and note is not None and "no timed test" in note
+    assert apply_timing_override([], []) == ([], None)

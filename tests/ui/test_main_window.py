@@ -386,3 +386,68 @@ def test_the_patients_age_in_the_records_picks_the_age_norm(
     note = window.metrics.tests_note.text()
     assert "slower than the average for ages 70-79 (> 10.2 s)" in note
     assert "Bohannon RW. J Geriatr Phys Ther 2006" in note
+
+
+def test_the_tug_phases_show_and_its_timing_is_set_by_hand(
+    qtbot, window: MainWindow, settings, messages
+) -> None:
+    """The TUG's phases get a timeline row; 'Start the TUG here' re-times it (the Tests tab says
+    set by hand), the mark is saved with the edited events and comes back in a new window, and
+    'Use the detected TUG timing' restores the detected time."""
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    open_and_wait(qtbot, window, demo)
+    tl, m = window.timeline, window.metrics
+    assert tl.test_row and tl._test_name == "TUG"
+    names = [p[0] for p in tl._phases]
+    assert names[:4] == ["rise", "walk out", "turn", "walk back"] and names[-1] == "sit"
+    walk_out = tl._phases[1]
+    mid = (walk_out[1] + walk_out[2]) / 2
+    y3 = tl.height() - 14  # the third row
+    assert tl.phase_at(QPointF(tl.x_of(mid), y3)) == walk_out
+    assert tl.height() > 20 + 2 * 22 + 8  # taller than a walk's two rows
+    detected = m.tests_table.item(0, 1).text()
+    start = tl._phases[0][1] + 0.5
+    menu = tl.context_menu(QPointF(tl.x_of(start), y3))
+    act = next(a for a in menu.actions() if a.text().startswith("Start the TUG here"))
+    with qtbot.waitSignal(window.analysis_updated, timeout=30000):
+        act.trigger()
+    marks = [e for e in window.store.events if e.label == "test_start"]
+    assert len(marks) == 1 and marks[0].side is None and marks[0].source == "user"
+    gait = next(e for e in window.store.events if e.side == "left")
+    assert tl.y_of(marks[0]) > tl.y_of(gait)  # drawn in the test row, below the left one
+    assert m.tests_table.item(0, 4).text() == "set by hand"
+    assert float(m.tests_table.item(0, 1).text().split()[0]) == pytest.approx(
+        float(detected.split()[0]) - 0.5, abs=0.02
+    )
+    tid = window.records.link.trial_id
+    assert tid is not None
+    saved = window.records.link.store.edited_events(tid)
+    assert [(e.label, e.side) for e in saved] == [("test_start", None)]
+    # a second 'Start here' moves the mark rather than adding another
+    menu = tl.context_menu(QPointF(tl.x_of(start + 0.2), y3))
+    act = next(a for a in menu.actions() if a.text().startswith("Start the TUG here"))
+    with qtbot.waitSignal(window.analysis_updated, timeout=30000):
+        act.trigger()
+    assert len([e for e in window.store.events if e.label == "test_start"]) == 1
+    window.close()
+
+    win2 = MainWindow(settings, theme="light", show_message=messages)
+    qtbot.addWidget(win2)
+    win2.show()
+    qtbot.waitExposed(win2)
+    try:
+        open_and_wait(qtbot, win2, demo, timeout_ms=60000)
+        qtbot.waitUntil(lambda: win2.metrics.tests_table.item(0, 4) is not None, timeout=30000)
+        qtbot.waitUntil(
+            lambda: win2.metrics.tests_table.item(0, 4).text() == "set by hand", timeout=30000
+        )
+        tl2 = win2.timeline
+        menu = tl2.context_menu(QPointF(tl2.x_of(5.0), tl2.height() - 14))
+        reset = next(a for a in menu.actions() if a.text() == "Use the detected TUG timing")
+        with qtbot.waitSignal(win2.analysis_updated, timeout=30000):
+            reset.trigger()
+        qtbot.waitUntil(lambda: not win2.busy, timeout=30000)
+        assert win2.metrics.tests_table.item(0, 1).text() == detected
+        assert not [e for e in win2.store.events if e.label == "test_start"]
+    finally:
+        win2.close()
