@@ -20,7 +20,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QThread, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -74,6 +74,10 @@ class ReportChoices:
     filed: bool = False
     """The trial is filed under a real patient (not 'Unfiled'): details can be saved back."""
     warnings: list[str] = field(default_factory=list)
+    extra_ai: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    """Answers asked for this report (not in the chat), as (question, answer dict)."""
+    ai_reason: str | None = None
+    """Why asking for this report stopped short, when it did."""
 
 
 def _iso(value: str, what: str) -> str | None:
@@ -139,6 +143,55 @@ def chat_answers(win: MainWindow) -> tuple[list[tuple[str, dict[str, Any]]], lis
     return answers, chat.history.messages(chat.key)
 
 
+def report_questions(win: MainWindow) -> list[tuple[str, str]]:
+    """The ``(task, question)`` pairs a report asks about the open trial (the walking tasks
+    when it holds gait cycles, its timed tests) that the chat has not answered yet."""
+    from lmm_desktop.report.ai import questions_for
+
+    result = win.loaded.analysis if win.loaded is not None else None
+    if result is None:
+        return []
+    tests = [t.test for t in result.clinical_tests if t.duration_s is not None]
+    asked = {answer.get("task") for _q, answer in chat_answers(win)[0]}
+    return [(t, q) for t, q in questions_for(tests, result.cycles is not None) if t not in asked]
+
+
+class AskWorker(QThread):
+    """Asks the loaded assistant the report's questions off the UI thread, one at a time."""
+
+    progress = Signal(int, int)  # questions answered, questions in all
+    done = Signal(list, object)  # [(question, answer dict)], reason it stopped short or None
+
+    def __init__(
+        self, engine: Any, trial: Any, questions: list[tuple[str, str]], parent: QObject | None
+    ) -> None:
+        super().__init__(parent)
+        self.engine, self.trial, self.questions = engine, trial, questions
+        self._stop = False
+
+    def stop(self) -> None:
+        self._stop = True
+
+    def run(self) -> None:
+        out: list[tuple[str, dict[str, Any]]] = []
+        reason: str | None = None
+        for k, (_task, question) in enumerate(self.questions):
+            if self._stop:
+                reason = "asking was stopped before every question was answered"
+                break
+            self.progress.emit(k, len(self.questions))
+            try:
+                out.append((question, self.engine.ask(self.trial, question).to_dict()))
+            except LmmError as exc:
+                reason = f"the assistant could not answer ({exc})"
+                break
+            except Exception as exc:  # a model failure must not lose the report
+                log.exception("asking for the report failed")
+                reason = f"the assistant failed ({type(exc).__name__}: {exc})"
+                break
+        self.done.emit(out, reason)
+
+
 def _open_item(win: MainWindow) -> TrialInput:
     from lmm_desktop.report.assemble import TrialInput, analyse
 
@@ -154,6 +207,15 @@ def _open_item(win: MainWindow) -> TrialInput:
     item.ai, item.chat = chat_answers(win)
     if not item.ai:
         item.ai_reason = "no question was asked in the chat about this trial"
+    return item
+
+
+def _with_extra(item: TrialInput, c: ReportChoices) -> TrialInput:
+    item.ai += c.extra_ai
+    if c.ai_reason:
+        item.ai_reason = c.ai_reason
+    elif item.ai:
+        item.ai_reason = None
     return item
 
 
@@ -207,7 +269,7 @@ def export_report(win: MainWindow, c: ReportChoices, path: Path) -> Path:
         )
     birth = _iso(c.birth_date, "birth date")
     when = _iso(c.session_date, "session date")
-    items = [_open_item(win)]
+    items = [_with_extra(_open_item(win), c)]
     comparison = c.compare_with is not None
     if c.compare_with is not None:
         other = _other_item(win, c.compare_with)
@@ -320,6 +382,23 @@ class ReportDialog(QDialog):
             f"Include the assistant's answers ({asked}), marked as AI estimates"
         )
         self.include_ai.setChecked(choices.include_ai)
+        self.questions = report_questions(win)
+        engine_ready = win.chat.ready and not win.chat.answering
+        n_q = len(self.questions)
+        if not n_q:
+            ask_text = "Ask the assistant the report's questions (all answered in the chat)"
+        elif engine_ready:
+            ask_text = (f"First ask the assistant the report's {n_q} questions the chat has "
+                        "not answered (a few seconds each)")
+        else:
+            ask_text = (f"Ask the assistant the report's {n_q} unanswered questions (needs the "
+                        "assistant loaded and idle)")
+        self.ask_now = QCheckBox(ask_text)
+        self.ask_now.setEnabled(bool(n_q) and engine_ready)
+        self.ask_now.setChecked(bool(n_q) and engine_ready and choices.include_ai)
+        self.include_ai.toggled.connect(
+            lambda on: self.ask_now.setEnabled(on and bool(n_q) and engine_ready)
+        )
         self.include_chat = QCheckBox("Append the chat transcript")
         self.include_chat.setChecked(choices.include_chat)
         self.save = QCheckBox("Save these details in the patient's records")
@@ -331,8 +410,8 @@ class ReportDialog(QDialog):
             self.save.setText("Save the session details in the records (the trial is unfiled)")
         self.open_after = QCheckBox("Open the report when it is written")
         self.open_after.setChecked(choices.open_when_written)
-        for box in (self.deidentify, self.include_ai, self.include_chat, self.save,
-                    self.open_after):
+        for box in (self.deidentify, self.include_ai, self.ask_now, self.include_chat,
+                    self.save, self.open_after):
             lay.addWidget(box)
         self.error = QLabel("")
         self.error.setWordWrap(True)
@@ -345,6 +424,7 @@ class ReportDialog(QDialog):
         self.html_btn.clicked.connect(lambda: self.export(".html"))
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)
+        self._worker: AskWorker | None = None
 
     def current_choices(self) -> ReportChoices:
         """The choices as the form now holds them."""
@@ -400,6 +480,46 @@ class ReportDialog(QDialog):
         path = self.ask_path(suffix)
         if path is None:
             return
+        if c.include_ai and self.ask_now.isChecked() and self.ask_now.isEnabled():
+            self._ask_then_write(c, path)
+            return
+        self._write(c, path)
+
+    @property
+    def asking(self) -> bool:
+        return self._worker is not None
+
+    def _ask_then_write(self, c: ReportChoices, path: Path) -> None:
+        assert self.win.loaded is not None
+        worker = AskWorker(self.win.chat.engine, self.win.loaded.trial, self.questions, self)
+        self._worker = worker
+        self.pdf_btn.setEnabled(False)
+        self.html_btn.setEnabled(False)
+        worker.progress.connect(
+            lambda k, n: self.error.setText(f"Asking the assistant: question {k + 1} of {n}…")
+        )
+
+        def finished(answers: list[tuple[str, dict[str, Any]]], reason: str | None) -> None:
+            worker.wait()
+            self._worker = None
+            self.pdf_btn.setEnabled(True)
+            self.html_btn.setEnabled(True)
+            if self.result() == QDialog.DialogCode.Rejected and not self.isVisible():
+                return  # cancelled while asking
+            self.error.setText("")
+            self._write(replace(c, extra_ai=answers, ai_reason=reason), path)
+
+        worker.done.connect(finished)
+        worker.start()
+
+    def reject(self) -> None:
+        if self._worker is not None:  # stop asking; nothing is written
+            self._worker.stop()
+            self._worker.wait()
+            self._worker = None
+        super().reject()
+
+    def _write(self, c: ReportChoices, path: Path) -> None:
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.written = export_report(self.win, c, path)

@@ -46,8 +46,8 @@ _GUTTER = 40  # left margin holding the 'Right' / 'Left' row labels
 _PICK_PX = 7
 _GLYPH_R = 6.0  # half-size of an event glyph, pixels
 _HELP = (
-    "Click: seek. Drag an event: move it. Right-click: add or delete events, "
-    "set the region of interest. Del: delete the selected event. "
+    "Click: seek. Drag an event: move it. Right-click: add or delete events, set a timed "
+    "test's start or end by hand, set the region of interest. Del: delete the selected event. "
     "HS = heel strike, TO = toe off; ▼ from the file, ○ detected, ◆ edited by you."
 )
 _VCENTER = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft

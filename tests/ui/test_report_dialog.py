@@ -109,3 +109,40 @@ def test_comparison_report_of_two_demo_walks(qtbot, window: MainWindow, tmp_path
     out = export_report(window, c, tmp_path / "prepost.html")
     html = out.read_text(encoding="utf-8")
     assert "A: S0003_walking_01" in html and "B: S0048_walking_01" in html
+
+
+def test_export_first_asks_the_assistant_what_the_chat_did_not(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """With an assistant loaded (a real tiny Gemma 3 engine), the dialog offers to ask the
+    report's unanswered questions first; they are asked off the UI thread, then the report is
+    written with them as AI findings. The chat's own answers are not asked again."""
+    pytest.importorskip("torch")
+    from tests.ui.test_chat_panel import make_engine
+    from training.sft.tiny import build_tiny_engine_parts
+
+    parts = build_tiny_engine_parts(tmp_path / "tiny", codebook_size=16)
+    window.chat.set_engine(make_engine(parts, max_new_tokens=4, abstain_below=0.0))
+    open_and_wait(qtbot, window, DEMO / "S0048_tug_01.mot")
+    window.chat.history.add(
+        window.chat.key, "Is the gait impaired?", Answer(text="Yes.", task="impaired", flags=[])
+    )
+    dialog = show_report_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    tasks = [t for t, _q in dialog.questions]
+    assert "impaired" not in tasks and "tug_time" in tasks
+    assert dialog.ask_now.isEnabled() and dialog.ask_now.isChecked()
+    dialog.open_after.setChecked(False)
+    out = tmp_path / "asked.html"
+    dialog.ask_path = lambda suffix: out  # type: ignore[method-assign]
+    dialog.export(".html")
+    assert dialog.asking and not dialog.pdf_btn.isEnabled()
+    qtbot.waitUntil(lambda: dialog.written is not None, timeout=120000)
+    assert not dialog.asking
+    html = out.read_text(encoding="utf-8")
+    assert "AI estimate" in html
+    from lmm_desktop.assistant.tasks import TASKS
+
+    for task in [*tasks, "impaired"]:
+        assert TASKS[task].title in html
