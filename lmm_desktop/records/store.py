@@ -216,6 +216,15 @@ class RecordStore:
         )
         return [TrialRecord(**dict(r)) for r in rows]
 
+    def move_trial(self, trial_id: int, session_id: int) -> TrialRecord:
+        """File trial ``trial_id`` under session ``session_id`` (its notes, edited events,
+        assessments and chat go with it: they hang on the trial)."""
+        self.trial(trial_id)
+        self.session(session_id)
+        with self.transaction() as c:
+            c.execute("UPDATE trials SET session_id = ? WHERE id = ?", (session_id, trial_id))
+        return self.trial(trial_id)
+
     def trials_by_sha256(self, sha256: str) -> list[TrialRecord]:
         """Trials whose file content has this hash (finds a file's records after a rename)."""
         rows = self._conn.execute("SELECT * FROM trials WHERE sha256 = ? ORDER BY id", (sha256,))

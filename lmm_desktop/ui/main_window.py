@@ -458,6 +458,12 @@ class MainWindow(QMainWindow):
         )
         self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
 
+    def refresh_tests(self) -> None:
+        """Redraw the metrics after the patient's records changed (the age norms follow the
+        birth date)."""
+        if self.loaded is not None and self.loaded.analysis is not None:
+            self._show_analysis(self.loaded.analysis)
+
     def _patient_age(self) -> float | None:
         """The open trial's patient's age from the records (for the tests' age norms)."""
         from lmm_desktop.ui.records_link import RecordsFailure

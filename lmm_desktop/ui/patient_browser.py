@@ -1,20 +1,31 @@
 """PatientBrowser: the records as a tree, patient -> session -> trial; double-click opens a trial.
 
 'New patient…' adds a patient; 'Import OpenCap session…' adds an OpenCap session folder to the
-selected patient (:func:`lmm_desktop.records.importer.import_opencap_session`).
+selected patient (:func:`lmm_desktop.records.importer.import_opencap_session`). Right-click a
+trial to move it to a patient (a trial the app filed under 'Unfiled' when you first wrote about
+it, or one filed under the wrong person); right-click a patient to edit their details (name,
+birth date, sex: the birth date picks the clinical tests' age norms) or to file the open trial
+under them.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
+    QMenu,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -22,10 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lmm_desktop.core.errors import InvalidValueError
 from lmm_desktop.records.importer import import_opencap_session
 from lmm_desktop.records.models import Patient, SessionRecord, TrialRecord
 from lmm_desktop.records.store import RecordStore
-from lmm_desktop.ui.records_link import RecordsFailure
+from lmm_desktop.ui.records_link import UNFILED, RecordsFailure
 from lmm_desktop.ui.trial_browser import TrialRef
 
 _ROLE = Qt.ItemDataRole.UserRole
@@ -44,6 +56,8 @@ class PatientBrowser(QWidget):
     trial_open_requested = Signal(object)
     message = Signal(str)  # what happened, for the status bar
     failed = Signal(str, str)  # title, text: shown to the clinician as a dialog
+    file_open_trial_requested = Signal(int)  # patient id: file the trial on screen under them
+    records_changed = Signal()  # a trial moved or a patient's details changed
 
     def __init__(self, store: RecordStore, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,11 +66,15 @@ class PatientBrowser(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Patient / session / trial"])
         self.tree.itemDoubleClicked.connect(self._on_item_double_click)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(
+            lambda pos: self.context_menu(pos).exec(self.tree.viewport().mapToGlobal(pos))
+        )
         self.new_btn = QPushButton("New patient…")
         self.import_btn = QPushButton("Import OpenCap session…")
         self.new_btn.clicked.connect(self.ask_new_patient)
         self.import_btn.clicked.connect(self.ask_import)
-        self.hint = QLabel("Double-click a trial to open it.")
+        self.hint = QLabel("Double-click a trial to open it; right-click for more.")
         self.hint.setStyleSheet("color: gray;")
         buttons = QHBoxLayout()
         buttons.addWidget(self.new_btn)
@@ -173,6 +191,127 @@ class PatientBrowser(QWidget):
         self.select_patient(patient_id)
         self.message.emit(f"Imported {len(trials)} trial(s) from {Path(folder).name}.")
         return session, trials
+
+    def move_trial(self, trial_id: int, patient_id: int) -> SessionRecord:
+        """File trial ``trial_id`` under patient ``patient_id``: in the patient's session of
+        today's opened trials (made when missing). Its note, edits and chat go with it."""
+        if self.store.patient(patient_id).display_name == UNFILED:
+            raise InvalidValueError("Choose a patient: 'Unfiled' is where unassigned trials wait.")
+        today = date.today().isoformat()
+        session = next(
+            (s for s in self.store.sessions(patient_id) if s.path is None and s.date == today),
+            None,
+        ) or self.store.add_session(patient_id, date=today)
+        rec = self.store.move_trial(trial_id, session.id)
+        patient = self.store.patient(patient_id)
+        self.refresh()
+        self.message.emit(f"Filed {rec.name} under {patient.display_name}.")
+        self.records_changed.emit()
+        return session
+
+    def edit_patient(
+        self, patient_id: int, name: str, birth_date: str, sex: str
+    ) -> Patient:
+        """Change a patient's name, birth date (YYYY-MM-DD or empty) and sex (or empty)."""
+        from lmm_desktop.records.models import age_on
+
+        patient = self.store.patient(patient_id)
+        if patient.display_name == UNFILED:
+            raise InvalidValueError(
+                "'Unfiled' holds trials not yet assigned to anyone: move them to a patient "
+                "instead of renaming it."
+            )
+        name, birth_date = name.strip(), birth_date.strip()
+        if not name:
+            raise InvalidValueError("A patient needs a name or a code.")
+        if birth_date and age_on(birth_date) is None:
+            raise InvalidValueError(
+                f"The birth date '{birth_date}' is not a past date in the form YYYY-MM-DD."
+            )
+        if sex not in ("", "female", "male", "other"):
+            raise InvalidValueError(f"Sex '{sex}' is not one of female, male, other.")
+        updated = self.store.update_patient(
+            patient_id, display_name=name, birth_date=birth_date or None, sex=sex or None
+        )
+        self.refresh()
+        self.select_patient(patient_id)
+        self.message.emit(f"Saved the details of {updated.display_name}.")
+        self.records_changed.emit()
+        return updated
+
+    def context_menu(self, pos: QPoint) -> QMenu:
+        """The right-click menu for the item at ``pos`` (built, not shown; tests use it)."""
+        menu = QMenu(self)
+        item = self.tree.itemAt(pos)
+        data = item.data(0, _ROLE) if item is not None else None
+        if isinstance(data, tuple):
+            rec = data[0]
+            act = menu.addAction(f"Move {rec.name} to a patient…")
+            act.triggered.connect(lambda _=False, r=rec: self.ask_move_trial(r.id))
+        elif isinstance(data, Patient) and data.display_name != UNFILED:
+            act = menu.addAction("Edit details…")
+            act.triggered.connect(lambda _=False, p=data: self.ask_edit_patient(p.id))
+            act = menu.addAction("File the open trial under this patient")
+            act.triggered.connect(
+                lambda _=False, p=data: self.file_open_trial_requested.emit(p.id)
+            )
+        menu.addAction("New patient…").triggered.connect(lambda _=False: self.ask_new_patient())
+        return menu
+
+    def ask_move_trial(self, trial_id: int) -> None:
+        patients = [p for p in self.store.patients() if p.display_name != UNFILED]
+        new = "New patient…"
+        labels = [f"{p.display_name} ({p.identifier_code})" for p in patients] + [new]
+        choice, ok = QInputDialog.getItem(
+            self, "Move the trial", "File it under:", labels, 0, False
+        )
+        if not ok:
+            return
+        patient = patients[labels.index(choice)] if choice != new else self.ask_new_patient()
+        if patient is None:
+            return
+        try:
+            self.move_trial(trial_id, patient.id)
+        except RecordsFailure as exc:
+            self.failed.emit("Cannot move the trial", str(exc))
+
+    def ask_edit_patient(self, patient_id: int) -> None:
+        patient = self.store.patient(patient_id)
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Details of {patient.display_name}")
+        name = QLineEdit(patient.display_name)
+        birth = QLineEdit(patient.birth_date or "")
+        birth.setPlaceholderText("YYYY-MM-DD")
+        sex = QComboBox()
+        sexes = ["", "female", "male", "other"]
+        sex.addItems(["not given", "female", "male", "other"])
+        sex.setCurrentIndex(sexes.index(patient.sex) if patient.sex in sexes else 0)
+        error = QLabel("")
+        error.setStyleSheet("color: #c92a2a;")
+        error.setWordWrap(True)
+        form = QFormLayout(dialog)
+        form.addRow("Name or code", name)
+        form.addRow("Birth date", birth)
+        form.addRow("Sex", sex)
+        form.addRow(QLabel(f"Patient code {patient.identifier_code} (used in de-identified "
+                           "reports) stays."))
+        form.addRow(error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        form.addRow(buttons)
+
+        def save() -> None:
+            try:
+                self.edit_patient(patient_id, name.text(), birth.text(), sexes[sex.currentIndex()])
+            except RecordsFailure as exc:
+                error.setText(str(exc))
+                return
+            dialog.accept()
+
+        buttons.accepted.connect(save)
+        buttons.rejected.connect(dialog.reject)
+        dialog.open()
 
     def ask_new_patient(self) -> Patient | None:
         name, ok = QInputDialog.getText(self, "New patient", "Display name (or a code):")

@@ -54,6 +54,8 @@ class RecordsDocks:
         self.patients.message.connect(win.status_label.setText)
         self.patients.failed.connect(lambda title, text: win.show_message(win, title, text))
         self.patients.trial_open_requested.connect(self._open)
+        self.patients.file_open_trial_requested.connect(self.file_open_trial)
+        self.patients.records_changed.connect(win.refresh_tests)
         win.trial_loaded.connect(self._on_trial_loaded)
         win.events_changed.connect(self._on_events_change)
 
@@ -119,6 +121,21 @@ class RecordsDocks:
                 "This trial was not in the records: it was added under the 'Unfiled' patient "
                 "so your event edits and notes are kept."
             )
+
+    def file_open_trial(self, patient_id: int) -> None:
+        """File the trial on screen under ``patient_id`` (adding it to the records first)."""
+        try:
+            trial_id, _added = self.link.ensure_trial()
+            if trial_id is None:
+                self.win.show_message(
+                    self.win, "Cannot file the trial", "Open a trial saved in a file first."
+                )
+                return
+            self.patients.move_trial(trial_id, patient_id)
+        except RecordsFailure as exc:
+            self.win.show_message(self.win, "Cannot file the trial", str(exc))
+            return
+        self.patients.mark_current(trial_id)
 
     def _on_filed(self, text: str) -> None:
         self.win.status_label.setText(text)

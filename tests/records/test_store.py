@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from lmm_desktop.core.errors import InvalidValueError
+from lmm_desktop.core.errors import InvalidValueError, LmmError
 from lmm_desktop.core.trial import Event
 from lmm_desktop.records import (
     LATEST_VERSION,
@@ -214,3 +214,19 @@ def test_age_on_a_date_from_the_birth_date() -> None:
         ("1800-01-01", "2026-11-20"),  # absurd
     ):
         assert age_on(born, on) is None
+
+
+def test_move_trial_keeps_its_notes_edits_and_chat(store: RecordStore) -> None:
+    a = store.add_patient("A")
+    b = store.add_patient("B")
+    sa, sb = store.add_session(a.id), store.add_session(b.id)
+    t = store.add_trial(sa.id, path="/x.mot", sha256="0" * 64, name="x", format="mot")
+    store.set_note("trial", t.id, "note")
+    store.add_chat_message(t.id, "user", "hello")
+    moved = store.move_trial(t.id, sb.id)
+    assert moved.session_id == sb.id and store.trials(sa.id) == []
+    assert store.note("trial", t.id).text == "note"  # type: ignore[union-attr]
+    assert [m.text for m in store.chat(t.id)] == ["hello"]
+    with pytest.raises(LmmError):
+        store.move_trial(t.id, 9999)
+    assert store.trial(t.id).session_id == sb.id  # unchanged by the refused move

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QThread, QTimer
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer
 
 from lmm_desktop.records import Autosave, RecordStore, sha256_of
 from lmm_desktop.ui.main_window import MainWindow
@@ -222,3 +222,63 @@ def test_patient_browser_lists_an_imported_session_and_opens_a_trial(
     assert walk.font(0).bold()  # the trial on screen, in the records tree
     assert sorted(r.label for r in window.browser.refs()) == names  # and its session's trials
     qtbot.waitUntil(lambda: not window.busy, timeout=60000)
+
+
+def test_an_unfiled_trial_moves_to_a_patient_whose_details_pick_the_age_norm(
+    qtbot, window: MainWindow
+) -> None:
+    """A note files the open trial under 'Unfiled'; right-click it, move it to a patient, then
+    edit the patient's birth date: the note goes with the trial and the TUG gets the age norm.
+    'Unfiled' cannot be renamed, and a bad birth date is refused with the fix."""
+    from lmm_desktop.core.errors import InvalidValueError
+
+    tug = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    open_and_wait(qtbot, window, tug)
+    window.records.notes.editor.setPlainText("Slow turn.")
+    window.records.notes.commit()
+    link, browser = window.records.link, window.records.patients
+    tid = link.trial_id
+    assert tid is not None
+    store = link.store
+    unfiled = store.find_patient(UNFILED)
+    assert unfiled is not None
+    assert "age norm is shown" in window.metrics.tests_note.text()  # no age yet
+    trial_item = next(
+        i for i in browser._trial_items() if i.data(0, Qt.ItemDataRole.UserRole)[0].id == tid
+    )
+    pos = browser.tree.visualItemRect(trial_item).center()
+    menu = browser.context_menu(pos)
+    assert menu.actions()[0].text() == "Move S0048_tug_01 to a patient…"
+    patient = browser.add_patient("Ada Test")
+    session = browser.move_trial(tid, patient.id)
+    assert store.trial(tid).session_id == session.id
+    assert store.note("trial", tid).text == "Slow turn."  # type: ignore[union-attr]
+    assert ["Ada Test" in row[0] for row in browser.labels()] == [True]
+    with pytest.raises(InvalidValueError, match="YYYY-MM-DD"):
+        browser.edit_patient(patient.id, "Ada Test", "03/01/1950", "female")
+    with pytest.raises(InvalidValueError, match="Unfiled"):
+        browser.edit_patient(unfiled.id, "Someone", "", "")
+    with pytest.raises(InvalidValueError, match="Choose a patient"):
+        browser.move_trial(tid, unfiled.id)
+    browser.edit_patient(patient.id, "Ada Test", "1950-03-01", "female")
+    assert store.patient(patient.id).birth_date == "1950-03-01"
+    assert "ages 70-79" in window.metrics.tests_note.text()  # the norm follows at once
+
+
+def test_the_open_trial_is_filed_under_a_patient_from_the_browser(
+    qtbot, window: MainWindow
+) -> None:
+    walk = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0003_walking_01.mot"
+    open_and_wait(qtbot, window, walk)
+    browser = window.records.patients
+    patient = browser.add_patient("Bea Test")
+    item = browser.tree.topLevelItem(0)
+    assert item is not None
+    menu = browser.context_menu(browser.tree.visualItemRect(item).center())
+    act = next(a for a in menu.actions() if a.text() == "File the open trial under this patient")
+    act.trigger()
+    tid = window.records.link.trial_id
+    assert tid is not None
+    session = window.records.link.store.session(window.records.link.store.trial(tid).session_id)
+    assert session.patient_id == patient.id
+    assert browser.labels()[0][2] == "S0003_walking_01"
