@@ -507,12 +507,14 @@ class MainWindow(QMainWindow):
             else:
                 self.timer.stop()
             self.timeline.set_roi(c.roi)
+            if self.video is not None:
+                self.video.follow(c.time, c.playing, c.speed)
             return
         self.skeleton.set_time(c.time, c.frame)
         self.plot.set_cursor(c.time)
         self.timeline.set_cursor(c.time)
-        if self.video is not None and not c.playing:
-            self.video.seek(c.time)
+        if self.video is not None:
+            self.video.follow(c.time, c.playing, c.speed)
 
     def _on_roi_requested(self, roi: tuple[float, float] | None) -> None:
         if self.clock is None:
