@@ -500,13 +500,18 @@ def _comparison(c: Comparison, figs: Figures) -> str:
     return h + "<h3>Differences</h3>" + diff + '<h3 class="pagebreak">Curves overlaid</h3>' + curves
 
 
+def _lines(text: str) -> str:
+    """Escaped text whose line breaks survive (a note typed in paragraphs stays so)."""
+    return "<br/>".join(esc(line) for line in text.strip().splitlines())
+
+
 def _notes(m: ReportModel) -> str:
     items = []
     if m.session_note:
-        items.append(f"<p><b>Session:</b> {esc(m.session_note)}</p>")
+        items.append(f"<p><b>Session summary:</b><br/>{_lines(m.session_note)}</p>")
     for t in m.trials:
         if t.note:
-            items.append(f"<p><b>{esc(t.label)}:</b> {esc(t.note)}</p>")
+            items.append(f"<p><b>{esc(t.label)}:</b> {_lines(t.note)}</p>")
     body = "".join(items) or '<p class="na">No notes recorded.</p>'
     return f"<h2>{H_NOTES}</h2>" + body
 

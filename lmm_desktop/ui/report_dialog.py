@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -247,6 +248,9 @@ def save_details(win: MainWindow, c: ReportChoices) -> None:
             sex=c.sex or None,
         )
     if c.session_id is not None:
+        old = store.note("session", c.session_id)
+        if (old.text if old else None) != c.session_note and (old or c.session_note):
+            store.set_note("session", c.session_id, c.session_note or "")
         store.update_session(
             c.session_id,
             date=_iso(c.session_date, "session date"),
@@ -353,6 +357,13 @@ class ReportDialog(QDialog):
         form.addRow("Assessor (signs)", self.assessor)
         form.addRow("Referral question", self.referral)
         form.addRow("Walking aid", self.walking_aid)
+        self.summary = QPlainTextEdit(choices.session_note or "")
+        self.summary.setPlaceholderText(
+            "Your impression and plan for this session (printed under Clinician notes; "
+            "saved with the session)."
+        )
+        self.summary.setFixedHeight(self.fontMetrics().height() * 5)
+        form.addRow("Summary", self.summary)
         lay.addWidget(session_box)
 
         self.compare = QComboBox()
@@ -437,6 +448,7 @@ class ReportDialog(QDialog):
             assessor=self.assessor.text(),
             referral_question=self.referral.text(),
             walking_aid=self.walking_aid.text(),
+            session_note=self.summary.toPlainText().strip() or None,
             deidentify=self.deidentify.isChecked(),
             include_ai=self.include_ai.isChecked(),
             include_chat=self.include_chat.isChecked(),

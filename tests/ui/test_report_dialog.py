@@ -65,6 +65,7 @@ def test_report_from_the_app_uses_records_note_and_chat(
     )
     assert c.save_details and "1 asked in the chat" in dialog.include_ai.text()
     dialog.walking_aid.setText("single-point cane")
+    dialog.summary.setPlainText("Slow, cautious TUG.\nPlan: balance training; review in 6 weeks.")
     dialog.open_after.setChecked(False)
     out = tmp_path / "out" / "tug.pdf"
     out.parent.mkdir()
@@ -77,8 +78,12 @@ def test_report_from_the_app_uses_records_note_and_chat(
     assert "16.3 s" in text and "AI estimate" in text  # the chat's answer, marked
     assert "Worse than average for ages 70-79" in text  # age from the birth date
     assert str(out) in window.status_label.text()
-    # the corrected detail went back to the records
-    assert window.records.link.store.session(session_id).walking_aid == "single-point cane"
+    assert "Slow, cautious TUG." in text and "Plan: balance training" in text
+    # the corrected detail and the summary went back to the records
+    store = window.records.link.store
+    assert store.session(session_id).walking_aid == "single-point cane"
+    summary = store.note("session", session_id)
+    assert summary is not None and summary.text.splitlines()[1].startswith("Plan:")
 
 
 def test_bad_dates_and_suffix_refused_with_the_fix(
