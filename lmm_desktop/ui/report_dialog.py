@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -330,6 +331,13 @@ class ReportDialog(QDialog):
             warn.setWordWrap(True)
             warn.setStyleSheet("color: #c92a2a;")
             lay.addWidget(warn)
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+        lay.addLayout(columns)
+        options = QGroupBox("Contents")
+        options_lay = QVBoxLayout(options)
 
         self.name = QLineEdit(choices.name)
         self.birth = QLineEdit(choices.birth_date)
@@ -344,7 +352,7 @@ class ReportDialog(QDialog):
         form.addRow("Birth date", self.birth)
         form.addRow("Sex", self.sex)
         form.addRow("Patient code", code)
-        lay.addWidget(patient_box)
+        left.addWidget(patient_box)
 
         self.session_date = QLineEdit(choices.session_date)
         self.session_date.setPlaceholderText("YYYY-MM-DD")
@@ -364,7 +372,7 @@ class ReportDialog(QDialog):
         )
         self.summary.setFixedHeight(self.fontMetrics().height() * 5)
         form.addRow("Summary", self.summary)
-        lay.addWidget(session_box)
+        left.addWidget(session_box)
 
         self.compare = QComboBox()
         self.compare.addItem("no comparison", None)
@@ -383,7 +391,7 @@ class ReportDialog(QDialog):
             lambda _i: self.order.setEnabled(self.compare.currentData() is not None)
         )
         self.order.setEnabled(False)
-        lay.addWidget(compare_box)
+        right.addWidget(compare_box)
 
         n_ai = len(chat_answers(win)[0])
         self.deidentify = QCheckBox("De-identify (no name or birth date; the patient code)")
@@ -423,7 +431,10 @@ class ReportDialog(QDialog):
         self.open_after.setChecked(choices.open_when_written)
         for box in (self.deidentify, self.include_ai, self.ask_now, self.include_chat,
                     self.save, self.open_after):
-            lay.addWidget(box)
+            box.setStyleSheet("QCheckBox { padding: 2px; }")
+            options_lay.addWidget(box)
+        right.addWidget(options)
+        right.addStretch(1)
         self.error = QLabel("")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c92a2a;")
