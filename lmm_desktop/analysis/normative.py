@@ -136,7 +136,8 @@ def leg_length_m(subject: Subject | None = None, points: BodyPoints | None = Non
             + np.linalg.norm(knee - ankle, axis=1)
             + (ankle[:, 1] - floor)
         )
-        lengths.append(np.nanmedian(seg))
+        if np.isfinite(seg).any():
+            lengths.append(np.nanmedian(seg))
     good = [v for v in lengths if np.isfinite(v) and v > 0.2]
     return float(np.mean(good)) if good else None
 

@@ -130,7 +130,7 @@ def body_points_for(trial: Trial) -> BodyPoints:
     AnalysisError
         The trial has neither joint angles nor markers.
     """
-    if trial.kinematics is not None:
+    if trial.kinematics is not None and not trial.kinematics.from_markers:
         from lmm_desktop.biomech.fk import forward_kinematics
 
         return forward_kinematics(trial)
@@ -276,6 +276,11 @@ def analyze(
     """
     if points is None:
         points = body_points_for(trial)
+    if trial.kinematics is None and points.source == "markers":
+        # a marker-only trial: its lower-body angles from the markers (cycles, GPS, curves)
+        from lmm_desktop.analysis.marker_angles import with_marker_kinematics
+
+        with_marker_kinematics(trial, points)
     points = mask_gaps(trial, points)
     if points.n_frames < 3:
         raise AnalysisError(
@@ -288,6 +293,8 @@ def analyze(
         reasons["detected_events"] = detected.reason
     events, source, notes = _choose_events(trial, detected, events_override)
     notes += detected.notes
+    if trial.kinematics is not None and trial.kinematics.from_markers:
+        notes += trial.kinematics.notes
     used = [e for e in events if e.source == source and e.label in GAIT_LABELS]
     st = cycles = gps = None
     if used:

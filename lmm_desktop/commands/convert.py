@@ -33,11 +33,19 @@ def run(args: argparse.Namespace) -> int:
     if out.resolve() == Path(args.path).resolve():
         raise TrialWriteError(f"'{out}' is the input file; choose another output name.")
     trial = read_trial(args.path, trial=args.trial, rate_hz=args.rate)
+    note = ""
     if trial.kinematics is None:
-        raise TrialWriteError(
-            f"Cannot convert '{args.path}': it holds marker trajectories only, no joint angles. "
-            "Run inverse kinematics first (OpenSim model + markers)."
-        )
+        from lmm_desktop.analysis.marker_angles import NOTE, with_marker_kinematics
+
+        with_marker_kinematics(trial)
+        if trial.kinematics is None:
+            raise TrialWriteError(
+                f"Cannot convert '{args.path}': it holds marker trajectories only, and no "
+                "pelvis (left and right ASIS and PSIS) and leg markers were found under a known "
+                "name to compute joint angles from. Run inverse kinematics with an OpenSim "
+                "model of the marker set first."
+            )
+        note = f"; {NOTE}"
     written = write_trial(trial, out)
-    print(f"wrote {written} ({trial.n_frames} frames, {trial.rate_hz:g} Hz)")
+    print(f"wrote {written} ({trial.n_frames} frames, {trial.rate_hz:g} Hz{note})")
     return 0

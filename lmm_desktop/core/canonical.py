@@ -82,6 +82,9 @@ class Kinematics:
     pelvis_translation: NDArray[np.float64]
     pelvis_present: bool = True
     notes: list[str] = field(default_factory=list)
+    from_markers: bool = False
+    """The angles were computed from a marker-only trial's markers (the body points then come
+    from the markers, not from forward kinematics of these angles)."""
 
     def __post_init__(self) -> None:
         n = self.angles.shape[0]
@@ -134,4 +137,5 @@ class Kinematics:
             pelvis_translation=self.pelvis_translation[start:stop],
             pelvis_present=self.pelvis_present,
             notes=list(self.notes),
+            from_markers=self.from_markers,
         )

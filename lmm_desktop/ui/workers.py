@@ -63,7 +63,7 @@ def uses_opensim(trial: Trial) -> bool:
 
 def quick_points(trial: Trial) -> BodyPoints | None:
     """Built-in numpy forward kinematics (fast), or None when the trial has no joint angles."""
-    if trial.kinematics is None:
+    if trial.kinematics is None or trial.kinematics.from_markers:
         return None
     fk = _optional("lmm_desktop.biomech.fk", "builtin_forward_kinematics")
     if fk is None:
@@ -74,7 +74,7 @@ def quick_points(trial: Trial) -> BodyPoints | None:
 
 def body_points(trial: Trial) -> tuple[BodyPoints | None, str | None]:
     """Forward kinematics of ``trial`` (or markers-derived points); a note when none."""
-    if trial.kinematics is not None:
+    if trial.kinematics is not None and not trial.kinematics.from_markers:
         fk = _optional("lmm_desktop.biomech.fk", "forward_kinematics")
         if fk is None:
             return None, "3D skeleton unavailable: forward kinematics is not installed."
@@ -186,6 +186,12 @@ class TrialLoader(QThread):
         timings["fk"] = time.perf_counter() - t0
         if note:
             notes.append(note)
+        if trial.kinematics is None and points is not None and points.source == "markers":
+            add_angles = _optional("lmm_desktop.analysis.marker_angles", "with_marker_kinematics")
+            if add_angles is not None:
+                add_angles(trial, points)
+                if trial.kinematics is not None:
+                    notes.append("Joint angles computed from the markers (lower body).")
         if self.isInterruptionRequested():
             return None
         return LoadedTrial(self.ref, trial, points, None, notes, timings)
