@@ -15,6 +15,11 @@ TRUNCATED = "truncated"
 UNPARSED = "unparsed"
 SHORT_MOTION = "short_motion"
 """The trial is shorter than :data:`SHORT_MOTION_S`: the answer rests on little movement."""
+PARTIAL_MOTION = "partial_motion"
+"""Many of the trial's joints are missing (e.g. angles computed from a clinical marker set:
+legs and pelvis only): the model saw the training average in their place."""
+PARTIAL_MOTION_MAX_MISSING = 8
+"""More missing joints than this (of 34) flag an answer; OpenCap's few missing ones do not."""
 SHORT_MOTION_S = 3.0
 """Under 3 s a walk holds about two strides or fewer (a stride takes ~1.1 s), too little for
 the gait analysis to measure and little for the model to go on; its simulated training trials

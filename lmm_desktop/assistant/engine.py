@@ -651,6 +651,9 @@ class AssistantEngine:
             return
         if 0.0 < trial.duration_s < A.SHORT_MOTION_S:
             ans.flags.append(A.SHORT_MOTION)
+        kin = trial.kinematics
+        if kin is not None and len(kin.missing) > A.PARTIAL_MOTION_MAX_MISSING:
+            ans.flags.append(A.PARTIAL_MOTION)
         parsed = task.parse_answer(ans.text) if task.kind != "description" else None
         if task.kind == "regression" and parsed is None and ans.value is None:
             ans.flags.append(A.UNPARSED)

@@ -53,6 +53,12 @@ FLAG_TEXT = {
         "answer rests on little movement. Treat it as a weak hint; record a longer trial.",
         WARN_STYLE,
     ),
+    A.PARTIAL_MOTION: (
+        "Part of the body is missing in this trial (e.g. angles from a clinical marker set: "
+        "pelvis and legs only); the model saw average trunk and arm movement in its place. "
+        "Treat the answer as a weaker hint.",
+        WARN_STYLE,
+    ),
     A.TRUNCATED: ("The answer was cut off at the length limit.", INFO_STYLE),
     A.STOPPED: ("Stopped: the answer is incomplete.", INFO_STYLE),
     A.OUT_OF_SCOPE: (

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 
 from lmm_desktop.assistant import answer as A  # noqa: E402
 from lmm_desktop.assistant.engine import AssistantEngine, History  # noqa: E402
-from lmm_desktop.core.canonical import N_JOINTS, Kinematics  # noqa: E402
+from lmm_desktop.core.canonical import JOINT_INDEX, N_JOINTS, Kinematics  # noqa: E402
 from lmm_desktop.core.trial import Provenance, Trial  # noqa: E402
 from lmm_desktop.motion.config import TokenizerConfig  # noqa: E402
 
@@ -377,6 +377,26 @@ def test_short_recording_is_flagged(engine_parts) -> None:
     assert A.SHORT_MOTION in short.flags and "short_motion" in short.to_dict()["flags"]
     longer = eng.ask(_trial(seconds=4.0), "What activity is the person performing?")
     assert A.SHORT_MOTION not in longer.flags
+
+
+def test_partial_body_is_flagged(engine_parts) -> None:
+    """Angles of the pelvis and legs only (as computed from a clinical marker set): the answer
+    carries partial_motion; a trial missing only the neck and wrists (OpenCap) does not."""
+    eng, _ = _engine(engine_parts, max_new_tokens=2)
+    legs_only = _trial(seconds=4.0)
+    legs = [JOINT_INDEX[f"{j}_{s}"] for s in "rl" for j in
+            ("hip_flexion", "hip_adduction", "knee_angle", "ankle_angle")]
+    mask = np.zeros(N_JOINTS, bool)
+    mask[legs] = True
+    legs_only.kinematics.present[:] = mask  # type: ignore[union-attr]
+    legs_only.kinematics.angles[:, ~mask] = np.nan  # type: ignore[union-attr]
+    ans = eng.ask(legs_only, "What activity is the person performing?")
+    assert A.PARTIAL_MOTION in ans.flags
+    opencap_like = _trial(seconds=4.0)
+    for name in ("neck_extension", "neck_bending", "neck_rotation", "wrist_flex_r",
+                 "wrist_dev_r", "wrist_flex_l", "wrist_dev_l"):
+        opencap_like.kinematics.present[JOINT_INDEX[name]] = False  # type: ignore[union-attr]
+    assert A.PARTIAL_MOTION not in eng.ask(opencap_like, "What activity is it?").flags
 
 
 def test_out_of_scope_and_free_form(engine_parts) -> None:
