@@ -20,8 +20,11 @@ marker sets it knows: Plug-in-Gait, CAST/Qualisys, OpenCap, the OpenSim tutorial
   Plug-in-Gait places on the second metatarsal head): 0 with the foot at a right angle to the
   shank; the heel and forefoot markers are assumed at the same height above the sole.
 
-Hip rotation, subtalar, toe, trunk, neck and arm angles need markers or a model this method does
-not use: they stay missing (NaN, ``present`` False), never zero. The angles follow OpenSim's
+With only lateral knee and ankle markers (Plug-in-Gait ``KNE`` and ``ANK`` without medial ones)
+the knee and ankle points sit a few centimetres lateral of the joint centres, so hip adduction
+reads a few degrees towards abduction. Hip rotation, subtalar, toe, trunk, neck and arm angles
+need markers or a model this method does not use: they stay missing (NaN, ``present`` False),
+never zero. The angles follow OpenSim's
 sign conventions (flexion, adduction and dorsiflexion positive) but come from marker-defined
 frames, so pelvic tilt and hip flexion can differ from an OpenSim inverse kinematics of the same
 trial by a constant offset; the kinematics carry a note saying so.

@@ -3,7 +3,8 @@
 Maps the common marker-set names onto the :class:`~lmm_desktop.core.body.BodyPoints` landmarks the
 gait analysis needs (heels, toes, ankles, pelvis). A point no listed marker provides stays NaN.
 
-Marker sets covered: Plug-in-Gait / Vicon (``LHEE``, ``LTOE``, ``LANK``, ``LPSI``, ``LASI``),
+Marker sets covered: Plug-in-Gait / Vicon (``LHEE``, ``LTOE``, ``LANK``, ``LPSI`` or ``SACR``,
+``LASI``),
 OpenCap ``*_study`` markers (``r_calc_study``, ``r_toe_study``, ``r.PSIS_study``, ...),
 Qualisys / CAST-style (``R_FCC`` calcaneus, ``R_FM1``/``R_FM5`` metatarsal heads,
 ``R_FAL``/``R_TAM`` malleoli, ``R_IPS``/``R_IAS`` iliac spines) and the OpenSim tutorial set
@@ -59,6 +60,7 @@ MARKER_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("{S}.Ankle.Lat",),
         ("{S}_FAL",),
         ("{S}.Ankle",),
+        ("{S}AL", "{S}AM"),
     ),
     "hip": (("{S}HJC",), ("{S}_HJC",), ("{s}_HJC_study",)),
     "knee": (
@@ -71,6 +73,8 @@ MARKER_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("{S}.Knee.Lat", "{S}.Knee.Med"),
         ("{S}.Knee.Lat",),
         ("{S}_FLE",),
+        ("{S}.Knee",),
+        ("{S}KL", "{S}KM"),
     ),
     "asis": (
         ("{S}ASI",),
@@ -87,6 +91,10 @@ MARKER_ALIASES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("{S}.PSIS",),
         ("{S}_PSIS",),
         ("{S}PSIS",),
+        # one sacral marker instead of two PSIS (Plug-in-Gait's SACR option): both sides
+        ("SACR",),
+        ("SACRUM",),
+        ("V.Sacral",),
     ),
 }
 

@@ -137,3 +137,40 @@ def test_convert_writes_the_angles_of_a_marker_only_trial(
     knee = again.kinematics.angle("knee_angle_r")
     assert np.nanmax(knee) > 50
     assert "hip_rotation_r" in again.kinematics.missing
+
+
+def test_one_sacral_marker_stands_for_both_psis(fixtures_dir: Path) -> None:
+    """Plug-in-Gait's SACR option: the Qualisys trial with its two PSIS markers replaced by
+    their midpoint named SACR gives the same pelvis and hip angles."""
+    from lmm_desktop.core.trial import MarkerSet
+
+    trial = read_trial(fixtures_dir / "c3d" / "Qualisys.c3d")
+    m = trial.markers
+    assert m is not None
+    labels = list(m.labels)
+    ri, li = labels.index("R_IPS"), labels.index("L_IPS")
+    sacr = (m.positions[:, ri] + m.positions[:, li]) / 2
+    keep = [k for k in range(len(labels)) if k not in (ri, li)]
+    pos = np.concatenate([m.positions[:, keep], sacr[:, None, :]], axis=1)
+    one = MarkerSet(m.time, m.rate_hz, [labels[k] for k in keep] + ["SACR"], pos)
+    a = with_marker_kinematics(read_trial(fixtures_dir / "c3d" / "Qualisys.c3d")).kinematics
+    b = with_marker_kinematics(
+        type(trial)(
+            time=trial.time, rate_hz=trial.rate_hz, source=None, kinematics=None,
+            provenance=trial.provenance, markers=one,
+        )
+    ).kinematics
+    assert a is not None and b is not None
+    np.testing.assert_allclose(b.pelvis_rotation, a.pelvis_rotation, atol=1e-6)
+    np.testing.assert_allclose(
+        b.angle("hip_flexion_r"), a.angle("hip_flexion_r"), atol=1e-6, equal_nan=True
+    )
+
+
+def test_the_tutorial_walk_with_single_knee_and_ankle_markers(fixtures_dir: Path) -> None:
+    trial = with_marker_kinematics(read_trial(fixtures_dir / "opensim" / "motion_capture_walk.trc"))
+    kin = trial.kinematics
+    assert kin is not None
+    for side in ("r", "l"):
+        knee = kin.angle(f"knee_angle_{side}")
+        assert 55 < np.nanmax(knee) < 75  # measured 66 on both sides
