@@ -13,8 +13,8 @@ marker sets it knows: Plug-in-Gait, CAST/Qualisys, OpenCap, the OpenSim tutorial
 - **hip joint centres**: the markers' when the set has them (``RHJC``), else Harrington et al.
   (2007, J Biomech 40:595-602) regression from pelvis width and depth;
 - **hip flexion and adduction**: the thigh (hip centre to knee) in the pelvis frame;
-- **knee flexion**: the angle between thigh and shank (knee to ankle), signed so that a knee
-  bent backwards (hyperextension) is negative;
+- **knee flexion**: the angle from the thigh to the shank (knee to ankle) in the thigh's
+  sagittal plane, hyperextension negative;
 - **ankle dorsiflexion**: 90 degrees minus the angle between the shank and the line from the
   heel to the forefoot (metatarsal heads when the set has them, else the toe marker, which
   Plug-in-Gait places on the second metatarsal head): 0 with the foot at a right angle to the
@@ -127,6 +127,21 @@ def _pelvis_angles(axes: NDArray[np.float64], yaw: float = 0.0) -> NDArray[np.fl
     return np.degrees(np.stack([tilt, lst, rot], axis=1))
 
 
+def _knee_flexion(
+    thigh: NDArray[np.float64], shank: NDArray[np.float64], pelvis_z: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Knee flexion (degrees, hyperextension negative): the angle from thigh to shank in the
+    thigh's sagittal plane, whose normal is the pelvis' left-right axis made perpendicular to
+    the thigh. Out-of-plane parts (lateral knee and ankle markers sit off the joint centres) are
+    dropped, so the sign cannot flip near full extension."""
+    t = _unit(thigh)
+    lat = _unit(pelvis_z - np.sum(pelvis_z * t, axis=1, keepdims=True) * t)
+    s = shank - np.sum(shank * lat, axis=1, keepdims=True) * lat
+    sin = -np.sum(np.cross(t, _unit(s)) * lat, axis=1)
+    cos = np.sum(t * _unit(s), axis=1)
+    return np.degrees(np.arctan2(sin, cos))
+
+
 def marker_kinematics(points: BodyPoints) -> Kinematics | None:
     """Canonical kinematics (lower body and pelvis) from marker body points, or None when the
     markers do not hold a pelvis (both ASIS and both PSIS) and a knee and ankle on a side."""
@@ -154,9 +169,7 @@ def marker_kinematics(points: BodyPoints) -> Kinematics | None:
         flex = np.degrees(np.arctan2(local[:, 0], -local[:, 1]))
         lateral = local[:, 2] if s == "r" else -local[:, 2]
         add = np.degrees(np.arcsin(np.clip(-lateral, -1.0, 1.0)))
-        shank = ankle - knee
-        bend = np.sum(np.cross(thigh, shank) * axes[:, 2, :], axis=1)
-        knee_deg = _angle_deg(thigh, shank) * np.where(bend <= 0, 1.0, -1.0)
+        knee_deg = _knee_flexion(thigh, ankle - knee, axes[:, 2, :])
         cols = {f"hip_flexion_{s}": flex, f"hip_adduction_{s}": add, f"knee_angle_{s}": knee_deg}
         heel = p.get(f"heel_{s}")
         fore = p.get(f"mtp_{s}")  # the forefoot: metatarsal heads (the toes bend at the MTP)
