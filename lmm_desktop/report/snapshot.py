@@ -75,8 +75,11 @@ def side_view_svg(
     svg = stick_figures(
         poses, points.segments, GROUP_COLOURS, labels=labels, width=width, height=height
     )
-    caption = (
-        "Side view of the body at six instants (right side orange, left side blue), from "
-        f"the joint angles through forward kinematics ({points.source} model)."
+    how = (
+        "from the markers (the hip centres estimated)"
+        if points.source == "markers"
+        else f"from the joint angles through forward kinematics ({points.source} model)"
     )
+    caption = f"Side view of the body at six instants (right side orange, left side blue), {how}."
+
     return svg, caption

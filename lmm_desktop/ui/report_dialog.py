@@ -261,6 +261,21 @@ def save_details(win: MainWindow, c: ReportChoices) -> None:
         )
 
 
+def _keep_asked(win: MainWindow, c: ReportChoices) -> None:
+    """The answers asked for the report go into the trial's records (assessments) when it is
+    filed, so the record holds what the report printed."""
+    from lmm_desktop.ui.records_link import RecordsFailure
+
+    tid = win.records.link.trial_id
+    if tid is None or not c.extra_ai:
+        return
+    try:
+        for question, answer in c.extra_ai:
+            win.records.link.store.add_assessment(tid, question, answer)
+    except RecordsFailure as exc:
+        log.warning("answers asked for the report not kept in the records: %s", exc)
+
+
 def export_report(win: MainWindow, c: ReportChoices, path: Path) -> Path:
     """Build the report of the open trial (and the comparison trial) and write it to ``path``
     (.pdf or .html, atomically). Raises :class:`LmmError` with a message the user can act on."""
@@ -284,6 +299,7 @@ def export_report(win: MainWindow, c: ReportChoices, path: Path) -> Path:
         )
     if c.save_details:
         save_details(win, c)
+    _keep_asked(win, c)
     model = assemble_report(
         items,
         patient=PatientDetails(c.name.strip() or None, birth, c.sex or None, c.identifier_code),

@@ -132,6 +132,8 @@ def test_export_first_asks_the_assistant_what_the_chat_did_not(
     window.chat.history.add(
         window.chat.key, "Is the gait impaired?", Answer(text="Yes.", task="impaired", flags=[])
     )
+    tid, _added = window.records.link.ensure_trial()  # in the records (under 'Unfiled')
+    assert tid is not None
     dialog = show_report_dialog(window)
     assert dialog is not None
     qtbot.addWidget(dialog)
@@ -151,3 +153,6 @@ def test_export_first_asks_the_assistant_what_the_chat_did_not(
 
     for task in [*tasks, "impaired"]:
         assert TASKS[task].title in html
+    # filed trials keep what the report printed: the asked answers become assessments
+    kept = {a.task for a in window.records.link.store.assessments(tid)}
+    assert set(tasks) <= kept
