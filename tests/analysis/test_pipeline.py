@@ -158,7 +158,8 @@ def test_file_events_kept_apart_from_detected(fixtures_dir: Path) -> None:
     assert any("computed from the markers" in n for n in d["notes"])
 
 
-def test_synthetic_tug_through_pipeline() -> None:
+def _tug_trial():  # type: ignore[no-untyped-def]
+    """The synthetic TUG (known 11.8 s) and a trial of its kinematics."""
     syn = make_tug()
     trial = Trial(
         time=syn.time,
@@ -167,6 +168,11 @@ def test_synthetic_tug_through_pipeline() -> None:
         kinematics=syn.kin,
         provenance=Provenance(None, "synthetic", trial_name="tug"),
     )
+    return syn, trial
+
+
+def test_synthetic_tug_through_pipeline() -> None:
+    syn, trial = _tug_trial()
     d = _json(analyze(trial, points=syn.points))
     tests = {t["test"]: t for t in d["clinical_tests"]}
     assert set(tests) == {"timed_up_and_go"}
@@ -187,14 +193,7 @@ def test_trial_without_angles_or_markers_is_an_error() -> None:
 
 
 def test_timed_test_is_read_against_its_cut_off_and_the_age_norm() -> None:
-    syn = make_tug()
-    trial = Trial(
-        time=syn.time,
-        rate_hz=100.0,
-        source=None,
-        kinematics=syn.kin,
-        provenance=Provenance(None, "synthetic", trial_name="tug"),
-    )
+    syn, trial = _tug_trial()
     ref = _json(analyze(trial, points=syn.points))["clinical_tests"][0]["reference"]
     assert ref["above_cutoff"] is False and ref["cutoff_text"] == "≥ 13.5 s"  # 11.8 s
     assert ref["age_group"] is None  # age unknown: no age norm
@@ -213,14 +212,7 @@ def test_test_timed_by_hand_from_start_and_end_events() -> None:
     the detected other end); an end before the start is refused with a note, not applied."""
     from lmm_desktop.analysis.clinical_tests import TEST_END, TEST_START
 
-    syn = make_tug()
-    trial = Trial(
-        time=syn.time,
-        rate_hz=100.0,
-        source=None,
-        kinematics=syn.kin,
-        provenance=Provenance(None, "synthetic", trial_name="tug"),
-    )
+    syn, trial = _tug_trial()
     first = analyze(trial, points=syn.points)
     tug = first.clinical_tests[0]
     a, b = tug.phases[0].start_s, tug.phases[-1].end_s
