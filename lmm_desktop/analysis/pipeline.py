@@ -319,9 +319,8 @@ def analyze(
     tests, override_note = apply_timing_override(tests, events_override)
     if override_note:
         notes.append(override_note)
-    if st is not None and source != "user" and any(
-        t.test == FSST and t.duration_s is not None for t in tests
-    ):
+    fsst = source != "user" and any(t.test == FSST and t.duration_s is not None for t in tests)
+    if fsst and st is not None:
         # Stepping between squares gives the event detector foot strikes, but its steps are
         # not strides: a walking speed of 0.003 m/s or a cadence of 250 steps/min (when it
         # reads as treadmill walking) would mislead the reader.
@@ -330,6 +329,10 @@ def analyze(
         st = cycles = gps = None
         for key in ("spatiotemporal", "cycles", "gait_profile_score"):
             reasons[key] = why
+    if fsst and source == "detected":
+        # nor are they gait events to show and edit: the test's steps are its phases
+        source = None
+        notes.append("Four Square Step Test: its foot strikes are not used as gait events")
     quality = check_quality(trial, points, used, treadmill=detected.treadmill)
     if detected.treadmill:
         notes.append("treadmill walking: foot sliding is not checked (the belt moves the feet)")
