@@ -53,6 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--patient", metavar="NAME", default=None, help="patient's name")
     parser.add_argument(
+        "--birth-date",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="patient's birth date (the timed tests' age norms use the age on the session date)",
+    )
+    parser.add_argument(
         "--assessor",
         metavar="NAME",
         default=None,
@@ -86,6 +92,14 @@ def run(args: argparse.Namespace) -> int:
     from lmm_desktop.report.model import ReportOptions, SessionInfo, SignOff
 
     _check_output(args.output)
+    if args.birth_date is not None:
+        from lmm_desktop.records.models import age_on
+
+        if age_on(args.birth_date) is None:
+            raise InvalidValueError(
+                f"Invalid value for '--birth-date': '{args.birth_date}' is not a past date in "
+                "the form YYYY-MM-DD (e.g. 1950-03-01)."
+            )
     comparison = args.path2 is not None
     items: list[TrialInput] = []
     for path in [args.path] + ([args.path2] if comparison else []):
@@ -104,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
                     patient, session, session_note = found
     if args.patient:
         patient.name = args.patient
+    if args.birth_date:
+        patient.birth_date = args.birth_date
     if args.assessor:
         session.assessor = args.assessor
     options = ReportOptions(

@@ -122,3 +122,19 @@ def test_pdf_comparison(
     ).stdout
     assert "walking1_videoAndMocap" in text and "squats1_videoAndMocap" in text
     assert "Comparison" in text
+
+
+def test_birth_date_gives_the_tug_its_age_norm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tug = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    out = tmp_path / "tug.html"
+    args = ["report", str(tug), "-o", str(out), "--no-ai", "--birth-date", "1941-06-02"]
+    assert cli.main(args) == 0
+    text = _visible(out.read_text(encoding="utf-8"))
+    assert "Worse than average for ages 80-99" in text  # aged 85 today (no session date)
+    assert "Fall-risk cut-off" in text
+    bad = ["report", str(tug), "-o", str(tmp_path / "x.html"), "--birth-date", "02/06/1941"]
+    assert cli.main(bad) == 2
+    assert "'--birth-date'" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
