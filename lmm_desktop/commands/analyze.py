@@ -23,6 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="trial of a session folder (default: the first)",
     )
+    parser.add_argument(
+        "--age",
+        type=float,
+        metavar="YEARS",
+        default=None,
+        help="the person's age (the timed tests' age norms; default: the trial's metadata)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
 
@@ -30,7 +37,16 @@ def run(args: argparse.Namespace) -> int:
     from lmm_desktop.analysis.pipeline import analyze
     from lmm_desktop.io import read_trial
 
-    result = analyze(read_trial(args.path, trial=args.trial)).to_dict()
+    if args.age is not None and not 0 < args.age <= 120:
+        from lmm_desktop.core.errors import InvalidValueError
+
+        raise InvalidValueError(
+            f"Invalid value for '--age': {args.age:g} years; give the age in years (1-120)."
+        )
+    trial = read_trial(args.path, trial=args.trial)
+    if args.age is not None:
+        trial.subject.age_years = float(args.age)
+    result = analyze(trial).to_dict()
     if args.json:
         print(json.dumps(result, indent=2))
     else:

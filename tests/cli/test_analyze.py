@@ -71,3 +71,12 @@ def test_analyze_reads_a_tug_against_its_cut_off(capsys: pytest.CaptureFixture[s
     assert main(["analyze", str(demo), "--json"]) == 0
     ref = json.loads(capsys.readouterr().out)["clinical_tests"][0]["reference"]
     assert ref["above_cutoff"] is True and ref["status"] == "above cut-off"
+
+
+def test_analyze_age_picks_the_age_norm(capsys: pytest.CaptureFixture[str]) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    assert main(["analyze", str(demo), "--age", "72", "--json"]) == 0
+    ref = json.loads(capsys.readouterr().out)["clinical_tests"][0]["reference"]
+    assert (ref["age_group"], ref["age_worse_than_s"]) == ("70-79", 10.2)
+    assert main(["analyze", str(demo), "--age", "-3"]) == 2
+    assert "'--age'" in capsys.readouterr().err
