@@ -15,6 +15,7 @@ collects :class:`ReportChoices`.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -169,21 +170,24 @@ class AskWorker(QThread):
     ) -> None:
         super().__init__(parent)
         self.engine, self.trial, self.questions = engine, trial, questions
-        self._stop = False
+        self._stop = threading.Event()
 
     def stop(self) -> None:
-        self._stop = True
+        """Stop asking: the answer being generated stops too (the engine's Stop)."""
+        self._stop.set()
 
     def run(self) -> None:
         out: list[tuple[str, dict[str, Any]]] = []
         reason: str | None = None
         for k, (_task, question) in enumerate(self.questions):
-            if self._stop:
+            if self._stop.is_set():
                 reason = "asking was stopped before every question was answered"
                 break
             self.progress.emit(k, len(self.questions))
             try:
-                out.append((question, self.engine.ask(self.trial, question).to_dict()))
+                answer = self.engine.ask(self.trial, question, stop=self._stop)
+                if not self._stop.is_set():
+                    out.append((question, answer.to_dict()))
             except LmmError as exc:
                 reason = f"the assistant could not answer ({exc})"
                 break

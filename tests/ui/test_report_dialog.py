@@ -156,3 +156,29 @@ def test_export_first_asks_the_assistant_what_the_chat_did_not(
     # filed trials keep what the report printed: the asked answers become assessments
     kept = {a.task for a in window.records.link.store.assessments(tid)}
     assert set(tasks) <= kept
+
+
+def test_cancel_while_asking_writes_nothing(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from PySide6.QtCore import QThread
+
+    from tests.ui.test_chat_panel import make_engine
+    from training.sft.tiny import build_tiny_engine_parts
+
+    parts = build_tiny_engine_parts(tmp_path / "tiny", codebook_size=16)
+    window.chat.set_engine(make_engine(parts, max_new_tokens=400, abstain_below=0.0))
+    open_and_wait(qtbot, window, DEMO / "S0048_tug_01.mot")
+    dialog = show_report_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.ask_now.isChecked()
+    dialog.open_after.setChecked(False)
+    out = tmp_path / "never.pdf"
+    dialog.ask_path = lambda suffix: out  # type: ignore[method-assign]
+    dialog.export(".pdf")
+    assert dialog.asking
+    dialog.reject()  # Cancel: stops the answer being generated, writes nothing
+    assert not dialog.asking
+    qtbot.wait(300)  # a late 'done' from the worker must not write either
+    assert not out.exists() and dialog.written is None
+    assert all(not t.isRunning() for t in dialog.findChildren(QThread))
