@@ -4,15 +4,25 @@ A status colour beside each value (green normal, amber low or high) and the stat
 so the table still reads in black and white. A parameter with no normal range to compare with
 shows '—' and no colour (not a grey 'unknown' that reads like a failed measurement). Units are
 compact ('%GC' = percent of the gait cycle) and the full wording is in each row's tooltip.
+
+Every table copies (Ctrl+C, or right-click > Copy) as tab-separated text with its header, which
+pastes as a table into a spreadsheet or an electronic record, and saves as CSV (right-click >
+Save as CSV…, written atomically).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+import csv
+import io
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHeaderView,
     QLabel,
+    QMenu,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -33,8 +43,72 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
+def table_rows(t: QTableWidget, selected_only: bool = False) -> list[list[str]]:
+    """The table's header and rows as text (a spanned cell repeats in the columns it covers:
+    a value for both sides stays readable in either)."""
+    header = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]  # type: ignore[union-attr]
+    rows = range(t.rowCount())
+    if selected_only:
+        rows = sorted({i.row() for i in t.selectedIndexes()})  # type: ignore[assignment]
+    out = [header]
+    for r in rows:
+        line = []
+        for c in range(t.columnCount()):
+            start = next((k for k in range(c) if t.columnSpan(r, k) > c - k), c)
+            item = t.item(r, start)
+            line.append(item.text() if item is not None else "")
+        out.append(line)
+    return out
+
+
+def copy_table(t: QTableWidget) -> str:
+    """Put the selected rows (all when none is selected) on the clipboard as tab-separated
+    text with the header; returns the text."""
+    rows = table_rows(t, selected_only=bool(t.selectedIndexes()))
+    text = "\n".join("\t".join(cell.replace("\t", " ") for cell in row) for row in rows)
+    QGuiApplication.clipboard().setText(text)
+    return text
+
+
+def save_table_csv(t: QTableWidget, path: str | Path) -> Path:
+    """Write the whole table as CSV (UTF-8 with a byte-order mark, which spreadsheets read)."""
+    from lmm_desktop.core.atomic import atomic_write
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows(table_rows(t))
+    with atomic_write(path, encoding="utf-8-sig", newline="") as fh:
+        fh.write(buf.getvalue())
+    return Path(path)
+
+
+def _table_menu(t: QTableWidget, pos: QPoint) -> QMenu:
+    menu = QMenu(t)
+    what = "selected rows" if t.selectedIndexes() else "table"
+    menu.addAction(f"Copy {what}", lambda: copy_table(t))
+
+    def save() -> None:
+        path, _ = QFileDialog.getSaveFileName(t, "Save the table", "metrics.csv", "CSV (*.csv)")
+        if path:
+            save_table_csv(t, path if path.lower().endswith(".csv") else path + ".csv")
+
+    menu.addAction("Save as CSV…", save)
+    return menu
+
+
+class _MetricsTable(QTableWidget):
+    """A read-only table whose Copy (Ctrl+C) copies whole rows with the header, not the one
+    cell Qt's views copy."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.Copy):
+            copy_table(self)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 def _table(headers: list[str]) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
+    t = _MetricsTable(0, len(headers))
     t.setHorizontalHeaderLabels(headers)
     t.verticalHeader().setVisible(False)
     t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -43,6 +117,11 @@ def _table(headers: list[str]) -> QTableWidget:
     t.setWordWrap(False)  # one line a row; long names are elided, the tooltip has them in full
     t.setTextElideMode(Qt.TextElideMode.ElideRight)
     t.verticalHeader().setDefaultSectionSize(t.fontMetrics().height() + 8)
+    t.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+    t.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    t.customContextMenuRequested.connect(
+        lambda pos: _table_menu(t, pos).exec(t.viewport().mapToGlobal(pos))
+    )
     hh = t.horizontalHeader()
     hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     for i in range(1, len(headers)):

@@ -451,3 +451,34 @@ def test_the_tug_phases_show_and_its_timing_is_set_by_hand(
         assert not [e for e in win2.store.events if e.label == "test_start"]
     finally:
         win2.close()
+
+
+def test_metrics_copy_as_a_table_and_save_as_csv(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    import csv
+
+    from PySide6.QtGui import QGuiApplication
+
+    from lmm_desktop.ui.metrics_panel import copy_table, save_table_csv
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0003_walking_01.mot"
+    open_and_wait(qtbot, window, demo)
+    t = window.metrics.gait_table
+    text = copy_table(t)
+    lines = text.splitlines()
+    assert lines[0] == "Parameter\tLeft\tRight\tNormal\tStatus"
+    speed = next(line for line in lines if line.startswith("Walking speed"))
+    cells = speed.split("\t")
+    assert cells[1] == cells[2] == "0.93" and cells[4] == "low"  # one value for both sides
+    assert QGuiApplication.clipboard().text() == text
+    t.selectRow(2)
+    t.setFocus()
+    qtbot.keyClick(t, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)  # Ctrl+C: that row
+    copied = QGuiApplication.clipboard().text().splitlines()
+    assert len(copied) == 2 and copied[1].startswith(t.item(2, 0).text())
+    out = save_table_csv(t, tmp_path / "gait.csv")
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0] == ["Parameter", "Left", "Right", "Normal", "Status"]
+    assert len(rows) == t.rowCount() + 1
