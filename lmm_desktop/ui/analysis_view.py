@@ -176,6 +176,22 @@ def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]
     return name, [(p.name, p.start_s, p.end_s) for p in test.phases]
 
 
+def reference_curves(result: Any) -> dict[str, dict[str | None, Any]]:
+    """Mean gait cycles of ``result`` by joint base name and side (the pelvis: side None), for
+    the curves of another trial to be compared with (empty without gait cycles)."""
+    cycles = getattr(result, "cycles", None)
+    out: dict[str, dict[str | None, Any]] = {}
+    if cycles is None:
+        return out
+    for side, suffix in (("right", "_r"), ("left", "_l")):
+        for name, stats in cycles.curves.get(side, {}).items():
+            if name.endswith(suffix):
+                out.setdefault(name[: -len(suffix)], {})[side] = stats.mean
+            elif name.startswith("pelvis_") and side == "right":
+                out.setdefault(name, {})[None] = stats.mean
+    return out
+
+
 def _short_title(title: str) -> str:
     """'Timed Up and Go (TUG)' -> 'TUG'; titles without an abbreviation stay as they are."""
     if title.endswith(")") and "(" in title:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -119,6 +120,7 @@ class AnglePlot(QWidget):
         self._kin: Kinematics | None = None
         self._events: list[Event] = []
         self._bands: dict[str, Band] = {}
+        self._reference: tuple[str, dict[str, dict[str | None, NDArray[np.float64]]]] | None = None
         self._cursor_t = 0.0
         self._mode = "time"
         self._plots: list[pg.PlotItem] = []
@@ -175,6 +177,24 @@ class AnglePlot(QWidget):
         self._bands = dict(bands)
         if self._mode == "cycle":
             self._rebuild()
+
+    def set_reference(
+        self, label: str, curves: dict[str, dict[str | None, NDArray[np.float64]]]
+    ) -> None:
+        """Another trial's mean gait cycles to compare with, drawn dashed in the gait-cycle
+        view: ``curves[base][side]`` is a ``(101,)`` mean in degrees (side None for the pelvis)."""
+        self._reference = (label, curves)
+        if self._mode == "cycle":
+            self._rebuild()
+
+    def clear_reference(self) -> None:
+        self._reference = None
+        if self._mode == "cycle":
+            self._rebuild()
+
+    @property
+    def reference_label(self) -> str | None:
+        return None if self._reference is None else self._reference[0]
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -317,6 +337,7 @@ class AnglePlot(QWidget):
     def _rebuild(self) -> None:
         self.graphics.clear()
         self._plots, self._cursors = [], []
+        self.legend_label: Any = None
         th = self._theme
         joints = self.selected_joints()
         if not joints:
@@ -327,19 +348,26 @@ class AnglePlot(QWidget):
             )
             self.graphics.addLabel(text, color=th.text, size="11pt")
         side_by_side = self._mode == "cycle"  # 0-100 % plots read best as a row of panels
+        legend = (
+            f"<span style='color:{RIGHT_COLOR}'>━ right</span>"
+            f"&nbsp;<span style='color:{LEFT_COLOR}'>━ left</span>"
+        )
+        if side_by_side and joints:  # the legend above the row: the panels stay equal
+            if self._reference is not None:
+                legend += f"&nbsp;&nbsp;┅ {self._reference[0]} (dashed)"
+            self.legend_label = self.graphics.addLabel(
+                legend, row=0, col=0, colspan=len(joints), color=th.text, size="9pt"
+            )
         for row, base in enumerate(joints):
             plot = self.graphics.addPlot(
-                row=0 if side_by_side else row, col=row if side_by_side else 0,
+                row=1 if side_by_side else row, col=row if side_by_side else 0,
                 axisItems={"left": SparseAxis("left")},
             )
             plot.setMenuEnabled(False)
             plot.showGrid(x=True, y=True, alpha=0.25)
             title = f"{pretty(base)} (°)"
-            if row == 0:  # the legend, in the title: no box over the curves
-                title += (
-                    f"&nbsp;&nbsp;<span style='color:{RIGHT_COLOR}'>━ right</span>"
-                    f"&nbsp;<span style='color:{LEFT_COLOR}'>━ left</span>"
-                )
+            if row == 0 and not side_by_side:  # the legend, in the title: no box over curves
+                title += "&nbsp;&nbsp;" + legend
             plot.setTitle(title, size="9pt", color=th.text)
             for ax in ("left", "bottom"):
                 plot.getAxis(ax).setPen(th.mid)
@@ -361,6 +389,9 @@ class AnglePlot(QWidget):
             self._cursors.append(cursor)
         if self._plots and self._mode == "cycle":
             self._plots[0].setXRange(0, 100, padding=0.01)
+            layout = self.graphics.ci.layout
+            for col in range(len(self._plots)):  # equal panels
+                layout.setColumnStretchFactor(col, 1)
 
     def _draw_joint(self, plot: pg.PlotItem, base: str) -> None:
         series = self._series(base)
@@ -389,6 +420,11 @@ class AnglePlot(QWidget):
                 plot.plot(pct, c, pen=pg.mkPen(thin, width=1))
             if cycles.shape[0]:
                 plot.plot(pct, np.nanmean(cycles, axis=0), pen=pg.mkPen(color, width=3))
+        ref = self._reference[1].get(base, {}) if self._reference is not None else {}
+        for side, mean in ref.items():
+            pen = pg.mkPen(_side_color(side, self._theme), width=2, style=Qt.PenStyle.DashLine)
+            item = plot.plot(pct, mean, pen=pen)
+            item.setObjectName("reference")
 
     def _on_click(self, event: object) -> None:
         if self._mode != "time" or not self._plots:

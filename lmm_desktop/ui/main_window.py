@@ -49,7 +49,13 @@ from lmm_desktop.ui.theme import apply_theme, get_theme
 from lmm_desktop.ui.timeline import Timeline
 from lmm_desktop.ui.transport_bar import TransportBar
 from lmm_desktop.ui.trial_browser import TrialBrowser, TrialRef
-from lmm_desktop.ui.workers import AnalysisWorker, LoadedTrial, TrialLoader, stop_thread
+from lmm_desktop.ui.workers import (
+    AnalysisWorker,
+    LoadedTrial,
+    ReferenceLoader,
+    TrialLoader,
+    stop_thread,
+)
 
 if TYPE_CHECKING:
     from lmm_desktop.core.body import BodyPoints
@@ -75,6 +81,7 @@ class MainWindow(QMainWindow):
     trial_loaded = Signal(object)  # LoadedTrial
     load_failed = Signal(str)  # the message shown
     analysis_updated = Signal(object)  # analysis result after an event edit
+    comparison_done = Signal(object)  # the compared trial's label, or None when it failed
     events_changed = Signal(list)  # list[Event] after an edit, undo or redo
 
     def __init__(
@@ -92,6 +99,7 @@ class MainWindow(QMainWindow):
         self.loaded: LoadedTrial | None = None
         self._loader: TrialLoader | None = None
         self._analysis_worker: AnalysisWorker | None = None
+        self._ref_loader: ReferenceLoader | None = None
         self.video: VideoPanel | None = None
         self.recent_menu: QMenu
         self.shortcuts_dialog: QDialog | None = None
@@ -213,11 +221,89 @@ class MainWindow(QMainWindow):
         view_menu = next(a.menu() for a in self.menuBar().actions() if a.text() == "&View")
         assert isinstance(view_menu, QMenu)
         view_menu.addSeparator()
+        for name, text, slot in (
+            ("compare", "Compare gait cycles with another trial…", self.ask_compare),
+            ("clear_compare", "Clear the comparison", self.clear_compare),
+        ):
+            act = QAction(text, self)
+            act.triggered.connect(lambda _=False, f=slot: f())
+            view_menu.addAction(act)
+            self.actions_by_name[name] = act
+        view_menu.addSeparator()
         act = QAction("Reset layout", self)
         act.setToolTip("Put every panel back where a new window has it.")
         act.triggered.connect(lambda _=False: self.apply_default_layout())
         view_menu.addAction(act)
         self.actions_by_name["reset_layout"] = act
+
+    # -- comparing with another trial ----------------------------------------------------------
+    def ask_compare(self) -> None:
+        """Choose a trial of the Trials browser (or a file) to compare the gait cycles with."""
+        from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+        current = self.loaded.ref if self.loaded is not None else None
+        refs = [
+            r for r in self.browser.refs()
+            if current is None or (r.path, r.trial) != (current.path, current.trial)
+        ]
+        other = "Another file…"
+        labels = [r.label for r in refs] + [other]
+        choice, ok = QInputDialog.getItem(
+            self, "Compare gait cycles", "Compare with (shown dashed):", labels, 0, False
+        )
+        if not ok:
+            return
+        if choice == other:
+            path, _ = QFileDialog.getOpenFileName(self, "Compare with a trial")
+            if not path:
+                return
+            self.compare_with(TrialRef(Path(path)))
+        else:
+            self.compare_with(refs[labels.index(choice)])
+
+    def compare_with(self, ref: TrialRef) -> None:
+        """Read and analyse ``ref`` in the background, then draw its mean gait cycles dashed
+        over this trial's (e.g. before treatment against after)."""
+        stop_thread(self._ref_loader)
+        loader = ReferenceLoader(ref, self)
+        loader.done.connect(self._on_reference)
+        loader.failed.connect(self._on_reference_failed)
+        self._ref_loader = loader
+        self.status_label.setText(f"Reading {ref.label} to compare with…")
+        loader.start()
+
+    def _on_reference(self, ref: TrialRef, result: object | None) -> None:
+        if self.sender() is not self._ref_loader:
+            return
+        self._ref_loader = None
+        curves = av.reference_curves(result)
+        if not curves:
+            self.comparison_done.emit(None)
+            self.show_message(
+                self,
+                "Cannot compare",
+                f"{ref.label} has no complete gait cycle to compare with (it needs two heel "
+                "strikes of the same foot).",
+            )
+            return
+        self.plot.set_reference(ref.label, curves)
+        self.plot.set_mode("cycle")
+        self.status_label.setText(
+            f"Gait cycles compared with {ref.label} (dashed). View > Clear the comparison "
+            "removes it."
+        )
+        self.comparison_done.emit(ref.label)
+
+    def _on_reference_failed(self, exc: BaseException, _tb: str) -> None:
+        if self.sender() is not self._ref_loader:
+            return
+        self._ref_loader = None
+        self.comparison_done.emit(None)
+        self.show_message(self, "Cannot compare", str(exc))
+
+    def clear_compare(self) -> None:
+        self.plot.clear_reference()
+        self.status_label.setText("Comparison cleared.")
 
     def apply_default_layout(self) -> None:
         """The layout a new window opens with, and View > Reset layout brings back: the trials,
@@ -613,6 +699,8 @@ class MainWindow(QMainWindow):
         self.cancel_loading()
         stop_thread(self._analysis_worker)
         self._analysis_worker = None
+        stop_thread(self._ref_loader)
+        self._ref_loader = None
         self.chat.shutdown()
         if self.video is not None:
             self.video.stop()

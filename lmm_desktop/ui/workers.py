@@ -262,6 +262,29 @@ class AnalysisWorker(QThread):
             self.done.emit(result)
 
 
+class ReferenceLoader(QThread):
+    """Read and analyse another trial whose gait cycles the curves are compared with."""
+
+    done = Signal(object, object)  # TrialRef, analysis result
+    failed = Signal(object, str)
+
+    def __init__(self, ref: TrialRef, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ref = ref
+
+    def run(self) -> None:
+        from lmm_desktop.io import read_trial
+
+        try:
+            trial = read_trial(self.ref.path, trial=self.ref.trial)
+            result = run_analysis(trial, None)
+        except Exception as exc:  # reported to the UI
+            self.failed.emit(exc, traceback.format_exc())
+            return
+        if not self.isInterruptionRequested():
+            self.done.emit(self.ref, result)
+
+
 def stop_thread(thread: QThread | None) -> None:
     """Ask ``thread`` to stop and wait for it (safe on None or a finished thread).
 

@@ -482,3 +482,31 @@ def test_metrics_copy_as_a_table_and_save_as_csv(
         rows = list(csv.reader(fh))
     assert rows[0] == ["Parameter", "Left", "Right", "Normal", "Status"]
     assert len(rows) == t.rowCount() + 1
+
+
+def test_gait_cycles_compared_with_another_trial(qtbot, window: MainWindow, messages) -> None:
+    """The stroke demo walk compared with the unimpaired one: the cycle view shows the other
+    trial's mean cycles dashed (and says which trial they are); a trial without full strides
+    is refused with the reason; Clear removes the dashed curves."""
+    from lmm_desktop.ui.trial_browser import TrialRef
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    open_and_wait(qtbot, window, demo / "S0039_walking_01.mot")
+    with qtbot.waitSignal(window.comparison_done, timeout=30000):
+        window.compare_with(TrialRef(demo / "S0004_walking_01.mot"))
+    assert window.plot.mode == "cycle" and window.plot.reference_label == "S0004_walking_01"
+
+    def dashed() -> int:
+        return sum(
+            1 for p in window.plot.plots for i in p.items
+            if i.__class__.__name__ == "PlotDataItem" and i.objectName() == "reference"
+        )
+
+    assert dashed() >= 2 * len(window.plot.plots) - 1  # right and left per joint
+    assert "S0004_walking_01" in window.plot.legend_label.text
+    with qtbot.waitSignal(window.comparison_done, timeout=30000):
+        window.compare_with(TrialRef(demo / "S0004_squats_01.mot"))
+    assert messages and "no complete gait cycle" in messages[-1][1]
+    assert window.plot.reference_label == "S0004_walking_01"  # the earlier one stays
+    window.actions_by_name["clear_compare"].trigger()
+    assert window.plot.reference_label is None and dashed() == 0
