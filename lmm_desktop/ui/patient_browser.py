@@ -10,6 +10,7 @@ under them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -174,9 +175,10 @@ class PatientBrowser(QWidget):
             self.trial_open_requested.emit(trial_ref(rec, session))
 
     # -- actions -----------------------------------------------------------------------------
-    def add_patient(self, name: str) -> Patient:
-        """Add a patient and select it."""
-        patient = self.store.add_patient(name)
+    def add_patient(self, name: str, birth_date: str = "", sex: str = "") -> Patient:
+        """Add a patient (birth date YYYY-MM-DD and sex optional) and select it."""
+        name, birth_date = _checked(name, birth_date, sex)
+        patient = self.store.add_patient(name, birth_date=birth_date or None, sex=sex or None)
         self.refresh()
         self.select_patient(patient.id)
         self.message.emit(f"Added patient {patient.display_name} ({patient.identifier_code}).")
@@ -213,23 +215,13 @@ class PatientBrowser(QWidget):
         self, patient_id: int, name: str, birth_date: str, sex: str
     ) -> Patient:
         """Change a patient's name, birth date (YYYY-MM-DD or empty) and sex (or empty)."""
-        from lmm_desktop.records.models import age_on
-
         patient = self.store.patient(patient_id)
         if patient.display_name == UNFILED:
             raise InvalidValueError(
                 "'Unfiled' holds trials not yet assigned to anyone: move them to a patient "
                 "instead of renaming it."
             )
-        name, birth_date = name.strip(), birth_date.strip()
-        if not name:
-            raise InvalidValueError("A patient needs a name or a code.")
-        if birth_date and age_on(birth_date) is None:
-            raise InvalidValueError(
-                f"The birth date '{birth_date}' is not a past date in the form YYYY-MM-DD."
-            )
-        if sex not in ("", "female", "male", "other"):
-            raise InvalidValueError(f"Sex '{sex}' is not one of female, male, other.")
+        name, birth_date = _checked(name, birth_date, sex)
         updated = self.store.update_patient(
             patient_id, display_name=name, birth_date=birth_date or None, sex=sex or None
         )
@@ -277,51 +269,21 @@ class PatientBrowser(QWidget):
 
     def ask_edit_patient(self, patient_id: int) -> None:
         patient = self.store.patient(patient_id)
-        dialog = QDialog(self)
-        dialog.setWindowTitle(f"Details of {patient.display_name}")
-        name = QLineEdit(patient.display_name)
-        birth = QLineEdit(patient.birth_date or "")
-        birth.setPlaceholderText("YYYY-MM-DD")
-        sex = QComboBox()
-        sexes = ["", "female", "male", "other"]
-        sex.addItems(["not given", "female", "male", "other"])
-        sex.setCurrentIndex(sexes.index(patient.sex) if patient.sex in sexes else 0)
-        error = QLabel("")
-        error.setStyleSheet("color: #c92a2a;")
-        error.setWordWrap(True)
-        form = QFormLayout(dialog)
-        form.addRow("Name or code", name)
-        form.addRow("Birth date", birth)
-        form.addRow("Sex", sex)
-        form.addRow(QLabel(f"Patient code {patient.identifier_code} (used in de-identified "
-                           "reports) stays."))
-        form.addRow(error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        form = PatientForm(
+            self, f"Details of {patient.display_name}",
+            lambda n, b, x: self.edit_patient(patient_id, n, b, x),
+            patient.display_name, patient.birth_date or "", patient.sex or "",
+            note=f"Patient code {patient.identifier_code} (used in de-identified reports) stays.",
         )
-        form.addRow(buttons)
-
-        def save() -> None:
-            try:
-                self.edit_patient(patient_id, name.text(), birth.text(), sexes[sex.currentIndex()])
-            except RecordsFailure as exc:
-                error.setText(str(exc))
-                return
-            dialog.accept()
-
-        buttons.accepted.connect(save)
-        buttons.rejected.connect(dialog.reject)
-        dialog.open()
+        form.open()
 
     def ask_new_patient(self) -> Patient | None:
-        name, ok = QInputDialog.getText(self, "New patient", "Display name (or a code):")
-        if not ok or not name.strip():
+        """The New patient form (name or code, birth date, sex); the patient, or None."""
+        form = PatientForm(self, "New patient", self.add_patient,
+                           note="A patient code for de-identified reports is made for them.")
+        if form.exec() != QDialog.DialogCode.Accepted:
             return None
-        try:
-            return self.add_patient(name)
-        except RecordsFailure as exc:
-            self.failed.emit("Cannot add the patient", str(exc))
-            return None
+        return form.saved
 
     def ask_import(self) -> None:
         """Choose an OpenCap session folder and import it for the selected (or a new) patient."""
@@ -343,3 +305,77 @@ class PatientBrowser(QWidget):
 def _session_label(session: SessionRecord) -> str:
     where = Path(session.path).name if session.path else "opened trials"
     return f"{session.date or 'no date'} — {where}"
+
+
+SEXES = ("", "female", "male", "other")
+
+
+def _checked(name: str, birth_date: str, sex: str) -> tuple[str, str]:
+    """The name and birth date stripped, or a clear error (the patient details' rules)."""
+    from lmm_desktop.records.models import age_on
+
+    name, birth_date = name.strip(), birth_date.strip()
+    if not name:
+        raise InvalidValueError("A patient needs a name or a code.")
+    if birth_date and age_on(birth_date) is None:
+        raise InvalidValueError(
+            f"The birth date '{birth_date}' is not a past date in the form YYYY-MM-DD."
+        )
+    if sex not in SEXES:
+        raise InvalidValueError(f"Sex '{sex}' is not one of female, male, other.")
+    return name, birth_date
+
+
+class PatientForm(QDialog):
+    """Name or code, birth date and sex of a patient; ``save(name, birth, sex)`` is called on
+    Save, and its error, if any, is shown in the form (which stays open)."""
+
+    def __init__(
+        self,
+        parent: QWidget,
+        title: str,
+        save: Callable[[str, str, str], Patient],
+        name: str = "",
+        birth: str = "",
+        sex: str = "",
+        *,
+        note: str = "",
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self._save = save
+        self.saved: Patient | None = None
+        self.name = QLineEdit(name)
+        self.name.setPlaceholderText("e.g. Jane Doe, or a study code")
+        self.birth = QLineEdit(birth)
+        self.birth.setPlaceholderText("YYYY-MM-DD (optional: picks the tests' age norms)")
+        self.sex = QComboBox()
+        self.sex.addItems(["not given", "female", "male", "other"])
+        self.sex.setCurrentIndex(SEXES.index(sex) if sex in SEXES else 0)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c92a2a;")
+        self.error.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow("Name or code", self.name)
+        form.addRow("Birth date", self.birth)
+        form.addRow("Sex", self.sex)
+        if note:
+            form.addRow(QLabel(note))
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        form.addRow(buttons)
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+
+    def submit(self) -> None:
+        try:
+            self.saved = self._save(
+                self.name.text(), self.birth.text(), SEXES[self.sex.currentIndex()]
+            )
+        except RecordsFailure as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+

@@ -282,3 +282,28 @@ def test_the_open_trial_is_filed_under_a_patient_from_the_browser(
     session = window.records.link.store.session(window.records.link.store.trial(tid).session_id)
     assert session.patient_id == patient.id
     assert browser.labels()[0][2] == "S0003_walking_01"
+
+
+def test_patient_form_adds_with_details_and_keeps_errors_in_the_form(
+    qtbot, window: MainWindow
+) -> None:
+    from lmm_desktop.ui.patient_browser import PatientForm
+
+    browser = window.records.patients
+    form = PatientForm(browser, "New patient", browser.add_patient)
+    qtbot.addWidget(form)
+    form.name.setText("Cleo Test")
+    form.birth.setText("1948-13-40")  # not a date: refused in the form, nothing added
+    form.sex.setCurrentIndex(1)
+    form.submit()
+    assert "YYYY-MM-DD" in form.error.text() and form.saved is None
+    assert window.records.link.store.find_patient("Cleo Test") is None
+    form.birth.setText("1948-02-29")
+    form.submit()
+    assert form.saved is not None and form.result() == form.DialogCode.Accepted
+    p = window.records.link.store.patient(form.saved.id)
+    assert (p.display_name, p.birth_date, p.sex) == ("Cleo Test", "1948-02-29", "female")
+    empty = PatientForm(browser, "New patient", browser.add_patient)
+    qtbot.addWidget(empty)
+    empty.submit()
+    assert "needs a name" in empty.error.text()
