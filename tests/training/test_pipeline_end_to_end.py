@@ -116,7 +116,9 @@ def test_zero_shot_activity_on_real_trials_and_bad_specs(chain: dict[str, Path])
     if not walking.is_file():
         pytest.skip("the shared OpenCap fixtures are not here")
     loaded = ModelManager().load(chain["model"], device="cpu")
-    out = zero_shot_activity(loaded.engine, [f"{walking}=walking"])
+    c3d = real.parent / "c3d" / "Qualisys.c3d"  # markers only: its angles from the markers
+    out = zero_shot_activity(loaded.engine, [f"{walking}=walking", f"{c3d}=walking"])
+    assert out[1]["file"] == "Qualisys.c3d" and "partial_motion" in out[1]["flags"]
     assert out[0]["file"] == walking.name and out[0]["truth"] == "walking"
     assert sum(out[0]["probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
     assert out[0]["right_above_0_5"] == (out[0]["label"] == "walking"

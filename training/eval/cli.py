@@ -84,14 +84,16 @@ def parse_real_trials(specs: list[str]) -> list[tuple[Path, str]]:
 
 def zero_shot_activity(engine: Any, specs: list[str]) -> list[dict[str, Any]]:
     """Ask each real trial's activity; record the label, its probabilities and correctness."""
+    from lmm_desktop.analysis.marker_angles import with_marker_kinematics
     from lmm_desktop.io import read_trial
 
     out = []
     for path, truth in parse_real_trials(specs):
-        ans = engine.ask(read_trial(path), "What activity is the person performing?")
+        trial = with_marker_kinematics(read_trial(path))  # a marker-only trial: angles first
+        ans = engine.ask(trial, "What activity is the person performing?")
         p_truth = ans.probabilities.get(truth, 0.0)
         out.append({"file": path.name, "truth": truth, "label": ans.label,
-                    "p_truth": round(p_truth, 4),
+                    "p_truth": round(p_truth, 4), "flags": list(ans.flags),
                     "right_above_0_5": bool(ans.label == truth and p_truth > 0.5),
                     "probabilities": {k: round(v, 4) for k, v in ans.probabilities.items()}})
     return out
