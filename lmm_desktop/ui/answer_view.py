@@ -299,6 +299,7 @@ class AnswerView(QFrame):
         meas = (
             "<b>Measured by the analysis:</b> "
             f"{fmt_value(answer.measured, answer.unit, answer.task)}"
+            + _cutoff_text(answer.task, answer.measured)
             if answer.measured is not None
             else "<small>No measurement of this in the analysis to compare with.</small>"
         )
@@ -352,3 +353,18 @@ class AnswerView(QFrame):
         self.footer = QLabel(f"<small>{html.escape(' · '.join(parts))}</small>")
         self.footer.setStyleSheet("QLabel { color: #868e96; }")
         self._add(self.footer)
+
+
+_TEST_OF_TASK = {"tug_time": "timed_up_and_go", "fsst_time": "four_square_step_test"}
+
+
+def _cutoff_text(task: str | None, measured: float) -> str:
+    """' (above the ≥ 13.5 s fall-risk cut-off)' for a timed test's measured time, else ''."""
+    from lmm_desktop.analysis.clinical_norms import reference_for
+
+    ref = reference_for(_TEST_OF_TASK.get(task or "", ""), measured)
+    if ref is None:
+        return ""
+    where = "above" if ref.above_cutoff else "below"
+    return f" <small>({where} the {ref.cutoff_text} fall-risk cut-off)</small>"
+

@@ -456,3 +456,23 @@ def test_opening_another_trial_stops_the_answer_and_keeps_it(
     assert not panel.answering and panel.views == []
     (turn,) = panel.history.turns(old_key)  # type: ignore[arg-type]
     assert turn.answer is not None and A.STOPPED in turn.answer.flags
+
+
+def test_timed_test_estimate_names_the_measured_time_against_its_cut_off(qtbot) -> None:
+    view = AnswerView("How long did the TUG take?")
+    qtbot.addWidget(view)
+    view.set_answer(Answer(text="16.3 s.", task="tug_time", value=16.3, unit="s",
+                           interval=(11.1, 24.1), measured=17.2))
+    labels = " ".join(lbl.text() for lbl in view.findChildren(QLabel))
+    assert "17.2 s" in labels and "(above the ≥ 13.5 s fall-risk cut-off)" in labels
+    fsst = AnswerView("How long did the FSST take?")
+    qtbot.addWidget(fsst)
+    fsst.set_answer(Answer(text="9.0 s.", task="fsst_time", value=9.0, unit="s",
+                           interval=(7.0, 11.0), measured=8.4))
+    labels = " ".join(lbl.text() for lbl in fsst.findChildren(QLabel))
+    assert "(below the > 15 s fall-risk cut-off)" in labels
+    cadence = AnswerView("What is the cadence?")
+    qtbot.addWidget(cadence)
+    cadence.set_answer(Answer(text="100 steps/min.", task="cadence", value=100.0,
+                              unit="steps/min", interval=(90.0, 110.0), measured=104.0))
+    assert "cut-off" not in " ".join(lbl.text() for lbl in cadence.findChildren(QLabel))
