@@ -178,3 +178,22 @@ def test_the_tutorial_walk_with_single_knee_and_ankle_markers(fixtures_dir: Path
         # 3D-angle version jumped between +8 and -8 deg there); at most ~5 deg per 10 ms
         assert np.nanmax(np.abs(np.diff(knee))) < 8.0
         assert np.nanmin(knee) > -10.0
+
+
+def test_gaps_and_tiny_trials_give_nan_not_errors_or_warnings() -> None:
+    import warnings
+
+    _trial, pts = _as_markers("S0004_walking_01")
+    rng = np.random.default_rng(3)
+    pos = pts.positions.copy()
+    pos[rng.random(pos.shape[:2]) < 0.2] = np.nan  # 20 % of the marker samples lost
+    pos[:30] = np.nan  # and the first half second entirely
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kin = marker_kinematics(BodyPoints(pts.time, pts.names, pos, [], "markers"))
+        assert kin is not None
+        assert np.isnan(kin.angle("knee_angle_r")[:30]).all()
+        assert np.isfinite(kin.angle("knee_angle_r")).mean() > 0.15  # 6 markers: 0.8**6
+        first = BodyPoints(pts.time[:1], pts.names, pts.positions[:1], [], "markers")
+        one = marker_kinematics(first)
+        assert one is not None and one.n_frames == 1
