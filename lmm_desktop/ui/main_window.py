@@ -572,7 +572,15 @@ class MainWindow(QMainWindow):
 
         self.video = VideoPanel(existing)
         self.video_dock.setWidget(self.video)
+        was_hidden = self.video_dock.isHidden()
         self.video_dock.show()
+        if was_hidden and not self.video_dock.isFloating():  # room for the picture
+            h = max(self.height(), 500)
+            self.resizeDocks(
+                [self.metrics_dock, self.video_dock, self.chat_dock],
+                [round(0.34 * h), round(0.3 * h), round(0.34 * h)],
+                Qt.Orientation.Vertical,
+            )
 
     # -- time --------------------------------------------------------------------------------
     def seek(self, t: float) -> None:
