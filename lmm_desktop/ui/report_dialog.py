@@ -228,11 +228,10 @@ def _with_extra(item: TrialInput, c: ReportChoices) -> TrialInput:
 def _other_item(win: MainWindow, ref: TrialRef) -> TrialInput:
     """The comparison trial, analysed from its file with the clinician's saved edits."""
     from lmm_desktop.report.assemble import analyse, attach_records, read_trials
+    from lmm_desktop.ui.records_link import RecordsFailure
 
     trials = read_trials(ref.path, ref.trial)
     item = analyse(trials[0], label=ref.label)
-    from lmm_desktop.ui.records_link import RecordsFailure
-
     try:
         attach_records(win.records.link.store, item)
     except RecordsFailure as exc:
