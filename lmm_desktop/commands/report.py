@@ -93,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
 
     _check_output(args.output)
     if args.birth_date is not None:
-        from lmm_desktop.records.models import age_on
+        from lmm_desktop.records.models import age_on, iso_date
 
+        args.birth_date = iso_date(args.birth_date) or args.birth_date
         if age_on(args.birth_date) is None:
             raise InvalidValueError(
                 f"Invalid value for '--birth-date': '{args.birth_date}' is not a past date in "

@@ -25,6 +25,20 @@ class Patient:
     created: str
 
 
+def iso_date(text: str) -> str | None:
+    """``text`` as an ISO date (YYYY-MM-DD), also from YYYY/MM/DD or YYYY.MM.DD; None when it
+    is not a date in year-month-day order (day-first and month-first spellings are ambiguous
+    and are not guessed)."""
+    text = text.strip()
+    parts = text.replace("/", "-").replace(".", "-").split("-")
+    if len(parts) != 3 or len(parts[0]) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    try:
+        return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
+    except ValueError:
+        return None
+
+
 def age_on(birth_date: str | None, on: str | None = None) -> float | None:
     """Age in years on the ISO date ``on`` (today when None) of someone born on ``birth_date``
     (ISO); None when a date cannot be read or the age is absurd (negative, over 120)."""

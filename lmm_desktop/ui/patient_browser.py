@@ -312,15 +312,19 @@ SEXES = ("", "female", "male", "other")
 
 def _checked(name: str, birth_date: str, sex: str) -> tuple[str, str]:
     """The name and birth date stripped, or a clear error (the patient details' rules)."""
-    from lmm_desktop.records.models import age_on
+    from lmm_desktop.records.models import age_on, iso_date
 
     name, birth_date = name.strip(), birth_date.strip()
     if not name:
         raise InvalidValueError("A patient needs a name or a code.")
-    if birth_date and age_on(birth_date) is None:
-        raise InvalidValueError(
-            f"The birth date '{birth_date}' is not a past date in the form YYYY-MM-DD."
-        )
+    if birth_date:
+        iso = iso_date(birth_date)
+        if iso is None or age_on(iso) is None:
+            raise InvalidValueError(
+                f"The birth date '{birth_date}' is not a past date in the form YYYY-MM-DD "
+                "(year first, e.g. 1950-03-01)."
+            )
+        birth_date = iso
     if sex not in SEXES:
         raise InvalidValueError(f"Sex '{sex}' is not one of female, male, other.")
     return name, birth_date

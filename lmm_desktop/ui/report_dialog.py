@@ -84,16 +84,18 @@ class ReportChoices:
 
 
 def _iso(value: str, what: str) -> str | None:
+    from lmm_desktop.records.models import iso_date
+
     value = value.strip()
     if not value:
         return None
-    try:
-        date.fromisoformat(value)
-    except ValueError:
+    iso = iso_date(value)
+    if iso is None:
         raise InvalidValueError(
-            f"The {what} '{value}' is not a date in the form YYYY-MM-DD (e.g. 1950-03-01)."
-        ) from None
-    return value
+            f"The {what} '{value}' is not a date in the form YYYY-MM-DD (year first, e.g. "
+            "1950-03-01)."
+        )
+    return iso
 
 
 def prefill(win: MainWindow) -> ReportChoices:

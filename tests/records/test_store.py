@@ -230,3 +230,12 @@ def test_move_trial_keeps_its_notes_edits_and_chat(store: RecordStore) -> None:
     with pytest.raises(LmmError):
         store.move_trial(t.id, 9999)
     assert store.trial(t.id).session_id == sb.id  # unchanged by the refused move
+
+
+def test_iso_date_reads_year_first_spellings_only() -> None:
+    from lmm_desktop.records.models import iso_date
+
+    assert iso_date("1950-03-01") == iso_date(" 1950/3/1 ") == iso_date("1950.03.01")
+    assert iso_date("1950-03-01") == "1950-03-01"
+    for bad in ("01/03/1950", "03-01-1950", "1950-02-30", "1950-3", "", "yesterday"):
+        assert iso_date(bad) is None, bad

@@ -298,7 +298,7 @@ def test_patient_form_adds_with_details_and_keeps_errors_in_the_form(
     form.submit()
     assert "YYYY-MM-DD" in form.error.text() and form.saved is None
     assert window.records.link.store.find_patient("Cleo Test") is None
-    form.birth.setText("1948-02-29")
+    form.birth.setText("1948/02/29")  # year first with slashes: read as 1948-02-29
     form.submit()
     assert form.saved is not None and form.result() == form.DialogCode.Accepted
     p = window.records.link.store.patient(form.saved.id)
