@@ -197,9 +197,14 @@ def marker_kinematics(points: BodyPoints) -> Kinematics | None:
 
 def with_marker_kinematics(trial: Trial, points: BodyPoints | None = None) -> Trial:
     """``trial`` with joint angles from its markers when it has markers and no angles (the same
-    object, changed in place; unchanged when the markers hold no pelvis or legs)."""
-    if trial.kinematics is not None or trial.markers is None:
+    object, changed in place; unchanged when the markers hold no pelvis or legs). When the file
+    gave some angles itself (a .c3d's Plug-in-Gait outputs: ``from_markers`` kinematics), those
+    are kept and only the pelvis and the joints they lack are added from the markers."""
+    given = trial.kinematics
+    if (given is not None and not given.from_markers) or trial.markers is None:
         return trial
+    if given is not None and given.pelvis_present and given.present.sum() >= 8:
+        return trial  # nothing the markers would add
     if points is None:
         from lmm_desktop.analysis.markers import body_points_from_markers
         from lmm_desktop.core.errors import AnalysisError
@@ -211,9 +216,27 @@ def with_marker_kinematics(trial: Trial, points: BodyPoints | None = None) -> Tr
     if points.n_frames != trial.n_frames:
         return trial
     kin = marker_kinematics(points)
-    if kin is not None:
+    if kin is None:
+        return trial
+    complete_hips(points)
+    if given is None:
         trial.kinematics = kin
-        complete_hips(points)
+        return trial
+    angles, present = given.angles.copy(), given.present.copy()
+    add = kin.present & ~present
+    angles[:, add] = kin.angles[:, add]
+    present |= add
+    trial.kinematics = Kinematics(
+        angles=angles,
+        present=present,
+        pelvis_rotation=given.pelvis_rotation if given.pelvis_present else kin.pelvis_rotation,
+        pelvis_translation=(
+            given.pelvis_translation if given.pelvis_present else kin.pelvis_translation
+        ),
+        pelvis_present=True,
+        notes=list(given.notes),
+        from_markers=True,
+    )
     return trial
 
 

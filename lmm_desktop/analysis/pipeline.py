@@ -276,7 +276,9 @@ def analyze(
     """
     if points is None:
         points = body_points_for(trial)
-    if trial.kinematics is None and points.source == "markers":
+    if (trial.kinematics is None or trial.kinematics.from_markers) and (
+        points.source == "markers"
+    ):
         # a marker-only trial: its lower-body angles from the markers (cycles, GPS, curves)
         from lmm_desktop.analysis.marker_angles import with_marker_kinematics
 

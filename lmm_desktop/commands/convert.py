@@ -34,6 +34,11 @@ def run(args: argparse.Namespace) -> int:
         raise TrialWriteError(f"'{out}' is the input file; choose another output name.")
     trial = read_trial(args.path, trial=args.trial, rate_hz=args.rate)
     note = ""
+    if trial.kinematics is not None and trial.kinematics.from_markers:  # a .c3d's model angles
+        from lmm_desktop.analysis.marker_angles import with_marker_kinematics
+
+        with_marker_kinematics(trial)  # their pelvis and missing legs from the markers
+        note = f"; {trial.kinematics.notes[0]}" if trial.kinematics.notes else ""
     if trial.kinematics is None:
         from lmm_desktop.analysis.marker_angles import NOTE, with_marker_kinematics
 

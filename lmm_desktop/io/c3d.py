@@ -1,9 +1,18 @@
-"""Read a C3D motion-capture file as a markers-only :class:`Trial`.
+"""Read a C3D motion-capture file as a :class:`Trial` of markers (and model angles).
 
 Handles the Intel, DEC and SGI/MIPS encodings with integer or real storage (see
 :mod:`lmm_desktop.io._c3d_format`). Markers come out in metres with invalid samples as NaN,
 events are normalised to ``heel_strike`` / ``toe_off`` with a side, and what the reader had to
 decide on its own (duplicate labels, missing units) is listed in ``trial.metadata['warnings']``.
+
+Points a biomechanical model wrote into the file (listed in ``POINT:ANGLES``, ``FORCES``,
+``MOMENTS``, ``POWERS``, ``SCALARS``, ``REACTIONS``, as Vicon's Plug-in-Gait does) are not
+markers: they are kept out of the marker set (their names are in
+``trial.metadata['model_outputs']``). Plug-in-Gait's hip, knee and ankle angles become the
+trial's kinematics (flexion, adduction and internal rotation of the hip, knee flexion, ankle
+dorsiflexion: the same positive directions as the canonical joints); the rest of the body is
+left missing, and the pelvis and any missing leg angle are computed from the markers later
+(:mod:`lmm_desktop.analysis.marker_angles`).
 """
 
 from __future__ import annotations
@@ -13,7 +22,9 @@ import struct
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
+from lmm_desktop.core.canonical import JOINT_INDEX, N_JOINTS, Kinematics
 from lmm_desktop.core.errors import TrialReadError
 from lmm_desktop.core.trial import (
     HEEL_STRIKE,
@@ -28,6 +39,22 @@ from lmm_desktop.core.trial import (
 from lmm_desktop.io._c3d_format import C3DFile, parse_file, read_point_block
 
 UNIT_TO_METRES = {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "dm": 0.1, "in": 0.0254}
+
+MODEL_OUTPUT_GROUPS = ("ANGLES", "FORCES", "MOMENTS", "POWERS", "SCALARS", "REACTIONS")
+"""POINT parameters listing the points a model computed (not markers)."""
+
+PIG_ANGLES: dict[str, tuple[tuple[int, str], ...]] = {
+    "HipAngles": ((0, "hip_flexion"), (1, "hip_adduction"), (2, "hip_rotation")),
+    "KneeAngles": ((0, "knee_angle"),),
+    "AnkleAngles": ((0, "ankle_angle"),),
+}
+"""Plug-in-Gait angle point -> (component, canonical joint): same positive directions (hip
+flexion, adduction, internal rotation; knee flexion; ankle dorsiflexion)."""
+
+PIG_NOTE = (
+    "hip, knee and ankle angles from the file's Plug-in-Gait model outputs (the pelvis and any "
+    "missing leg angle from the markers)"
+)
 
 _STRIKE = {
     "foot strike",
@@ -97,24 +124,82 @@ def _build_trial(c3d: C3DFile) -> Trial:
         data_block=data_block,
     )
     units, to_m = _units(c3d)
-    positions = xyz * to_m  # (n_frames, n_points, 3), metres
     time = (first - 1 + np.arange(n_frames, dtype=np.float64)) / rate  # (n_frames,), seconds
     labels = _point_labels(c3d, n_points)
+    outputs = _model_outputs(c3d)
+    output_labels = set().union(*outputs.values())
+    is_output = np.array([lab in output_labels for lab in labels], dtype=bool)
+    if is_output.all():
+        c3d.fail(
+            "the file holds model outputs (angles, forces, moments) but no marker",
+            where="POINT:LABELS",
+            expected="at least one marker trajectory",
+        )
+    keep = ~is_output
     markers = MarkerSet(
-        time=time, rate_hz=rate, labels=labels, positions=positions, original_units=units
+        time=time,
+        rate_hz=rate,
+        labels=[lab for lab, k in zip(labels, keep, strict=True) if k],
+        positions=xyz[:, keep] * to_m,  # (n_frames, n_markers, 3), metres
+        original_units=units,
     )
-    events = _events(c3d)
-    subject = _subject(c3d)
+    kinematics = _pig_kinematics(c3d, labels, xyz, outputs.get("ANGLES", set()))
+    metadata = _metadata(c3d, first, scale)
+    if outputs:
+        metadata["model_outputs"] = {g: sorted(v) for g, v in outputs.items()}
     return Trial(
         time=time,
         rate_hz=rate,
         source=None,
-        kinematics=None,
+        kinematics=kinematics,
         provenance=Provenance(path=c3d.path, format="c3d"),
         markers=markers,
-        events=events,
-        subject=subject,
-        metadata=_metadata(c3d, first, scale),
+        events=_events(c3d),
+        subject=_subject(c3d),
+        metadata=metadata,
+    )
+
+
+def _model_outputs(c3d: C3DFile) -> dict[str, set[str]]:
+    """Labels of the points a model wrote, by POINT group (ANGLES, MOMENTS, ...)."""
+    out: dict[str, set[str]] = {}
+    for group in MODEL_OUTPUT_GROUPS:
+        names = {n.strip() for n in (c3d.strings("POINT", group) or []) if n.strip()}
+        if names:
+            out[group] = names
+    return out
+
+
+def _pig_kinematics(
+    c3d: C3DFile, labels: list[str], xyz: NDArray[np.float64], angle_labels: set[str]
+) -> Kinematics | None:
+    """Canonical kinematics from Plug-in-Gait angle points (degrees), or None without any."""
+    rad = (c3d.strings("POINT", "ANGLE_UNITS") or ["deg"])[0].lower().startswith("rad")
+    n = xyz.shape[0]
+    angles = np.full((n, N_JOINTS), np.nan)
+    present = np.zeros(N_JOINTS, dtype=bool)
+    for k, label in enumerate(labels):
+        if label not in angle_labels:
+            continue
+        name = label.split(":")[-1]  # 'Subject:LKneeAngles' -> 'LKneeAngles'
+        side, kind = name[:1].upper(), name[1:]
+        if side not in ("L", "R") or kind not in PIG_ANGLES:
+            continue
+        values = np.degrees(xyz[:, k]) if rad else xyz[:, k]  # (n, 3)
+        for comp, joint in PIG_ANGLES[kind]:
+            col = JOINT_INDEX[f"{joint}_{side.lower()}"]
+            angles[:, col] = values[:, comp]
+            present[col] = bool(np.isfinite(values[:, comp]).any())
+    if not present.any():
+        return None
+    return Kinematics(
+        angles=angles,
+        present=present,
+        pelvis_rotation=np.full((n, 3), np.nan),
+        pelvis_translation=np.full((n, 3), np.nan),
+        pelvis_present=False,
+        notes=[PIG_NOTE],
+        from_markers=True,
     )
 
 

@@ -186,11 +186,17 @@ class TrialLoader(QThread):
         timings["fk"] = time.perf_counter() - t0
         if note:
             notes.append(note)
-        if trial.kinematics is None and points is not None and points.source == "markers":
+        had_angles = trial.kinematics is not None
+        if (trial.kinematics is None or trial.kinematics.from_markers) and (
+            points is not None and points.source == "markers"
+        ):
             add_angles = _optional("lmm_desktop.analysis.marker_angles", "with_marker_kinematics")
             if add_angles is not None:
                 add_angles(trial, points)
-                if trial.kinematics is not None:
+                if had_angles:
+                    notes.append("Joint angles from the file's Plug-in-Gait outputs; the pelvis "
+                                 "and any missing leg angle from the markers.")
+                elif trial.kinematics is not None:
                     notes.append("Joint angles computed from the markers (lower body).")
         if self.isInterruptionRequested():
             return None
