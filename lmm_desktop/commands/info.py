@@ -37,6 +37,17 @@ def trial_summary(trial: Trial) -> dict[str, Any]:
         "simulated": trial.provenance.simulated,
         "videos": [str(v) for v in trial.provenance.video_paths],
     }
+    outputs = trial.metadata.get("model_outputs")
+    if outputs:
+        out["model_outputs"] = outputs
+    if trial.markers is not None and (kin is None or kin.from_markers):
+        out["joint_angles"] = (
+            "computed from the markers when the trial is opened or analysed (pelvis, hips, "
+            "knees, ankles)"
+            if kin is None
+            else "the file's model angles; the pelvis and missing leg angles from the markers "
+            "when the trial is opened or analysed"
+        )
     warnings = trial.metadata.get("warnings")
     if warnings:
         out["warnings"] = list(warnings)  # type: ignore[call-overload]
@@ -89,6 +100,10 @@ def _print_trial(t: dict[str, Any], indent: str) -> None:
         miss = t["missing_canonical"]
         print(f"{indent}  canonical joints missing: {', '.join(miss) if miss else 'none'}")
     print(f"{indent}  markers: {t['n_markers']}")
+    for group, names in (t.get("model_outputs") or {}).items():
+        print(f"{indent}  model outputs ({group.lower()}): {', '.join(names)}")
+    if t.get("joint_angles"):
+        print(f"{indent}  joint angles: {t['joint_angles']}")
     print(f"{indent}  events: {len(t['events'])}")
     for e in t["events"][:12]:
         print(f"{indent}    {e['time_s']:8.3f} s  {e['side'] or '-':5s}  {e['label']}")

@@ -90,3 +90,16 @@ def test_angles_in_radians_are_converted(tmp_path: Path) -> None:
     kin = read_trial(path).kinematics
     assert kin is not None
     assert kin.angle("knee_angle_r") == pytest.approx(np.full(5, 30.0), abs=1e-4)
+
+
+def test_info_names_the_model_outputs_and_where_angles_come_from(
+    pig_c3d: Path, fixtures_dir: Path
+) -> None:
+    from lmm_desktop.commands.info import collect
+
+    info = collect(pig_c3d)
+    assert info["model_outputs"]["MOMENTS"] == ["LKneeMoment"]
+    assert info["joint_angles"].startswith("the file's model angles")
+    plain = collect(fixtures_dir / "c3d" / "Qualisys.c3d")
+    assert "model_outputs" not in plain
+    assert plain["joint_angles"].startswith("computed from the markers")
