@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -67,6 +69,8 @@ class ReportChoices:
     deidentify: bool = False
     include_ai: bool = True
     include_chat: bool = False
+    more_trials: list[TrialRef] = field(default_factory=list)
+    """Other trials of the session reported after the open one (not with a comparison)."""
     compare_with: TrialRef | None = None
     this_is_b: bool = True
     """In a comparison, the open trial is B (after); the chosen one is A (before)."""
@@ -296,6 +300,8 @@ def export_report(win: MainWindow, c: ReportChoices, path: Path) -> Path:
     when = _iso(c.session_date, "session date")
     items = [_with_extra(_open_item(win), c)]
     comparison = c.compare_with is not None
+    if not comparison:
+        items += [_other_item(win, ref) for ref in c.more_trials]
     if c.compare_with is not None:
         other = _other_item(win, c.compare_with)
         items = [other, items[0]] if c.this_is_b else [items[0], other]
@@ -395,12 +401,27 @@ class ReportDialog(QDialog):
         form.addRow("Summary", self.summary)
         left.addWidget(session_box)
 
+        current = win.loaded.ref if win.loaded is not None else None
+        others = [
+            ref for ref in win.browser.refs()
+            if current is None or (ref.path, ref.trial) != (current.path, current.trial)
+        ]
+        self.more = QListWidget()
+        for ref in others:
+            item = QListWidgetItem(ref.label)
+            item.setData(Qt.ItemDataRole.UserRole, ref)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.more.addItem(item)
+        self.more.setMaximumHeight(self.fontMetrics().height() * 6)
+        more_box = QGroupBox("Also report these trials of the session")
+        more_lay = QVBoxLayout(more_box)
+        more_lay.addWidget(self.more if others else QLabel("No other trial is open in Trials."))
+        right.addWidget(more_box)
         self.compare = QComboBox()
         self.compare.addItem("no comparison", None)
-        current = win.loaded.ref if win.loaded is not None else None
-        for ref in win.browser.refs():
-            if current is None or (ref.path, ref.trial) != (current.path, current.trial):
-                self.compare.addItem(ref.label, ref)
+        for ref in others:
+            self.compare.addItem(ref.label, ref)
         self.order = QComboBox()
         self.order.addItems(["the later one (B, after)", "the earlier one (A, before)"])
         self.order.setCurrentIndex(0 if choices.this_is_b else 1)
@@ -408,9 +429,12 @@ class ReportDialog(QDialog):
         form = QFormLayout(compare_box)
         form.addRow("Compare with", self.compare)
         form.addRow("This trial is", self.order)
-        self.compare.currentIndexChanged.connect(
-            lambda _i: self.order.setEnabled(self.compare.currentData() is not None)
-        )
+        def comparing(_i: int) -> None:  # a comparison report holds the two trials only
+            on = self.compare.currentData() is not None
+            self.order.setEnabled(on)
+            self.more.setEnabled(not on)
+
+        self.compare.currentIndexChanged.connect(comparing)
         self.order.setEnabled(False)
         right.addWidget(compare_box)
 
@@ -484,6 +508,11 @@ class ReportDialog(QDialog):
             deidentify=self.deidentify.isChecked(),
             include_ai=self.include_ai.isChecked(),
             include_chat=self.include_chat.isChecked(),
+            more_trials=[
+                self.more.item(k).data(Qt.ItemDataRole.UserRole)
+                for k in range(self.more.count())
+                if self.more.item(k).checkState() == Qt.CheckState.Checked
+            ],
             compare_with=self.compare.currentData(),
             this_is_b=self.order.currentIndex() == 0,
             save_details=self.save.isChecked() and self.save.isEnabled(),

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from lmm_desktop.assistant.answer import Answer
 from lmm_desktop.records.importer import sha256_of
@@ -182,3 +183,31 @@ def test_cancel_while_asking_writes_nothing(qtbot, window: MainWindow, tmp_path:
     qtbot.wait(300)  # a late 'done' from the worker must not write either
     assert not out.exists() and dialog.written is None
     assert all(not t.isRunning() for t in dialog.findChildren(QThread))
+
+
+def test_one_report_for_several_trials_of_the_session(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """TUG, FSST and sit-to-stand of one session in one report, each against its cut-off; a
+    comparison report holds two trials only, so choosing one disables the list."""
+    window.open_path(DEMO)
+    qtbot.waitUntil(lambda: len(window.browser.refs()) >= 6, timeout=30000)
+    open_and_wait(qtbot, window, DEMO / "S0048_tug_01.mot")
+    dialog = show_report_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    labels = [dialog.more.item(k).text() for k in range(dialog.more.count())]
+    assert "S0048_tug_01" not in labels and {"S0003_fsst_01", "S0004_sts5_01"} <= set(labels)
+    for k, label in enumerate(labels):
+        if label in ("S0003_fsst_01", "S0004_sts5_01"):
+            dialog.more.item(k).setCheckState(Qt.CheckState.Checked)
+    c = dialog.current_choices()
+    assert [r.label for r in c.more_trials] == ["S0003_fsst_01", "S0004_sts5_01"]
+    c.open_when_written = False
+    out = export_report(window, c, tmp_path / "session.html")
+    html = out.read_text(encoding="utf-8")
+    for n, name in enumerate(("S0048_tug_01", "S0003_fsst_01", "S0004_sts5_01"), start=1):
+        assert f"Trial {n}: {name}" in html
+    assert "≥ 13.5 s" in html and "&gt; 15 s" in html and "≥ 12 s" in html
+    dialog.compare.setCurrentIndex(1)
+    assert not dialog.more.isEnabled() and dialog.order.isEnabled()
