@@ -431,8 +431,9 @@ def motion_text_fn(motion: Any) -> Callable[[Any], str]:
 
     def fn(trial: Any) -> str:
         if trial.kinematics is None:
-            raise LmmError("This trial has marker trajectories only; the assistant reads joint "
-                           "angles (run inverse kinematics first).")
+            raise LmmError("This trial has marker trajectories only, without the pelvis (ASIS "
+                           "and PSIS) and leg markers needed to compute joint angles; the "
+                           "assistant reads joint angles.")
         codes = motion.encode(trial.kinematics, trial.time)
         return motion_segment(codes, motion.codec, MAX_MOTION_TOKENS)
 

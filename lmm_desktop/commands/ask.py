@@ -28,11 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lmm_desktop.analysis.marker_angles import with_marker_kinematics
     from lmm_desktop.assistant.manager import ModelManager
     from lmm_desktop.assistant.tasks import show_value
     from lmm_desktop.io import read_trial
 
-    trial = read_trial(args.path, trial=args.trial)
+    # a marker-only trial: its lower-body angles from the markers, as the app does
+    trial = with_marker_kinematics(read_trial(args.path, trial=args.trial))
     loaded = ModelManager(cpu_precision=args.precision).load(args.model, device=args.device,
                                                              grounded=args.grounded)
     stream = None if args.json else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))

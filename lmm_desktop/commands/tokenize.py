@@ -19,13 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lmm_desktop.analysis.marker_angles import with_marker_kinematics
     from lmm_desktop.io import read_trial
     from lmm_desktop.motion.tokenizer import MotionTokenizer
 
-    trial = read_trial(args.path, trial=args.trial)
+    trial = with_marker_kinematics(read_trial(args.path, trial=args.trial))
     if trial.kinematics is None:
-        raise LmmError(f"Cannot tokenize '{args.path}': it holds marker trajectories only; "
-                       "motion tokens are made from joint angles (run inverse kinematics first).")
+        raise LmmError(f"Cannot tokenize '{args.path}': it holds marker trajectories only, and no "
+                       "pelvis (left and right ASIS and PSIS) and leg markers under a known name "
+                       "to compute joint angles from; motion tokens are made from joint angles.")
     tok = MotionTokenizer.load(args.tokenizer)
     res = tok.tokenize(trial.kinematics, trial.time)
     out = {"trial": trial.name, "n_frames": trial.n_frames, "rate_hz": trial.rate_hz,
