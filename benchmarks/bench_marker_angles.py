@@ -14,10 +14,10 @@ import argparse
 import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
+from bench_c3d import best_of  # the benchmarks' shared best-of-N timer
 
 from lmm_desktop.analysis.marker_angles import marker_kinematics, with_marker_kinematics
 from lmm_desktop.analysis.markers import body_points_from_markers
@@ -28,15 +28,6 @@ from lmm_desktop.io import read_trial
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(os.environ.get("LMM_SHARED", ROOT.parent / "shared")) / "fixtures"
-
-
-def _best(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def long_points(seconds: float = 60.0) -> BodyPoints:
@@ -60,16 +51,16 @@ def main() -> None:
     trial = read_trial(c3d)
     assert trial.markers is not None
     points = body_points_from_markers(trial.markers)
-    angles_c3d = _best(lambda: marker_kinematics(points), args.repeat)
+    angles_c3d = best_of(lambda: marker_kinematics(points), args.repeat)
 
     def whole() -> None:
         fresh = read_trial(c3d)
         analyze(fresh)
 
-    analyse_c3d = _best(whole, args.repeat)
+    analyse_c3d = best_of(whole, args.repeat)
     fresh = with_marker_kinematics(read_trial(c3d))
     long = long_points()
-    angles_60s = _best(lambda: marker_kinematics(long), args.repeat)
+    angles_60s = best_of(lambda: marker_kinematics(long), args.repeat)
     print(
         json.dumps(
             {
