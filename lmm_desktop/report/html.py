@@ -178,6 +178,64 @@ def _summary(m: ReportModel) -> str:
         + table(head, rows, widths=widths)
         + '<p class="small">n/a: not measurable in that trial (the trial sections say why). '
         "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>"
+        + _key_findings(m)
+    )
+
+
+def key_findings(m: ReportModel) -> list[str]:
+    """What the measurements flag, one sentence each, in the order of the trials: timed tests
+    at or above their fall-risk cut-off (or slower than the age norm), gait parameters outside
+    the normal range, and data-quality warnings (the measured values only, never the AI's)."""
+    out: list[str] = []
+    many = len(m.trials) > 1
+    for t in m.trials:
+        where = f"{t.label}: " if many else ""
+        for c in t.clinical_tests:
+            ref = c.reference
+            if c.duration_s is None or not ref:
+                continue
+            if ref.get("above_cutoff"):
+                out.append(
+                    f"{where}{c.title} {c.duration_s:.1f} s, above the {ref['cutoff_text']} "
+                    f"fall-risk cut-off ({ref['meaning']} in {ref['population']})."
+                )
+            elif ref.get("above_age_norm"):
+                out.append(
+                    f"{where}{c.title} {c.duration_s:.1f} s, below the fall-risk cut-off but "
+                    f"slower than average for ages {ref['age_group']}."
+                )
+        for r in t.spatiotemporal:
+            for side, meas in (("", r.both), (" left", r.left), (" right", r.right)):
+                if meas is None or meas.value is None or meas.status in (None, "within"):
+                    continue
+                lo, hi = meas.normal_range or (None, None)
+                normal = f" (normal {fmt(lo, r.decimals)}-{fmt(hi, r.decimals)})" if lo else ""
+                unit = f" {r.unit}" if r.unit else ""
+                out.append(
+                    f"{where}{r.label}{side} {fmt(meas.value, r.decimals)}{unit}, "
+                    f"{meas.status} the normal range{normal}."
+                )
+        warnings = [q for q in t.quality if q.severity != "info"]
+        if warnings:
+            kinds = ", ".join(sorted({q.kind for q in warnings}))
+            out.append(
+                f"{where}{len(warnings)} data-quality warning(s) ({kinds}): read the affected "
+                "measures with care."
+            )
+    return out
+
+
+def _key_findings(m: ReportModel) -> str:
+    found = key_findings(m)
+    if not found:
+        return (
+            "<p><b>Key findings:</b> every timed test below its fall-risk cut-off and every gait "
+            "parameter within its normal range; no data-quality warning.</p>"
+        )
+    items = "".join(f"<li>{esc(f)}</li>" for f in found)
+    return (
+        "<p><b>Key findings</b> (from the measurements; the AI's estimates are in their own "
+        f"section):</p><ul>{items}</ul>"
     )
 
 

@@ -176,3 +176,29 @@ def test_timed_test_read_against_cut_off_and_age_norm(tug_parkinsons: TrialInput
     model = assemble_report([tug_parkinsons], options=ReportOptions())
     html = render_html(model).html
     assert "Fall-risk cut-off" in html and "Worse than average for ages" not in html  # no age
+
+
+def test_key_findings_list_what_the_measurements_flag() -> None:
+    """Under the summary: the TUG above its cut-off, each parameter out of its normal range
+    (with the range), data-quality warnings; measured values only."""
+    from pathlib import Path
+
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse
+    from lmm_desktop.report.html import key_findings
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    tug = analyse(read_trial(demo / "S0048_tug_01.mot"))
+    walk = analyse(read_trial(demo / "S0039_walking_01.mot"))
+    model = assemble_report([tug, walk], options=ReportOptions(include_ai=False))
+    found = key_findings(model)
+    assert found[0].startswith("S0048_tug_01: Timed Up and Go (TUG) 17.2 s, above the ≥ 13.5 s")
+    assert any(
+        f.startswith("S0039_walking_01: Walking speed 0.54 m/s, below the normal range (normal")
+        for f in found
+    )
+    html = render_html(model).html
+    assert "Key findings" in html and "fall-risk cut-off" in html
+    empty = assemble_report([], options=ReportOptions(include_ai=False))
+    assert key_findings(empty) == []
+    assert "every gait parameter within its normal range" in render_html(empty).html
