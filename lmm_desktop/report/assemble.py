@@ -151,17 +151,17 @@ def assemble_report(
         else (lambda s: s)
     )
     subject = items[0].trial.subject if items else None
+    age = age_on(patient.birth_date, (session or SessionInfo()).date)
     info = patient_info(
         name=patient.name,
         birth_date=patient.birth_date,
         sex=patient.sex or (subject.sex if subject else None),
         identifier_code=patient.identifier_code,
         deidentify=options.deidentify,
-        age_years=subject.age_years if subject else None,
+        age_years=subject.age_years if subject and subject.age_years is not None else age,
         height_m=subject.height_m if subject else None,
         mass_kg=subject.mass_kg if subject else None,
     )
-    age = age_on(patient.birth_date, (session or SessionInfo()).date)
     trials: list[TrialReport] = []
     for item in items:
         svg, caption = _snapshot(item)

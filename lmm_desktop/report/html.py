@@ -129,8 +129,10 @@ def _patient(m: ReportModel) -> str:
         if p.identifier_code:
             items.append(("Patient code", p.identifier_code))
     items.append(("Sex", p.sex or NA))
-    if p.age_years is not None:
-        items.append(("Age", f"{p.age_years:.0f} years"))
+    if p.age_years is not None:  # completed years; 90 and over grouped when de-identified
+        years = int(p.age_years)
+        shown = "90 or older" if m.options.deidentify and years >= 90 else f"{years} years"
+        items.append(("Age", shown))
     if p.height_m is not None:
         items.append(("Height", f"{p.height_m:.2f} m"))
     if p.mass_kg is not None:

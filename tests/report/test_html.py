@@ -84,6 +84,10 @@ def test_deidentified_report_has_neither_name_nor_birth_date(walk_unimpaired: Tr
         assert secret not in lowered, secret
     assert "P-TEST01" in html
     assert "name and birth date are left out" in html
+    # born 1936-08-17, seen 2026-11-20: 90, shown grouped when de-identified
+    assert "<td>Age</td><td>90 or older</td>" in html.replace("\n", "")
+    named = _report(walk_unimpaired)
+    assert "<td>Age</td><td>90 years</td>" in named.replace("\n", "")
 
 
 def test_ai_findings_marked_as_estimates(walk_parkinsons: TrialInput) -> None:
