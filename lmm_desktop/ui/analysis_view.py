@@ -70,6 +70,8 @@ class TestRow:
     """What the time means, with the age norm and the sources."""
     rule: str = ""
     """How the test was timed."""
+    start_s: float | None = None
+    """When the test starts (seconds), when it was timed."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ class FlagRow:
 
     severity: str
     message: str
+    start_s: float | None = None
+    """Where the problem first shows (seconds), when the flag knows."""
 
 
 def _status(entry: dict[str, Any]) -> str:
@@ -150,16 +154,19 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
         )
         if test.overridden:
             detail = f"{detail}; set by hand".strip("; ")
+        start = test.phases[0].start_s if test.phases else None
         ref = reference_for(test.test, test.duration_s, age)
         if ref is None:
-            out.append(TestRow(name, value, detail, rule=test.rule))
+            out.append(TestRow(name, value, detail, rule=test.rule, start_s=start))
             continue
         why = " ".join(
             [ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."]
         )
         if ref.age_group is None:
             why += " The age norm is shown when the patient's age (60 or over) is known."
-        out.append(TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule))
+        out.append(
+            TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule, start)
+        )
     return out
 
 
@@ -203,9 +210,11 @@ def _short_title(title: str) -> str:
 
 def flag_rows(result: Any) -> list[FlagRow]:
     """Data-quality flags of ``result``."""
-    return [
-        FlagRow(str(f.severity), str(f.message)) for f in getattr(result, "quality", None) or []
-    ]
+    out = []
+    for f in getattr(result, "quality", None) or []:
+        ranges = list(getattr(f, "time_ranges_s", None) or [])
+        out.append(FlagRow(str(f.severity), str(f.message), ranges[0][0] if ranges else None))
+    return out
 
 
 def summary(result: Any) -> str:

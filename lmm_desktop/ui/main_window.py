@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.plot.seek_requested.connect(self.seek)
+        self.metrics.seek_requested.connect(self.seek)
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.add_requested.connect(lambda lb, sd, t: self.store.add(lb, sd or None, t))
         self.timeline.move_requested.connect(self.store.move)

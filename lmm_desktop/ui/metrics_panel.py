@@ -16,7 +16,7 @@ import csv
 import io
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -130,10 +130,14 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 class MetricsPanel(QWidget):
-    """Tabs: Gait (spatiotemporal), Tests (clinical timings), Quality (flags)."""
+    """Tabs: Gait (spatiotemporal), Tests (clinical timings), Quality (flags). Double-click a
+    test or a flag: ``seek_requested`` with where it starts."""
+
+    seek_requested = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._flags: list[FlagRow] = []
         self.tabs = QTabWidget()
         self.gait_table = _table(["Parameter", "Left", "Right", "Normal", "Status"])
         self.tests_table = _table(["Test", "Result", "Cut-off", "Status", "Notes"])
@@ -148,6 +152,12 @@ class MetricsPanel(QWidget):
         tests_lay.addWidget(self.tests_table, 1)
         tests_lay.addWidget(self.tests_note)
         self.tests_table.itemSelectionChanged.connect(self._show_test_note)
+        self.tests_table.cellDoubleClicked.connect(
+            lambda r, _c: self._seek(self._tests[r].start_s if r < len(self._tests) else None)
+        )
+        self.flags_table.cellDoubleClicked.connect(
+            lambda r, _c: self._seek(self._flags[r].start_s if r < len(self._flags) else None)
+        )
         self._tests: list[TestRow] = []
         self.tabs.addTab(self.gait_table, "Gait")
         self.tabs.addTab(self.tests_page, "Tests")
@@ -186,7 +196,11 @@ class MetricsPanel(QWidget):
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 tip = " ".join(filter(None, (row.explanation, row.detail)))
-                item.setToolTip(tip + (f"\nHow it was timed: {row.rule}" if row.rule else ""))
+                go = (f"\nDouble-click: go to its start ({row.start_s:.2f} s)."
+                      if row.start_s is not None else "")
+                item.setToolTip(
+                    tip + (f"\nHow it was timed: {row.rule}" if row.rule else "") + go
+                )
                 if c in (1, 2):
                     item.setTextAlignment(right_align)
                 if c == 3 and row.status:
@@ -204,9 +218,11 @@ class MetricsPanel(QWidget):
         self._tests = list(tests)
         self._show_test_note()
         self.flags_table.setRowCount(len(flags))
+        self._flags = list(flags)
         for r, flag in enumerate(flags):
             item = QTableWidgetItem(flag.message)
-            item.setToolTip(flag.message)
+            go = f"\nDouble-click: go to {flag.start_s:.2f} s." if flag.start_s is not None else ""
+            item.setToolTip(flag.message + go)
             self.flags_table.setItem(r, 0, item)
             sev = QTableWidgetItem(flag.severity)
             sev.setForeground(QColor(SEVERITY_COLORS.get(flag.severity, SEVERITY_COLORS["info"])))
@@ -218,6 +234,10 @@ class MetricsPanel(QWidget):
             _count(len(flags), "quality flag"),
         ]
         self.status.setText((note + " " if note else "") + ", ".join(parts) + ".")
+
+    def _seek(self, t: float | None) -> None:
+        if t is not None:
+            self.seek_requested.emit(float(t))
 
     def _show_test_note(self) -> None:
         """Under the tests table: what the selected test's time means (the first test's when

@@ -510,3 +510,18 @@ def test_gait_cycles_compared_with_another_trial(qtbot, window: MainWindow, mess
     assert window.plot.reference_label == "S0004_walking_01"  # the earlier one stays
     window.actions_by_name["clear_compare"].trigger()
     assert window.plot.reference_label is None and dashed() == 0
+
+
+def test_double_click_a_test_or_a_flag_goes_there(qtbot, window: MainWindow) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    open_and_wait(qtbot, window, demo / "S0004_sts5_01.mot")  # 5xSTS with capture gaps
+    m, clock = window.metrics, window.clock
+    assert clock is not None
+    start = m._tests[0].start_s
+    assert start is not None and start > 0.5
+    m.tests_table.cellDoubleClicked.emit(0, 1)
+    assert clock.time == pytest.approx(start, abs=0.02)
+    assert m._flags and m._flags[0].start_s is not None  # a gap flag knows where it is
+    m.flags_table.cellDoubleClicked.emit(0, 0)
+    assert clock.time == pytest.approx(m._flags[0].start_s, abs=0.02)
+    assert "Double-click: go to" in m.flags_table.item(0, 0).toolTip()
