@@ -1,4 +1,4 @@
-"""NotesPanel: the clinician's free-text note on the open trial, never lost.
+"""NotesPanel: the clinician's free-text note on the open trial (or on its session), never lost.
 
 Every edit is journaled in the autosave folder ~300 ms after the last keystroke (so a crash loses
 at most that), and committed to the records' ``notes`` table after a short pause in typing, when
@@ -9,6 +9,7 @@ says which of 'Unsaved', 'Draft autosaved' or 'Saved' holds.
 from __future__ import annotations
 
 import logging
+from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
@@ -30,7 +31,8 @@ _STYLES = {
 
 
 class NotesPanel(QWidget):
-    """Note editor for the open trial.
+    """Note editor for the open trial, or (``target="session"``) for the session it belongs to:
+    the session summary a report prints under Clinician notes.
 
     Signals
     -------
@@ -43,10 +45,18 @@ class NotesPanel(QWidget):
     filed = Signal(str)
     saved = Signal(int)
 
-    def __init__(self, records: TrialRecords, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        records: TrialRecords,
+        parent: QWidget | None = None,
+        *,
+        target: Literal["trial", "session"] = "trial",
+    ) -> None:
         super().__init__(parent)
         self.records = records
+        self.target = target
         self.trial_id: int | None = None
+        self._name: str | None = None
         self._dirty = False
         self._loading = False
         self.title = QLabel("No trial open.")
@@ -54,6 +64,9 @@ class NotesPanel(QWidget):
         self.editor = QPlainTextEdit()
         self.editor.setPlaceholderText(
             "Clinical notes on this trial (observations, context, plan). Saved automatically."
+            if target == "trial"
+            else "Your impression and plan for the whole session (every trial of this visit); "
+            "printed in its reports. Saved automatically."
         )
         self.editor.setEnabled(False)
         self.editor.textChanged.connect(self._on_text_change)
@@ -92,8 +105,16 @@ class NotesPanel(QWidget):
         self.state.setStyleSheet(_STYLES[name])
         self.state.setToolTip(tip)
 
+    @property
+    def note_id(self) -> int | None:
+        """The records id the note belongs to: the trial's, or its session's."""
+        if self.trial_id is None or self.target == "trial":
+            return self.trial_id
+        return self.records.store.trial(self.trial_id).session_id
+
     def _key(self) -> str | None:
-        return None if self.trial_id is None else Autosave.key_for("note", self.trial_id)
+        nid = self.note_id
+        return None if nid is None else Autosave.key_for("note", nid, self.target)
 
     # -- the open trial ----------------------------------------------------------------------
     def set_trial(self, trial_id: int | None, name: str | None) -> None:
@@ -103,20 +124,31 @@ class NotesPanel(QWidget):
         self.trial_id = trial_id
         self._loading = True
         try:
-            note = None if trial_id is None else self.records.store.note("trial", trial_id)
+            nid = self.note_id
+            note = None if nid is None else self.records.store.note(self.target, nid)
             self.editor.setPlainText("" if note is None else note.text)
         finally:
             self._loading = False
         self.editor.setEnabled(name is not None)
-        self.title.setText("No trial open." if name is None else f"Notes on <b>{name}</b>")
+        self._name = name
+        self.title.setText("No trial open." if name is None else self._title(name))
         self._dirty = False
         self._set_state("saved" if note is not None else "none")
 
+    def _title(self, name: str) -> str:
+        if self.target == "trial":
+            return f"Notes on <b>{name}</b>"
+        nid = self.note_id
+        if nid is None:
+            return f"Session of <b>{name}</b> (filed when you write)"
+        session = self.records.store.session(nid)
+        patient = self.records.store.patient(session.patient_id)
+        return f"Session <b>{session.date or 'no date'}</b> of {patient.display_name}"
+
     def reload(self) -> None:
-        """Show the note as the records now hold it (after a recovery)."""
+        """Show the note as the records now hold it (after a recovery, or an edit elsewhere)."""
         if self.trial_id is not None and not self._dirty:
-            name = self.title.text().removeprefix("Notes on <b>").removesuffix("</b>")
-            self.set_trial(self.trial_id, name)
+            self.set_trial(self.trial_id, self._name)
 
     # -- editing -----------------------------------------------------------------------------
     def _on_text_change(self) -> None:
@@ -150,7 +182,7 @@ class NotesPanel(QWidget):
             return
         key = self._key()
         assert key is not None
-        payload = {"target": "trial", "id": self.trial_id, "text": self.text}
+        payload = {"target": self.target, "id": self.note_id, "text": self.text}
         try:
             self.records.autosave.save(key, "note", payload)
         except OSError as exc:
@@ -167,7 +199,9 @@ class NotesPanel(QWidget):
         if self.trial_id is None:
             return
         try:
-            self.records.store.set_note("trial", self.trial_id, self.text)
+            nid = self.note_id
+            assert nid is not None
+            self.records.store.set_note(self.target, nid, self.text)
         except RecordsFailure as exc:  # the journal keeps the text; shown to the clinician
             log.warning("the note could not be saved in the records: %s", exc)
             self._set_state("unsaved", f"Not saved in the records ({exc}); the draft is kept.")
@@ -177,6 +211,8 @@ class NotesPanel(QWidget):
         self.records.autosave.clear(key)
         self._dirty = False
         self._set_state("saved", f"Saved in {self.records.store.path}")
+        if self._name is not None:  # a session note may have just filed the trial
+            self.title.setText(self._title(self._name))
         self.saved.emit(self.trial_id)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:

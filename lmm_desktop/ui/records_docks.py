@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QMenu
+from PySide6.QtWidgets import QDialog, QMenu, QTabWidget
 
 from lmm_desktop.core.trial import Event
 from lmm_desktop.ui.notes_panel import NotesPanel
@@ -43,19 +43,28 @@ class RecordsDocks:
         self.win = win
         self.link = records if records is not None else TrialRecords()
         self.notes = NotesPanel(self.link)
+        self.session_notes = NotesPanel(self.link, target="session")
+        self.notes_tabs = QTabWidget()
+        self.notes_tabs.addTab(self.notes, "This trial")
+        self.notes_tabs.addTab(self.session_notes, "Session")
+        self.notes_tabs.setTabToolTip(
+            1, "The impression and plan for the whole visit: printed in its reports."
+        )
         self.patients = PatientBrowser(self.link.store)
         self.recovery_dialog: RecoveryDialog | None = None
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.patients_dock = win._dock("patients", "Patients", self.patients, left)
-        self.notes_dock = win._dock("notes", "Notes", self.notes, left)
+        self.notes_dock = win._dock("notes", "Notes", self.notes_tabs, left)
         # where they sit: MainWindow.apply_default_layout
         self._add_menus()
         self.notes.filed.connect(self._on_filed)
+        self.session_notes.filed.connect(self._on_session_filed)
         self.patients.message.connect(win.status_label.setText)
         self.patients.failed.connect(lambda title, text: win.show_message(win, title, text))
         self.patients.trial_open_requested.connect(self._open)
         self.patients.file_open_trial_requested.connect(self.file_open_trial)
         self.patients.records_changed.connect(win.refresh_tests)
+        self.patients.records_changed.connect(self.records_changed)
         win.trial_loaded.connect(self._on_trial_loaded)
         win.events_changed.connect(self._on_events_change)
 
@@ -85,13 +94,15 @@ class RecordsDocks:
         self.win.open_ref(ref)
 
     def _on_trial_loaded(self, loaded: LoadedTrial) -> None:
-        self.notes.commit()  # the previous trial's note, before the link moves on
+        self.notes.commit()  # the previous trial's notes, before the link moves on
+        self.session_notes.commit()
         try:
             trial_id = self.link.set_trial(loaded.trial, self.win.store.events)
         except RecordsFailure as exc:
             trial_id = None
             self.win.status_label.setText(f"The records cannot be read: {exc}")
         self.notes.set_trial(trial_id, loaded.trial.name)
+        self.session_notes.set_trial(trial_id, loaded.trial.name)
         self.patients.mark_current(trial_id)
 
     def on_analysed(self, base: list[Event]) -> list[Event] | None:
@@ -117,6 +128,7 @@ class RecordsDocks:
             return
         if added:
             self.notes.trial_id = self.link.trial_id
+            self.session_notes.trial_id = self.link.trial_id
             self._on_filed(
                 "This trial was not in the records: it was added under the 'Unfiled' patient "
                 "so your event edits and notes are kept."
@@ -141,6 +153,18 @@ class RecordsDocks:
         self.win.status_label.setText(text)
         self.patients.refresh()
         self.patients.mark_current(self.link.trial_id)
+        if self.session_notes.trial_id is None:
+            self.session_notes.trial_id = self.link.trial_id
+
+    def _on_session_filed(self, text: str) -> None:
+        self.notes.trial_id = self.link.trial_id
+        self._on_filed(text)
+
+    def records_changed(self) -> None:
+        """The records changed elsewhere (a trial moved, a report saved details): show the
+        session note as they hold it now."""
+        self.session_notes.commit()
+        self.session_notes.reload()
 
     # -- recovery, closing -------------------------------------------------------------------
     def check_recovery(self) -> int:
@@ -153,6 +177,7 @@ class RecordsDocks:
         dlg.exec()
         self.recovery_dialog = None
         self.notes.reload()
+        self.session_notes.reload()
         self.patients.refresh()
         tid = self.link.trial_id
         if tid is not None and any(
@@ -172,6 +197,7 @@ class RecordsDocks:
         return len(dlg.restored)
 
     def shutdown(self) -> None:
-        """Commit the note being typed and close the records."""
+        """Commit the notes being typed and close the records."""
         self.notes.commit()
+        self.session_notes.commit()
         self.link.close()

@@ -602,6 +602,7 @@ class ReportDialog(QDialog):
         finally:
             QGuiApplication.restoreOverrideCursor()
         self.win.settings.setValue("report/folder", str(path.parent))
+        self.win.records.records_changed()  # the summary may have been saved to the session
         self.win.status_label.setText(f"Report written to {path}.")
         if c.open_when_written:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
@@ -613,7 +614,8 @@ def show_report_dialog(win: MainWindow, parent: QWidget | None = None) -> Report
     if win.loaded is None:
         win.show_message(win, "Export report", "Open a trial first: the report is about it.")
         return None
-    win.records.notes.commit()  # the note as typed goes into the report and the records
+    win.records.notes.commit()  # the notes as typed go into the report and the records
+    win.records.session_notes.commit()
     dialog = ReportDialog(win, prefill(win))
     dialog.open()
     return dialog

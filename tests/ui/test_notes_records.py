@@ -307,3 +307,35 @@ def test_patient_form_adds_with_details_and_keeps_errors_in_the_form(
     qtbot.addWidget(empty)
     empty.submit()
     assert "needs a name" in empty.error.text()
+
+
+def test_session_notes_are_shared_by_the_trials_of_a_visit(
+    qtbot, window: MainWindow
+) -> None:
+    """The Notes dock's Session tab: one note for the visit, the same whichever of its trials
+    is open, journaled against a crash like a trial's note, and the summary the report dialog
+    starts from."""
+    from lmm_desktop.ui.report_dialog import prefill
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    store = window.records.link.store
+    patient = store.add_patient("Dora Test", birth_date="1948-05-05")
+    session = store.add_session(patient.id, date="2026-11-30")
+    for name in ("S0048_tug_01", "S0048_walking_01"):
+        f = demo / f"{name}.mot"
+        store.add_trial(session.id, path=f.resolve(), sha256=sha256_of(f), name=name, format="mot")
+    open_and_wait(qtbot, window, demo / "S0048_tug_01.mot")
+    panel = window.records.session_notes
+    assert window.records.notes_tabs.tabText(1) == "Session"
+    assert "2026-11-30" in panel.title.text() and "Dora Test" in panel.title.text()
+    panel.editor.setPlainText("Falls risk: high. Plan: balance class, review in 6 weeks.")
+    panel.journal()
+    journal = window.records.link.autosave.path_for(f"note:session:{session.id}")
+    assert journal.is_file()  # the crash copy, keyed to the session
+    panel.commit()
+    assert store.note("session", session.id).text.startswith("Falls risk: high.")  # type: ignore[union-attr]
+    assert not journal.exists()
+    assert prefill(window).session_note.startswith("Falls risk: high.")  # type: ignore[union-attr]
+    open_and_wait(qtbot, window, demo / "S0048_walking_01.mot")
+    assert panel.text.startswith("Falls risk: high.")  # the same visit, the same note
+    assert window.records.notes.text == ""  # the trial's own note is separate
