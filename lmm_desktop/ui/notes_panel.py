@@ -122,16 +122,23 @@ class NotesPanel(QWidget):
         added on the first keystroke). The previous trial's note is committed first."""
         self.commit()
         self.trial_id = trial_id
+        self._name = name
         self._loading = True
         try:
             nid = self.note_id
             note = None if nid is None else self.records.store.note(self.target, nid)
             self.editor.setPlainText("" if note is None else note.text)
+            title = "No trial open." if name is None else self._title(name)
+        except RecordsFailure as exc:  # the records cannot be read: say so, keep the app usable
+            self.editor.setPlainText("")
+            self.editor.setEnabled(False)
+            self.title.setText(f"Notes unavailable: the records cannot be read ({exc}).")
+            self._set_state("none")
+            return
         finally:
             self._loading = False
         self.editor.setEnabled(name is not None)
-        self._name = name
-        self.title.setText("No trial open." if name is None else self._title(name))
+        self.title.setText(title)
         self._dirty = False
         self._set_state("saved" if note is not None else "none")
 

@@ -339,3 +339,10 @@ def test_session_notes_are_shared_by_the_trials_of_a_visit(
     open_and_wait(qtbot, window, demo / "S0048_walking_01.mot")
     assert panel.text.startswith("Falls risk: high.")  # the same visit, the same note
     assert window.records.notes.text == ""  # the trial's own note is separate
+
+
+def test_session_notes_of_a_trial_gone_from_the_records_say_so(window: MainWindow) -> None:
+    panel = window.records.session_notes
+    panel.set_trial(987654, "ghost")  # not in the records (deleted elsewhere)
+    assert panel.title.text().startswith("Notes unavailable: the records cannot be read")
+    assert not panel.editor.isEnabled()
