@@ -102,27 +102,42 @@ NORMS: dict[str, TestNorms] = {
 
 @dataclass(frozen=True)
 class TestReference:
-    """A duration set against its test's references."""
+    """A duration set against its test's references (``norms``) and, when the age falls in a
+    published group, that group's norm (``age_norm``)."""
 
     __test__ = False  # not a pytest class
 
-    test: str
+    norms: TestNorms
     duration_s: float
-    cutoff_s: float
-    cutoff_text: str
-    above_cutoff: bool
-    meaning: str
-    population: str
-    source: str
     age_years: float | None = None
-    age_group: str | None = None
-    age_worse_than_s: float | None = None
-    age_source: str | None = None
+    age_norm: AgeNorm | None = None
+
+    @property
+    def cutoff_text(self) -> str:
+        return self.norms.cutoff_text()
+
+    @property
+    def above_cutoff(self) -> bool:
+        n = self.norms
+        return self.duration_s >= n.cutoff_s if n.inclusive else self.duration_s > n.cutoff_s
 
     @property
     def status(self) -> str:
         """"above cut-off" or "below cut-off" (short, for a table cell)."""
         return "above cut-off" if self.above_cutoff else "below cut-off"
+
+    @property
+    def age_group(self) -> str | None:
+        g = self.age_norm
+        return None if g is None else f"{g.age_min}-{g.age_max}"
+
+    @property
+    def age_worse_than_s(self) -> float | None:
+        return None if self.age_norm is None else self.age_norm.worse_than_s
+
+    @property
+    def age_source(self) -> str | None:
+        return (self.norms.age_source or None) if self.age_norm is not None else None
 
     @property
     def above_age_norm(self) -> bool | None:
@@ -131,12 +146,11 @@ class TestReference:
         return self.duration_s > self.age_worse_than_s
 
     def summary(self) -> str:
-        """One sentence: 'Above the fall-risk cut-off (≥ 13.5 s: higher risk of falls in
-        community-dwelling older adults); slower than average for ages 70-79 (> 10.2 s).'"""
+        """One sentence: 'Above the cut-off (≥ 13.5 s: higher risk of falls in
+        community-dwelling older adults); slower than the average for ages 70-79 (> 10.2 s).'"""
+        n = self.norms
         where = "Above" if self.above_cutoff else "Below"
-        text = (
-            f"{where} the cut-off ({self.cutoff_text}: {self.meaning} in {self.population})"
-        )
+        text = f"{where} the cut-off ({self.cutoff_text}: {n.meaning} in {n.population})"
         if self.age_group is not None and self.age_worse_than_s is not None:
             slower = "slower than" if self.above_age_norm else "within"
             limit = f"> {self.age_worse_than_s:g} s"
@@ -144,22 +158,23 @@ class TestReference:
         return text + "."
 
     def sources(self) -> list[str]:
-        return [self.source] + ([self.age_source] if self.age_source else [])
+        return [self.norms.source] + ([self.age_source] if self.age_source else [])
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "cutoff_s": self.cutoff_s,
+            "cutoff_s": self.norms.cutoff_s,
             "cutoff_text": self.cutoff_text,
             "above_cutoff": self.above_cutoff,
             "status": self.status,
-            "meaning": self.meaning,
-            "population": self.population,
-            "source": self.source,
+            "meaning": self.norms.meaning,
+            "population": self.norms.population,
+            "source": self.norms.source,
             "age_years": self.age_years,
             "age_group": self.age_group,
             "age_worse_than_s": self.age_worse_than_s,
             "above_age_norm": self.above_age_norm,
             "age_source": self.age_source,
+            "sources": self.sources(),
             "summary": self.summary(),
         }
 
@@ -173,23 +188,9 @@ def reference_for(
     norms = NORMS.get(test)
     if norms is None or duration_s is None or not duration_s > 0:
         return None
-    above = duration_s >= norms.cutoff_s if norms.inclusive else duration_s > norms.cutoff_s
     group = None
     if age_years is not None and age_years == age_years:  # not NaN
         group = next(
             (g for g in norms.age_norms if g.age_min <= age_years < g.age_max + 1), None
         )
-    return TestReference(
-        test=test,
-        duration_s=float(duration_s),
-        cutoff_s=norms.cutoff_s,
-        cutoff_text=norms.cutoff_text(),
-        above_cutoff=bool(above),
-        meaning=norms.meaning,
-        population=norms.population,
-        source=norms.source,
-        age_years=age_years,
-        age_group=None if group is None else f"{group.age_min}-{group.age_max}",
-        age_worse_than_s=None if group is None else group.worse_than_s,
-        age_source=(norms.age_source or None) if group is not None else None,
-    )
+    return TestReference(norms, float(duration_s), age_years, group)

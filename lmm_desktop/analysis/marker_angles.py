@@ -82,10 +82,11 @@ def harrington_hip_centres(
     asis_l: NDArray[np.float64],
     psis_r: NDArray[np.float64],
     psis_l: NDArray[np.float64],
+    frame: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Right and left hip joint centres (``(n, 3)`` metres) by Harrington et al. (2007), with
-    the trial's median pelvis width and depth."""
-    origin, axes = pelvis_frame(asis_r, asis_l, psis_r, psis_l)
+    the trial's median pelvis width and depth (``frame``: the pelvis frame when already made)."""
+    origin, axes = frame if frame is not None else pelvis_frame(asis_r, asis_l, psis_r, psis_l)
     pw = float(np.nanmedian(np.linalg.norm(asis_r - asis_l, axis=1))) * 1000.0
     pd = float(
         np.nanmedian(np.linalg.norm((asis_r + asis_l) / 2 - (psis_r + psis_l) / 2, axis=1))
@@ -151,7 +152,7 @@ def marker_kinematics(points: BodyPoints) -> Kinematics | None:
         return None
     asis_r, asis_l, psis_r, psis_l = (p[k] for k in pelvis_keys)
     origin, axes = pelvis_frame(asis_r, asis_l, psis_r, psis_l)
-    hip_est = harrington_hip_centres(asis_r, asis_l, psis_r, psis_l)
+    hip_est = harrington_hip_centres(asis_r, asis_l, psis_r, psis_l, (origin, axes))
     n = points.n_frames
     angles = np.full((n, N_JOINTS), np.nan)
     present = np.zeros(N_JOINTS, dtype=bool)
@@ -247,7 +248,8 @@ def complete_hips(points: BodyPoints) -> None:
     names = ("asis_r", "asis_l", "psis_r", "psis_l")
     if not all(points.has(n) for n in (*names, "hip_r", "hip_l")):
         return
-    est = harrington_hip_centres(*(points.point(n) for n in names))
+    asis_r, asis_l, psis_r, psis_l = (points.point(n) for n in names)
+    est = harrington_hip_centres(asis_r, asis_l, psis_r, psis_l)
     for side, hip in zip(("r", "l"), est, strict=True):
         have = points.point(f"hip_{side}")
         missing = ~np.isfinite(have).all(axis=1)

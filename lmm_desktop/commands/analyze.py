@@ -54,10 +54,6 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ref_sources(ref: dict[str, Any]) -> list[str]:
-    return [ref["source"]] + ([ref["age_source"]] if ref.get("age_source") else [])
-
-
 def _num(v: Any, digits: int = 3) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
@@ -149,7 +145,7 @@ def format_text(d: dict[str, Any]) -> str:
         out += _table(rows, ["test", "duration (s)", "fall-risk cut-off", "phases (s)"])
         refs = [c["reference"] for c in d["clinical_tests"] if c.get("reference")]
         for ref in refs:
-            out.append(f"  {ref['summary']} Source: {'; '.join(_ref_sources(ref))}.")
+            out.append(f"  {ref['summary']} Source: {'; '.join(ref['sources'])}.")
         if refs:
             out.append(f"  {POPULATION_NOTE}")
     else:

@@ -8,7 +8,8 @@ available: ..."), never an error that stops the report.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,17 +41,31 @@ class AiSource:
     notes: list[str] = field(default_factory=list)
 
     def ask(
-        self, trial: Trial, questions: Sequence[tuple[str, str]]
+        self,
+        trial: Trial,
+        questions: Sequence[tuple[str, str]],
+        *,
+        stop: threading.Event | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> tuple[list[tuple[str, dict[str, Any]]], str | None]:
-        """Answers as ``(question, Answer.to_dict())``, or the reason there are none."""
+        """Answers as ``(question, Answer.to_dict())``, or the reason there are none (or not
+        all). ``stop`` ends the asking, the answer being generated included; ``progress`` hears
+        (questions answered, questions in all) before each question."""
         if self.engine is None:
             return [], self.reason
-        out = []
-        for _task, question in questions:
+        stop = stop or threading.Event()
+        out: list[tuple[str, dict[str, Any]]] = []
+        for k, (_task, question) in enumerate(questions):
+            if stop.is_set():
+                return out, "asking was stopped before every question was answered"
+            if progress is not None:
+                progress(k, len(questions))
             try:
-                out.append((question, self.engine.ask(trial, question).to_dict()))
+                answer = self.engine.ask(trial, question, stop=stop)
             except LmmError as exc:
                 return out, f"the assistant could not answer ({exc})"
+            if not stop.is_set():
+                out.append((question, answer.to_dict()))
         return out, None
 
 

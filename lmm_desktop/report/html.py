@@ -430,7 +430,10 @@ def _test_reference(ref: dict[str, object]) -> str:
                 bool(ref.get("above_age_norm")),
             )
         )
-    sources = "; ".join(str(x) for x in (ref.get("source"), ref.get("age_source")) if x)
+    listed = ref.get("sources")
+    sources = "; ".join(
+        str(x) for x in (listed if isinstance(listed, list) else [ref.get("source")]) if x
+    )
     return (
         table(["Reference", "Limit", "This time is"], rows, raw=True, compact=True)
         + f'<p class="small">{esc(POPULATION_NOTE)} Sources: {esc(sources)}.</p>'

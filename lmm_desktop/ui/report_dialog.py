@@ -183,24 +183,16 @@ class AskWorker(QThread):
         self._stop.set()
 
     def run(self) -> None:
+        from lmm_desktop.report.ai import AiSource
+
         out: list[tuple[str, dict[str, Any]]] = []
-        reason: str | None = None
-        for k, (_task, question) in enumerate(self.questions):
-            if self._stop.is_set():
-                reason = "asking was stopped before every question was answered"
-                break
-            self.progress.emit(k, len(self.questions))
-            try:
-                answer = self.engine.ask(self.trial, question, stop=self._stop)
-                if not self._stop.is_set():
-                    out.append((question, answer.to_dict()))
-            except LmmError as exc:
-                reason = f"the assistant could not answer ({exc})"
-                break
-            except Exception as exc:  # a model failure must not lose the report
-                log.exception("asking for the report failed")
-                reason = f"the assistant failed ({type(exc).__name__}: {exc})"
-                break
+        try:
+            out, reason = AiSource(engine=self.engine).ask(
+                self.trial, self.questions, stop=self._stop, progress=self.progress.emit
+            )
+        except Exception as exc:  # a model failure must not lose the report
+            log.exception("asking for the report failed")
+            reason = f"the assistant failed ({type(exc).__name__}: {exc})"
         self.done.emit(out, reason)
 
 
