@@ -118,7 +118,6 @@ def _lookup(index: dict[str, int], pattern: tuple[str, ...], s: str) -> list[int
 
 def _up_rotation(
     positions: NDArray[np.float64],
-    index: dict[str, int],
     heel_cols: list[int],
     pelvis_cols: list[int],
 ) -> NDArray[np.float64]:
@@ -140,6 +139,34 @@ def _up_rotation(
     return rot if sign > 0 else np.diag([1.0, -1.0, -1.0]) @ rot
 
 
+def _columns(markers: MarkerSet) -> dict[str, list[int]]:
+    index = {lab.strip().lower(): i for i, lab in enumerate(markers.labels)}
+    cols: dict[str, list[int]] = {}
+    for part, alternatives in MARKER_ALIASES.items():
+        for s in ("r", "l"):
+            for pattern in alternatives:
+                found = _lookup(index, pattern, s)
+                if found is not None:
+                    cols[f"{part}_{s}"] = found
+                    break
+    return cols
+
+
+def lab_up(markers: MarkerSet | None) -> NDArray[np.float64] | None:
+    """The lab's upward unit vector in the markers' frame, or None without heel and pelvis."""
+    if markers is None:
+        return None
+    cols = _columns(markers)
+    heel_cols = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
+    pelvis_cols = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
+    if not heel_cols or not pelvis_cols:
+        return None
+    with np.errstate(invalid="ignore"):
+        rot = _up_rotation(markers.positions, heel_cols, pelvis_cols)
+    up = rot[1]
+    return up if np.isfinite(up).all() else None
+
+
 def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
     """Build gait landmarks from raw markers (Y up, metres).
 
@@ -151,15 +178,7 @@ def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
     AnalysisError
         Neither heel markers nor any pelvis marker could be found under a known name.
     """
-    index = {lab.strip().lower(): i for i, lab in enumerate(markers.labels)}
-    cols: dict[str, list[int]] = {}
-    for part, alternatives in MARKER_ALIASES.items():
-        for s in ("r", "l"):
-            for pattern in alternatives:
-                found = _lookup(index, pattern, s)
-                if found is not None:
-                    cols[f"{part}_{s}"] = found
-                    break
+    cols = _columns(markers)
     heel_cols = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
     pelvis_cols = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
     if not heel_cols or not pelvis_cols:
@@ -169,7 +188,7 @@ def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
             "expected e.g. Plug-in-Gait LHEE/RHEE + LPSI/RPSI, OpenCap r_calc_study + "
             "r.PSIS_study, or Qualisys R_FCC + R_IPS."
         )
-    rot = _up_rotation(markers.positions, index, heel_cols, pelvis_cols)
+    rot = _up_rotation(markers.positions, heel_cols, pelvis_cols)
     pos = markers.positions @ rot.T  # (n_frames, n_markers, 3), metres, Y up
     names = list(REQUIRED_POINTS)
     out = np.full((markers.n_frames, len(names), 3), np.nan)  # (n_frames, n_points, 3), metres

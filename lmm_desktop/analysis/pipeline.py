@@ -27,6 +27,12 @@ from lmm_desktop.analysis.clinical_tests import (
 )
 from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
 from lmm_desktop.analysis.events import GaitEventResult, detect_gait_events
+from lmm_desktop.analysis.force_plates import (
+    ForcePlateAnalysis,
+    analyze_force_plates,
+    event_agreement,
+    refine_events,
+)
 from lmm_desktop.analysis.gps import GaitProfile, gait_profile_score
 from lmm_desktop.analysis.normative import leg_length_m, speed_group
 from lmm_desktop.analysis.quality import QualityFlag, check_quality
@@ -60,6 +66,8 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
     age_years: float | None = None
     """The subject's age when known: picks the clinical tests' age norms."""
+    force_plates: ForcePlateAnalysis | None = None
+    """Force-plate contacts and stance figures (a .c3d with plates), else None."""
 
     def events_used(self) -> list[Event]:
         """The events the gait analysis was computed from."""
@@ -76,7 +84,9 @@ class AnalysisResult:
         ``clinical_tests`` (``{test, duration_s, phases, rule, ..., reference}``, the reference
         being the published cut-off and age norm the time is read against, or null: see
         :mod:`lmm_desktop.analysis.clinical_norms`), ``quality`` (flags),
-        ``reasons`` (why each null or missing item is so) and ``notes``.
+        ``force_plates`` (contacts, stance figures per side and the agreement of the kinematic
+        and file events with the plates' timing, or null), ``reasons`` (why each null or
+        missing item is so) and ``notes``.
         """
         return {
             "trial": {
@@ -100,6 +110,7 @@ class AnalysisResult:
                 for t in self.clinical_tests
             ],
             "quality": [q.to_dict() for q in self.quality],
+            "force_plates": None if self.force_plates is None else self.force_plates.to_dict(),
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
@@ -293,8 +304,11 @@ def analyze(
     detected = detect_gait_events(points, rate_hz=rate)
     if detected.reason:
         reasons["detected_events"] = detected.reason
+    plates = _with_force_plates(trial, detected)
     events, source, notes = _choose_events(trial, detected, events_override)
     notes += detected.notes
+    if plates is not None:
+        notes += plates.notes
     if trial.kinematics is not None and trial.kinematics.from_markers:
         notes += trial.kinematics.notes
     used = [e for e in events if e.source == source and e.label in GAIT_LABELS]
@@ -336,6 +350,8 @@ def analyze(
         source = None
         notes.append("Four Square Step Test: its foot strikes are not used as gait events")
     quality = check_quality(trial, points, used, treadmill=detected.treadmill)
+    if plates is not None:
+        quality += _event_timing_flags(plates, source)
     if detected.treadmill:
         notes.append("treadmill walking: foot sliding is not checked (the belt moves the feet)")
     return AnalysisResult(
@@ -355,4 +371,51 @@ def analyze(
         reasons=reasons,
         notes=notes,
         age_years=trial.subject.age_years,
+        force_plates=plates,
     )
+
+
+EVENT_TIMING_WARN_MS = 40.0
+"""Mean difference from the force plates above which the gait events' timing is flagged."""
+
+
+def _with_force_plates(trial: Trial, detected: GaitEventResult) -> ForcePlateAnalysis | None:
+    """Analyse the plates, measure the detector and the file's events against them, and time
+    the detected events the plates saw by the plates (they are the reference)."""
+    plates = analyze_force_plates(trial)
+    if plates is None:
+        return None
+    if detected.events:
+        plates.agreement["detected"] = event_agreement(plates, detected.events)
+    file_gait = [e for e in trial.events if e.label in GAIT_LABELS]
+    if file_gait:
+        plates.agreement["file"] = event_agreement(plates, file_gait)
+    plates.agreement = {k: v for k, v in plates.agreement.items() if v}
+    detected.events, n = refine_events(detected.events, plates)
+    if n:
+        plates.notes.append(
+            f"{n} detected gait event(s) timed by the force plates (threshold 20 N)"
+        )
+    return plates
+
+
+def _event_timing_flags(plates: ForcePlateAnalysis, source: str | None) -> list[QualityFlag]:
+    """A warning when the events the analysis used are far from the force plates' timing."""
+    agree = plates.agreement.get(source or "")
+    if source not in ("detected", "file") or not agree:
+        return []
+    out = []
+    for label, stats in agree.items():
+        if stats["mean_abs_ms"] > EVENT_TIMING_WARN_MS:
+            what = "foot strikes" if label == HEEL_STRIKE else "foot offs"
+            whose = "detected" if source == "detected" else "in the file"
+            out.append(
+                QualityFlag(
+                    "event_timing",
+                    "warning",
+                    f"The {what} {whose} are {stats['mean_abs_ms']:.0f} ms (mean) from the force "
+                    f"plates' timing over {int(stats['n'])} contact(s); check the events.",
+                    [],
+                )
+            )
+    return out

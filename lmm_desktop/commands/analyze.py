@@ -30,6 +30,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the person's age (the timed tests' age norms; default: the trial's metadata)",
     )
+    parser.add_argument(
+        "--mass",
+        type=float,
+        metavar="KG",
+        default=None,
+        help="body mass (force-plate figures in body weights; default: the trial's metadata)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
 
 
@@ -43,9 +50,18 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(
             f"Invalid value for '--age': {args.age:g} years; give the age in years (1-120)."
         )
+    if args.mass is not None and not 10 <= args.mass <= 400:
+        from lmm_desktop.core.errors import InvalidValueError
+
+        raise InvalidValueError(
+            f"Invalid value for '--mass': {args.mass:g} kg; give the body mass in kilograms "
+            "(10-400)."
+        )
     trial = read_trial(args.path, trial=args.trial)
     if args.age is not None:
         trial.subject.age_years = float(args.age)
+    if args.mass is not None:
+        trial.subject.mass_kg = float(args.mass)
     result = analyze(trial).to_dict()
     if args.json:
         print(json.dumps(result, indent=2))
@@ -101,6 +117,62 @@ def _spatiotemporal(st: dict[str, Any]) -> list[str]:
     return _table(rows, ["parameter", "both sides", "left", "right"])
 
 
+FP_ROWS = (
+    ("stance_s", "stance time (s)", 1.0, 3),
+    ("first_peak", "vertical 1st peak", 1.0, 2),
+    ("valley", "vertical valley", 1.0, 2),
+    ("second_peak", "vertical 2nd peak", 1.0, 2),
+    ("loading_rate", "loading rate (/s)", 1.0, 1),
+    ("braking_peak", "braking peak", 1.0, 2),
+    ("propulsive_peak", "propulsive peak", 1.0, 2),
+    ("braking_impulse", "braking impulse (s)", 1.0, 3),
+    ("propulsive_impulse", "propulsive impulse (s)", 1.0, 3),
+)
+
+
+def _force_plates(fp: dict[str, Any]) -> list[str]:
+    """The force-plate section: contacts, stance figures per side, event timing check."""
+    bw = fp.get("body_weight_n")
+    unit = "BW" if bw else "N"
+    out = [f"Force plates ({len(fp['contacts'])} contact(s); forces in {unit})"]
+    rows = [
+        [str(c["plate"]), c["side"] or "-", f"{c['start_s']:.3f}-{c['end_s']:.3f}",
+         "yes" if c["clean"] else "no", c.get("reason") or ""]
+        for c in fp["contacts"]
+    ]
+    out += _table(rows, ["plate", "foot", "contact (s)", "clean", "why not"])
+    summary = fp.get("summary") or {}
+    if summary:
+        out.append("")
+        table = []
+        for key, label, _, digits in FP_ROWS:
+            vals = []
+            for side in ("left", "right"):
+                m = summary.get(side, {})
+                name = key if key == "stance_s" else (
+                    f"{key}_bw" if bw else f"{key}_n"
+                ) + ("_s" if key in ("loading_rate", "braking_impulse", "propulsive_impulse")
+                     else "")
+                vals.append(_num(m.get(name), digits) if name in m else "-")
+            if any(v != "-" for v in vals):
+                label = label.replace("(/s)", f"({unit}/s)")
+                label = label.replace("impulse (s)", f"impulse ({unit} s)")
+                if key not in ("stance_s", "loading_rate", "braking_impulse", "propulsive_impulse"):
+                    label += f" ({unit})"
+                table.append([label, *vals])
+        out += _table(table, ["stance (clean contacts)", "left", "right"])
+    for source, stats in (fp.get("agreement") or {}).items():
+        who = "detected events" if source == "detected" else "the file's events"
+        parts = [
+            f"{'foot strike' if lab == 'heel_strike' else 'foot off'} "
+            f"{s['mean_ms']:+.0f} ms (mean abs {s['mean_abs_ms']:.0f}, n {int(s['n'])})"
+            for lab, s in stats.items()
+        ]
+        out.append(f"  {who} vs the plates: {'; '.join(parts)}")
+    out += [f"  {n}" for n in fp.get("notes", [])]
+    return out
+
+
 def format_text(d: dict[str, Any]) -> str:
     """Human-readable report of an :meth:`AnalysisResult.to_dict` dictionary."""
     t = d["trial"]
@@ -150,6 +222,8 @@ def format_text(d: dict[str, Any]) -> str:
             out.append(f"  {POPULATION_NOTE}")
     else:
         out.append("  none detected")
+    if d.get("force_plates"):
+        out += ["", *_force_plates(d["force_plates"])]
     out += ["", f"Data quality ({len(d['quality'])} flag(s))"]
     out += [f"  [{q['severity']}] {q['kind']}: {q['message']}" for q in d["quality"]] or [
         "  no problems found"

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lmm_desktop.core.trial import Trial
 
 
@@ -40,6 +42,20 @@ def trial_summary(trial: Trial) -> dict[str, Any]:
     outputs = trial.metadata.get("model_outputs")
     if outputs:
         out["model_outputs"] = outputs
+    if trial.force_plates:
+        out["force_plates"] = [
+            {
+                "number": p.number,
+                "type": p.plate_type,
+                "rate_hz": p.rate_hz,
+                "peak_vertical_n": round(float(p.vertical.max()), 1),
+                "size_m": [
+                    round(float(np.linalg.norm(p.corners[0] - p.corners[1])), 3),
+                    round(float(np.linalg.norm(p.corners[0] - p.corners[3])), 3),
+                ],
+            }
+            for p in trial.force_plates
+        ]
     if trial.markers is not None and (kin is None or kin.from_markers):
         out["joint_angles"] = (
             "computed from the markers when the trial is opened or analysed (pelvis, hips, "
@@ -104,6 +120,12 @@ def _print_trial(t: dict[str, Any], indent: str) -> None:
         print(f"{indent}  model outputs ({group.lower()}): {', '.join(names)}")
     if t.get("joint_angles"):
         print(f"{indent}  joint angles: {t['joint_angles']}")
+    for fp in t.get("force_plates", []):
+        w, h = fp["size_m"]
+        print(
+            f"{indent}  force plate {fp['number']}: type {fp['type']}, {w:.2f} x {h:.2f} m, "
+            f"{fp['rate_hz']:g} Hz, peak vertical {fp['peak_vertical_n']:.0f} N"
+        )
     print(f"{indent}  events: {len(t['events'])}")
     for e in t["events"][:12]:
         print(f"{indent}    {e['time_s']:8.3f} s  {e['side'] or '-':5s}  {e['label']}")

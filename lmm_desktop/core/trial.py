@@ -105,6 +105,37 @@ class SourceCoordinates:
 
 
 @dataclass
+class ForcePlate:
+    """One force platform's ground reaction, in the lab frame of the file's markers.
+
+    ``grf`` is the force the ground exerts on the body (N), ``cop`` the centre of pressure (m,
+    NaN while the plate is unloaded), ``free_moment`` the moment about the vertical through the
+    centre of pressure (N m); all ``(n_samples, ...)`` at the analog rate on ``time``.
+    ``corners`` is ``(4, 3)`` metres; ``up`` the lab's vertical unit vector, so the vertical
+    force is ``grf @ up``.
+    """
+
+    number: int
+    plate_type: int
+    time: NDArray[np.float64]
+    rate_hz: float
+    grf: NDArray[np.float64]
+    cop: NDArray[np.float64]
+    free_moment: NDArray[np.float64]
+    corners: NDArray[np.float64]
+    up: NDArray[np.float64]
+
+    @property
+    def vertical(self) -> NDArray[np.float64]:
+        """``(n_samples,)`` vertical ground reaction, N (positive up)."""
+        return self.grf @ self.up
+
+    @property
+    def n_samples(self) -> int:
+        return int(self.time.shape[0])
+
+
+@dataclass
 class Provenance:
     """Where a trial came from."""
 
@@ -122,6 +153,8 @@ class Provenance:
 class Trial:
     """One trial: time base, source coordinates, canonical kinematics, markers, events, subject.
 
+    ``force_plates`` holds the ground reactions a .c3d file recorded (empty otherwise).
+
     ``time`` is ``(n_frames,)`` seconds, strictly increasing. ``kinematics`` is ``None`` only for
     marker-only trials (a lone .trc or .c3d) until inverse kinematics has been run.
     """
@@ -135,6 +168,7 @@ class Trial:
     events: list[Event] = field(default_factory=list)
     subject: Subject = field(default_factory=Subject)
     metadata: dict[str, object] = field(default_factory=dict)
+    force_plates: list[ForcePlate] = field(default_factory=list)
 
     @property
     def n_frames(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
@@ -276,8 +276,27 @@ def read_point_block(
         ``(n_frames, n_points)`` True where the fourth word (residual) is not negative.
     """
     is_float = scale < 0
+    frames = _data_frames(
+        c3d, n_frames=n_frames, frame_words=4 * n_points + analog_words, is_float=is_float,
+        data_block=data_block,
+    )[:, : 4 * n_points]
+    pts = frames.reshape(n_frames, n_points, 4)  # (n_frames, n_points, x y z residual)
+    # Damaged floats may be signalling NaNs or infinities: they are marked invalid just below.
+    with np.errstate(invalid="ignore", over="ignore"):
+        xyz = pts[..., :3].astype(np.float64)  # (n_frames, n_points, 3), file units
+        if not is_float:
+            xyz *= scale
+        fourth = pts[..., 3]
+        valid = (fourth >= 0) & np.isfinite(xyz).all(axis=-1)
+    xyz[~valid] = np.nan
+    return xyz, valid
+
+
+def _data_frames(
+    c3d: C3DFile, *, n_frames: int, frame_words: int, is_float: bool, data_block: int
+) -> NDArray[Any]:
+    """The data section as ``(n_frames, frame_words)`` raw words (float32 or int16)."""
     word = 4 if is_float else 2
-    frame_words = 4 * n_points + analog_words
     offset = (data_block - 1) * BLOCK
     if data_block < 2 or offset > len(c3d.raw):
         c3d.fail(
@@ -299,14 +318,39 @@ def read_point_block(
         flat = decode_floats(chunk, c3d.processor)  # (n_frames * frame_words,) float32
     else:
         flat = np.frombuffer(chunk, dtype=_int_dtype(c3d.processor, 2))
-    frames = flat.reshape(n_frames, frame_words)[:, : 4 * n_points]
-    pts = frames.reshape(n_frames, n_points, 4)  # (n_frames, n_points, x y z residual)
-    # Damaged floats may be signalling NaNs or infinities: they are marked invalid just below.
+    return flat.reshape(n_frames, frame_words)
+
+
+def read_analog_block(
+    c3d: C3DFile,
+    *,
+    n_points: int,
+    n_frames: int,
+    n_channels: int,
+    analog_words: int,
+    scale: float,
+    data_block: int,
+    unsigned: bool = False,
+) -> NDArray[np.float64]:
+    """Decode the analog samples stored after each frame's points, unscaled.
+
+    Returns
+    -------
+    ``(n_frames * per_frame, n_channels)`` raw values (integer counts or stored floats), where
+    ``per_frame = analog_words // n_channels`` samples are stored per point frame.
+    """
+    if n_channels < 1 or analog_words < n_channels or analog_words % n_channels:
+        c3d.fail(
+            f"{analog_words} analog words per frame do not divide into {n_channels} channels",
+            where="header word 3 / ANALOG:USED",
+            expected="a whole number of samples of every channel per frame",
+        )
+    per_frame = analog_words // n_channels
+    frames = _data_frames(
+        c3d, n_frames=n_frames, frame_words=4 * n_points + analog_words, is_float=scale < 0,
+        data_block=data_block,
+    )[:, 4 * n_points :]
+    if unsigned and scale >= 0:
+        frames = frames.astype(np.int64) % 65536
     with np.errstate(invalid="ignore", over="ignore"):
-        xyz = pts[..., :3].astype(np.float64)  # (n_frames, n_points, 3), file units
-        if not is_float:
-            xyz *= scale
-        fourth = pts[..., 3]
-        valid = (fourth >= 0) & np.isfinite(xyz).all(axis=-1)
-    xyz[~valid] = np.nan
-    return xyz, valid
+        return frames.reshape(n_frames * per_frame, n_channels).astype(np.float64)

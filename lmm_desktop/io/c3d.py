@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from lmm_desktop.analysis.markers import lab_up
 from lmm_desktop.core.canonical import JOINT_INDEX, N_JOINTS, Kinematics
 from lmm_desktop.core.errors import TrialReadError
 from lmm_desktop.core.trial import (
@@ -37,6 +38,7 @@ from lmm_desktop.core.trial import (
     Trial,
 )
 from lmm_desktop.io._c3d_format import C3DFile, parse_file, read_point_block
+from lmm_desktop.io.force_plates import read_force_plates
 
 UNIT_TO_METRES = {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "dm": 0.1, "in": 0.0254}
 
@@ -144,6 +146,16 @@ def _build_trial(c3d: C3DFile) -> Trial:
         original_units=units,
     )
     kinematics = _pig_kinematics(c3d, labels, xyz, outputs.get("ANGLES", set()))
+    plates = read_force_plates(
+        c3d,
+        first_frame=first,
+        n_frames=n_frames,
+        n_points=n_points,
+        point_rate=rate,
+        scale=scale,
+        data_block=data_block,
+        up_hint=lab_up(markers),
+    )
     metadata = _metadata(c3d, first, scale)
     if outputs:
         metadata["model_outputs"] = {g: sorted(v) for g, v in outputs.items()}
@@ -157,6 +169,7 @@ def _build_trial(c3d: C3DFile) -> Trial:
         events=_events(c3d),
         subject=_subject(c3d),
         metadata=metadata,
+        force_plates=plates,
     )
 
 
