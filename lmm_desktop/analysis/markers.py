@@ -152,19 +152,31 @@ def _columns(markers: MarkerSet) -> dict[str, list[int]]:
     return cols
 
 
+def lab_rotation(markers: MarkerSet | None) -> NDArray[np.float64]:
+    """The rotation taking the markers' lab frame to Y up (the body points' frame), ``(3, 3)``;
+    the identity when the heels or the pelvis cannot be found."""
+    if markers is None:
+        return np.eye(3)
+    cols = _columns(markers)
+    heel_cols = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
+    pelvis_cols = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
+    if not heel_cols or not pelvis_cols:
+        return np.eye(3)
+    with np.errstate(invalid="ignore"):
+        rot = _up_rotation(markers.positions, heel_cols, pelvis_cols)
+    return rot if np.isfinite(rot).all() else np.eye(3)
+
+
 def lab_up(markers: MarkerSet | None) -> NDArray[np.float64] | None:
     """The lab's upward unit vector in the markers' frame, or None without heel and pelvis."""
     if markers is None:
         return None
     cols = _columns(markers)
-    heel_cols = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
-    pelvis_cols = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
-    if not heel_cols or not pelvis_cols:
+    if not any(k in cols for k in ("heel_r", "heel_l")) or not any(
+        k in cols for k in ("psis_r", "psis_l", "asis_r", "asis_l")
+    ):
         return None
-    with np.errstate(invalid="ignore"):
-        rot = _up_rotation(markers.positions, heel_cols, pelvis_cols)
-    up = rot[1]
-    return up if np.isfinite(up).all() else None
+    return np.asarray(lab_rotation(markers)[1], dtype=float)
 
 
 def body_points_from_markers(markers: MarkerSet) -> BodyPoints:

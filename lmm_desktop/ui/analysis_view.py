@@ -243,6 +243,87 @@ def used_events(result: Any) -> list[Event] | None:
     return sorted(events + others, key=lambda e: e.time_s) or None
 
 
+#: stance figure key (without its unit suffix) -> label, and whether it is a force (N or BW)
+FORCE_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("stance", "Stance time", "s"),
+    ("first_peak", "Vertical 1st peak", "F"),
+    ("valley", "Vertical valley", "F"),
+    ("second_peak", "Vertical 2nd peak", "F"),
+    ("loading_rate", "Loading rate", "F/s"),
+    ("braking_peak", "Braking peak", "F"),
+    ("propulsive_peak", "Propulsive peak", "F"),
+    ("braking_impulse", "Braking impulse", "F s"),
+    ("propulsive_impulse", "Propulsive impulse", "F s"),
+)
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """One force-plate contact."""
+
+    plate: int
+    side: str
+    span: str
+    clean: bool
+    reason: str
+    start_s: float
+
+
+def force_rows(result: Any) -> tuple[list[tuple[str, str, str]], list[ContactRow], str]:
+    """The force plates' stance figures (``(label with unit, left, right)``, means over the
+    clean contacts), the contacts, and a note (units, event timing against the plates); all
+    empty for a trial without plates."""
+    fp = getattr(result, "force_plates", None)
+    if fp is None:
+        return [], [], ""
+    bw = fp.body_weight_n
+    unit = "BW" if bw else "N"
+    summary = fp.summary()
+    rows: list[tuple[str, str, str]] = []
+    for key, label, kind in FORCE_FIGURES:
+        if kind == "s":
+            name, shown, digits = "stance_s", "s", 3
+        else:
+            suffix = {"F": "", "F/s": "_s", "F s": "_s"}[kind]
+            name = f"{key}_{'bw' if bw else 'n'}{suffix}"
+            shown = kind.replace("F", unit)
+            digits = (2 if bw else 0) if kind == "F" else (1 if kind == "F/s" and bw else 0)
+            if kind == "F s":
+                digits = 3 if bw else 1
+        vals = []
+        for side in ("left", "right"):
+            v = summary.get(side, {}).get(name)
+            vals.append("—" if v is None else f"{v:.{digits}f}")
+        if any(v != "—" for v in vals):
+            rows.append((f"{label} ({shown})", vals[0], vals[1]))
+    contacts = [
+        ContactRow(
+            plate=c.plate,
+            side=c.side or "?",
+            span=f"{c.start_s:.2f}–{c.end_s:.2f} s",
+            clean=bool(c.clean),
+            reason=c.reason or "",
+            start_s=float(c.start_s),
+        )
+        for c in fp.contacts
+    ]
+    notes = []
+    n_clean = sum(c.clean for c in contacts)
+    counts = {s: int(summary.get(s, {}).get("n", 0)) for s in ("left", "right")}
+    notes.append(
+        f"Means over {n_clean} clean contact(s) (left {counts['left']}, right {counts['right']}); "
+        + ("forces in body weights." if bw else "forces in newtons: the body mass is not known.")
+    )
+    for source, stats in fp.agreement.items():
+        who = "Detected events" if source == "detected" else "The file's events"
+        parts = [
+            f"{'foot strike' if lab == 'heel_strike' else 'foot off'} {s['mean_ms']:+.0f} ms"
+            for lab, s in stats.items()
+        ]
+        notes.append(f"{who} vs the plates (20 N): {', '.join(parts)}.")
+    return rows, contacts, " ".join(notes)
+
+
 def speed_group(result: Any) -> str:
     gps = getattr(result, "gait_profile_score", None)
     return str(getattr(gps, "speed_group", None) or "Free")

@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
 
 from lmm_desktop.core.errors import LmmError
 from lmm_desktop.core.paths import log_file
-from lmm_desktop.core.trial import Event
+from lmm_desktop.core.trial import Event, Trial
 from lmm_desktop.io import READ_SUFFIXES
 from lmm_desktop.ui import analysis_view as av
 from lmm_desktop.ui.angle_plot import AnglePlot
 from lmm_desktop.ui.chat_history import default_history
 from lmm_desktop.ui.chat_panel import ChatPanel
 from lmm_desktop.ui.event_store import EventStore
+from lmm_desktop.ui.force_plot import ForcePlot
 from lmm_desktop.ui.menus import build_menus
 from lmm_desktop.ui.metrics_panel import MetricsPanel
 from lmm_desktop.ui.playback import PlaybackClock
@@ -164,6 +165,11 @@ class MainWindow(QMainWindow):
         self.plot_dock = self._dock(
             "curves", "Joint angles", self.plot, Qt.DockWidgetArea.BottomDockWidgetArea
         )
+        self.force_plot = ForcePlot(theme=self.theme)
+        self.force_dock = self._dock(
+            "forces", "Ground reaction", self.force_plot, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.force_dock.hide()
         self.metrics_dock = self._dock(
             "metrics", "Metrics", self.metrics, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -193,6 +199,7 @@ class MainWindow(QMainWindow):
 
     def _wire(self) -> None:
         self.plot.seek_requested.connect(self.seek)
+        self.force_plot.seek_requested.connect(self.seek)
         self.metrics.seek_requested.connect(self.seek)
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.add_requested.connect(lambda lb, sd, t: self.store.add(lb, sd or None, t))
@@ -329,9 +336,13 @@ class MainWindow(QMainWindow):
         ):
             dock.setFloating(False)
             self.addDockWidget(area, dock)
-            if dock is not self.video_dock:
+            if dock not in (self.video_dock, self.force_dock):
                 dock.show()
         self.video_dock.setVisible(self.video is not None)
+        self.force_dock.setFloating(False)
+        self.force_dock.hide()
+        if self._has_plates():  # tabified only when shown: a hidden tab leaves a stale tab bar
+            self._tab_forces()
         self.splitDockWidget(self.browser_dock, notes, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.browser_dock, patients)
         self.setTabPosition(left, QTabWidget.TabPosition.North)
@@ -513,6 +524,7 @@ class MainWindow(QMainWindow):
         self.store.reset(events)
         self.skeleton.set_body(loaded.points, markers=trial.markers, events=events)
         self.plot.set_data(trial.time, trial.kinematics, events)
+        self._show_plates(trial, getattr(loaded.analysis, "force_plates", None))
         self.timeline.set_range(float(trial.time[0]), float(trial.time[-1]))
         self.timeline.set_events(events)
         self.timeline.set_roi(None)
@@ -544,6 +556,29 @@ class MainWindow(QMainWindow):
             note=av.summary(result),
         )
         self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
+        self.metrics.set_forces(*av.force_rows(result))
+        if self.loaded is not None and self.loaded.trial.force_plates:
+            self._show_plates(self.loaded.trial, getattr(result, "force_plates", None))
+
+    def _has_plates(self) -> bool:
+        return self.loaded is not None and bool(self.loaded.trial.force_plates)
+
+    def _show_plates(self, trial: Trial, analysis: object | None) -> None:
+        """The ground-reaction dock (a tab beside the curves) and the 3D force vectors, for a
+        trial with force plates; both hidden otherwise."""
+        plates = trial.force_plates
+        self.force_plot.set_data(plates, analysis)
+        self.skeleton.set_force_plates(plates, analysis, trial.markers)
+        if plates and not self.force_dock.isVisible():
+            self._tab_forces()
+        elif not plates:
+            self.force_dock.hide()
+
+    def _tab_forces(self) -> None:
+        """The ground reaction as a tab beside the curves; the curves stay in front."""
+        self.force_dock.show()
+        self.tabifyDockWidget(self.plot_dock, self.force_dock)
+        self.plot_dock.raise_()
 
     def refresh_tests(self) -> None:
         """Redraw the metrics after the patient's records changed (the age norms follow the
@@ -607,6 +642,8 @@ class MainWindow(QMainWindow):
             return
         self.skeleton.set_time(c.time, c.frame)
         self.plot.set_cursor(c.time)
+        if self.force_dock.isVisible():
+            self.force_plot.set_cursor(c.time)
         self.timeline.set_cursor(c.time)
         if self.video is not None:
             self.video.follow(c.time, c.playing, c.speed)
@@ -663,6 +700,7 @@ class MainWindow(QMainWindow):
             self.theme = get_theme(name)
         self.skeleton.set_theme(self.theme)
         self.plot.set_theme(self.theme)
+        self.force_plot.set_theme(self.theme)
         self.timeline.set_theme(self.theme)
         self.settings.setValue("theme", self.theme.name)
         for key in ("theme_light", "theme_dark"):
@@ -715,5 +753,6 @@ class MainWindow(QMainWindow):
             self.video.stop()
         self.save_settings()
         self.plot.release()
+        self.force_plot.release()
         self.records.shutdown()
         super().closeEvent(event)

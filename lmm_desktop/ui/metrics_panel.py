@@ -30,7 +30,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lmm_desktop.ui.analysis_view import FlagRow, MetricRow, TestRow, format_value
+from lmm_desktop.ui.analysis_view import (
+    ContactRow,
+    FlagRow,
+    MetricRow,
+    TestRow,
+    format_value,
+)
 from lmm_desktop.ui.theme import SEVERITY_COLORS, STATUS_COLORS
 
 _UNIT_WORDS = {
@@ -159,9 +165,26 @@ class MetricsPanel(QWidget):
             lambda r, _c: self._seek(self._flags[r].start_s if r < len(self._flags) else None)
         )
         self._tests: list[TestRow] = []
+        self.forces_table = _table(["Stance (force plates)", "Left", "Right"])
+        self.contacts_table = _table(["Contact", "Plate", "Foot", "Clean"])
+        self.contacts_table.cellDoubleClicked.connect(
+            lambda r, _c: self._seek(self._contacts[r].start_s if r < len(self._contacts) else None)
+        )
+        self._contacts: list[ContactRow] = []
+        self.forces_note = QLabel("")
+        self.forces_note.setWordWrap(True)
+        self.forces_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.forces_page = QWidget()
+        forces_lay = QVBoxLayout(self.forces_page)
+        forces_lay.setContentsMargins(0, 0, 0, 0)
+        forces_lay.addWidget(self.forces_table, 3)
+        forces_lay.addWidget(self.contacts_table, 2)
+        forces_lay.addWidget(self.forces_note)
         self.tabs.addTab(self.gait_table, "Gait")
         self.tabs.addTab(self.tests_page, "Tests")
         self.tabs.addTab(self.flags_table, "Quality")
+        self.tabs.addTab(self.forces_page, "Forces")
+        self.tabs.setTabVisible(3, False)
         self.status = QLabel("No analysis yet.")
         self.status.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -169,12 +192,51 @@ class MetricsPanel(QWidget):
         lay.addWidget(self.status)
         lay.addWidget(self.tabs)
 
+    def set_forces(
+        self, rows: list[tuple[str, str, str]], contacts: list[ContactRow], note: str
+    ) -> None:
+        """The force plates' stance figures per side and their contacts (double-click one: go
+        to it); the Forces tab shows only for a trial with plates."""
+        t = self.forces_table
+        t.setRowCount(len(rows))
+        right_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(right_align)
+                t.setItem(r, c, item)
+        self._contacts = list(contacts)
+        ct = self.contacts_table
+        ct.setRowCount(len(contacts))
+        for r, row in enumerate(contacts):
+            cells = (row.span, str(row.plate), row.side, "yes" if row.clean else "no")
+            tip = (row.reason or "A clean contact: one foot, wholly on the plate.") + (
+                f"\nDouble-click: go to {row.start_s:.2f} s."
+            )
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(tip)
+                if c == 3 and not row.clean:
+                    item.setForeground(QColor(SEVERITY_COLORS["warning"]))
+                ct.setItem(r, c, item)
+        self.forces_note.setText(note)
+        # the contacts take the room their rows need (up to six), the figures the rest
+        row_h = ct.verticalHeader().defaultSectionSize()
+        ct.setMaximumHeight(ct.horizontalHeader().sizeHint().height() + row_h * min(6, max(
+            1, len(contacts))) + 4)
+        self.tabs.setTabVisible(3, bool(rows or contacts))
+
     def set_busy(self, text: str = "Computing metrics…") -> None:
         self.status.setText(text)
 
     def clear(self, text: str = "No analysis yet.") -> None:
-        for t in (self.gait_table, self.tests_table, self.flags_table):
+        for t in (self.gait_table, self.tests_table, self.flags_table, self.forces_table,
+                  self.contacts_table):
             t.setRowCount(0)
+        self._contacts = []
+        self.forces_note.setText("")
+        self.tabs.setTabVisible(3, False)
         self._tests = []
         self.tests_note.setText("")
         self.status.setText(text)

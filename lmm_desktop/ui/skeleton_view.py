@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,8 +27,9 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from vispy import scene
 from vispy.color import Color
 
+from lmm_desktop.analysis.markers import lab_rotation
 from lmm_desktop.core.body import BodyPoints
-from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, MarkerSet
+from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, ForcePlate, MarkerSet
 from lmm_desktop.ui.theme import CONTACT_COLOR, LIGHT, Theme
 
 #: name -> (azimuth, elevation) in degrees; the subject faces +X (OpenSim), i.e. azimuth 90.
@@ -127,8 +129,22 @@ class SkeletonView(QWidget):
         )
         self._dots = scene.visuals.Markers(parent=self.view.scene)  # joints + foot contacts
         self._markers = scene.visuals.Markers(parent=self.view.scene)
-        for vis in (self._bones, self._dots, self._markers):
+        # force plates: their outlines and the ground reaction as an arrow from the centre of
+        # pressure (two more draw calls, only for trials with plates)
+        self._plate_lines = scene.visuals.Line(
+            connect="segments", method="gl", width=2.0, parent=self.view.scene
+        )
+        self._grf_lines = scene.visuals.Line(
+            connect="segments", method="gl", width=4.0, parent=self.view.scene
+        )
+        for vis in (self._bones, self._dots, self._markers, self._plate_lines, self._grf_lines):
             vis.visible = False
+        self._plates: list[ForcePlate] = []
+        self._plate_pos = np.zeros((0, 3), dtype=np.float32)  # outline segments, view frame, m
+        self._plate_colors = np.zeros((0, 4), dtype=np.float32)
+        self._plate_contacts: list[list[tuple[float, float, str | None, bool]]] = []
+        self._grf_scale = 1.0 / 1000.0  # metres of arrow per newton (1 m per body weight)
+        self._rot = np.eye(3)  # markers' lab frame -> Y up
 
         self._points: BodyPoints | None = None
         self._pos: NDArray[np.float32] | None = None  # (n_frames, n_points, 3) view frame, m
@@ -164,7 +180,10 @@ class SkeletonView(QWidget):
         """Show a new trial (``points`` may be None for marker-only trials)."""
         self._set_points(points)
         self._marker_set = markers
-        self._marker_pos = None if markers is None else to_view(markers.positions)
+        # the markers in the body points' frame (a Z-up lab, as in most .c3d files, turned Y up)
+        self._rot = lab_rotation(markers) if markers is not None else np.eye(3)
+        self._marker_pos = None if markers is None else to_view(markers.positions @ self._rot.T)
+        self.set_force_plates([], None, None)
         self._markers.visible = self._marker_pos is not None and self._show_markers
         self._stance = {
             s: stance_intervals(events or [], s, self._last_time()) for s in self._stance
@@ -172,6 +191,66 @@ class SkeletonView(QWidget):
         self._build_floor()
         self.reset_camera()
         self.set_time(self._first_time(), 0)
+
+    def set_force_plates(
+        self, plates: list[ForcePlate], analysis: Any = None, markers: MarkerSet | None = None
+    ) -> None:
+        """Draw the trial's force plates and, while loaded, the ground reaction from the centre
+        of pressure (1 m per body weight when the mass is known, else per 1000 N), green during
+        a clean contact (the foot-contact colour), grey otherwise."""
+        self._plates = list(plates)
+        if markers is not None:
+            self._rot = lab_rotation(markers)
+        bw = getattr(analysis, "body_weight_n", None)
+        self._grf_scale = 1.0 / float(bw) if bw else 1.0 / 1000.0
+        contacts = [] if analysis is None else list(analysis.contacts)
+        self._plate_contacts = [
+            [(c.start_s, c.end_s, c.side, bool(c.clean)) for c in contacts if c.plate == p.number]
+            for p in self._plates
+        ]
+        segs = []
+        for p in self._plates:
+            corners = to_view(p.corners @ self._rot.T)
+            for i in range(4):
+                segs += [corners[i], corners[(i + 1) % 4]]
+        self._plate_pos = np.array(segs, dtype=np.float32).reshape(-1, 3)
+        self._plate_lines.visible = bool(self._plates)
+        self._grf_lines.visible = False
+        if self._plates:
+            self._plate_lines.set_data(
+                pos=self._plate_pos - self._offset, color=_rgba(self._theme.text, 0.8)
+            )
+        self._shown = None
+        self._update()
+
+    def _plate_samples(self) -> tuple[int, ...]:
+        out = []
+        for p in self._plates:
+            out.append(int(np.clip(np.searchsorted(p.time, self._time), 0, p.n_samples - 1)))
+        return tuple(out)
+
+    def _grf_color(self, k: int) -> NDArray[np.float32]:
+        for a, b, side, clean in self._plate_contacts[k] if k < len(self._plate_contacts) else []:
+            if a <= self._time <= b:
+                if clean and side is not None:
+                    return _rgba(CONTACT_COLOR)
+                break
+        return _rgba(self._theme.mid)
+
+    def _update_grf(self, samples: tuple[int, ...]) -> None:
+        segs, cols = [], []
+        for k, (p, i) in enumerate(zip(self._plates, samples, strict=True)):
+            cop = p.cop[i]
+            if not np.isfinite(cop).all():
+                continue
+            a = cop @ self._rot.T
+            b = a + (p.grf[i] @ self._rot.T) * self._grf_scale
+            segs += [a, b]
+            cols += [self._grf_color(k)] * 2
+        if segs:
+            pos = to_view(np.array(segs)) - self._offset
+            self._grf_lines.set_data(pos=pos, color=np.array(cols, dtype=np.float32))
+        self._grf_lines.visible = bool(segs)
 
     def replace_points(self, points: BodyPoints) -> None:
         """Swap in better body points of the same trial (OpenSim after the quick built-in model),
@@ -265,6 +344,10 @@ class SkeletonView(QWidget):
         self._theme = theme
         self.canvas.bgcolor = theme.canvas_bg
         self._build_floor()
+        if self._plates:
+            self._plate_lines.set_data(
+                pos=self._plate_pos - self._offset, color=_rgba(theme.text, 0.8)
+            )
         self._shown = None
         self._update()
 
@@ -380,11 +463,13 @@ class SkeletonView(QWidget):
 
     def _update(self) -> None:
         show_markers = self._marker_pos is not None and self._show_markers
+        samples = self._plate_samples()
         key = (
             self._frame,
             self._in_stance("left"),
             self._in_stance("right"),
             self._marker_index() if show_markers else -1,
+            samples,
         )
         if key == self._shown:  # the same picture: no upload, no redraw
             return
@@ -392,6 +477,10 @@ class SkeletonView(QWidget):
         if self._follow:
             self._offset[:] = self._pelvis_offset()
             self._floor.set_data(pos=self._floor_pos - self._offset)
+            if self._plates:
+                self._plate_lines.set_data(pos=self._plate_pos - self._offset)
+        if self._plates:
+            self._update_grf(samples)
         if self._pos is not None and self._seg_a.size:
             self._update_bones()
         if show_markers and self._marker_pos is not None:

@@ -1,0 +1,211 @@
+"""ForcePlot: the ground reaction of a trial's force plates (pyqtgraph).
+
+Two views, as in a gait report:
+
+* **Stance (%)**: each clean contact's vertical, anterior-posterior (forward positive) and
+  medio-lateral (towards the stance foot's side positive) force over stance, 0-100 %, left blue
+  and right orange, in body weights when the mass is known;
+* **Time (s)**: every plate's vertical force against time, its contacts shaded by foot (grey
+  when the contact is not clean: two feet, a foot partly off the plate), with the playback
+  cursor; clicking asks for a seek.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from lmm_desktop.core.trial import ForcePlate
+from lmm_desktop.ui.angle_plot import SparseAxis, _freeze, _side_color
+from lmm_desktop.ui.theme import LIGHT, Theme
+
+COMPONENTS = (
+    ("Vertical", 0),
+    ("Anterior (+) / posterior", 1),
+    ("Medial-lateral (+ lateral)", 2),
+)
+PLATE_PENS = ("#495057", "#7048e8", "#0c8599", "#a61e4d", "#5c940d", "#e67700")
+
+
+class ForcePlot(QWidget):
+    """Ground reaction curves with a stance / time switch."""
+
+    seek_requested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
+        super().__init__(parent)
+        self._theme = theme
+        self._plates: list[ForcePlate] = []
+        self._analysis: Any = None
+        self._cursor_t = 0.0
+        self._mode = "stance"
+        self._plots: list[pg.PlotItem] = []
+        self._cursors: list[pg.InfiniteLine] = []
+        self.mode_box = QComboBox()
+        self.mode_box.addItem("Stance (%)", "stance")
+        self.mode_box.addItem("Time (s)", "time")
+        self.mode_box.currentIndexChanged.connect(self._on_mode)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.scene().sigMouseClicked.connect(self._on_click)
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 2, 4, 0)
+        top.addWidget(self.mode_box)
+        top.addWidget(self.info, 1)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.graphics, 1)
+        self.set_theme(theme)
+
+    # -- data --------------------------------------------------------------------------------
+    def set_data(self, plates: list[ForcePlate], analysis: Any = None) -> None:
+        """The trial's plates and their :class:`ForcePlateAnalysis` (None until analysed)."""
+        self._plates = list(plates)
+        self._analysis = analysis
+        self._rebuild()
+
+    def set_mode(self, mode: str) -> None:
+        self.mode_box.setCurrentIndex(0 if mode == "stance" else 1)
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.graphics.setBackground(theme.base)
+        self._rebuild()
+
+    def set_cursor(self, t: float) -> None:
+        self._cursor_t = float(t)
+        for line in self._cursors:
+            line.setValue(self._cursor_t)
+
+    def plots(self) -> list[pg.PlotItem]:
+        return list(self._plots)
+
+    def release(self) -> None:
+        self.graphics.clear()
+        self._plots, self._cursors = [], []
+
+    # -- internals ---------------------------------------------------------------------------
+    def _on_mode(self, index: int) -> None:
+        self._mode = str(self.mode_box.itemData(index))
+        self._rebuild()
+
+    def _bw(self) -> float | None:
+        bw = getattr(self._analysis, "body_weight_n", None)
+        return float(bw) if bw else None
+
+    def _rebuild(self) -> None:
+        self.graphics.clear()
+        self._plots, self._cursors = [], []
+        th = self._theme
+        bw = self._bw()
+        unit = "BW" if bw else "N"
+        if not self._plates:
+            self.info.setText("")
+            self.graphics.addLabel("No force plates in this trial.", color=th.text, size="11pt")
+            return
+        contacts = [] if self._analysis is None else list(self._analysis.contacts)
+        clean = [c for c in contacts if c.clean and c.curve is not None]
+        n_plates = len(self._plates)
+        self.info.setText(
+            f"{n_plates} plate{'s' if n_plates > 1 else ''}, {len(contacts)} contact(s), "
+            f"{len(clean)} clean; forces in {'body weights' if bw else 'newtons'}"
+            + ("" if bw else " (body mass unknown)")
+        )
+        if self._mode == "stance":
+            self._stance(clean, bw, unit)
+        else:
+            self._time(contacts, bw, unit)
+
+    def _new_plot(self, row: int, col: int, title: str) -> pg.PlotItem:
+        th = self._theme
+        plot = self.graphics.addPlot(row=row, col=col, axisItems={"left": SparseAxis("left")})
+        plot.setMenuEnabled(False)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setTitle(title, size="9pt", color=th.text)
+        for ax in ("left", "bottom"):
+            plot.getAxis(ax).setPen(th.mid)
+            plot.getAxis(ax).setTextPen(th.text)
+        return plot
+
+    def _stance(self, clean: list[Any], bw: float | None, unit: str) -> None:
+        th = self._theme
+        if not clean:
+            why = (
+                "No clean contact: a foot must land wholly on one plate, alone."
+                if self._analysis is not None
+                else "Analysing…"
+            )
+            self.graphics.addLabel(why, color=th.text, size="10pt")
+            return
+        legend = (
+            f"<span style='color:{_side_color('right', th)}'>━ right</span>&nbsp;"
+            f"<span style='color:{_side_color('left', th)}'>━ left</span>"
+        )
+        self.graphics.addLabel(legend, row=0, col=0, colspan=3, color=th.text, size="9pt")
+        pct = np.linspace(0.0, 100.0, 101)
+        scale = 1.0 / bw if bw else 1.0
+        for col, (title, k) in enumerate(COMPONENTS):
+            plot = self._new_plot(1, col, f"{title} ({unit})")
+            plot.setLabel("bottom", "Stance (%)", color=th.text)
+            for c in clean:
+                plot.plot(
+                    pct, c.curve[:, k] * scale, pen=pg.mkPen(_side_color(c.side, th), width=2)
+                )
+            plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(th.mid)))
+            _freeze(plot)
+            plot.setXRange(0, 100, padding=0.01)
+            self._plots.append(plot)
+        layout = self.graphics.ci.layout
+        for col in range(3):
+            layout.setColumnStretchFactor(col, 1)
+
+    def _time(self, contacts: list[Any], bw: float | None, unit: str) -> None:
+        th = self._theme
+        scale = 1.0 / bw if bw else 1.0
+        plot = self._new_plot(0, 0, f"Vertical ground reaction ({unit})")
+        plot.setLabel("bottom", "Time (s)", color=th.text)
+        top = max(float(np.nanmax(p.vertical)) for p in self._plates) * scale
+        for c in contacts:
+            color = pg.mkColor(_side_color(c.side, th) if c.clean else th.mid)
+            color.setAlpha(45)
+            region = pg.LinearRegionItem(
+                (c.start_s, c.end_s), movable=False, brush=pg.mkBrush(color),
+                pen=pg.mkPen(None),
+            )
+            plot.addItem(region, ignoreBounds=True)
+            label = f"FP{c.plate} {c.side or '?'}" + ("" if c.clean else " ✗")
+            text = pg.TextItem(label, color=th.text, anchor=(0.5, 0.0))
+            text.setPos(0.5 * (c.start_s + c.end_s), top * 1.08)
+            text.setToolTip(c.reason or "clean contact")
+            plot.addItem(text)
+        for i, p in enumerate(self._plates):
+            step = max(1, int(p.rate_hz // 500))  # 500 Hz is plenty on screen
+            plot.plot(
+                p.time[::step],
+                p.vertical[::step] * scale,
+                pen=pg.mkPen(PLATE_PENS[i % len(PLATE_PENS)], width=2),
+                name=f"plate {p.number}",
+            )
+        _freeze(plot)
+        cursor = pg.InfiniteLine(pos=self._cursor_t, angle=90, pen=pg.mkPen(th.cursor, width=2))
+        plot.addItem(cursor, ignoreBounds=True)
+        self._plots.append(plot)
+        self._cursors.append(cursor)
+
+    def _on_click(self, event: object) -> None:
+        if self._mode != "time" or not self._plots:
+            return
+        pos = event.scenePos()  # type: ignore[attr-defined]
+        plot = self._plots[0]
+        if plot.sceneBoundingRect().contains(pos):
+            self.seek_requested.emit(float(plot.vb.mapSceneToView(pos).x()))

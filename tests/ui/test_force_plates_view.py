@@ -1,0 +1,86 @@
+"""Force plates in the window: the Ground reaction tab, the Forces table, 3D force vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lmm_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import open_and_wait
+
+pytestmark = pytest.mark.gui
+
+
+def test_plates_show_their_curves_table_and_force_vectors(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    loaded = open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    assert len(loaded.trial.force_plates) == 2
+    assert window.force_dock.isVisible()
+    # the curves stay in front: the forces are a tab beside them
+    assert window.plot_dock.isVisible() and not window.plot_dock.visibleRegion().isEmpty()
+    fp = window.force_plot
+    assert fp.mode == "stance"
+    titles = [p.titleLabel.text for p in fp.plots()]
+    assert [t.rsplit(" (", 1)[0] for t in titles] == [
+        "Vertical",
+        "Anterior (+) / posterior",
+        "Medial-lateral (+ lateral)",
+    ]
+    assert all(t.endswith("(N)") for t in titles)  # no body mass in this file
+    # one curve per clean contact (left on plate 1, right on plate 2) in each panel
+    for plot in fp.plots():
+        curves = [i for i in plot.items if hasattr(i, "yData") and i.yData is not None
+                  and len(i.yData) == 101]
+        assert len(curves) == 2
+    fp.set_mode("time")
+    (plot,) = fp.plots()
+    assert "Vertical ground reaction (N)" in plot.titleLabel.text
+    # the Forces tab of the metrics: stance figures per side and both contacts
+    m = window.metrics
+    assert m.tabs.isTabVisible(3)
+    labels = [m.forces_table.item(r, 0).text() for r in range(m.forces_table.rowCount())]
+    assert labels[0] == "Stance time (s)" and "Vertical 1st peak (N)" in labels
+    assert m.forces_table.item(0, 1).text() == "0.544"  # left stance from the plate
+    assert m.contacts_table.rowCount() == 2
+    assert "vs the plates" in m.forces_note.text()
+    # double-clicking a contact goes to it
+    with qtbot.waitSignal(m.seek_requested) as sig:
+        m.contacts_table.cellDoubleClicked.emit(1, 0)
+    assert sig.args[0] == pytest.approx(4.056, abs=0.01)
+    # in 3D: the plates' outlines, and a force vector only while a foot is on a plate
+    sk = window.skeleton
+    assert sk._plate_lines.visible
+    window.seek(3.8)  # left foot on plate 1
+    assert sk._grf_lines.visible
+    pos = sk._grf_lines._pos  # (2, 3) view frame: centre of pressure, then its tip
+    length = float(np.linalg.norm(pos[1] - pos[0]))
+    assert 0.3 < length < 0.9  # 1 m per 1000 N: a stance force of 300-900 N
+    assert pos[1][2] > pos[0][2]  # it points up
+    window.seek(4.9)  # nobody on a plate
+    assert not sk._grf_lines.visible
+
+
+def test_a_trial_without_plates_hides_the_ground_reaction(
+    qtbot, window: MainWindow, fixtures_dir: Path, walking_file: Path
+) -> None:
+    open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    assert window.force_dock.isVisible()
+    open_and_wait(qtbot, window, walking_file)
+    assert not window.force_dock.isVisible()
+    assert not window.metrics.tabs.isTabVisible(3)
+    assert not window.skeleton._plate_lines.visible
+
+
+def test_c3d_markers_stand_upright_in_the_view(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    # a Z-up lab: the raw markers are turned like the skeleton, not laid on the floor
+    open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    sk = window.skeleton
+    assert sk._marker_pos is not None
+    heights = sk._marker_pos[..., 2]  # view frame: z up
+    assert np.nanmax(heights) > 1.3  # head markers well above the floor
+    assert np.nanmin(heights) > -0.1
