@@ -36,6 +36,21 @@ STILL_M_S = 1.5
 SIDES: tuple[Side, ...] = ("left", "right")
 
 
+STANCE_FIGURES: tuple[tuple[str, str, str], ...] = (
+    ("stance", "Stance time", "s"),
+    ("first_peak", "Vertical 1st peak", "F"),
+    ("valley", "Vertical valley", "F"),
+    ("second_peak", "Vertical 2nd peak", "F"),
+    ("loading_rate", "Loading rate", "F/s"),
+    ("braking_peak", "Braking peak", "F"),
+    ("propulsive_peak", "Propulsive peak", "F"),
+    ("braking_impulse", "Braking impulse", "F s"),
+    ("propulsive_impulse", "Propulsive impulse", "F s"),
+)
+"""Stance figure key -> label and kind: 's' seconds, 'F' a force, 'F/s' a rate, 'F s' an
+impulse (F: N, or BW with the body mass)."""
+
+
 @dataclass(frozen=True)
 class PlateContact:
     """One foot contact on one plate.
@@ -114,9 +129,37 @@ class ForcePlateAnalysis:
             } | {"n": float(len(rows))}
         return out
 
+    def stance_table(self) -> list[dict[str, Any]]:
+        """The stance figures as display rows: ``{label, unit, left, right, decimals}`` (means
+        over the clean contacts; a side None when it had none), forces in body weights when the
+        mass is known, else newtons."""
+        bw = self.body_weight_n is not None
+        unit = "BW" if bw else "N"
+        summary = self.summary()
+        rows = []
+        for key, label, kind in STANCE_FIGURES:
+            if kind == "s":
+                name, shown, digits = "stance_s", "s", 3
+            else:
+                suffix = "" if kind == "F" else "_s"
+                name = f"{key}_{'bw' if bw else 'n'}{suffix}"
+                shown = kind.replace("F", unit)
+                digits = {"F": (2, 0), "F/s": (1, 0), "F s": (3, 1)}[kind][0 if bw else 1]
+            vals = [summary.get(side, {}).get(name) for side in ("left", "right")]
+            if any(v is not None for v in vals):
+                rows.append(
+                    {"label": label, "unit": shown, "left": vals[0], "right": vals[1],
+                     "decimals": digits}
+                )
+        return rows
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "body_weight_n": None if self.body_weight_n is None else round(self.body_weight_n, 1),
+            "stance_table": [
+                {**r, **{s: None if r[s] is None else round(r[s], 4) for s in ("left", "right")}}
+                for r in self.stance_table()
+            ],
             "contacts": [c.to_dict() for c in self.contacts],
             "summary": {
                 s: {k: round(v, 4) for k, v in m.items()} for s, m in self.summary().items()

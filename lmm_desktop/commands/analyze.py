@@ -30,6 +30,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the person's age (the timed tests' age norms; default: the trial's metadata)",
     )
+    add_mass_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def add_mass_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mass",
         type=float,
@@ -37,7 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="body mass (force-plate figures in body weights; default: the trial's metadata)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def check_mass(mass: float | None) -> None:
+    """Refuse an absurd body mass with the fix."""
+    if mass is not None and not 10 <= mass <= 400:
+        from lmm_desktop.core.errors import InvalidValueError
+
+        raise InvalidValueError(
+            f"Invalid value for '--mass': {mass:g} kg; give the body mass in kilograms (10-400)."
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,13 +64,7 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidValueError(
             f"Invalid value for '--age': {args.age:g} years; give the age in years (1-120)."
         )
-    if args.mass is not None and not 10 <= args.mass <= 400:
-        from lmm_desktop.core.errors import InvalidValueError
-
-        raise InvalidValueError(
-            f"Invalid value for '--mass': {args.mass:g} kg; give the body mass in kilograms "
-            "(10-400)."
-        )
+    check_mass(args.mass)
     trial = read_trial(args.path, trial=args.trial)
     if args.age is not None:
         trial.subject.age_years = float(args.age)
@@ -117,19 +125,6 @@ def _spatiotemporal(st: dict[str, Any]) -> list[str]:
     return _table(rows, ["parameter", "both sides", "left", "right"])
 
 
-FP_ROWS = (
-    ("stance_s", "stance time (s)", 1.0, 3),
-    ("first_peak", "vertical 1st peak", 1.0, 2),
-    ("valley", "vertical valley", 1.0, 2),
-    ("second_peak", "vertical 2nd peak", 1.0, 2),
-    ("loading_rate", "loading rate (/s)", 1.0, 1),
-    ("braking_peak", "braking peak", 1.0, 2),
-    ("propulsive_peak", "propulsive peak", 1.0, 2),
-    ("braking_impulse", "braking impulse (s)", 1.0, 3),
-    ("propulsive_impulse", "propulsive impulse (s)", 1.0, 3),
-)
-
-
 def _force_plates(fp: dict[str, Any]) -> list[str]:
     """The force-plate section: contacts, stance figures per side, event timing check."""
     bw = fp.get("body_weight_n")
@@ -141,25 +136,12 @@ def _force_plates(fp: dict[str, Any]) -> list[str]:
         for c in fp["contacts"]
     ]
     out += _table(rows, ["plate", "foot", "contact (s)", "clean", "why not"])
-    summary = fp.get("summary") or {}
-    if summary:
+    table = [
+        [f"{r['label']} ({r['unit']})", *(_num(r[s], r["decimals"]) for s in ("left", "right"))]
+        for r in fp.get("stance_table") or []
+    ]
+    if table:
         out.append("")
-        table = []
-        for key, label, _, digits in FP_ROWS:
-            vals = []
-            for side in ("left", "right"):
-                m = summary.get(side, {})
-                name = key if key == "stance_s" else (
-                    f"{key}_bw" if bw else f"{key}_n"
-                ) + ("_s" if key in ("loading_rate", "braking_impulse", "propulsive_impulse")
-                     else "")
-                vals.append(_num(m.get(name), digits) if name in m else "-")
-            if any(v != "-" for v in vals):
-                label = label.replace("(/s)", f"({unit}/s)")
-                label = label.replace("impulse (s)", f"impulse ({unit} s)")
-                if key not in ("stance_s", "loading_rate", "braking_impulse", "propulsive_impulse"):
-                    label += f" ({unit})"
-                table.append([label, *vals])
         out += _table(table, ["stance (clean contacts)", "left", "right"])
     for source, stats in (fp.get("agreement") or {}).items():
         who = "detected events" if source == "detected" else "the file's events"

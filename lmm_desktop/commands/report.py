@@ -14,6 +14,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lmm_desktop.commands.analyze import add_mass_argument, check_mass
 from lmm_desktop.core.errors import InvalidValueError
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="patient's birth date (the timed tests' age norms use the age on the session date)",
     )
+    add_mass_argument(parser)
     parser.add_argument(
         "--assessor",
         metavar="NAME",
@@ -92,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from lmm_desktop.report.model import ReportOptions, SessionInfo, SignOff
 
     _check_output(args.output)
+    check_mass(args.mass)
     if args.birth_date is not None:
         from lmm_desktop.records.models import age_on, iso_date
 
@@ -104,7 +107,11 @@ def run(args: argparse.Namespace) -> int:
     comparison = args.path2 is not None
     items: list[TrialInput] = []
     for path in [args.path] + ([args.path2] if comparison else []):
-        trials = [analyse(t) for t in read_trials(path, args.trial)]
+        read = read_trials(path, args.trial)
+        for t in read:
+            if args.mass is not None:
+                t.subject.mass_kg = float(args.mass)
+        trials = [analyse(t) for t in read]
         if comparison:
             with_cycles = [t for t in trials if t.result.cycles is not None]
             trials = (with_cycles or trials)[:1]

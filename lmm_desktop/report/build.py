@@ -14,10 +14,12 @@ from lmm_desktop.report.model import (
     CurvePanel,
     CurveSeries,
     GaitProfileInfo,
+    GroundReactionInfo,
     Measure,
     ParameterRow,
     PatientInfo,
     QualityInfo,
+    SideName,
     TrialReport,
 )
 
@@ -337,4 +339,38 @@ def trial_report(
         note=None if note is None else scrub(note),
         reasons=reasons,
         notes=[scrub(n) for n in d["notes"]],
+        ground_reaction=ground_reaction(result),
+    )
+
+
+GRF_COMPONENTS = ("vertical", "anterior", "lateral")
+
+
+def ground_reaction(result: AnalysisResult) -> GroundReactionInfo | None:
+    """The force plates' part of a trial's section, or None without plates."""
+    fp = result.force_plates
+    if fp is None:
+        return None
+    scale = 1.0 / fp.body_weight_n if fp.body_weight_n else 1.0
+    curves: dict[str, list[tuple[SideName, Any]]] = {k: [] for k in GRF_COMPONENTS}
+    for c in fp.clean:
+        if c.curve is None or c.side is None:
+            continue
+        for k, name in enumerate(GRF_COMPONENTS):
+            curves[name].append((c.side, c.curve[:, k] * scale))
+    notes = []
+    for source, stats in fp.agreement.items():
+        who = "Detected gait events" if source == "detected" else "The file's gait events"
+        parts = [
+            f"{'foot strike' if lab == 'heel_strike' else 'foot off'} {s['mean_ms']:+.0f} ms "
+            f"(mean absolute {s['mean_abs_ms']:.0f} ms, {int(s['n'])} contact(s))"
+            for lab, s in stats.items()
+        ]
+        notes.append(f"{who} against the force plates: {'; '.join(parts)}.")
+    return GroundReactionInfo(
+        unit="BW" if fp.body_weight_n else "N",
+        rows=fp.stance_table(),
+        contacts=[c.to_dict() for c in fp.contacts],
+        curves=curves,
+        notes=notes,
     )

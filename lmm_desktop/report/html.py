@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE
 from lmm_desktop.assistant.tasks import show_value
 from lmm_desktop.core.atomic import atomic_write
@@ -15,6 +17,8 @@ from lmm_desktop.report._html_parts import (
     BAND_COLOUR,
     CSS,
     NA,
+    PANEL_H,
+    PANEL_W,
     SIDE_COLOURS,
     Figure,
     Figures,
@@ -33,7 +37,7 @@ from lmm_desktop.report.model import (
     ReportModel,
     TrialReport,
 )
-from lmm_desktop.report.svg import bar_chart, legend, phase_timeline
+from lmm_desktop.report.svg import Line, bar_chart, legend, line_chart, phase_timeline
 
 H_PATIENT = "Patient and session"
 H_SUMMARY = "Summary"
@@ -261,6 +265,7 @@ def _trial(m: ReportModel, t: TrialReport, index: int, figs: Figures) -> str:
         _kinematics(t, figs),
         _gps(t, figs),
         _tests(t, figs),
+        _ground_reaction(t, figs),
         _quality(t),
         _snapshot(t, figs),
         _ai(m, t),
@@ -401,6 +406,73 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         out.append(f'<p class="small">Not found in this trial:</p><ul class="small">{items}</ul>')
     if not out:
         out.append(not_available("no clinical test was recognised in this trial"))
+    return h + "\n".join(out)
+
+
+GRF_TITLES = {
+    "vertical": "Vertical",
+    "anterior": "Anterior (+) / posterior",
+    "lateral": "Medial-lateral (+ lateral)",
+}
+
+
+def _ground_reaction(t: TrialReport, figs: Figures) -> str:
+    """Force plates: stance figures per side, the curves over stance, the contacts, notes."""
+    g = t.ground_reaction
+    if g is None:
+        return ""
+    h = "<h3>Ground reaction forces (force plates)</h3>"
+    unit_words = "body weights (BW)" if g.unit == "BW" else "newtons (the body mass is unknown)"
+    out = [
+        f'<p class="small">Means over the clean contacts (one foot, wholly on one plate, '
+        f"from touch-down to lift-off; vertical force above 20 N); forces in {unit_words}.</p>"
+    ]
+    if g.rows:
+        rows = [
+            [
+                f"{r['label']} ({r['unit']})",
+                fmt(r["left"], r["decimals"]),
+                fmt(r["right"], r["decimals"]),
+            ]
+            for r in g.rows
+        ]
+        out.append(table(["Stance", "Left", "Right"], rows, compact=True))
+    if any(g.curves.values()):
+        x = np.linspace(0.0, 100.0, 101)
+        cells = []
+        for key, title in GRF_TITLES.items():
+            lines = [Line(y, SIDE_COLOURS[side], side) for side, y in g.curves.get(key, [])]
+            if not lines:
+                continue
+            svg = line_chart(
+                x, lines, title=title, xlabel="% of stance", ylabel=g.unit,
+                width=PANEL_W, height=PANEL_H, xticks=[0, 25, 50, 75, 100],
+            )
+            cells.append(figs.img(svg, PANEL_W, PANEL_H, f"{title} ground reaction"))
+        tds = "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells)
+        key = legend(
+            [
+                ("line", SIDE_COLOURS["left"], "left stance"),
+                ("line", SIDE_COLOURS["right"], "right stance"),
+            ],
+            width=672,
+        )
+        out.append(f"<p>{figs.img(key, 672, 22, 'legend')}</p>")
+        out.append(
+            f'<table class="grid" cellspacing="2" cellpadding="0"><tr>{tds}</tr></table>'
+        )
+    if g.contacts:
+        rows = [
+            [
+                str(c["plate"]),
+                c["side"] or "?",
+                f"{c['start_s']:.2f}–{c['end_s']:.2f}",
+                "yes" if c["clean"] else f"no: {c.get('reason') or ''}",
+            ]
+            for c in g.contacts
+        ]
+        out.append(table(["Plate", "Foot", "Contact (s)", "Clean"], rows, compact=True))
+    out += [f'<p class="small">{esc(n)}</p>' for n in g.notes]
     return h + "\n".join(out)
 
 

@@ -174,6 +174,21 @@ class AiFinding:
 
 
 @dataclass
+class GroundReactionInfo:
+    """Force plates: stance figures per side, the contacts, curves over stance and notes."""
+
+    unit: str
+    """'BW' (body weights) or 'N'."""
+    rows: list[dict[str, Any]]
+    """``ForcePlateAnalysis.stance_table()`` rows: label, unit, left, right, decimals."""
+    contacts: list[dict[str, Any]]
+    """``PlateContact.to_dict()`` of every contact."""
+    curves: dict[str, list[tuple[SideName, NDArray[np.float64]]]]
+    """Component ('vertical', 'anterior', 'lateral') -> ``(side, (101,))`` per clean contact."""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class TrialReport:
     """Everything shown about one trial."""
 
@@ -202,6 +217,7 @@ class TrialReport:
     note: str | None = None
     reasons: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    ground_reaction: GroundReactionInfo | None = None
 
 
 @dataclass

@@ -243,20 +243,6 @@ def used_events(result: Any) -> list[Event] | None:
     return sorted(events + others, key=lambda e: e.time_s) or None
 
 
-#: stance figure key (without its unit suffix) -> label, and whether it is a force (N or BW)
-FORCE_FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("stance", "Stance time", "s"),
-    ("first_peak", "Vertical 1st peak", "F"),
-    ("valley", "Vertical valley", "F"),
-    ("second_peak", "Vertical 2nd peak", "F"),
-    ("loading_rate", "Loading rate", "F/s"),
-    ("braking_peak", "Braking peak", "F"),
-    ("propulsive_peak", "Propulsive peak", "F"),
-    ("braking_impulse", "Braking impulse", "F s"),
-    ("propulsive_impulse", "Propulsive impulse", "F s"),
-)
-
-
 @dataclass(frozen=True)
 class ContactRow:
     """One force-plate contact."""
@@ -277,25 +263,14 @@ def force_rows(result: Any) -> tuple[list[tuple[str, str, str]], list[ContactRow
     if fp is None:
         return [], [], ""
     bw = fp.body_weight_n
-    unit = "BW" if bw else "N"
     summary = fp.summary()
-    rows: list[tuple[str, str, str]] = []
-    for key, label, kind in FORCE_FIGURES:
-        if kind == "s":
-            name, shown, digits = "stance_s", "s", 3
-        else:
-            suffix = {"F": "", "F/s": "_s", "F s": "_s"}[kind]
-            name = f"{key}_{'bw' if bw else 'n'}{suffix}"
-            shown = kind.replace("F", unit)
-            digits = (2 if bw else 0) if kind == "F" else (1 if kind == "F/s" and bw else 0)
-            if kind == "F s":
-                digits = 3 if bw else 1
-        vals = []
-        for side in ("left", "right"):
-            v = summary.get(side, {}).get(name)
-            vals.append("—" if v is None else f"{v:.{digits}f}")
-        if any(v != "—" for v in vals):
-            rows.append((f"{label} ({shown})", vals[0], vals[1]))
+    rows = [
+        (
+            f"{r['label']} ({r['unit']})",
+            *("—" if r[s] is None else f"{r[s]:.{r['decimals']}f}" for s in ("left", "right")),
+        )
+        for r in fp.stance_table()
+    ]
     contacts = [
         ContactRow(
             plate=c.plate,

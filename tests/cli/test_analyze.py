@@ -80,3 +80,24 @@ def test_analyze_age_picks_the_age_norm(capsys: pytest.CaptureFixture[str]) -> N
     assert (ref["age_group"], ref["age_worse_than_s"]) == ("70-79", 10.2)
     assert main(["analyze", str(demo), "--age", "-3"]) == 2
     assert "'--age'" in capsys.readouterr().err
+
+
+def test_analyze_force_plates_and_mass(
+    fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = fixtures_dir / "c3d" / "Qualisys.c3d"
+    assert main(["analyze", str(path), "--json"]) == 0
+    fp = json.loads(capsys.readouterr().out)["force_plates"]
+    assert fp["body_weight_n"] is None
+    assert [c["side"] for c in fp["contacts"]] == ["left", "right"]
+    rows = {r["label"]: r for r in fp["stance_table"]}
+    assert rows["Vertical 1st peak"]["unit"] == "N"
+    assert 780 < rows["Vertical 1st peak"]["left"] < 840
+    assert set(fp["agreement"]) == {"detected", "file"}
+    assert main(["analyze", str(path), "--mass", "66"]) == 0
+    out = capsys.readouterr().out
+    assert "Force plates (2 contact(s); forces in BW)" in out
+    assert "Vertical 1st peak (BW)" in out and "1.25" in out  # 808 N / (66 kg g)
+    assert "the file's events vs the plates" in out
+    assert main(["analyze", str(path), "--mass", "1000"]) == 2
+    assert "'--mass': 1000 kg" in capsys.readouterr().err

@@ -138,3 +138,20 @@ def test_birth_date_gives_the_tug_its_age_norm(
     assert cli.main(bad) == 2
     assert "'--birth-date'" in capsys.readouterr().err
     assert not (tmp_path / "x.html").exists()
+
+
+def test_force_plates_section_in_body_weights(fixtures_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "fp.html"
+    qualisys = fixtures_dir / "c3d" / "Qualisys.c3d"
+    assert cli.main(["report", str(qualisys), "-o", str(out), "--no-ai", "--mass", "66"]) == 0
+    text = _visible(out.read_text())
+    assert "Ground reaction forces (force plates)" in text
+    assert "forces in body weights (BW)" in text
+    assert "Vertical 1st peak (BW)" in text and "1.25" in text
+    assert "gait events against the force plates: foot strike" in text
+    assert text.count("% of stance") == 3  # vertical, anterior-posterior, medio-lateral
+    # a trial without plates has no such section
+    mot = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
+    out2 = tmp_path / "nofp.html"
+    assert cli.main(["report", str(mot), "-o", str(out2), "--no-ai"]) == 0
+    assert "Ground reaction forces" not in out2.read_text()
