@@ -15,7 +15,7 @@ event of the same kind and side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -33,6 +33,7 @@ FOOT_TO_COP_MAX_M = 0.15
 MATCH_WINDOW_S = 0.15
 FILTER_HZ = 50.0
 STILL_M_S = 1.5
+NO_MASS_NOTE = "the body mass is not known: forces are in newtons, not body weights"
 SIDES: tuple[Side, ...] = ("left", "right")
 
 
@@ -129,6 +130,29 @@ class ForcePlateAnalysis:
             } | {"n": float(len(rows))}
         return out
 
+    def with_body_weight(self, body_weight_n: float | None) -> ForcePlateAnalysis:
+        """The same contacts with their figures also in body weights of ``body_weight_n`` (the
+        newton figures, the timing and the agreement do not depend on it)."""
+        contacts = []
+        for c in self.contacts:
+            m = {k: v for k, v in c.metrics.items() if "_bw" not in k}
+            if body_weight_n:
+                m |= {
+                    k.replace("_n", "_bw", 1): v / body_weight_n
+                    for k, v in list(m.items())
+                    if k != "stance_s"
+                }
+            contacts.append(replace(c, metrics=m))
+        notes = [n for n in self.notes if n != NO_MASS_NOTE]
+        if not body_weight_n and any(c.clean for c in contacts):
+            notes.append(NO_MASS_NOTE)
+        return ForcePlateAnalysis(
+            contacts=contacts,
+            body_weight_n=body_weight_n or None,
+            agreement=dict(self.agreement),
+            notes=notes,
+        )
+
     def stance_table(self) -> list[dict[str, Any]]:
         """The stance figures as display rows: ``{label, unit, left, right, decimals}`` (means
         over the clean contacts; a side None when it had none), forces in body weights when the
@@ -186,7 +210,7 @@ def analyze_force_plates(trial: Trial) -> ForcePlateAnalysis | None:
             "events"
         )
     if bw is None and any(c.clean for c in contacts):
-        notes.append("the body mass is not known: forces are in newtons, not body weights")
+        notes.append(NO_MASS_NOTE)
     contacts.sort(key=lambda c: c.start_s)
     return ForcePlateAnalysis(contacts=contacts, body_weight_n=bw, notes=notes)
 

@@ -65,6 +65,7 @@ class SessionRecord:
     walking_aid: str | None
     path: str | None
     created: str
+    body_mass_kg: float | None = None
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,13 @@ CREATE INDEX idx_assessments_trial ON assessments(trial_id);
 CREATE INDEX idx_chats_trial ON chats(trial_id);
 """
 
-MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2))
+_V3 = """
+ALTER TABLE sessions ADD COLUMN body_mass_kg REAL
+    CHECK (body_mass_kg IS NULL OR (body_mass_kg >= 10 AND body_mass_kg <= 400));
+"""
+"""The body mass measured at the visit (kg): force-plate figures in body weights."""
+
+MIGRATIONS: tuple[tuple[int, str], ...] = ((1, _V1), (2, _V2), (3, _V3))
 """(version, SQL) in order; append new ones, never edit a released one."""
 
 LATEST_VERSION = MIGRATIONS[-1][0]

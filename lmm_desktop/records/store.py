@@ -182,12 +182,13 @@ class RecordStore:
         return [SessionRecord(**dict(r)) for r in rows]
 
     def update_session(self, session_id: int, **fields: Any) -> SessionRecord:
-        """Change ``date``, ``assessor``, ``referral_question``, ``walking_aid`` or ``path``."""
+        """Change ``date``, ``assessor``, ``referral_question``, ``walking_aid``, ``path`` or
+        ``body_mass_kg``."""
         return self._update(
             "sessions",
             session_id,
             fields,
-            ("date", "assessor", "referral_question", "walking_aid", "path"),
+            ("date", "assessor", "referral_question", "walking_aid", "path", "body_mass_kg"),
             self.session,
         )
 

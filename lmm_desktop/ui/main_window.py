@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from lmm_desktop.core.body import BodyPoints
     from lmm_desktop.ui.video_panel import VideoPanel
 
+G = 9.81
 log = logging.getLogger(__name__)
 
 LAYOUT_VERSION = 2
@@ -100,6 +101,7 @@ class MainWindow(QMainWindow):
         self.loaded: LoadedTrial | None = None
         self._loader: TrialLoader | None = None
         self._analysis_worker: AnalysisWorker | None = None
+        self._retired: set[QThread] = set()  # finished workers whose threads are still ending
         self._ref_loader: ReferenceLoader | None = None
         self.video: VideoPanel | None = None
         self.recent_menu: QMenu
@@ -201,6 +203,7 @@ class MainWindow(QMainWindow):
         self.plot.seek_requested.connect(self.seek)
         self.force_plot.seek_requested.connect(self.seek)
         self.metrics.seek_requested.connect(self.seek)
+        self.metrics.body_mass_set.connect(self.set_body_mass)
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.add_requested.connect(lambda lb, sd, t: self.store.add(lb, sd or None, t))
         self.timeline.move_requested.connect(self.store.move)
@@ -283,6 +286,7 @@ class MainWindow(QMainWindow):
     def _on_reference(self, ref: TrialRef, result: object | None) -> None:
         if self.sender() is not self._ref_loader:
             return
+        self._retire(self._ref_loader)
         self._ref_loader = None
         curves = av.reference_curves(result)
         if not curves:
@@ -305,6 +309,7 @@ class MainWindow(QMainWindow):
     def _on_reference_failed(self, exc: BaseException, _tb: str) -> None:
         if self.sender() is not self._ref_loader:
             return
+        self._retire(self._ref_loader)
         self._ref_loader = None
         self.comparison_done.emit(None)
         self.show_message(self, "Cannot compare", str(exc))
@@ -430,9 +435,19 @@ class MainWindow(QMainWindow):
     def _on_load_cancelled(self) -> None:
         self.status_label.setText("Opening cancelled.")
 
+    def _retire(self, thread: QThread | None) -> None:
+        """Keep a worker whose result is in until its thread has really ended: its run() is
+        still returning when the signal arrives, and dropping the last reference then lets the
+        garbage collector destroy a running QThread, which makes Qt abort the program."""
+        if thread is None or thread.isFinished():
+            return
+        self._retired.add(thread)
+        thread.finished.connect(lambda t=thread: self._retired.discard(t))
+
     def _on_load_failed(self, exc: BaseException, tb: str) -> None:
         if self.sender() is not self._loader:
             return
+        self._retire(self._loader)
         self._loader = None
         self.progress.hide()
         self.cancel_btn.hide()
@@ -474,6 +489,7 @@ class MainWindow(QMainWindow):
     def _on_analysed(self, result: object | None, notes: list[str], timings: dict) -> None:
         if self.sender() is not self._loader or self.loaded is None:
             return
+        self._retire(self._loader)
         self._loader = None
         self.progress.hide()
         self.cancel_btn.hide()
@@ -556,9 +572,57 @@ class MainWindow(QMainWindow):
             note=av.summary(result),
         )
         self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
+        self._apply_session_mass(result)
         self.metrics.set_forces(*av.force_rows(result))
         if self.loaded is not None and self.loaded.trial.force_plates:
             self._show_plates(self.loaded.trial, getattr(result, "force_plates", None))
+
+    def _apply_session_mass(self, result: object) -> None:
+        """A trial with plates but no body mass takes the one recorded for its session."""
+        fp = getattr(result, "force_plates", None)
+        if fp is None or self.loaded is None:
+            return
+        trial = self.loaded.trial
+        if trial.subject.mass_kg is None:
+            from lmm_desktop.ui.records_link import RecordsFailure
+
+            try:
+                trial.subject.mass_kg = self.records.link.session_mass_kg()
+            except RecordsFailure as exc:
+                log.warning("body mass not read from the records: %s", exc)
+        mass = trial.subject.mass_kg
+        if mass is not None and fp.body_weight_n is None:
+            result.force_plates = fp.with_body_weight(mass * G)  # type: ignore[attr-defined]
+        self.metrics.set_body_mass(mass)
+
+    def set_body_mass(self, mass_kg: float) -> None:
+        """Use ``mass_kg`` for the open trial (force-plate figures in body weights) and keep it
+        with its session in the records."""
+        loaded = self.loaded
+        fp = getattr(getattr(loaded, "analysis", None), "force_plates", None)
+        if loaded is None or fp is None:
+            return
+        loaded.trial.subject.mass_kg = float(mass_kg)
+        loaded.analysis.force_plates = fp.with_body_weight(float(mass_kg) * G)  # type: ignore[union-attr]
+        self.metrics.set_forces(*av.force_rows(loaded.analysis))
+        self._show_plates(loaded.trial, loaded.analysis.force_plates)  # type: ignore[union-attr]
+        from lmm_desktop.ui.records_link import RecordsFailure
+
+        try:
+            added = self.records.link.save_session_mass(float(mass_kg))
+        except RecordsFailure as exc:
+            self.status_label.setText(
+                f"Body mass {mass_kg:.1f} kg used; it could not be saved in the records ({exc})."
+            )
+            return
+        text = f"Body mass {mass_kg:.1f} kg used for the force plates and kept with the session"
+        if added:
+            self.records.notes.trial_id = self.records.link.trial_id
+            self.records._on_session_filed(
+                text + "; the trial was not in the records, so it was added under 'Unfiled'."
+            )
+        else:
+            self.status_label.setText(text + ".")
 
     def _has_plates(self) -> bool:
         return self.loaded is not None and bool(self.loaded.trial.force_plates)
@@ -748,6 +812,9 @@ class MainWindow(QMainWindow):
         self._analysis_worker = None
         stop_thread(self._ref_loader)
         self._ref_loader = None
+        for thread in list(self._retired):
+            thread.wait()
+        self._retired.clear()
         self.chat.shutdown()
         if self.video is not None:
             self.video.stop()

@@ -19,10 +19,13 @@ from pathlib import Path
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDoubleSpinBox,
     QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -140,6 +143,8 @@ class MetricsPanel(QWidget):
     test or a flag: ``seek_requested`` with where it starts."""
 
     seek_requested = Signal(float)
+    body_mass_set = Signal(float)
+    """The body mass (kg) typed in the Forces tab: force-plate figures in body weights."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -175,8 +180,25 @@ class MetricsPanel(QWidget):
         self.forces_note.setWordWrap(True)
         self.forces_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.forces_page = QWidget()
+        self.mass_box = QDoubleSpinBox()
+        self.mass_box.setRange(0.0, 400.0)
+        self.mass_box.setDecimals(1)
+        self.mass_box.setSuffix(" kg")
+        self.mass_box.setSpecialValueText("unknown")  # 0: not known
+        self.mass_box.setToolTip(
+            "The body mass measured at this visit: the force-plate figures are then given in "
+            "body weights, and it is kept with the session in the records."
+        )
+        self.mass_apply = QPushButton("Use")
+        self.mass_apply.clicked.connect(self._on_mass_apply)
+        mass_row = QHBoxLayout()
+        mass_row.addWidget(QLabel("Body mass:"))
+        mass_row.addWidget(self.mass_box)
+        mass_row.addWidget(self.mass_apply)
+        mass_row.addStretch(1)
         forces_lay = QVBoxLayout(self.forces_page)
         forces_lay.setContentsMargins(0, 0, 0, 0)
+        forces_lay.addLayout(mass_row)
         forces_lay.addWidget(self.forces_table, 3)
         forces_lay.addWidget(self.contacts_table, 2)
         forces_lay.addWidget(self.forces_note)
@@ -226,6 +248,20 @@ class MetricsPanel(QWidget):
         ct.setMaximumHeight(ct.horizontalHeader().sizeHint().height() + row_h * min(6, max(
             1, len(contacts))) + 4)
         self.tabs.setTabVisible(3, bool(rows or contacts))
+
+    def set_body_mass(self, mass_kg: float | None) -> None:
+        """Show the body mass in use (None: unknown)."""
+        self.mass_box.setValue(0.0 if mass_kg is None else float(mass_kg))
+
+    def _on_mass_apply(self) -> None:
+        kg = float(self.mass_box.value())
+        if kg < 10.0:
+            self.forces_note.setText(
+                "Type the body mass in kilograms (10-400 kg), then press Use. "
+                + self.forces_note.text()
+            )
+            return
+        self.body_mass_set.emit(kg)
 
     def set_busy(self, text: str = "Computing metrics…") -> None:
         self.status.setText(text)

@@ -141,6 +141,22 @@ class TrialRecords:
         session = self.store.session(rec.session_id)
         return age_on(self.store.patient(session.patient_id).birth_date, session.date)
 
+    def session_mass_kg(self) -> float | None:
+        """The body mass recorded for the open trial's session, or None."""
+        if self.trial_id is None:
+            return None
+        return self.store.session(self.store.trial(self.trial_id).session_id).body_mass_kg
+
+    def save_session_mass(self, mass_kg: float) -> bool:
+        """Record the body mass on the open trial's session (filing the trial under 'Unfiled'
+        first when it is not in the records: returns True then)."""
+        trial_id, added = self.ensure_trial()
+        if trial_id is None:
+            return False
+        session_id = self.store.trial(trial_id).session_id
+        self.store.update_session(session_id, body_mass_kg=float(mass_kg))
+        return added
+
     # -- edited events -----------------------------------------------------------------------
     def saved_view(self) -> list[Event] | None:
         """The events as the clinician left them (None when they never edited this trial)."""

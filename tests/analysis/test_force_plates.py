@@ -117,3 +117,19 @@ def test_trial_without_plates_has_no_force_plate_analysis(fixtures_dir: Path) ->
 
     trc = read_trial(fixtures_dir / "opensim" / "motion_capture_walk.trc")
     assert analyze(trc).force_plates is None
+
+
+def test_body_weight_added_later_gives_the_same_figures(tmp_path: Path) -> None:
+    path = write_plate_trial(tmp_path / "t.c3d")
+    without = analyze_force_plates(read_c3d(path))
+    trial = read_c3d(path)
+    trial.subject.mass_kg = MASS_KG
+    direct = analyze_force_plates(trial)
+    assert without is not None and direct is not None
+    later = without.with_body_weight(MASS_KG * 9.81)
+    assert later.contacts[0].metrics == pytest.approx(direct.contacts[0].metrics)
+    assert later.body_weight_n == direct.body_weight_n
+    assert not any("body mass" in n for n in later.notes)
+    back = later.with_body_weight(None)
+    assert back.contacts[0].metrics == pytest.approx(without.contacts[0].metrics)
+    assert any("body mass is not known" in n for n in back.notes)

@@ -148,7 +148,8 @@ def test_migrations_idempotent_and_stepwise(tmp_path: Path) -> None:
         names = {r[0] for r in s.connection.execute("SELECT name FROM sqlite_master")}
         assert "idx_trials_sha256" in names
     with RecordStore(path) as s:
-        assert s.connection.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 2
+        n = s.connection.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0]
+        assert n == LATEST_VERSION
         s.connection.execute("INSERT INTO schema_version (version) VALUES (99)")
     with pytest.raises(RecordsError, match="newer than this version"):
         RecordStore(path)
@@ -239,3 +240,21 @@ def test_iso_date_reads_year_first_spellings_only() -> None:
     assert iso_date("1950-03-01") == "1950-03-01"
     for bad in ("01/03/1950", "03-01-1950", "1950-02-30", "1950-3", "", "yesterday"):
         assert iso_date(bad) is None, bad
+
+
+def test_a_session_keeps_its_data_and_gains_a_body_mass(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite"
+    conn = connect(path)
+    migrate(conn, upto=2)  # a database from before the body mass
+    conn.execute("INSERT INTO patients (display_name, identifier_code, created) "
+                 "VALUES ('A', 'P-1', 'now')")
+    conn.execute("INSERT INTO sessions (patient_id, date, assessor, created) "
+                 "VALUES (1, '2026-01-02', 'Dr B', 'now')")
+    conn.close()
+    with RecordStore(path) as s:
+        sess = s.session(1)
+        assert (sess.date, sess.assessor, sess.body_mass_kg) == ("2026-01-02", "Dr B", None)
+        assert s.update_session(1, body_mass_kg=71.5).body_mass_kg == 71.5
+        with pytest.raises(sqlite3.IntegrityError):  # an absurd mass never lands
+            s.update_session(1, body_mass_kg=1000.0)
+        assert s.session(1).body_mass_kg == 71.5

@@ -84,3 +84,30 @@ def test_c3d_markers_stand_upright_in_the_view(
     heights = sk._marker_pos[..., 2]  # view frame: z up
     assert np.nanmax(heights) > 1.3  # head markers well above the floor
     assert np.nanmin(heights) > -0.1
+
+
+def test_body_mass_gives_body_weights_and_is_kept_with_the_session(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    path = fixtures_dir / "c3d" / "Qualisys.c3d"
+    open_and_wait(qtbot, window, path)
+    m = window.metrics
+    assert m.mass_box.text().strip() == "unknown"
+    first = m.forces_table.item(1, 0).text()
+    assert first == "Vertical 1st peak (N)"
+    m.mass_box.setValue(5.0)  # absurd: refused with the fix, nothing applied
+    m.mass_apply.click()
+    assert "10-400 kg" in m.forces_note.text()
+    assert window.loaded is not None and window.loaded.trial.subject.mass_kg is None
+    m.mass_box.setValue(66.0)
+    m.mass_apply.click()
+    assert m.forces_table.item(1, 0).text() == "Vertical 1st peak (BW)"
+    assert m.forces_table.item(1, 1).text() == "1.25"
+    assert "(BW)" in window.force_plot.plots()[0].titleLabel.text
+    assert "kept with the session" in window.status_label.text()
+    # opened again: the session's mass is used at once
+    open_and_wait(qtbot, window, fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")
+    open_and_wait(qtbot, window, path)
+    assert window.loaded is not None and window.loaded.trial.subject.mass_kg == 66.0
+    assert m.forces_table.item(1, 0).text() == "Vertical 1st peak (BW)"
+    assert m.mass_box.value() == 66.0
