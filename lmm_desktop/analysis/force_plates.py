@@ -250,13 +250,16 @@ def event_agreement(
     return out
 
 
-def refine_events(events: list[Event], plates: ForcePlateAnalysis) -> tuple[list[Event], int]:
-    """Replace each detected event near a force-plate event (same kind and side, within 150 ms)
-    by the force plate's timing; returns the events and how many were replaced."""
-    fp = plates.events
+def refine_events(
+    events: list[Event], plates: ForcePlateAnalysis
+) -> tuple[list[Event], int, int]:
+    """Time the detected events by the force plates: each detected event near a force-plate
+    event (same kind and side, within 150 ms) takes the plate's timing, and a force-plate event
+    the detector missed is added. Returns the events, how many were re-timed and how many added.
+    """
     out = list(events)
-    replaced = 0
-    for ev in fp:
+    replaced = added = 0
+    for ev in plates.events:
         best, best_d = None, MATCH_WINDOW_S
         for i, e in enumerate(out):
             if e.source != "detected" or e.label != ev.label or e.side != ev.side:
@@ -267,7 +270,10 @@ def refine_events(events: list[Event], plates: ForcePlateAnalysis) -> tuple[list
         if best is not None:
             out[best] = ev
             replaced += 1
-    return sorted(out, key=lambda e: (e.time_s, e.source)), replaced
+        else:
+            out.append(ev)
+            added += 1
+    return sorted(out, key=lambda e: (e.time_s, e.source)), replaced, added
 
 
 # ---- contacts ---------------------------------------------------------------------------------

@@ -391,10 +391,15 @@ def _with_force_plates(trial: Trial, detected: GaitEventResult) -> ForcePlateAna
     if file_gait:
         plates.agreement["file"] = event_agreement(plates, file_gait)
     plates.agreement = {k: v for k, v in plates.agreement.items() if v}
-    detected.events, n = refine_events(detected.events, plates)
+    detected.events, n, added = refine_events(detected.events, plates)
     if n:
         plates.notes.append(
             f"{n} detected gait event(s) timed by the force plates (threshold 20 N)"
+        )
+    if added:
+        plates.notes.append(
+            f"{added} gait event(s) the kinematic detector missed were added from the force "
+            "plates"
         )
     return plates
 

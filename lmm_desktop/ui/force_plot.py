@@ -175,7 +175,7 @@ class ForcePlot(QWidget):
         plot = self._new_plot(0, 0, f"Vertical ground reaction ({unit})")
         plot.setLabel("bottom", "Time (s)", color=th.text)
         top = max(float(np.nanmax(p.vertical)) for p in self._plates) * scale
-        for c in contacts:
+        for k, c in enumerate(contacts):
             color = pg.mkColor(_side_color(c.side, th) if c.clean else th.mid)
             color.setAlpha(45)
             region = pg.LinearRegionItem(
@@ -184,8 +184,8 @@ class ForcePlot(QWidget):
             )
             plot.addItem(region, ignoreBounds=True)
             label = f"FP{c.plate} {c.side or '?'}" + ("" if c.clean else " ✗")
-            text = pg.TextItem(label, color=th.text, anchor=(0.5, 0.0))
-            text.setPos(0.5 * (c.start_s + c.end_s), top * 1.08)
+            text = pg.TextItem(label, color=th.text, anchor=(0.0, 0.0))
+            text.setPos(c.start_s, top * (1.16 if k % 2 else 1.06))
             text.setToolTip(c.reason or "clean contact")
             plot.addItem(text)
         for i, p in enumerate(self._plates):

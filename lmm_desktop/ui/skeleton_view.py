@@ -538,6 +538,9 @@ class SkeletonView(QWidget):
             dots.append(c)
         n_contacts = sum(d.shape[0] for d in dots[1:])
         self._n_contacts = n_contacts
+        self._dots.visible = bool(joints.shape[0] + n_contacts)
+        if not self._dots.visible:  # no point seen in this frame (a gap at every marker)
+            return
         face = np.empty((joints.shape[0] + n_contacts, 4), dtype=np.float32)
         face[: joints.shape[0]] = _rgba(self._theme.text)
         face[joints.shape[0] :] = _rgba(CONTACT_COLOR)

@@ -48,7 +48,8 @@ _GLYPH_R = 6.0  # half-size of an event glyph, pixels
 _HELP = (
     "Click: seek. Drag an event: move it. Right-click: add or delete events, set a timed "
     "test's start or end by hand, set the region of interest. Del: delete the selected event. "
-    "HS = heel strike, TO = toe off; ▼ from the file, ○ detected, ◆ edited by you."
+    "HS = heel strike, TO = toe off; ▼ from the file, ○ detected, ● timed by a force plate, "
+    "◆ edited by you."
 )
 _VCENTER = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
 _SHORT = {HEEL_STRIKE: "HS", TOE_OFF: "TO", TEST_START: "start", TEST_END: "end"}
@@ -310,7 +311,11 @@ class Timeline(QWidget):
         p.drawLine(QPointF(x, y - _ROW_H / 2 + 1), QPointF(x, y + _ROW_H / 2 - 1))
         if ev is self._selected:
             p.setPen(QPen(QColor(self._theme.cursor), 2))
-        if ev.source == "detected":
+        if ev.source == "detected" and ev.raw_label == "force plate":
+            # timed by a force plate: a filled circle (the reference timing)
+            p.setBrush(QBrush(color))
+            p.drawEllipse(QPointF(x, y), r - 1, r - 1)
+        elif ev.source == "detected":
             p.setBrush(QBrush(QColor(self._theme.base)))
             p.drawEllipse(QPointF(x, y), r - 1, r - 1)
         elif ev.source == "user":
@@ -354,7 +359,8 @@ class Timeline(QWidget):
             ev = self.event_at(event.position())
             phase = self.phase_at(event.position())
             if ev is not None:
-                self.setToolTip(f"{describe(ev).capitalize()} ({ev.source})")
+                how = "force plate" if ev.raw_label == "force plate" else ev.source
+                self.setToolTip(f"{describe(ev).capitalize()} ({how})")
             elif phase is not None:
                 name, a, b = phase
                 self.setToolTip(

@@ -62,6 +62,18 @@ def test_both_feet_on_one_plate_is_not_clean(tmp_path: Path) -> None:
     assert fp.contacts[0].reason == "both feet were on the plate"
 
 
+def test_a_force_plate_event_the_detector_missed_is_added(tmp_path: Path) -> None:
+    fp = analyze_force_plates(read_c3d(write_plate_trial(tmp_path / "t.c3d")))
+    assert fp is not None
+    only_strike = [Event(HEEL_STRIKE, "right", STANCE[0] + 0.02, "detected")]
+    refined, n, added = refine_events(only_strike, fp)
+    assert (n, added) == (1, 1)
+    assert [(e.label, e.raw_label) for e in refined] == [
+        (HEEL_STRIKE, "force plate"),
+        (TOE_OFF, "force plate"),
+    ]
+
+
 def test_refine_and_agreement_use_the_nearest_event_of_the_same_kind(tmp_path: Path) -> None:
     fp = analyze_force_plates(read_c3d(write_plate_trial(tmp_path / "t.c3d")))
     assert fp is not None
@@ -74,8 +86,8 @@ def test_refine_and_agreement_use_the_nearest_event_of_the_same_kind(tmp_path: P
     agree = event_agreement(fp, detected)
     assert agree[HEEL_STRIKE]["mean_ms"] == pytest.approx(27, abs=5)
     assert agree[TOE_OFF]["mean_ms"] == pytest.approx(-17, abs=5)
-    refined, n = refine_events(detected, fp)
-    assert n == 2
+    refined, n, added = refine_events(detected, fp)
+    assert (n, added) == (2, 0)
     times = sorted((e.side, e.label, round(e.time_s, 3)) for e in refined)
     assert ("left", HEEL_STRIKE, round(STANCE[0] + 0.010, 3)) in times
     assert ("right", HEEL_STRIKE, round(STANCE[0] + 1.0, 3)) in times
@@ -110,6 +122,11 @@ def test_walking5_rejects_the_foot_that_overhangs_plate_1(fixtures_dir: Path) ->
     assert by_plate[1].reason == "the foot was partly off the plate"
     # the left foot swings low over plate 2 but does not stand on it
     assert by_plate[2].clean and by_plate[2].side == "right"
+    # the markers are too short for the detector: the plate's events stand on their own
+    result = analyze(read_c3d(fixtures_dir / "c3d" / "walking5.c3d"))
+    fp_events = [e for e in result.events if e.raw_label == "force plate"]
+    assert [(e.label, e.side) for e in fp_events] == [(HEEL_STRIKE, "right"), (TOE_OFF, "right")]
+    assert any("missed were added from the force plates" in n for n in result.notes)
 
 
 def test_trial_without_plates_has_no_force_plate_analysis(fixtures_dir: Path) -> None:
