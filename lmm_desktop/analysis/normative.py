@@ -109,6 +109,22 @@ def normative_band(joint: str, speed_group: str = "Free", *, side: str | None = 
     return Band(mean - sd, mean + sd, mean)
 
 
+KINETIC_VARIABLES = (
+    "hip_moment", "knee_moment", "ankle_moment", "hip_power", "knee_power", "ankle_power"
+)
+
+
+def kinetic_band(variable: str, speed_group: str = "Free") -> Band:
+    """Mean ± 1 SD band of a sagittal joint moment (N m/kg; hip and knee extensor, ankle
+    plantarflexor positive) or power (W/kg, generation positive), 101 points over the cycle."""
+    validate_choice("variable", variable, KINETIC_VARIABLES)
+    validate_choice("speed_group", speed_group, SPEED_GROUPS)
+    band = _load("schwartz2008_kinetics.json")["bands"][speed_group][variable]
+    mean = np.asarray(band["mean"], dtype=float)
+    sd = np.asarray(band["sd"], dtype=float)
+    return Band(mean - sd, mean + sd, mean)
+
+
 def band_variables() -> list[str]:
     """Keys that have a normative band (side-free leg joints, side-specific pelvis/foot)."""
     return sorted(_load("schwartz2008_opensim.json")["bands"]["Free"])

@@ -34,6 +34,7 @@ from lmm_desktop.analysis.force_plates import (
     refine_events,
 )
 from lmm_desktop.analysis.gps import GaitProfile, gait_profile_score
+from lmm_desktop.analysis.kinetics import KineticsResult, compute_kinetics
 from lmm_desktop.analysis.normative import leg_length_m, speed_group
 from lmm_desktop.analysis.quality import QualityFlag, check_quality
 from lmm_desktop.analysis.spatiotemporal import SpatiotemporalResult, compute_spatiotemporal
@@ -68,6 +69,8 @@ class AnalysisResult:
     """The subject's age when known: picks the clinical tests' age norms."""
     force_plates: ForcePlateAnalysis | None = None
     """Force-plate contacts and stance figures (a .c3d with plates), else None."""
+    kinetics: KineticsResult | None = None
+    """Sagittal joint moments and powers over the cycles that start on a plate, else None."""
 
     def events_used(self) -> list[Event]:
         """The events the gait analysis was computed from."""
@@ -85,8 +88,9 @@ class AnalysisResult:
         being the published cut-off and age norm the time is read against, or null: see
         :mod:`lmm_desktop.analysis.clinical_norms`), ``quality`` (flags),
         ``force_plates`` (contacts, stance figures per side and the agreement of the kinematic
-        and file events with the plates' timing, or null), ``reasons`` (why each null or
-        missing item is so) and ``notes``.
+        and file events with the plates' timing, or null), ``kinetics`` (sagittal moment and
+        power peaks per side over the cycles that start on a plate, or null), ``reasons`` (why
+        each null or missing item is so) and ``notes``.
         """
         return {
             "trial": {
@@ -111,6 +115,7 @@ class AnalysisResult:
             ],
             "quality": [q.to_dict() for q in self.quality],
             "force_plates": None if self.force_plates is None else self.force_plates.to_dict(),
+            "kinetics": None if self.kinetics is None else self.kinetics.to_dict(),
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
@@ -372,6 +377,35 @@ def analyze(
         notes=notes,
         age_years=trial.subject.age_years,
         force_plates=plates,
+        kinetics=kinetics_for(trial, plates, [e for e in events if e.source == source], points),
+    )
+
+
+def kinetics_for(
+    trial: Trial,
+    plates: ForcePlateAnalysis | None,
+    events: Sequence[Event],
+    points: BodyPoints | None = None,
+) -> KineticsResult | None:
+    """Joint moments and powers of a trial with force plates (None without plates)."""
+    if plates is None or trial.markers is None:
+        return None
+    from lmm_desktop.analysis.markers import lab_rotation
+
+    if points is None:
+        points = body_points_for(trial)
+        if points.source == "markers":
+            from lmm_desktop.analysis.marker_angles import complete_hips
+
+            complete_hips(points)  # Harrington's hip centres when the markers give none
+    return compute_kinetics(
+        points,
+        trial.force_plates,
+        plates,
+        list(events),
+        mass_kg=trial.subject.mass_kg,
+        sex=trial.subject.sex,
+        rotation=lab_rotation(trial.markers),
     )
 
 

@@ -155,6 +155,38 @@ def _force_plates(fp: dict[str, Any]) -> list[str]:
     return out
 
 
+KINETIC_PEAKS = (
+    ("hip_moment_max", "hip extensor moment, peak (N m/kg)"),
+    ("hip_moment_min", "hip flexor moment, peak (N m/kg, negative)"),
+    ("knee_moment_max", "knee extensor moment, peak (N m/kg)"),
+    ("ankle_moment_max", "ankle plantarflexor moment, peak (N m/kg)"),
+    ("hip_power_max", "hip power generation, peak (W/kg)"),
+    ("knee_power_min", "knee power absorption, peak (W/kg, negative)"),
+    ("ankle_power_max", "ankle power generation, peak (W/kg)"),
+)
+
+
+def _kinetics(k: dict[str, Any], group: str) -> list[str]:
+    """Sagittal joint moment and power peaks per side against the normal mean's, or why there
+    are none."""
+    from lmm_desktop.analysis.normative import kinetic_band
+
+    out = ["Joint kinetics (sagittal, over the gait cycles that start on a plate)"]
+    summary = k.get("summary") or {}
+    if not summary:
+        return [*out, f"  not computed: {k.get('reason')}"]
+    rows = []
+    for key, label in KINETIC_PEAKS:
+        var, kind = key.rsplit("_", 1)
+        mean = kinetic_band(var, group).mean
+        normal = float(mean.max() if kind == "max" else mean.min())
+        vals = [_num((summary.get(s) or {}).get(key), 2) for s in ("left", "right")]
+        rows.append([label, *vals, f"{normal:.2f}"])
+    out += _table(rows, ["peak", "left", "right", f"normal mean ({group})"])
+    out += [f"  {n}" for n in k.get("notes", [])]
+    return out
+
+
 def format_text(d: dict[str, Any]) -> str:
     """Human-readable report of an :meth:`AnalysisResult.to_dict` dictionary."""
     t = d["trial"]
@@ -206,6 +238,9 @@ def format_text(d: dict[str, Any]) -> str:
         out.append("  none detected")
     if d.get("force_plates"):
         out += ["", *_force_plates(d["force_plates"])]
+    if d.get("kinetics"):
+        group = (d.get("gait_profile_score") or {}).get("speed_group") or "Free"
+        out += ["", *_kinetics(d["kinetics"], str(group))]
     out += ["", f"Data quality ({len(d['quality'])} flag(s))"]
     out += [f"  [{q['severity']}] {q['kind']}: {q['message']}" for q in d["quality"]] or [
         "  no problems found"

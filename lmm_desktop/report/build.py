@@ -339,15 +339,16 @@ def trial_report(
         note=None if note is None else scrub(note),
         reasons=reasons,
         notes=[scrub(n) for n in d["notes"]],
-        ground_reaction=ground_reaction(result),
+        ground_reaction=ground_reaction(result, group),
     )
 
 
 GRF_COMPONENTS = ("vertical", "anterior", "lateral")
 
 
-def ground_reaction(result: AnalysisResult) -> GroundReactionInfo | None:
-    """The force plates' part of a trial's section, or None without plates."""
+def ground_reaction(result: AnalysisResult, group: str = "Free") -> GroundReactionInfo | None:
+    """The force plates' part of a trial's section (with the joint kinetics and their normal
+    bands for the speed ``group``), or None without plates."""
     fp = result.force_plates
     if fp is None:
         return None
@@ -367,10 +368,26 @@ def ground_reaction(result: AnalysisResult) -> GroundReactionInfo | None:
             for lab, s in stats.items()
         ]
         notes.append(f"{who} against the force plates: {'; '.join(parts)}.")
-    return GroundReactionInfo(
+    info = GroundReactionInfo(
         unit="BW" if fp.body_weight_n else "N",
         rows=fp.stance_table(),
         contacts=[c.to_dict() for c in fp.contacts],
         curves=curves,
         notes=notes,
+        kinetics_group=group,
     )
+    kin = result.kinetics
+    if kin is not None and kin.cycles:
+        from lmm_desktop.analysis.kinetics import VARIABLES
+        from lmm_desktop.analysis.normative import kinetic_band
+
+        for var in VARIABLES:
+            info.kinetics[var] = [(cyc.side, cyc.curves[var]) for cyc in kin.cycles]
+            band = kinetic_band(var, group)
+            info.kinetic_bands[var] = (band.lower, band.upper)
+        for cyc in kin.cycles:
+            info.toe_off_pct.setdefault(cyc.side, cyc.stance_pct)
+        info.notes += kin.notes
+    elif kin is not None:
+        info.kinetics_reason = kin.reason
+    return info

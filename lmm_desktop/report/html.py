@@ -34,10 +34,11 @@ from lmm_desktop.report.model import (
     AI_DISCLAIMER,
     ClinicalTestInfo,
     Comparison,
+    GroundReactionInfo,
     ReportModel,
     TrialReport,
 )
-from lmm_desktop.report.svg import Line, bar_chart, legend, line_chart, phase_timeline
+from lmm_desktop.report.svg import Fill, Line, bar_chart, legend, line_chart, phase_timeline
 
 H_PATIENT = "Patient and session"
 H_SUMMARY = "Summary"
@@ -472,8 +473,44 @@ def _ground_reaction(t: TrialReport, figs: Figures) -> str:
             for c in g.contacts
         ]
         out.append(table(["Plate", "Foot", "Contact (s)", "Clean"], rows, compact=True))
+    out.append(_kinetics(g, figs))
     out += [f'<p class="small">{esc(n)}</p>' for n in g.notes]
     return h + "\n".join(out)
+
+
+def _kinetics(g: GroundReactionInfo, figs: Figures) -> str:
+    """Sagittal joint moments and powers over the gait cycle against the normal bands."""
+    from lmm_desktop.analysis.kinetics import SHORT_TITLES, TITLES, VARIABLES
+
+    h = "<h3>Joint moments and powers (sagittal)</h3>"
+    if not g.kinetics:
+        return h + not_available(g.kinetics_reason or "no gait cycle starts on a clean contact")
+    x = np.linspace(0.0, 100.0, 101)
+    cells = []
+    for var in VARIABLES:
+        unit = "N m/kg" if var.endswith("moment") else "W/kg"
+        lo, hi = g.kinetic_bands[var]
+        lines = [Line(y, SIDE_COLOURS[side], side) for side, y in g.kinetics[var]]
+        svg = line_chart(
+            x, lines, fills=[Fill(lo, hi, BAND_COLOUR, 0.28)], title=SHORT_TITLES[var],
+            xlabel="% of gait cycle", ylabel=unit, width=PANEL_W, height=PANEL_H,
+            xticks=[0, 25, 50, 75, 100],
+            vlines=[(v, SIDE_COLOURS[s]) for s, v in g.toe_off_pct.items() if s in SIDE_COLOURS],
+        )
+        cells.append(figs.img(svg, PANEL_W, PANEL_H, TITLES[var]))
+    rows = "".join(
+        "<tr>" + "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells[i : i + 3]) + "</tr>"
+        for i in (0, 3)
+    )
+    note = (
+        '<p class="small">Internal moments per kg of body mass (hip and knee extensor, ankle '
+        "plantarflexor positive) and joint powers per kg (generation positive) over the gait "
+        "cycles that start on a clean force-plate contact; toe off dashed in the side's colour; "
+        f"grey: normal mean &plusmn; 1 SD ({esc(g.kinetics_group)} walkers, Schwartz, Rozumalski "
+        "&amp; Trost 2008).</p>"
+    )
+    return h + note + f'<table class="grid" cellspacing="2" cellpadding="0">{rows}</table>'
+
 
 
 def _test_reference(ref: dict[str, object]) -> str:

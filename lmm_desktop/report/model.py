@@ -186,6 +186,15 @@ class GroundReactionInfo:
     curves: dict[str, list[tuple[SideName, NDArray[np.float64]]]]
     """Component ('vertical', 'anterior', 'lateral') -> ``(side, (101,))`` per clean contact."""
     notes: list[str] = field(default_factory=list)
+    kinetics: dict[str, list[tuple[SideName, NDArray[np.float64]]]] = field(default_factory=dict)
+    """Joint moment/power variable -> ``(side, (101,) over the gait cycle)`` per cycle."""
+    kinetic_bands: dict[str, tuple[NDArray[np.float64], NDArray[np.float64]]] = field(
+        default_factory=dict
+    )
+    """Variable -> normal band (lower, upper) for the trial's speed group."""
+    toe_off_pct: dict[str, float] = field(default_factory=dict)
+    kinetics_reason: str | None = None
+    kinetics_group: str = "Free"
 
 
 @dataclass

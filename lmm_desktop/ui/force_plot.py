@@ -7,7 +7,10 @@ Two views, as in a gait report:
   and right orange, in body weights when the mass is known;
 * **Time (s)**: every plate's vertical force against time, its contacts shaded by foot (grey
   when the contact is not clean: two feet, a foot partly off the plate), with the playback
-  cursor; clicking asks for a seek.
+  cursor; clicking asks for a seek;
+* **Joint moments / powers (% cycle)**: the sagittal hip, knee and ankle moments or powers of
+  each gait cycle that starts on a plate (:mod:`lmm_desktop.analysis.kinetics`), over the
+  normal bands, toe off dashed.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from lmm_desktop.core.trial import ForcePlate
@@ -41,6 +44,8 @@ class ForcePlot(QWidget):
         self._theme = theme
         self._plates: list[ForcePlate] = []
         self._analysis: Any = None
+        self._kinetics: Any = None
+        self._speed_group = "Free"
         self._cursor_t = 0.0
         self._mode = "stance"
         self._plots: list[pg.PlotItem] = []
@@ -48,6 +53,8 @@ class ForcePlot(QWidget):
         self.mode_box = QComboBox()
         self.mode_box.addItem("Stance (%)", "stance")
         self.mode_box.addItem("Time (s)", "time")
+        self.mode_box.addItem("Joint moments (% cycle)", "moments")
+        self.mode_box.addItem("Joint powers (% cycle)", "powers")
         self.mode_box.currentIndexChanged.connect(self._on_mode)
         self.info = QLabel("")
         self.info.setWordWrap(True)
@@ -70,8 +77,16 @@ class ForcePlot(QWidget):
         self._analysis = analysis
         self._rebuild()
 
+    def set_kinetics(self, kinetics: Any, speed_group: str = "Free") -> None:
+        """The joint moments and powers (:class:`KineticsResult`, None without) and the speed
+        group of the normal bands drawn behind them."""
+        self._kinetics = kinetics
+        self._speed_group = speed_group
+        if self._mode in ("moments", "powers"):
+            self._rebuild()
+
     def set_mode(self, mode: str) -> None:
-        self.mode_box.setCurrentIndex(0 if mode == "stance" else 1)
+        self.mode_box.setCurrentIndex({"stance": 0, "time": 1, "moments": 2, "powers": 3}[mode])
 
     @property
     def mode(self) -> str:
@@ -123,6 +138,8 @@ class ForcePlot(QWidget):
         )
         if self._mode == "stance":
             self._stance(clean, bw, unit)
+        elif self._mode in ("moments", "powers"):
+            self._kinetic_panels(self._mode)
         else:
             self._time(contacts, bw, unit)
 
@@ -162,6 +179,58 @@ class ForcePlot(QWidget):
                     pct, c.curve[:, k] * scale, pen=pg.mkPen(_side_color(c.side, th), width=2)
                 )
             plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(th.mid)))
+            _freeze(plot)
+            plot.setXRange(0, 100, padding=0.01)
+            self._plots.append(plot)
+        layout = self.graphics.ci.layout
+        for col in range(3):
+            layout.setColumnStretchFactor(col, 1)
+
+    def _kinetic_panels(self, which: str) -> None:
+        """Hip, knee and ankle moments or powers over the gait cycle, each cycle in its side's
+        colour over the normal band (Schwartz et al. 2008), toe off dashed."""
+        from lmm_desktop.analysis.kinetics import TITLES, VARIABLES
+        from lmm_desktop.analysis.normative import kinetic_band
+
+        th = self._theme
+        k = self._kinetics
+        if k is None or not k.cycles:
+            why = "Analysing…" if self._analysis is None else (
+                getattr(k, "reason", None) or "no gait cycle starts on a plate"
+            )
+            if "body mass" in why:
+                why += " (type it in the Forces tab of the metrics)"
+            self.graphics.addLabel(f"No joint moments: {why}.", color=th.text, size="10pt")
+            return
+        legend = (
+            f"<span style='color:{_side_color('right', th)}'>━ right</span>&nbsp;"
+            f"<span style='color:{_side_color('left', th)}'>━ left</span>&nbsp;&nbsp;"
+            f"grey: normal (mean ± 1 SD, {self._speed_group} walkers, Schwartz 2008)"
+        )
+        self.graphics.addLabel(legend, row=0, col=0, colspan=3, color=th.text, size="9pt")
+        pct = np.linspace(0.0, 100.0, 101)
+        chosen = [v for v in VARIABLES if v.endswith(which[:-1])]
+        for col, var in enumerate(chosen):
+            unit = "N m/kg" if var.endswith("moment") else "W/kg"
+            plot = self._new_plot(1, col, f"{TITLES[var]} ({unit})")
+            plot.setLabel("bottom", "Gait cycle (%)", color=th.text)
+            band = kinetic_band(var, self._speed_group)
+            c = pg.mkColor(th.mid)
+            c.setAlpha(110)
+            plot.addItem(pg.FillBetweenItem(
+                pg.PlotDataItem(pct, band.lower), pg.PlotDataItem(pct, band.upper),
+                brush=pg.mkBrush(c),
+            ))
+            for cyc in k.cycles:
+                plot.plot(pct, cyc.curves[var], pen=pg.mkPen(_side_color(cyc.side, th), width=2))
+                toe_off = pg.InfiniteLine(
+                    pos=cyc.stance_pct, angle=90,
+                    pen=pg.mkPen(_side_color(cyc.side, th), width=1,
+                                 style=Qt.PenStyle.DashLine),
+                )
+                plot.addItem(toe_off, ignoreBounds=True)
+            plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(th.mid)),
+                         ignoreBounds=True)
             _freeze(plot)
             plot.setXRange(0, 100, padding=0.01)
             self._plots.append(plot)

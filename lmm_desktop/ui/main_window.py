@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent
@@ -574,6 +574,7 @@ class MainWindow(QMainWindow):
         self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
         self._apply_session_mass(result)
         self.metrics.set_forces(*av.force_rows(result))
+        self.force_plot.set_kinetics(getattr(result, "kinetics", None), av.speed_group(result))
         if self.loaded is not None and self.loaded.trial.force_plates:
             self._show_plates(self.loaded.trial, getattr(result, "force_plates", None))
 
@@ -592,8 +593,18 @@ class MainWindow(QMainWindow):
                 log.warning("body mass not read from the records: %s", exc)
         mass = trial.subject.mass_kg
         if mass is not None and fp.body_weight_n is None:
-            result.force_plates = fp.with_body_weight(mass * G)  # type: ignore[attr-defined]
+            self._use_mass(result, mass)
         self.metrics.set_body_mass(mass)
+
+    def _use_mass(self, result: Any, mass_kg: float) -> None:
+        """Force-plate figures in body weights and the joint kinetics, for ``mass_kg``."""
+        from lmm_desktop.analysis.pipeline import kinetics_for
+
+        assert self.loaded is not None
+        trial = self.loaded.trial
+        trial.subject.mass_kg = float(mass_kg)
+        result.force_plates = result.force_plates.with_body_weight(float(mass_kg) * G)
+        result.kinetics = kinetics_for(trial, result.force_plates, result.events_used())
 
     def set_body_mass(self, mass_kg: float) -> None:
         """Use ``mass_kg`` for the open trial (force-plate figures in body weights) and keep it
@@ -602,10 +613,10 @@ class MainWindow(QMainWindow):
         fp = getattr(getattr(loaded, "analysis", None), "force_plates", None)
         if loaded is None or fp is None:
             return
-        loaded.trial.subject.mass_kg = float(mass_kg)
-        loaded.analysis.force_plates = fp.with_body_weight(float(mass_kg) * G)  # type: ignore[union-attr]
+        self._use_mass(loaded.analysis, float(mass_kg))
         self.metrics.set_forces(*av.force_rows(loaded.analysis))
         self._show_plates(loaded.trial, loaded.analysis.force_plates)  # type: ignore[union-attr]
+        self.force_plot.set_kinetics(loaded.analysis.kinetics, av.speed_group(loaded.analysis))  # type: ignore[union-attr]
         from lmm_desktop.ui.records_link import RecordsFailure
 
         try:

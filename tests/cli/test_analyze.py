@@ -101,3 +101,18 @@ def test_analyze_force_plates_and_mass(
     assert "the file's events vs the plates" in out
     assert main(["analyze", str(path), "--mass", "1000"]) == 2
     assert "'--mass': 1000 kg" in capsys.readouterr().err
+
+
+def test_analyze_joint_kinetics_need_the_mass(
+    fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = fixtures_dir / "c3d" / "Qualisys.c3d"
+    assert main(["analyze", str(path)]) == 0
+    assert "not computed: the body mass is needed" in capsys.readouterr().out
+    assert main(["analyze", str(path), "--mass", "66", "--json"]) == 0
+    k = json.loads(capsys.readouterr().out)["kinetics"]
+    assert [c["side"] for c in k["cycles"]] == ["left", "right"]
+    assert 2.0 < k["summary"]["right"]["ankle_power_max"] < 4.5
+    assert main(["analyze", str(path), "--mass", "66"]) == 0
+    out = capsys.readouterr().out
+    assert "ankle plantarflexor moment, peak (N m/kg)" in out and "normal mean (Fast)" in out

@@ -152,6 +152,10 @@ def test_force_plates_section_in_body_weights(fixtures_dir: Path, tmp_path: Path
     html = out.read_text()
     for title in ("Vertical", "Anterior (+) / posterior", "Medial-lateral (+ lateral)"):
         assert f'alt="{title} ground reaction"' in html
+    # the joint kinetics with the mass: six panels over the normal bands
+    assert "Joint moments and powers (sagittal)" in text
+    assert 'alt="Ankle power (+ generation)"' in html and 'alt="Hip moment (+ extensor)"' in html
+    assert "Schwartz, Rozumalski" in text
     # a trial without plates has no such section
     mot = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
     out2 = tmp_path / "nofp.html"

@@ -111,3 +111,28 @@ def test_body_mass_gives_body_weights_and_is_kept_with_the_session(
     assert window.loaded is not None and window.loaded.trial.subject.mass_kg == 66.0
     assert m.forces_table.item(1, 0).text() == "Vertical 1st peak (BW)"
     assert m.mass_box.value() == 66.0
+
+
+def test_joint_moments_and_powers_follow_the_body_mass(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    fp = window.force_plot
+    fp.set_mode("moments")
+    # no mass yet: the reason, and where to give it
+    assert fp.plots() == []
+    labels = [i for i in fp.graphics.ci.items if hasattr(i, "text")]
+    assert any("body mass" in str(lab.text) and "Forces tab" in str(lab.text) for lab in labels)
+    window.metrics.mass_box.setValue(66.0)
+    window.metrics.mass_apply.click()
+    titles = [p.titleLabel.text for p in fp.plots()]
+    assert [t.split(" (")[0] for t in titles] == ["Hip moment", "Knee moment", "Ankle moment"]
+    ankle = fp.plots()[2]
+    curves = [i for i in ankle.items if hasattr(i, "yData") and i.yData is not None
+              and len(i.yData) == 101 and i.opts.get("pen") is not None]
+    peaks = sorted(float(np.max(c.yData)) for c in curves)
+    assert len(peaks) >= 2 and 1.0 < peaks[-1] < 1.6  # plantarflexor peak, N m/kg
+    fp.set_mode("powers")
+    assert [p.titleLabel.text.split(" (")[0] for p in fp.plots()] == [
+        "Hip power", "Knee power", "Ankle power"
+    ]
