@@ -222,12 +222,47 @@ def key_findings(m: ReportModel) -> list[str]:
                     f"{where}{r.label}{side} {fmt(meas.value, r.decimals)}{unit}, "
                     f"{meas.status} the normal range{normal}."
                 )
+        out += [where + f for f in _kinetic_findings(t)]
         warnings = [q for q in t.quality if q.severity != "info"]
         if warnings:
             kinds = ", ".join(sorted({q.kind for q in warnings}))
             out.append(
                 f"{where}{len(warnings)} data-quality warning(s) ({kinds}): read the affected "
                 "measures with care."
+            )
+    return out
+
+
+#: (variable, label, unit, max or min): the kinetic peaks read against the normal band
+KINETIC_FINDINGS = (
+    ("ankle_moment", "ankle plantarflexor moment peak", "N m/kg", "max"),
+    ("ankle_power", "ankle power generation at push-off", "W/kg", "max"),
+    ("knee_moment", "knee extensor moment peak in loading", "N m/kg", "max"),
+    ("hip_moment", "hip extensor moment peak", "N m/kg", "max"),
+)
+
+
+def _kinetic_findings(t: TrialReport) -> list[str]:
+    """Each side's kinetic peak outside the normal band at the normal peak (mean ± 1 SD)."""
+    g = t.ground_reaction
+    if g is None or not g.kinetics:
+        return []
+    out = []
+    for var, label, unit, kind in KINETIC_FINDINGS:
+        lo, hi = g.kinetic_bands[var]
+        mid = (lo + hi) / 2
+        k = int(np.argmax(mid) if kind == "max" else np.argmin(mid))
+        for side in ("left", "right"):
+            ys = [y for s, y in g.kinetics[var] if s == side]
+            if not ys:
+                continue
+            peak = float(np.mean([y.max() if kind == "max" else y.min() for y in ys]))
+            if lo[k] <= peak <= hi[k]:
+                continue
+            where = "below" if peak < lo[k] else "above"
+            out.append(
+                f"{label.capitalize()} {side} {peak:.2f} {unit}, {where} the normal range "
+                f"({lo[k]:.2f}-{hi[k]:.2f})."
             )
     return out
 

@@ -156,6 +156,9 @@ def test_force_plates_section_in_body_weights(fixtures_dir: Path, tmp_path: Path
     assert "Joint moments and powers (sagittal)" in text
     assert 'alt="Ankle power (+ generation)"' in html and 'alt="Hip moment (+ extensor)"' in html
     assert "Schwartz, Rozumalski" in text
+    # a kinetic peak outside the normal band is a key finding (right knee 1.05 > 0.84 N m/kg)
+    assert "Knee extensor moment peak in loading right 1.05 N m/kg, above the normal range" in text
+    assert "Ankle plantarflexor moment peak" not in text  # both sides normal
     # a trial without plates has no such section
     mot = fixtures_dir / "opencap" / "walking1_videoAndMocap.mot"
     out2 = tmp_path / "nofp.html"
