@@ -146,16 +146,22 @@ def _build_trial(c3d: C3DFile) -> Trial:
         original_units=units,
     )
     kinematics = _pig_kinematics(c3d, labels, xyz, outputs.get("ANGLES", set()))
-    plates = read_force_plates(
-        c3d,
-        first_frame=first,
-        n_frames=n_frames,
-        n_points=n_points,
-        point_rate=rate,
-        scale=scale,
-        data_block=data_block,
-        up_hint=lab_up(markers),
-    )
+    try:
+        plates = read_force_plates(
+            c3d,
+            first_frame=first,
+            n_frames=n_frames,
+            n_points=n_points,
+            point_rate=rate,
+            scale=scale,
+            data_block=data_block,
+            up_hint=lab_up(markers),
+        )
+    except (TrialReadError, IndexError, struct.error, ValueError, OverflowError) as exc:
+        # damaged plate or analog parameters cost the forces, never the markers
+        detail = exc.problem if isinstance(exc, TrialReadError) else f"{type(exc).__name__}: {exc}"
+        c3d.warnings.append(f"the force plates could not be read ({detail}); markers kept")
+        plates = []
     metadata = _metadata(c3d, first, scale)
     if outputs:
         metadata["model_outputs"] = {g: sorted(v) for g, v in outputs.items()}

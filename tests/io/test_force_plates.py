@@ -101,3 +101,35 @@ def test_kistler_type3_plate_reads_a_standing_load(fixtures_dir: Path) -> None:
 
 def test_trial_without_plates_has_none(fixtures_dir: Path) -> None:
     assert read_c3d(fixtures_dir / "c3d" / "duplicate_labels.c3d").force_plates == []
+
+
+@pytest.mark.parametrize(
+    ("damage", "expected"),
+    [
+        ({"channels": [1, 2, 3, 4, 5, 300]}, "are not among the 6 analog channels"),
+        ({"plate_type": 4}, "type 4 needs FORCE_PLATFORM:CAL_MATRIX"),
+    ],
+)
+def test_damaged_plate_parameters_cost_the_forces_not_the_markers(
+    tmp_path: Path, damage: dict, expected: str
+) -> None:
+    trial = read_c3d(write_plate_trial(tmp_path / "t.c3d", **damage))
+    assert trial.force_plates == []
+    assert any(expected in w for w in trial.metadata["warnings"])
+    assert trial.markers is not None and np.isfinite(trial.markers.positions).any()
+
+
+def test_analog_words_that_do_not_fit_the_channels_keep_the_markers(tmp_path: Path) -> None:
+    path = write_plate_trial(tmp_path / "t.c3d")
+    raw = bytearray(path.read_bytes())
+    # ANALOG:USED says 7 channels while each frame stores 10 samples of 6: they cannot divide
+    needle = b"USED"
+    k = raw.find(needle, raw.find(b"ANALOG"))
+    body = k + len(needle) + 2  # past the offset word: type, dims, then the value
+    assert raw[body] == 2  # an int16 parameter
+    raw[body + 3 : body + 5] = (7).to_bytes(2, "little")
+    path.write_bytes(bytes(raw))
+    trial = read_c3d(path)
+    assert trial.force_plates == []
+    assert any("force plates could not be read" in w for w in trial.metadata["warnings"])
+    assert trial.markers is not None and trial.markers.positions.shape[1] == 8
