@@ -26,6 +26,7 @@ from lmm_desktop.analysis.clinical_tests import (
     run_clinical_tests,
 )
 from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
+from lmm_desktop.analysis.emg import EmgResult, analyze_emg
 from lmm_desktop.analysis.events import GaitEventResult, detect_gait_events
 from lmm_desktop.analysis.force_plates import (
     ForcePlateAnalysis,
@@ -71,6 +72,8 @@ class AnalysisResult:
     """Force-plate contacts and stance figures (a .c3d with plates), else None."""
     kinetics: KineticsResult | None = None
     """Sagittal joint moments and powers over the cycles that start on a plate, else None."""
+    emg: EmgResult | None = None
+    """EMG envelopes (a .c3d with EMG channels), else None."""
 
     def events_used(self) -> list[Event]:
         """The events the gait analysis was computed from."""
@@ -116,6 +119,7 @@ class AnalysisResult:
             "quality": [q.to_dict() for q in self.quality],
             "force_plates": None if self.force_plates is None else self.force_plates.to_dict(),
             "kinetics": None if self.kinetics is None else self.kinetics.to_dict(),
+            "emg": None if self.emg is None else self.emg.to_dict(),
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
@@ -378,6 +382,7 @@ def analyze(
         age_years=trial.subject.age_years,
         force_plates=plates,
         kinetics=kinetics_for(trial, plates, [e for e in events if e.source == source], points),
+        emg=analyze_emg(trial.analog, used),
     )
 
 

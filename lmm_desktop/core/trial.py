@@ -136,6 +136,26 @@ class ForcePlate:
 
 
 @dataclass
+class AnalogChannels:
+    """Analog signals recorded beside the markers (EMG and others; the force plates' channels
+    are read into :class:`ForcePlate` instead): ``values`` is ``(n_samples, n_channels)`` in
+    each channel's ``units`` (volts for EMG), on ``time`` at ``rate_hz``."""
+
+    labels: list[str]
+    units: list[str]
+    rate_hz: float
+    time: NDArray[np.float64]
+    values: NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        if self.values.shape != (self.time.shape[0], len(self.labels)):
+            raise ValueError(
+                f"values must be ({self.time.shape[0]}, {len(self.labels)}), "
+                f"got {self.values.shape}"
+            )
+
+
+@dataclass
 class Provenance:
     """Where a trial came from."""
 
@@ -153,7 +173,8 @@ class Provenance:
 class Trial:
     """One trial: time base, source coordinates, canonical kinematics, markers, events, subject.
 
-    ``force_plates`` holds the ground reactions a .c3d file recorded (empty otherwise).
+    ``force_plates`` holds the ground reactions a .c3d file recorded (empty otherwise);
+    ``analog`` its other analog channels (EMG and the like), or None.
 
     ``time`` is ``(n_frames,)`` seconds, strictly increasing. ``kinematics`` is ``None`` only for
     marker-only trials (a lone .trc or .c3d) until inverse kinematics has been run.
@@ -169,6 +190,7 @@ class Trial:
     subject: Subject = field(default_factory=Subject)
     metadata: dict[str, object] = field(default_factory=dict)
     force_plates: list[ForcePlate] = field(default_factory=list)
+    analog: AnalogChannels | None = None
 
     @property
     def n_frames(self) -> int:

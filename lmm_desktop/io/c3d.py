@@ -30,7 +30,9 @@ from lmm_desktop.core.errors import TrialReadError
 from lmm_desktop.core.trial import (
     HEEL_STRIKE,
     TOE_OFF,
+    AnalogChannels,
     Event,
+    ForcePlate,
     MarkerSet,
     Provenance,
     Side,
@@ -38,7 +40,7 @@ from lmm_desktop.core.trial import (
     Trial,
 )
 from lmm_desktop.io._c3d_format import C3DFile, parse_file, read_point_block
-from lmm_desktop.io.force_plates import read_force_plates
+from lmm_desktop.io.force_plates import plate_channels, read_force_plates, scaled_analog
 
 UNIT_TO_METRES = {"mm": 1e-3, "cm": 1e-2, "m": 1.0, "dm": 0.1, "in": 0.0254}
 
@@ -146,7 +148,10 @@ def _build_trial(c3d: C3DFile) -> Trial:
         original_units=units,
     )
     kinematics = _pig_kinematics(c3d, labels, xyz, outputs.get("ANGLES", set()))
+    plates: list[ForcePlate] = []
+    analog_channels: AnalogChannels | None = None
     try:
+        analog = scaled_analog(c3d, n_points, n_frames, scale, data_block)
         plates = read_force_plates(
             c3d,
             first_frame=first,
@@ -156,12 +161,15 @@ def _build_trial(c3d: C3DFile) -> Trial:
             scale=scale,
             data_block=data_block,
             up_hint=lab_up(markers),
+            analog=analog,
         )
+        analog_channels = _other_analog(c3d, analog, first, rate)
     except (TrialReadError, IndexError, struct.error, ValueError, OverflowError) as exc:
         # damaged plate or analog parameters cost the forces, never the markers
         detail = exc.problem if isinstance(exc, TrialReadError) else f"{type(exc).__name__}: {exc}"
-        c3d.warnings.append(f"the force plates could not be read ({detail}); markers kept")
-        plates = []
+        c3d.warnings.append(
+            f"the analog data (force plates, EMG) could not be read ({detail}); markers kept"
+        )
     metadata = _metadata(c3d, first, scale)
     if outputs:
         metadata["model_outputs"] = {g: sorted(v) for g, v in outputs.items()}
@@ -176,6 +184,33 @@ def _build_trial(c3d: C3DFile) -> Trial:
         subject=_subject(c3d),
         metadata=metadata,
         force_plates=plates,
+        analog=analog_channels,
+    )
+
+
+def _other_analog(
+    c3d: C3DFile,
+    analog: tuple[NDArray[np.float64], list[str], int] | None,
+    first_frame: int,
+    point_rate: float,
+) -> AnalogChannels | None:
+    """The analog channels the force plates do not use (EMG and the like), or None."""
+    if analog is None:
+        return None
+    values, units, per_frame = analog
+    skip = plate_channels(c3d)
+    labels = (c3d.strings("ANALOG", "LABELS") or []) + [""] * values.shape[1]
+    keep = [k for k in range(values.shape[1]) if k not in skip]
+    if not keep:
+        return None
+    rate = point_rate * per_frame
+    time = (first_frame - 1) / point_rate + np.arange(values.shape[0]) / rate
+    return AnalogChannels(
+        labels=[labels[k].strip() or f"channel {k + 1}" for k in keep],
+        units=[units[k] for k in keep],
+        rate_hz=rate,
+        time=time,
+        values=values[:, keep],
     )
 
 

@@ -49,18 +49,22 @@ def read_force_plates(
     scale: float,
     data_block: int,
     up_hint: NDArray[np.float64] | None = None,
+    analog: tuple[NDArray[np.float64], list[str], int] | None = None,
 ) -> list[ForcePlate]:
     """Every force platform of the file with its ground reaction, or ``[]`` when there is none.
 
-    Problems with one plate (an unsupported type, channels that do not exist) are reported in
+    ``analog`` is :func:`scaled_analog`'s result when the caller decoded it already. Problems
+    with one plate (an unsupported type, channels that do not exist) are reported in
     ``c3d.warnings`` and that plate is left out; the markers are never lost over a plate.
     """
     used = c3d.unsigned("FORCE_PLATFORM", "USED")
     n_plates = int(used[0]) if used is not None and used.size else 0
     if n_plates < 1:
         return []
-    analog = _scaled_analog(c3d, n_points, n_frames, scale, data_block)
     if analog is None:
+        analog = scaled_analog(c3d, n_points, n_frames, scale, data_block)
+    if analog is None:
+        c3d.warnings.append("the file describes force plates but stores no analog data")
         return []
     values, units, per_frame = analog
     rate = point_rate * per_frame
@@ -81,15 +85,27 @@ class _PlateError(ValueError):
     pass
 
 
-def _scaled_analog(
+def plate_channels(c3d: C3DFile) -> set[int]:
+    """0-based analog channels the force plates use."""
+    used = c3d.unsigned("FORCE_PLATFORM", "USED")
+    n = int(used[0]) if used is not None and used.size else 0
+    out: set[int] = set()
+    for k in range(n):
+        ch = _matrix(c3d, "CHANNEL", k)
+        if ch is not None:
+            out |= {int(c) - 1 for c in ch if c >= 1}
+    return out
+
+
+def scaled_analog(
     c3d: C3DFile, n_points: int, n_frames: int, scale: float, data_block: int
 ) -> tuple[NDArray[np.float64], list[str], int] | None:
-    """Analog values in their units, ``(n_samples, n_channels)``, their units and samples/frame."""
+    """Analog values in their units, ``(n_samples, n_channels)``, their units and samples/frame
+    (None when the file stores no analog data)."""
     words = c3d.header.analog_words_per_frame
     used = c3d.unsigned("ANALOG", "USED")
     n_ch = int(used[0]) if used is not None and used.size else 0
     if words == 0 or n_ch == 0:
-        c3d.warnings.append("the file describes force plates but stores no analog data")
         return None
     fmt = (c3d.strings("ANALOG", "FORMAT") or [""])[0].upper()
     raw = read_analog_block(
@@ -302,4 +318,4 @@ def _moment_unit(unit: str, to_m: float) -> float:
     return to_m  # unknown: force unit times the position unit, as ezc3d assumes
 
 
-__all__ = ["LOAD_THRESHOLD_N", "read_force_plates"]
+__all__ = ["LOAD_THRESHOLD_N", "plate_channels", "read_force_plates", "scaled_analog"]

@@ -38,6 +38,7 @@ from lmm_desktop.ui import analysis_view as av
 from lmm_desktop.ui.angle_plot import AnglePlot
 from lmm_desktop.ui.chat_history import default_history
 from lmm_desktop.ui.chat_panel import ChatPanel
+from lmm_desktop.ui.emg_plot import EmgPlot
 from lmm_desktop.ui.event_store import EventStore
 from lmm_desktop.ui.force_plot import ForcePlot
 from lmm_desktop.ui.menus import build_menus
@@ -172,6 +173,11 @@ class MainWindow(QMainWindow):
             "forces", "Ground reaction", self.force_plot, Qt.DockWidgetArea.BottomDockWidgetArea
         )
         self.force_dock.hide()
+        self.emg_plot = EmgPlot(theme=self.theme)
+        self.emg_dock = self._dock(
+            "emg", "EMG", self.emg_plot, Qt.DockWidgetArea.BottomDockWidgetArea
+        )
+        self.emg_dock.hide()
         self.metrics_dock = self._dock(
             "metrics", "Metrics", self.metrics, Qt.DockWidgetArea.RightDockWidgetArea
         )
@@ -202,6 +208,7 @@ class MainWindow(QMainWindow):
     def _wire(self) -> None:
         self.plot.seek_requested.connect(self.seek)
         self.force_plot.seek_requested.connect(self.seek)
+        self.emg_plot.seek_requested.connect(self.seek)
         self.metrics.seek_requested.connect(self.seek)
         self.metrics.body_mass_set.connect(self.set_body_mass)
         self.timeline.seek_requested.connect(self.seek)
@@ -344,10 +351,13 @@ class MainWindow(QMainWindow):
             if dock not in (self.video_dock, self.force_dock):
                 dock.show()
         self.video_dock.setVisible(self.video is not None)
-        self.force_dock.setFloating(False)
-        self.force_dock.hide()
+        for extra in (self.force_dock, self.emg_dock):
+            extra.setFloating(False)
+            extra.hide()
         if self._has_plates():  # tabified only when shown: a hidden tab leaves a stale tab bar
             self._tab_forces()
+        if self.loaded is not None and getattr(self.loaded.analysis, "emg", None) is not None:
+            self._tab_beside_curves(self.emg_dock)
         self.splitDockWidget(self.browser_dock, notes, Qt.Orientation.Vertical)
         self.tabifyDockWidget(self.browser_dock, patients)
         self.setTabPosition(left, QTabWidget.TabPosition.North)
@@ -562,6 +572,7 @@ class MainWindow(QMainWindow):
 
     def _show_analysis(self, result: object | None) -> None:
         self.timeline.set_test(*av.test_phases(result))
+        self._show_emg(result)
         if result is None:
             self.metrics.clear("Metrics are not available for this trial.")
             return
@@ -651,9 +662,21 @@ class MainWindow(QMainWindow):
 
     def _tab_forces(self) -> None:
         """The ground reaction as a tab beside the curves; the curves stay in front."""
-        self.force_dock.show()
-        self.tabifyDockWidget(self.plot_dock, self.force_dock)
+        self._tab_beside_curves(self.force_dock)
+
+    def _tab_beside_curves(self, dock: QDockWidget) -> None:
+        dock.show()
+        self.tabifyDockWidget(self.plot_dock, dock)
         self.plot_dock.raise_()
+
+    def _show_emg(self, result: object | None) -> None:
+        """The EMG dock (a tab beside the curves) for a trial with EMG; hidden otherwise."""
+        emg = getattr(result, "emg", None)
+        self.emg_plot.set_data(emg)
+        if emg is not None and not self.emg_dock.isVisible():
+            self._tab_beside_curves(self.emg_dock)
+        elif emg is None:
+            self.emg_dock.hide()
 
     def refresh_tests(self) -> None:
         """Redraw the metrics after the patient's records changed (the age norms follow the
@@ -719,6 +742,8 @@ class MainWindow(QMainWindow):
         self.plot.set_cursor(c.time)
         if self.force_dock.isVisible():
             self.force_plot.set_cursor(c.time)
+        if self.emg_dock.isVisible():
+            self.emg_plot.set_cursor(c.time)
         self.timeline.set_cursor(c.time)
         if self.video is not None:
             self.video.follow(c.time, c.playing, c.speed)
@@ -776,6 +801,7 @@ class MainWindow(QMainWindow):
         self.skeleton.set_theme(self.theme)
         self.plot.set_theme(self.theme)
         self.force_plot.set_theme(self.theme)
+        self.emg_plot.set_theme(self.theme)
         self.timeline.set_theme(self.theme)
         self.settings.setValue("theme", self.theme.name)
         for key in ("theme_light", "theme_dark"):
@@ -832,5 +858,6 @@ class MainWindow(QMainWindow):
         self.save_settings()
         self.plot.release()
         self.force_plot.release()
+        self.emg_plot.release()
         self.records.shutdown()
         super().closeEvent(event)

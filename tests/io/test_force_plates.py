@@ -131,5 +131,6 @@ def test_analog_words_that_do_not_fit_the_channels_keep_the_markers(tmp_path: Pa
     path.write_bytes(bytes(raw))
     trial = read_c3d(path)
     assert trial.force_plates == []
-    assert any("force plates could not be read" in w for w in trial.metadata["warnings"])
+    assert any("analog data (force plates, EMG) could not be read" in w
+               for w in trial.metadata["warnings"])
     assert trial.markers is not None and trial.markers.positions.shape[1] == 8

@@ -136,3 +136,18 @@ def test_joint_moments_and_powers_follow_the_body_mass(
     assert [p.titleLabel.text.split(" (")[0] for p in fp.plots()] == [
         "Hip power", "Knee power", "Ankle power"
     ]
+
+
+def test_emg_tab_for_a_trial_with_emg_only(
+    qtbot, window: MainWindow, fixtures_dir: Path, walking_file: Path
+) -> None:
+    open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    assert window.emg_dock.isVisible()
+    plot = window.emg_plot.plot()
+    assert plot is not None
+    ticks = plot.getAxis("left")._tickLevels[0]
+    assert [name for _, name in ticks] == [f"EMG {k}" for k in range(1, 17)]
+    window.emg_plot.set_mode("cycle")  # no channel says its side: explained, no plot
+    assert window.emg_plot.plot() is None
+    open_and_wait(qtbot, window, walking_file)
+    assert not window.emg_dock.isVisible()
