@@ -2,8 +2,9 @@
 
 The channels taken as EMG are those whose label names EMG or a leg muscle (``EMG 3``,
 ``L_TA``, ``R Gastrocnemius``...) recorded in volts. Each is processed as gait laboratories do
-(SENIAM-style linear envelope): the offset removed, band-passed 20-450 Hz (high-passed at 20 Hz
-when the sampling is too slow for 450), full-wave rectified and low-passed at 6 Hz (zero lag).
+(SENIAM-style linear envelope): the offset removed, band-passed 20-450 Hz (2nd-order Butterworth,
+zero lag; high-passed at 20 Hz when the sampling is too slow for 450), full-wave rectified,
+averaged over blocks to about 200 Hz and low-passed at 6 Hz (zero lag).
 A channel whose label says its side (``L``/``R``/``Left``/``Right`` first) is also averaged over
 that side's gait cycles, in % of the channel's peak in the trial.
 
@@ -116,22 +117,32 @@ def analyze_emg(analog: AnalogChannels | None, events: list[Event]) -> EmgResult
     rate = analog.rate_hz
     out_t = np.arange(analog.time[0], analog.time[-1], 1.0 / OUT_RATE_HZ)
     if rate >= 2.2 * BAND_HZ[1]:
-        sos = butter(4, [BAND_HZ[0], BAND_HZ[1]], btype="bandpass", fs=rate, output="sos")
+        sos = butter(2, [BAND_HZ[0], BAND_HZ[1]], btype="bandpass", fs=rate, output="sos")
         band = "20-450 Hz"
     else:
-        sos = butter(4, BAND_HZ[0], btype="highpass", fs=rate, output="sos")
+        sos = butter(2, BAND_HZ[0], btype="highpass", fs=rate, output="sos")
         band = "high-pass 20 Hz"
+    # every channel at once: the filters run along time for the whole (n, k) block
+    scale = np.array([_VOLTS[analog.units[k].strip().lower()] for k in idx])
+    x = analog.values[:, idx] * scale  # (n, k) volts
+    x = np.nan_to_num(x - np.nanmean(x, axis=0))
+    problems = _checks(x, rate)
+    filtered = sosfiltfilt(sos, x, axis=0) if len(x) > 60 else x
+    # rectified, averaged over blocks to ~200 Hz (far above the 6 Hz envelope), then low-passed
+    step = max(1, int(rate // 200))
+    m = (len(filtered) // step) * step
+    if m >= step * 16:
+        rect = np.abs(filtered[:m]).reshape(-1, step, filtered.shape[1]).mean(axis=1)
+        t_env = analog.time[:m].reshape(-1, step).mean(axis=1)
+        env_all = lowpass(rect, rate / step, ENVELOPE_HZ)  # (n / step, k)
+    else:
+        t_env, env_all = analog.time, lowpass(np.abs(filtered), rate, ENVELOPE_HZ)
     channels = []
-    for k in idx:
+    for j, k in enumerate(idx):
         label = analog.labels[k]
-        x = analog.values[:, k] * _VOLTS[analog.units[k].strip().lower()]
-        x = np.nan_to_num(x - np.nanmean(x))
-        problems = _checks(x, rate)
-        filtered = sosfiltfilt(sos, x) if len(x) > 60 else x
-        env = lowpass(np.abs(filtered), rate, ENVELOPE_HZ)
-        env = np.interp(out_t, analog.time, env)
+        env = np.interp(out_t, t_env, env_all[:, j])
         side, muscle = side_and_muscle(label)
-        ch = EmgChannel(label, side, muscle, out_t, env, float(env.max()), problems=problems)
+        ch = EmgChannel(label, side, muscle, out_t, env, float(env.max()), problems=problems[j])
         if side is not None:
             ch.cycle_mean, ch.n_cycles = _cycle_mean(ch, events)
         channels.append(ch)
@@ -148,18 +159,25 @@ def analyze_emg(analog: AnalogChannels | None, events: list[Event]) -> EmgResult
     return EmgResult(channels, notes)
 
 
-def _checks(x: NDArray[np.float64], rate: float) -> list[str]:
-    out = []
-    if float(np.std(x)) < FLAT_V:
-        out.append("flat signal (no electrode contact?)")
-        return out
+def _checks(x: NDArray[np.float64], rate: float) -> list[list[str]]:
+    """Per channel of ``(n, k)`` volts: a flat line, mains interference."""
+    out: list[list[str]] = [[] for _ in range(x.shape[1])]
+    sd = np.std(x, axis=0)
+    share: dict[float, NDArray[np.float64]] = {}
     if len(x) >= 256:
-        f, pxx = welch(x, fs=rate, nperseg=min(len(x), 1024))
-        total = float(pxx.sum())
-        for mains in (50.0, 60.0):
-            near = (f > mains - 2) & (f < mains + 2)
-            if total > 0 and float(pxx[near].sum()) / total > 1 / 3:
-                out.append(f"mains interference at {mains:.0f} Hz")
+        f, pxx = welch(x, fs=rate, nperseg=min(len(x), 1024), axis=0)  # (n_f, k)
+        total = pxx.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for mains in (50.0, 60.0):
+                near = (f > mains - 2) & (f < mains + 2)
+                share[mains] = pxx[near].sum(axis=0) / total
+    for j in range(x.shape[1]):
+        if float(sd[j]) < FLAT_V:
+            out[j].append("flat signal (no electrode contact?)")
+            continue
+        for mains, frac in share.items():
+            if float(frac[j]) > 1 / 3:
+                out[j].append(f"mains interference at {mains:.0f} Hz")
     return out
 
 

@@ -166,6 +166,20 @@ KINETIC_PEAKS = (
 )
 
 
+def _emg(e: dict[str, Any]) -> list[str]:
+    """The EMG channels: side, muscle, envelope peak, cycles and what the checks found."""
+    chans = e.get("channels") or []
+    out = [f"EMG ({len(chans)} channel(s))"]
+    rows = [
+        [c["label"], c["side"] or "-", c["muscle"] or "-", f"{c['peak_uv']:.0f}",
+         str(c["n_cycles"]), ", ".join(c["problems"]) or "ok"]
+        for c in chans
+    ]
+    out += _table(rows, ["channel", "side", "muscle", "envelope peak (uV)", "cycles", "checks"])
+    out += [f"  {n}" for n in e.get("notes", [])]
+    return out
+
+
 def _kinetics(k: dict[str, Any], group: str) -> list[str]:
     """Sagittal joint moment and power peaks per side against the normal mean's, or why there
     are none."""
@@ -241,6 +255,8 @@ def format_text(d: dict[str, Any]) -> str:
     if d.get("kinetics"):
         group = (d.get("gait_profile_score") or {}).get("speed_group") or "Free"
         out += ["", *_kinetics(d["kinetics"], str(group))]
+    if d.get("emg"):
+        out += ["", *_emg(d["emg"])]
     out += ["", f"Data quality ({len(d['quality'])} flag(s))"]
     out += [f"  [{q['severity']}] {q['kind']}: {q['message']}" for q in d["quality"]] or [
         "  no problems found"
