@@ -250,6 +250,22 @@ def event_agreement(
     return out
 
 
+def describe_agreement(agreement: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """One sentence per source (``'detected'``, ``'file'``) of :attr:`ForcePlateAnalysis.
+    agreement`: the mean signed and absolute distance of its foot strikes and foot offs from the
+    force plates' timing."""
+    out = []
+    for source, stats in agreement.items():
+        who = "Detected gait events" if source == "detected" else "The file's gait events"
+        parts = [
+            f"{'foot strike' if lab == HEEL_STRIKE else 'foot off'} {s['mean_ms']:+.0f} ms "
+            f"(mean absolute {s['mean_abs_ms']:.0f} ms, {int(s['n'])} contact(s))"
+            for lab, s in stats.items()
+        ]
+        out.append(f"{who} against the force plates (20 N): {'; '.join(parts)}.")
+    return out
+
+
 def refine_events(
     events: list[Event], plates: ForcePlateAnalysis
 ) -> tuple[list[Event], int, int]:
@@ -521,6 +537,7 @@ __all__ = [
     "ForcePlateAnalysis",
     "PlateContact",
     "analyze_force_plates",
+    "describe_agreement",
     "event_agreement",
     "refine_events",
 ]

@@ -143,14 +143,9 @@ def _force_plates(fp: dict[str, Any]) -> list[str]:
     if table:
         out.append("")
         out += _table(table, ["stance (clean contacts)", "left", "right"])
-    for source, stats in (fp.get("agreement") or {}).items():
-        who = "detected events" if source == "detected" else "the file's events"
-        parts = [
-            f"{'foot strike' if lab == 'heel_strike' else 'foot off'} "
-            f"{s['mean_ms']:+.0f} ms (mean abs {s['mean_abs_ms']:.0f}, n {int(s['n'])})"
-            for lab, s in stats.items()
-        ]
-        out.append(f"  {who} vs the plates: {'; '.join(parts)}")
+    from lmm_desktop.analysis.force_plates import describe_agreement
+
+    out += [f"  {line}" for line in describe_agreement(fp.get("agreement") or {})]
     out += [f"  {n}" for n in fp.get("notes", [])]
     return out
 

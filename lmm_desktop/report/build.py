@@ -359,15 +359,9 @@ def ground_reaction(result: AnalysisResult, group: str = "Free") -> GroundReacti
             continue
         for k, name in enumerate(GRF_COMPONENTS):
             curves[name].append((c.side, c.curve[:, k] * scale))
-    notes = []
-    for source, stats in fp.agreement.items():
-        who = "Detected gait events" if source == "detected" else "The file's gait events"
-        parts = [
-            f"{'foot strike' if lab == 'heel_strike' else 'foot off'} {s['mean_ms']:+.0f} ms "
-            f"(mean absolute {s['mean_abs_ms']:.0f} ms, {int(s['n'])} contact(s))"
-            for lab, s in stats.items()
-        ]
-        notes.append(f"{who} against the force plates: {'; '.join(parts)}.")
+    from lmm_desktop.analysis.force_plates import describe_agreement
+
+    notes = describe_agreement(fp.agreement)
     info = GroundReactionInfo(
         unit="BW" if fp.body_weight_n else "N",
         rows=fp.stance_table(),

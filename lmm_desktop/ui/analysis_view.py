@@ -289,13 +289,9 @@ def force_rows(result: Any) -> tuple[list[tuple[str, str, str]], list[ContactRow
         f"Means over {n_clean} clean contact(s) (left {counts['left']}, right {counts['right']}); "
         + ("forces in body weights." if bw else "forces in newtons: the body mass is not known.")
     )
-    for source, stats in fp.agreement.items():
-        who = "Detected events" if source == "detected" else "The file's events"
-        parts = [
-            f"{'foot strike' if lab == 'heel_strike' else 'foot off'} {s['mean_ms']:+.0f} ms"
-            for lab, s in stats.items()
-        ]
-        notes.append(f"{who} vs the plates (20 N): {', '.join(parts)}.")
+    from lmm_desktop.analysis.force_plates import describe_agreement
+
+    notes += describe_agreement(fp.agreement)
     return rows, contacts, " ".join(notes)
 
 

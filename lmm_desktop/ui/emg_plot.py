@@ -13,75 +13,33 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QScrollArea,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QWidget
 
 from lmm_desktop.ui.angle_plot import _freeze, _side_color
+from lmm_desktop.ui.plot_panel import PlotPanel
 from lmm_desktop.ui.theme import LIGHT, Theme
 
 ROW = 1.2  # vertical distance between two channels (each scaled to 0..1)
 ROW_PX = 26  # screen height per channel at least; more channels scroll
 
 
-class EmgPlot(QWidget):
+class EmgPlot(PlotPanel):
     """Stacked EMG envelopes with a time / gait-cycle switch."""
 
-    seek_requested = Signal(float)
-
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
-        super().__init__(parent)
-        self._theme = theme
         self._emg: Any = None
-        self._mode = "time"
         self._cursor_t = 0.0
         self._plot: pg.PlotItem | None = None
         self._cursor: pg.InfiniteLine | None = None
-        self.mode_box = QComboBox()
-        self.mode_box.addItem("Time (s)", "time")
-        self.mode_box.addItem("Gait cycle (%)", "cycle")
-        self.mode_box.currentIndexChanged.connect(self._on_mode)
-        self.info = QLabel("")
-        self.info.setWordWrap(True)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.scene().sigMouseClicked.connect(self._on_click)
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.mode_box)
-        top.addWidget(self.info, 1)
-        # many channels: each keeps a readable row and the list scrolls
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroll.setWidget(self.graphics)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(top)
-        lay.addWidget(self.scroll, 1)
+        super().__init__(
+            [("Time (s)", "time"), ("Gait cycle (%)", "cycle")], parent, theme=theme,
+            scroll=True,
+        )
         self.set_theme(theme)
 
     def set_data(self, emg: Any) -> None:
         """An :class:`~lmm_desktop.analysis.emg.EmgResult` (None: no EMG)."""
         self._emg = emg
-        self._rebuild()
-
-    def set_mode(self, mode: str) -> None:
-        self.mode_box.setCurrentIndex(0 if mode == "time" else 1)
-
-    @property
-    def mode(self) -> str:
-        return self._mode
-
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self.graphics.setBackground(theme.base)
         self._rebuild()
 
     def set_cursor(self, t: float) -> None:
@@ -95,10 +53,6 @@ class EmgPlot(QWidget):
     def release(self) -> None:
         self.graphics.clear()
         self._plot = self._cursor = None
-
-    def _on_mode(self, index: int) -> None:
-        self._mode = str(self.mode_box.itemData(index))
-        self._rebuild()
 
     def _rebuild(self) -> None:
         self.graphics.clear()
@@ -158,9 +112,9 @@ class EmgPlot(QWidget):
             self.info.setText(self.info.text() + " ⚠ " + "; ".join(problems[:3]))
         self._plot = plot
 
-    def _on_click(self, event: object) -> None:
+    def _click_time(self, pos: object) -> float | None:
         if self._mode != "time" or self._plot is None:
-            return
-        pos = event.scenePos()  # type: ignore[attr-defined]
-        if self._plot.sceneBoundingRect().contains(pos):
-            self.seek_requested.emit(float(self._plot.vb.mapSceneToView(pos).x()))
+            return None
+        if not self._plot.sceneBoundingRect().contains(pos):
+            return None
+        return float(self._plot.vb.mapSceneToView(pos).x())

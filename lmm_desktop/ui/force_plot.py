@@ -19,11 +19,12 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from lmm_desktop.core.trial import ForcePlate
 from lmm_desktop.ui.angle_plot import SparseAxis, _freeze, _side_color
+from lmm_desktop.ui.plot_panel import PlotPanel, equal_columns, finish_panel
 from lmm_desktop.ui.theme import LIGHT, Theme
 
 COMPONENTS = (
@@ -34,40 +35,27 @@ COMPONENTS = (
 PLATE_PENS = ("#495057", "#7048e8", "#0c8599", "#a61e4d", "#5c940d", "#e67700")
 
 
-class ForcePlot(QWidget):
-    """Ground reaction curves with a stance / time switch."""
-
-    seek_requested = Signal(float)
+class ForcePlot(PlotPanel):
+    """Ground reaction curves with a stance / time / kinetics switch."""
 
     def __init__(self, parent: QWidget | None = None, *, theme: Theme = LIGHT) -> None:
-        super().__init__(parent)
-        self._theme = theme
         self._plates: list[ForcePlate] = []
         self._analysis: Any = None
         self._kinetics: Any = None
         self._speed_group = "Free"
         self._cursor_t = 0.0
-        self._mode = "stance"
         self._plots: list[pg.PlotItem] = []
         self._cursors: list[pg.InfiniteLine] = []
-        self.mode_box = QComboBox()
-        self.mode_box.addItem("Stance (%)", "stance")
-        self.mode_box.addItem("Time (s)", "time")
-        self.mode_box.addItem("Joint moments (% cycle)", "moments")
-        self.mode_box.addItem("Joint powers (% cycle)", "powers")
-        self.mode_box.currentIndexChanged.connect(self._on_mode)
-        self.info = QLabel("")
-        self.info.setWordWrap(True)
-        self.graphics = pg.GraphicsLayoutWidget()
-        self.graphics.scene().sigMouseClicked.connect(self._on_click)
-        top = QHBoxLayout()
-        top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.mode_box)
-        top.addWidget(self.info, 1)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addLayout(top)
-        lay.addWidget(self.graphics, 1)
+        super().__init__(
+            [
+                ("Stance (%)", "stance"),
+                ("Time (s)", "time"),
+                ("Joint moments (% cycle)", "moments"),
+                ("Joint powers (% cycle)", "powers"),
+            ],
+            parent,
+            theme=theme,
+        )
         self.set_theme(theme)
 
     # -- data --------------------------------------------------------------------------------
@@ -85,18 +73,6 @@ class ForcePlot(QWidget):
         if self._mode in ("moments", "powers"):
             self._rebuild()
 
-    def set_mode(self, mode: str) -> None:
-        self.mode_box.setCurrentIndex({"stance": 0, "time": 1, "moments": 2, "powers": 3}[mode])
-
-    @property
-    def mode(self) -> str:
-        return self._mode
-
-    def set_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self.graphics.setBackground(theme.base)
-        self._rebuild()
-
     def set_cursor(self, t: float) -> None:
         self._cursor_t = float(t)
         for line in self._cursors:
@@ -110,10 +86,6 @@ class ForcePlot(QWidget):
         self._plots, self._cursors = [], []
 
     # -- internals ---------------------------------------------------------------------------
-    def _on_mode(self, index: int) -> None:
-        self._mode = str(self.mode_box.itemData(index))
-        self._rebuild()
-
     def _bw(self) -> float | None:
         bw = getattr(self._analysis, "body_weight_n", None)
         return float(bw) if bw else None
@@ -178,13 +150,9 @@ class ForcePlot(QWidget):
                 plot.plot(
                     pct, c.curve[:, k] * scale, pen=pg.mkPen(_side_color(c.side, th), width=2)
                 )
-            plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(th.mid)))
-            _freeze(plot)
-            plot.setXRange(0, 100, padding=0.01)
+            finish_panel(plot, pg.mkPen(th.mid))
             self._plots.append(plot)
-        layout = self.graphics.ci.layout
-        for col in range(3):
-            layout.setColumnStretchFactor(col, 1)
+        equal_columns(self.graphics, 3)
 
     def _kinetic_panels(self, which: str) -> None:
         """Hip, knee and ankle moments or powers over the gait cycle, each cycle in its side's
@@ -229,14 +197,9 @@ class ForcePlot(QWidget):
                                  style=Qt.PenStyle.DashLine),
                 )
                 plot.addItem(toe_off, ignoreBounds=True)
-            plot.addItem(pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(th.mid)),
-                         ignoreBounds=True)
-            _freeze(plot)
-            plot.setXRange(0, 100, padding=0.01)
+            finish_panel(plot, pg.mkPen(th.mid))
             self._plots.append(plot)
-        layout = self.graphics.ci.layout
-        for col in range(3):
-            layout.setColumnStretchFactor(col, 1)
+        equal_columns(self.graphics, 3)
 
     def _time(self, contacts: list[Any], bw: float | None, unit: str) -> None:
         th = self._theme
@@ -271,10 +234,10 @@ class ForcePlot(QWidget):
         self._plots.append(plot)
         self._cursors.append(cursor)
 
-    def _on_click(self, event: object) -> None:
+    def _click_time(self, pos: object) -> float | None:
         if self._mode != "time" or not self._plots:
-            return
-        pos = event.scenePos()  # type: ignore[attr-defined]
+            return None
         plot = self._plots[0]
-        if plot.sceneBoundingRect().contains(pos):
-            self.seek_requested.emit(float(plot.vb.mapSceneToView(pos).x()))
+        if not plot.sceneBoundingRect().contains(pos):
+            return None
+        return float(plot.vb.mapSceneToView(pos).x())

@@ -98,7 +98,7 @@ def test_analyze_force_plates_and_mass(
     out = capsys.readouterr().out
     assert "Force plates (2 contact(s); forces in BW)" in out
     assert "Vertical 1st peak (BW)" in out and "1.25" in out  # 808 N / (66 kg g)
-    assert "the file's events vs the plates" in out
+    assert "The file's gait events against the force plates" in out
     assert main(["analyze", str(path), "--mass", "1000"]) == 2
     assert "'--mass': 1000 kg" in capsys.readouterr().err
 

@@ -148,7 +148,7 @@ def test_force_plates_section_in_body_weights(fixtures_dir: Path, tmp_path: Path
     assert "Ground reaction forces (force plates)" in text
     assert "forces in body weights (BW)" in text
     assert "Vertical 1st peak (BW)" in text and "1.25" in text
-    assert "gait events against the force plates: foot strike" in text
+    assert "gait events against the force plates (20 N): foot strike" in text
     html = out.read_text()
     for title in ("Vertical", "Anterior (+) / posterior", "Medial-lateral (+ lateral)"):
         assert f'alt="{title} ground reaction"' in html
