@@ -300,6 +300,23 @@ class _Feet:
     time: NDArray[np.float64]
     heel: dict[str, NDArray[np.float64]]
     toe: dict[str, NDArray[np.float64]]
+    _speed: dict[int, NDArray[np.float64]] = field(default_factory=dict)
+    _floor: dict[tuple[int, bytes], float] = field(default_factory=dict)
+
+    def speed(self, traj: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``(n,)`` m/s of a marker trajectory (computed once per trajectory)."""
+        key = id(traj)
+        if key not in self._speed:
+            self._speed[key] = np.linalg.norm(np.gradient(traj, self.time, axis=0), axis=1)
+        return self._speed[key]
+
+    def standing_height(self, traj: NDArray[np.float64], up: NDArray[np.float64]) -> float:
+        """The marker's height along ``up`` when the foot is on the floor (5th percentile)."""
+        key = (id(traj), up.tobytes())
+        if key not in self._floor:
+            h = traj @ up
+            self._floor[key] = float(np.nanpercentile(h, 5)) if np.isfinite(h).any() else np.nan
+        return self._floor[key]
 
 
 def _feet(markers: MarkerSet | None) -> _Feet | None:
@@ -433,11 +450,11 @@ def _other_foot_on(plate: ForcePlate, feet: _Feet, side: Side, t: NDArray[np.flo
     up = plate.up
     surface = float(plate.corners.mean(axis=0) @ up)
     for traj in (feet.heel[side], feet.toe[side]):
-        heights = traj @ up - surface
-        if not np.isfinite(heights).any():
+        floor = feet.standing_height(traj, up)
+        if not np.isfinite(floor):
             continue
-        standing = float(np.nanpercentile(heights, 5)) + 0.02  # the marker's height on the floor
-        speed = np.linalg.norm(np.gradient(traj, feet.time, axis=0), axis=1)  # (n,) m/s
+        standing = floor - surface + 0.02  # the marker's height on the floor, and a margin
+        speed = feet.speed(traj)  # (n,) m/s
         p = _at(feet, traj, t)
         v = np.interp(t, feet.time, speed, left=np.nan, right=np.nan)
         with np.errstate(invalid="ignore"):
