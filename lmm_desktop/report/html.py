@@ -34,8 +34,11 @@ from lmm_desktop.report.model import (
     AI_DISCLAIMER,
     ClinicalTestInfo,
     Comparison,
+    CurvePanel,
+    CurveSeries,
     GroundReactionInfo,
     ReportModel,
+    SideName,
     TrialReport,
 )
 from lmm_desktop.report.svg import Fill, Line, bar_chart, legend, line_chart, phase_timeline
@@ -82,7 +85,7 @@ class RenderedReport:
 def render_html(model: ReportModel, *, for_qt: bool = False) -> RenderedReport:
     """Render the report. ``for_qt``: ``<img src>`` names resources instead of data URIs."""
     figs = Figures(for_qt=for_qt)
-    parts = [_header(model), _patient(model), _summary(model)]
+    parts = [_header(model), _patient(model), _summary(model), _across_trials(model, figs)]
     for i, trial in enumerate(model.trials):
         parts.append(_trial(model, trial, i, figs))
     if model.comparison is not None:
@@ -187,6 +190,65 @@ def _summary(m: ReportModel) -> str:
         "GPS: Gait Profile Score, the RMS difference from the normal mean curves.</p>"
         + _key_findings(m)
     )
+
+
+def _across_trials(m: ReportModel, figs: Figures) -> str:
+    """With two or more walking trials: each parameter's mean over the trials and its
+    between-trial SD and coefficient of variation (how repeatable the walk was), and the mean
+    gait-cycle curves over the trials against the normal bands."""
+    walks = [t for t in m.trials if t.spatiotemporal]
+    if len(walks) < 2:
+        return ""
+    rows = []
+    for r0 in walks[0].spatiotemporal:
+        for side in ("both", "left", "right"):
+            vals = []
+            for t in walks:
+                r = next((r for r in t.spatiotemporal if r.key == r0.key), None)
+                meas = None if r is None else getattr(r, side)
+                if meas is not None and meas.value is not None:
+                    vals.append(meas.value)
+            if len(vals) < 2:
+                continue
+            mean, sd = float(np.mean(vals)), float(np.std(vals, ddof=1))
+            cv = f"{100 * sd / abs(mean):.0f}" if mean else "n/a"
+            who = "" if side == "both" else f" {side}"
+            rows.append(
+                [f"{r0.label}{who} ({r0.unit})", fmt(mean, r0.decimals), fmt(sd, r0.decimals),
+                 cv, str(len(vals))]
+            )
+    out = [
+        f"<h2>Across the {len(walks)} walking trials</h2>",
+        table(["Parameter", "Mean of the trials", "SD between trials", "CV (%)", "Trials"],
+              rows, compact=True),
+        '<p class="small">The mean of each trial\'s value and how much the trials differ: a '
+        "coefficient of variation above about 10 % suggests the walks were not alike (a "
+        "different speed, a stumble) and single-trial values should be read with care.</p>",
+    ]
+    panels = []
+    for p0 in walks[0].panels:
+        series = []
+        sides: tuple[SideName, ...] = ("left", "right")
+        for side in sides:
+            means = [
+                s.mean for t in walks for p in t.panels if p.key == p0.key for s in p.series
+                if s.side == side and not s.dashed
+            ]
+            if means:
+                stack = np.stack(means)
+                series.append(CurveSeries(
+                    f"{side} (mean of {len(means)} trials)", side, np.nanmean(stack, axis=0),
+                    np.nanstd(stack, axis=0) if len(means) > 1 else None,
+                    sum(s.n_cycles for t in walks for p in t.panels if p.key == p0.key
+                        for s in p.series if s.side == side),
+                ))
+        panels.append(CurvePanel(p0.key, p0.title, p0.positive, series, p0.bands,
+                                 p0.toe_off_pct, p0.reason))
+    if any(p.series for p in panels):
+        out.append('<p class="small">Mean gait-cycle curves over the trials (each trial\'s mean '
+                   "weighs the same), against the normal bands.</p>")
+        out.append(panel_grid(panels, figs))
+    return "\n".join(out)
 
 
 def key_findings(m: ReportModel) -> list[str]:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lmm_desktop import cli
@@ -164,3 +165,32 @@ def test_force_plates_section_in_body_weights(fixtures_dir: Path, tmp_path: Path
     out2 = tmp_path / "nofp.html"
     assert cli.main(["report", str(mot), "-o", str(out2), "--no-ai"]) == 0
     assert "Ground reaction forces" not in out2.read_text()
+
+
+def test_a_session_of_walks_gets_their_mean_and_repeatability(tmp_path: Path) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    kin = tmp_path / "session" / "OpenSimData" / "Kinematics"
+    kin.mkdir(parents=True)
+    for name in ("walk_a", "walk_b"):  # the same walk twice: no difference between trials
+        shutil.copy(demo / "S0039_walking_01.mot", kin / f"{name}.mot")
+    shutil.copy(demo / "S0048_walking_01.mot", kin / "walk_c.mot")
+    out = tmp_path / "s.html"
+    assert cli.main(["report", str(tmp_path / "session"), "-o", str(out), "--no-ai"]) == 0
+    text = _visible(out.read_text())
+    assert "Across the 3 walking trials" in text
+    assert "SD between trials" in text and "CV (%)" in text
+    assert "Mean gait-cycle curves over the trials" in text
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    v = [
+        analyze(read_trial(demo / f)).spatiotemporal.to_dict()["speed_m_s"]["value"]  # type: ignore[union-attr]
+        for f in ("S0039_walking_01.mot", "S0039_walking_01.mot", "S0048_walking_01.mot")
+    ]
+    mean, sd = float(np.mean(v)), float(np.std(v, ddof=1))
+    row = re.search(r"Walking speed \(m/s\)\s+(\S+)\s+(\S+)\s+(\S+)\s+3", text)
+    assert row is not None
+    assert row.group(1) == f"{mean:.2f}" and row.group(2) == f"{sd:.2f}"
+    one = tmp_path / "one.html"
+    assert cli.main(["report", str(demo / "S0039_walking_01.mot"), "-o", str(one), "--no-ai"]) == 0
+    assert "Across the" not in one.read_text()  # one trial: nothing to pool
