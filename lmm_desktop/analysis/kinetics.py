@@ -123,6 +123,39 @@ class KineticsResult:
         }
 
 
+PEAKS = (
+    ("hip_moment_max", "Hip extensor moment, peak", "N m/kg"),
+    ("hip_moment_min", "Hip flexor moment, peak", "N m/kg"),
+    ("knee_moment_max", "Knee extensor moment, peak", "N m/kg"),
+    ("ankle_moment_max", "Ankle plantarflexor moment, peak", "N m/kg"),
+    ("hip_power_max", "Hip power generation, peak", "W/kg"),
+    ("knee_power_min", "Knee power absorption, peak", "W/kg"),
+    ("ankle_power_max", "Ankle power generation, peak", "W/kg"),
+)
+"""The kinetic peaks a gait report lists: summary key, label, unit (flexor moments and
+absorption are negative)."""
+
+
+def peak_rows(kinetics: KineticsResult, speed_group: str = "Free") -> list[dict[str, Any]]:
+    """The :data:`PEAKS` as rows: ``{label, unit, left, right, normal}`` (means over each
+    side's cycles; ``normal`` the peak of the normal mean curve for ``speed_group``)."""
+    from lmm_desktop.analysis.normative import kinetic_band
+
+    summary = kinetics.summary()
+    rows = []
+    for key, label, unit in PEAKS:
+        var, kind = key.rsplit("_", 1)
+        mean = kinetic_band(var, speed_group).mean
+        rows.append({
+            "label": label,
+            "unit": unit,
+            "left": (summary.get("left") or {}).get(key),
+            "right": (summary.get("right") or {}).get(key),
+            "normal": float(mean.max() if kind == "max" else mean.min()),
+        })
+    return rows
+
+
 def compute_kinetics(
     points: BodyPoints,
     plates: list[ForcePlate],

@@ -118,11 +118,27 @@ class AnalysisResult:
             ],
             "quality": [q.to_dict() for q in self.quality],
             "force_plates": None if self.force_plates is None else self.force_plates.to_dict(),
-            "kinetics": None if self.kinetics is None else self.kinetics.to_dict(),
+            "kinetics": _kinetics_dict(self),
             "emg": None if self.emg is None else self.emg.to_dict(),
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
+
+
+def _kinetics_dict(r: AnalysisResult) -> dict[str, Any] | None:
+    if r.kinetics is None:
+        return None
+    from lmm_desktop.analysis.kinetics import peak_rows
+
+    group = r.gait_profile_score.speed_group if r.gait_profile_score is not None else "Free"
+    group = group or "Free"
+    out = r.kinetics.to_dict()
+    out["speed_group"] = group
+    out["peaks"] = [
+        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
+        for row in peak_rows(r.kinetics, group)
+    ] if r.kinetics.cycles else []
+    return out
 
 
 def _reference_dict(test: TestResult, age_years: float | None) -> dict[str, Any] | None:

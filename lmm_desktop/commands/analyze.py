@@ -150,17 +150,6 @@ def _force_plates(fp: dict[str, Any]) -> list[str]:
     return out
 
 
-KINETIC_PEAKS = (
-    ("hip_moment_max", "hip extensor moment, peak (N m/kg)"),
-    ("hip_moment_min", "hip flexor moment, peak (N m/kg, negative)"),
-    ("knee_moment_max", "knee extensor moment, peak (N m/kg)"),
-    ("ankle_moment_max", "ankle plantarflexor moment, peak (N m/kg)"),
-    ("hip_power_max", "hip power generation, peak (W/kg)"),
-    ("knee_power_min", "knee power absorption, peak (W/kg, negative)"),
-    ("ankle_power_max", "ankle power generation, peak (W/kg)"),
-)
-
-
 def _emg(e: dict[str, Any]) -> list[str]:
     """The EMG channels: side, muscle, envelope peak, cycles and what the checks found."""
     chans = e.get("channels") or []
@@ -175,23 +164,19 @@ def _emg(e: dict[str, Any]) -> list[str]:
     return out
 
 
-def _kinetics(k: dict[str, Any], group: str) -> list[str]:
+def _kinetics(k: dict[str, Any]) -> list[str]:
     """Sagittal joint moment and power peaks per side against the normal mean's, or why there
     are none."""
-    from lmm_desktop.analysis.normative import kinetic_band
-
     out = ["Joint kinetics (sagittal, over the gait cycles that start on a plate)"]
-    summary = k.get("summary") or {}
-    if not summary:
+    rows = k.get("peaks") or []
+    if not rows:
         return [*out, f"  not computed: {k.get('reason')}"]
-    rows = []
-    for key, label in KINETIC_PEAKS:
-        var, kind = key.rsplit("_", 1)
-        mean = kinetic_band(var, group).mean
-        normal = float(mean.max() if kind == "max" else mean.min())
-        vals = [_num((summary.get(s) or {}).get(key), 2) for s in ("left", "right")]
-        rows.append([label, *vals, f"{normal:.2f}"])
-    out += _table(rows, ["peak", "left", "right", f"normal mean ({group})"])
+    table = [
+        [f"{r['label']} ({r['unit']})", _num(r["left"], 2), _num(r["right"], 2),
+         f"{r['normal']:.2f}"]
+        for r in rows
+    ]
+    out += _table(table, ["peak", "left", "right", f"normal mean ({k.get('speed_group')})"])
     out += [f"  {n}" for n in k.get("notes", [])]
     return out
 
@@ -248,8 +233,7 @@ def format_text(d: dict[str, Any]) -> str:
     if d.get("force_plates"):
         out += ["", *_force_plates(d["force_plates"])]
     if d.get("kinetics"):
-        group = (d.get("gait_profile_score") or {}).get("speed_group") or "Free"
-        out += ["", *_kinetics(d["kinetics"], str(group))]
+        out += ["", *_kinetics(d["kinetics"])]
     if d.get("emg"):
         out += ["", *_emg(d["emg"])]
     out += ["", f"Data quality ({len(d['quality'])} flag(s))"]

@@ -271,6 +271,20 @@ def force_rows(result: Any) -> tuple[list[tuple[str, str, str]], list[ContactRow
         )
         for r in fp.stance_table()
     ]
+    kin = getattr(result, "kinetics", None)
+    if kin is not None and kin.cycles:
+        from lmm_desktop.analysis.kinetics import peak_rows
+
+        group = speed_group(result)
+        rows += [
+            (
+                f"{r['label']} ({r['unit']}; normal {r['normal']:.2f})",
+                *("—" if r[s] is None else f"{r[s]:.2f}" for s in ("left", "right")),
+            )
+            for r in peak_rows(kin, group)
+        ]
+    elif kin is not None and kin.reason:
+        rows.append((f"Joint kinetics: {kin.reason}", "—", "—"))
     contacts = [
         ContactRow(
             plate=c.plate,

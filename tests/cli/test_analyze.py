@@ -115,4 +115,4 @@ def test_analyze_joint_kinetics_need_the_mass(
     assert 2.0 < k["summary"]["right"]["ankle_power_max"] < 4.5
     assert main(["analyze", str(path), "--mass", "66"]) == 0
     out = capsys.readouterr().out
-    assert "ankle plantarflexor moment, peak (N m/kg)" in out and "normal mean (Fast)" in out
+    assert "Ankle plantarflexor moment, peak (N m/kg)" in out and "normal mean (Fast)" in out

@@ -151,3 +151,20 @@ def test_emg_tab_for_a_trial_with_emg_only(
     assert window.emg_plot.plot() is None
     open_and_wait(qtbot, window, walking_file)
     assert not window.emg_dock.isVisible()
+
+
+def test_forces_tab_lists_the_kinetic_peaks_with_their_normal(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    m = window.metrics
+    labels = [m.forces_table.item(r, 0).text() for r in range(m.forces_table.rowCount())]
+    assert "Joint kinetics: the body mass is needed for joint moments and powers" in labels
+    m.mass_box.setValue(66.0)
+    m.mass_apply.click()
+    rows = {
+        m.forces_table.item(r, 0).text(): m.forces_table.item(r, 1).text()
+        for r in range(m.forces_table.rowCount())
+    }
+    key = "Ankle power generation, peak (W/kg; normal 3.44)"
+    assert key in rows and float(rows[key]) == pytest.approx(3.27, abs=0.3)
