@@ -181,7 +181,7 @@ def _no_walking_reason(
             f"walking moves each foot at least {100 * MIN_EXCURSION_M:.0f} cm"
         )
     both = np.isfinite(r) & np.isfinite(l)
-    if both.sum() > 20:
+    if both.sum() > 20 and np.std(r[both]) > 0 and np.std(l[both]) > 0:
         corr = float(np.corrcoef(r[both], l[both])[0, 1])
         if corr > 0.3:
             return (
