@@ -296,16 +296,21 @@ def force_rows(result: Any) -> tuple[list[tuple[str, str, str]], list[ContactRow
         )
         for c in fp.contacts
     ]
-    notes = []
     n_clean = sum(c.clean for c in contacts)
     counts = {s: int(summary.get(s, {}).get("n", 0)) for s in ("left", "right")}
-    notes.append(
-        f"Means over {n_clean} clean contact(s) (left {counts['left']}, right {counts['right']}); "
-        + ("forces in body weights." if bw else "forces in newtons: the body mass is not known.")
-    )
-    from lmm_desktop.analysis.force_plates import describe_agreement
-
-    notes += describe_agreement(fp.agreement)
+    notes = [
+        f"Means over {n_clean} clean contact(s) (L {counts['left']}, R {counts['right']}); "
+        + ("forces in body weights." if bw else "forces in newtons (body mass unknown).")
+    ]
+    timing = []
+    for source, stats in fp.agreement.items():
+        parts = ", ".join(
+            f"{'HS' if lab == 'heel_strike' else 'TO'} {st['mean_ms']:+.0f}"
+            for lab, st in stats.items()
+        )
+        timing.append(f"{'detected' if source == 'detected' else 'file'} {parts}")
+    if timing:
+        notes.append(f"Events vs the plates (ms): {'; '.join(timing)}.")
     return rows, contacts, " ".join(notes)
 
 

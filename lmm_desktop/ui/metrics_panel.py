@@ -243,6 +243,10 @@ class MetricsPanel(QWidget):
                     item.setForeground(QColor(SEVERITY_COLORS["warning"]))
                 ct.setItem(r, c, item)
         self.forces_note.setText(note)
+        self.forces_note.setToolTip(
+            "HS: foot strike, TO: foot off; the mean time from the force plates' timing (20 N) "
+            "to the detected events and to the file's, positive when they come later."
+        )
         # the contacts take the room their rows need (up to six), the figures the rest
         row_h = ct.verticalHeader().defaultSectionSize()
         ct.setMaximumHeight(ct.horizontalHeader().sizeHint().height() + row_h * min(6, max(

@@ -45,7 +45,7 @@ def test_plates_show_their_curves_table_and_force_vectors(
     assert labels[0] == "Stance time (s)" and "Vertical 1st peak (N)" in labels
     assert m.forces_table.item(0, 1).text() == "0.544"  # left stance from the plate
     assert m.contacts_table.rowCount() == 2
-    assert "against the force plates" in m.forces_note.text()
+    assert "Events vs the plates (ms): detected HS" in m.forces_note.text()
     # double-clicking a contact goes to it
     with qtbot.waitSignal(m.seek_requested) as sig:
         m.contacts_table.cellDoubleClicked.emit(1, 0)
