@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "tokenize": "motion tokens of a trial with their reconstruction error",
     "ask": "ask the local motion-language model a question about a trial",
     "report": "export an assessment report (PDF or HTML), headless",
+    "progress": "a patient's key measures session by session, from the records",
 }
 
 EXIT_OK = 0

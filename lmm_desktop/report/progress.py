@@ -1,0 +1,181 @@
+"""A patient's progress over sessions: the key measures of every recorded trial, session by session.
+
+Each trial the records hold for the patient is read again from its file and analysed with the
+clinician's edited events (and the session's body mass, for the joint kinetics), so the figures
+are the ones the app shows for that trial today. Per session the walking measures are the mean
+over its walking trials and a timed test's result is its fastest valid time (the clinical
+convention when a test is repeated). A trial whose file has moved or cannot be read is listed
+with the reason, never silently dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lmm_desktop.core.errors import LmmError
+from lmm_desktop.records.store import RecordStore
+
+#: key, label, unit, decimals, and whether a larger value is better (None: neither)
+MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
+    ("speed_m_s", "Walking speed", "m/s", 2, True),
+    ("cadence_steps_min", "Cadence", "steps/min", 0, None),
+    ("stride_length_m", "Stride length", "m", 2, True),
+    ("gps", "Gait Profile Score", "deg", 1, False),
+    ("timed_up_and_go", "TUG", "s", 1, False),
+    ("four_square_step_test", "FSST", "s", 1, False),
+    ("five_times_sit_to_stand", "5xSTS", "s", 1, False),
+    ("ankle_power_max", "Ankle push-off power", "W/kg", 2, True),
+)
+TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
+
+
+@dataclass
+class TrialMeasures:
+    """What one trial measured (``None`` where it does not apply), or why it could not be read."""
+
+    trial_id: int
+    name: str
+    values: dict[str, float | None] = field(default_factory=dict)
+    problem: str | None = None
+
+
+@dataclass
+class SessionProgress:
+    """One session: its date and trials, and the session's value of each measure."""
+
+    session_id: int
+    date: str | None
+    trials: list[TrialMeasures]
+    values: dict[str, float | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session_id": self.session_id,
+            "date": self.date,
+            "values": {k: None if v is None else round(v, 4) for k, v in self.values.items()},
+            "trials": [
+                {"name": t.name, "problem": t.problem,
+                 "values": {k: None if v is None else round(v, 4) for k, v in t.values.items()}}
+                for t in self.trials
+            ],
+        }
+
+
+def patient_progress(
+    store: RecordStore,
+    patient_id: int,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> list[SessionProgress]:
+    """Every session of the patient (by date), each trial re-analysed.
+
+    ``progress(k, n)`` is called before each trial; ``stop()`` returning True ends the work
+    early (the sessions done so far are returned).
+    """
+    sessions = store.sessions(patient_id)
+    work = [(s, t) for s in sessions for t in store.trials(s.id)]
+    out: dict[int, SessionProgress] = {
+        s.id: SessionProgress(s.id, s.date, []) for s in sessions
+    }
+    for k, (session, rec) in enumerate(work):
+        if stop is not None and stop():
+            break
+        if progress is not None:
+            progress(k, len(work))
+        out[session.id].trials.append(_measure(store, session, rec))
+    for sp in out.values():
+        sp.values = _session_values(sp.trials)
+    return [sp for sp in out.values() if sp.trials]
+
+
+def _measure(store: RecordStore, session: Any, rec: Any) -> TrialMeasures:
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse
+
+    tm = TrialMeasures(rec.id, rec.name)
+    if rec.format == "opencap" and session.path:
+        path, name = Path(session.path), rec.name
+    else:
+        path, name = Path(rec.path), None
+    if not path.exists():
+        tm.problem = f"the file is no longer at {path}"
+        return tm
+    try:
+        trial = read_trial(path, trial=name)
+        if trial.subject.mass_kg is None and session.body_mass_kg is not None:
+            trial.subject.mass_kg = float(session.body_mass_kg)
+        result = analyse(trial, edits=store.edited_events(rec.id)).result
+    except LmmError as exc:
+        tm.problem = str(exc)
+        return tm
+    tm.values = measures_of(result)
+    return tm
+
+
+def measures_of(result: Any) -> dict[str, float | None]:
+    """The :data:`MEASURES` of one analysis result."""
+    d = result.to_dict()
+    st = d.get("spatiotemporal") or {}
+    out: dict[str, float | None] = {}
+    for key in ("speed_m_s", "cadence_steps_min", "stride_length_m"):
+        entry = st.get(key) or {}
+        value = entry.get("value")
+        if value is None and isinstance(entry.get("left"), dict):  # a sided parameter
+            sides = [entry[s].get("value") for s in ("left", "right") if entry.get(s)]
+            sides = [v for v in sides if v is not None]
+            value = float(np.mean(sides)) if sides else None
+        out[key] = value
+    gps = d.get("gait_profile_score") or {}
+    out["gps"] = gps.get("gps_overall")
+    for test in TESTS:
+        times = [c["duration_s"] for c in d.get("clinical_tests", [])
+                 if c.get("test") == test and c.get("duration_s") is not None]
+        out[test] = min(times) if times else None
+    kin = d.get("kinetics") or {}
+    summary = kin.get("summary") or {}
+    peaks = [summary.get(s, {}).get("ankle_power_max") for s in ("left", "right")]
+    peaks = [p for p in peaks if p is not None]
+    out["ankle_power_max"] = float(np.mean(peaks)) if peaks else None
+    return out
+
+
+def _session_values(trials: list[TrialMeasures]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for key, *_ in MEASURES:
+        vals = [t.values.get(key) for t in trials if t.values.get(key) is not None]
+        if not vals:
+            out[key] = None
+        elif key in TESTS:
+            out[key] = float(min(v for v in vals if v is not None))  # the best attempt
+        else:
+            out[key] = float(np.mean([v for v in vals if v is not None]))
+    return out
+
+
+def change_text(first: float | None, last: float | None, decimals: int,
+                better_up: bool | None) -> str:
+    """'+0.15 (better)' from the first session to the last, '' when either is missing."""
+    if first is None or last is None:
+        return ""
+    diff = last - first
+    if better_up is None or abs(diff) < 0.5 * 10 ** (-decimals):
+        verdict = ""
+    else:
+        verdict = " (better)" if (diff > 0) == better_up else " (worse)"
+    return f"{diff:+.{decimals}f}{verdict}"
+
+
+__all__ = [
+    "MEASURES",
+    "SessionProgress",
+    "TrialMeasures",
+    "change_text",
+    "measures_of",
+    "patient_progress",
+]

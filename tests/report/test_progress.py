@@ -1,0 +1,85 @@
+"""A patient's progress over sessions, re-analysed from the records' trial files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lmm_desktop.cli import main
+from lmm_desktop.records import RecordStore
+from lmm_desktop.records.importer import import_trial_file
+from lmm_desktop.report.progress import change_text, patient_progress
+
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+
+
+def _records(tmp_path: Path) -> tuple[Path, int]:
+    """Ada: a first visit with a slow walk, a second with a walk and a TUG; one trial's file
+    has since moved away."""
+    files = tmp_path / "files"
+    files.mkdir()
+    for name in ("S0039_walking_01.mot", "S0048_walking_01.mot", "S0048_tug_01.mot"):
+        shutil.copy(DEMO / name, files / name)
+    db = tmp_path / "r.sqlite"
+    with RecordStore(db) as store:
+        ada = store.add_patient("Ada Byron")
+        s1 = store.add_session(ada.id, date="2026-01-10")
+        s2 = store.add_session(ada.id, date="2026-03-14")
+        import_trial_file(store, s1.id, files / "S0039_walking_01.mot")
+        import_trial_file(store, s2.id, files / "S0048_walking_01.mot")
+        import_trial_file(store, s2.id, files / "S0048_tug_01.mot")
+        gone = files / "gone.mot"
+        shutil.copy(DEMO / "S0039_walking_01.mot", gone)
+        import_trial_file(store, s2.id, gone)
+        gone.unlink()
+        return db, ada.id
+
+
+def test_sessions_in_date_order_with_their_measures(tmp_path: Path) -> None:
+    db, pid = _records(tmp_path)
+    seen: list[tuple[int, int]] = []
+    with RecordStore(db) as store:
+        sessions = patient_progress(store, pid, progress=lambda k, n: seen.append((k, n)))
+    assert [s.date for s in sessions] == ["2026-01-10", "2026-03-14"]
+    assert seen == [(0, 4), (1, 4), (2, 4), (3, 4)]
+    first, second = sessions
+    assert first.values["speed_m_s"] == pytest.approx(0.539, abs=0.005)  # S0039's slow walk
+    assert first.values["timed_up_and_go"] is None
+    assert second.values["timed_up_and_go"] == pytest.approx(17.2, abs=0.1)
+    gone = [t for t in second.trials if t.name == "gone"]
+    assert gone and "no longer at" in (gone[0].problem or "")
+    assert second.values["speed_m_s"] is not None  # the other trials still count
+
+
+def test_stop_ends_early_with_what_is_done(tmp_path: Path) -> None:
+    db, pid = _records(tmp_path)
+    calls = iter([False, True])
+    with RecordStore(db) as store:
+        sessions = patient_progress(store, pid, stop=lambda: next(calls, True))
+    assert [len(s.trials) for s in sessions] == [1]
+
+
+def test_change_says_better_or_worse() -> None:
+    assert change_text(0.54, 0.80, 2, True) == "+0.26 (better)"
+    assert change_text(17.2, 14.0, 1, False) == "-3.2 (better)"
+    assert change_text(100.0, 104.0, 0, None) == "+4"
+    assert change_text(None, 1.0, 1, True) == ""
+
+
+def test_cli_table_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db, _ = _records(tmp_path)
+    assert main(["progress", "ada byron", "--records", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "2 session(s)" in out and "2026-01-10" in out and "2026-03-14" in out
+    assert "Walking speed (m/s)" in out and "(better)" in out
+    assert "not read: gone" in out
+    assert main(["progress", "Ada Byron", "--records", str(db), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["sessions"]) == 2 and data["patient"].startswith("P-")
+    assert main(["progress", "Nobody", "--records", str(db)]) == 2
+    assert "no patient 'Nobody'" in capsys.readouterr().err
+    assert main(["progress", "Ada", "--records", str(tmp_path / "none.sqlite")]) == 2
+    assert "No records database" in capsys.readouterr().err
