@@ -64,12 +64,11 @@ def run(args: argparse.Namespace) -> int:
         vals = [s.values.get(key) for s in sessions]
         if all(v is None for v in vals):
             continue
-        first = next((v for v in vals if v is not None), None)
-        last = next((v for v in reversed(vals) if v is not None), None)
+        known = [v for v in vals if v is not None]
         rows.append(
             [f"{label} ({unit})",
              *("-" if v is None else f"{v:.{decimals}f}" for v in vals),
-             change_text(first, last, decimals, better_up) if len(sessions) > 1 else ""]
+             change_text(known[0], known[-1], decimals, better_up) if len(known) > 1 else ""]
         )
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:

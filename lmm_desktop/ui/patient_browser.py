@@ -247,8 +247,25 @@ class PatientBrowser(QWidget):
             act.triggered.connect(
                 lambda _=False, p=data: self.file_open_trial_requested.emit(p.id)
             )
+            act = menu.addAction("Progress over sessions…")
+            act.triggered.connect(lambda _=False, p=data: self.show_progress(p.id))
         menu.addAction("New patient…").triggered.connect(lambda _=False: self.ask_new_patient())
         return menu
+
+    def show_progress(self, patient_id: int) -> QDialog:
+        """Open the patient's progress over sessions (analysed in the background)."""
+        from lmm_desktop.ui.progress_dialog import ProgressDialog
+
+        patient = self.store.patient(patient_id)
+        theme = getattr(self.window(), "theme", None)
+        dlg = ProgressDialog(
+            self.store.path, patient_id, patient.display_name, self,
+            **({"theme": theme} if theme is not None else {}),
+        )
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dlg.show()
+        self.progress_dialog = dlg
+        return dlg
 
     def ask_move_trial(self, trial_id: int) -> None:
         patients = [p for p in self.store.patients() if p.display_name != UNFILED]

@@ -197,7 +197,14 @@ class RecordsDocks:
         return len(dlg.restored)
 
     def shutdown(self) -> None:
-        """Commit the notes being typed and close the records."""
+        """Commit the notes being typed, stop a progress computation, close the records."""
+        dlg = getattr(self.patients, "progress_dialog", None)
+        if dlg is not None:
+            try:
+                dlg.worker.stop()
+                dlg.worker.wait()
+            except RuntimeError:  # the dialog was closed and deleted already
+                pass
         self.notes.commit()
         self.session_notes.commit()
         self.link.close()

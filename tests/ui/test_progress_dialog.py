@@ -1,0 +1,73 @@
+"""The Progress over sessions dialog, from the Patients tab's right-click menu."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lmm_desktop.records.importer import import_trial_file
+from lmm_desktop.ui.main_window import MainWindow
+
+pytestmark = pytest.mark.gui
+
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+
+
+def test_progress_table_chart_and_change(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    store = window.records.link.store
+    ada = store.add_patient("Ada Byron")
+    for date, name in (("2026-01-10", "S0039_walking_01.mot"),
+                       ("2026-03-14", "S0048_walking_01.mot")):
+        session = store.add_session(ada.id, date=date)
+        shutil.copy(DEMO / name, tmp_path / name)
+        import_trial_file(store, session.id, tmp_path / name)
+    browser = window.records.patients
+    browser.refresh()
+    dlg = browser.show_progress(ada.id)
+    qtbot.waitUntil(lambda: not dlg.busy, timeout=30000)
+    qtbot.waitUntil(lambda: dlg.table.rowCount() > 0, timeout=5000)
+    t = dlg.table
+    headers = [t.horizontalHeaderItem(c).text() for c in range(t.columnCount())]
+    assert headers == ["Measure", "2026-01-10", "2026-03-14", "Change"]
+    rows = {t.item(r, 0).text(): [t.item(r, c).text() for c in range(1, t.columnCount())]
+            for r in range(t.rowCount())}
+    speed = rows["Walking speed (m/s)"]
+    assert speed[0] == "0.54" and speed[2].endswith(("(better)", "(worse)"))
+    assert "2 session(s), 2 trial(s)" in dlg.status.text()
+    assert dlg.plot is not None and dlg.measure.count() == t.rowCount()
+    dlg.reject()
+
+
+def test_a_timed_test_is_charted_against_its_cut_off(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    store = window.records.link.store
+    cy = store.add_patient("Cy")
+    for date in ("2026-01-10", "2026-02-10"):
+        session = store.add_session(cy.id, date=date)
+        shutil.copy(DEMO / "S0048_tug_01.mot", tmp_path / f"tug{date}.mot")
+        import_trial_file(store, session.id, tmp_path / f"tug{date}.mot")
+    dlg = window.records.patients.show_progress(cy.id)
+    qtbot.waitUntil(lambda: not dlg.busy and dlg.measure.count() > 0, timeout=30000)
+    dlg.measure.setCurrentIndex(dlg.measure.findData("timed_up_and_go"))
+    lines = [i for i in dlg.plot.items if hasattr(i, "label") and i.label is not None]
+    assert any("fall-risk cut-off ≥ 13.5 s" in ln.label.toPlainText() for ln in lines)
+    t = dlg.table
+    tug = next(r for r in range(t.rowCount()) if t.item(r, 0).text() == "TUG (s)")
+    assert t.item(tug, 3).text() == "+0.0"  # the same trial twice: no change
+    dlg.reject()
+
+
+def test_closing_the_window_while_it_computes_is_safe(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    store = window.records.link.store
+    bob = store.add_patient("Bob")
+    session = store.add_session(bob.id, date="2026-02-02")
+    for k in range(3):
+        shutil.copy(DEMO / "S0039_walking_01.mot", tmp_path / f"w{k}.mot")
+        import_trial_file(store, session.id, tmp_path / f"w{k}.mot")
+    window.records.patients.show_progress(bob.id)
+    window.close()  # the fixture checks that no thread is left running
