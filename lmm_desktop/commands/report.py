@@ -61,6 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_mass_argument(parser)
     parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="add the patient's progress over all their sessions in the records",
+    )
+    parser.add_argument(
         "--assessor",
         metavar="NAME",
         default=None,
@@ -118,12 +123,19 @@ def run(args: argparse.Namespace) -> int:
         items += trials
     store = _open_records(args.records)
     patient, session, session_note = PatientDetails(), SessionInfo(), None
+    progress = None
+    if args.progress and store is None:
+        raise InvalidValueError(
+            "'--progress' needs the records: no records database was found; give --records DB."
+        )
     if store is not None:
         with store:
             for item in items:
                 found = attach_records(store, item)
                 if found is not None:
                     patient, session, session_note = found
+            if args.progress:
+                progress = _progress(store, patient.identifier_code)
     if args.patient:
         patient.name = args.patient
     if args.birth_date:
@@ -144,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         sign_off=SignOff(name=session.assessor),
         comparison=comparison,
     )
+    model.progress = progress
     if args.output.suffix.lower() == ".pdf":
         # Qt only for a PDF, through importlib (the command layer itself never imports Qt)
         pdf = importlib.import_module("lmm_desktop.ui.report_pdf")
@@ -154,6 +167,19 @@ def run(args: argparse.Namespace) -> int:
         write_html(model, args.output)
     print(f"wrote {args.output} ({len(model.trials)} trial(s))")
     return 0
+
+
+def _progress(store: RecordStore, code: str | None) -> list[object]:
+    """The progress over the sessions of the report's patient (found by its code)."""
+    from lmm_desktop.report.progress import patient_progress
+
+    patient = next((p for p in store.patients() if code and p.identifier_code == code), None)
+    if patient is None:
+        raise InvalidValueError(
+            "'--progress' needs a trial that is in the records (filed under a patient); this "
+            "one is not."
+        )
+    return list(patient_progress(store, patient.id))
 
 
 def _open_records(path: Path | None) -> RecordStore | None:

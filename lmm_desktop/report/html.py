@@ -90,6 +90,8 @@ def render_html(model: ReportModel, *, for_qt: bool = False) -> RenderedReport:
         parts.append(_trial(model, trial, i, figs))
     if model.comparison is not None:
         parts.append(_comparison(model.comparison, figs))
+    if model.progress:
+        parts.append(_progress(model, figs))
     parts.append(_notes(model))
     if model.options.include_chat:
         parts.append(_chat(model))
@@ -248,6 +250,45 @@ def _across_trials(m: ReportModel, figs: Figures) -> str:
         out.append('<p class="small">Mean gait-cycle curves over the trials (each trial\'s mean '
                    "weighs the same), against the normal bands.</p>")
         out.append(panel_grid(panels, figs))
+    return "\n".join(out)
+
+
+def _progress(m: ReportModel, figs: Figures) -> str:
+    """The patient's key measures session by session, with the change from the first to the
+    last, and bars of walking speed and of each timed test per session."""
+    from lmm_desktop.report.progress import MEASURES, change_text
+
+    sessions = m.progress or []
+    dates = [s.date or f"session {s.session_id}" for s in sessions]
+    rows, charts = [], []
+    for key, label, unit, decimals, better_up in MEASURES:
+        vals = [s.values.get(key) for s in sessions]
+        known = [v for v in vals if v is not None]
+        if not known:
+            continue
+        change = change_text(known[0], known[-1], decimals, better_up) if len(known) > 1 else ""
+        rows.append([f"{label} ({unit})", *(fmt(v, decimals) for v in vals), change])
+        if key in ("speed_m_s", "timed_up_and_go", "four_square_step_test",
+                   "five_times_sit_to_stand") and len(known) > 1:
+            svg = bar_chart(dates, [(label, "#4c6ef5", vals)], title=f"{label} ({unit})",
+                            width=320)
+            charts.append(figs.img(svg, 320, 30 + 20 * len(dates) + 24, label))
+    n = sum(len(s.trials) for s in sessions)
+    out = [
+        f'<h2 class="pagebreak">Progress over {len(sessions)} session(s)</h2>',
+        f'<p class="small">Every trial of the patient in the records ({n}) analysed again with '
+        "the edited events; walking measures are the mean over a session's walks, a timed "
+        "test's the best attempt; the change is from the first session that has the measure "
+        "to the last.</p>",
+        table(["Measure", *dates, "Change"], rows, compact=True),
+    ]
+    if charts:
+        tds = "".join(f"<td>{c}</td>" for c in charts[:4])
+        out.append(f'<table class="grid" cellspacing="2" cellpadding="0"><tr>{tds}</tr></table>')
+    missing = [f"{t.name} ({s.date or 'no date'}): {t.problem}"
+               for s in sessions for t in s.trials if t.problem]
+    if missing:
+        out.append(f'<p class="small">Not read: {esc("; ".join(missing))}</p>')
     return "\n".join(out)
 
 

@@ -285,3 +285,6 @@ class ReportModel:
     chat: list[ChatMessage] | None = None
     sign_off: SignOff = field(default_factory=SignOff)
     software: str = ""
+    progress: list[Any] | None = None
+    """The patient's sessions (:class:`~lmm_desktop.report.progress.SessionProgress`), when the
+    report shows the progress over them."""

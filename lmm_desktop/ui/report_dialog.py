@@ -69,6 +69,8 @@ class ReportChoices:
     deidentify: bool = False
     include_ai: bool = True
     include_chat: bool = False
+    include_progress: bool = False
+    """Add the patient's progress over their sessions in the records."""
     more_trials: list[TrialRef] = field(default_factory=list)
     """Other trials of the session reported after the open one (not with a comparison)."""
     compare_with: TrialRef | None = None
@@ -85,6 +87,17 @@ class ReportChoices:
     """Answers asked for this report (not in the chat), as (question, answer dict)."""
     ai_reason: str | None = None
     """Why asking for this report stopped short, when it did."""
+
+
+def _session_count(win: MainWindow, c: ReportChoices) -> int:
+    """How many sessions the open trial's patient has in the records (0 when unfiled)."""
+    if c.patient_id is None or not c.filed:
+        return 0
+    try:
+        return len(win.records.link.store.sessions(c.patient_id))
+    except Exception:  # the records cannot be read: the option stays off
+        log.exception("sessions not counted")
+        return 0
 
 
 def _iso(value: str, what: str) -> str | None:
@@ -317,6 +330,10 @@ def export_report(win: MainWindow, c: ReportChoices, path: Path) -> Path:
         sign_off=SignOff(name=c.assessor.strip() or None),
         comparison=comparison,
     )
+    if c.include_progress and c.patient_id is not None:
+        from lmm_desktop.report.progress import patient_progress
+
+        model.progress = patient_progress(win.records.link.store, c.patient_id)
     if path.suffix.lower() == ".pdf":
         from lmm_desktop.ui.report_pdf import write_pdf
 
@@ -457,6 +474,13 @@ class ReportDialog(QDialog):
         )
         self.include_chat = QCheckBox("Append the chat transcript")
         self.include_chat.setChecked(choices.include_chat)
+        n_sessions = _session_count(win, choices)
+        self.include_progress = QCheckBox(
+            f"Add the progress over the patient's {n_sessions} sessions"
+            if n_sessions > 1 else "Add the progress over sessions (the patient has one)"
+        )
+        self.include_progress.setEnabled(n_sessions > 1)
+        self.include_progress.setChecked(choices.include_progress and n_sessions > 1)
         self.save = QCheckBox("Save these details in the patient's records")
         self.save.setChecked(choices.save_details)
         self.save.setEnabled(choices.session_id is not None)
@@ -467,7 +491,7 @@ class ReportDialog(QDialog):
         self.open_after = QCheckBox("Open the report when it is written")
         self.open_after.setChecked(choices.open_when_written)
         for box in (self.deidentify, self.include_ai, self.ask_now, self.include_chat,
-                    self.save, self.open_after):
+                    self.include_progress, self.save, self.open_after):
             box.setStyleSheet("QCheckBox { padding: 2px; }")
             options_lay.addWidget(box)
         right.addWidget(options)
@@ -500,6 +524,8 @@ class ReportDialog(QDialog):
             deidentify=self.deidentify.isChecked(),
             include_ai=self.include_ai.isChecked(),
             include_chat=self.include_chat.isChecked(),
+            include_progress=self.include_progress.isChecked()
+            and self.include_progress.isEnabled(),
             more_trials=[
                 self.more.item(k).data(Qt.ItemDataRole.UserRole)
                 for k in range(self.more.count())

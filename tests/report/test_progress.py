@@ -83,3 +83,26 @@ def test_cli_table_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "no patient 'Nobody'" in capsys.readouterr().err
     assert main(["progress", "Ada", "--records", str(tmp_path / "none.sqlite")]) == 2
     assert "No records database" in capsys.readouterr().err
+
+
+def test_report_with_the_progress_over_sessions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, _ = _records(tmp_path)
+    out = tmp_path / "r.html"
+    trial = tmp_path / "files" / "S0048_walking_01.mot"
+    args = ["report", str(trial), "-o", str(out), "--no-ai", "--records", str(db)]
+    assert main([*args, "--progress"]) == 0
+    html = out.read_text()
+    assert "Progress over 2 session(s)" in html
+    assert "2026-01-10" in html and "2026-03-14" in html and "(better)" in html
+    assert 'alt="Walking speed"' in html  # speed per session as bars
+    assert "no longer at" in html  # the moved trial is listed, not hidden
+    assert main(args) == 0
+    assert "Progress over" not in out.read_text()  # only when asked
+    stray = tmp_path / "stray.mot"
+    shutil.copy(DEMO / "S0039_walking_01.mot", stray)
+    stray.write_text(stray.read_text() + "\n")  # another file: not in the records
+    assert main(["report", str(stray), "-o", str(out), "--no-ai", "--records", str(db),
+                 "--progress"]) == 2
+    assert "needs a trial that is in the records" in capsys.readouterr().err

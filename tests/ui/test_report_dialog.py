@@ -211,3 +211,28 @@ def test_one_report_for_several_trials_of_the_session(
     assert "≥ 13.5 s" in html and "&gt; 15 s" in html and "≥ 12 s" in html
     dialog.compare.setCurrentIndex(1)
     assert not dialog.more.isEnabled() and dialog.order.isEnabled()
+
+
+def test_report_adds_the_progress_over_the_patients_sessions(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    tug = DEMO / "S0048_tug_01.mot"
+    patient_id, _ = _file_under_patient(window, tug)
+    store = window.records.link.store
+    earlier = store.add_session(patient_id, date="2026-09-01")
+    walk = DEMO / "S0039_walking_01.mot"
+    store.add_trial(earlier.id, path=walk.resolve(), sha256=sha256_of(walk), name=walk.stem,
+                    format="mot")
+    open_and_wait(qtbot, window, tug)
+    dialog = show_report_dialog(window)
+    assert isinstance(dialog, ReportDialog)
+    qtbot.addWidget(dialog)
+    assert dialog.include_progress.isEnabled()
+    assert "2 sessions" in dialog.include_progress.text()
+    dialog.include_progress.setChecked(True)
+    dialog.open_after.setChecked(False)
+    out = tmp_path / "p.html"
+    dialog.ask_path = lambda suffix: out  # type: ignore[method-assign]
+    dialog.export(".html")
+    html = out.read_text()
+    assert "Progress over 2 session(s)" in html and "2026-09-01" in html
