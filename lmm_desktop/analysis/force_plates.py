@@ -33,6 +33,8 @@ FOOT_TO_COP_MAX_M = 0.15
 MATCH_WINDOW_S = 0.15
 FILTER_HZ = 50.0
 STILL_M_S = 1.5
+OFFSET_WARN_N = 5.0
+MAX_OFFSET_N = 60.0
 NO_MASS_NOTE = "the body mass is not known: forces are in newtons, not body weights"
 SIDES: tuple[Side, ...] = ("left", "right")
 
@@ -102,6 +104,8 @@ class ForcePlateAnalysis:
     agreement: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     """``{'detected' | 'file': event_agreement(...)}``."""
     notes: list[str] = field(default_factory=list)
+    offsets: dict[int, float] = field(default_factory=dict)
+    """Plate number -> the vertical force it read unloaded (N), when beyond 5 N (removed)."""
 
     @property
     def clean(self) -> list[PlateContact]:
@@ -151,6 +155,7 @@ class ForcePlateAnalysis:
             body_weight_n=body_weight_n or None,
             agreement=dict(self.agreement),
             notes=notes,
+            offsets=dict(self.offsets),
         )
 
     def stance_table(self) -> list[dict[str, Any]]:
@@ -202,7 +207,16 @@ def analyze_force_plates(trial: Trial) -> ForcePlateAnalysis | None:
     feet = _feet(trial.markers)
     contacts: list[PlateContact] = []
     notes: list[str] = []
+    offsets: dict[int, float] = {}
     for plate in trial.force_plates:
+        offset = plate_offset(plate)
+        if abs(float(offset @ plate.up)) > OFFSET_WARN_N:
+            offsets[plate.number] = float(offset @ plate.up)
+            notes.append(
+                f"plate {plate.number} reads {float(offset @ plate.up):+.0f} N with nobody on it; "
+                "that offset was removed before the contacts were timed"
+            )
+            plate = replace(plate, grf=plate.grf - offset)
         contacts += _contacts(plate, feet, bw)
     if feet is None:
         notes.append(
@@ -212,7 +226,28 @@ def analyze_force_plates(trial: Trial) -> ForcePlateAnalysis | None:
     if bw is None and any(c.clean for c in contacts):
         notes.append(NO_MASS_NOTE)
     contacts.sort(key=lambda c: c.start_s)
-    return ForcePlateAnalysis(contacts=contacts, body_weight_n=bw, notes=notes)
+    return ForcePlateAnalysis(contacts=contacts, body_weight_n=bw, notes=notes, offsets=offsets)
+
+
+def plate_offset(plate: ForcePlate) -> NDArray[np.float64]:
+    """What a plate reads with nobody on it: ``(3,)`` N, the median of each component over its
+    quietest 30 % of samples (a plate is unloaded most of a walking trial; an amplifier that
+    was not zeroed shows here)."""
+    vert = plate.grf @ plate.up
+    if len(vert) < 10:
+        return np.zeros(3)
+    quiet = np.argsort(np.abs(vert - np.median(vert)))[: max(5, int(0.3 * len(vert)))]
+    low = vert <= np.percentile(vert, 30)  # the low side: the unloaded plate, not the stance
+    idx = np.intersect1d(quiet, np.flatnonzero(low))
+    if idx.size < 5:
+        idx = np.flatnonzero(low)
+    offset = np.asarray(np.median(plate.grf[idx], axis=0), dtype=float)
+    level = float(offset @ plate.up)
+    # an amplifier offset is tens of newtons under a plate that is also loaded; a plate loaded
+    # all along (someone standing on it) has no unloaded level to read
+    if abs(level) > MAX_OFFSET_N or float(vert.max()) - level < 200.0:
+        return np.zeros(3)
+    return offset
 
 
 def event_agreement(

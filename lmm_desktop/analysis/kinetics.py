@@ -201,6 +201,12 @@ def compute_kinetics(
         plate = by_number.get(contact.plate)
         if plate is None:
             continue
+        if plate.number in analysis.offsets:  # not zeroed: as the contacts were timed
+            from dataclasses import replace
+
+            from lmm_desktop.analysis.force_plates import plate_offset
+
+            plate = replace(plate, grf=plate.grf - plate_offset(plate))
         cycle, problem = _cycle(points, plate, contact, events, mass_kg, table, rot)
         if cycle is not None:
             out.cycles.append(cycle)

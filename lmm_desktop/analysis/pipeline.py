@@ -460,11 +460,22 @@ def _with_force_plates(trial: Trial, detected: GaitEventResult) -> ForcePlateAna
 
 
 def _event_timing_flags(plates: ForcePlateAnalysis, source: str | None) -> list[QualityFlag]:
-    """A warning when the events the analysis used are far from the force plates' timing."""
+    """Warnings: a plate that was not zeroed, and events the analysis used far from the force
+    plates' timing."""
+    out = [
+        QualityFlag(
+            "plate_offset",
+            "warning",
+            f"Force plate {number} reads {level:+.0f} N with nobody on it (not zeroed); the "
+            "offset was removed before the contacts were timed. Zero the plates before the next "
+            "recording.",
+            [],
+        )
+        for number, level in sorted(plates.offsets.items())
+    ]
     agree = plates.agreement.get(source or "")
     if source not in ("detected", "file") or not agree:
-        return []
-    out = []
+        return out
     for label, stats in agree.items():
         if stats["mean_abs_ms"] > EVENT_TIMING_WARN_MS:
             what = "foot strikes" if label == HEEL_STRIKE else "foot offs"

@@ -150,3 +150,28 @@ def test_body_weight_added_later_gives_the_same_figures(tmp_path: Path) -> None:
     back = later.with_body_weight(None)
     assert back.contacts[0].metrics == pytest.approx(without.contacts[0].metrics)
     assert any("body mass is not known" in n for n in back.notes)
+
+
+def test_a_plate_not_zeroed_is_flagged_and_its_offset_removed(tmp_path: Path) -> None:
+    # 30 N of load the amplifier reports with nobody on the plate (plate z down: a load)
+    trial = read_c3d(write_plate_trial(tmp_path / "t.c3d", fz_offset=30.0))
+    fp = analyze_force_plates(trial)
+    assert fp is not None and fp.offsets == {1: pytest.approx(30.0, abs=0.5)}
+    (c,) = fp.contacts
+    # timed as if zeroed: within 5 ms of the true touch-down and lift-off
+    assert c.start_s == pytest.approx(STANCE[0], abs=0.005)
+    assert c.end_s == pytest.approx(STANCE[1], abs=0.005)
+    result = analyze(read_c3d(write_plate_trial(tmp_path / "u.c3d", fz_offset=30.0)))
+    flags = [q for q in result.quality if q.kind == "plate_offset"]
+    assert len(flags) == 1 and "not zeroed" in flags[0].message
+    clean = analyze(read_c3d(write_plate_trial(tmp_path / "v.c3d")))
+    assert not [q for q in clean.quality if q.kind == "plate_offset"]
+
+
+def test_walking5_plates_were_not_zeroed(fixtures_dir: Path) -> None:
+    result = analyze(read_c3d(fixtures_dir / "c3d" / "walking5.c3d"))
+    assert result.force_plates is not None
+    assert result.force_plates.offsets == {
+        1: pytest.approx(-14.9, abs=1.0), 2: pytest.approx(-19.2, abs=1.0)
+    }
+    assert len([q for q in result.quality if q.kind == "plate_offset"]) == 2

@@ -87,13 +87,16 @@ def write_plate_trial(
     foot_shift_mm: float = 0.0,
     left_on_plate: bool = False,
     scale: float = 1.0,
+    fz_offset: float = 0.0,
 ) -> Path:
     """Write the trial; ``reaction`` stores the channels negated (as Vicon's AMTI data give
     them), ``cal`` a type 4 calibration matrix, ``foot_shift_mm`` moves the right foot along x
-    (partly off the plate), ``left_on_plate`` puts the left foot on the plate too."""
+    (partly off the plate), ``left_on_plate`` puts the left foot on the plate too,
+    ``fz_offset`` adds a constant to the vertical channel (a plate not zeroed)."""
     t_an = np.arange(N_FRAMES * PER_FRAME) / (RATE * PER_FRAME)
     grf, cop, free = ground_reaction(t_an)
     ch = plate_channels(grf, cop, free)
+    ch[:, 2] += fz_offset  # an amplifier that was not zeroed (N, plate axes: z down)
     if reaction:
         ch = -ch
     if cal is not None:
