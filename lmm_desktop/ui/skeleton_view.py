@@ -16,6 +16,7 @@ camera wants Z up, so points are mapped with ``(x, y, z) -> (x, -z, y)`` (a prop
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -246,11 +247,32 @@ class SkeletonView(QWidget):
             a = cop @ self._rot.T
             b = a + (p.grf[i] @ self._rot.T) * self._grf_scale
             segs += [a, b]
-            cols += [self._grf_color(k)] * 2
+            color = self._grf_color(k)
+            cols += [color] * 2
+            # the centre of pressure's path since touch-down, on the floor
+            trail = self._cop_trail(p, k, i)
+            if trail is not None and len(trail) > 1:
+                faded = color.copy()
+                faded[3] = 0.7
+                for u, v in itertools.pairwise(trail):
+                    segs += [u, v]
+                    cols += [faded, faded]
         if segs:
             pos = to_view(np.array(segs)) - self._offset
             self._grf_lines.set_data(pos=pos, color=np.array(cols, dtype=np.float32))
         self._grf_lines.visible = bool(segs)
+
+    def _cop_trail(self, p: ForcePlate, k: int, i: int) -> NDArray[np.float64] | None:
+        """``(m, 3)`` points of the centre of pressure from the current contact's start to sample
+        ``i`` (at most 60), Y-up frame; None outside a contact."""
+        for a, b, _side, _clean in self._plate_contacts[k] if k < len(self._plate_contacts) else []:
+            if a <= self._time <= b:
+                i0 = int(np.searchsorted(p.time, a))
+                idx = np.unique(np.linspace(i0, i, num=min(60, max(2, i - i0 + 1))).astype(int))
+                pts = p.cop[idx]
+                pts = pts[np.isfinite(pts).all(axis=1)]
+                return pts @ self._rot.T if len(pts) else None
+        return None
 
     def replace_points(self, points: BodyPoints) -> None:
         """Swap in better body points of the same trial (OpenSim after the quick built-in model),
