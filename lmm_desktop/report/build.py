@@ -13,6 +13,7 @@ from lmm_desktop.report.model import (
     ClinicalTestInfo,
     CurvePanel,
     CurveSeries,
+    EmgInfo,
     GaitProfileInfo,
     GroundReactionInfo,
     Measure,
@@ -340,7 +341,21 @@ def trial_report(
         reasons=reasons,
         notes=[scrub(n) for n in d["notes"]],
         ground_reaction=ground_reaction(result, group),
+        emg=emg_info(result),
     )
+
+
+def emg_info(result: AnalysisResult) -> EmgInfo | None:
+    """The EMG part of a trial's section, or None without EMG."""
+    emg = result.emg
+    if emg is None:
+        return None
+    cycles = [
+        (c.label, c.side, c.cycle_mean)
+        for c in emg.channels
+        if c.side is not None and c.cycle_mean is not None
+    ]
+    return EmgInfo(rows=[c.to_dict() for c in emg.channels], cycles=cycles, notes=list(emg.notes))
 
 
 GRF_COMPONENTS = ("vertical", "anterior", "lateral")

@@ -405,6 +405,7 @@ def _trial(m: ReportModel, t: TrialReport, index: int, figs: Figures) -> str:
         _gps(t, figs),
         _tests(t, figs),
         _ground_reaction(t, figs),
+        _emg(t, figs),
         _quality(t),
         _snapshot(t, figs),
         _ai(m, t),
@@ -613,6 +614,39 @@ def _ground_reaction(t: TrialReport, figs: Figures) -> str:
         out.append(table(["Plate", "Foot", "Contact (s)", "Clean"], rows, compact=True))
     out.append(_kinetics(g, figs))
     out += [f'<p class="small">{esc(n)}</p>' for n in g.notes]
+    return h + "\n".join(out)
+
+
+def _emg(t: TrialReport, figs: Figures) -> str:
+    """EMG: each channel's envelope peak and checks; the sided ones over the gait cycle."""
+    e = t.emg
+    if e is None:
+        return ""
+    h = "<h3>EMG (linear envelopes)</h3>"
+    rows = [
+        [r["label"], r["side"] or "-", r["muscle"] or "-", f"{r['peak_uv']:.0f}",
+         str(r["n_cycles"]), ", ".join(r["problems"]) or "ok"]
+        for r in e.rows
+    ]
+    out = [table(["Channel", "Side", "Muscle", "Envelope peak (µV)", "Cycles", "Checks"], rows,
+                 compact=True)]
+    if e.cycles:
+        x = np.linspace(0.0, 100.0, 101)
+        cells = []
+        for label, side, y in e.cycles:
+            svg = line_chart(
+                x, [Line(y, SIDE_COLOURS[side], label)], title=label,
+                xlabel="% of gait cycle", ylabel="% of peak", width=PANEL_W, height=PANEL_H,
+                xticks=[0, 25, 50, 75, 100],
+            )
+            cells.append(figs.img(svg, PANEL_W, PANEL_H, f"{label} envelope"))
+        trs = "".join(
+            "<tr>" + "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells[i : i + 3])
+            + "</tr>"
+            for i in range(0, len(cells), 3)
+        )
+        out.append(f'<table class="grid" cellspacing="2" cellpadding="0">{trs}</table>')
+    out += [f'<p class="small">{esc(n)}</p>' for n in e.notes]
     return h + "\n".join(out)
 
 

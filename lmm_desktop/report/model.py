@@ -198,6 +198,17 @@ class GroundReactionInfo:
 
 
 @dataclass
+class EmgInfo:
+    """EMG channels: one row each, and the mean envelope over the cycles of sided ones."""
+
+    rows: list[dict[str, Any]]
+    """``EmgChannel.to_dict()`` per channel."""
+    cycles: list[tuple[str, SideName, NDArray[np.float64]]] = field(default_factory=list)
+    """(label, side, (101,) % of the channel's peak) per channel with a side."""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class TrialReport:
     """Everything shown about one trial."""
 
@@ -227,6 +238,7 @@ class TrialReport:
     reasons: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     ground_reaction: GroundReactionInfo | None = None
+    emg: EmgInfo | None = None
 
 
 @dataclass

@@ -194,3 +194,30 @@ def test_a_session_of_walks_gets_their_mean_and_repeatability(tmp_path: Path) ->
     one = tmp_path / "one.html"
     assert cli.main(["report", str(demo / "S0039_walking_01.mot"), "-o", str(one), "--no-ai"]) == 0
     assert "Across the" not in one.read_text()  # one trial: nothing to pool
+
+
+def test_emg_channels_in_the_report(fixtures_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "emg.html"
+    qualisys = fixtures_dir / "c3d" / "Qualisys.c3d"
+    assert cli.main(["report", str(qualisys), "-o", str(out), "--no-ai"]) == 0
+    text = _visible(out.read_text())
+    assert "EMG (linear envelopes)" in text
+    assert text.count("EMG 1") >= 1 and "EMG 16" in text
+    assert "Envelope peak (µV)" in text or "Envelope peak (&micro;V)" in text
+
+
+def test_sided_emg_is_drawn_over_the_cycle() -> None:
+    from lmm_desktop.report._html_parts import Figures
+    from lmm_desktop.report.html import _emg
+    from lmm_desktop.report.model import EmgInfo, TrialReport
+
+    y = np.clip(100 * np.sin(np.linspace(0, np.pi, 101)), 0, None)
+    t = TrialReport(name="t", label="t", source=None, n_frames=1, rate_hz=100.0, duration_s=1.0)
+    t.emg = EmgInfo(
+        rows=[{"label": "L_TA", "side": "left", "muscle": "tibialis anterior", "peak_uv": 210.0,
+               "n_cycles": 3, "problems": []}],
+        cycles=[("L_TA", "left", y)],
+        notes=["EMG: 1 channel(s)"],
+    )
+    html = _emg(t, Figures())
+    assert 'alt="L_TA envelope"' in html and "tibialis anterior" in html and "210" in html
