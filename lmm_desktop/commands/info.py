@@ -42,6 +42,15 @@ def trial_summary(trial: Trial) -> dict[str, Any]:
     outputs = trial.metadata.get("model_outputs")
     if outputs:
         out["model_outputs"] = outputs
+    if trial.analog is not None:
+        from lmm_desktop.analysis.emg import is_emg
+
+        a = trial.analog
+        out["analog_channels"] = {
+            "count": len(a.labels),
+            "rate_hz": a.rate_hz,
+            "emg": [lab for lab, u in zip(a.labels, a.units, strict=True) if is_emg(lab, u)],
+        }
     if trial.force_plates:
         out["force_plates"] = [
             {
@@ -120,6 +129,14 @@ def _print_trial(t: dict[str, Any], indent: str) -> None:
         print(f"{indent}  model outputs ({group.lower()}): {', '.join(names)}")
     if t.get("joint_angles"):
         print(f"{indent}  joint angles: {t['joint_angles']}")
+    if t.get("analog_channels"):
+        ac = t["analog_channels"]
+        emg = ac["emg"]
+        print(
+            f"{indent}  analog channels: {ac['count']} at {ac['rate_hz']:g} Hz"
+            + (f" ({len(emg)} EMG: {', '.join(emg[:6])}{' ...' if len(emg) > 6 else ''})"
+               if emg else "")
+        )
     for fp in t.get("force_plates", []):
         w, h = fp["size_m"]
         print(

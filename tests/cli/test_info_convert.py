@@ -175,3 +175,11 @@ def test_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["info", str(tmp_path / "nope.mot")]) == 2
     err = capsys.readouterr().err
     assert "does not exist" in err
+
+
+def test_info_lists_plates_and_emg(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+
+    assert main(["info", str(fixtures_dir / "c3d" / "Qualisys.c3d")]) == 0
+    out = capsys.readouterr().out
+    assert "analog channels: 57 at 2000 Hz (16 EMG: EMG 1" in out
+    assert "force plate 1: type 2, 0.46 x 0.51 m, 2000 Hz, peak vertical 808 N" in out
