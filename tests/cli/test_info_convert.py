@@ -178,7 +178,6 @@ def test_missing_file_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_info_lists_plates_and_emg(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-
     assert main(["info", str(fixtures_dir / "c3d" / "Qualisys.c3d")]) == 0
     out = capsys.readouterr().out
     assert "analog channels: 57 at 2000 Hz (16 EMG: EMG 1" in out
