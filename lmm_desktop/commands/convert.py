@@ -11,8 +11,9 @@ from lmm_desktop.core.errors import TrialWriteError
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("path", type=Path, help="trial file or OpenCap session folder")
     parser.add_argument("-o", "--output", type=Path, default=None,
-                        help="output file: .mot (OpenSim), .csv, or .npz (41-element BiomechGPT "
-                        "vector); optional with --grf")
+                        help="output file: .mot (OpenSim), .csv, .npz (41-element BiomechGPT "
+                        "vector) or .c3d (markers, angles, events, force plates, analog); "
+                        "optional with --grf")
     parser.add_argument("--trial", help="trial name inside a session folder (default: first)")
     parser.add_argument("--rate", type=float, default=None,
                         help="frame rate in Hz for files that store none (a bare .npy vector)")

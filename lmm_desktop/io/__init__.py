@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from lmm_desktop.io.opencap import Session
 
 READ_SUFFIXES = (".mot", ".sto", ".trc", ".c3d", ".npz", ".npy")
-WRITE_SUFFIXES = (".mot", ".csv", ".npz")
+WRITE_SUFFIXES = (".mot", ".csv", ".npz", ".c3d")
 
 
 def read_trial(path: str | Path, *, trial: str | None = None,
@@ -77,7 +77,8 @@ def open_session(folder: str | Path) -> Session:
 
 
 def write_trial(trial: Trial, path: str | Path) -> Path:
-    """Write a trial's canonical kinematics as ``.mot``, ``.csv`` or the 41-element ``.npz``.
+    """Write a trial's canonical kinematics as ``.mot``, ``.csv`` or the 41-element ``.npz``,
+    or the whole trial (markers, angles, events, force plates, analog) as ``.c3d``.
 
     Writes are atomic: the file appears complete or not at all.
     """
@@ -95,6 +96,10 @@ def write_trial(trial: Trial, path: str | Path) -> Path:
         from lmm_desktop.io.qpos import write_qpos
 
         return write_qpos(trial, p)
+    if suffix == ".c3d":
+        from lmm_desktop.io.c3d_writer import write_c3d
+
+        return write_c3d(trial, p)
     raise TrialWriteError(
         f"Cannot write '{p}': the output type '{suffix or '(none)'}' is not supported; "
         f"use one of {', '.join(WRITE_SUFFIXES)}."
