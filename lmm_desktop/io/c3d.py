@@ -178,7 +178,7 @@ def _build_trial(c3d: C3DFile) -> Trial:
         rate_hz=rate,
         source=None,
         kinematics=kinematics,
-        provenance=Provenance(path=c3d.path, format="c3d"),
+        provenance=Provenance(path=c3d.path, format="c3d", simulated=_simulated(c3d)),
         markers=markers,
         events=_events(c3d),
         subject=_subject(c3d),
@@ -212,6 +212,12 @@ def _other_analog(
         time=time,
         values=values[:, keep],
     )
+
+
+def _simulated(c3d: C3DFile) -> bool:
+    """``LMM:SIMULATED`` (written by LMM Desktop for simulated trials)."""
+    flag = c3d.unsigned("LMM", "SIMULATED")
+    return bool(flag is not None and flag.size and int(flag[0]) == 1)
 
 
 def _model_outputs(c3d: C3DFile) -> dict[str, set[str]]:

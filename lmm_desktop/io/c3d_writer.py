@@ -12,7 +12,8 @@ Mokka, OpenSim's C3D reader).
   Fx, Fy, Fz (N) and Mx, My, Mz (N mm) in the plate's axes from its four corners, made from the
   ground reaction, the centre of pressure and the free moment, so a reader recomputes them.
   Plates need the analog rate to be a whole multiple of the marker rate on the same clock.
-* ``SUBJECTS:NAMES`` and ``PROCESSING:Bodymass``/``Height`` when known.
+* ``SUBJECTS:NAMES`` and ``PROCESSING:Bodymass``/``Height`` when known; ``LMM:SIMULATED`` for a
+  simulated trial, so that it is shown as such when read back.
 
 The write is atomic.
 """
@@ -127,6 +128,13 @@ def write_c3d(trial: Trial, path: str | Path) -> Path:
         _record(4, "ACTUAL_END_FIELD", _ints(_split16(first + n_frames - 1), (2,))),
     ]
     params += _subject_params(trial)
+    params += [
+        _record(-8, "MANUFACTURER", b""),
+        _record(8, "COMPANY", _chars(["LMM Desktop"])),
+        _record(8, "SOFTWARE", _chars(["lmm-desktop"])),
+    ]
+    if trial.provenance.simulated:  # read back as simulated (the app's SIMULATED badge)
+        params += [_record(-9, "LMM", b""), _record(9, "SIMULATED", _ints([1]))]
     if analog is not None:
         params.append(_record(-2, "ANALOG", b""))
         params += [_record(2, k, v) for k, v in analog_params.items()]

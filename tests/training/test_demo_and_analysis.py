@@ -63,3 +63,35 @@ def test_app_analysis_measures_the_ground_truth_speed_and_cadence() -> None:
         )
         checked += 1
     assert checked == 3
+
+
+def test_the_force_plate_demo_shows_plates_and_kinetics() -> None:
+    path = DEMO / "S0004_walking_01_plates.c3d"
+    if not path.is_file():
+        pytest.skip("resources/demo has not been generated (lmm-train demo)")
+    from lmm_desktop.analysis.pipeline import analyze
+
+    trial = read_trial(path)
+    assert trial.provenance.simulated  # the SIMULATED badge, read back from LMM:SIMULATED
+    assert len(trial.force_plates) == 2 and trial.subject.mass_kg is not None
+    result = analyze(trial)
+    fp = result.force_plates
+    assert fp is not None
+    assert [(c.side, c.clean) for c in fp.contacts] == [("right", True), ("left", True)]
+    assert fp.summary()["right"]["first_peak_bw"] == pytest.approx(1.1, abs=0.1)
+    assert result.kinetics is not None and len(result.kinetics.cycles) == 2
+    # the file's events (the simulator's ground truth) sit on the plates' timing
+    assert fp.agreement["file"]["heel_strike"]["max_abs_ms"] < 20
+
+
+def test_the_force_plate_demo_is_reproducible(tmp_path: Path) -> None:
+    import shutil
+
+    from training.simulate.force_plates import write_plate_demo
+
+    shipped = DEMO / "S0004_walking_01_plates.c3d"
+    if not shipped.is_file():
+        pytest.skip("resources/demo has not been generated (lmm-train demo)")
+    for name in ("S0004_walking_01.mot", "labels.csv", "events.json"):
+        shutil.copy(DEMO / name, tmp_path / name)
+    assert write_plate_demo(tmp_path).read_bytes() == shipped.read_bytes()

@@ -51,6 +51,15 @@ OpenSim ground frame, Y up, walking along +X).
 """
 
 
+PLATES_LINE = (
+    "\n- `S0004_walking_01_plates.c3d`: the same unimpaired walk as a gait-laboratory C3D file: "
+    "Plug-in-Gait-named markers from its landmarks and two force plates under a right and the "
+    "next left footfall, loaded with template ground reactions of normal walking (not the walk's "
+    "own dynamics); for trying the force-plate, kinetics and report features. Marked simulated "
+    "(`LMM:SIMULATED`)."
+)
+
+
 def pick_participants(
     seed: int = DEMO_SEED, pool: int = 400
 ) -> list[tuple[Participant, tuple[str, ...]]]:
@@ -101,7 +110,11 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
         {"seed": seed, "rate_hz": rate_hz, "simulated": True, "trials": records},
         out / "events.json",
     )
+    from training.simulate.force_plates import write_plate_demo
+
+    files.append(write_plate_demo(out))
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
+    listing += PLATES_LINE
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
