@@ -112,6 +112,22 @@ class EmgPlot(PlotPanel):
             self.info.setText(self.info.text() + " ⚠ " + "; ".join(problems[:3]))
         self._plot = plot
 
+    def curves_table(self) -> tuple[list[str], list[list[float]]]:
+        """The envelopes against time (V), or the sided channels' cycle means (% of peak)."""
+        emg = self._emg
+        if emg is None or not emg.channels:
+            return [], []
+        if self._mode == "cycle":
+            chans = [c for c in emg.channels if c.cycle_mean is not None]
+            if not chans:
+                return [], []
+            header = ["cycle_pct"] + [f"{c.label}_pct_of_peak" for c in chans]
+            cols = [np.linspace(0.0, 100.0, 101)] + [c.cycle_mean for c in chans]
+        else:
+            header = ["time_s"] + [f"{c.label}_envelope_V" for c in emg.channels]
+            cols = [emg.channels[0].time] + [c.envelope for c in emg.channels]
+        return header, np.column_stack(cols).tolist()
+
     def _click_time(self, pos: object) -> float | None:
         if self._mode != "time" or self._plot is None:
             return None

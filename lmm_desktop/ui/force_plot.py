@@ -234,6 +234,42 @@ class ForcePlot(PlotPanel):
         self._plots.append(plot)
         self._cursors.append(cursor)
 
+    def curves_table(self) -> tuple[list[str], list[list[float]]]:
+        """The view's curves: per clean contact over stance, the plates against time, or the
+        joint moments or powers over each cycle."""
+        pct = np.linspace(0.0, 100.0, 101)
+        if self._mode == "stance":
+            clean = [c for c in getattr(self._analysis, "contacts", []) if c.clean and
+                     c.curve is not None]
+            if not clean:
+                return [], []
+            bw = self._bw()
+            unit = "BW" if bw else "N"
+            header = ["stance_pct"]
+            cols = [pct]
+            for c in clean:
+                tag = f"{c.side}_plate{c.plate}_{c.start_s:.2f}s"
+                for k, name in enumerate(("vertical", "anterior", "lateral")):
+                    header.append(f"{tag}_{name}_{unit}")
+                    cols.append(c.curve[:, k] / (bw or 1.0))
+        elif self._mode == "time":
+            if not self._plates:
+                return [], []
+            header = ["time_s"] + [f"plate{p.number}_vertical_N" for p in self._plates]
+            cols = [self._plates[0].time] + [p.vertical for p in self._plates]
+        else:
+            k = self._kinetics
+            if k is None or not k.cycles:
+                return [], []
+            which = "moment" if self._mode == "moments" else "power"
+            unit = "Nm_per_kg" if which == "moment" else "W_per_kg"
+            header, cols = ["cycle_pct"], [pct]
+            for cyc in k.cycles:
+                for joint in ("hip", "knee", "ankle"):
+                    header.append(f"{cyc.side}_{cyc.start_s:.2f}s_{joint}_{which}_{unit}")
+                    cols.append(cyc.curves[f"{joint}_{which}"])
+        return header, np.column_stack(cols).tolist()
+
     def _click_time(self, pos: object) -> float | None:
         if self._mode != "time" or not self._plots:
             return None

@@ -7,13 +7,20 @@ requests by the subclass's :meth:`_click_time`.
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
+import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -54,6 +61,10 @@ class PlotPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(top)
+        self.graphics.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.graphics.customContextMenuRequested.connect(
+            lambda pos: self.context_menu().exec(self.graphics.mapToGlobal(pos))
+        )
         if scroll:  # many rows: each keeps a readable height and the list scrolls
             self.scroll = QScrollArea()
             self.scroll.setWidgetResizable(True)
@@ -81,6 +92,38 @@ class PlotPanel(QWidget):
 
     def _rebuild(self) -> None:  # pragma: no cover - every subclass draws
         raise NotImplementedError
+
+    def curves_table(self) -> tuple[list[str], list[list[float]]]:
+        """The curves of the current view as a header and rows (one row per sample), for
+        saving; empty when there is nothing drawn."""
+        return [], []
+
+    def context_menu(self) -> QMenu:
+        """Right-click: save the curves of the view as CSV."""
+        menu = QMenu(self)
+        act = menu.addAction("Save these curves as CSV…", self._ask_save)
+        act.setEnabled(bool(self.curves_table()[0]))
+        return menu
+
+    def _ask_save(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save the curves", f"{self._mode}.csv", "CSV (*.csv)"
+        )
+        if path:
+            self.save_csv(path)
+
+    def save_csv(self, path: str | Path) -> Path:
+        """Write the view's curves as CSV (UTF-8 with a byte-order mark, atomically)."""
+        from lmm_desktop.core.atomic import atomic_write
+
+        header, rows = self.curves_table()
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(header)
+        w.writerows([["" if not np.isfinite(v) else f"{v:.6g}" for v in r] for r in rows])
+        with atomic_write(path, encoding="utf-8-sig", newline="") as fh:
+            fh.write(buf.getvalue())
+        return Path(path)
 
     def _click_time(self, pos: object) -> float | None:
         """The time (s) a click at scene position ``pos`` asks for, or None."""

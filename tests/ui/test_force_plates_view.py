@@ -170,3 +170,31 @@ def test_forces_tab_lists_the_kinetic_peaks_with_their_normal(
     }
     key = "Ankle power generation, peak (W/kg; normal 3.44)"
     assert key in rows and float(rows[key]) == pytest.approx(3.27, abs=0.3)
+
+
+def test_curves_save_as_csv_in_every_view(
+    qtbot, window: MainWindow, fixtures_dir: Path, tmp_path: Path
+) -> None:
+    import csv
+
+    open_and_wait(qtbot, window, fixtures_dir / "c3d" / "Qualisys.c3d")
+    window.metrics.mass_box.setValue(66.0)
+    window.metrics.mass_apply.click()
+    fp = window.force_plot
+
+    def read(path: Path) -> list[list[str]]:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return list(csv.reader(fh))
+
+    rows = read(fp.save_csv(tmp_path / "stance.csv"))
+    assert rows[0][0] == "stance_pct" and len(rows) == 102
+    assert "left_plate1_3.59s_vertical_BW" in rows[0]
+    fp.set_mode("time")
+    rows = read(fp.save_csv(tmp_path / "time.csv"))
+    assert rows[0] == ["time_s", "plate1_vertical_N", "plate2_vertical_N"] and len(rows) == 3401
+    fp.set_mode("powers")
+    rows = read(fp.save_csv(tmp_path / "powers.csv"))
+    assert len(rows[0]) == 7 and rows[0][0] == "cycle_pct"
+    assert fp.context_menu().actions()[0].isEnabled()
+    rows = read(window.emg_plot.save_csv(tmp_path / "emg.csv"))
+    assert rows[0][:2] == ["time_s", "EMG 1_envelope_V"] and len(rows[0]) == 17
