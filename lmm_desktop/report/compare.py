@@ -63,6 +63,7 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
                     gb.gps.get(side) if gb else None,
                 )
             )
+    rows += _kinetic_rows(a, b)
     ta = {t.test: t for t in a.clinical_tests if t.duration_s is not None}
     tb = {t.test: t for t in b.clinical_tests if t.duration_s is not None}
     for test in [*ta, *(k for k in tb if k not in ta)]:
@@ -76,6 +77,36 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
                 tb[test].duration_s if test in tb else None,
             )
         )
+    return rows
+
+
+#: (variable, label, unit, max or min) of the kinetic peaks compared
+KINETIC_ROWS = (
+    ("ankle_moment", "Ankle plantarflexor moment peak", "N m/kg", "max"),
+    ("ankle_power", "Ankle power generation peak", "W/kg", "max"),
+    ("knee_moment", "Knee extensor moment peak", "N m/kg", "max"),
+    ("hip_moment", "Hip extensor moment peak", "N m/kg", "max"),
+)
+
+
+def _peak(t: TrialReport, var: str, side: str, kind: str) -> float | None:
+    g = t.ground_reaction
+    if g is None or var not in g.kinetics:
+        return None
+    ys = [y for s, y in g.kinetics[var] if s == side]
+    if not ys:
+        return None
+    return float(sum(float(y.max() if kind == "max" else y.min()) for y in ys) / len(ys))
+
+
+def _kinetic_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
+    """The kinetic peaks per side, when either trial has joint kinetics."""
+    rows = []
+    for var, label, unit, kind in KINETIC_ROWS:
+        for side in ("left", "right"):
+            va, vb = _peak(a, var, side, kind), _peak(b, var, side, kind)
+            if va is not None or vb is not None:
+                rows.append(DifferenceRow(f"{label} ({side})", unit, 2, va, vb))
     return rows
 
 

@@ -221,3 +221,14 @@ def test_sided_emg_is_drawn_over_the_cycle() -> None:
     )
     html = _emg(t, Figures())
     assert 'alt="L_TA envelope"' in html and "tibialis anterior" in html and "210" in html
+
+
+def test_comparison_lists_the_kinetic_peaks(fixtures_dir: Path, tmp_path: Path) -> None:
+    a = fixtures_dir / "c3d" / "Qualisys.c3d"
+    b = tmp_path / "after.c3d"
+    shutil.copy(a, b)
+    out = tmp_path / "cmp.html"
+    assert cli.main(["report", str(a), str(b), "-o", str(out), "--no-ai", "--mass", "66"]) == 0
+    text = _visible(out.read_text())
+    row = re.search(r"Ankle power generation peak \(left\) \(W/kg\)\s+(\S+)\s+(\S+)\s+(\S+)", text)
+    assert row is not None and row.group(1) == row.group(2) and row.group(3) in ("+0.00", "-0.00")
