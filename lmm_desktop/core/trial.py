@@ -139,13 +139,14 @@ class ForcePlate:
 class AnalogChannels:
     """Analog signals recorded beside the markers (EMG and others; the force plates' channels
     are read into :class:`ForcePlate` instead): ``values`` is ``(n_samples, n_channels)`` in
-    each channel's ``units`` (volts for EMG), on ``time`` at ``rate_hz``."""
+    each channel's ``units`` (volts for EMG), on ``time`` at ``rate_hz``; single precision from
+    a C3D file (24 bits of an analog converter's 16, and half the memory of a long trial)."""
 
     labels: list[str]
     units: list[str]
     rate_hz: float
     time: NDArray[np.float64]
-    values: NDArray[np.float64]
+    values: NDArray[np.floating]
 
     def __post_init__(self) -> None:
         if self.values.shape != (self.time.shape[0], len(self.labels)):

@@ -210,7 +210,7 @@ def _other_analog(
         units=[units[k] for k in keep],
         rate_hz=rate,
         time=time,
-        values=values[:, keep],
+        values=values[:, keep].astype(np.float32),  # single precision: a long trial's EMG
     )
 
 

@@ -274,7 +274,7 @@ def _analog(
         channels += list(range(first_ch, first_ch + 6))
     if other is not None and other.values.shape[0] >= n:
         for k, lab in enumerate(other.labels):
-            columns.append(other.values[:n, k])
+            columns.append(np.asarray(other.values[:n, k], dtype=np.float64))
             labels.append(lab[:32])
             units.append(other.units[k] or "V")
     if not columns:
