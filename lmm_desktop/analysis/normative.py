@@ -110,7 +110,8 @@ def normative_band(joint: str, speed_group: str = "Free", *, side: str | None = 
 
 
 KINETIC_VARIABLES = (
-    "hip_moment", "knee_moment", "ankle_moment", "hip_power", "knee_power", "ankle_power"
+    "hip_moment", "knee_moment", "ankle_moment", "hip_power", "knee_power", "ankle_power",
+    "hip_frontal_moment", "knee_frontal_moment",
 )
 
 

@@ -387,10 +387,10 @@ def ground_reaction(result: AnalysisResult, group: str = "Free") -> GroundReacti
     )
     kin = result.kinetics
     if kin is not None and kin.cycles:
-        from lmm_desktop.analysis.kinetics import VARIABLES
+        from lmm_desktop.analysis.kinetics import FRONTAL, VARIABLES
         from lmm_desktop.analysis.normative import kinetic_band
 
-        for var in VARIABLES:
+        for var in (*VARIABLES, *FRONTAL):
             info.kinetics[var] = [(cyc.side, cyc.curves[var]) for cyc in kin.cycles]
             band = kinetic_band(var, group)
             info.kinetic_bands[var] = (band.lower, band.upper)

@@ -652,14 +652,16 @@ def _emg(t: TrialReport, figs: Figures) -> str:
 
 def _kinetics(g: GroundReactionInfo, figs: Figures) -> str:
     """Sagittal joint moments and powers over the gait cycle against the normal bands."""
-    from lmm_desktop.analysis.kinetics import SHORT_TITLES, TITLES, VARIABLES
+    from lmm_desktop.analysis.kinetics import FRONTAL, SHORT_TITLES, TITLES, VARIABLES
 
-    h = "<h3>Joint moments and powers (sagittal)</h3>"
+    h = "<h3>Joint moments and powers</h3>"
     if not g.kinetics:
         return h + not_available(g.kinetics_reason or "no gait cycle starts on a clean contact")
     x = np.linspace(0.0, 100.0, 101)
     cells = []
-    for var in VARIABLES:
+    for var in (*VARIABLES, *FRONTAL):
+        if var not in g.kinetics:
+            continue
         unit = "N m/kg" if var.endswith("moment") else "W/kg"
         lo, hi = g.kinetic_bands[var]
         lines = [Line(y, SIDE_COLOURS[side], side) for side, y in g.kinetics[var]]
@@ -672,11 +674,12 @@ def _kinetics(g: GroundReactionInfo, figs: Figures) -> str:
         cells.append(figs.img(svg, PANEL_W, PANEL_H, TITLES[var]))
     rows = "".join(
         "<tr>" + "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells[i : i + 3]) + "</tr>"
-        for i in (0, 3)
+        for i in range(0, len(cells), 3)
     )
     note = (
         '<p class="small">Internal moments per kg of body mass (hip and knee extensor, ankle '
-        "plantarflexor positive) and joint powers per kg (generation positive) over the gait "
+        "plantarflexor positive; in the frontal plane, hip and knee abductor positive) and "
+        "joint powers per kg (generation positive) over the gait "
         "cycles that start on a clean force-plate contact; toe off dashed in the side's colour; "
         f"grey: normal mean &plusmn; 1 SD ({esc(g.kinetics_group)} walkers, Schwartz, Rozumalski "
         "&amp; Trost 2008).</p>"

@@ -8,8 +8,9 @@ Two views, as in a gait report:
 * **Time (s)**: every plate's vertical force against time, its contacts shaded by foot (grey
   when the contact is not clean: two feet, a foot partly off the plate), with the playback
   cursor; clicking asks for a seek;
-* **Joint moments / powers (% cycle)**: the sagittal hip, knee and ankle moments or powers of
-  each gait cycle that starts on a plate (:mod:`lmm_desktop.analysis.kinetics`), over the
+* **Joint moments / powers / frontal moments (% cycle)**: the sagittal hip, knee and ankle
+  moments or powers, or the hip and knee frontal (abductor) moments, of each gait cycle that
+  starts on a plate (:mod:`lmm_desktop.analysis.kinetics`), over the
   normal bands, toe off dashed.
 """
 
@@ -52,6 +53,7 @@ class ForcePlot(PlotPanel):
                 ("Time (s)", "time"),
                 ("Joint moments (% cycle)", "moments"),
                 ("Joint powers (% cycle)", "powers"),
+                ("Frontal moments (% cycle)", "frontal"),
             ],
             parent,
             theme=theme,
@@ -70,7 +72,7 @@ class ForcePlot(PlotPanel):
         group of the normal bands drawn behind them."""
         self._kinetics = kinetics
         self._speed_group = speed_group
-        if self._mode in ("moments", "powers"):
+        if self._mode in ("moments", "powers", "frontal"):
             self._rebuild()
 
     def set_cursor(self, t: float) -> None:
@@ -110,7 +112,7 @@ class ForcePlot(PlotPanel):
         )
         if self._mode == "stance":
             self._stance(clean, bw, unit)
-        elif self._mode in ("moments", "powers"):
+        elif self._mode in ("moments", "powers", "frontal"):
             self._kinetic_panels(self._mode)
         else:
             self._time(contacts, bw, unit)
@@ -157,7 +159,7 @@ class ForcePlot(PlotPanel):
     def _kinetic_panels(self, which: str) -> None:
         """Hip, knee and ankle moments or powers over the gait cycle, each cycle in its side's
         colour over the normal band (Schwartz et al. 2008), toe off dashed."""
-        from lmm_desktop.analysis.kinetics import TITLES, VARIABLES
+        from lmm_desktop.analysis.kinetics import FRONTAL, TITLES, VARIABLES
         from lmm_desktop.analysis.normative import kinetic_band
 
         th = self._theme
@@ -178,6 +180,8 @@ class ForcePlot(PlotPanel):
         self.graphics.addLabel(legend, row=0, col=0, colspan=3, color=th.text, size="9pt")
         pct = np.linspace(0.0, 100.0, 101)
         chosen = [v for v in VARIABLES if v.endswith(which[:-1])]
+        if which == "frontal":
+            chosen = list(FRONTAL)
         for col, var in enumerate(chosen):
             unit = "N m/kg" if var.endswith("moment") else "W/kg"
             plot = self._new_plot(1, col, f"{TITLES[var]} ({unit})")
@@ -261,13 +265,17 @@ class ForcePlot(PlotPanel):
             k = self._kinetics
             if k is None or not k.cycles:
                 return [], []
-            which = "moment" if self._mode == "moments" else "power"
-            unit = "Nm_per_kg" if which == "moment" else "W_per_kg"
+            names = {
+                "moments": ["hip_moment", "knee_moment", "ankle_moment"],
+                "powers": ["hip_power", "knee_power", "ankle_power"],
+                "frontal": ["hip_frontal_moment", "knee_frontal_moment"],
+            }[self._mode]
             header, cols = ["cycle_pct"], [pct]
             for cyc in k.cycles:
-                for joint in ("hip", "knee", "ankle"):
-                    header.append(f"{cyc.side}_{cyc.start_s:.2f}s_{joint}_{which}_{unit}")
-                    cols.append(cyc.curves[f"{joint}_{which}"])
+                for name in names:
+                    unit = "W_per_kg" if name.endswith("power") else "Nm_per_kg"
+                    header.append(f"{cyc.side}_{cyc.start_s:.2f}s_{name}_{unit}")
+                    cols.append(cyc.curves[name])
         return header, np.column_stack(cols).tolist()
 
     def _click_time(self, pos: object) -> float | None:

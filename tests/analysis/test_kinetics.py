@@ -19,7 +19,9 @@ from lmm_desktop.io.c3d import read_c3d
 MASS = 70.0
 
 
-def _static_stance(d: float) -> tuple[BodyPoints, ForcePlate, ForcePlateAnalysis, list[Event]]:
+def _static_stance(
+    d: float, medial: float = 0.0
+) -> tuple[BodyPoints, ForcePlate, ForcePlateAnalysis, list[Event]]:
     """A person standing still on the right leg (vertical, Y up, walking direction +x) for 1 s,
     the whole body weight on a plate, its centre of pressure ``d`` metres in front of the
     ankle; the next heel strike at 1.2 s with the foot in the air (resting) after 1.0 s."""
@@ -41,7 +43,7 @@ def _static_stance(d: float) -> tuple[BodyPoints, ForcePlate, ForcePlateAnalysis
     grf = np.zeros((len(t_an), 3))
     grf[on, 1] = MASS * 9.81  # Y up, lab = points' frame
     cop = np.full((len(t_an), 3), np.nan)
-    cop[on] = (d, 0.0, 0.1)
+    cop[on] = (d, 0.0, 0.1 - medial)  # the right foot is at z = 0.1 (OpenSim: z to the right)
     corners = np.array([[0.5, 0, 0.5], [-0.5, 0, 0.5], [-0.5, 0, -0.5], [0.5, 0, -0.5]])
     plate = ForcePlate(1, 2, t_an, 1000.0, grf, cop, np.zeros(len(t_an)), corners,
                        np.array([0.0, 1.0, 0.0]))
@@ -74,6 +76,20 @@ def test_static_stance_gives_the_moments_solved_by_hand() -> None:
     assert c.stance_pct == pytest.approx(100 * 0.9 / 1.1)
 
 
+def test_static_stance_frontal_moments_solved_by_hand() -> None:
+    # the centre of pressure 3 cm medial to the vertical leg: the ground reaction passes medial
+    # to the knee and hip, which the abductors (and the knee's lateral structures) resist
+    points, plate, fp, events = _static_stance(0.0, medial=0.03)
+    res = compute_kinetics(points, [plate], fp, events, mass_kg=MASS, sex="male")
+    c = res.cycles[0]
+    expected = 0.03 * 9.81  # N m/kg: body weight times the medial arm, per kg
+    np.testing.assert_allclose(c.curves["knee_frontal_moment"][15:65], expected, atol=0.005)
+    np.testing.assert_allclose(c.curves["hip_frontal_moment"][15:65], expected, atol=0.005)
+    # the sagittal moments do not see a medial shift
+    np.testing.assert_allclose(c.curves["knee_moment"][15:65], c.curves["knee_moment"][40],
+                               atol=0.005)
+
+
 def test_without_mass_or_next_strike_the_reason_is_given() -> None:
     points, plate, fp, events = _static_stance(0.05)
     assert "body mass" in (compute_kinetics(points, [plate], fp, events, mass_kg=None).reason
@@ -100,5 +116,9 @@ def test_qualisys_moments_and_powers_follow_the_normal_pattern(fixtures_dir: Pat
         # close to the normal mean for fast walkers over the whole cycle
         band = kinetic_band("ankle_moment", "Fast")
         assert float(np.sqrt(np.mean((ankle_m - band.mean) ** 2))) < 0.15
+        # frontal: the double hump of the hip abductor and knee abductor (valgus) moments
+        for var in ("hip_frontal_moment", "knee_frontal_moment"):
+            y = c.curves[var]
+            assert y[10:25].max() > 0.2 and y[40:55].max() > 0.2 and abs(y[75:95]).max() < 0.15
     d = result.to_dict()["kinetics"]
     assert d["summary"]["left"]["ankle_power_max"] == pytest.approx(3.27, abs=0.3)

@@ -153,8 +153,9 @@ def test_force_plates_section_in_body_weights(fixtures_dir: Path, tmp_path: Path
     html = out.read_text()
     for title in ("Vertical", "Anterior (+) / posterior", "Medial-lateral (+ lateral)"):
         assert f'alt="{title} ground reaction"' in html
-    # the joint kinetics with the mass: six panels over the normal bands
-    assert "Joint moments and powers (sagittal)" in text
+    # the joint kinetics with the mass: eight panels over the normal bands
+    assert "Joint moments and powers" in text
+    assert 'alt="Hip frontal moment (+ abductor)"' in html
     assert 'alt="Ankle power (+ generation)"' in html and 'alt="Hip moment (+ extensor)"' in html
     assert "Schwartz, Rozumalski" in text
     # a kinetic peak outside the normal band is a key finding (right knee 1.05 > 0.84 N m/kg)

@@ -138,6 +138,10 @@ def test_joint_moments_and_powers_follow_the_body_mass(
     assert [p.titleLabel.text.split(" (")[0] for p in fp.plots()] == [
         "Hip power", "Knee power", "Ankle power"
     ]
+    fp.set_mode("frontal")
+    assert [p.titleLabel.text.split(" (")[0] for p in fp.plots()] == [
+        "Hip frontal moment", "Knee frontal moment"
+    ]
 
 
 def test_emg_tab_for_a_trial_with_emg_only(
