@@ -681,8 +681,8 @@ def _kinetics(g: GroundReactionInfo, figs: Figures) -> str:
         "plantarflexor positive; in the frontal plane, hip and knee abductor positive) and "
         "joint powers per kg (generation positive) over the gait "
         "cycles that start on a clean force-plate contact; toe off dashed in the side's colour; "
-        f"grey: normal mean &plusmn; 1 SD ({esc(g.kinetics_group)} walkers, Schwartz, Rozumalski "
-        "&amp; Trost 2008).</p>"
+        f"grey: normal mean &plusmn; 1 SD ({esc(g.kinetics_group)} walkers; typically "
+        "developing children, Schwartz, Rozumalski &amp; Trost 2008).</p>"
     )
     return h + note + f'<table class="grid" cellspacing="2" cellpadding="0">{rows}</table>'
 

@@ -175,7 +175,7 @@ class ForcePlot(PlotPanel):
         legend = (
             f"<span style='color:{_side_color('right', th)}'>━ right</span>&nbsp;"
             f"<span style='color:{_side_color('left', th)}'>━ left</span>&nbsp;&nbsp;"
-            f"grey: normal (mean ± 1 SD, {self._speed_group} walkers, Schwartz 2008)"
+            f"grey: normal (mean ± 1 SD, {self._speed_group} walkers; children, Schwartz 2008)"
         )
         self.graphics.addLabel(legend, row=0, col=0, colspan=3, color=th.text, size="9pt")
         pct = np.linspace(0.0, 100.0, 101)
@@ -203,7 +203,7 @@ class ForcePlot(PlotPanel):
                 plot.addItem(toe_off, ignoreBounds=True)
             finish_panel(plot, pg.mkPen(th.mid))
             self._plots.append(plot)
-        equal_columns(self.graphics, 3)
+        equal_columns(self.graphics, len(chosen))
 
     def _time(self, contacts: list[Any], bw: float | None, unit: str) -> None:
         th = self._theme
