@@ -315,3 +315,22 @@ def header_value(pairs: dict[str, str], key: str) -> str | None:
         if k.lower() == low:
             return v
     return None
+
+
+def write_sto_like(
+    path: Path, header: list[str], names: list[str], table: NDArray[np.float64]
+) -> Path:
+    """Write an OpenSim-style text table atomically: ``header`` lines, ``endheader``, the tab-
+    separated column names, then the rows (repr-exact)."""
+    from lmm_desktop.core.atomic import atomic_write
+    from lmm_desktop.core.errors import TrialWriteError
+
+    lines = [*header, "endheader", "\t".join(names)]
+    try:
+        with atomic_write(path, "w", newline="\n") as fh:
+            fh.write("\n".join(lines) + "\n")
+            for chunk in format_rows(table, "\t"):
+                fh.write(chunk)
+    except OSError as exc:
+        raise TrialWriteError(f"Cannot write '{path}': {exc.strerror or exc}.") from exc
+    return path

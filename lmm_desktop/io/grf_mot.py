@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.errors import TrialWriteError
 from lmm_desktop.core.trial import Trial
 from lmm_desktop.io import _text
@@ -101,17 +100,8 @@ def write_grf_mot(
         "Units are S.I. units (second, meters, Newtons, ...)",
         "Ground reactions on the body, Y up; ground_* the right foot, 1_ground_* the left.",
         "",
-        "endheader",
-        "\t".join(names),
     ]
-    try:
-        with atomic_write(p, "w", newline="\n") as fh:
-            fh.write("\n".join(lines) + "\n")
-            for chunk in _text.format_rows(table, "\t"):
-                fh.write(chunk)
-    except OSError as exc:
-        raise TrialWriteError(f"Cannot write '{p}': {exc.strerror or exc}.") from exc
-    return p, unmatched
+    return _text.write_sto_like(p, lines, names, table), unmatched
 
 
 __all__ = ["grf_columns", "grf_table", "write_grf_mot"]

@@ -16,14 +16,13 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.canonical import (
     CANONICAL_JOINTS,
     PELVIS_ROTATIONS,
     PELVIS_TRANSLATIONS,
     Kinematics,
 )
-from lmm_desktop.core.errors import TrialReadError, TrialWriteError
+from lmm_desktop.core.errors import TrialReadError
 from lmm_desktop.core.mapping import map_to_canonical
 from lmm_desktop.core.trial import Provenance, SourceCoordinates, Trial
 from lmm_desktop.io import _text
@@ -367,14 +366,5 @@ def write_mot(trial: Trial, path: str | Path) -> Path:
         "Angles are in degrees.",
         "Knee flexion is positive (LMM Desktop canonical kinematics).",
         "",
-        "endheader",
-        "\t".join(names),
     ]
-    try:
-        with atomic_write(p, "w", newline="\n") as fh:
-            fh.write("\n".join(lines) + "\n")
-            for chunk in _text.format_rows(table, "\t"):
-                fh.write(chunk)
-    except OSError as exc:
-        raise TrialWriteError(f"Cannot write '{p}': {exc.strerror or exc}.") from exc
-    return p
+    return _text.write_sto_like(p, lines, names, table)
