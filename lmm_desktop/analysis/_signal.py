@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy.ndimage import uniform_filter1d
@@ -20,11 +22,18 @@ def lowpass(x: NDArray[np.float64], rate_hz: float, cutoff_hz: float = 6.0) -> N
     if x.shape[0] < 16 or cutoff_hz >= 0.5 * rate_hz:
         return x.copy()
     filled, nan_mask = fill_nan(x)
-    b, a = butter(2, cutoff_hz / (0.5 * rate_hz))
+    b, a = _butter2(round(cutoff_hz / (0.5 * rate_hz), 12))
     padlen = min(3 * max(len(a), len(b)), x.shape[0] - 1)
     out = filtfilt(b, a, filled, axis=0, padlen=padlen)
     out[nan_mask] = np.nan
     return np.asarray(out, dtype=float)
+
+
+@lru_cache(maxsize=64)
+def _butter2(wn: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """A 2nd-order Butterworth low-pass at normalised cutoff ``wn`` (designed once per cutoff)."""
+    b, a = butter(2, wn)
+    return np.asarray(b, dtype=float), np.asarray(a, dtype=float)
 
 
 def fill_nan(x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:

@@ -204,18 +204,17 @@ def compute_kinetics(
     by_number = {p.number: p for p in plates}
     out = KineticsResult()
     why: list[str] = []
+    prepared: dict[int, _Plate] = {}
     for contact in analysis.clean:
         assert contact.side is not None
         plate = by_number.get(contact.plate)
         if plate is None:
             continue
-        if plate.number in analysis.offsets:  # not zeroed: as the contacts were timed
-            from dataclasses import replace
-
-            from lmm_desktop.analysis.force_plates import plate_offset
-
-            plate = replace(plate, grf=plate.grf - plate_offset(plate))
-        cycle, problem = _cycle(points, plate, contact, events, mass_kg, table, rot)
+        if plate.number not in prepared:  # filtered once, not once per cycle
+            prepared[plate.number] = _prepare(plate, plate.number in analysis.offsets)
+        cycle, problem = _cycle(
+            points, prepared[plate.number], contact, events, mass_kg, table, rot
+        )
         if cycle is not None:
             out.cycles.append(cycle)
         elif problem:
@@ -232,9 +231,29 @@ def compute_kinetics(
     return out
 
 
+@dataclass
+class _Plate:
+    """A plate's ground reaction ready for the cycles: filtered, offset removed, centre of
+    pressure held across its unloaded gaps."""
+
+    time: NDArray[np.float64]
+    grf: NDArray[np.float64]
+    cop: NDArray[np.float64]
+
+
+def _prepare(plate: ForcePlate, remove_offset: bool) -> _Plate:
+    grf = plate.grf
+    if remove_offset:  # not zeroed: as the contacts were timed
+        from lmm_desktop.analysis.force_plates import plate_offset
+
+        grf = grf - plate_offset(plate)
+    cop, _ = fill_nan(plate.cop)
+    return _Plate(plate.time, lowpass(grf, plate.rate_hz, FILTER_HZ), cop)
+
+
 def _cycle(
     points: BodyPoints,
-    plate: ForcePlate,
+    plate: _Plate,
     contact: PlateContact,
     events: list[Event],
     mass: float,
@@ -273,10 +292,13 @@ def _cycle(
         return None, "the direction of progression is unclear"
     pelvis = _pelvis_angle(points, i0, i1, fwd, up, rate)
     # the ground reaction at the markers' times; zero while the foot is off
-    grf_lab = lowpass(plate.grf, plate.rate_hz, FILTER_HZ)  # (n, 3) N, lab frame
-    cop_lab, _ = fill_nan(plate.cop)  # undefined while unloaded: held at its edges
-    g3 = np.column_stack([np.interp(t, plate.time, grf_lab[:, j]) for j in range(3)]) @ rot.T
-    c3 = np.column_stack([np.interp(t, plate.time, cop_lab[:, j]) for j in range(3)]) @ rot.T
+    a, b = np.searchsorted(plate.time, [t[0], t[-1]])
+    a, b = max(0, int(a) - 1), min(len(plate.time), int(b) + 1)  # only the cycle's samples
+    if b - a < 2:
+        a, b = 0, len(plate.time)
+    pt, pg, pc = plate.time[a:b], plate.grf[a:b], plate.cop[a:b]
+    g3 = np.column_stack([np.interp(t, pt, pg[:, j]) for j in range(3)]) @ rot.T
+    c3 = np.column_stack([np.interp(t, pt, pc[:, j]) for j in range(3)]) @ rot.T
     on = (t >= contact.start_s) & (t <= contact.end_s)
     g3[~on] = 0.0
     curves: dict[str, NDArray[np.float64]] = {}
