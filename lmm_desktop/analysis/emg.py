@@ -6,7 +6,8 @@ The channels taken as EMG are those whose label names EMG or a leg muscle (``EMG
 zero lag; high-passed at 20 Hz when the sampling is too slow for 450), full-wave rectified,
 averaged over blocks to about 200 Hz and low-passed at 6 Hz (zero lag).
 A channel whose label says its side (``L``/``R``/``Left``/``Right`` first) is also averaged over
-that side's gait cycles, in % of the channel's peak in the trial.
+that side's gait cycles, in % of the channel's peak in the trial, and its activity periods read
+from that mean (above 25 % of its own peak).
 
 Checks per channel: a flat line (no electrode signal: SD under 2 µV) and mains interference (more
 than a third of the power within 2 Hz of 50 or 60 Hz) are reported, not hidden.
@@ -30,6 +31,8 @@ ENVELOPE_HZ = 6.0
 BAND_HZ = (20.0, 450.0)
 OUT_RATE_HZ = 100.0
 FLAT_V = 2e-6
+ACTIVE_FRACTION = 0.25
+"""A muscle counts as active where its mean envelope exceeds this share of its peak."""
 MUSCLES = {
     "ta": "tibialis anterior", "tibant": "tibialis anterior", "tibialis": "tibialis anterior",
     "gas": "gastrocnemius", "gastroc": "gastrocnemius", "gm": "gastrocnemius medialis",
@@ -60,6 +63,18 @@ class EmgChannel:
     n_cycles: int = 0
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def active(self) -> list[tuple[int, int]]:
+        """When the mean envelope is above :data:`ACTIVE_FRACTION` of its own peak over the
+        cycle: ``(on %, off %)`` periods (one may wrap from the end of the cycle to its start
+        and is then given as two)."""
+        if self.cycle_mean is None or not np.isfinite(self.cycle_mean).any():
+            return []
+        y = self.cycle_mean
+        on = y >= ACTIVE_FRACTION * float(np.nanmax(y))
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
+        return [(int(a), int(b - 1)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
@@ -67,6 +82,7 @@ class EmgChannel:
             "muscle": self.muscle,
             "peak_uv": round(self.peak_v * 1e6, 1),
             "n_cycles": self.n_cycles,
+            "active_pct": [list(p) for p in self.active],
             "problems": list(self.problems),
         }
 

@@ -150,16 +150,21 @@ def _force_plates(fp: dict[str, Any]) -> list[str]:
     return out
 
 
+def _active(periods: list[list[int]]) -> str:
+    return ", ".join(f"{a}-{b}" for a, b in periods) or "-"
+
+
 def _emg(e: dict[str, Any]) -> list[str]:
     """The EMG channels: side, muscle, envelope peak, cycles and what the checks found."""
     chans = e.get("channels") or []
     out = [f"EMG ({len(chans)} channel(s))"]
     rows = [
         [c["label"], c["side"] or "-", c["muscle"] or "-", f"{c['peak_uv']:.0f}",
-         str(c["n_cycles"]), ", ".join(c["problems"]) or "ok"]
+         str(c["n_cycles"]), _active(c.get("active_pct") or []), ", ".join(c["problems"]) or "ok"]
         for c in chans
     ]
-    out += _table(rows, ["channel", "side", "muscle", "envelope peak (uV)", "cycles", "checks"])
+    out += _table(rows, ["channel", "side", "muscle", "envelope peak (uV)", "cycles",
+                         "active (% cycle)", "checks"])
     out += [f"  {n}" for n in e.get("notes", [])]
     return out
 

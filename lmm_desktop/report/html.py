@@ -625,11 +625,13 @@ def _emg(t: TrialReport, figs: Figures) -> str:
     h = "<h3>EMG (linear envelopes)</h3>"
     rows = [
         [r["label"], r["side"] or "-", r["muscle"] or "-", f"{r['peak_uv']:.0f}",
-         str(r["n_cycles"]), ", ".join(r["problems"]) or "ok"]
+         str(r["n_cycles"]),
+         ", ".join(f"{a}-{b}" for a, b in r.get("active_pct") or []) or "-",
+         ", ".join(r["problems"]) or "ok"]
         for r in e.rows
     ]
-    out = [table(["Channel", "Side", "Muscle", "Envelope peak (µV)", "Cycles", "Checks"], rows,
-                 compact=True)]
+    out = [table(["Channel", "Side", "Muscle", "Envelope peak (µV)", "Cycles",
+                  "Active (% of cycle)", "Checks"], rows, compact=True)]
     if e.cycles:
         x = np.linspace(0.0, 100.0, 101)
         cells = []

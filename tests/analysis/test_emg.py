@@ -42,6 +42,10 @@ def test_burst_timing_over_the_cycle_and_checks() -> None:
     peak_at = int(np.argmax(ta.cycle_mean))
     assert 5 <= peak_at <= 22
     assert ta.cycle_mean[60] < 15  # quiet outside it
+    # active around the burst (5-20 % of the cycle), widened a little by the 6 Hz envelope
+    ((on, off),) = ta.active
+    assert 0 <= on <= 7 and 18 <= off <= 30
+    assert ta.to_dict()["active_pct"] == [[on, off]]
     assert 100e-6 < ta.peak_v < 300e-6
     assert by["EMG 2"].problems == ["flat signal (no electrode contact?)"]
     assert "mains interference at 50 Hz" in by["R Soleus"].problems

@@ -216,12 +216,13 @@ def test_sided_emg_is_drawn_over_the_cycle() -> None:
     t = TrialReport(name="t", label="t", source=None, n_frames=1, rate_hz=100.0, duration_s=1.0)
     t.emg = EmgInfo(
         rows=[{"label": "L_TA", "side": "left", "muscle": "tibialis anterior", "peak_uv": 210.0,
-               "n_cycles": 3, "problems": []}],
+               "n_cycles": 3, "active_pct": [[3, 21], [92, 100]], "problems": []}],
         cycles=[("L_TA", "left", y)],
         notes=["EMG: 1 channel(s)"],
     )
     html = _emg(t, Figures())
     assert 'alt="L_TA envelope"' in html and "tibialis anterior" in html and "210" in html
+    assert "3-21, 92-100" in html and "Active (% of cycle)" in html
 
 
 def test_comparison_lists_the_kinetic_peaks(fixtures_dir: Path, tmp_path: Path) -> None:
