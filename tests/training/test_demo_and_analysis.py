@@ -94,4 +94,11 @@ def test_the_force_plate_demo_is_reproducible(tmp_path: Path) -> None:
         pytest.skip("resources/demo has not been generated (lmm-train demo)")
     for name in ("S0004_walking_01.mot", "labels.csv", "events.json"):
         shutil.copy(DEMO / name, tmp_path / name)
-    assert write_plate_demo(tmp_path).read_bytes() == shipped.read_bytes()
+    made = read_trial(write_plate_demo(tmp_path))
+    ship = read_trial(shipped)
+    assert made.markers is not None and ship.markers is not None
+    assert made.markers.labels == ship.markers.labels
+    # the same file up to float rounding on another machine
+    np.testing.assert_allclose(made.markers.positions, ship.markers.positions, atol=1e-6)
+    for a, b in zip(made.force_plates, ship.force_plates, strict=True):
+        np.testing.assert_allclose(a.grf, b.grf, atol=1e-3)
