@@ -185,10 +185,8 @@ class ForcePlateAnalysis:
     def to_dict(self) -> dict[str, Any]:
         return {
             "body_weight_n": None if self.body_weight_n is None else round(self.body_weight_n, 1),
-            "stance_table": [
-                {**r, **{s: None if r[s] is None else round(r[s], 4) for s in ("left", "right")}}
-                for r in self.stance_table()
-            ],
+            # unrounded: a reader formats them to their ``decimals`` once, as the window does
+            "stance_table": self.stance_table(),
             "contacts": [c.to_dict() for c in self.contacts],
             "summary": {
                 s: {k: round(v, 4) for k, v in m.items()} for s, m in self.summary().items()
