@@ -134,10 +134,8 @@ def _kinetics_dict(r: AnalysisResult) -> dict[str, Any] | None:
     group = group or "Free"
     out = r.kinetics.to_dict()
     out["speed_group"] = group
-    out["peaks"] = [
-        {k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()}
-        for row in peak_rows(r.kinetics, group)
-    ] if r.kinetics.cycles else []
+    # unrounded: a reader rounds them once, as the window does
+    out["peaks"] = peak_rows(r.kinetics, group) if r.kinetics.cycles else []
     return out
 
 
