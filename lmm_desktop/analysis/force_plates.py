@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from lmm_desktop.analysis._signal import lowpass, resample_cycle
-from lmm_desktop.analysis.markers import MARKER_ALIASES, _lookup
+from lmm_desktop.analysis.markers import marker_columns
 from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, ForcePlate, MarkerSet, Side, Trial
 
 G = 9.81
@@ -355,16 +355,13 @@ class _Feet:
 def _feet(markers: MarkerSet | None) -> _Feet | None:
     if markers is None:
         return None
-    index = {lab.strip().lower(): i for i, lab in enumerate(markers.labels)}
+    cols = marker_columns(markers)
     heel: dict[str, NDArray[np.float64]] = {}
     toe: dict[str, NDArray[np.float64]] = {}
     for side, s in (("left", "l"), ("right", "r")):
         for part, store in (("heel", heel), ("toe", toe)):
-            for pattern in MARKER_ALIASES[part]:
-                cols = _lookup(index, pattern, s)
-                if cols is not None:
-                    store[side] = markers.positions[:, cols, :].mean(axis=1)
-                    break
+            if f"{part}_{s}" in cols:
+                store[side] = markers.positions[:, cols[f"{part}_{s}"], :].mean(axis=1)
     if not (heel.keys() & toe.keys()):
         return None
     return _Feet(time=np.asarray(markers.time, float), heel=heel, toe=toe)

@@ -139,7 +139,9 @@ def _up_rotation(
     return rot if sign > 0 else np.diag([1.0, -1.0, -1.0]) @ rot
 
 
-def _columns(markers: MarkerSet) -> dict[str, list[int]]:
+def marker_columns(markers: MarkerSet) -> dict[str, list[int]]:
+    """Body point (``heel_r``, ``psis_l``...) -> the marker columns that give it, for every
+    point a known marker name provides (:data:`MARKER_ALIASES`)."""
     index = {lab.strip().lower(): i for i, lab in enumerate(markers.labels)}
     cols: dict[str, list[int]] = {}
     for part, alternatives in MARKER_ALIASES.items():
@@ -152,31 +154,35 @@ def _columns(markers: MarkerSet) -> dict[str, list[int]]:
     return cols
 
 
+def _heel_pelvis(cols: dict[str, list[int]]) -> tuple[list[int], list[int]]:
+    heel = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
+    pelvis = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
+    return heel, pelvis
+
+
+def _found_rotation(markers: MarkerSet | None) -> NDArray[np.float64] | None:
+    """The lab-to-Y-up rotation, or None without heels and pelvis (or with no finite sample)."""
+    if markers is None:
+        return None
+    heel_cols, pelvis_cols = _heel_pelvis(marker_columns(markers))
+    if not heel_cols or not pelvis_cols:
+        return None
+    with np.errstate(invalid="ignore"):
+        rot = _up_rotation(markers.positions, heel_cols, pelvis_cols)
+    return rot if np.isfinite(rot).all() else None
+
+
 def lab_rotation(markers: MarkerSet | None) -> NDArray[np.float64]:
     """The rotation taking the markers' lab frame to Y up (the body points' frame), ``(3, 3)``;
     the identity when the heels or the pelvis cannot be found."""
-    if markers is None:
-        return np.eye(3)
-    cols = _columns(markers)
-    heel_cols = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
-    pelvis_cols = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
-    if not heel_cols or not pelvis_cols:
-        return np.eye(3)
-    with np.errstate(invalid="ignore"):
-        rot = _up_rotation(markers.positions, heel_cols, pelvis_cols)
-    return rot if np.isfinite(rot).all() else np.eye(3)
+    rot = _found_rotation(markers)
+    return np.eye(3) if rot is None else rot
 
 
 def lab_up(markers: MarkerSet | None) -> NDArray[np.float64] | None:
     """The lab's upward unit vector in the markers' frame, or None without heel and pelvis."""
-    if markers is None:
-        return None
-    cols = _columns(markers)
-    if not any(k in cols for k in ("heel_r", "heel_l")) or not any(
-        k in cols for k in ("psis_r", "psis_l", "asis_r", "asis_l")
-    ):
-        return None
-    return np.asarray(lab_rotation(markers)[1], dtype=float)
+    rot = _found_rotation(markers)
+    return None if rot is None else np.asarray(rot[1], dtype=float)
 
 
 def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
@@ -190,9 +196,8 @@ def body_points_from_markers(markers: MarkerSet) -> BodyPoints:
     AnalysisError
         Neither heel markers nor any pelvis marker could be found under a known name.
     """
-    cols = _columns(markers)
-    heel_cols = [c for k in ("heel_r", "heel_l") for c in cols.get(k, [])]
-    pelvis_cols = [c for k in ("psis_r", "psis_l", "asis_r", "asis_l") for c in cols.get(k, [])]
+    cols = marker_columns(markers)
+    heel_cols, pelvis_cols = _heel_pelvis(cols)
     if not heel_cols or not pelvis_cols:
         raise AnalysisError(
             "Cannot find heel and pelvis markers for gait analysis among the markers "

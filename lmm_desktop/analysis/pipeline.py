@@ -413,10 +413,10 @@ def kinetics_for(
 
     if points is None:
         points = body_points_for(trial)
-        if points.source == "markers":
-            from lmm_desktop.analysis.marker_angles import complete_hips
+    if points.source == "markers":
+        from lmm_desktop.analysis.marker_angles import complete_hips
 
-            complete_hips(points)  # Harrington's hip centres when the markers give none
+        complete_hips(points)  # Harrington's hip centres when the markers give none
     return compute_kinetics(
         points,
         trial.force_plates,

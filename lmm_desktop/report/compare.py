@@ -89,7 +89,9 @@ KINETIC_ROWS = (
 )
 
 
-def _peak(t: TrialReport, var: str, side: str, kind: str) -> float | None:
+def kinetic_peak(t: TrialReport, var: str, side: str, kind: str) -> float | None:
+    """The mean over a side's cycles of a kinetic curve's peak (``kind`` 'max' or 'min'), or
+    None when the trial has no such curve."""
     g = t.ground_reaction
     if g is None or var not in g.kinetics:
         return None
@@ -104,7 +106,7 @@ def _kinetic_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
     rows = []
     for var, label, unit, kind in KINETIC_ROWS:
         for side in ("left", "right"):
-            va, vb = _peak(a, var, side, kind), _peak(b, var, side, kind)
+            va, vb = kinetic_peak(a, var, side, kind), kinetic_peak(b, var, side, kind)
             if va is not None or vb is not None:
                 rows.append(DifferenceRow(f"{label} ({side})", unit, 2, va, vb))
     return rows

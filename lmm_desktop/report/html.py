@@ -347,6 +347,8 @@ KINETIC_FINDINGS = (
 
 def _kinetic_findings(t: TrialReport) -> list[str]:
     """Each side's kinetic peak outside the normal band at the normal peak (mean ± 1 SD)."""
+    from lmm_desktop.report.compare import kinetic_peak
+
     g = t.ground_reaction
     if g is None or not g.kinetics:
         return []
@@ -356,11 +358,8 @@ def _kinetic_findings(t: TrialReport) -> list[str]:
         mid = (lo + hi) / 2
         k = int(np.argmax(mid) if kind == "max" else np.argmin(mid))
         for side in ("left", "right"):
-            ys = [y for s, y in g.kinetics[var] if s == side]
-            if not ys:
-                continue
-            peak = float(np.mean([y.max() if kind == "max" else y.min() for y in ys]))
-            if lo[k] <= peak <= hi[k]:
+            peak = kinetic_peak(t, var, side, kind)
+            if peak is None or lo[k] <= peak <= hi[k]:
                 continue
             where = "below" if peak < lo[k] else "above"
             out.append(

@@ -615,7 +615,10 @@ class MainWindow(QMainWindow):
         trial = self.loaded.trial
         trial.subject.mass_kg = float(mass_kg)
         result.force_plates = result.force_plates.with_body_weight(float(mass_kg) * G)
-        result.kinetics = kinetics_for(trial, result.force_plates, result.events_used())
+        # the body points on screen: the markers are not read into points a second time
+        result.kinetics = kinetics_for(
+            trial, result.force_plates, result.events_used(), self.loaded.points
+        )
 
     def set_body_mass(self, mass_kg: float) -> None:
         """Use ``mass_kg`` for the open trial (force-plate figures in body weights) and keep it
@@ -654,7 +657,7 @@ class MainWindow(QMainWindow):
         trial with force plates; both hidden otherwise."""
         plates = trial.force_plates
         self.force_plot.set_data(plates, analysis)
-        self.skeleton.set_force_plates(plates, analysis, trial.markers)
+        self.skeleton.set_force_plates(plates, analysis)
         if plates and not self.force_dock.isVisible():
             self._tab_forces()
         elif not plates:

@@ -184,7 +184,7 @@ class SkeletonView(QWidget):
         # the markers in the body points' frame (a Z-up lab, as in most .c3d files, turned Y up)
         self._rot = lab_rotation(markers) if markers is not None else np.eye(3)
         self._marker_pos = None if markers is None else to_view(markers.positions @ self._rot.T)
-        self.set_force_plates([], None, None)
+        self.set_force_plates([], None)
         self._markers.visible = self._marker_pos is not None and self._show_markers
         self._stance = {
             s: stance_intervals(events or [], s, self._last_time()) for s in self._stance
@@ -193,15 +193,12 @@ class SkeletonView(QWidget):
         self.reset_camera()
         self.set_time(self._first_time(), 0)
 
-    def set_force_plates(
-        self, plates: list[ForcePlate], analysis: Any = None, markers: MarkerSet | None = None
-    ) -> None:
+    def set_force_plates(self, plates: list[ForcePlate], analysis: Any = None) -> None:
         """Draw the trial's force plates and, while loaded, the ground reaction from the centre
         of pressure (1 m per body weight when the mass is known, else per 1000 N), green during
-        a clean contact (the foot-contact colour), grey otherwise."""
+        a clean contact (the foot-contact colour), grey otherwise. The plates are turned like
+        the markers :meth:`set_body` was given."""
         self._plates = list(plates)
-        if markers is not None:
-            self._rot = lab_rotation(markers)
         bw = getattr(analysis, "body_weight_n", None)
         self._grf_scale = 1.0 / float(bw) if bw else 1.0 / 1000.0
         contacts = [] if analysis is None else list(analysis.contacts)
