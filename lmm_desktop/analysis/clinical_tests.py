@@ -47,6 +47,7 @@ from lmm_desktop.analysis.activity import (
     posture_transitions,
     true_runs,
 )
+from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import Kinematics
 from lmm_desktop.core.errors import AnalysisError
@@ -116,6 +117,9 @@ class ActivitySegments:
     turns: list[Turn]
     walking: list[tuple[int, int]]  # frame index ranges [start, end)
     applicable: dict[str, str | None]  # test -> None if it applies, else the reason
+    squats: SquatAnalysis | None = None
+    """The squat series' repetitions and measures when the trial is one (see
+    :mod:`lmm_desktop.analysis.squats`)."""
 
 
 def detect_activity_segments(
@@ -124,7 +128,9 @@ def detect_activity_segments(
     """Rises, sits, turns and walking bouts, and which clinical tests apply (rule-based).
 
     A test applies when: TUG, a rise, >= 1 m of walking and a turn of >= 120 deg, then a sit;
-    five-times sit-to-stand, >= 3 rises with the pelvis staying within 1 m; walking speed, a
+    five-times sit-to-stand, >= 3 rises with the pelvis staying within 1 m; squats, a lowering
+    from standing and a rise back with the shanks leaning forward at the bottom (median ankle
+    dorsiflexion >= 18 deg), the pelvis staying within 1 m; walking speed, a
     walking bout (speed >= 0.25 m/s over >= 1 m) whose steady part covers >= 2 m, and no TUG;
     FSST, foot placements (needs ``points``) with no sit or rise and the pelvis within 1.5 m.
     """
@@ -155,6 +161,7 @@ def detect_activity_segments(
         )
     else:
         app[STS5] = None
+    app[SQUATS] = _squat_reason(kin, sig, rises, sits)
     if app[TUG] is None:
         app[WALK] = "the walk is part of a Timed Up and Go"
     elif not walking:
@@ -173,7 +180,33 @@ def detect_activity_segments(
         app[FSST] = "the pelvis travels >= 1.5 m (walking, not stepping between squares)"
     else:
         app[FSST] = None
-    return ActivitySegments(sig, rises, sits, turns, walking, app)
+    squats = None
+    if app[SQUATS] is None:
+        squats = analyze_squats(kin, sig, rises, sits, points)
+        if squats is None:
+            app[SQUATS] = "no lowering from standing followed by a rise back"
+    return ActivitySegments(sig, rises, sits, turns, walking, app, squats)
+
+
+def _squat_reason(
+    kin: Kinematics, sig: MotionSignals, rises: list[Transition], sits: list[Transition]
+) -> str | None:
+    """None when the trial is a squat series, else why not."""
+    if not sits or not rises:
+        return ("no lowering from standing and rise back (a pelvis drop of at least "
+                f"{MIN_DROP_CM:.0f} cm)")
+    if sits[0].onset >= rises[0].onset:
+        return "the trial starts low (seated), not standing"
+    span = sig.xz[sits[0].onset : rises[-1].end + 1]
+    if np.linalg.norm(np.ptp(span, axis=0)) >= 1.0:
+        return "the pelvis moves >= 1 m away between the lowerings (not a squat series)"
+    if squatting_ankle_deg(kin, sig, rises, sits) is None:
+        return (f"at the low points the shanks stay near vertical (median ankle dorsiflexion "
+                f"under {SQUAT_ANKLE_DEG:.0f} deg, or unknown): sitting down, not squatting")
+    return None
+
+
+MIN_DROP_CM = 15.0
 
 
 SQUAT_ANKLE_DEG = 18.0
@@ -376,6 +409,7 @@ def run_clinical_tests(
     *,
     treadmill: bool = False,
     belt_speed_m_s: float | None = None,
+    segments: ActivitySegments | None = None,
 ) -> tuple[list[TestResult], dict[str, str]]:
     """Every test that applies to the trial, and for the others why they do not.
 
@@ -386,6 +420,8 @@ def run_clinical_tests(
     treadmill
         The gait analysis found treadmill walking: the walking-speed test then says so (with
         ``belt_speed_m_s``, m/s, when known) instead of "no walking".
+    segments
+        :func:`detect_activity_segments` of the same trial, when already computed.
 
     Returns
     -------
@@ -395,7 +431,7 @@ def run_clinical_tests(
     """
     from lmm_desktop.analysis.four_square import four_square_step_test  # imports this module
 
-    seg = detect_activity_segments(kin, time, points)
+    seg = segments if segments is not None else detect_activity_segments(kin, time, points)
     if treadmill and not seg.walking:
         seg.applicable[WALK] = treadmill_reason(belt_speed_m_s)
     results: list[TestResult] = []
@@ -418,7 +454,28 @@ def run_clinical_tests(
             reasons[FSST] = fsst.reason or "no four-square stepping pattern"
     else:
         reasons[FSST] = seg.applicable[FSST] or "not applicable"
+    if seg.squats is not None:
+        results.append(squat_test(seg.squats))
+    elif SQUATS in seg.applicable:
+        reasons[SQUATS] = seg.applicable[SQUATS] or "no squat repetition"
     return results, reasons
+
+
+def squat_test(squats: SquatAnalysis) -> TestResult:
+    """The squat series as a test: its time, repetitions, phases and mean measures."""
+    phases: list[Phase] = []
+    for r in squats.reps:
+        phases.append(Phase(f"lowering {r.index}", r.start_s, r.bottom_s))
+        phases.append(Phase(f"rising {r.index}", r.bottom_s, r.end_s))
+    measures = {k: v["mean"] for k, v in squats.summary().items() if v["mean"] is not None}
+    return TestResult(
+        SQUATS,
+        squats.duration_s,
+        phases,
+        SQUAT_RULE,
+        repetitions=len(squats.reps),
+        measures=measures,
+    )
 
 
 def recompute_with_override(result: TestResult, start_s: float, end_s: float) -> TestResult:

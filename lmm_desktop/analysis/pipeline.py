@@ -21,8 +21,10 @@ import numpy as np
 from lmm_desktop.analysis.clinical_norms import reference_for
 from lmm_desktop.analysis.clinical_tests import (
     FSST,
+    ActivitySegments,
     TestResult,
     apply_timing_override,
+    detect_activity_segments,
     run_clinical_tests,
 )
 from lmm_desktop.analysis.cycles import CycleCurves, cycle_curves
@@ -39,6 +41,7 @@ from lmm_desktop.analysis.kinetics import KineticsResult, compute_kinetics
 from lmm_desktop.analysis.normative import leg_length_m, speed_group
 from lmm_desktop.analysis.quality import QualityFlag, check_quality
 from lmm_desktop.analysis.spatiotemporal import SpatiotemporalResult, compute_spatiotemporal
+from lmm_desktop.analysis.squats import SquatAnalysis
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import CANONICAL_JOINTS, Kinematics
 from lmm_desktop.core.errors import AnalysisError
@@ -74,6 +77,8 @@ class AnalysisResult:
     """Sagittal joint moments and powers over the cycles that start on a plate, else None."""
     emg: EmgResult | None = None
     """EMG envelopes (a .c3d with EMG channels), else None."""
+    squats: SquatAnalysis | None = None
+    """The repetitions, depth, symmetry and alignment of a squat series, else None."""
 
     def events_used(self) -> list[Event]:
         """The events the gait analysis was computed from."""
@@ -92,7 +97,8 @@ class AnalysisResult:
         :mod:`lmm_desktop.analysis.clinical_norms`), ``quality`` (flags),
         ``force_plates`` (contacts, stance figures per side and the agreement of the kinematic
         and file events with the plates' timing, or null), ``kinetics`` (sagittal moment and
-        power peaks per side over the cycles that start on a plate, or null), ``reasons`` (why
+        power peaks per side over the cycles that start on a plate, or null), ``squats``
+        (repetitions with their measures, means, symmetry and findings, or null), ``reasons`` (why
         each null or missing item is so) and ``notes``.
         """
         return {
@@ -120,6 +126,7 @@ class AnalysisResult:
             "force_plates": None if self.force_plates is None else self.force_plates.to_dict(),
             "kinetics": _kinetics_dict(self),
             "emg": None if self.emg is None else self.emg.to_dict(),
+            "squats": None if self.squats is None else self.squats.to_dict(),
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
@@ -344,13 +351,16 @@ def analyze(
             reasons[key] = why
     kin = trial.kinematics if trial.kinematics is not None else Kinematics.empty(points.n_frames)
     ktime = trial.time if trial.kinematics is not None else points.time
+    seg: ActivitySegments | None = None
     try:
+        seg = detect_activity_segments(kin, ktime, points)
         tests, why_not = run_clinical_tests(
             kin,
             ktime,
             points,
             treadmill=detected.treadmill,
             belt_speed_m_s=None if st is None else st.treadmill_speed_m_s,
+            segments=seg,
         )
     except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
         tests, why_not = [], {"all": str(exc)}
@@ -397,6 +407,7 @@ def analyze(
         force_plates=plates,
         kinetics=kinetics_for(trial, plates, [e for e in events if e.source == source], points),
         emg=analyze_emg(trial.analog, used),
+        squats=None if seg is None else seg.squats,
     )
 
 

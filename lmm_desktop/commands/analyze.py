@@ -186,6 +186,38 @@ def _kinetics(k: dict[str, Any]) -> list[str]:
     return out
 
 
+def _squats(q: dict[str, Any]) -> list[str]:
+    """The squat series: repetitions, means over them per side, symmetry and findings."""
+    from lmm_desktop.analysis.squats import format_value, squat_rows
+
+    out = [f"Squats ({q['repetitions']} repetitions in {q['duration_s']:.2f} s)"]
+    table = []
+    for r in squat_rows(q):
+        label = f"{r['label']} ({r['unit']})" if r["unit"] else r["label"]
+        if "value" in r:
+            table.append([label, format_value(r["value"], r["decimals"]), "", "", ""])
+        else:
+            sym = r.get("symmetry_pct")
+            table.append([label, "", format_value(r["left"], r["decimals"]),
+                          format_value(r["right"], r["decimals"]),
+                          "-" if sym is None else f"{sym:.0f} %"])
+    out += _table(table, ["measure (mean over repetitions)", "both", "left", "right",
+                          "symmetry"])
+    reps = [
+        [str(r["index"]), f"{r['start_s']:.2f}-{r['end_s']:.2f}", f"{r['bottom_s']:.2f}",
+         _num(r["measures"].get("depth_cm"), 1),
+         _num(r["measures"].get("knee_flexion_deg_l"), 0),
+         _num(r["measures"].get("knee_flexion_deg_r"), 0)]
+        for r in q["reps"]
+    ]
+    out += _table(reps, ["rep", "time (s)", "bottom (s)", "depth (cm)", "knee L (deg)",
+                         "knee R (deg)"])
+    out += [f"  finding: {f['message']} [{f['rule']}]" for f in q.get("findings", [])]
+    if not q.get("findings"):
+        out.append("  no findings (symmetry, weight shift, knee alignment, depth consistency)")
+    return out
+
+
 def format_text(d: dict[str, Any]) -> str:
     """Human-readable report of an :meth:`AnalysisResult.to_dict` dictionary."""
     t = d["trial"]
@@ -235,6 +267,8 @@ def format_text(d: dict[str, Any]) -> str:
             out.append(f"  {POPULATION_NOTE}")
     else:
         out.append("  none detected")
+    if d.get("squats"):
+        out += ["", *_squats(d["squats"])]
     if d.get("force_plates"):
         out += ["", *_force_plates(d["force_plates"])]
     if d.get("kinetics"):

@@ -47,8 +47,10 @@ def test_opencap_squats(fixtures_dir: Path) -> None:
         assert d[key] is None
         assert "squats or sit-to-stand" in d["reasons"][key]
     # five squats lower the pelvis like sits, but they are not a five-times sit-to-stand test:
-    # the trial starts standing and the shanks lean over the feet at the bottom (27 deg)
-    assert d["clinical_tests"] == []
+    # the trial starts standing and the shanks lean over the feet at the bottom (27 deg); they
+    # are a squat series
+    assert [c["test"] for c in d["clinical_tests"]] == ["squats"]
+    assert d["clinical_tests"][0]["repetitions"] == 5 and d["squats"]["repetitions"] == 5
     assert d["reasons"]["clinical_tests.five_times_sit_to_stand"].startswith("squats, not sit")
     assert d["quality"] == []
     assert d["trial"]["n_frames"] == 801

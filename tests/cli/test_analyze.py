@@ -24,9 +24,22 @@ def test_analyze_json(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) ->
         "quality",
         "reasons",
     }
-    assert d["clinical_tests"] == []  # squats are not a five-times sit-to-stand test
+    # squats are not a five-times sit-to-stand test, but a squat series
+    assert [c["test"] for c in d["clinical_tests"]] == ["squats"]
+    assert d["squats"]["repetitions"] == 5 and len(d["squats"]["reps"]) == 5
     assert "squats" in d["reasons"]["clinical_tests.five_times_sit_to_stand"]
     assert d["spatiotemporal"] is None and d["reasons"]["spatiotemporal"]
+
+
+def test_analyze_text_lists_the_squats(
+    fixtures_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = fixtures_dir / "opencap" / "squats1_videoAndMocap.mot"
+    assert main(["analyze", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Squats (5 repetitions" in out
+    assert "Peak knee flexion (deg)" in out and "symmetry" in out
+    assert "finding:" in out or "no findings" in out
 
 
 def test_analyze_text_table(fixtures_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
