@@ -237,7 +237,7 @@ def repetitions(
     sig: MotionSignals, rises: list[Transition], sits: list[Transition]
 ) -> list[tuple[int, int, int]]:
     """``(start, bottom, end)`` frame indices of each lowering followed by a rise."""
-    out = []
+    out: list[tuple[int, int, int]] = []
     for s in sits:
         nxt = next((r for r in rises if r.onset >= s.peak), None)
         if nxt is None:
