@@ -78,7 +78,7 @@ MEASURES: dict[str, tuple[str, str, int]] = {
     "descent_s": ("Lowering time", "s", 2),
     "ascent_s": ("Rising time", "s", 2),
     "depth_cm": ("Depth (pelvis drop)", "cm", 1),
-    "depth_pct_leg": ("Depth (% leg length)", "%", 0),
+    "depth_pct_leg": ("Depth (pelvis drop)", "% leg", 0),
     "thigh_angle_deg": ("Thigh above horizontal at bottom", "deg", 0),
     "knee_flexion_deg": ("Peak knee flexion", "deg", 0),
     "hip_flexion_deg": ("Peak hip flexion", "deg", 0),
@@ -423,4 +423,8 @@ def squat_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def format_value(v: float | None, decimals: int) -> str:
-    return "-" if v is None else f"{v:.{decimals}f}"
+    """``v`` to ``decimals`` places ('-' when None; never '-0.0')."""
+    if v is None:
+        return "-"
+    text = f"{v:.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text

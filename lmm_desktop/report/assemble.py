@@ -122,8 +122,12 @@ def attach_records(
 def _snapshot(item: TrialInput) -> tuple[str | None, str | None]:
     if item.snapshot_png is not None or item.points is None:
         return None, None
-    from lmm_desktop.report.snapshot import side_view_svg
+    from lmm_desktop.report.snapshot import side_view_svg, squat_view_svg
 
+    squats = getattr(item.result, "squats", None)
+    if squats is not None and squats.reps and item.points.has("hip_l"):
+        rep = squats.reps[0]
+        return squat_view_svg(item.points, (rep.start_s, rep.bottom_s, rep.end_s))
     return side_view_svg(item.points, item.result.events_used())
 
 

@@ -21,6 +21,7 @@ from lmm_desktop.report.model import (
     PatientInfo,
     QualityInfo,
     SideName,
+    SquatInfo,
     TrialReport,
 )
 
@@ -62,6 +63,7 @@ TEST_TITLES: dict[str, str] = {
     "four_square_step_test": "Four Square Step Test (FSST)",
     "five_times_sit_to_stand": "Five Times Sit-to-Stand (5xSTS)",
     "walking_speed": "Walking speed (steady state)",
+    "squats": "Squats",
 }
 
 
@@ -342,6 +344,30 @@ def trial_report(
         notes=[scrub(n) for n in d["notes"]],
         ground_reaction=ground_reaction(result, group),
         emg=emg_info(result),
+        squats=squat_info(result),
+    )
+
+
+def squat_info(result: AnalysisResult) -> SquatInfo | None:
+    """The squat part of a trial's section, or None when the trial is not a squat series."""
+    sq = getattr(result, "squats", None)
+    if sq is None:
+        return None
+    from lmm_desktop.analysis.squats import squat_rows
+
+    d = sq.to_dict()
+    curves: dict[str, list[tuple[SideName, Any, Any]]] = {}
+    for side in ("right", "left"):
+        for joint, (mean, sd) in sq.curves.get(side, {}).items():
+            curves.setdefault(joint, []).append((side, mean, sd))  # type: ignore[arg-type]
+    return SquatInfo(
+        repetitions=d["repetitions"],
+        duration_s=d["duration_s"],
+        rows=squat_rows(d),
+        reps=d["reps"],
+        findings=d["findings"],
+        curves=curves,
+        rule=d["rule"],
     )
 
 

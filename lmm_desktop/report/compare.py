@@ -4,6 +4,7 @@ and a difference table (A, B, B - A, % change from A)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from lmm_desktop.report.model import Comparison, CurvePanel, DifferenceRow, Measure, TrialReport
 
@@ -64,6 +65,7 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
                 )
             )
     rows += _kinetic_rows(a, b)
+    rows += _squat_rows(a, b)
     ta = {t.test: t for t in a.clinical_tests if t.duration_s is not None}
     tb = {t.test: t for t in b.clinical_tests if t.duration_s is not None}
     for test in [*ta, *(k for k in tb if k not in ta)]:
@@ -78,6 +80,43 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
             )
         )
     return rows
+
+
+#: squat measures compared (keys of ``squat_rows``), with the limb symmetry of the peaks
+SQUAT_KEYS = ("depth_cm", "knee_flexion_deg", "hip_flexion_deg", "ankle_dorsiflexion_deg",
+              "knee_ankle_ratio", "lateral_shift_cm", "trunk_lean_deg")
+SIGNED = ("lateral_shift_cm",)
+"""Offsets either way of zero: their change is given, not a % change."""
+
+
+def _squat_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
+    """A squat series' depth, flexion peaks per side and their symmetry, knee alignment,
+    weight shift and trunk lean, when either trial is a squat series."""
+    if a.squats is None and b.squats is None:
+        return []
+    ra = {r["key"]: r for r in (a.squats.rows if a.squats else [])}
+    rb = {r["key"]: r for r in (b.squats.rows if b.squats else [])}
+    out = []
+    for key in SQUAT_KEYS:
+        x, y = ra.get(key), rb.get(key)
+        ref = x or y
+        if ref is None:
+            continue
+        unit, dec, label = ref["unit"], ref["decimals"], f"Squats: {ref['label'].lower()}"
+
+        def get(row: dict[str, Any] | None, field: str) -> float | None:
+            return None if row is None else row.get(field)
+
+        if "value" in ref:
+            out.append(DifferenceRow(label, unit, dec, get(x, "value"), get(y, "value"),
+                                     relative=key not in SIGNED))
+            continue
+        for side in ("left", "right"):
+            out.append(DifferenceRow(f"{label} ({side})", unit, dec, get(x, side), get(y, side)))
+        if get(x, "symmetry_pct") is not None or get(y, "symmetry_pct") is not None:
+            out.append(DifferenceRow(f"{label} symmetry", "%", 0, get(x, "symmetry_pct"),
+                                     get(y, "symmetry_pct"), relative=False))
+    return out
 
 
 #: (variable, label, unit, max or min) of the kinetic peaks compared

@@ -326,6 +326,8 @@ def key_findings(m: ReportModel) -> list[str]:
                     f"{meas.status} the normal range{normal}."
                 )
         out += [where + f for f in _kinetic_findings(t)]
+        if t.squats is not None:
+            out += [f"{where}Squats: {f['message']}." for f in t.squats.findings]
         warnings = [q for q in t.quality if q.severity != "info"]
         if warnings:
             kinds = ", ".join(sorted({q.kind for q in warnings}))
@@ -372,9 +374,12 @@ def _kinetic_findings(t: TrialReport) -> list[str]:
 def _key_findings(m: ReportModel) -> str:
     found = key_findings(m)
     if not found:
+        squats = any(t.squats is not None for t in m.trials)
         return (
-            "<p><b>Key findings:</b> every timed test below its fall-risk cut-off and every gait "
-            "parameter within its normal range; no data-quality warning.</p>"
+            "<p><b>Key findings:</b> every timed test below its fall-risk cut-off"
+            + (", every gait parameter within its normal range, nothing flagged in the squats;"
+               if squats else " and every gait parameter within its normal range;")
+            + " no data-quality warning.</p>"
         )
     items = "".join(f"<li>{esc(f)}</li>" for f in found)
     return (
@@ -410,6 +415,14 @@ def _trial(m: ReportModel, t: TrialReport, index: int, figs: Figures) -> str:
         _ai(m, t),
     ]
     return "\n".join(out)
+
+
+def _same_reason(t: TrialReport, key: str) -> str | None:
+    """Why ``key`` is missing; when that is why the gait table is missing, said once there."""
+    why = t.reasons.get(key)
+    if why and not t.spatiotemporal and why == t.reasons.get("spatiotemporal"):
+        return "as for the spatiotemporal parameters above"
+    return why
 
 
 def _spatiotemporal(t: TrialReport) -> str:
@@ -449,7 +462,7 @@ def _spatiotemporal(t: TrialReport) -> str:
 def _kinematics(t: TrialReport, figs: Figures) -> str:
     h = f"<h3>{H_KINEMATICS}</h3>"
     if not any(p.series for p in t.panels):
-        return h + not_available(t.reasons.get("cycles"))
+        return h + not_available(_same_reason(t, "cycles"))
     key = legend(
         [
             ("line", SIDE_COLOURS["left"], "left (mean)"),
@@ -474,7 +487,7 @@ def _gps(t: TrialReport, figs: Figures) -> str:
     h = f"<h3>{H_GPS}</h3>"
     g = t.gait_profile
     if g is None:
-        return h + not_available(t.reasons.get("gait_profile_score"))
+        return h + not_available(_same_reason(t, "gait_profile_score"))
     from lmm_desktop.analysis.gps import GPS_VARIABLES
 
     cats = [label for _, label in GPS_VARIABLES] + ["GPS"]
@@ -514,6 +527,9 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     for c in t.clinical_tests:
         if c.duration_s is None:
             continue
+        if c.test == "squats" and t.squats is not None:
+            out.append(_squats(t, figs))
+            continue
         reps = f", {c.repetitions} repetitions" if (c.repetitions or 0) > 1 else ""
         meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items())
         out.append(
@@ -546,6 +562,73 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     if not out:
         out.append(not_available("no clinical test was recognised in this trial"))
     return h + "\n".join(out)
+
+
+SQUAT_CURVES = (("hip_flexion", "Hip flexion"), ("knee_angle", "Knee flexion"),
+                ("ankle_angle", "Ankle dorsiflexion"))
+
+
+def _squats(t: TrialReport, figs: Figures) -> str:
+    """A squat series: what to look at, each measure per side with its symmetry, the joint
+    angles over the repetition, and the repetitions."""
+    from lmm_desktop.analysis.squats import format_value
+
+    q = t.squats
+    assert q is not None
+    out = [f"<p><b>Squats: {q.repetitions} repetitions in {fmt(q.duration_s, 1)} s</b></p>"]
+    if q.findings:
+        items = "".join(
+            f'<li>{esc(f["message"])} <span class="small">({esc(f["rule"])})</span></li>'
+            for f in q.findings
+        )
+        out.append(f"<p>To look at:</p><ul>{items}</ul>")
+    else:
+        out.append("<p>Nothing to flag: the hip, knee and ankle flexion peaks are symmetric "
+                   "(limb symmetry index &ge; 90 %), the weight stays centred over the feet, "
+                   "the knees stay apart and the depth is consistent.</p>")
+    rows = []
+    for r in q.rows:
+        label = f"{r['label']} ({r['unit']})" if r["unit"] else r["label"]
+        dec = r["decimals"]
+        if "value" in r:
+            sd = "" if r.get("sd") is None else f" ± {format_value(r['sd'], dec)}"
+            rows.append([label, "", "", format_value(r["value"], dec) + sd, ""])
+        else:
+            sym = r.get("symmetry_pct")
+            rows.append([label, format_value(r["left"], dec), format_value(r["right"], dec), "",
+                         "" if sym is None else f"{sym:.0f} %"])
+    out.append(table(["Measure (mean over the repetitions)", "Left", "Right", "Both",
+                      "Symmetry"], rows, compact=True))
+    if q.curves:
+        x = np.linspace(0.0, 100.0, 101)
+        cells = []
+        for joint, title in SQUAT_CURVES:
+            series = q.curves.get(joint)
+            if not series:
+                continue
+            lines = [Line(m, SIDE_COLOURS[side], side) for side, m, _sd in series]
+            fills = [Fill(m - sd, m + sd, SIDE_COLOURS[side], 0.15) for side, m, sd in series]
+            svg = line_chart(
+                x, lines, fills=fills, title=title, xlabel="% of repetition", ylabel="deg",
+                width=PANEL_W, height=PANEL_H, xticks=[0, 25, 50, 75, 100],
+            )
+            cells.append(figs.img(svg, PANEL_W, PANEL_H, f"{title} over the repetition"))
+        tds = "".join(f'<td width="{PANEL_W}">{c}</td>' for c in cells)
+        out.append(f'<table class="grid" cellspacing="2" cellpadding="0"><tr>{tds}</tr></table>')
+        out.append('<p class="small">Mean &plusmn; 1 SD over the repetitions (lowering onset '
+                   "to the end of the rise), right and left.</p>")
+    reps = [
+        [str(r["index"]), f"{r['start_s']:.2f}–{r['end_s']:.2f}", fmt(r["bottom_s"], 2),
+         format_value(r["measures"].get("depth_cm"), 1),
+         format_value(r["measures"].get("knee_flexion_deg_l"), 0),
+         format_value(r["measures"].get("knee_flexion_deg_r"), 0),
+         format_value(r["measures"].get("lateral_shift_cm"), 1)]
+        for r in q.reps
+    ]
+    out.append(table(["Repetition", "Time (s)", "Lowest (s)", "Depth (cm)", "Knee L (deg)",
+                      "Knee R (deg)", "Shift (cm, + right)"], reps, compact=True))
+    out.append(f'<p class="small">Rule: {esc(q.rule)}</p>')
+    return "\n".join(out)
 
 
 GRF_TITLES = {
@@ -726,7 +809,10 @@ def _test_reference(ref: dict[str, object]) -> str:
 
 
 def _test_result(c: ClinicalTestInfo) -> str:
-    """'Timed Up and Go (TUG): 12.3 s'; the walking-speed test reports its speed."""
+    """'Timed Up and Go (TUG): 12.3 s'; the walking-speed test reports its speed, a squat
+    series its repetitions."""
+    if c.test == "squats":
+        return f"{c.title}: {c.repetitions} repetitions in {fmt(c.duration_s, 1)} s"
     speed = c.measures.get("speed_m_s")
     if speed is not None:
         return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"
@@ -818,7 +904,7 @@ def _comparison(c: Comparison, figs: Figures) -> str:
     h = f'<h2 class="pagebreak">{H_COMPARISON}: {esc(c.label_a)} and {esc(c.label_b)}</h2>'
     rows = [
         [
-            r.label + f" ({r.unit})",
+            r.label + (f" ({r.unit})" if r.unit else ""),
             fmt(r.a, r.decimals),
             fmt(r.b, r.decimals),
             "n/a" if r.difference is None else f"{r.difference:+.{r.decimals}f}",

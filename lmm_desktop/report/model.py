@@ -209,6 +209,26 @@ class EmgInfo:
 
 
 @dataclass
+class SquatInfo:
+    """A squat series: measures per side, repetitions, findings and the curves over the
+    repetition."""
+
+    repetitions: int
+    duration_s: float
+    rows: list[dict[str, Any]]
+    """:func:`lmm_desktop.analysis.squats.squat_rows` rows."""
+    reps: list[dict[str, Any]]
+    """``SquatRep.to_dict()`` per repetition."""
+    findings: list[dict[str, str]]
+    """``SquatFinding.to_dict()``: message and rule."""
+    curves: dict[str, list[tuple[SideName, NDArray[np.float64], NDArray[np.float64]]]] = field(
+        default_factory=dict
+    )
+    """Joint base name -> ``(side, mean (101,), SD (101,))`` over the repetitions, degrees."""
+    rule: str = ""
+
+
+@dataclass
 class TrialReport:
     """Everything shown about one trial."""
 
@@ -239,6 +259,7 @@ class TrialReport:
     notes: list[str] = field(default_factory=list)
     ground_reaction: GroundReactionInfo | None = None
     emg: EmgInfo | None = None
+    squats: SquatInfo | None = None
 
 
 @dataclass
@@ -250,6 +271,8 @@ class DifferenceRow:
     decimals: int
     a: float | None
     b: float | None
+    relative: bool = True
+    """False for a signed offset or a percentage, whose % change means nothing."""
 
     @property
     def difference(self) -> float | None:
@@ -258,7 +281,7 @@ class DifferenceRow:
     @property
     def percent_change(self) -> float | None:
         d = self.difference
-        if d is None or self.a is None or abs(self.a) < 1e-12:
+        if d is None or self.a is None or abs(self.a) < 1e-12 or not self.relative:
             return None
         return d / abs(self.a) * 100.0
 

@@ -30,6 +30,8 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("four_square_step_test", "FSST", "s", 1, False),
     ("five_times_sit_to_stand", "5xSTS", "s", 1, False),
     ("ankle_power_max", "Ankle push-off power", "W/kg", 2, True),
+    ("squat_depth_cm", "Squat depth", "cm", 1, True),
+    ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
 
@@ -142,6 +144,9 @@ def measures_of(result: Any) -> dict[str, float | None]:
     peaks = [summary.get(s, {}).get("ankle_power_max") for s in ("left", "right")]
     peaks = [p for p in peaks if p is not None]
     out["ankle_power_max"] = float(np.mean(peaks)) if peaks else None
+    sq = d.get("squats") or {}
+    out["squat_depth_cm"] = ((sq.get("summary") or {}).get("depth_cm") or {}).get("mean")
+    out["squat_knee_symmetry_pct"] = (sq.get("symmetry_pct") or {}).get("knee_flexion_deg")
     return out
 
 

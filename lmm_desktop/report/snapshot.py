@@ -83,3 +83,54 @@ def side_view_svg(
     caption = f"Side view of the body at six instants (right side orange, left side blue), {how}."
 
     return svg, caption
+
+
+def squat_view_svg(
+    points: BodyPoints,
+    repetition: tuple[float, float, float],
+    *,
+    width: int = 640,
+    height: int = 210,
+) -> tuple[str, str]:
+    """SVG of one squat repetition (``(start, lowest, end)`` seconds): seen from the side while
+    standing, lowering, at the lowest point and rising, then from the front standing and at the
+    lowest point (where the knees' alignment shows), and its caption."""
+    t = points.time
+    start, low, end = repetition
+
+    def frame(x: float) -> int:
+        return int(np.clip(np.searchsorted(t, x), 0, len(t) - 1))
+
+    hips = points.point("hip_l") - points.point("hip_r")  # (n, 3) right to left
+    seg = hips[frame(start) : frame(end) + 1]
+    seg = seg[np.all(np.isfinite(seg), axis=1)]
+    lat = np.array([0.0, 0.0, -1.0]) if not len(seg) else seg.mean(axis=0)
+    lat[1] = 0.0
+    lat = lat / (np.linalg.norm(lat) or 1.0)
+    fwd = np.cross(lat, np.array([0.0, 1.0, 0.0]))  # left x up = forward
+    floor = float(np.nanpercentile(points.positions[:, :, 1], 0.5))
+    views = [
+        (start, fwd, "standing (side)"),
+        ((start + low) / 2, fwd, "lowering"),
+        (low, fwd, "lowest"),
+        ((low + end) / 2, fwd, "rising"),
+        (start, lat, "standing (front)"),  # seen from the front: the right side on the left
+        (low, lat, "lowest (front)"),
+    ]
+    poses, labels = [], []
+    for when, axis, label in views:
+        pos = points.positions[frame(when)]  # (n_points, 3) metres
+        poses.append({
+            name: (float(pos[i] @ axis), float(pos[i, 1] - floor))
+            for i, name in enumerate(points.names)
+        })
+        labels.append(f"{label} {when:.1f} s")
+    svg = stick_figures(
+        poses, points.segments, GROUP_COLOURS, labels=labels, width=width, height=height
+    )
+    caption = (
+        f"The first squat repetition ({start:.2f}-{end:.2f} s) seen from the side, then from "
+        "the front standing and at the lowest point (right side orange, left side blue; the "
+        "front view shows the knees' alignment over the feet)."
+    )
+    return svg, caption

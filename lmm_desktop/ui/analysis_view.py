@@ -145,6 +145,9 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
     age = age if age is not None else age_years
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
+        if test.test == "squats":
+            out.append(_squat_test_row(name, test))
+            continue
         value = f"{test.duration_s:.2f} s" if test.duration_s is not None else "not timed"
         speed = test.measures.get("speed_m_s")
         if speed is not None and test.duration_s is not None:
@@ -170,13 +173,122 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
     return out
 
 
+def _squat_test_row(name: str, test: Any) -> TestRow:
+    m = test.measures
+    parts = []
+    if m.get("depth_cm") is not None:
+        parts.append(f"depth {m['depth_cm']:.0f} cm")
+    kr, kl = m.get("knee_flexion_deg_r"), m.get("knee_flexion_deg_l")
+    if kr is not None and kl is not None:
+        parts.append(f"knee flexion R {kr:.0f} / L {kl:.0f}°")
+    start = test.phases[0].start_s if test.phases else None
+    return TestRow(
+        name,
+        f"{test.repetitions} reps",
+        "; ".join(parts) + " (Squats tab)",
+        explanation=(f"{test.repetitions} repetitions in {test.duration_s:.2f} s. The Squats tab "
+                     "has each measure per side, the repetitions and what to look at."),
+        rule=test.rule,
+        start_s=start,
+    )
+
+
+@dataclass(frozen=True)
+class SquatMeasureRow:
+    """One squat measure: the mean over the repetitions, per side or for both."""
+
+    name: str
+    unit: str
+    left: str
+    right: str
+    both: str
+    symmetry: str  # limb symmetry index '97 %', or ''
+    low_symmetry: bool
+    tip: str
+
+
+@dataclass(frozen=True)
+class SquatRepRow:
+    """One repetition: when, how deep, how far each knee bent."""
+
+    index: int
+    span: str
+    depth: str
+    knee_left: str
+    knee_right: str
+    bottom_s: float
+
+
+def squat_view(result: Any) -> tuple[list[SquatMeasureRow], list[SquatRepRow], list[str]]:
+    """The squat series of ``result`` for the Squats tab: measure rows, repetition rows and the
+    findings (each with its rule); empty when the trial is not a squat series."""
+    from lmm_desktop.analysis.squats import LSI_MIN_PCT, format_value, squat_rows
+
+    sq = getattr(result, "squats", None)
+    if sq is None:
+        return [], [], []
+    d = sq.to_dict()
+    rows = []
+    for r in squat_rows(d):
+        dec = r["decimals"]
+        sym = r.get("symmetry_pct")
+
+        def sd(v: float | None, dec: int = dec) -> str:
+            return "" if v is None else f" (SD {v:.{dec}f})"
+
+        if "value" in r:
+            tip = f"{r['label']}: mean over {len(sq.reps)} repetitions{sd(r.get('sd'))}."
+            rows.append(SquatMeasureRow(r["label"], r["unit"], "", "", format_value(
+                r["value"], dec), "", False, tip))
+        else:
+            tip = (f"{r['label']}: mean over the repetitions; right "
+                   f"{format_value(r['right'], dec)}{sd(r.get('sd_right'))}, left "
+                   f"{format_value(r['left'], dec)}{sd(r.get('sd_left'))}.")
+            if sym is not None:
+                tip += (f" Limb symmetry index (smaller / larger side) {sym:.0f} %; under "
+                        f"{LSI_MIN_PCT:.0f} % is flagged.")
+            rows.append(SquatMeasureRow(
+                r["label"], r["unit"], format_value(r["left"], dec), format_value(r["right"], dec),
+                "", "" if sym is None else f"{sym:.0f} %",
+                sym is not None and sym < LSI_MIN_PCT, tip))
+    reps = [
+        SquatRepRow(
+            rep.index,
+            f"{rep.start_s:.2f}–{rep.end_s:.2f} s",
+            format_value(rep.measures.get("depth_cm"), 1),
+            format_value(rep.measures.get("knee_flexion_deg_l"), 0),
+            format_value(rep.measures.get("knee_flexion_deg_r"), 0),
+            rep.bottom_s,
+        )
+        for rep in sq.reps
+    ]
+    findings = [f"{f.message} [{f.rule}]" for f in sq.findings]
+    return rows, reps, findings
+
+
+def hand_timed(result: Any) -> bool:
+    """True when the trial has a test whose start and end can be set by hand (TUG, FSST,
+    5xSTS)."""
+    from lmm_desktop.analysis.clinical_tests import primary_test
+
+    return primary_test(list(getattr(result, "clinical_tests", None) or [])) is not None
+
+
+def repetition_windows(result: Any) -> list[tuple[float, float]]:
+    """``(start, end)`` seconds of each squat repetition (empty when there are none)."""
+    sq = getattr(result, "squats", None)
+    return [] if sq is None else [(r.start_s, r.end_s) for r in sq.reps]
+
+
 def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]]:
     """The short name and phases of the trial's timed test for the timeline (the test a
-    hand-set start and end re-time), or (None, []) when the trial has none."""
+    hand-set start and end re-time; else a squat series' lowering and rising), or (None, [])
+    when the trial has none."""
     from lmm_desktop.analysis.clinical_tests import primary_test
     from lmm_desktop.report.build import TEST_TITLES
 
-    test = primary_test(list(getattr(result, "clinical_tests", None) or []))
+    tests = list(getattr(result, "clinical_tests", None) or [])
+    test = primary_test(tests) or next((t for t in tests if t.test == "squats"), None)
     if test is None:
         return None, []
     name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))
@@ -227,7 +339,9 @@ def summary(result: Any) -> str:
         parts.append(f"Metrics from {source} events.")
     reasons = getattr(result, "reasons", {}) or {}
     why = reasons.get("spatiotemporal")
-    if why and getattr(result, "spatiotemporal", None) is None:
+    tests = getattr(result, "clinical_tests", None) or []
+    if why and getattr(result, "spatiotemporal", None) is None and not tests:
+        # (a trial that is a test, not a walk, needs no excuse for having no gait table)
         parts.append(f"No gait parameters: {why}.")
     return " ".join(parts)
 

@@ -45,7 +45,9 @@ BODY_PARTS: dict[str, tuple[str, ...]] = {
     "Wrist": ("wrist_flex", "wrist_dev"),
 }
 DEFAULT_JOINTS = ("hip_flexion", "knee_angle", "ankle_angle")
-MODES = ("time", "cycle")
+MODES = ("time", "cycle", "rep")
+"""Time, gait cycle (heel strike to heel strike) and repetition (a squat's lowering onset to
+the end of its rise; offered only when the trial has repetitions)."""
 N_CYCLE = 101
 
 Band = tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]  # pct, lo, hi
@@ -63,9 +65,16 @@ def cycle_curves(
 
     Returns ``(n_cycles, 101)`` degrees (empty when fewer than two strikes).
     """
+    return window_curves(time, values, list(itertools.pairwise(strikes)))
+
+
+def window_curves(
+    time: NDArray[np.float64], values: NDArray[np.float64], windows: list[tuple[float, float]]
+) -> NDArray[np.float64]:
+    """Resample ``values`` over each ``(start, end)`` window (seconds) to 0-100 %: ``(n, 101)``."""
     pct = np.linspace(0.0, 1.0, N_CYCLE)
     out = []
-    for a, b in itertools.pairwise(strikes):
+    for a, b in windows:
         if b <= a or a < time[0] or b > time[-1]:
             continue
         out.append(np.interp(a + pct * (b - a), time, values))
@@ -123,6 +132,7 @@ class AnglePlot(QWidget):
         self._reference: tuple[str, dict[str, dict[str | None, NDArray[np.float64]]]] | None = None
         self._cursor_t = 0.0
         self._mode = "time"
+        self._reps: list[tuple[float, float]] = []
         self._plots: list[pg.PlotItem] = []
         self._cursors: list[pg.InfiniteLine] = []
 
@@ -170,6 +180,20 @@ class AnglePlot(QWidget):
         """New events (used for the gait-cycle view)."""
         self._events = list(events)
         if self._mode == "cycle":
+            self._rebuild()
+
+    def set_repetitions(self, windows: list[tuple[float, float]]) -> None:
+        """A squat series' repetitions (``(start, end)`` seconds): the curves can then be drawn
+        over each repetition (0-100 %), right and left overlaid; none removes that view."""
+        self._reps = [(float(a), float(b)) for a, b in windows]
+        at = self.mode_box.findData("rep")
+        if self._reps and at < 0:
+            self.mode_box.addItem("Repetition (%)", "rep")
+        elif not self._reps and at >= 0:
+            if self._mode == "rep":
+                self.mode_box.setCurrentIndex(0)
+            self.mode_box.removeItem(at)
+        if self._mode == "rep":
             self._rebuild()
 
     def set_normative(self, bands: dict[str, Band]) -> None:
@@ -238,8 +262,15 @@ class AnglePlot(QWidget):
         self._rebuild()
 
     def set_mode(self, mode: str) -> None:
-        """'time' or 'cycle'."""
-        self.mode_box.setCurrentIndex(MODES.index(mode))
+        """'time', 'cycle' or 'rep' (when the trial has repetitions)."""
+        at = self.mode_box.findData(mode)
+        if at < 0:
+            raise ValueError(f"no {mode!r} view for this trial (views: {self.modes})")
+        self.mode_box.setCurrentIndex(at)
+
+    @property
+    def modes(self) -> list[str]:
+        return [self.mode_box.itemData(i) for i in range(self.mode_box.count())]
 
     @property
     def mode(self) -> str:
@@ -318,18 +349,23 @@ class AnglePlot(QWidget):
         self.joints_changed.emit(self.selected_joints())
 
     def _on_mode_change(self, index: int) -> None:
-        self._mode = MODES[index]
+        self._mode = self.mode_box.itemData(index) or "time"
         self._rebuild()
 
     def _strikes(self, side: str | None) -> list[float]:
         side = side or "right"
         return sorted(e.time_s for e in self._events if e.label == HEEL_STRIKE and e.side == side)
 
+    def _windows(self, side: str | None) -> list[tuple[float, float]]:
+        """The windows drawn over 0-100 %: the repetitions, or one side's strides."""
+        if self._mode == "rep":
+            return list(self._reps)
+        return list(itertools.pairwise(self._strikes(side)))
+
     def _cursor_x(self) -> float:
         if self._mode == "time":
             return self._cursor_t
-        strikes = self._strikes("right")
-        for a, b in itertools.pairwise(strikes):
+        for a, b in self._windows("right"):
             if a <= self._cursor_t <= b:
                 return 100.0 * (self._cursor_t - a) / (b - a)
         return -10.0  # outside any cycle: park the cursor off the axis
@@ -347,13 +383,13 @@ class AnglePlot(QWidget):
                 else "Pick joints on the left to plot them."
             )
             self.graphics.addLabel(text, color=th.text, size="11pt")
-        side_by_side = self._mode == "cycle"  # 0-100 % plots read best as a row of panels
+        side_by_side = self._mode != "time"  # 0-100 % plots read best as a row of panels
         legend = (
             f"<span style='color:{RIGHT_COLOR}'>━ right</span>"
             f"&nbsp;<span style='color:{LEFT_COLOR}'>━ left</span>"
         )
         if side_by_side and joints:  # the legend above the row: the panels stay equal
-            if self._reference is not None:
+            if self._reference is not None and self._mode == "cycle":
                 legend += f"&nbsp;&nbsp;┅ {self._reference[0]} (dashed)"
             self.legend_label = self.graphics.addLabel(
                 legend, row=0, col=0, colspan=len(joints), color=th.text, size="9pt"
@@ -375,7 +411,8 @@ class AnglePlot(QWidget):
             if row < len(joints) - 1 and not side_by_side:
                 plot.getAxis("bottom").setStyle(showValues=False)
             else:
-                label = "Time (s)" if self._mode == "time" else "Gait cycle (%)"
+                label = {"time": "Time (s)", "cycle": "Gait cycle (%)",
+                         "rep": "Repetition (%)"}[self._mode]
                 plot.setLabel("bottom", label, color=th.text)
             if self._plots:
                 plot.setXLink(self._plots[0])
@@ -387,7 +424,7 @@ class AnglePlot(QWidget):
             plot.addItem(cursor, ignoreBounds=True)
             self._plots.append(plot)
             self._cursors.append(cursor)
-        if self._plots and self._mode == "cycle":
+        if self._plots and self._mode != "time":
             self._plots[0].setXRange(0, 100, padding=0.01)
             layout = self.graphics.ci.layout
             for col in range(len(self._plots)):  # equal panels
@@ -403,7 +440,7 @@ class AnglePlot(QWidget):
                     pen=pg.mkPen(_side_color(side, self._theme), width=2),
                 )
             return
-        band = self._bands.get(base)
+        band = self._bands.get(base) if self._mode == "cycle" else None
         if band is not None:
             pct, lo, hi = band
             c = pg.mkColor(self._theme.mid)
@@ -412,7 +449,7 @@ class AnglePlot(QWidget):
             plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(c)))
         pct = np.linspace(0, 100, N_CYCLE)
         for side, values in series:
-            cycles = cycle_curves(self._time, values, self._strikes(side))
+            cycles = window_curves(self._time, values, self._windows(side))
             color = pg.mkColor(_side_color(side, self._theme))
             thin = pg.mkColor(color)
             thin.setAlpha(70)
@@ -420,7 +457,8 @@ class AnglePlot(QWidget):
                 plot.plot(pct, c, pen=pg.mkPen(thin, width=1))
             if cycles.shape[0]:
                 plot.plot(pct, np.nanmean(cycles, axis=0), pen=pg.mkPen(color, width=3))
-        ref = self._reference[1].get(base, {}) if self._reference is not None else {}
+        ref = (self._reference[1].get(base, {})
+               if self._reference is not None and self._mode == "cycle" else {})
         for side, mean in ref.items():
             pen = pg.mkPen(_side_color(side, self._theme), width=2, style=Qt.PenStyle.DashLine)
             item = plot.plot(pct, mean, pen=pen)

@@ -571,7 +571,8 @@ class MainWindow(QMainWindow):
         self.trial_loaded.emit(loaded)
 
     def _show_analysis(self, result: object | None) -> None:
-        self.timeline.set_test(*av.test_phases(result))
+        self.timeline.set_test(*av.test_phases(result), hand_timed=av.hand_timed(result))
+        self.plot.set_repetitions(av.repetition_windows(result))
         self._show_emg(result)
         if result is None:
             self.metrics.clear("Metrics are not available for this trial.")
@@ -582,6 +583,7 @@ class MainWindow(QMainWindow):
             av.flag_rows(result),
             note=av.summary(result),
         )
+        self.metrics.set_squats(*av.squat_view(result))
         self.plot.set_normative(av.normative_bands(result, self.plot.available_joints()))
         self._apply_session_mass(result)
         self.metrics.set_forces(*av.force_rows(result))

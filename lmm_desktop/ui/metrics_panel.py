@@ -37,6 +37,8 @@ from lmm_desktop.ui.analysis_view import (
     ContactRow,
     FlagRow,
     MetricRow,
+    SquatMeasureRow,
+    SquatRepRow,
     TestRow,
     format_value,
 )
@@ -207,6 +209,25 @@ class MetricsPanel(QWidget):
         self.tabs.addTab(self.flags_table, "Quality")
         self.tabs.addTab(self.forces_page, "Forces")
         self.tabs.setTabVisible(3, False)
+        self.squat_table = _table(["Squats (mean over repetitions)", "Left", "Right",
+                                   "Symmetry"])
+        self.reps_table = _table(["Repetition", "Time", "Depth (cm)", "Knee L (°)",
+                                  "Knee R (°)"])
+        self.reps_table.cellDoubleClicked.connect(
+            lambda r, _c: self._seek(self._reps[r].bottom_s if r < len(self._reps) else None)
+        )
+        self._reps: list[SquatRepRow] = []
+        self.squat_note = QLabel("")
+        self.squat_note.setWordWrap(True)
+        self.squat_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.squat_page = QWidget()
+        squat_lay = QVBoxLayout(self.squat_page)
+        squat_lay.setContentsMargins(0, 0, 0, 0)
+        squat_lay.addWidget(self.squat_note)
+        squat_lay.addWidget(self.squat_table, 3)
+        squat_lay.addWidget(self.reps_table, 2)
+        self.tabs.addTab(self.squat_page, "Squats")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.squat_page), False)
         self.status = QLabel("No analysis yet.")
         self.status.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -253,6 +274,58 @@ class MetricsPanel(QWidget):
             1, len(contacts))) + 4)
         self.tabs.setTabVisible(3, bool(rows or contacts))
 
+    def set_squats(
+        self, rows: list[SquatMeasureRow], reps: list[SquatRepRow], findings: list[str]
+    ) -> None:
+        """A squat series: each measure per side with its symmetry, the repetitions
+        (double-click one: go to its lowest point) and the findings above them; the Squats tab
+        shows only for a squat series, and comes to the front."""
+        t = self.squat_table
+        t.clearSpans()
+        t.setRowCount(len(rows))
+        right_align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        for r, row in enumerate(rows):
+            name = f"{row.name} ({row.unit})" if row.unit else row.name
+            cells = [name, row.left or row.both, row.right, row.symmetry or ("" if row.both
+                                                                             else "—")]
+            items = [QTableWidgetItem(text) for text in cells]
+            for c, item in enumerate(items):
+                item.setToolTip(row.tip)
+                if c:
+                    item.setTextAlignment(right_align)
+                t.setItem(r, c, item)
+            if row.both:  # one value for the body: across the Left and Right columns
+                t.setSpan(r, 1, 1, 2)
+                items[1].setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+            if row.low_symmetry:
+                items[3].setBackground(QColor(STATUS_COLORS["high"]))
+                items[3].setForeground(QColor("#ffffff"))
+        self._reps = list(reps)
+        rt = self.reps_table
+        rt.setRowCount(len(reps))
+        for r, rep in enumerate(reps):
+            cells = (str(rep.index), rep.span, rep.depth, rep.knee_left, rep.knee_right)
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(f"Double-click: go to its lowest point ({rep.bottom_s:.2f} s).")
+                if c >= 2:
+                    item.setTextAlignment(right_align)
+                rt.setItem(r, c, item)
+        if findings:
+            self.squat_note.setText("<b>To look at:</b><br>" + "<br>".join(
+                f"• {f}" for f in findings))
+        elif rows:
+            self.squat_note.setText(
+                "Nothing to flag: the flexion peaks are symmetric (≥ 90 %), the weight stays "
+                "centred, the knees stay apart and the depth is consistent.")
+        else:
+            self.squat_note.setText("")
+        at = self.tabs.indexOf(self.squat_page)
+        self.tabs.setTabVisible(at, bool(rows))
+        self.tabs.setTabText(at, f"Squats ({len(findings)})" if findings else "Squats")
+        if rows:
+            self.tabs.setCurrentWidget(self.squat_page)
+
     def set_body_mass(self, mass_kg: float | None) -> None:
         """Show the body mass in use (None: unknown)."""
         self.mass_box.setValue(0.0 if mass_kg is None else float(mass_kg))
@@ -272,9 +345,12 @@ class MetricsPanel(QWidget):
 
     def clear(self, text: str = "No analysis yet.") -> None:
         for t in (self.gait_table, self.tests_table, self.flags_table, self.forces_table,
-                  self.contacts_table):
+                  self.contacts_table, self.squat_table, self.reps_table):
             t.setRowCount(0)
         self._contacts = []
+        self._reps = []
+        self.squat_note.setText("")
+        self.tabs.setTabVisible(self.tabs.indexOf(self.squat_page), False)
         self.forces_note.setText("")
         self.tabs.setTabVisible(3, False)
         self._tests = []

@@ -14,6 +14,7 @@ event. The widget only asks; the :class:`~lmm_desktop.ui.event_store.EventStore`
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -111,6 +112,7 @@ class Timeline(QWidget):
         self._layer: QPixmap | None = None
         self._test_name: str | None = None
         self._phases: list[tuple[str, float, float]] = []
+        self._hand_timed = True
         self._fit_height()
         # the whole widget is painted from the cached layer: Qt need not clear it first, and a
         # cursor move repaints two thin strips (no parent background, no full repaint)
@@ -125,10 +127,14 @@ class Timeline(QWidget):
         self._t0, self._t1 = float(t0), float(max(t1, t0 + 1e-6))
         self.update()
 
-    def set_test(self, name: str | None, phases: list[tuple[str, float, float]]) -> None:
+    def set_test(
+        self, name: str | None, phases: list[tuple[str, float, float]], hand_timed: bool = True
+    ) -> None:
         """The trial's timed test (short name) and its ``(name, start, end)`` phases, seconds;
-        ``None`` and ``[]`` when it has none."""
+        ``None`` and ``[]`` when it has none. ``hand_timed``: its start and end can be set by
+        hand (not a squat series, whose phases are its repetitions)."""
         self._test_name, self._phases = name, list(phases)
+        self._hand_timed = hand_timed
         self._fit_height()
         self.update()
 
@@ -249,7 +255,11 @@ class Timeline(QWidget):
         if self.test_row:
             p.setPen(QColor(th.text))
             name = self._test_name or "Test"
-            p.drawText(QRectF(2, _AXIS_H + 2 * _ROW_H, _GUTTER - 6, _ROW_H), _VCENTER, name)
+            room = _GUTTER - 4
+            while p.fontMetrics().horizontalAdvance(name) > room and bold.pointSizeF() > 6:
+                bold.setPointSizeF(bold.pointSizeF() - 0.5)  # 'Squats' shrinks to fit
+                p.setFont(bold)
+            p.drawText(QRectF(2, _AXIS_H + 2 * _ROW_H, room + 2, _ROW_H), _VCENTER, name)
         p.setFont(self.font())
         if self.test_row:
             self._paint_phases(p)
@@ -269,10 +279,15 @@ class Timeline(QWidget):
         p.setPen(QPen(QColor(th.mid), 1, Qt.PenStyle.DotLine))
         p.drawLine(QPointF(_GUTTER, y), QPointF(self.width() - _PAD, y))
         metrics = p.fontMetrics()
+        kinds = [name.rstrip("0123456789 ") for name, _a, _b in self._phases]
+        by_kind = len(set(kinds)) > 1 and all(a != b for a, b in itertools.pairwise(kinds))
+        order = list(dict.fromkeys(kinds))
         for k, (name, a, b) in enumerate(self._phases):
             x0, x1 = self.x_of(a), self.x_of(b)
             rect = QRectF(x0, y + 4, max(x1 - x0, 1.0), _ROW_H - 8)
-            colour = QColor(PHASE_COLOURS[k % len(PHASE_COLOURS)])
+            # one colour per kind of phase (every lowering alike) when neighbours still differ
+            at = order.index(kinds[k]) if by_kind else k
+            colour = QColor(PHASE_COLOURS[at % len(PHASE_COLOURS)])
             colour.setAlpha(200)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QBrush(colour))
@@ -418,7 +433,7 @@ class Timeline(QWidget):
         """'Start / End the TUG here' (moving an earlier hand-set mark), and 'Use the detected
         timing' once the test was timed by hand."""
         marks = [e for e in self._events if e.label in TEST_LABELS]
-        if self._test_name is None and not marks:
+        if (self._test_name is None or not self._hand_timed) and not marks:
             return
         name = self._test_name or "test"
         menu.addSeparator()

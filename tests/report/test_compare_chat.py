@@ -100,3 +100,35 @@ def test_svg_helpers() -> None:
     svg = line_chart(np.arange(5.0), [Line(y, "#ff0000")], title="t")
     assert svg.count("<polyline") == 2  # a NaN breaks the line
     assert svg.startswith("<svg") and svg.endswith("</svg>")
+
+
+def test_comparison_of_two_squat_series(fixtures_dir: Path) -> None:
+    """Before / after squats: depth, each side's flexion peaks and their symmetry, the weight
+    shift as a change in cm (no % change of an offset either way of zero)."""
+    from dataclasses import replace
+
+    from lmm_desktop.core.canonical import JOINT_INDEX
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse
+
+    before = read_trial(fixtures_dir / "opencap" / "squats1_videoAndMocap.mot")
+    kin = before.kinematics
+    assert kin is not None
+    angles = kin.angles.copy()
+    angles[:, JOINT_INDEX["knee_angle_l"]] *= 0.8  # the left knee bends less afterwards
+    after = replace(before, kinematics=replace(kin, angles=angles))
+    model = assemble_report([analyse(before), analyse(after)], comparison=True)
+    assert model.comparison is not None
+    rows = {r.label: r for r in model.comparison.rows}
+    left = rows["Squats: peak knee flexion (left)"]
+    assert left.b == pytest.approx(0.8 * left.a, rel=1e-6)  # type: ignore[operator]
+    right = rows["Squats: peak knee flexion (right)"]
+    assert right.difference == pytest.approx(0.0, abs=1e-9)
+    sym = rows["Squats: peak knee flexion symmetry"]
+    assert sym.a > 95 and sym.b == pytest.approx(80 * left.a / right.a, rel=0.01)  # type: ignore[operator]
+    assert sym.percent_change is None
+    shift = rows["Squats: lateral shift at bottom (+ right)"]
+    assert shift.difference is not None and shift.percent_change is None
+    assert rows["Squats: depth (pelvis drop)"].a == pytest.approx(35.0, abs=1.0)
+    html = render_html(model).html
+    assert "Squats: knee / ankle separation at bottom</td>" in html  # no empty '()' unit

@@ -206,3 +206,33 @@ def test_key_findings_list_what_the_measurements_flag() -> None:
     empty = assemble_report([], options=ReportOptions(include_ai=False))
     assert key_findings(empty) == []
     assert "every gait parameter within its normal range" in render_html(empty).html
+
+
+def test_squat_report_has_measures_curves_findings_and_views(fixtures_dir: object) -> None:
+    from pathlib import Path
+
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse
+
+    path = Path(str(fixtures_dir)) / "opencap" / "squats1_videoAndMocap.mot"
+    html = _report(analyse(read_trial(path)))
+    text = _text(html)
+    assert "Squats: 5 repetitions in 7.6 s" in text
+    # the finding is a key finding and in the squat section, with its rule
+    key = text.split("Key findings", 1)[1].split("Trial 1", 1)[0]
+    assert "Squats: Knees closer together than the ankles" in key
+    assert "screening rule" in text
+    assert "Peak knee flexion (deg)" in text and "99 %" in text
+    assert "0.88 ± 0.01" in text  # a body-wide measure with its SD over the repetitions
+    assert "&amp;plusmn;" not in html
+    svgs = "".join(
+        base64.b64decode(b).decode()
+        for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+    )
+    for title in ("Hip flexion", "Knee flexion", "Ankle dorsiflexion"):
+        assert f">{title}</text>" in svgs
+    assert "% of repetition" in svgs
+    # the snapshot shows the first repetition from the side and from the front
+    assert "lowest (front)" in svgs and "The first squat repetition" in text
+    # the gait sections say once why they are missing
+    assert text.count("no walking detected") == 1

@@ -106,3 +106,16 @@ def test_report_with_the_progress_over_sessions(
     assert main(["report", str(stray), "-o", str(out), "--no-ai", "--records", str(db),
                  "--progress"]) == 2
     assert "needs a trial that is in the records" in capsys.readouterr().err
+
+
+def test_a_squat_series_gives_its_depth_and_knee_symmetry(fixtures_dir: Path) -> None:
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.progress import measures_of
+
+    m = measures_of(analyze(read_trial(fixtures_dir / "opencap" / "squats1_videoAndMocap.mot")))
+    assert m["squat_depth_cm"] == pytest.approx(35.0, abs=1.0)
+    assert m["squat_knee_symmetry_pct"] == pytest.approx(99.1, abs=0.5)
+    assert m["speed_m_s"] is None and m["timed_up_and_go"] is None
+    walk = measures_of(analyze(read_trial(fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")))
+    assert walk["squat_depth_cm"] is None and walk["squat_knee_symmetry_pct"] is None

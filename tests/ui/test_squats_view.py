@@ -1,0 +1,55 @@
+"""A squat series in the window: the Squats tab, the repetition view of the curves, the
+repetitions on the timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF
+
+from lmm_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import open_and_wait
+
+pytestmark = pytest.mark.gui
+
+
+def test_squats_show_their_tab_repetition_curves_and_timeline(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    open_and_wait(qtbot, window, fixtures_dir / "opencap" / "squats1_videoAndMocap.mot")
+    m = window.metrics
+    at = m.tabs.indexOf(m.squat_page)
+    assert m.tabs.isTabVisible(at) and m.tabs.currentWidget() is m.squat_page
+    assert m.tabs.tabText(at) == "Squats (1)"  # one finding: the knees inside the ankles
+    assert "Knees closer together than the ankles" in m.squat_note.text()
+    labels = [m.squat_table.item(r, 0).text() for r in range(m.squat_table.rowCount())]
+    knee = labels.index("Peak knee flexion (deg)")
+    assert m.squat_table.item(knee, 3).text() == "99 %"
+    assert float(m.squat_table.item(knee, 1).text()) == pytest.approx(82, abs=1)
+    assert m.reps_table.rowCount() == 5
+    with qtbot.waitSignal(m.seek_requested) as sig:
+        m.reps_table.cellDoubleClicked.emit(0, 0)
+    assert sig.args[0] == pytest.approx(0.94, abs=0.05)  # the first repetition's lowest point
+    # the tests table names the series; the status line does not excuse a missing gait table
+    assert m.tests_table.item(0, 0).text() == "Squats"
+    assert m.tests_table.item(0, 1).text() == "5 reps"
+    assert "No gait parameters" not in m.status.text()
+    # the curves over the repetition: right and left, one panel per joint, 0-100 %
+    plot = window.plot
+    assert "rep" in plot.modes
+    plot.set_mode("rep")
+    assert len(plot.plots) == len(plot.selected_joints())
+    means = [i for i in plot.plots[0].items if hasattr(i, "yData") and i.yData is not None
+             and len(i.yData) == 101]
+    assert len(means) == 2 * 5 + 2  # five repetitions and the mean, per side
+    # the timeline shows the lowering and rising of each repetition, not a hand-timed test
+    tl = window.timeline
+    assert tl.test_row
+    assert [p[0] for p in tl._phases[:2]] == ["lowering 1", "rising 1"]
+    menu = tl.context_menu(QPointF(tl.x_of(2.0), 30))
+    assert not [a for a in menu.actions() if "Squats here" in a.text()]
+    # a walk afterwards: the tab and the repetition view go away
+    open_and_wait(qtbot, window, fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")
+    assert not m.tabs.isTabVisible(at)
+    assert "rep" not in plot.modes and plot.mode == "time"
