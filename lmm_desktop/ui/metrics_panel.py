@@ -211,7 +211,7 @@ class MetricsPanel(QWidget):
         self.tabs.setTabVisible(3, False)
         self.squat_table = _table(["Squats (mean over repetitions)", "Left", "Right",
                                    "Symmetry"])
-        self.reps_table = _table(["Repetition", "Time", "Depth (cm)", "Knee L (°)",
+        self.reps_table = _table(["Rep", "Time", "Depth (cm)", "Knee L (°)",
                                   "Knee R (°)"])
         self.reps_table.cellDoubleClicked.connect(
             lambda r, _c: self._seek(self._reps[r].bottom_s if r < len(self._reps) else None)
