@@ -13,7 +13,7 @@ kept and listed; the analysis uses the user's edited events when given (``events
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -332,11 +332,32 @@ def analyze(
     rate = _rate(points.time)
     reasons: dict[str, str] = {}
     detected = detect_gait_events(points, rate_hz=rate)
+    kin = trial.kinematics if trial.kinematics is not None else Kinematics.empty(points.n_frames)
+    ktime = trial.time if trial.kinematics is not None else points.time
+    seg: ActivitySegments | None = None
+    seg_error: AnalysisError | None = None
+    try:
+        seg = detect_activity_segments(kin, ktime, points)
+    except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
+        seg_error = exc
+    squat_note = None
+    if seg is not None and seg.squats is not None and detected.events:
+        # One foot held up (single-leg squats) breaks the feet-move-together rule that tells
+        # squats from walking, and the detector finds 'strides' in the knee bends: a squat
+        # series has no gait events.
+        detected = replace(
+            detected, events=[], treadmill=False, notes=[],
+            reason="the trial is a squat series: its foot movements are not walking strides",
+        )
+        squat_note = ("squat series: the foot strikes the gait-event detector found are not "
+                      "gait events and are left out")
     if detected.reason:
         reasons["detected_events"] = detected.reason
     plates = _with_force_plates(trial, detected)
     events, source, notes = _choose_events(trial, detected, events_override)
     notes += detected.notes
+    if squat_note:
+        notes.append(squat_note)
     if plates is not None:
         notes += plates.notes
     if trial.kinematics is not None and trial.kinematics.from_markers:
@@ -349,11 +370,9 @@ def analyze(
         why = detected.reason or "no gait events"
         for key in ("spatiotemporal", "cycles", "gait_profile_score"):
             reasons[key] = why
-    kin = trial.kinematics if trial.kinematics is not None else Kinematics.empty(points.n_frames)
-    ktime = trial.time if trial.kinematics is not None else points.time
-    seg: ActivitySegments | None = None
     try:
-        seg = detect_activity_segments(kin, ktime, points)
+        if seg is None:
+            raise seg_error or AnalysisError("no activity segments")
         tests, why_not = run_clinical_tests(
             kin,
             ktime,

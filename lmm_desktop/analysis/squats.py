@@ -28,6 +28,13 @@ cannot give is left out):
 - ``trunk_lean_deg``: at the lowest point, the trunk's (mid-hip to neck) forward lean from the
   vertical.
 
+Single-leg squats (in most repetitions one ankle >= 8 cm higher than the other at the start
+and >= 3 cm at the lowest point: that foot is held off the floor) keep the stance leg's
+measures only, drop those that need both feet on the floor (knee-to-ankle ratio, lateral
+shift, obliquity) and add ``pelvic_drop_deg`` (the free side's pelvis lower +, the
+Trendelenburg sign) and ``trunk_side_lean_deg`` (over the stance leg +); there is no symmetry
+within one trial.
+
 The medio-lateral axis is the horizontal right-to-left hip line averaged over the repetition.
 
 Findings (``SquatAnalysis.findings``), each with its rule:
@@ -60,6 +67,11 @@ LSI_MIN_PCT = 90.0
 SHIFT_OF_STANCE = 0.10
 DEPTH_CV_MAX = 0.10
 KNEES_IN_RATIO = 0.9
+FOOT_OFF_M = 0.08
+FOOT_OFF_LOW_M = 0.03
+"""An ankle 8 cm higher than the other when standing at the start of most repetitions, and
+still 3 cm higher at their lowest point: that foot is held off the floor, the series is of
+single-leg squats on the other leg."""
 CURVE_POINTS = 101
 CURVE_JOINTS = ("hip_flexion", "knee_angle", "ankle_angle")
 """Joint angles drawn over the repetition (0-100 %), per side."""
@@ -89,7 +101,11 @@ MEASURES: dict[str, tuple[str, str, int]] = {
     "lateral_shift_cm": ("Lateral shift at bottom (+ right)", "cm", 1),
     "pelvic_obliquity_deg": ("Pelvic obliquity at bottom (+ left up)", "deg", 1),
     "trunk_lean_deg": ("Trunk forward lean at bottom", "deg", 0),
+    "pelvic_drop_deg": ("Pelvis drop on the free side at bottom", "deg", 1),
+    "trunk_side_lean_deg": ("Trunk lean over the stance leg at bottom", "deg", 1),
 }
+SINGLE_LEG_ONLY = ("pelvic_drop_deg", "trunk_side_lean_deg")
+BOTH_FEET_ONLY = ("knee_ankle_ratio", "lateral_shift_cm", "pelvic_obliquity_deg")
 SIDED = ("thigh_angle_deg", "knee_flexion_deg", "hip_flexion_deg", "ankle_dorsiflexion_deg",
          "hip_adduction_deg", "knee_medial_cm")
 SYMMETRY = ("knee_flexion_deg", "hip_flexion_deg", "ankle_dorsiflexion_deg")
@@ -140,6 +156,13 @@ class SquatAnalysis:
     """side -> joint base name -> (mean, SD) over the repetitions, ``CURVE_POINTS`` samples
     from 0 to 100 % of the repetition, degrees."""
     stance_width_m: float | None = None
+    stance: str = "both"
+    """'both' feet on the floor, or the stance leg ('right' / 'left') of single-leg squats."""
+
+    @property
+    def title(self) -> str:
+        """'Squats', or 'Single-leg squats (right)'."""
+        return "Squats" if self.stance == "both" else f"Single-leg squats ({self.stance})"
 
     def values(self, key: str) -> NDArray[np.float64]:
         """``key`` over the repetitions that have it."""
@@ -158,7 +181,10 @@ class SquatAnalysis:
         return self.reps[-1].end_s - self.reps[0].start_s
 
     def symmetry_pct(self, key: str) -> float | None:
-        """Limb symmetry index of a sided peak: smaller side / larger side x 100."""
+        """Limb symmetry index of a sided peak: smaller side / larger side x 100 (None for
+        single-leg squats: one leg per trial)."""
+        if self.stance != "both":
+            return None
         r, left = self.mean(f"{key}_r"), self.mean(f"{key}_l")
         if r is None or left is None or max(r, left) <= 0:
             return None
@@ -228,6 +254,8 @@ class SquatAnalysis:
             "summary": {k: {s: r4(v) for s, v in e.items()} for k, e in self.summary().items()},
             "symmetry_pct": {k: r4(self.symmetry_pct(k)) for k in SYMMETRY},
             "stance_width_m": r4(self.stance_width_m),
+            "stance": self.stance,
+            "title": self.title,
             "findings": [f.to_dict() for f in self.findings],
             "rule": self.rule,
         }
@@ -312,11 +340,44 @@ def analyze_squats(
         if width:
             widths.append(width)
         out.append(SquatRep(k, float(t[a]), float(t[lo]), float(t[b]), m))
+    stance = _stance(points, reps)
+    if stance != "both":
+        free = "l" if stance == "right" else "r"
+        for rep in out:
+            for key in list(rep.measures):
+                if key.endswith(f"_{free}") or key in BOTH_FEET_ONLY:
+                    del rep.measures[key]
+    else:
+        for rep in out:
+            for key in SINGLE_LEG_ONLY:
+                rep.measures.pop(key, None)
+    curves = _curves(kin, reps)
+    if stance != "both":
+        curves = {stance: curves[stance]} if stance in curves else {}
     return SquatAnalysis(
         out,
-        curves=_curves(kin, reps),
-        stance_width_m=float(np.mean(widths)) if widths else None,
+        curves=curves,
+        stance_width_m=float(np.mean(widths)) if widths and stance == "both" else None,
+        stance=stance,
     )
+
+
+def _stance(points: BodyPoints | None, reps: list[tuple[int, int, int]]) -> str:
+    """'both', or the stance leg when in most repetitions one ankle is >= 8 cm higher than the
+    other at the start (standing) and still >= 3 cm higher at the lowest point: that foot is
+    held off the floor."""
+    if points is None or not (points.has("ankle_r") and points.has("ankle_l")):
+        return "both"
+    dy = points.point("ankle_r")[:, 1] - points.point("ankle_l")[:, 1]  # (n,) m, right higher +
+    pairs = np.array([(dy[a], dy[lo]) for a, lo, _b in reps])  # (n_reps, 2)
+    pairs = pairs[np.isfinite(pairs).all(axis=1)]
+    if not len(pairs):
+        return "both"
+    for sign, stance in ((1.0, "left"), (-1.0, "right")):  # right foot up: stance on the left
+        up = (sign * pairs[:, 0] >= FOOT_OFF_M) & (sign * pairs[:, 1] >= FOOT_OFF_LOW_M)
+        if np.mean(up) > 0.5:
+            return stance
+    return "both"
 
 
 def _leg_length(points: BodyPoints | None) -> float | None:
@@ -369,9 +430,18 @@ def _positions(
         d = hl - hr
         m["pelvic_obliquity_deg"] = float(np.degrees(np.arctan2(d[1], abs(d @ lat))))
         top = get["neck"] if get["neck"] is not None else get["c7"]
+        lean = None
         if top is not None:
             tr = top - (hr + hl) / 2
             m["trunk_lean_deg"] = float(np.degrees(np.arctan2(tr @ fwd, tr[1])))
+            lean = float(np.degrees(np.arctan2(tr @ lat, tr[1])))  # toward the left +
+        if ar is not None and al is not None:  # which foot is up (single-leg squats)
+            left_up = al[1] > ar[1]
+            # the free side's pelvis dropping (+), the trunk leaning over the stance leg (+)
+            obliquity = m["pelvic_obliquity_deg"]  # left side up +
+            m["pelvic_drop_deg"] = -obliquity if left_up else obliquity
+            if lean is not None:
+                m["trunk_side_lean_deg"] = -lean if left_up else lean
     return width
 
 

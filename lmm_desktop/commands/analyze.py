@@ -190,7 +190,8 @@ def _squats(q: dict[str, Any]) -> list[str]:
     """The squat series: repetitions, means over them per side, symmetry and findings."""
     from lmm_desktop.analysis.squats import format_value, squat_rows
 
-    out = [f"Squats ({q['repetitions']} repetitions in {q['duration_s']:.2f} s)"]
+    out = [f"{q.get('title', 'Squats')} ({q['repetitions']} repetitions in "
+           f"{q['duration_s']:.2f} s)"]
     table = []
     for r in squat_rows(q):
         label = f"{r['label']} ({r['unit']})" if r["unit"] else r["label"]
@@ -213,7 +214,10 @@ def _squats(q: dict[str, Any]) -> list[str]:
     out += _table(reps, ["rep", "time (s)", "bottom (s)", "depth (cm)", "knee L (deg)",
                          "knee R (deg)"])
     out += [f"  finding: {f['message']} [{f['rule']}]" for f in q.get("findings", [])]
-    if not q.get("findings"):
+    if q.get("stance", "both") != "both":
+        out.append("  one foot held off the floor: the stance leg's measures only; compare "
+                   "with the other leg's trial for symmetry")
+    elif not q.get("findings"):
         out.append("  no findings (symmetry, weight shift, knee alignment, depth consistency)")
     return out
 

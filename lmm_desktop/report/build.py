@@ -368,6 +368,8 @@ def squat_info(result: AnalysisResult) -> SquatInfo | None:
         findings=d["findings"],
         curves=curves,
         rule=d["rule"],
+        title=d["title"],
+        stance=d["stance"],
     )
 
 

@@ -84,7 +84,7 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
 
 #: squat measures compared (keys of ``squat_rows``), with the limb symmetry of the peaks
 SQUAT_KEYS = ("depth_cm", "knee_flexion_deg", "hip_flexion_deg", "ankle_dorsiflexion_deg",
-              "knee_ankle_ratio", "lateral_shift_cm", "trunk_lean_deg")
+              "knee_ankle_ratio", "lateral_shift_cm", "trunk_lean_deg", "pelvic_drop_deg")
 SIGNED = ("lateral_shift_cm",)
 """Offsets either way of zero: their change is given, not a % change."""
 

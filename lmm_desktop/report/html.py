@@ -327,7 +327,7 @@ def key_findings(m: ReportModel) -> list[str]:
                 )
         out += [where + f for f in _kinetic_findings(t)]
         if t.squats is not None:
-            out += [f"{where}Squats: {f['message']}." for f in t.squats.findings]
+            out += [f"{where}{t.squats.title}: {f['message']}." for f in t.squats.findings]
         warnings = [q for q in t.quality if q.severity != "info"]
         if warnings:
             kinds = ", ".join(sorted({q.kind for q in warnings}))
@@ -575,14 +575,20 @@ def _squats(t: TrialReport, figs: Figures) -> str:
 
     q = t.squats
     assert q is not None
-    out = [f"<p><b>Squats: {q.repetitions} repetitions in {fmt(q.duration_s, 1)} s</b></p>"]
+    out = [f"<p><b>{esc(q.title)}: {q.repetitions} repetitions in "
+           f"{fmt(q.duration_s, 1)} s</b></p>"]
+    if q.stance != "both":
+        out.append(f"<p>The other foot was held off the floor: the {esc(q.stance)} leg's "
+                   "measures, with the pelvis drop on the free side (the Trendelenburg sign) "
+                   "and the trunk's lean over the stance leg; compare with the other leg's "
+                   "trial for symmetry.</p>")
     if q.findings:
         items = "".join(
             f'<li>{esc(f["message"])} <span class="small">({esc(f["rule"])})</span></li>'
             for f in q.findings
         )
         out.append(f"<p>To look at:</p><ul>{items}</ul>")
-    else:
+    elif q.stance == "both":
         out.append("<p>Nothing to flag: the hip, knee and ankle flexion peaks are symmetric "
                    "(limb symmetry index &ge; 90 %), the weight stays centred over the feet, "
                    "the knees stay apart and the depth is consistent.</p>")

@@ -226,6 +226,9 @@ class SquatInfo:
     )
     """Joint base name -> ``(side, mean (101,), SD (101,))`` over the repetitions, degrees."""
     rule: str = ""
+    title: str = "Squats"
+    """'Squats', or 'Single-leg squats (right)'."""
+    stance: str = "both"
 
 
 @dataclass

@@ -146,7 +146,8 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
         if test.test == "squats":
-            out.append(_squat_test_row(name, test))
+            sq = getattr(result, "squats", None)
+            out.append(_squat_test_row(sq.title if sq is not None else name, test))
             continue
         value = f"{test.duration_s:.2f} s" if test.duration_s is not None else "not timed"
         speed = test.measures.get("speed_m_s")
@@ -181,6 +182,8 @@ def _squat_test_row(name: str, test: Any) -> TestRow:
     kr, kl = m.get("knee_flexion_deg_r"), m.get("knee_flexion_deg_l")
     if kr is not None and kl is not None:
         parts.append(f"knee flexion R {kr:.0f} / L {kl:.0f}°")
+    elif kr is not None or kl is not None:
+        parts.append(f"knee flexion {kr if kr is not None else kl:.0f}°")
     start = test.phases[0].start_s if test.phases else None
     return TestRow(
         name,
@@ -219,14 +222,17 @@ class SquatRepRow:
     bottom_s: float
 
 
-def squat_view(result: Any) -> tuple[list[SquatMeasureRow], list[SquatRepRow], list[str]]:
-    """The squat series of ``result`` for the Squats tab: measure rows, repetition rows and the
-    findings (each with its rule); empty when the trial is not a squat series."""
+def squat_view(
+    result: Any,
+) -> tuple[list[SquatMeasureRow], list[SquatRepRow], list[str], str]:
+    """The squat series of ``result`` for the Squats tab: measure rows, repetition rows, the
+    findings (each with its rule) and a heading ('Squats', 'Single-leg squats (right)' with
+    what that means); empty when the trial is not a squat series."""
     from lmm_desktop.analysis.squats import LSI_MIN_PCT, format_value, squat_rows
 
     sq = getattr(result, "squats", None)
     if sq is None:
-        return [], [], []
+        return [], [], [], ""
     d = sq.to_dict()
     rows = []
     for r in squat_rows(d):
@@ -263,7 +269,12 @@ def squat_view(result: Any) -> tuple[list[SquatMeasureRow], list[SquatRepRow], l
         for rep in sq.reps
     ]
     findings = [f"{f.message} [{f.rule}]" for f in sq.findings]
-    return rows, reps, findings
+    heading = f"{sq.title}: {len(sq.reps)} repetitions in {sq.duration_s:.2f} s."
+    if sq.stance != "both":
+        heading += (f" The other foot is held off the floor: the {sq.stance} leg's measures "
+                    "only, with the pelvis drop on the free side; compare with the other "
+                    "leg's trial for symmetry.")
+    return rows, reps, findings, heading
 
 
 def hand_timed(result: Any) -> bool:

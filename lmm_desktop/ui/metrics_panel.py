@@ -275,7 +275,11 @@ class MetricsPanel(QWidget):
         self.tabs.setTabVisible(3, bool(rows or contacts))
 
     def set_squats(
-        self, rows: list[SquatMeasureRow], reps: list[SquatRepRow], findings: list[str]
+        self,
+        rows: list[SquatMeasureRow],
+        reps: list[SquatRepRow],
+        findings: list[str],
+        heading: str = "",
     ) -> None:
         """A squat series: each measure per side with its symmetry, the repetitions
         (double-click one: go to its lowest point) and the findings above them; the Squats tab
@@ -311,15 +315,16 @@ class MetricsPanel(QWidget):
                 if c >= 2:
                     item.setTextAlignment(right_align)
                 rt.setItem(r, c, item)
+        head = f"{heading}<br>" if heading else ""
         if findings:
-            self.squat_note.setText("<b>To look at:</b><br>" + "<br>".join(
+            self.squat_note.setText(head + "<b>To look at:</b><br>" + "<br>".join(
                 f"• {f}" for f in findings))
-        elif rows:
+        elif rows and "Single-leg" not in heading:
             self.squat_note.setText(
-                "Nothing to flag: the flexion peaks are symmetric (≥ 90 %), the weight stays "
-                "centred, the knees stay apart and the depth is consistent.")
+                head + "Nothing to flag: the flexion peaks are symmetric (≥ 90 %), the weight "
+                "stays centred, the knees stay apart and the depth is consistent.")
         else:
-            self.squat_note.setText("")
+            self.squat_note.setText(head)
         at = self.tabs.indexOf(self.squat_page)
         self.tabs.setTabVisible(at, bool(rows))
         self.tabs.setTabText(at, f"Squats ({len(findings)})" if findings else "Squats")

@@ -178,3 +178,50 @@ def test_measures_without_joint_angles_come_from_positions(demo: Trial) -> None:
     assert {"depth_cm", "thigh_angle_deg_r", "knee_ankle_ratio", "lateral_shift_cm",
             "trunk_lean_deg"} <= keys
     assert sq.symmetry_pct("knee_flexion_deg") is None
+
+
+def _single_leg(demo: Trial, free: str = "l", list_deg: float = -4.0) -> Trial:
+    """The demo squats with one leg held up (hip 45, knee 100 deg: the foot off the floor) and
+    the pelvis listed ``list_deg`` (OpenSim pelvis_list)."""
+    kin = demo.kinematics
+    assert kin is not None
+    angles = kin.angles.copy()
+    angles[:, JOINT_INDEX[f"hip_flexion_{free}"]] = 45.0
+    angles[:, JOINT_INDEX[f"knee_angle_{free}"]] = 100.0
+    angles[:, JOINT_INDEX[f"hip_adduction_{free}"]] = 0.0
+    rot = kin.pelvis_rotation.copy()
+    rot[:, 1] = list_deg
+    return replace(demo, kinematics=replace(kin, angles=angles, pelvis_rotation=rot))
+
+
+def test_single_leg_squats_keep_the_stance_leg_and_measure_the_pelvis_drop(demo: Trial) -> None:
+    sq = _squats(_single_leg(demo, "l", -4.0))
+    assert sq.stance == "right" and sq.title == "Single-leg squats (right)"
+    keys = set(sq.reps[0].measures)
+    assert {"knee_flexion_deg_r", "knee_medial_cm_r", "pelvic_drop_deg",
+            "trunk_side_lean_deg"} <= keys
+    assert not [k for k in keys if k.endswith("_l")]  # the lifted leg is not measured
+    assert not keys & {"knee_ankle_ratio", "lateral_shift_cm", "pelvic_obliquity_deg"}
+    assert sq.symmetry_pct("knee_flexion_deg") is None
+    assert not [f for f in sq.findings if f.key.startswith("symmetry.")]
+    # the pelvis listed left side down by ~4 deg: the free (left) side drops by about that much
+    assert sq.mean("pelvic_drop_deg") == pytest.approx(3.6, abs=0.5)
+    assert list(sq.curves) == ["right"]
+    # the mirror image: standing on the left, the right side dropping
+    mirror = _squats(_single_leg(demo, "r", 4.0))
+    assert mirror.stance == "left"
+    assert mirror.mean("pelvic_drop_deg") == pytest.approx(3.6, abs=0.5)
+    # both feet on the floor stays a double-leg series
+    assert _squats(demo).stance == "both"
+
+
+def test_single_leg_squats_are_not_read_as_walking(demo: Trial) -> None:
+    """With one foot held up the feet no longer move together, and the gait-event detector
+    finds 'strides' in the knee bends; a squat series has no gait table and no gait events."""
+    result = analyze(_single_leg(demo))
+    assert result.squats is not None and result.squats.stance == "right"
+    assert result.spatiotemporal is None and result.cycles is None
+    assert "squat series" in result.reasons["spatiotemporal"]
+    assert not [e for e in result.events if e.source == "detected"]
+    assert result.events_source is None
+    assert any("squat series" in n for n in result.notes)
