@@ -4,7 +4,8 @@ A time on its own does not tell a clinician much; "17.2 s, above the 13.5 s fall
 community-dwelling older adults" does. :func:`reference_for` sets a test's duration against
 
 - the **fall-risk cut-off** the test is best known for, with the population it was derived in
-  (a longer time is worse for every test here), and
+  (a longer time is worse for the timed tests; a shorter one for the one-leg stance, a time
+  held: ``TestNorms.longer_is_worse``), and
 - the **age norm** for people of the patient's age when the age is known (60 and over: the
   published norms cover elders), as the time above which performance is worse than average.
 
@@ -49,9 +50,15 @@ class TestNorms:
     source: str
     age_norms: tuple[AgeNorm, ...] = ()
     age_source: str = ""
+    longer_is_worse: bool = True
+    """False for a time held (one-leg stance): a time under the cut-off is the risk."""
 
     def cutoff_text(self) -> str:
-        op = "≥" if self.inclusive else ">"
+        """The times that carry the risk: '≥ 13.5 s', '> 15 s', '< 5 s'."""
+        if self.longer_is_worse:
+            op = "≥" if self.inclusive else ">"
+        else:
+            op = "≤" if self.inclusive else "<"
         return f"{op} {self.cutoff_s:g} s"
 
 
@@ -96,6 +103,16 @@ NORMS: dict[str, TestNorms] = {
             ),
             age_source="Bohannon RW. Percept Mot Skills 2006;103(1):215-222",
         ),
+        TestNorms(
+            test="one_leg_stance",
+            cutoff_s=5.0,
+            inclusive=False,
+            meaning="higher risk of injurious falls (unable to stand on one leg for 5 s)",
+            population="community-dwelling older adults",
+            source="Vellas BJ, Wayne SJ, Romero L, Baumgartner RN, Rubenstein LZ, Garry PJ. "
+            "J Am Geriatr Soc 1997;45(6):735-738",
+            longer_is_worse=False,
+        ),
     )
 }
 
@@ -119,7 +136,18 @@ class TestReference:
     @property
     def above_cutoff(self) -> bool:
         n = self.norms
+        if not n.longer_is_worse:
+            return not self.at_risk
         return self.duration_s >= n.cutoff_s if n.inclusive else self.duration_s > n.cutoff_s
+
+    @property
+    def at_risk(self) -> bool:
+        """The time falls on the risk side of the cut-off (above it, or for a time held,
+        below it)."""
+        n = self.norms
+        if n.longer_is_worse:
+            return self.above_cutoff
+        return self.duration_s <= n.cutoff_s if n.inclusive else self.duration_s < n.cutoff_s
 
     @property
     def status(self) -> str:
@@ -165,6 +193,7 @@ class TestReference:
             "cutoff_s": self.norms.cutoff_s,
             "cutoff_text": self.cutoff_text,
             "above_cutoff": self.above_cutoff,
+            "at_risk": self.at_risk,
             "status": self.status,
             "meaning": self.norms.meaning,
             "population": self.norms.population,

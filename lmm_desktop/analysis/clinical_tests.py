@@ -47,6 +47,12 @@ from lmm_desktop.analysis.activity import (
     posture_transitions,
     true_runs,
 )
+from lmm_desktop.analysis.balance import (
+    OLS,
+    OLS_RULE,
+    one_leg_stance_attempts,
+    pelvis_sway_cm_s,
+)
 from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import Kinematics
@@ -120,6 +126,8 @@ class ActivitySegments:
     squats: SquatAnalysis | None = None
     """The squat series' repetitions and measures when the trial is one (see
     :mod:`lmm_desktop.analysis.squats`)."""
+    one_leg: list[tuple[str, int, int, bool]] = field(default_factory=list)
+    """One-leg stance attempts: (stance side, lift-off frame, touch-down frame, censored)."""
 
 
 def detect_activity_segments(
@@ -180,12 +188,22 @@ def detect_activity_segments(
         app[FSST] = "the pelvis travels >= 1.5 m (walking, not stepping between squares)"
     else:
         app[FSST] = None
+    one_leg: list[tuple[str, int, int, bool]] = []
+    if points is None:
+        app[OLS] = "needs foot positions (forward kinematics)"
+    elif rises or sits:
+        app[OLS] = "the trial contains rises or sits"
+    else:
+        one_leg = one_leg_stance_attempts(points, sig)
+        app[OLS] = None if one_leg else (
+            "no stance on one leg of >= 1 s (one ankle > 5 cm above the floor, the other on it)"
+        )
     squats = None
     if app[SQUATS] is None:
         squats = analyze_squats(kin, sig, rises, sits, points)
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
-    return ActivitySegments(sig, rises, sits, turns, walking, app, squats)
+    return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg)
 
 
 def _squat_reason(
@@ -454,11 +472,41 @@ def run_clinical_tests(
             reasons[FSST] = fsst.reason or "no four-square stepping pattern"
     else:
         reasons[FSST] = seg.applicable[FSST] or "not applicable"
+    if seg.applicable.get(OLS) is None:
+        results.append(one_leg_stance_test(seg))
+    else:
+        reasons[OLS] = seg.applicable.get(OLS) or "not applicable"
     if seg.squats is not None:
         results.append(squat_test(seg.squats))
     elif SQUATS in seg.applicable:
         reasons[SQUATS] = seg.applicable[SQUATS] or "no squat repetition"
     return results, reasons
+
+
+def one_leg_stance_test(seg: ActivitySegments) -> TestResult:
+    """One-leg stance: the longest attempt, the longest per leg, the pelvis sway in it."""
+    sig = seg.signals
+    if not seg.one_leg:
+        return TestResult(OLS, None, [], OLS_RULE, reason=seg.applicable.get(OLS))
+    phases = [
+        Phase(f"on {side} leg", _t(sig, a), _t(sig, b)) for side, a, b, _c in seg.one_leg
+    ]
+    best = max(seg.one_leg, key=lambda r: sig.time[r[2]] - sig.time[r[1]])
+    side, a, b, censored = best
+    measures = {"pelvis_sway_cm_s": pelvis_sway_cm_s(sig, a, b)}
+    for leg in ("right", "left"):
+        times = [_t(sig, e) - _t(sig, s) for sd, s, e, _c in seg.one_leg if sd == leg]
+        if times:
+            measures[f"{leg}_s"] = max(times)
+    reason = None
+    if censored:
+        measures["censored"] = 1.0
+        reason = (f"the recording ended (or began) with the {side} leg still standing alone: "
+                  "the time is at least this long")
+    return TestResult(
+        OLS, _t(sig, b) - _t(sig, a), phases, OLS_RULE, repetitions=len(seg.one_leg),
+        reason=reason, measures=measures,
+    )
 
 
 def squat_test(squats: SquatAnalysis) -> TestResult:
@@ -509,14 +557,14 @@ def recompute_with_override(result: TestResult, start_s: float, end_s: float) ->
     )
 
 
-TIMED_BY_HAND = (TUG, FSST, STS5)
+TIMED_BY_HAND = (TUG, FSST, STS5, OLS)
 """Tests whose result is their duration, so a hand-set start and end re-time them (the
 walking-speed test divides a distance by its time: it is not re-timed by hand)."""
 
 
 def primary_test(tests: list[TestResult]) -> TestResult | None:
-    """The trial's timed test a hand-set start and end apply to: the first of TUG, FSST and
-    5xSTS that was timed and has phases."""
+    """The trial's timed test a hand-set start and end apply to: the first of TUG, FSST,
+    5xSTS and one-leg stance that was timed and has phases."""
     timed = [t for t in tests if t.test in TIMED_BY_HAND and t.duration_s is not None and t.phases]
     return min(timed, key=lambda t: TIMED_BY_HAND.index(t.test), default=None)
 
@@ -533,7 +581,7 @@ def apply_timing_override(
     target = primary_test(tests)
     if target is None:
         return tests, ("the test start / end set by hand apply to no timed test here (TUG, "
-                       "FSST or five-times sit-to-stand)")
+                       "FSST, five-times sit-to-stand or one-leg stance)")
     starts = [e.time_s for e in marks if e.label == TEST_START]
     ends = [e.time_s for e in marks if e.label == TEST_END]
     start = min(starts) if starts else target.phases[0].start_s

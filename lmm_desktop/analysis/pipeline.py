@@ -341,16 +341,21 @@ def analyze(
     except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
         seg_error = exc
     squat_note = None
-    if seg is not None and seg.squats is not None and detected.events:
-        # One foot held up (single-leg squats) breaks the feet-move-together rule that tells
-        # squats from walking, and the detector finds 'strides' in the knee bends: a squat
-        # series has no gait events.
+    in_place = seg is not None and (
+        seg.squats is not None or (bool(seg.one_leg) and not seg.walking)
+    )
+    if in_place and detected.events:
+        # One foot held up (single-leg squats, a one-leg stance) breaks the feet-move-together
+        # rule that tells squats from walking, and the detector finds 'strides' in the knee
+        # bends or the lift of a foot: a squat series or a balance test has no gait events.
+        assert seg is not None
+        what = "squat series" if seg.squats is not None else "one-leg stance test"
         detected = replace(
             detected, events=[], treadmill=False, notes=[],
-            reason="the trial is a squat series: its foot movements are not walking strides",
+            reason=f"the trial is a {what}: its foot movements are not walking strides",
         )
-        squat_note = ("squat series: the foot strikes the gait-event detector found are not "
-                      "gait events and are left out")
+        squat_note = (f"{what}: the foot strikes the gait-event detector found are not gait "
+                      "events and are left out")
     if detected.reason:
         reasons["detected_events"] = detected.reason
     plates = _with_force_plates(trial, detected)

@@ -64,6 +64,7 @@ TEST_TITLES: dict[str, str] = {
     "five_times_sit_to_stand": "Five Times Sit-to-Stand (5xSTS)",
     "walking_speed": "Walking speed (steady state)",
     "squats": "Squats",
+    "one_leg_stance": "One-leg stance (OLS)",
 }
 
 

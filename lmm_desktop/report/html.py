@@ -304,7 +304,12 @@ def key_findings(m: ReportModel) -> list[str]:
             ref = c.reference
             if c.duration_s is None or not ref:
                 continue
-            if ref.get("above_cutoff"):
+            if ref.get("at_risk", ref.get("above_cutoff")) and not ref.get("above_cutoff"):
+                out.append(  # a time held (one-leg stance): too short is the risk
+                    f"{where}{c.title} {c.duration_s:.1f} s, under the {ref['cutoff_s']:g} s "
+                    f"fall-risk cut-off ({ref['meaning']} in {ref['population']})."
+                )
+            elif ref.get("at_risk", ref.get("above_cutoff")):
                 out.append(
                     f"{where}{c.title} {c.duration_s:.1f} s, above the {ref['cutoff_text']} "
                     f"fall-risk cut-off ({ref['meaning']} in {ref['population']})."
@@ -530,8 +535,11 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         if c.test == "squats" and t.squats is not None:
             out.append(_squats(t, figs))
             continue
-        reps = f", {c.repetitions} repetitions" if (c.repetitions or 0) > 1 else ""
-        meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items())
+        noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
+        reps = f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 else ""
+        meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items() if k != "censored")
+        if c.reason:
+            meas = "; ".join(filter(None, (meas, c.reason)))
         out.append(
             f"<p><b>{esc(_test_result(c))}</b>{reps}"
             f"{' (' + esc(meas) + ')' if meas else ''}"
@@ -782,9 +790,9 @@ def _test_reference(ref: dict[str, object]) -> str:
     """The published cut-off (and the age norm when the age is known) a test's time is read
     against: a small table whose status is in words and colour, then the sources."""
 
-    def row(what: str, limit: str, worse: bool) -> str:
+    def row(what: str, limit: str, worse: bool, above: bool | None = None) -> str:
         cls = "marked" if worse else "within"
-        word = "above" if worse else "below"
+        word = "above" if (worse if above is None else above) else "below"
         return (
             f'<td>{esc(what)}</td><td class="num">{esc(limit)}</td><td class="{cls}">{word}</td>'
         )
@@ -793,6 +801,7 @@ def _test_reference(ref: dict[str, object]) -> str:
         row(
             f"Fall-risk cut-off: {ref['meaning']} ({ref['population']})",
             str(ref["cutoff_text"]),
+            bool(ref.get("at_risk", ref["above_cutoff"])),
             bool(ref["above_cutoff"]),
         )
     ]
@@ -826,7 +835,7 @@ def _test_result(c: ClinicalTestInfo) -> str:
     return f"{c.title}: {fmt(c.duration_s, 1)} s{ref}"
 
 
-_UNITS = (("_m_s", "m/s"), ("_s", "s"), ("_m", "m"), ("_deg", "deg"))
+_UNITS = (("_m_s", "m/s"), ("_cm_s", "cm/s"), ("_s", "s"), ("_m", "m"), ("_deg", "deg"))
 
 
 def _measure_text(key: str, value: float) -> str:

@@ -30,10 +30,13 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("four_square_step_test", "FSST", "s", 1, False),
     ("five_times_sit_to_stand", "5xSTS", "s", 1, False),
     ("ankle_power_max", "Ankle push-off power", "W/kg", 2, True),
+    ("one_leg_stance", "One-leg stance", "s", 1, True),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
     ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
+HELD = ("one_leg_stance",)
+"""Tests whose result is a time held: the best attempt is the longest."""
 
 
 @dataclass
@@ -135,10 +138,10 @@ def measures_of(result: Any) -> dict[str, float | None]:
         out[key] = value
     gps = d.get("gait_profile_score") or {}
     out["gps"] = gps.get("gps_overall")
-    for test in TESTS:
+    for test in (*TESTS, *HELD):
         times = [c["duration_s"] for c in d.get("clinical_tests", [])
                  if c.get("test") == test and c.get("duration_s") is not None]
-        out[test] = min(times) if times else None
+        out[test] = (max(times) if test in HELD else min(times)) if times else None
     kin = d.get("kinetics") or {}
     summary = kin.get("summary") or {}
     peaks = [summary.get(s, {}).get("ankle_power_max") for s in ("left", "right")]
@@ -158,6 +161,8 @@ def _session_values(trials: list[TrialMeasures]) -> dict[str, float | None]:
             out[key] = None
         elif key in TESTS:
             out[key] = float(min(v for v in vals if v is not None))  # the best attempt
+        elif key in HELD:
+            out[key] = float(max(v for v in vals if v is not None))  # the longest held
         else:
             out[key] = float(np.mean([v for v in vals if v is not None]))
     return out

@@ -72,6 +72,8 @@ class TestRow:
     """How the test was timed."""
     start_s: float | None = None
     """When the test starts (seconds), when it was timed."""
+    at_risk: bool | None = None
+    """On the risk side of the cut-off (None: no cut-off)."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
         detail = test.reason or (
             f"{test.repetitions} repetitions" if (test.repetitions or 0) > 1 else ""
         )
+        if test.test == "one_leg_stance" and test.duration_s is not None:
+            legs = [f"on the {leg} leg {test.measures[f'{leg}_s']:.1f} s"
+                    for leg in ("right", "left") if f"{leg}_s" in test.measures]
+            detail = "; ".join([", ".join(legs), *([test.reason] if test.reason else [])])
         if test.overridden:
             detail = f"{detail}; set by hand".strip("; ")
         start = test.phases[0].start_s if test.phases else None
@@ -166,10 +172,11 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
         why = " ".join(
             [ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."]
         )
-        if ref.age_group is None:
+        if ref.age_group is None and ref.norms.age_norms:  # (FSST, one-leg stance: none)
             why += " The age norm is shown when the patient's age (60 or over) is known."
         out.append(
-            TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule, start)
+            TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule, start,
+                    ref.at_risk)
         )
     return out
 

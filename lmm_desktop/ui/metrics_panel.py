@@ -13,6 +13,7 @@ Save as CSV…, written atomically).
 from __future__ import annotations
 
 import csv
+import html
 import io
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -155,8 +157,13 @@ class MetricsPanel(QWidget):
         self.gait_table = _table(["Parameter", "Left", "Right", "Normal", "Status"])
         self.tests_table = _table(["Test", "Result", "Cut-off", "Status", "Notes"])
         self.flags_table = _table(["Flag", "Severity"])
+        # the notes (last column) take the room left and elide: no sideways scrolling
+        th = self.tests_table.horizontalHeader()
+        th.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        th.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.tests_note = QLabel("")
         self.tests_note.setWordWrap(True)
+        self.tests_note.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.tests_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tests_note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.tests_page = QWidget()
@@ -315,10 +322,10 @@ class MetricsPanel(QWidget):
                 if c >= 2:
                     item.setTextAlignment(right_align)
                 rt.setItem(r, c, item)
-        head = f"{heading}<br>" if heading else ""
+        head = f"{html.escape(heading)}<br>" if heading else ""
         if findings:
             self.squat_note.setText(head + "<b>To look at:</b><br>" + "<br>".join(
-                f"• {f}" for f in findings))
+                f"• {html.escape(f)}" for f in findings))
         elif rows and "Single-leg" not in heading:
             self.squat_note.setText(
                 head + "Nothing to flag: the flexion peaks are symmetric (≥ 90 %), the weight "
@@ -388,8 +395,9 @@ class MetricsPanel(QWidget):
                     item.setTextAlignment(right_align)
                 if c == 3 and row.status:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                    above = row.status.startswith("above")
-                    item.setBackground(QColor(STATUS_COLORS["high" if above else "normal"]))
+                    risk = (row.at_risk if row.at_risk is not None
+                            else row.status.startswith("above"))
+                    item.setBackground(QColor(STATUS_COLORS["high" if risk else "normal"]))
                     item.setForeground(QColor("#ffffff"))
                 self.tests_table.setItem(r, c, item)
         # the table that says most about this trial comes first: a timed test's result for a
@@ -429,8 +437,8 @@ class MetricsPanel(QWidget):
         i = rows[0].row() if rows else 0
         row = self._tests[i] if 0 <= i < len(self._tests) else None
         text = ""
-        if row is not None and row.explanation:
-            text = f"<b>{row.name}</b>: {row.explanation}"
+        if row is not None and row.explanation:  # rich text: '< 5 s' must not open a tag
+            text = f"<b>{html.escape(row.name)}</b>: {html.escape(row.explanation)}"
         self.tests_note.setText(text)
 
     def _fill_metrics(self, rows: list[MetricRow]) -> None:

@@ -102,3 +102,31 @@ def test_the_force_plate_demo_is_reproducible(tmp_path: Path) -> None:
     np.testing.assert_allclose(made.markers.positions, ship.markers.positions, atol=1e-6)
     for a, b in zip(made.force_plates, ship.force_plates, strict=True):
         np.testing.assert_allclose(a.grf, b.grf, atol=1e-3)
+
+
+def test_the_one_leg_stance_demo_is_timed_per_leg(tmp_path: Path) -> None:
+    """The simulated balance demo: the app times each leg from the lifted foot's height, within
+    the 2 cm lift threshold's lag of the simulator's planned lift-off and touch-down (its
+    minimum-jerk lift starts from rest), and the file is reproducible."""
+    shipped = DEMO / "S0004_one_leg_stance_01.mot"
+    if not shipped.is_file():
+        pytest.skip("resources/demo has not been generated (lmm-train demo)")
+    from lmm_desktop.analysis.balance import OLS
+    from lmm_desktop.analysis.pipeline import analyze
+    from training.simulate.balance import write_balance_demo
+    from training.simulate.demo import DEMO_RATE_HZ, DEMO_SEED, pick_participants
+
+    person = pick_participants(DEMO_SEED)[0][0]
+    made, _line, truth = write_balance_demo(tmp_path, person, DEMO_RATE_HZ, DEMO_SEED)
+    assert made.read_bytes() == shipped.read_bytes()
+    trial = read_trial(shipped)
+    assert trial.provenance.simulated
+    result = analyze(trial)
+    ols = next(t for t in result.clinical_tests if t.test == OLS)
+    legs = {p.name.split()[1]: p for p in ols.phases}  # 'on right leg' -> right
+    assert set(legs) == {"right", "left"}
+    for leg, (off, on) in truth.items():
+        assert 0.0 <= legs[leg].start_s - off < 0.3
+        assert 0.0 <= on - legs[leg].end_s < 0.3
+    assert ols.measures["right_s"] > 8.0 and 3.5 < ols.measures["left_s"] < 5.0
+    assert result.spatiotemporal is None and result.quality == []

@@ -53,3 +53,29 @@ def test_squats_show_their_tab_repetition_curves_and_timeline(
     open_and_wait(qtbot, window, fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")
     assert not m.tabs.isTabVisible(at)
     assert "rep" not in plot.modes and plot.mode == "time"
+
+
+def test_one_leg_stance_demo_in_the_tests_table_and_timeline(
+    qtbot, window: MainWindow
+) -> None:
+    from PySide6.QtGui import QColor
+
+    from lmm_desktop.ui.theme import STATUS_COLORS
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    open_and_wait(qtbot, window, demo / "S0004_one_leg_stance_01.mot")
+    m = window.metrics
+    assert m.tabs.currentWidget() is m.tests_page
+    t = m.tests_table
+    assert [t.item(0, c).text() for c in range(4)] == ["OLS", "8.82 s", "< 5 s", "above cut-off"]
+    # held longer than the cut-off: not at risk, so the status is green, not amber
+    assert t.item(0, 3).background().color() == QColor(STATUS_COLORS["normal"])
+    notes = t.item(0, 4).text()
+    assert "on the right leg 8.8 s" in notes and "left leg 4.3 s" in notes
+    note = m.tests_note.text()
+    assert "&lt; 5 s" in note and "Vellas" in note  # escaped: the note is not cut at '<'
+    assert "age norm is shown" not in note  # the one-leg stance has no age norms here
+    tl = window.timeline
+    assert [p[0] for p in tl._phases] == ["on right leg", "on left leg"]
+    menu = tl.context_menu(QPointF(tl.x_of(5.0), 30))
+    assert [a for a in menu.actions() if "OLS here" in a.text()]  # timed by hand if need be

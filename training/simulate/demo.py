@@ -110,11 +110,15 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
         {"seed": seed, "rate_hz": rate_hz, "simulated": True, "trials": records},
         out / "events.json",
     )
+    from training.simulate.balance import write_balance_demo
     from training.simulate.force_plates import write_plate_demo
 
     files.append(write_plate_demo(out))
+    unimpaired = pick_participants(seed)[0][0]
+    balance, balance_line, _truth = write_balance_demo(out, unimpaired, rate_hz, seed)
+    files.append(balance)
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    listing += PLATES_LINE
+    listing += PLATES_LINE + balance_line
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
