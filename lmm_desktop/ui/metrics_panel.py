@@ -13,7 +13,6 @@ Save as CSV…, written atomically).
 from __future__ import annotations
 
 import csv
-import html
 import io
 from pathlib import Path
 
@@ -50,6 +49,12 @@ _UNIT_WORDS = {
     "%GC": "percent of the gait cycle",
     "% R/L": "right / left x 100 (100 = symmetric)",
 }
+
+
+def _rich(text: str) -> str:
+    """Plain text for a rich-text label: '<' (as in '< 5 s') would open a tag and hide the
+    rest; '>' and quotes are harmless and stay readable in the label's text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def _count(n: int, noun: str) -> str:
@@ -322,10 +327,10 @@ class MetricsPanel(QWidget):
                 if c >= 2:
                     item.setTextAlignment(right_align)
                 rt.setItem(r, c, item)
-        head = f"{html.escape(heading)}<br>" if heading else ""
+        head = f"{_rich(heading)}<br>" if heading else ""
         if findings:
             self.squat_note.setText(head + "<b>To look at:</b><br>" + "<br>".join(
-                f"• {html.escape(f)}" for f in findings))
+                f"• {_rich(f)}" for f in findings))
         elif rows and "Single-leg" not in heading:
             self.squat_note.setText(
                 head + "Nothing to flag: the flexion peaks are symmetric (≥ 90 %), the weight "
@@ -438,7 +443,7 @@ class MetricsPanel(QWidget):
         row = self._tests[i] if 0 <= i < len(self._tests) else None
         text = ""
         if row is not None and row.explanation:  # rich text: '< 5 s' must not open a tag
-            text = f"<b>{html.escape(row.name)}</b>: {html.escape(row.explanation)}"
+            text = f"<b>{_rich(row.name)}</b>: {_rich(row.explanation)}"
         self.tests_note.setText(text)
 
     def _fill_metrics(self, rows: list[MetricRow]) -> None:
