@@ -312,14 +312,31 @@ def timed_up_and_go(seg: ActivitySegments) -> TestResult:
     if t2 is not None:
         phases.append(Phase("turn", _t(sig, t2.start), _t(sig, t2.end)))
     phases.append(Phase("sit", _t(sig, sit.onset), _t(sig, end)))
+    measures = {
+        "walk_distance_m": _path(sig, rise.end, sit.onset),
+        # the instrumented TUG's components (Salarian et al. 2010): each part's time, the
+        # walking speeds, the turn's angle
+        "rise_s": _t(sig, rise.end) - _t(sig, start),
+        "walk_out_speed_m_s": _speed(sig, rise.end, t1.start),
+        "turn_s": _t(sig, t1.end) - _t(sig, t1.start),
+        "turn_deg": abs(t1.angle_deg),
+        "walk_back_speed_m_s": _speed(sig, t1.end, back_end),
+        "turn_to_sit_s": _t(sig, end) - _t(sig, back_end),
+    }
     return TestResult(
         TUG,
         _t(sig, end) - _t(sig, start),
         phases,
         TUG_RULE,
         repetitions=1,
-        measures={"walk_distance_m": _path(sig, rise.end, sit.onset)},
+        measures={k: v for k, v in measures.items() if np.isfinite(v)},
     )
+
+
+def _speed(sig: MotionSignals, a: int, b: int) -> float:
+    """Pelvis path length over time between frames a and b (m/s; NaN when b <= a)."""
+    dt = _t(sig, b) - _t(sig, a)
+    return _path(sig, a, b) / dt if dt > 0 else float("nan")
 
 
 STS_RULE = (
@@ -360,7 +377,44 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
         STS_RULE,
         repetitions=5,
         reason=seg.applicable.get(STS5),
+        measures=_rise_measures(phases),
     )
+
+
+def _rise_measures(phases: list[Phase]) -> dict[str, float]:
+    """Each rise's and sit's time (the first rise from its first movement): their means, the
+    slowest rise, and the last rise over the first (above 1: slowing down as it goes on)."""
+    rises = [p.end_s - p.start_s for p in phases if p.name.startswith("rise")]
+    sits = [p.end_s - p.start_s for p in phases if p.name.startswith("sit")]
+    out = {"rise_mean_s": float(np.mean(rises)), "slowest_rise_s": float(max(rises))}
+    if sits:
+        out["sit_mean_s"] = float(np.mean(sits))
+    if len(rises) >= 2 and rises[0] > 0:
+        out["last_over_first_rise"] = rises[-1] / rises[0]
+    return out
+
+
+def components_text(test: TestResult) -> str:
+    """The parts of a TUG or a 5xSTS in one line, for the tests' notes ('' for others)."""
+    m = test.measures
+    if test.test == TUG and "rise_s" in m:
+        parts = [
+            f"rise {m['rise_s']:.1f} s",
+            f"walk out {m['walk_out_speed_m_s']:.2f} m/s" if "walk_out_speed_m_s" in m else "",
+            f"turn {m['turn_deg']:.0f}° in {m['turn_s']:.1f} s",
+            f"walk back {m['walk_back_speed_m_s']:.2f} m/s" if "walk_back_speed_m_s" in m
+            else "",
+            f"turn and sit {m['turn_to_sit_s']:.1f} s",
+        ]
+        return "Components: " + "; ".join(p for p in parts if p) + "."
+    if test.test == STS5 and "rise_mean_s" in m:
+        text = (f"Rises {m['rise_mean_s']:.1f} s on average (slowest {m['slowest_rise_s']:.1f} s)")
+        if "sit_mean_s" in m:
+            text += f", sits {m['sit_mean_s']:.1f} s"
+        if "last_over_first_rise" in m:
+            text += f"; the last rise took {m['last_over_first_rise']:.2f} x the first"
+        return text + "."
+    return ""
 
 
 WALK_RULE = (

@@ -264,6 +264,13 @@ def format_text(d: dict[str, Any]) -> str:
             vs = f"{ref['status']} ({ref['cutoff_text']})" if ref else "-"
             rows.append([c["test"], dur, vs, (phases + more) or (c["reason"] or "")])
         out += _table(rows, ["test", "duration (s)", "fall-risk cut-off", "phases (s)"])
+        from lmm_desktop.analysis.clinical_tests import TestResult, components_text
+
+        for c in d["clinical_tests"]:
+            parts = components_text(TestResult(c["test"], c["duration_s"], [], "",
+                                               measures=c.get("measures") or {}))
+            if parts:
+                out.append(f"  {c['test']}: {parts}")
         refs = [c["reference"] for c in d["clinical_tests"] if c.get("reference")]
         for ref in refs:
             out.append(f"  {ref['summary']} Source: {'; '.join(ref['sources'])}.")

@@ -537,7 +537,8 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             continue
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
         reps = f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 else ""
-        meas = ", ".join(_measure_text(k, v) for k, v in c.measures.items() if k != "censored")
+        meas = _components(c) or ", ".join(
+            _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
             meas = "; ".join(filter(None, (meas, c.reason)))
         out.append(
@@ -836,6 +837,13 @@ def _test_result(c: ClinicalTestInfo) -> str:
 
 
 _UNITS = (("_m_s", "m/s"), ("_cm_s", "cm/s"), ("_s", "s"), ("_m", "m"), ("_deg", "deg"))
+
+
+def _components(c: ClinicalTestInfo) -> str:
+    """A TUG's or 5xSTS's parts in words (see ``clinical_tests.components_text``)."""
+    from lmm_desktop.analysis.clinical_tests import TestResult, components_text
+
+    return components_text(TestResult(c.test, c.duration_s, [], "", measures=c.measures))
 
 
 def _measure_text(key: str, value: float) -> str:

@@ -140,6 +140,7 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
     """Clinical test timings of ``result``, each against its published cut-off and, when the
     age is known (the trial's subject, else ``age_years`` from the records), its age norm."""
     from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE, reference_for
+    from lmm_desktop.analysis.clinical_tests import components_text
     from lmm_desktop.report.build import TEST_TITLES
 
     out = []
@@ -166,12 +167,14 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
             detail = f"{detail}; set by hand".strip("; ")
         start = test.phases[0].start_s if test.phases else None
         ref = reference_for(test.test, test.duration_s, age)
+        parts = components_text(test)
         if ref is None:
-            out.append(TestRow(name, value, detail, rule=test.rule, start_s=start))
+            out.append(TestRow(name, value, detail, explanation=parts, rule=test.rule,
+                               start_s=start))
             continue
-        why = " ".join(
-            [ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."]
-        )
+        why = " ".join(filter(None, [
+            parts, ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."
+        ]))
         if ref.age_group is None and ref.norms.age_norms:  # (FSST, one-leg stance: none)
             why += " The age norm is shown when the patient's age (60 or over) is known."
         out.append(

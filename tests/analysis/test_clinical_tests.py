@@ -528,3 +528,35 @@ def test_real_squats_are_not_a_sit_to_stand_test(fixtures_dir) -> None:
     # the pelvis stays in place because nobody walks: not a treadmill trial
     assert "treadmill" not in res.reasons["clinical_tests.walking_speed"]
     assert not any("treadmill" in n for n in res.notes)
+
+
+def test_tug_components(tug: Synthetic) -> None:
+    """The instrumented TUG's parts: rise 1.0-2.2 s, 2.8 m out in 3.2 s, a 180 deg turn of
+    1.5 s, 2.8 m back in 3.2 s, then the second turn and the sit, 10.1-12.8 s."""
+    from lmm_desktop.analysis.clinical_tests import components_text
+
+    results, _ = run_clinical_tests(tug.kin, tug.time, tug.points)
+    m = results[0].measures
+    assert m["rise_s"] == pytest.approx(1.2, abs=0.25)
+    assert m["turn_deg"] == pytest.approx(180, abs=10)
+    assert m["turn_s"] == pytest.approx(1.5, abs=0.35)
+    # walking speed = path over the detected walk phases (whose ends the turns' 10 deg
+    # plateaus move a little): 2.8 m in 3.2 s = 0.875 m/s
+    for key in ("walk_out_speed_m_s", "walk_back_speed_m_s"):
+        assert m[key] == pytest.approx(0.875, rel=0.15)
+    assert m["turn_to_sit_s"] == pytest.approx(2.7, abs=0.4)
+    text = components_text(results[0])
+    assert text.startswith("Components: rise") and "turn 18" in text and "m/s" in text
+
+
+def test_sts_components(sts: Synthetic) -> None:
+    """Rises of 1.0 s each (the first from its first movement), sits of 1.0 s."""
+    from lmm_desktop.analysis.clinical_tests import components_text
+
+    results, _ = run_clinical_tests(sts.kin, sts.time, sts.points)
+    m = results[0].measures
+    assert m["rise_mean_s"] == pytest.approx(1.0, abs=0.25)
+    assert m["sit_mean_s"] == pytest.approx(1.0, abs=0.25)
+    assert m["slowest_rise_s"] >= m["rise_mean_s"]
+    assert m["last_over_first_rise"] == pytest.approx(1.0, abs=0.3)
+    assert components_text(results[0]).startswith("Rises ")
