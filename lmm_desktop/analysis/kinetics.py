@@ -17,8 +17,12 @@ during stance the ground reaction acts at the centre of pressure, during swing n
   per kg, generation positive; 101 points from heel strike to the next heel strike.
 
 Two 2D analyses: the sagittal plane (moments and powers) and the frontal plane (hip and knee
-abductor moments; the foot, edge-on there, counted as a point mass). Transverse moments need 3D
-segment frames and are not computed.
+abductor moments; the foot, edge-on there, counted as a point mass). The transverse (rotation)
+moments of the hip and knee come from the same Newton-Euler equations in 3D, with the plate's
+free moment, projected on the long axis of the thigh and of the shank (internal rotator
+positive). The segments there are rods: their angular acceleration about their own long axis is
+not followed (a long bone's inertia about it is small), so these moments are the ground
+reaction's and the free moment's share; there is no normal band for them here.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ FILTER_HZ = 6.0
 N_POINTS = 101
 VARIABLES = ("hip_moment", "knee_moment", "ankle_moment", "hip_power", "knee_power", "ankle_power")
 FRONTAL = ("hip_frontal_moment", "knee_frontal_moment")
+TRANSVERSE = ("hip_rotation_moment", "knee_rotation_moment")
 TITLES = {
     "hip_moment": "Hip moment (+ extensor)",
     "knee_moment": "Knee moment (+ extensor)",
@@ -48,6 +53,8 @@ TITLES = {
     "ankle_power": "Ankle power (+ generation)",
     "hip_frontal_moment": "Hip frontal moment (+ abductor)",
     "knee_frontal_moment": "Knee frontal moment (+ abductor)",
+    "hip_rotation_moment": "Hip rotation moment (+ internal rotator)",
+    "knee_rotation_moment": "Knee rotation moment (+ internal rotator)",
 }
 SHORT_TITLES = {
     "hip_moment": "Hip moment (+ ext.)",
@@ -58,6 +65,8 @@ SHORT_TITLES = {
     "ankle_power": "Ankle power (+ gen.)",
     "hip_frontal_moment": "Hip frontal (+ abd.)",
     "knee_frontal_moment": "Knee frontal (+ abd.)",
+    "hip_rotation_moment": "Hip rotation (+ int.)",
+    "knee_rotation_moment": "Knee rotation (+ int.)",
 }
 
 # de Leva 1996, Table 4: mass fraction of the body, centre of mass from the proximal end (foot:
@@ -239,6 +248,8 @@ class _Plate:
     time: NDArray[np.float64]
     grf: NDArray[np.float64]
     cop: NDArray[np.float64]
+    free: NDArray[np.float64]
+    """``(n, 3)`` free moment vector on the body (about the plate's up), N m, lab frame."""
 
 
 def _prepare(plate: ForcePlate, remove_offset: bool) -> _Plate:
@@ -248,7 +259,9 @@ def _prepare(plate: ForcePlate, remove_offset: bool) -> _Plate:
 
         grf = grf - plate_offset(plate)
     cop, _ = fill_nan(plate.cop)
-    return _Plate(plate.time, lowpass(grf, plate.rate_hz, FILTER_HZ), cop)
+    free, _ = fill_nan(np.asarray(plate.free_moment, float))
+    free3 = lowpass(free, plate.rate_hz, FILTER_HZ)[:, None] * np.asarray(plate.up, float)
+    return _Plate(plate.time, lowpass(grf, plate.rate_hz, FILTER_HZ), cop, free3)
 
 
 def _cycle(
@@ -296,11 +309,13 @@ def _cycle(
     a, b = max(0, int(a) - 1), min(len(plate.time), int(b) + 1)  # only the cycle's samples
     if b - a < 2:
         a, b = 0, len(plate.time)
-    pt, pg, pc = plate.time[a:b], plate.grf[a:b], plate.cop[a:b]
+    pt, pg, pc, pf = plate.time[a:b], plate.grf[a:b], plate.cop[a:b], plate.free[a:b]
     g3 = np.column_stack([np.interp(t, pt, pg[:, j]) for j in range(3)]) @ rot.T
     c3 = np.column_stack([np.interp(t, pt, pc[:, j]) for j in range(3)]) @ rot.T
+    f3 = np.column_stack([np.interp(t, pt, pf[:, j]) for j in range(3)]) @ rot.T
     on = (t >= contact.start_s) & (t <= contact.end_s)
     g3[~on] = 0.0
+    f3[~on] = 0.0
     curves: dict[str, NDArray[np.float64]] = {}
     # sagittal: forward and up. The moment on the distal segment, positive counter-clockwise
     # (from forward towards up), is dorsiflexor at the ankle, extensor at the knee and flexor at
@@ -325,6 +340,13 @@ def _cycle(
     frontal, _ = _newton_euler(raw, g3, c3, outward, up, table, mass, rate, foot_turns=False)
     for j in ("hip", "knee"):
         curves[f"{j}_frontal_moment"] = resample_cycle(frontal[j][inside] / mass, N_POINTS)
+    # transverse: the 3D moments about the thigh's and the shank's long axes; about the upward
+    # long axis a positive moment turns a right leg's toes inward, a left leg's outward
+    moments3, axes = newton_euler_3d(raw, g3, c3, f3, table, mass, rate)
+    inward = 1.0 if side == "right" else -1.0
+    for j, seg in (("hip", "thigh"), ("knee", "shank")):
+        about = inward * np.sum(moments3[j] * axes[seg], axis=1)
+        curves[f"{j}_rotation_moment"] = resample_cycle(about[inside] / mass, N_POINTS)
     stance_pct = 100.0 * (contact.end_s - t0) / (t1 - t0)
     return KineticCycle(side, t0, t1, stance_pct, curves), None
 
@@ -377,6 +399,49 @@ def _newton_euler(
     return moments, omega
 
 
+def newton_euler_3d(
+    raw: dict[str, NDArray[np.float64]],
+    grf3: NDArray[np.float64],
+    cop3: NDArray[np.float64],
+    free3: NDArray[np.float64],
+    table: dict[str, tuple[float, float, float]],
+    mass: float,
+    rate: float,
+) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """3D joint moments on the distal segments (``(n, 3)`` N m, Y up) and the segments' unit
+    long axes (distal to proximal; the foot's toe to heel), from the foot up.
+
+    Each segment is a rod: its angular momentum is the transverse inertia (de Leva's radius of
+    gyration) times the angular velocity of its long axis, ``u x du/dt``; the spin about that
+    axis is not followed. ``free3`` is the plate's free moment on the foot.
+    """
+    p = {k: lowpass(v, rate, FILTER_HZ) for k, v in raw.items()}
+    dt = 1.0 / rate
+    force, point, moment = grf3, cop3, free3
+    weight = np.array([0.0, -G, 0.0])
+    moments: dict[str, NDArray[np.float64]] = {}
+    axes: dict[str, NDArray[np.float64]] = {}
+    for name, prox, dist in (("foot", "heel", "toe"), ("shank", "knee", "ankle"),
+                             ("thigh", "hip", "knee")):
+        frac, com_frac, gyr = table[name]
+        m = frac * mass
+        a, b = p[prox], p[dist]
+        length = np.linalg.norm(a - b, axis=1)
+        u = (a - b) / length[:, None]
+        com = a + com_frac * (b - a)
+        acc = np.gradient(np.gradient(com, dt, axis=0), dt, axis=0)
+        alpha = np.cross(u, np.gradient(np.gradient(u, dt, axis=0), dt, axis=0))
+        inertia = m * (gyr * float(np.nanmedian(length))) ** 2
+        joint = p["ankle"] if name == "foot" else a
+        f_joint = m * acc - force - m * weight
+        m_joint = (inertia * alpha - moment - np.cross(joint - com, f_joint)
+                   - np.cross(point - com, force))
+        moments[{"foot": "ankle", "shank": "knee", "thigh": "hip"}[name]] = m_joint
+        axes[name] = u
+        force, point, moment = -f_joint, joint, -m_joint
+    return moments, axes
+
+
 def _cross(r: NDArray[np.float64], f: NDArray[np.float64]) -> NDArray[np.float64]:
     return r[:, 0] * f[:, 1] - r[:, 1] * f[:, 0]
 
@@ -412,4 +477,5 @@ def _pelvis_angle(
     return np.asarray(np.gradient(angle, 1.0 / rate), dtype=float)
 
 
-__all__ = ["TITLES", "VARIABLES", "KineticCycle", "KineticsResult", "compute_kinetics"]
+__all__ = ["FRONTAL", "TITLES", "TRANSVERSE", "VARIABLES", "KineticCycle", "KineticsResult",
+           "compute_kinetics", "newton_euler_3d"]

@@ -416,13 +416,15 @@ def ground_reaction(result: AnalysisResult, group: str = "Free") -> GroundReacti
     )
     kin = result.kinetics
     if kin is not None and kin.cycles:
-        from lmm_desktop.analysis.kinetics import FRONTAL, VARIABLES
-        from lmm_desktop.analysis.normative import kinetic_band
+        from lmm_desktop.analysis.kinetics import FRONTAL, TRANSVERSE, VARIABLES
+        from lmm_desktop.analysis.normative import KINETIC_VARIABLES, kinetic_band
 
-        for var in (*VARIABLES, *FRONTAL):
-            info.kinetics[var] = [(cyc.side, cyc.curves[var]) for cyc in kin.cycles]
-            band = kinetic_band(var, group)
-            info.kinetic_bands[var] = (band.lower, band.upper)
+        for var in (*VARIABLES, *FRONTAL, *TRANSVERSE):
+            info.kinetics[var] = [(cyc.side, cyc.curves[var]) for cyc in kin.cycles
+                                  if var in cyc.curves]
+            if var in KINETIC_VARIABLES:  # no normal band for the rotation moments
+                band = kinetic_band(var, group)
+                info.kinetic_bands[var] = (band.lower, band.upper)
         for cyc in kin.cycles:
             info.toe_off_pct.setdefault(cyc.side, cyc.stance_pct)
         info.notes += kin.notes

@@ -751,21 +751,22 @@ def _emg(t: TrialReport, figs: Figures) -> str:
 
 def _kinetics(g: GroundReactionInfo, figs: Figures) -> str:
     """Sagittal joint moments and powers over the gait cycle against the normal bands."""
-    from lmm_desktop.analysis.kinetics import FRONTAL, SHORT_TITLES, TITLES, VARIABLES
+    from lmm_desktop.analysis.kinetics import FRONTAL, SHORT_TITLES, TITLES, TRANSVERSE, VARIABLES
 
     h = "<h3>Joint moments and powers</h3>"
     if not g.kinetics:
         return h + not_available(g.kinetics_reason or "no gait cycle starts on a clean contact")
     x = np.linspace(0.0, 100.0, 101)
     cells = []
-    for var in (*VARIABLES, *FRONTAL):
-        if var not in g.kinetics:
+    for var in (*VARIABLES, *FRONTAL, *TRANSVERSE):
+        if not g.kinetics.get(var):
             continue
         unit = "N m/kg" if var.endswith("moment") else "W/kg"
-        lo, hi = g.kinetic_bands[var]
+        band = g.kinetic_bands.get(var)
+        fills = [Fill(band[0], band[1], BAND_COLOUR, 0.28)] if band is not None else []
         lines = [Line(y, SIDE_COLOURS[side], side) for side, y in g.kinetics[var]]
         svg = line_chart(
-            x, lines, fills=[Fill(lo, hi, BAND_COLOUR, 0.28)], title=SHORT_TITLES[var],
+            x, lines, fills=fills, title=SHORT_TITLES[var],
             xlabel="% of gait cycle", ylabel=unit, width=PANEL_W, height=PANEL_H,
             xticks=[0, 25, 50, 75, 100],
             vlines=[(v, SIDE_COLOURS[s]) for s, v in g.toe_off_pct.items() if s in SIDE_COLOURS],
@@ -777,7 +778,8 @@ def _kinetics(g: GroundReactionInfo, figs: Figures) -> str:
     )
     note = (
         '<p class="small">Internal moments per kg of body mass (hip and knee extensor, ankle '
-        "plantarflexor positive; in the frontal plane, hip and knee abductor positive) and "
+        "plantarflexor positive; in the frontal plane, hip and knee abductor positive; about "
+        "the thigh's and shank's long axes, internal rotator positive, with no normal band) and "
         "joint powers per kg (generation positive) over the gait "
         "cycles that start on a clean force-plate contact; toe off dashed in the side's colour; "
         f"grey: normal mean &plusmn; 1 SD ({esc(g.kinetics_group)} walkers; typically "

@@ -8,10 +8,11 @@ Two views, as in a gait report:
 * **Time (s)**: every plate's vertical force against time, its contacts shaded by foot (grey
   when the contact is not clean: two feet, a foot partly off the plate), with the playback
   cursor; clicking asks for a seek;
-* **Joint moments / powers / frontal moments (% cycle)**: the sagittal hip, knee and ankle
-  moments or powers, or the hip and knee frontal (abductor) moments, of each gait cycle that
-  starts on a plate (:mod:`lmm_desktop.analysis.kinetics`), over the
-  normal bands, toe off dashed.
+* **Joint moments / powers / frontal / rotation moments (% cycle)**: the sagittal hip, knee and
+  ankle moments or powers, the hip and knee frontal (abductor) moments, or their rotation
+  (internal rotator) moments, of each gait cycle that starts on a plate
+  (:mod:`lmm_desktop.analysis.kinetics`), over the normal bands (none for rotation), toe off
+  dashed.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ COMPONENTS = (
 PLATE_PENS = ("#495057", "#7048e8", "#0c8599", "#a61e4d", "#5c940d", "#e67700")
 
 
+KINETIC_MODES = ("moments", "powers", "frontal", "rotation")
+
+
 class ForcePlot(PlotPanel):
     """Ground reaction curves with a stance / time / kinetics switch."""
 
@@ -54,6 +58,7 @@ class ForcePlot(PlotPanel):
                 ("Joint moments (% cycle)", "moments"),
                 ("Joint powers (% cycle)", "powers"),
                 ("Frontal moments (% cycle)", "frontal"),
+                ("Rotation moments (% cycle)", "rotation"),
             ],
             parent,
             theme=theme,
@@ -72,7 +77,7 @@ class ForcePlot(PlotPanel):
         group of the normal bands drawn behind them."""
         self._kinetics = kinetics
         self._speed_group = speed_group
-        if self._mode in ("moments", "powers", "frontal"):
+        if self._mode in KINETIC_MODES:
             self._rebuild()
 
     def set_cursor(self, t: float) -> None:
@@ -112,7 +117,7 @@ class ForcePlot(PlotPanel):
         )
         if self._mode == "stance":
             self._stance(clean, bw, unit)
-        elif self._mode in ("moments", "powers", "frontal"):
+        elif self._mode in KINETIC_MODES:
             self._kinetic_panels(self._mode)
         else:
             self._time(contacts, bw, unit)
@@ -159,8 +164,8 @@ class ForcePlot(PlotPanel):
     def _kinetic_panels(self, which: str) -> None:
         """Hip, knee and ankle moments or powers over the gait cycle, each cycle in its side's
         colour over the normal band (Schwartz et al. 2008), toe off dashed."""
-        from lmm_desktop.analysis.kinetics import FRONTAL, TITLES, VARIABLES
-        from lmm_desktop.analysis.normative import kinetic_band
+        from lmm_desktop.analysis.kinetics import FRONTAL, TITLES, TRANSVERSE, VARIABLES
+        from lmm_desktop.analysis.normative import KINETIC_VARIABLES, kinetic_band
 
         th = self._theme
         k = self._kinetics
@@ -175,24 +180,29 @@ class ForcePlot(PlotPanel):
         legend = (
             f"<span style='color:{_side_color('right', th)}'>━ right</span>&nbsp;"
             f"<span style='color:{_side_color('left', th)}'>━ left</span>&nbsp;&nbsp;"
-            f"grey: normal (mean ± 1 SD, {self._speed_group} walkers; children, Schwartz 2008)"
+            + (f"grey: normal (mean ± 1 SD, {self._speed_group} walkers; children, Schwartz 2008)"
+               if which != "rotation" else
+               "no normal band (3D rods: the ground reaction's and free moment's share)")
         )
         self.graphics.addLabel(legend, row=0, col=0, colspan=3, color=th.text, size="9pt")
         pct = np.linspace(0.0, 100.0, 101)
         chosen = [v for v in VARIABLES if v.endswith(which[:-1])]
         if which == "frontal":
             chosen = list(FRONTAL)
+        elif which == "rotation":
+            chosen = list(TRANSVERSE)
         for col, var in enumerate(chosen):
             unit = "N m/kg" if var.endswith("moment") else "W/kg"
             plot = self._new_plot(1, col, f"{TITLES[var]} ({unit})")
             plot.setLabel("bottom", "Gait cycle (%)", color=th.text)
-            band = kinetic_band(var, self._speed_group)
-            c = pg.mkColor(th.mid)
-            c.setAlpha(110)
-            plot.addItem(pg.FillBetweenItem(
-                pg.PlotDataItem(pct, band.lower), pg.PlotDataItem(pct, band.upper),
-                brush=pg.mkBrush(c),
-            ))
+            if var in KINETIC_VARIABLES:
+                band = kinetic_band(var, self._speed_group)
+                c = pg.mkColor(th.mid)
+                c.setAlpha(110)
+                plot.addItem(pg.FillBetweenItem(
+                    pg.PlotDataItem(pct, band.lower), pg.PlotDataItem(pct, band.upper),
+                    brush=pg.mkBrush(c),
+                ))
             for cyc in k.cycles:
                 plot.plot(pct, cyc.curves[var], pen=pg.mkPen(_side_color(cyc.side, th), width=2))
                 toe_off = pg.InfiniteLine(
@@ -269,6 +279,7 @@ class ForcePlot(PlotPanel):
                 "moments": ["hip_moment", "knee_moment", "ankle_moment"],
                 "powers": ["hip_power", "knee_power", "ankle_power"],
                 "frontal": ["hip_frontal_moment", "knee_frontal_moment"],
+                "rotation": ["hip_rotation_moment", "knee_rotation_moment"],
             }[self._mode]
             header, cols = ["cycle_pct"], [pct]
             for cyc in k.cycles:

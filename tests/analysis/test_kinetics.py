@@ -90,6 +90,60 @@ def test_static_stance_frontal_moments_solved_by_hand() -> None:
                                atol=0.005)
 
 
+def test_static_stance_rotation_moments_balance_the_free_moment() -> None:
+    """The ground twisting the right foot inward (a free moment of 5 N m about the vertical,
+    on the body) is resisted up the vertical leg by an external rotator moment of the same size
+    at the knee and the hip; the ground reaction itself, vertical, has no arm about the leg's
+    long axis."""
+    from dataclasses import replace
+
+    points, plate, fp, events = _static_stance(0.08, medial=0.02)
+    free = plate.free_moment.copy()
+    free[plate.vertical > 0] = 5.0
+    res = compute_kinetics(points, [replace(plate, free_moment=free)], fp, events,
+                           mass_kg=MASS, sex="male")
+    c = res.cycles[0]
+    for j in ("hip", "knee"):
+        np.testing.assert_allclose(c.curves[f"{j}_rotation_moment"][15:65], -5.0 / MASS,
+                                   atol=0.002)
+    # without the free moment there is nothing to resist about the long axes
+    c0 = compute_kinetics(points, [plate], fp, events, mass_kg=MASS, sex="male").cycles[0]
+    np.testing.assert_allclose(c0.curves["knee_rotation_moment"][15:65], 0.0, atol=0.002)
+
+
+def test_3d_equations_agree_with_the_planar_ones_for_planar_motion() -> None:
+    """A leg swinging and loaded in the sagittal plane only: the 3D moments point out of that
+    plane and equal the 2D solution; nothing about the long axes."""
+    from lmm_desktop.analysis.kinetics import _newton_euler, newton_euler_3d
+
+    rate, n = 100.0, 120
+    t = np.arange(n) / rate
+    th = 0.4 * np.sin(2 * np.pi * t / 1.2)  # thigh angle from vertical, rad
+    hip = np.column_stack([0.3 * t, 0.9 + 0.02 * np.sin(4 * t), np.full(n, 0.1)])
+    knee = hip + np.column_stack([0.4 * np.sin(th), -0.4 * np.cos(th), np.zeros(n)])
+    sh = th - 0.3 * (1 + np.sin(2 * np.pi * t / 1.2 + 1))  # shank angle
+    ankle = knee + np.column_stack([0.4 * np.sin(sh), -0.4 * np.cos(sh), np.zeros(n)])
+    heel = ankle + np.array([-0.05, -0.06, 0.0])
+    toe = ankle + np.array([0.18, -0.06, 0.0])
+    raw = {"hip": hip, "knee": knee, "ankle": ankle, "heel": heel, "toe": toe}
+    grf = np.column_stack([80 * np.sin(3 * t), 600 + 50 * np.cos(2 * t), np.zeros(n)])
+    cop = ankle + np.array([0.05, -0.1, 0.0])
+    table = SEGMENTS["male"]
+    fwd, up = np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0])
+    m2, _ = _newton_euler(raw, grf, cop, fwd, up, table, MASS, rate, foot_turns=True)
+    m3, axes = newton_euler_3d(raw, grf, cop, np.zeros((n, 3)), table, MASS, rate)
+    inner = slice(10, n - 10)  # away from the ends, where differentiating is one-sided
+    for j in ("hip", "knee", "ankle"):
+        # the 2D moment is counter-clockwise from forward to up: about +z (x cross y); the
+        # angular accelerations differ only by finite differencing (u x u'' vs theta''):
+        # within 0.01 N m of moments up to 150 N m
+        np.testing.assert_allclose(m3[j][inner, 2], m2[j][inner], atol=0.01)
+        np.testing.assert_allclose(m3[j][inner, :2], 0.0, atol=1e-6)
+    for seg in ("thigh", "shank"):
+        assert np.abs(np.sum(m3["hip" if seg == "thigh" else "knee"] * axes[seg], axis=1)
+                      )[inner].max() < 1e-6
+
+
 def test_without_mass_or_next_strike_the_reason_is_given() -> None:
     points, plate, fp, events = _static_stance(0.05)
     assert "body mass" in (compute_kinetics(points, [plate], fp, events, mass_kg=None).reason
