@@ -259,7 +259,13 @@ def _gait(
     reasons: dict[str, str],
 ) -> tuple[SpatiotemporalResult | None, CycleCurves | None, GaitProfile | None]:
     """Spatiotemporal table, cycle curves and GPS from the chosen events (None + reason if none)."""
-    st = compute_spatiotemporal(used, points, subject=trial.subject, walking=detected.walking)
+    kin = trial.kinematics
+    arms = points.source == "markers" or (
+        kin is not None and not kin.from_markers
+        and all(kin.present[CANONICAL_JOINTS.index(f"arm_flex_{s}")] for s in ("r", "l"))
+    )
+    st = compute_spatiotemporal(used, points, subject=trial.subject, walking=detected.walking,
+                                arms=arms)
     if not st.strides:
         reasons["spatiotemporal"] = st.reason or "no complete stride"
         reasons.setdefault("gait_profile_score", reasons["spatiotemporal"])

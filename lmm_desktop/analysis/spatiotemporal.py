@@ -17,7 +17,12 @@ class ``gait_analysis``), with the body points in place of OpenCap's markers:
 - double support: ipsilateral stance minus contralateral swing, % of stride
   (``compute_double_support_time``);
 - step-length symmetry: right / left x 100 (``compute_step_length_symmetry``), and the same for
-  stance time.
+  stance time;
+- arm swing (not in OpenCap): over each stride of a side, the range of that side's upper arm
+  (shoulder to elbow) angle in the sagittal plane of the walking direction, degrees; arm swing
+  asymmetry: Zifchock's symmetry angle of the left and right means, |45 - atan(L/R)| / 90 x
+  100 % (0 = symmetric), as Lewek et al. (2010) used to show the early, asymmetric loss of arm
+  swing in Parkinson's disease. No normal range is given for either.
 
 Two deliberate differences: step length is measured ALONG the walking direction (GAITRite's
 definition, the one the normal ranges use) where OpenCap takes the 3D heel-to-heel distance, which
@@ -67,6 +72,7 @@ class StrideRow:
     double_support_pct: float = float("nan")
     step_length_m: float = float("nan")
     step_width_m: float = float("nan")
+    arm_swing_deg: float = float("nan")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -121,6 +127,15 @@ class SpatiotemporalResult:
         value = float(np.mean(r) / np.mean(l) * 100.0) if r.size and l.size else None
         return {"value": None if value is None else round(value, 2), "unit": "% (R/L)"}
 
+    def _asymmetry_angle(self, key: str) -> dict[str, object]:
+        """Zifchock's symmetry angle of the side means in % (0 symmetric, 100 one side nil)."""
+        r, l = self.values(key, "right"), self.values(key, "left")
+        value = None
+        if r.size and l.size and (np.mean(r) > 0 or np.mean(l) > 0):
+            angle = np.degrees(np.arctan2(float(np.mean(l)), float(np.mean(r))))
+            value = abs(45.0 - angle) / 90.0 * 100.0
+        return {"value": None if value is None else round(value, 2), "unit": "%"}
+
     def to_dict(self) -> dict[str, object]:
         """Summary for reports, the CLI and the assistant (see the module docstring)."""
         sided = (
@@ -144,6 +159,10 @@ class SpatiotemporalResult:
             out[key] = {side: self._entry(key, side) for side in ("left", "right")}
         out["step_length_symmetry_pct"] = self._symmetry("step_length_m")
         out["stance_time_symmetry_pct"] = self._symmetry("stance_pct")
+        arms = {side: self._entry("arm_swing_deg", side) for side in ("left", "right")}
+        if any(e["value"] is not None for e in arms.values()):
+            out["arm_swing_deg"] = arms
+            out["arm_swing_asymmetry_pct"] = self._asymmetry_angle("arm_swing_deg")
         out["n_strides"] = {
             s: sum(1 for r in self.strides if r.side == s) for s in ("left", "right")
         }
@@ -173,6 +192,7 @@ class _Ctx:
     events: dict[tuple[Side, str], list[float]]
     v_tm: float = 0.0
     resolved: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    arms: bool = True
 
 
 def _point(ctx: _Ctx, name: str, fallback: str) -> NDArray[np.float64]:
@@ -256,7 +276,26 @@ def _stride(ctx: _Ctx, side: Side, t0: float, t2: float) -> StrideRow:
         )
         if to is not None:
             row.step_width_m = _step_width(ctx, s, o, (t0, to, hs_c, t2), direction)
+    row.arm_swing_deg = _arm_swing(ctx, s, i0, i2, direction)
     return row
+
+
+def _arm_swing(
+    ctx: _Ctx, s: str, i0: int, i2: int, direction: NDArray[np.float64]
+) -> float:
+    """Range (deg) of the upper arm's sagittal angle over frames i0..i2 (NaN without arms)."""
+    p = ctx.points
+    if not ctx.arms or not (p.has(f"shoulder_{s}") and p.has(f"elbow_{s}")) or not np.isfinite(
+        direction
+    ).all():
+        return float("nan")
+    arm = p.point(f"elbow_{s}")[i0 : i2 + 1] - p.point(f"shoulder_{s}")[i0 : i2 + 1]
+    if not np.isfinite(arm).all():
+        return float("nan")
+    fwd = arm @ direction
+    down = -arm[:, 1]
+    angle = np.degrees(np.arctan2(fwd, down))  # 0 hanging, + forward
+    return float(np.ptp(angle))
 
 
 def _gap_probe(points: BodyPoints) -> NDArray[np.float64]:
@@ -299,6 +338,7 @@ def compute_spatiotemporal(
     subject: Subject | None = None,
     rate_hz: float | None = None,
     walking: WalkingDirection | None = None,
+    arms: bool = True,
 ) -> SpatiotemporalResult:
     """Spatiotemporal parameters of every complete stride, with normal ranges.
 
@@ -316,6 +356,10 @@ def compute_spatiotemporal(
     walking
         The walking direction already estimated on ``points`` (e.g. by the event detection);
         estimated here when not given.
+    arms
+        The arms' points move with the person's own arms (markers, or a model whose arm
+        coordinates the source gives); False leaves the arm swing out (a model without arm
+        coordinates carries its arms rigidly with the trunk).
 
     Returns
     -------
@@ -342,6 +386,7 @@ def compute_spatiotemporal(
         walking = walking_direction(points, rate_hz=rate_hz)
     gap = np.asarray(~np.isfinite(_gap_probe(points)).all(axis=(1, 2)), dtype=bool)  # (n,) gaps
     ctx = _Ctx(points, walking, pelvis_reference(points), rate_hz, gait)  # type: ignore[arg-type]
+    ctx.arms = arms
     ctx.v_tm = _treadmill_speed(ctx)
     strides: list[StrideRow] = []
     notes: list[str] = []

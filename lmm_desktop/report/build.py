@@ -41,6 +41,7 @@ ST_PARAMETERS: tuple[tuple[str, str, str, int, bool], ...] = (
     ("swing_pct", "Swing phase", "% of cycle", 1, True),
     ("single_support_pct", "Single support", "% of cycle", 1, True),
     ("double_support_pct", "Double support", "% of cycle", 1, False),
+    ("arm_swing_deg", "Arm swing", "deg", 0, True),
 )
 
 #: (variable, title, positive direction) in Baker et al.'s order; see analysis/normative_map.py
@@ -327,7 +328,8 @@ def trial_report(
         normative_basis=(st.get("normative_reference") or {}).get("basis") if st else None,
         symmetry={
             k: (st.get(k) or {}).get("value")
-            for k in ("step_length_symmetry_pct", "stance_time_symmetry_pct")
+            for k in ("step_length_symmetry_pct", "stance_time_symmetry_pct",
+                      "arm_swing_asymmetry_pct")
         }
         if st
         else {},

@@ -450,7 +450,8 @@ def _spatiotemporal(t: TrialReport) -> str:
     head = ["Parameter (unit)", "Left", "Right", "Both feet", "Normal range"]
     widths = ["20%", "23%", "23%", "23%", "11%"]
     sym = "; ".join(
-        f"{k.replace('_pct', '').replace('_', ' ')}: {fmt(v, 1)} % (R/L x 100)"
+        f"{k.replace('_pct', '').replace('_', ' ')}: {fmt(v, 1)} % "
+        + ("(symmetry angle, 0 = symmetric)" if "asymmetry" in k else "(R/L x 100)")
         for k, v in t.symmetry.items()
         if v is not None
     )

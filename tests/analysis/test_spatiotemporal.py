@@ -107,3 +107,46 @@ def test_stride_through_a_turn_is_skipped() -> None:
     res = compute_spatiotemporal(events, both)
     assert any("turn" in n for n in res.notes)
     assert res.to_dict()["speed_m_s"]["value"] == pytest.approx(1.2, rel=0.01)
+
+
+DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
+
+
+def test_arm_swing_follows_the_shoulder_angle_and_its_asymmetry() -> None:
+    """The arm swing per stride is the range of the upper arm's sagittal angle: on the
+    simulated walks it matches the range of the file's shoulder flexion over the same stride;
+    the Parkinson's and stroke demos swing less, the stroke one less on the paretic (right)
+    side."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    trial = read_trial(DEMO / "S0004_walking_01.mot")
+    st = analyze(trial).spatiotemporal
+    assert st is not None and trial.kinematics is not None
+    for row in st.strides:
+        s = "r" if row.side == "right" else "l"
+        inside = (trial.time >= row.start_s) & (trial.time <= row.end_s)
+        flex = trial.kinematics.angle(f"arm_flex_{s}")[inside]
+        assert row.arm_swing_deg == pytest.approx(float(np.ptp(flex)), abs=3.0)
+    d = st.to_dict()
+    assert d["arm_swing_asymmetry_pct"]["value"] < 3  # type: ignore[index]
+    unimpaired = d["arm_swing_deg"]["right"]["value"]  # type: ignore[index]
+    pd = analyze(read_trial(DEMO / "S0048_walking_01.mot")).spatiotemporal
+    stroke = analyze(read_trial(DEMO / "S0039_walking_01.mot")).spatiotemporal
+    assert pd is not None and stroke is not None
+    assert np.mean(pd.values("arm_swing_deg")) < 0.5 * unimpaired
+    sd = stroke.to_dict()
+    assert sd["arm_swing_deg"]["right"]["value"] < sd["arm_swing_deg"]["left"]["value"]  # type: ignore[index]
+    assert sd["arm_swing_asymmetry_pct"]["value"] > 10  # type: ignore[index]
+
+
+def test_no_arm_swing_from_a_model_without_arm_coordinates(fixtures_dir: Path) -> None:
+    """gait2392 has no arms to move: its arms ride on the trunk, so no arm swing is given."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    st = analyze(read_trial(fixtures_dir / "opensim" / "subject01_walk1_ik.mot")).spatiotemporal
+    assert st is not None
+    d = st.to_dict()
+    assert "arm_swing_deg" not in d and "arm_swing_asymmetry_pct" not in d
+    assert np.isnan([r.arm_swing_deg for r in st.strides]).all()
