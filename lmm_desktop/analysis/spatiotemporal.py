@@ -22,7 +22,10 @@ class ``gait_analysis``), with the body points in place of OpenCap's markers:
   (shoulder to elbow) angle in the sagittal plane of the walking direction, degrees; arm swing
   asymmetry: Zifchock's symmetry angle of the left and right means, |45 - atan(L/R)| / 90 x
   100 % (0 = symmetric), as Lewek et al. (2010) used to show the early, asymmetric loss of arm
-  swing in Parkinson's disease. No normal range is given for either.
+  swing in Parkinson's disease. No normal range is given for either;
+- stride-time variability: the coefficient of variation (SD / mean x 100) of the stride times
+  of both feet, given from 6 strides on (fewer say little about variability); a marker of
+  unsteady gait and fall risk in older adults (Hausdorff 2005). No normal range is given.
 
 Two deliberate differences: step length is measured ALONG the walking direction (GAITRite's
 definition, the one the normal ranges use) where OpenCap takes the 3D heel-to-heel distance, which
@@ -47,6 +50,9 @@ from lmm_desktop.analysis.normative import (
 )
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.trial import HEEL_STRIKE, TOE_OFF, Event, Side, Subject
+
+MIN_STRIDES_CV = 6
+"""Strides needed for the stride-time variability."""
 
 MAX_STRIDE_S = 3.0
 """Longer 'strides' are gaps between walking bouts and are skipped."""
@@ -159,6 +165,11 @@ class SpatiotemporalResult:
             out[key] = {side: self._entry(key, side) for side in ("left", "right")}
         out["step_length_symmetry_pct"] = self._symmetry("step_length_m")
         out["stance_time_symmetry_pct"] = self._symmetry("stance_pct")
+        times = self.values("stride_time_s")
+        if times.size >= MIN_STRIDES_CV:
+            cv = float(np.std(times, ddof=1) / np.mean(times) * 100.0)
+            out["stride_time_cv_pct"] = {"value": round(cv, 2), "n": int(times.size),
+                                         "normative_status": None, "normative_range": None}
         arms = {side: self._entry("arm_swing_deg", side) for side in ("left", "right")}
         if any(e["value"] is not None for e in arms.values()):
             out["arm_swing_deg"] = arms

@@ -109,6 +109,9 @@ _ST_ROWS = (
     ("stance_pct", "stance (% cycle)"),
     ("double_support_pct", "double support (% cycle)"),
     ("step_width_m", "step width (m)"),
+    ("stride_time_cv_pct", "stride time variability (% CV)"),
+    ("arm_swing_deg", "arm swing (deg)"),
+    ("arm_swing_asymmetry_pct", "arm swing asymmetry (%)"),
 )
 
 

@@ -41,6 +41,7 @@ ST_PARAMETERS: tuple[tuple[str, str, str, int, bool], ...] = (
     ("swing_pct", "Swing phase", "% of cycle", 1, True),
     ("single_support_pct", "Single support", "% of cycle", 1, True),
     ("double_support_pct", "Double support", "% of cycle", 1, False),
+    ("stride_time_cv_pct", "Stride time variability", "% CV", 1, False),
     ("arm_swing_deg", "Arm swing", "deg", 0, True),
 )
 

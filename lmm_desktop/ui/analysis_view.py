@@ -30,12 +30,13 @@ ST_PARAMETERS: dict[str, tuple[str, str]] = {
     "double_support_pct": ("Double support", "%GC"),
     "step_length_symmetry_pct": ("Step length symmetry", "% R/L"),
     "stance_time_symmetry_pct": ("Stance symmetry", "% R/L"),
+    "stride_time_cv_pct": ("Stride time variability", "% CV"),
     "arm_swing_deg": ("Arm swing", "deg"),
     "arm_swing_asymmetry_pct": ("Arm swing asymmetry", "%"),
 }
 #: decimals shown per unit (a precision a clinician can use, the same in a value and its range)
 DECIMALS: dict[str, int] = {"m/s": 2, "steps/min": 0, "s": 2, "m": 2, "%GC": 1, "% R/L": 0,
-                            "deg": 0, "%": 0}
+                            "deg": 0, "%": 0, "% CV": 1}
 NO_RANGE = "none"  # status of a parameter without a normative range
 _STATUS = {"within": "normal", "below": "low", "above": "high"}
 _RANK = {NO_RANGE: 0, "normal": 1, "low": 2, "high": 2}

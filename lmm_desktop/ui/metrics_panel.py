@@ -48,6 +48,7 @@ from lmm_desktop.ui.theme import SEVERITY_COLORS, STATUS_COLORS
 _UNIT_WORDS = {
     "%GC": "percent of the gait cycle",
     "% R/L": "right / left x 100 (100 = symmetric)",
+    "% CV": "the SD of the stride times over their mean, x 100",
     "deg": "degrees: the upper arm's forward-backward range over each stride",
     "%": "the symmetry angle of the left and right arm swing (0 = symmetric; Lewek 2010)",
 }

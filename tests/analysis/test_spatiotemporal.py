@@ -150,3 +150,21 @@ def test_no_arm_swing_from_a_model_without_arm_coordinates(fixtures_dir: Path) -
     d = st.to_dict()
     assert "arm_swing_deg" not in d and "arm_swing_asymmetry_pct" not in d
     assert np.isnan([r.arm_swing_deg for r in st.strides]).all()
+
+
+def test_stride_time_variability_from_six_strides() -> None:
+    """The coefficient of variation of the stride times, from 6 strides on: equal to the
+    strides' own SD / mean, and left out of shorter walks."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    st = analyze(read_trial(DEMO / "S0048_walking_01.mot")).spatiotemporal
+    assert st is not None
+    times = st.values("stride_time_s")
+    assert times.size >= 6
+    d = st.to_dict()
+    expected = np.std(times, ddof=1) / np.mean(times) * 100
+    assert d["stride_time_cv_pct"]["value"] == pytest.approx(expected, abs=0.01)  # type: ignore[index]
+    assert 0 < d["stride_time_cv_pct"]["value"] < 15  # type: ignore[index]
+    st.strides = st.strides[:5]  # five strides: no variability
+    assert "stride_time_cv_pct" not in st.to_dict()
