@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "ask": "ask the local motion-language model a question about a trial",
     "report": "export an assessment report (PDF or HTML), headless",
     "progress": "a patient's key measures session by session, from the records",
+    "records": "back up, check or restore the patient records",
 }
 
 EXIT_OK = 0

@@ -1,7 +1,8 @@
 """RecordsDocks: the records side of the main window (patients, notes, edited events, recovery).
 
-Adds the 'Patients' and 'Notes' docks, File > Import OpenCap session…, their View toggles, and
-keeps the open trial's edited events in the records. The window calls :meth:`on_analysed` when
+Adds the 'Patients' and 'Notes' docks, File > Import OpenCap session…, File > Back up records…
+and Restore records from a backup…, their View toggles, and keeps the open trial's edited events
+in the records. The window calls :meth:`on_analysed` when
 a trial's analysis arrives (the saved edits then replace the detected events) and
 :meth:`shutdown` when it closes; ``lmm-desktop`` calls :meth:`check_recovery` once after showing
 the window.
@@ -10,12 +11,15 @@ the window.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QMenu, QTabWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QMessageBox, QTabWidget
 
+from lmm_desktop.core.errors import LmmError
 from lmm_desktop.core.trial import Event
 from lmm_desktop.ui.notes_panel import NotesPanel
 from lmm_desktop.ui.patient_browser import PatientBrowser
@@ -23,6 +27,7 @@ from lmm_desktop.ui.records_link import RecordsFailure, TrialRecords
 from lmm_desktop.ui.recovery_dialog import RecoveryDialog, left_behind
 
 if TYPE_CHECKING:
+    from lmm_desktop.records.backup import BackupInfo
     from lmm_desktop.ui.main_window import MainWindow
     from lmm_desktop.ui.trial_browser import TrialRef
     from lmm_desktop.ui.workers import LoadedTrial
@@ -51,6 +56,8 @@ class RecordsDocks:
             1, "The impression and plan for the whole visit: printed in its reports."
         )
         self.patients = PatientBrowser(self.link.store)
+        self.confirm: Callable[[str, str], bool] = self._ask
+        """Asks before the records are replaced (a test answers for the clinician)."""
         self.recovery_dialog: RecoveryDialog | None = None
         left = Qt.DockWidgetArea.LeftDockWidgetArea
         self.patients_dock = win._dock("patients", "Patients", self.patients, left)
@@ -75,8 +82,16 @@ class RecordsDocks:
         file_menu = _menu(win, "&File")
         quit_act = win.actions_by_name["quit"]
         file_menu.insertAction(quit_act, act)
-        file_menu.insertSeparator(quit_act)
         win.actions_by_name["import_opencap"] = act
+        backup = QAction("&Back up records…", win)
+        backup.setToolTip("Copy the patient records (notes, events, chats) to a file")
+        backup.triggered.connect(lambda _=False: self.backup_dialog())
+        restore = QAction("Restore records from a bac&kup…", win)
+        restore.triggered.connect(lambda _=False: self.restore_dialog())
+        for a, name in ((backup, "backup_records"), (restore, "restore_records")):
+            file_menu.insertAction(quit_act, a)
+            win.actions_by_name[name] = a
+        file_menu.insertSeparator(quit_act)
         view = _menu(win, "&View")
         for name, dock, text in (
             ("patients", self.patients_dock, "Patients"),
@@ -165,6 +180,88 @@ class RecordsDocks:
         session note as they hold it now."""
         self.session_notes.commit()
         self.session_notes.reload()
+
+    # -- backup and restore ------------------------------------------------------------------
+    def _ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            self.win, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def backup_dialog(self) -> None:
+        from datetime import date
+
+        path, _ = QFileDialog.getSaveFileName(
+            self.win, "Back up the records", f"lmm-records-{date.today().isoformat()}.sqlite",
+            "Records backup (*.sqlite)",
+        )
+        if path:
+            self.backup_to(Path(path))
+
+    def backup_to(self, out: Path) -> BackupInfo | None:
+        """Copy the records (the notes being typed first) to ``out``; None when it failed (the
+        message says why)."""
+        from lmm_desktop.records.backup import backup_records
+
+        self.notes.commit()
+        self.session_notes.commit()
+        try:
+            info = backup_records(out, self.link.store.path)
+        except LmmError as exc:
+            self.win.show_message(self.win, "Cannot back up the records", str(exc))
+            return None
+        self.win.status_label.setText(f"Backed up {info.summary()} to {out}.")
+        return info
+
+    def restore_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self.win, "Restore the records from a backup", "", "Records backup (*.sqlite);;All "
+            "files (*)",
+        )
+        if path:
+            self.restore_from(Path(path))
+
+    def restore_from(self, path: Path) -> bool:
+        """Check the backup, ask, keep the current records aside and restore; the panels then
+        show the restored records. False when nothing was restored."""
+        from lmm_desktop.records.backup import check_backup, restore_records
+
+        self.notes.commit()
+        self.session_notes.commit()
+        try:
+            info = check_backup(path)
+        except LmmError as exc:
+            self.win.show_message(self.win, "Cannot restore the records", str(exc))
+            return False
+        if not self.confirm(
+            "Restore the records?",
+            f"'{path.name}' holds {info.summary()}.\n\nThey replace the records the app holds "
+            "now; those are kept in a file next to them (records-before-restore-…), so nothing "
+            "is lost.",
+        ):
+            return False
+        try:
+            info, kept = restore_records(path, self.link.store.path)
+        except LmmError as exc:
+            self.win.show_message(self.win, "Cannot restore the records", str(exc))
+            return False
+        loaded = self.win.loaded
+        try:  # the open trial as the restored records know it
+            tid = self.link.set_trial(loaded.trial if loaded else None, self.link.base_events)
+        except RecordsFailure:
+            tid = None
+        name = loaded.trial.name if loaded else ""
+        self.notes.set_trial(tid, name)
+        self.session_notes.set_trial(tid, name)
+        self.patients.refresh()
+        self.patients.mark_current(tid)
+        self.win.status_label.setText(
+            f"Restored {info.summary()}."
+            + (f" The records before the restore are in {kept}." if kept else "")
+        )
+        return True
 
     # -- recovery, closing -------------------------------------------------------------------
     def check_recovery(self) -> int:

@@ -346,3 +346,39 @@ def test_session_notes_of_a_trial_gone_from_the_records_say_so(window: MainWindo
     panel.set_trial(987654, "ghost")  # not in the records (deleted elsewhere)
     assert panel.title.text().startswith("Notes unavailable: the records cannot be read")
     assert not panel.editor.isEnabled()
+
+
+def test_records_backed_up_and_restored_from_the_file_menu(
+    qtbot, window: MainWindow, messages, tmp_path: Path
+) -> None:
+    """File > Back up records… then Restore: the note typed after the backup is replaced by the
+    backed-up one on screen, the replaced records are kept aside, and a bad file or a 'Cancel'
+    changes nothing."""
+    assert "backup_records" in window.actions_by_name
+    assert "restore_records" in window.actions_by_name
+    tug = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_tug_01.mot"
+    open_and_wait(qtbot, window, tug)
+    notes = window.records.notes
+    notes.editor.setPlainText("Slow turn, stops twice.")
+    notes.commit()
+    out = tmp_path / "backup.sqlite"
+    info = window.records.backup_to(out)
+    assert info is not None and info.counts["notes"] == 1
+    assert "Backed up" in window.status_label.text()
+    notes.editor.setPlainText("Overwritten by mistake.")
+    notes.commit()
+    asked: list[str] = []
+    window.records.confirm = lambda title, text: asked.append(text) is None and False
+    assert not window.records.restore_from(out)  # cancelled: nothing changes
+    assert notes.editor.toPlainText() == "Overwritten by mistake."
+    assert "1 patient(s)" in asked[0]
+    bad = tmp_path / "bad.sqlite"
+    bad.write_text("not a backup")
+    window.records.confirm = lambda title, text: True
+    assert not window.records.restore_from(bad)
+    assert messages and "not an LMM Desktop records backup" in messages[-1][1]
+    assert window.records.restore_from(out)
+    assert notes.editor.toPlainText() == "Slow turn, stops twice."
+    assert "records before the restore are in" in window.status_label.text()
+    db = window.records.link.store.path
+    assert list(db.parent.glob("records-before-restore-*.sqlite"))
