@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "report": "export an assessment report (PDF or HTML), headless",
     "progress": "a patient's key measures session by session, from the records",
     "records": "back up, check or restore the patient records",
+    "batch": "analyse every trial of some files and folders into one CSV table",
 }
 
 EXIT_OK = 0

@@ -4,11 +4,13 @@ Rule (``OLS_RULE``): each ankle's height above the floor (the lower of the two a
 percentile heights over the trial: the ankle joint's height with the foot flat), 6 Hz low-pass.
 A foot is *up* while its ankle is more than 5 cm above that level; the other foot is the stance
 foot while its ankle stays within 3 cm of it and the pelvis is not walking (horizontal speed
-under 0.25 m/s). A stance of at least 1 s is an attempt; it is timed from the lift-off (the
-raised ankle leaving 2 cm above its level) to the touch-down (back under 2 cm), or to the end of
-the recording, when the time is a lower bound (``measures['censored'] = 1``). The test's time is
-the longest attempt (the clinical convention: the best of the attempts); the longest per leg is
-in ``measures`` (``right_s``: standing on the right leg).
+under 0.25 m/s). A stance of at least 1 s whose raised foot comes down within 15 cm of where
+it left the floor (not a step elsewhere, as in the Four Square Step Test) is an attempt; it is
+timed from the lift-off (the raised ankle leaving 2 cm above its level) to the touch-down (back
+under 2 cm), or to the end of the recording, when the time is a lower bound
+(``measures['censored'] = 1``). The test's time is the longest attempt (the clinical
+convention: the best of the attempts); the longest per leg is in ``measures`` (``right_s``:
+standing on the right leg).
 
 The fall-risk reading (:mod:`lmm_desktop.analysis.clinical_norms`): unable to stand on one leg
 for 5 s (Vellas et al. 1997). A trial with rises or sits (sit-to-stand, squats) is not a balance
@@ -29,11 +31,15 @@ FOOT_UP_M = 0.05
 STANCE_FOOT_M = 0.03
 LIFT_M = 0.02
 MIN_ATTEMPT_S = 1.0
+PUT_BACK_M = 0.15
+"""A raised foot put down more than this from where it lifted off has stepped (the Four Square
+Step Test, walking), not balanced."""
 WALK_SPEED_M_S = 0.25
 OLS_RULE = (
     "a foot is up while its ankle is > 5 cm above the floor level (the ankles' 5th percentile "
     "height) and the other ankle stays within 3 cm of it, the pelvis not walking (< 0.25 m/s); "
-    "an attempt lasts >= 1 s and is timed from the lift-off to the touch-down (the raised ankle "
+    "an attempt lasts >= 1 s, the raised foot put back down within 15 cm of where it lifted, "
+    "and is timed from the lift-off to the touch-down (the raised ankle "
     "crossing 2 cm above its level) or the end of the recording (then a lower bound); the "
     "test's time is the longest attempt"
 )
@@ -64,8 +70,9 @@ def one_leg_stance_attempts(
         return []
     hr, hl = hs
     still = sig.speed < WALK_SPEED_M_S
+    xz = {s: points.point(f"ankle_{s}")[:, [0, 2]] for s in ("r", "l")}
     out = []
-    for side, up, down in (("left", hr, hl), ("right", hl, hr)):  # right foot up: on the left
+    for side, up, down, lifted in (("left", hr, hl, "r"), ("right", hl, hr, "l")):
         mask = (up > FOOT_UP_M) & (down < STANCE_FOOT_M) & still
         for a, b in true_runs(mask):
             start, end = a, b - 1
@@ -74,6 +81,9 @@ def one_leg_stance_attempts(
             while end < len(up) - 1 and up[end + 1] > LIFT_M:
                 end += 1
             censored = end >= len(up) - 1 or (start == 0 and up[0] > LIFT_M)
+            moved = float(np.linalg.norm(xz[lifted][end] - xz[lifted][start]))
+            if not censored and moved > PUT_BACK_M:  # a step to somewhere else
+                continue
             if sig.time[end] - sig.time[start] >= MIN_ATTEMPT_S:
                 out.append((side, start, end, censored))
     out.sort(key=lambda r: r[1])

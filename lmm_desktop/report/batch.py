@@ -1,0 +1,214 @@
+"""Many trials, one table: every trial of some files and folders analysed, one row each.
+
+For a lab's study: the key measures of each trial side by side for a spreadsheet or a
+statistics package (:data:`COLUMNS`, fixed order, empty where a measure does not apply). A
+trial that cannot be read or analysed keeps its row with the reason in ``error``, so the table
+still says what was tried. Folders are searched recursively for trial files; an OpenCap session
+folder (with ``sessionMetadata.yaml`` or ``OpenSimData``) counts as its trials.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lmm_desktop.core.atomic import atomic_write
+from lmm_desktop.core.errors import LmmError
+
+#: (column, unit or '') in the order written
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file", ""), ("trial", ""), ("error", ""),
+    ("frames", ""), ("rate_hz", "Hz"), ("duration_s", "s"), ("simulated", ""),
+    ("events_source", ""), ("n_strides", ""),
+    ("speed_m_s", "m/s"), ("cadence_steps_min", "steps/min"), ("stride_time_s", "s"),
+    ("step_length_left_m", "m"), ("step_length_right_m", "m"),
+    ("stride_length_left_m", "m"), ("stride_length_right_m", "m"), ("step_width_m", "m"),
+    ("stance_left_pct", "%"), ("stance_right_pct", "%"), ("double_support_pct", "%"),
+    ("step_length_symmetry_pct", "%"), ("stride_time_cv_pct", "%"),
+    ("arm_swing_left_deg", "deg"), ("arm_swing_right_deg", "deg"),
+    ("arm_swing_asymmetry_pct", "%"),
+    ("gps_deg", "deg"), ("gps_left_deg", "deg"), ("gps_right_deg", "deg"),
+    ("tug_s", "s"), ("fsst_s", "s"), ("sts5_s", "s"), ("one_leg_stance_s", "s"),
+    ("walking_test_speed_m_s", "m/s"),
+    ("squat_reps", ""), ("squat_depth_cm", "cm"), ("squat_knee_flexion_left_deg", "deg"),
+    ("squat_knee_flexion_right_deg", "deg"), ("squat_knee_symmetry_pct", "%"),
+    ("quality_warnings", ""), ("quality_kinds", ""),
+)
+
+_TESTS = {"timed_up_and_go": "tug_s", "four_square_step_test": "fsst_s",
+          "five_times_sit_to_stand": "sts5_s", "one_leg_stance": "one_leg_stance_s"}
+
+
+@dataclass(frozen=True)
+class TrialTarget:
+    """One trial to analyse: a file, or a trial of an OpenCap session folder."""
+
+    path: Path
+    trial: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}" + (f" [{self.trial}]" if self.trial else "")
+
+
+def _is_session(folder: Path) -> bool:
+    return (folder / "sessionMetadata.yaml").is_file() or (folder / "OpenSimData").is_dir()
+
+
+def find_trials(paths: list[Path]) -> tuple[list[TrialTarget], list[str]]:
+    """The trials under ``paths`` (files, folders searched recursively, session folders) and a
+    note for each path that gave none."""
+    from lmm_desktop.io import READ_SUFFIXES, open_session
+
+    out: list[TrialTarget] = []
+    notes: list[str] = []
+
+    def session(folder: Path) -> None:
+        try:
+            names = open_session(folder).trial_names
+        except LmmError as exc:
+            out.append(TrialTarget(folder))  # its row says why
+            notes.append(f"{folder}: {exc}")
+            return
+        out.extend(TrialTarget(folder, n) for n in names)
+
+    def walk(folder: Path) -> Iterator[Path]:
+        for p in sorted(folder.iterdir()):
+            if p.name.startswith("."):
+                continue
+            yield p
+
+    def visit(folder: Path) -> None:
+        if _is_session(folder):
+            session(folder)
+            return
+        for p in walk(folder):
+            if p.is_dir():
+                visit(p)
+            elif p.suffix.lower() in READ_SUFFIXES:
+                out.append(TrialTarget(p))
+
+    for p in paths:
+        before = len(out)
+        if not p.exists():
+            notes.append(f"{p}: does not exist")
+        elif p.is_dir():
+            visit(p)
+        else:
+            out.append(TrialTarget(p))
+        if len(out) == before and p.exists():
+            notes.append(f"{p}: no trial files found")
+    return out, notes
+
+
+def _value(entry: Any, side: str | None = None) -> float | None:
+    if not isinstance(entry, dict):
+        return None
+    if side is not None:
+        entry = entry.get(side)
+        if not isinstance(entry, dict):
+            return None
+    v = entry.get("value")
+    return None if v is None else float(v)
+
+
+def row_of(d: dict[str, Any]) -> dict[str, Any]:
+    """The table row of one :meth:`AnalysisResult.to_dict`."""
+    t = d["trial"]
+    st = d.get("spatiotemporal") or {}
+    gps = d.get("gait_profile_score") or {}
+    row: dict[str, Any] = {
+        "trial": t["name"], "frames": t["n_frames"], "rate_hz": t["rate_hz"],
+        "duration_s": t["duration_s"], "events_source": d.get("events_source"),
+    }
+    if st:
+        n = st.get("n_strides") or {}
+        row["n_strides"] = sum(n.values()) if isinstance(n, dict) else None
+        for key in ("speed_m_s", "cadence_steps_min", "stride_time_s", "step_width_m",
+                    "double_support_pct", "step_length_symmetry_pct", "stride_time_cv_pct",
+                    "arm_swing_asymmetry_pct"):
+            row[key] = _value(st.get(key))
+        for key, pattern in (("step_length_m", "step_length_{}_m"),
+                             ("stride_length_m", "stride_length_{}_m"),
+                             ("stance_pct", "stance_{}_pct"),
+                             ("arm_swing_deg", "arm_swing_{}_deg")):
+            for side in ("left", "right"):
+                row[pattern.format(side)] = _value(st.get(key), side)
+    if gps:
+        row["gps_deg"] = gps.get("gps_overall")
+        sides = gps.get("gps") or {}
+        row["gps_left_deg"], row["gps_right_deg"] = sides.get("left"), sides.get("right")
+    for c in d.get("clinical_tests") or []:
+        test_col = _TESTS.get(c["test"])
+        if test_col and c.get("duration_s") is not None:
+            row[test_col] = c["duration_s"]
+        if c["test"] == "walking_speed":
+            row["walking_test_speed_m_s"] = (c.get("measures") or {}).get("speed_m_s")
+    sq = d.get("squats")
+    if sq:
+        summ = sq.get("summary") or {}
+        row["squat_reps"] = sq["repetitions"]
+        row["squat_depth_cm"] = (summ.get("depth_cm") or {}).get("mean")
+        for side, s in (("left", "l"), ("right", "r")):
+            row[f"squat_knee_flexion_{side}_deg"] = (
+                summ.get(f"knee_flexion_deg_{s}") or {}).get("mean")
+        row["squat_knee_symmetry_pct"] = (sq.get("symmetry_pct") or {}).get("knee_flexion_deg")
+    warnings = [q for q in d.get("quality") or [] if q.get("severity") != "info"]
+    row["quality_warnings"] = len(warnings)
+    row["quality_kinds"] = ";".join(sorted({q["kind"] for q in warnings}))
+    return row
+
+
+def analyse_target(target: TrialTarget) -> dict[str, Any]:
+    """The row of one trial; a trial that cannot be read or analysed gets its ``error``."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    base: dict[str, Any] = {"file": str(target.path), "trial": target.trial or ""}
+    try:
+        trial = read_trial(target.path, trial=target.trial)
+        row = row_of(analyze(trial).to_dict())
+        row["simulated"] = "yes" if trial.provenance.simulated else "no"
+    except LmmError as exc:
+        return {**base, "error": str(exc)}
+    return {**base, **row, "error": ""}
+
+
+def analyse_all(
+    targets: list[TrialTarget],
+    progress: Callable[[int, int, TrialTarget], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Each target's row, in order (``progress(done, total, target)`` after each)."""
+    rows = []
+    for k, t in enumerate(targets, start=1):
+        rows.append(analyse_target(t))
+        if progress is not None:
+            progress(k, len(targets), t)
+    return rows
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def write_table(rows: list[dict[str, Any]], out: str | Path) -> Path:
+    """Write the rows as CSV (columns of :data:`COLUMNS`; a header row, then one per trial),
+    atomically."""
+    out = Path(out)
+    with atomic_write(out, newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([c for c, _ in COLUMNS])
+        for r in rows:
+            w.writerow([_cell(r.get(c)) for c, _ in COLUMNS])
+    return out
+
+
+__all__ = ["COLUMNS", "TrialTarget", "analyse_all", "analyse_target", "find_trials", "row_of",
+           "write_table"]
