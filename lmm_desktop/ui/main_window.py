@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.video: VideoPanel | None = None
         self.recent_menu: QMenu
         self.shortcuts_dialog: QDialog | None = None
+        self.batch_dialog: QDialog | None = None
         self.store = EventStore(self)
         self.setWindowTitle("LMM Desktop")
         self.setAcceptDrops(True)
@@ -857,6 +858,8 @@ class MainWindow(QMainWindow):
         for thread in list(self._retired):
             thread.wait()
         self._retired.clear()
+        if self.batch_dialog is not None:
+            self.batch_dialog.close()  # stops its worker
         self.chat.shutdown()
         if self.video is not None:
             self.video.stop()

@@ -85,6 +85,18 @@ def _export_report(win: MainWindow) -> None:
     show_report_dialog(win)
 
 
+def show_batch_dialog(win: MainWindow) -> None:
+    """File > Analyse many trials into a table… (starts with the open trial's folder)."""
+    from lmm_desktop.ui.batch_dialog import BatchDialog
+
+    dlg = BatchDialog(win)
+    if win.loaded is not None and win.loaded.ref.path is not None:
+        path = Path(win.loaded.ref.path)
+        dlg.add_paths([path if path.is_dir() else path.parent])
+    win.batch_dialog = dlg
+    dlg.show()
+
+
 def build_menus(win: MainWindow) -> dict[str, QAction]:
     """Create every menu and action of ``win``; returns the actions by name."""
     acts: dict[str, QAction] = {}
@@ -116,6 +128,7 @@ def build_menus(win: MainWindow) -> dict[str, QAction]:
     fill_recent_menu(win)
     m.addSeparator()
     add(m, "export_report", "&Export report…", lambda: _export_report(win), ("Ctrl+E",))
+    add(m, "batch", "&Analyse many trials into a table…", lambda: show_batch_dialog(win))
     m.addSeparator()
     add(m, "quit", "&Quit", win.close, ("Ctrl+Q",))
 
