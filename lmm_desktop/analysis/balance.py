@@ -71,6 +71,8 @@ def one_leg_stance_attempts(
     hr, hl = hs
     still = sig.speed < WALK_SPEED_M_S
     xz = {s: points.point(f"ankle_{s}")[:, [0, 2]] for s in ("r", "l")}
+    seen = np.isfinite(points.point("ankle_r")).all(axis=1) & np.isfinite(
+        points.point("ankle_l")).all(axis=1)  # (n,) both ankles tracked
     out = []
     for side, up, down, lifted in (("left", hr, hl, "r"), ("right", hl, hr, "l")):
         mask = (up > FOOT_UP_M) & (down < STANCE_FOOT_M) & still
@@ -80,6 +82,8 @@ def one_leg_stance_attempts(
                 start -= 1
             while end < len(up) - 1 and up[end + 1] > LIFT_M:
                 end += 1
+            if not seen[start : end + 1].all():  # a gap in the tracking: not timed
+                continue
             censored = end >= len(up) - 1 or (start == 0 and up[0] > LIFT_M)
             moved = float(np.linalg.norm(xz[lifted][end] - xz[lifted][start]))
             if not censored and moved > PUT_BACK_M:  # a step to somewhere else

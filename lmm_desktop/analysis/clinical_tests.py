@@ -53,6 +53,7 @@ from lmm_desktop.analysis.balance import (
     one_leg_stance_attempts,
     pelvis_sway_cm_s,
 )
+from lmm_desktop.analysis.jumps import JUMP_RULE, JUMPS, JumpAnalysis, find_jumps
 from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import Kinematics
@@ -128,6 +129,8 @@ class ActivitySegments:
     :mod:`lmm_desktop.analysis.squats`)."""
     one_leg: list[tuple[str, int, int, bool]] = field(default_factory=list)
     """One-leg stance attempts: (stance side, lift-off frame, touch-down frame, censored)."""
+    jumps: JumpAnalysis | None = None
+    """The two-footed jumps (see :mod:`lmm_desktop.analysis.jumps`)."""
 
 
 def detect_activity_segments(
@@ -169,7 +172,19 @@ def detect_activity_segments(
         )
     else:
         app[STS5] = None
+    jumps = find_jumps(points, sig, kin) if points is not None else None
+    app[JUMPS] = None if jumps is not None else (
+        "no two-footed jump (both feet > 2 cm off the floor for >= 80 ms)"
+        if points is not None else "needs foot positions (forward kinematics)")
     app[SQUATS] = _squat_reason(kin, sig, rises, sits)
+    if jumps is not None:
+        # in flight the pelvis rises above standing: the rises and sits its height gives are
+        # the jumps' countermovements, not sit-to-stands or squats
+        why = "the trial has jumps (both feet off the floor): measured as jumps"
+        app[SQUATS] = why
+        for test in (STS5, TUG):
+            if app[test] is None:
+                app[test] = why
     if app[TUG] is None:
         app[WALK] = "the walk is part of a Timed Up and Go"
     elif not walking:
@@ -203,7 +218,7 @@ def detect_activity_segments(
         squats = analyze_squats(kin, sig, rises, sits, points)
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
-    return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg)
+    return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps)
 
 
 def _squat_reason(
@@ -407,6 +422,22 @@ def components_text(test: TestResult) -> str:
             f"turn and sit {m['turn_to_sit_s']:.1f} s",
         ]
         return "Components: " + "; ".join(p for p in parts if p) + "."
+    if test.test == JUMPS and "best_height_flight_cm" in m:
+        n = int(m.get("n_jumps", 1))
+        text = (f"{n} jump{'s' if n > 1 else ''}; best {m['best_height_flight_cm']:.0f} cm from "
+                f"the flight time")
+        if "best_height_pelvis_cm" in m:
+            text += f" ({m['best_height_pelvis_cm']:.0f} cm from the pelvis)"
+        if "countermovement_cm" in m:
+            text += f"; countermovement {m['countermovement_cm']:.0f} cm"
+        kr, kl = m.get("landing_knee_flexion_deg_r"), m.get("landing_knee_flexion_deg_l")
+        if kr is not None and kl is not None:
+            text += f"; landing knee flexion R {kr:.0f} / L {kl:.0f}°"
+            if "landing_symmetry_pct" in m:
+                text += f" (symmetry {m['landing_symmetry_pct']:.0f} %)"
+        if "landing_knee_ankle_ratio" in m:
+            text += f"; knee / ankle separation {m['landing_knee_ankle_ratio']:.2f}"
+        return text + "."
     if test.test == STS5 and "rise_mean_s" in m:
         text = (f"Rises {m['rise_mean_s']:.1f} s on average (slowest {m['slowest_rise_s']:.1f} s)")
         if "sit_mean_s" in m:
@@ -506,6 +537,8 @@ def run_clinical_tests(
     seg = segments if segments is not None else detect_activity_segments(kin, time, points)
     if treadmill and not seg.walking:
         seg.applicable[WALK] = treadmill_reason(belt_speed_m_s)
+    if treadmill and seg.applicable.get(OLS) is None:  # the swing of treadmill steps
+        seg.applicable[OLS] = "treadmill walking, not a balance test"
     results: list[TestResult] = []
     reasons: dict[str, str] = {}
     for name, fn in (
@@ -530,6 +563,10 @@ def run_clinical_tests(
         results.append(one_leg_stance_test(seg))
     else:
         reasons[OLS] = seg.applicable.get(OLS) or "not applicable"
+    if seg.jumps is not None:
+        results.append(jump_test(seg.jumps))
+    elif JUMPS in seg.applicable:
+        reasons[JUMPS] = seg.applicable[JUMPS] or "no jump"
     if seg.squats is not None:
         results.append(squat_test(seg.squats))
     elif SQUATS in seg.applicable:
@@ -561,6 +598,33 @@ def one_leg_stance_test(seg: ActivitySegments) -> TestResult:
         OLS, _t(sig, b) - _t(sig, a), phases, OLS_RULE, repetitions=len(seg.one_leg),
         reason=reason, measures=measures,
     )
+
+
+def jump_test(jumps: JumpAnalysis) -> TestResult:
+    """The jumps as a test: flights and landings as phases, the best and mean measures."""
+    phases: list[Phase] = []
+    for j in jumps.jumps:
+        phases.append(Phase(f"flight {j.index}", j.takeoff_s, j.landing_s))
+        peaks = [j.measures[k] for k in ("time_to_peak_flexion_s_r", "time_to_peak_flexion_s_l")
+                 if k in j.measures]
+        if peaks:
+            phases.append(Phase(f"landing {j.index}", j.landing_s, j.landing_s + max(peaks)))
+    measures: dict[str, float] = {"n_jumps": float(len(jumps.jumps))}
+    for key, value in (
+        ("best_height_flight_cm", jumps.best("height_flight_cm")),
+        ("best_height_pelvis_cm", jumps.best("height_pelvis_cm")),
+        ("mean_flight_s", jumps.mean("flight_s")),
+        ("countermovement_cm", jumps.mean("countermovement_cm")),
+        ("landing_knee_flexion_deg_r", jumps.mean("landing_knee_flexion_deg_r")),
+        ("landing_knee_flexion_deg_l", jumps.mean("landing_knee_flexion_deg_l")),
+        ("landing_symmetry_pct", jumps.landing_symmetry_pct()),
+        ("landing_knee_ankle_ratio", jumps.mean("landing_knee_ankle_ratio")),
+    ):
+        if value is not None:
+            measures[key] = value
+    last = jumps.jumps[-1]
+    return TestResult(JUMPS, last.landing_s - jumps.jumps[0].takeoff_s, phases, JUMP_RULE,
+                      repetitions=len(jumps.jumps), measures=measures)
 
 
 def squat_test(squats: SquatAnalysis) -> TestResult:

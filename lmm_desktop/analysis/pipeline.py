@@ -37,6 +37,7 @@ from lmm_desktop.analysis.force_plates import (
     refine_events,
 )
 from lmm_desktop.analysis.gps import GaitProfile, gait_profile_score
+from lmm_desktop.analysis.jumps import JumpAnalysis
 from lmm_desktop.analysis.kinetics import KineticsResult, compute_kinetics
 from lmm_desktop.analysis.normative import leg_length_m, speed_group
 from lmm_desktop.analysis.quality import QualityFlag, check_quality
@@ -79,6 +80,8 @@ class AnalysisResult:
     """EMG envelopes (a .c3d with EMG channels), else None."""
     squats: SquatAnalysis | None = None
     """The repetitions, depth, symmetry and alignment of a squat series, else None."""
+    jumps: JumpAnalysis | None = None
+    """The two-footed jumps: heights, flights, landings, else None."""
 
     def events_used(self) -> list[Event]:
         """The events the gait analysis was computed from."""
@@ -127,6 +130,7 @@ class AnalysisResult:
             "kinetics": _kinetics_dict(self),
             "emg": None if self.emg is None else self.emg.to_dict(),
             "squats": None if self.squats is None else self.squats.to_dict(),
+            "jumps": None if self.jumps is None else self.jumps.to_dict(),
             "reasons": dict(self.reasons),
             "notes": list(self.notes),
         }
@@ -348,14 +352,16 @@ def analyze(
         seg_error = exc
     squat_note = None
     in_place = seg is not None and (
-        seg.squats is not None or (bool(seg.one_leg) and not seg.walking)
+        seg.squats is not None or ((bool(seg.one_leg) or seg.jumps is not None)
+                                   and not seg.walking)
     )
     if in_place and detected.events:
         # One foot held up (single-leg squats, a one-leg stance) breaks the feet-move-together
         # rule that tells squats from walking, and the detector finds 'strides' in the knee
         # bends or the lift of a foot: a squat series or a balance test has no gait events.
         assert seg is not None
-        what = "squat series" if seg.squats is not None else "one-leg stance test"
+        what = ("squat series" if seg.squats is not None
+                else "jump trial" if seg.jumps is not None else "one-leg stance test")
         detected = replace(
             detected, events=[], treadmill=False, notes=[],
             reason=f"the trial is a {what}: its foot movements are not walking strides",
@@ -438,6 +444,7 @@ def analyze(
         kinetics=kinetics_for(trial, plates, [e for e in events if e.source == source], points),
         emg=analyze_emg(trial.analog, used),
         squats=None if seg is None else seg.squats,
+        jumps=None if seg is None else seg.jumps,
     )
 
 

@@ -33,6 +33,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("gps_deg", "deg"), ("gps_left_deg", "deg"), ("gps_right_deg", "deg"),
     ("tug_s", "s"), ("fsst_s", "s"), ("sts5_s", "s"), ("one_leg_stance_s", "s"),
     ("walking_test_speed_m_s", "m/s"),
+    ("jumps", ""), ("jump_height_flight_cm", "cm"), ("jump_height_pelvis_cm", "cm"),
+    ("jump_landing_symmetry_pct", "%"),
     ("squat_reps", ""), ("squat_depth_cm", "cm"), ("squat_knee_flexion_left_deg", "deg"),
     ("squat_knee_flexion_right_deg", "deg"), ("squat_knee_symmetry_pct", "%"),
     ("quality_warnings", ""), ("quality_kinds", ""),
@@ -147,6 +149,12 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
             row[test_col] = c["duration_s"]
         if c["test"] == "walking_speed":
             row["walking_test_speed_m_s"] = (c.get("measures") or {}).get("speed_m_s")
+    jumps = d.get("jumps")
+    if jumps:
+        row["jumps"] = jumps["n_jumps"]
+        row["jump_height_flight_cm"] = jumps.get("best_height_flight_cm")
+        row["jump_height_pelvis_cm"] = jumps.get("best_height_pelvis_cm")
+        row["jump_landing_symmetry_pct"] = jumps.get("landing_symmetry_pct")
     sq = d.get("squats")
     if sq:
         summ = sq.get("summary") or {}

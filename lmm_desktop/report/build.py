@@ -67,6 +67,7 @@ TEST_TITLES: dict[str, str] = {
     "walking_speed": "Walking speed (steady state)",
     "squats": "Squats",
     "one_leg_stance": "One-leg stance (OLS)",
+    "jumps": "Jumps",
 }
 
 
@@ -349,6 +350,8 @@ def trial_report(
         ground_reaction=ground_reaction(result, group),
         emg=emg_info(result),
         squats=squat_info(result),
+        jump_findings=[] if getattr(result, "jumps", None) is None else list(
+            result.jumps.findings),  # type: ignore[union-attr]
     )
 
 

@@ -333,6 +333,7 @@ def key_findings(m: ReportModel) -> list[str]:
         out += [where + f for f in _kinetic_findings(t)]
         if t.squats is not None:
             out += [f"{where}{t.squats.title}: {f['message']}." for f in t.squats.findings]
+        out += [f"{where}Jumps: {f['message']}." for f in t.jump_findings]
         warnings = [q for q in t.quality if q.severity != "info"]
         if warnings:
             kinds = ", ".join(sorted({q.kind for q in warnings}))
@@ -537,7 +538,8 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             out.append(_squats(t, figs))
             continue
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
-        reps = f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 else ""
+        reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 and c.test != "jumps"
+                else "")
         meas = _components(c) or ", ".join(
             _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
@@ -832,6 +834,9 @@ def _test_result(c: ClinicalTestInfo) -> str:
     series its repetitions."""
     if c.test == "squats":
         return f"{c.title}: {c.repetitions} repetitions in {fmt(c.duration_s, 1)} s"
+    if c.test == "jumps":
+        best = c.measures.get("best_height_flight_cm")
+        return f"{c.title}: best {fmt(best, 0)} cm of {c.repetitions}"
     speed = c.measures.get("speed_m_s")
     if speed is not None:
         return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"

@@ -263,6 +263,8 @@ class TrialReport:
     ground_reaction: GroundReactionInfo | None = None
     emg: EmgInfo | None = None
     squats: SquatInfo | None = None
+    jump_findings: list[dict[str, str]] = field(default_factory=list)
+    """What the jumps' landings flag (message and rule), as in the Jumps test's notes."""
 
 
 @dataclass

@@ -156,6 +156,18 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
             sq = getattr(result, "squats", None)
             out.append(_squat_test_row(sq.title if sq is not None else name, test))
             continue
+        if test.test == "jumps":
+            from lmm_desktop.analysis.clinical_tests import components_text
+
+            m = test.measures
+            best = m.get("best_height_flight_cm")
+            out.append(TestRow(
+                name, f"{test.repetitions} jump{'s' if (test.repetitions or 0) > 1 else ''}",
+                "" if best is None else f"best {best:.0f} cm (flight time)",
+                explanation=components_text(test), rule=test.rule,
+                start_s=test.phases[0].start_s if test.phases else None,
+            ))
+            continue
         value = f"{test.duration_s:.2f} s" if test.duration_s is not None else "not timed"
         speed = test.measures.get("speed_m_s")
         if speed is not None and test.duration_s is not None:
@@ -313,7 +325,8 @@ def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]
     from lmm_desktop.report.build import TEST_TITLES
 
     tests = list(getattr(result, "clinical_tests", None) or [])
-    test = primary_test(tests) or next((t for t in tests if t.test == "squats"), None)
+    test = primary_test(tests) or next(
+        (t for t in tests if t.test in ("squats", "jumps")), None)
     if test is None:
         return None, []
     name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))

@@ -116,3 +116,12 @@ def test_in_the_pipeline_no_gait_events_and_a_hand_set_window(two_legs: Syntheti
     assert note is None
     new = next(t for t in tests if t.test == OLS)
     assert new.duration_s == pytest.approx(4.0) and new.overridden
+
+
+def test_treadmill_walking_and_tracking_gaps_are_not_balance(fixtures_dir) -> None:
+    """walking5.c3d (treadmill, starting in a marker gap): its swings and its gap are not a
+    one-leg stance."""
+    from lmm_desktop.io import read_trial
+
+    result = analyze(read_trial(fixtures_dir / "c3d" / "walking5.c3d"))
+    assert OLS not in [t.test for t in result.clinical_tests]
