@@ -312,9 +312,16 @@ def hand_timed(result: Any) -> bool:
 
 
 def repetition_windows(result: Any) -> list[tuple[float, float]]:
-    """``(start, end)`` seconds of each squat repetition (empty when there are none)."""
+    """``(start, end)`` seconds of each repetition the curves can be drawn over: a squat
+    series' repetitions, else a five-times sit-to-stand's rises (empty when there are none)."""
     sq = getattr(result, "squats", None)
-    return [] if sq is None else [(r.start_s, r.end_s) for r in sq.reps]
+    if sq is not None:
+        return [(r.start_s, r.end_s) for r in sq.reps]
+    sts = next((t for t in getattr(result, "clinical_tests", None) or []
+                if t.test == "five_times_sit_to_stand"), None)
+    if sts is None:
+        return []
+    return [(p.start_s, p.end_s) for p in sts.phases if p.name.startswith("rise")]
 
 
 def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]]:

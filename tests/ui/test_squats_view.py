@@ -79,3 +79,14 @@ def test_one_leg_stance_demo_in_the_tests_table_and_timeline(
     assert [p[0] for p in tl._phases] == ["on right leg", "on left leg"]
     menu = tl.context_menu(QPointF(tl.x_of(5.0), 30))
     assert [a for a in menu.actions() if "OLS here" in a.text()]  # timed by hand if need be
+
+
+def test_sit_to_stand_rises_drawn_over_the_repetition(qtbot, window: MainWindow) -> None:
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    open_and_wait(qtbot, window, demo / "S0004_sts5_01.mot")
+    plot = window.plot
+    assert "rep" in plot.modes
+    plot.set_mode("rep")
+    curves = [i for i in plot.plots[0].items if hasattr(i, "yData") and i.yData is not None
+              and len(i.yData) == 101]
+    assert len(curves) == 2 * 5 + 2  # five rises and their mean, per side
