@@ -71,8 +71,9 @@ def one_leg_stance_attempts(
     hr, hl = hs
     still = sig.speed < WALK_SPEED_M_S
     xz = {s: points.point(f"ankle_{s}")[:, [0, 2]] for s in ("r", "l")}
-    seen = np.isfinite(points.point("ankle_r")).all(axis=1) & np.isfinite(
-        points.point("ankle_l")).all(axis=1)  # (n,) both ankles tracked
+    seen: NDArray[np.bool_] = np.asarray(
+        np.isfinite(points.point("ankle_r")).all(axis=1)
+        & np.isfinite(points.point("ankle_l")).all(axis=1), dtype=bool)  # both ankles tracked
     out = []
     for side, up, down, lifted in (("left", hr, hl, "r"), ("right", hl, hr, "l")):
         mask = (up > FOOT_UP_M) & (down < STANCE_FOOT_M) & still
