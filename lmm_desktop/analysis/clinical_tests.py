@@ -143,7 +143,10 @@ def detect_activity_segments(
     from standing and a rise back with the shanks leaning forward at the bottom (median ankle
     dorsiflexion >= 18 deg), the pelvis staying within 1 m; walking speed, a
     walking bout (speed >= 0.25 m/s over >= 1 m) whose steady part covers >= 2 m, and no TUG;
-    FSST, foot placements (needs ``points``) with no sit or rise and the pelvis within 1.5 m.
+    FSST, foot placements (needs ``points``) with no sit or rise and the pelvis within 1.5 m;
+    one-leg stance, a foot held >= 1 s off the floor and put back where it lifted, no rise or
+    sit (:mod:`~lmm_desktop.analysis.balance`); jumps, two-footed flights
+    (:mod:`~lmm_desktop.analysis.jumps`), which then rule out squats, sit-to-stand and TUG.
     """
     sig = motion_signals(kin, time, points)
     rises, sits = posture_transitions(sig)
@@ -174,7 +177,8 @@ def detect_activity_segments(
         app[STS5] = None
     jumps = find_jumps(points, sig, kin) if points is not None else None
     app[JUMPS] = None if jumps is not None else (
-        "no two-footed jump (both feet > 2 cm off the floor for >= 80 ms)"
+        "no two-footed jump (both feet > 2 cm off the floor for >= 0.15 s, the body in free "
+        "fall)"
         if points is not None else "needs foot positions (forward kinematics)")
     app[SQUATS] = _squat_reason(kin, sig, rises, sits)
     if jumps is not None:
