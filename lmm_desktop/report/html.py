@@ -382,7 +382,7 @@ def _key_findings(m: ReportModel) -> str:
     if not found:
         squats = any(t.squats is not None for t in m.trials)
         return (
-            "<p><b>Key findings:</b> every timed test below its fall-risk cut-off"
+            "<p><b>Key findings:</b> every timed test on the safe side of its fall-risk cut-off"
             + (", every gait parameter within its normal range, nothing flagged in the squats;"
                if squats else " and every gait parameter within its normal range;")
             + " no data-quality warning.</p>"
