@@ -31,12 +31,15 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("five_times_sit_to_stand", "5xSTS", "s", 1, False),
     ("ankle_power_max", "Ankle push-off power", "W/kg", 2, True),
     ("one_leg_stance", "One-leg stance", "s", 1, True),
+    ("one_leg_stance_right_s", "One-leg stance, right leg", "s", 1, True),
+    ("one_leg_stance_left_s", "One-leg stance, left leg", "s", 1, True),
+    ("jump_height_cm", "Jump height (flight time)", "cm", 1, True),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
     ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
-HELD = ("one_leg_stance",)
-"""Tests whose result is a time held: the best attempt is the longest."""
+HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm")
+"""Results whose best attempt is the largest: times held on one leg, jump heights."""
 
 
 @dataclass
@@ -138,7 +141,7 @@ def measures_of(result: Any) -> dict[str, float | None]:
         out[key] = value
     gps = d.get("gait_profile_score") or {}
     out["gps"] = gps.get("gps_overall")
-    for test in (*TESTS, *HELD):
+    for test in (*TESTS, "one_leg_stance"):
         times = [c["duration_s"] for c in d.get("clinical_tests", [])
                  if c.get("test") == test and c.get("duration_s") is not None]
         out[test] = (max(times) if test in HELD else min(times)) if times else None
@@ -147,6 +150,13 @@ def measures_of(result: Any) -> dict[str, float | None]:
     peaks = [summary.get(s, {}).get("ankle_power_max") for s in ("left", "right")]
     peaks = [p for p in peaks if p is not None]
     out["ankle_power_max"] = float(np.mean(peaks)) if peaks else None
+    tests = d.get("clinical_tests", [])
+    for leg in ("right", "left"):
+        held = [float(h) for c in tests if c.get("test") == "one_leg_stance"
+                if (h := (c.get("measures") or {}).get(f"{leg}_s")) is not None]
+        out[f"one_leg_stance_{leg}_s"] = max(held) if held else None
+    jumps = d.get("jumps") or {}
+    out["jump_height_cm"] = jumps.get("best_height_flight_cm")
     sq = d.get("squats") or {}
     out["squat_depth_cm"] = ((sq.get("summary") or {}).get("depth_cm") or {}).get("mean")
     out["squat_knee_symmetry_pct"] = (sq.get("symmetry_pct") or {}).get("knee_flexion_deg")

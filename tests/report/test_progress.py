@@ -119,3 +119,27 @@ def test_a_squat_series_gives_its_depth_and_knee_symmetry(fixtures_dir: Path) ->
     assert m["speed_m_s"] is None and m["timed_up_and_go"] is None
     walk = measures_of(analyze(read_trial(fixtures_dir / "opencap" / "walking1_videoAndMocap.mot")))
     assert walk["squat_depth_cm"] is None and walk["squat_knee_symmetry_pct"] is None
+
+
+def test_one_leg_stance_per_leg_and_jump_height() -> None:
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.progress import _session_values, measures_of
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    m = measures_of(analyze(read_trial(demo / "S0004_one_leg_stance_01.mot")))
+    assert m["one_leg_stance"] == pytest.approx(8.8, abs=0.1)
+    assert m["one_leg_stance_right_s"] == pytest.approx(8.8, abs=0.1)
+    assert m["one_leg_stance_left_s"] == pytest.approx(4.3, abs=0.1)
+    assert m["jump_height_cm"] is None
+    from tests.analysis.test_jumps import jump_squats
+
+    j = measures_of(analyze(jump_squats()[0]))
+    assert j["jump_height_cm"] == pytest.approx(24.8, abs=2.5)
+    # in a session the best jump and the longest stance count (not the mean)
+    from lmm_desktop.report.progress import TrialMeasures
+
+    trials = [TrialMeasures(1, "a", {"jump_height_cm": 20.0, "one_leg_stance_left_s": 3.0}),
+              TrialMeasures(2, "b", {"jump_height_cm": 25.0, "one_leg_stance_left_s": 6.0})]
+    v = _session_values(trials)
+    assert v["jump_height_cm"] == 25.0 and v["one_leg_stance_left_s"] == 6.0
