@@ -356,6 +356,19 @@ def reference_curves(result: Any) -> dict[str, dict[str | None, Any]]:
     return out
 
 
+def reference_repetition_curves(result: Any) -> dict[str, dict[str | None, Any]]:
+    """Mean squat repetition of ``result`` by joint base name and side (empty without a squat
+    series), for another trial's repetitions to be compared with."""
+    sq = getattr(result, "squats", None)
+    out: dict[str, dict[str | None, Any]] = {}
+    if sq is None:
+        return out
+    for side, joints in sq.curves.items():
+        for base, (mean, _sd) in joints.items():
+            out.setdefault(base, {})[side] = mean
+    return out
+
+
 def _short_title(title: str) -> str:
     """'Timed Up and Go (TUG)' -> 'TUG'; titles without an abbreviation stay as they are."""
     if title.endswith(")") and "(" in title:

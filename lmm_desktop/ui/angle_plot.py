@@ -130,6 +130,7 @@ class AnglePlot(QWidget):
         self._events: list[Event] = []
         self._bands: dict[str, Band] = {}
         self._reference: tuple[str, dict[str, dict[str | None, NDArray[np.float64]]]] | None = None
+        self._rep_reference: dict[str, dict[str | None, NDArray[np.float64]]] = {}
         self._cursor_t = 0.0
         self._mode = "time"
         self._reps: list[tuple[float, float]] = []
@@ -203,17 +204,23 @@ class AnglePlot(QWidget):
             self._rebuild()
 
     def set_reference(
-        self, label: str, curves: dict[str, dict[str | None, NDArray[np.float64]]]
+        self,
+        label: str,
+        curves: dict[str, dict[str | None, NDArray[np.float64]]],
+        repetitions: dict[str, dict[str | None, NDArray[np.float64]]] | None = None,
     ) -> None:
         """Another trial's mean gait cycles to compare with, drawn dashed in the gait-cycle
-        view: ``curves[base][side]`` is a ``(101,)`` mean in degrees (side None for the pelvis)."""
+        view: ``curves[base][side]`` is a ``(101,)`` mean in degrees (side None for the pelvis);
+        ``repetitions`` likewise its mean squat repetition, drawn in the repetition view."""
         self._reference = (label, curves)
-        if self._mode == "cycle":
+        self._rep_reference = dict(repetitions or {})
+        if self._mode in ("cycle", "rep"):
             self._rebuild()
 
     def clear_reference(self) -> None:
         self._reference = None
-        if self._mode == "cycle":
+        self._rep_reference = {}
+        if self._mode in ("cycle", "rep"):
             self._rebuild()
 
     @property
@@ -389,7 +396,9 @@ class AnglePlot(QWidget):
             f"&nbsp;<span style='color:{LEFT_COLOR}'>━ left</span>"
         )
         if side_by_side and joints:  # the legend above the row: the panels stay equal
-            if self._reference is not None and self._mode == "cycle":
+            if self._reference is not None and (
+                self._mode == "cycle" or (self._mode == "rep" and self._rep_reference)
+            ):
                 legend += f"&nbsp;&nbsp;┅ {self._reference[0]} (dashed)"
             self.legend_label = self.graphics.addLabel(
                 legend, row=0, col=0, colspan=len(joints), color=th.text, size="9pt"
@@ -457,8 +466,11 @@ class AnglePlot(QWidget):
                 plot.plot(pct, c, pen=pg.mkPen(thin, width=1))
             if cycles.shape[0]:
                 plot.plot(pct, np.nanmean(cycles, axis=0), pen=pg.mkPen(color, width=3))
-        ref = (self._reference[1].get(base, {})
-               if self._reference is not None and self._mode == "cycle" else {})
+        ref: dict[str | None, NDArray[np.float64]] = {}
+        if self._reference is not None and self._mode == "cycle":
+            ref = self._reference[1].get(base, {})
+        elif self._reference is not None and self._mode == "rep":
+            ref = self._rep_reference.get(base, {})
         for side, mean in ref.items():
             pen = pg.mkPen(_side_color(side, self._theme), width=2, style=Qt.PenStyle.DashLine)
             item = plot.plot(pct, mean, pen=pen)

@@ -241,7 +241,7 @@ class MainWindow(QMainWindow):
         assert isinstance(view_menu, QMenu)
         view_menu.addSeparator()
         for name, text, slot in (
-            ("compare", "Compare gait cycles with another trial…", self.ask_compare),
+            ("compare", "Compare gait cycles or squats with another trial…", self.ask_compare),
             ("clear_compare", "Clear the comparison", self.clear_compare),
         ):
             act = QAction(text, self)
@@ -297,16 +297,29 @@ class MainWindow(QMainWindow):
         self._retire(self._ref_loader)
         self._ref_loader = None
         curves = av.reference_curves(result)
+        reps = av.reference_repetition_curves(result)
+        here = self.loaded.analysis if self.loaded is not None else None
+        squats_here = getattr(here, "squats", None) is not None
+        if squats_here and reps:  # squats before and after: their mean repetitions
+            self.plot.set_reference(ref.label, curves, reps)
+            self.plot.set_mode("rep")
+            self.status_label.setText(
+                f"Squat repetitions compared with {ref.label} (dashed). View > Clear the "
+                "comparison removes it."
+            )
+            self.comparison_done.emit(ref.label)
+            return
         if not curves:
             self.comparison_done.emit(None)
             self.show_message(
                 self,
                 "Cannot compare",
                 f"{ref.label} has no complete gait cycle to compare with (it needs two heel "
-                "strikes of the same foot).",
+                "strikes of the same foot)"
+                + (", nor a squat series" if squats_here else "") + ".",
             )
             return
-        self.plot.set_reference(ref.label, curves)
+        self.plot.set_reference(ref.label, curves, reps)
         self.plot.set_mode("cycle")
         self.status_label.setText(
             f"Gait cycles compared with {ref.label} (dashed). View > Clear the comparison "

@@ -90,3 +90,23 @@ def test_sit_to_stand_rises_drawn_over_the_repetition(qtbot, window: MainWindow)
     curves = [i for i in plot.plots[0].items if hasattr(i, "yData") and i.yData is not None
               and len(i.yData) == 101]
     assert len(curves) == 2 * 5 + 2  # five rises and their mean, per side
+
+
+def test_squats_compared_with_another_squat_trial(
+    qtbot, window: MainWindow, fixtures_dir: Path
+) -> None:
+    """Squats before and after: the other trial's mean repetition dashed over this one's."""
+    from lmm_desktop.ui.trial_browser import TrialRef
+
+    open_and_wait(qtbot, window, fixtures_dir / "opencap" / "squats1_videoAndMocap.mot")
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    with qtbot.waitSignal(window.comparison_done, timeout=30000) as sig:
+        window.compare_with(TrialRef(demo / "S0004_squats_01.mot"))
+    assert sig.args[0] is not None
+    plot = window.plot
+    assert plot.mode == "rep" and plot.reference_label is not None
+    dashed = [i for p in plot.plots for i in p.items if i.objectName() == "reference"]
+    assert len(dashed) == 2 * len(plot.plots)  # right and left, per joint
+    assert "Squat repetitions compared" in window.status_label.text()
+    window.clear_compare()
+    assert not [i for p in plot.plots for i in p.items if i.objectName() == "reference"]
