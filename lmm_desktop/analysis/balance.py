@@ -45,7 +45,7 @@ OLS_RULE = (
 )
 
 
-def _heights(points: BodyPoints, rate: float) -> tuple[NDArray[np.float64], ...] | None:
+def ankle_heights(points: BodyPoints, rate: float) -> tuple[NDArray[np.float64], ...] | None:
     """Ankle heights above the floor level (right, left), metres, or None without ankles."""
     if not (points.has("ankle_r") and points.has("ankle_l")):
         return None
@@ -65,7 +65,7 @@ def one_leg_stance_attempts(
     if points is None or points.n_frames != len(sig.time):
         return []
     rate = sig.rate_hz
-    hs = _heights(points, rate)
+    hs = ankle_heights(points, rate)
     if hs is None:
         return []
     hr, hl = hs

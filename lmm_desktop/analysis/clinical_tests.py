@@ -55,6 +55,13 @@ from lmm_desktop.analysis.balance import (
 )
 from lmm_desktop.analysis.jumps import JUMP_RULE, JUMPS, JumpAnalysis, find_jumps
 from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
+from lmm_desktop.analysis.sway import (
+    STANDING_BALANCE,
+    SWAY_RULE,
+    standing_window,
+    sway_measures,
+    sway_text,
+)
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import Kinematics
 from lmm_desktop.core.errors import AnalysisError
@@ -131,6 +138,10 @@ class ActivitySegments:
     """One-leg stance attempts: (stance side, lift-off frame, touch-down frame, censored)."""
     jumps: JumpAnalysis | None = None
     """The two-footed jumps (see :mod:`lmm_desktop.analysis.jumps`)."""
+    standing: tuple[int, int] | None = None
+    """Frames of the quiet standing whose sway is measured (see :mod:`...analysis.sway`)."""
+    points: BodyPoints | None = None
+    """The body points the segments were found on."""
 
 
 def detect_activity_segments(
@@ -217,12 +228,22 @@ def detect_activity_segments(
         app[OLS] = None if one_leg else (
             "no stance on one leg of >= 1 s (one ankle > 5 cm above the floor, the other on it)"
         )
+    quiet: tuple[int, int] | None = None
+    if points is None:
+        app[STANDING_BALANCE] = "needs foot positions (forward kinematics)"
+    elif rises or sits or walking:
+        app[STANDING_BALANCE] = "the trial has rises, sits or walking"
+    else:
+        quiet = standing_window(points, sig)
+        app[STANDING_BALANCE] = None if quiet is not None else (
+            "no quiet standing of >= 10 s (both feet down, the pelvis under 0.1 m/s)")
     squats = None
     if app[SQUATS] is None:
         squats = analyze_squats(kin, sig, rises, sits, points)
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
-    return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps)
+    return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
+                            quiet, points)
 
 
 def _squat_reason(
@@ -442,6 +463,8 @@ def components_text(test: TestResult) -> str:
         if "landing_knee_ankle_ratio" in m:
             text += f"; knee / ankle separation {m['landing_knee_ankle_ratio']:.2f}"
         return text + "."
+    if test.test == STANDING_BALANCE:
+        return sway_text(m)
     if test.test == STS5 and "rise_mean_s" in m:
         text = (f"Rises {m['rise_mean_s']:.1f} s on average (slowest {m['slowest_rise_s']:.1f} s)")
         if "sit_mean_s" in m:
@@ -567,6 +590,15 @@ def run_clinical_tests(
         results.append(one_leg_stance_test(seg))
     else:
         reasons[OLS] = seg.applicable.get(OLS) or "not applicable"
+    if seg.standing is not None and seg.points is not None:
+        a, b = seg.standing
+        results.append(TestResult(
+            STANDING_BALANCE, _t(seg.signals, b - 1) - _t(seg.signals, a),
+            [Phase("quiet standing", _t(seg.signals, a), _t(seg.signals, b - 1))], SWAY_RULE,
+            measures=sway_measures(seg.points, seg.signals, seg.standing),
+        ))
+    elif STANDING_BALANCE in seg.applicable:
+        reasons[STANDING_BALANCE] = seg.applicable[STANDING_BALANCE] or "no quiet standing"
     if seg.jumps is not None:
         results.append(jump_test(seg.jumps))
     elif JUMPS in seg.applicable:

@@ -33,6 +33,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("gps_deg", "deg"), ("gps_left_deg", "deg"), ("gps_right_deg", "deg"),
     ("tug_s", "s"), ("fsst_s", "s"), ("sts5_s", "s"), ("one_leg_stance_s", "s"),
     ("walking_test_speed_m_s", "m/s"),
+    ("sway_ellipse95_cm2", "cm2"), ("sway_path_velocity_mm_s", "mm/s"),
     ("jumps", ""), ("jump_height_flight_cm", "cm"), ("jump_height_pelvis_cm", "cm"),
     ("jump_landing_symmetry_pct", "%"),
     ("squat_reps", ""), ("squat_depth_cm", "cm"), ("squat_knee_flexion_left_deg", "deg"),
@@ -147,6 +148,10 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
         test_col = _TESTS.get(c["test"])
         if test_col and c.get("duration_s") is not None:
             row[test_col] = c["duration_s"]
+        if c["test"] == "standing_balance":
+            m = c.get("measures") or {}
+            row["sway_ellipse95_cm2"] = m.get("ellipse95_cm2")
+            row["sway_path_velocity_mm_s"] = m.get("path_velocity_mm_s")
         if c["test"] == "walking_speed":
             row["walking_test_speed_m_s"] = (c.get("measures") or {}).get("speed_m_s")
     jumps = d.get("jumps")

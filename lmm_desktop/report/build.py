@@ -68,6 +68,7 @@ TEST_TITLES: dict[str, str] = {
     "squats": "Squats",
     "one_leg_stance": "One-leg stance (OLS)",
     "jumps": "Jumps",
+    "standing_balance": "Standing sway",
 }
 
 

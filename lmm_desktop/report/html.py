@@ -834,6 +834,9 @@ def _test_result(c: ClinicalTestInfo) -> str:
     series its repetitions."""
     if c.test == "squats":
         return f"{c.title}: {c.repetitions} repetitions in {fmt(c.duration_s, 1)} s"
+    if c.test == "standing_balance":
+        area = c.measures.get("ellipse95_cm2")
+        return f"{c.title}: 95 % ellipse {fmt(area, 1)} cm² over {fmt(c.duration_s, 0)} s"
     if c.test == "jumps":
         best = c.measures.get("best_height_flight_cm")
         return f"{c.title}: best {fmt(best, 0)} cm of {c.repetitions}"

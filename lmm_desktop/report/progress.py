@@ -34,6 +34,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("one_leg_stance_right_s", "One-leg stance, right leg", "s", 1, True),
     ("one_leg_stance_left_s", "One-leg stance, left leg", "s", 1, True),
     ("jump_height_cm", "Jump height (flight time)", "cm", 1, True),
+    ("sway_ellipse95_cm2", "Standing sway (95 % ellipse)", "cm²", 1, False),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
     ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
 )
@@ -157,6 +158,9 @@ def measures_of(result: Any) -> dict[str, float | None]:
         out[f"one_leg_stance_{leg}_s"] = max(held) if held else None
     jumps = d.get("jumps") or {}
     out["jump_height_cm"] = jumps.get("best_height_flight_cm")
+    sway = [float(v) for c in tests if c.get("test") == "standing_balance"
+            if (v := (c.get("measures") or {}).get("ellipse95_cm2")) is not None]
+    out["sway_ellipse95_cm2"] = float(np.mean(sway)) if sway else None
     sq = d.get("squats") or {}
     out["squat_depth_cm"] = ((sq.get("summary") or {}).get("depth_cm") or {}).get("mean")
     out["squat_knee_symmetry_pct"] = (sq.get("symmetry_pct") or {}).get("knee_flexion_deg")

@@ -156,6 +156,19 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
             sq = getattr(result, "squats", None)
             out.append(_squat_test_row(sq.title if sq is not None else name, test))
             continue
+        if test.test == "standing_balance":
+            from lmm_desktop.analysis.sway import sway_text
+
+            m = test.measures
+            out.append(TestRow(
+                "Standing sway", f"{m.get('ellipse95_cm2', float('nan')):.1f} cm²",
+                f"95 % ellipse; path {m.get('path_velocity_mm_s', float('nan')):.0f} mm/s "
+                f"over {m.get('duration_s', 0):.0f} s",
+                explanation=sway_text(m) + " Pelvis (centre of mass) sway, not the centre of "
+                "pressure: compare trials of the same set-up; no norms are given.",
+                rule=test.rule, start_s=test.phases[0].start_s if test.phases else None,
+            ))
+            continue
         if test.test == "jumps":
             from lmm_desktop.analysis.clinical_tests import components_text
 
@@ -333,7 +346,7 @@ def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]
 
     tests = list(getattr(result, "clinical_tests", None) or [])
     test = primary_test(tests) or next(
-        (t for t in tests if t.test in ("squats", "jumps")), None)
+        (t for t in tests if t.test in ("squats", "jumps", "standing_balance")), None)
     if test is None:
         return None, []
     name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))

@@ -30,6 +30,7 @@ from lmm_desktop.analysis.clinical_tests import (
 )
 from lmm_desktop.analysis.jumps import JUMPS
 from lmm_desktop.analysis.squats import SQUATS
+from lmm_desktop.analysis.sway import STANDING_BALANCE
 from lmm_desktop.biomech.fk import builtin_forward_kinematics
 from lmm_desktop.core.body import BodyPoints
 from lmm_desktop.core.canonical import JOINT_INDEX, N_JOINTS, Kinematics
@@ -317,7 +318,7 @@ def test_tug_duration_and_phases(tug: Synthetic) -> None:
 def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
     results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
     assert [r.test for r in results] == [TUG]
-    assert set(reasons) == {STS5, WALK, FSST, SQUATS, OLS, JUMPS}
+    assert set(reasons) == {STS5, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE}
     assert "starts low" in reasons[SQUATS]  # a TUG starts seated: not a squat series
 
 
@@ -416,7 +417,7 @@ def test_standing_still_has_no_tests() -> None:
     syn = build(t, pelvis, np.zeros_like(t), _planted(len(t)), {})
     results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
     assert results == []
-    assert set(reasons) == {TUG, STS5, WALK, FSST, SQUATS, OLS, JUMPS}
+    assert set(reasons) == {TUG, STS5, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE}
 
 
 # --- the clinical start and end of the timed tests (regressions: the simulated cohort's TUG and

@@ -1,0 +1,116 @@
+"""Quiet standing: how much the body sways.
+
+A **standing balance** trial is at least 10 s of quiet standing: both feet on the floor (each
+ankle within 3 cm of its floor level), no rise or sit, nobody walking (pelvis under 0.1 m/s).
+The longest such stretch is measured; its first and last 0.5 s are left out (settling in,
+stepping off).
+
+The body's sway is followed at the pelvis (the centre of mass lies just in front of it), 6 Hz
+low-pass, along the person's medio-lateral axis (the hip line) and the anterior-posterior axis
+across it:
+
+- ``path_velocity_mm_s``: the horizontal path length over time;
+- ``range_ap_mm``, ``range_ml_mm``: the peak-to-peak excursions;
+- ``rms_ap_mm``, ``rms_ml_mm``: their root-mean-square about the mean position;
+- ``ellipse95_cm2``: the area of the 95 % confidence ellipse of the positions
+  (pi x 5.991 x sqrt(det covariance); 5.991 is chi-square's 95 % point with 2 degrees of
+  freedom).
+
+These are centre-of-mass (pelvis) measures, not the centre of pressure a force plate gives:
+smaller, and slower. From markerless capture, tracking noise adds to the path, so compare
+trials of the same set-up (eyes open against eyes closed, before against after) rather than
+against posturography norms; none are given.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lmm_desktop.analysis.activity import MotionSignals, true_runs
+from lmm_desktop.core.body import BodyPoints
+
+STANDING_BALANCE = "standing_balance"
+MIN_STANDING_S = 10.0
+TRIM_S = 0.5
+FEET_DOWN_M = 0.03
+STILL_M_S = 0.1
+CHI2_95_2DOF = 5.991
+SWAY_RULE = (
+    "quiet standing: both ankles within 3 cm of their floor level, no rise or sit, the pelvis "
+    "under 0.1 m/s, for >= 10 s (the longest such stretch, 0.5 s trimmed at each end); sway "
+    "of the pelvis (6 Hz) along the hip line (medio-lateral) and across it (anterior-posterior)"
+)
+
+
+def standing_window(points: BodyPoints | None, sig: MotionSignals) -> tuple[int, int] | None:
+    """``[start, end)`` frames of the longest quiet standing of >= 10 s, trimmed (None if
+    there is none or no ankles to see)."""
+    from lmm_desktop.analysis.balance import ankle_heights
+
+    if points is None or points.n_frames != len(sig.time):
+        return None
+    hs = ankle_heights(points, sig.rate_hz)
+    if hs is None:
+        return None
+    quiet = (hs[0] < FEET_DOWN_M) & (hs[1] < FEET_DOWN_M) & (sig.speed < STILL_M_S)
+    runs = [(a, b) for a, b in true_runs(quiet)
+            if sig.time[b - 1] - sig.time[a] >= MIN_STANDING_S + 2 * TRIM_S]
+    if not runs:
+        return None
+    a, b = max(runs, key=lambda r: r[1] - r[0])
+    k = round(TRIM_S * sig.rate_hz)
+    return a + k, b - k
+
+
+def sway_measures(
+    points: BodyPoints, sig: MotionSignals, window: tuple[int, int]
+) -> dict[str, float]:
+    """The sway measures (module doc) of frames ``window`` (mm, mm/s, cm^2)."""
+    a, b = window
+    xz = sig.xz[a:b]  # (n, 2) pelvis x, z, metres, 6 Hz
+    lat = _hip_line(points, a, b)
+    ml_axis = np.array([lat[0], lat[2]])
+    ap_axis = np.array([-ml_axis[1], ml_axis[0]])  # perpendicular in the ground plane
+    rel = xz - xz.mean(axis=0)
+    ml, ap = rel @ ml_axis, rel @ ap_axis  # (n,) metres
+    dt = float(sig.time[b - 1] - sig.time[a])
+    path = float(np.sum(np.linalg.norm(np.diff(xz, axis=0), axis=1)))
+    cov = np.cov(np.vstack([ap, ml]))
+    return {
+        "duration_s": dt,
+        "path_velocity_mm_s": 1000.0 * path / dt,
+        "range_ap_mm": 1000.0 * float(np.ptp(ap)),
+        "range_ml_mm": 1000.0 * float(np.ptp(ml)),
+        "rms_ap_mm": 1000.0 * float(np.sqrt(np.mean(ap**2))),
+        "rms_ml_mm": 1000.0 * float(np.sqrt(np.mean(ml**2))),
+        "ellipse95_cm2": 1e4 * float(np.pi * CHI2_95_2DOF * np.sqrt(max(np.linalg.det(cov), 0))),
+    }
+
+
+def _hip_line(points: BodyPoints, a: int, b: int) -> NDArray[np.float64]:
+    """Unit horizontal right-to-left hip line over frames a..b (+z when unknown)."""
+    if points.has("hip_l") and points.has("hip_r"):
+        v = points.point("hip_l")[a:b] - points.point("hip_r")[a:b]
+        v = v[np.isfinite(v).all(axis=1)]
+        if len(v):
+            m = v.mean(axis=0)
+            m[1] = 0.0
+            n = float(np.linalg.norm(m))
+            if n > 1e-6:
+                return np.asarray(m / n, dtype=float)
+    return np.array([0.0, 0.0, -1.0])  # OpenSim: z to the right, so the hip line is -z
+
+
+def sway_text(m: dict[str, Any]) -> str:
+    """'Sway over 18.0 s: path 9.1 mm/s; range AP 12 / ML 8 mm; 95 % ellipse 2.1 cm^2.'"""
+    if "path_velocity_mm_s" not in m:
+        return ""
+    return (
+        f"Sway of the pelvis over {m['duration_s']:.1f} s of quiet standing: path "
+        f"{m['path_velocity_mm_s']:.1f} mm/s; range AP {m['range_ap_mm']:.0f} / ML "
+        f"{m['range_ml_mm']:.0f} mm; RMS AP {m['rms_ap_mm']:.1f} / ML {m['rms_ml_mm']:.1f} mm; "
+        f"95 % ellipse {m['ellipse95_cm2']:.1f} cm²."
+    )
