@@ -7,6 +7,7 @@ coordinates, realizes positions and reads the stations.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,10 @@ _FALLBACK_OFFSETS: dict[str, tuple[str, tuple[float, float, float]]] = {
     "head": ("torso", (-0.01, 0.64, 0.0)),
     "hand_r": ("hand_r", (0.0, -0.08, 0.0)),
 }
+_OSIM_LOCK = threading.Lock()
+"""The app poses trials in several background threads (loading, comparing, the session overview,
+the batch table): OpenSim's objects are not shared, but its library state is, so one at a time."""
+
 _REFERENCE_FEMUR_M = 0.4097  # hip-to-knee distance of the generic LaiUhlrich2022 model
 
 
@@ -294,8 +299,9 @@ def osim_forward_kinematics(
         from lmm_desktop.biomech.fk import SEGMENTS
 
         segments = SEGMENTS
-    poser = OsimPoser(model_path)
-    positions = poser.pose(trial.source.names, trial.source.values)
+    with _OSIM_LOCK:  # one OpenSim model at work at a time, whichever thread asks
+        poser = OsimPoser(model_path)
+        positions = poser.pose(trial.source.names, trial.source.values)
     return BodyPoints(
         time=np.asarray(trial.time, dtype=float),
         names=poser.point_names,

@@ -203,6 +203,37 @@ def analyse_all(
     return rows
 
 
+def summary_text(row: dict[str, Any]) -> tuple[str, str]:
+    """A trial's result in a few words for a list of trials, and a longer tooltip."""
+    if row.get("error"):
+        return "cannot be analysed", str(row["error"])
+
+    def num(key: str, fmt: str) -> str | None:
+        v = row.get(key)
+        return None if v in (None, "") else fmt.format(float(v))
+
+    parts = [
+        num("tug_s", "TUG {:.1f} s"), num("fsst_s", "FSST {:.1f} s"),
+        num("sts5_s", "5xSTS {:.1f} s"), num("one_leg_stance_s", "one leg {:.1f} s"),
+        None if not row.get("squat_reps") else f"squats x{row['squat_reps']}",
+        num("jump_height_flight_cm", "jumps, best {:.0f} cm"),
+        num("sway_ellipse95_cm2", "sway {:.1f} cm²"),
+    ]
+    shown = [p for p in parts if p]
+    if not shown:  # a walk (a test's own walking speed would only crowd it)
+        walk = num("walking_test_speed_m_s", "walk {:.2f} m/s") or num(
+            "speed_m_s", "walk {:.2f} m/s")
+        shown += [walk] if walk else []
+    tip = [f"{c}: {_cell(row.get(c))}" for c in (
+        "speed_m_s", "cadence_steps_min", "gps_deg", "tug_s", "fsst_s", "sts5_s",
+        "one_leg_stance_s", "squat_reps", "squat_knee_symmetry_pct", "jumps",
+        "jump_height_flight_cm", "sway_ellipse95_cm2") if row.get(c) not in (None, "")]
+    if row.get("quality_warnings"):
+        tip.append(f"quality warnings: {row['quality_warnings']} ({row.get('quality_kinds')})")
+        shown.append("⚠")
+    return (" · ".join(shown) or "no test found"), "\n".join(tip)
+
+
 def _cell(v: Any) -> str:
     if v is None:
         return ""
@@ -224,4 +255,4 @@ def write_table(rows: list[dict[str, Any]], out: str | Path) -> Path:
 
 
 __all__ = ["COLUMNS", "TrialTarget", "analyse_all", "analyse_target", "find_trials", "row_of",
-           "write_table"]
+           "summary_text", "write_table"]

@@ -873,6 +873,7 @@ class MainWindow(QMainWindow):
         self._retired.clear()
         if self.batch_dialog is not None:
             self.batch_dialog.close()  # stops its worker
+        self.browser.shutdown()
         self.chat.shutdown()
         if self.video is not None:
             self.video.stop()

@@ -3,6 +3,10 @@
 A session is an OpenCap session folder (its trials come from :func:`lmm_desktop.io.open_session`)
 or any folder of trial files (each readable file is a trial, e.g. the demo folder). Opening a
 single file shows its folder as the session, so its neighbours are one click away.
+
+Beside each trial, the **Result** column says what it is and what it measured ("TUG 17.2 s",
+"walk 1.43 m/s", "squats x4"), analysed in the background (:class:`SummaryWorker`), so a
+session's trials can be told apart at a glance; the tooltip has more.
 """
 
 from __future__ import annotations
@@ -10,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from lmm_desktop.core.errors import LmmError
 from lmm_desktop.io import READ_SUFFIXES
@@ -47,6 +51,36 @@ def session_trials(folder: Path) -> list[TrialRef]:
     return [TrialRef(p) for p in files]
 
 
+MAX_SUMMARISED = 200
+"""Larger folders are listed without the Result column's analysis (it would take minutes)."""
+
+
+class SummaryWorker(QThread):
+    """Analyse trials one by one in the background; ``summarised(ref, text, tooltip)`` each."""
+
+    summarised = Signal(object, str, str)
+
+    def __init__(self, refs: list[TrialRef], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.refs = list(refs)
+        self._stop = False
+
+    def stop(self) -> None:
+        self._stop = True
+
+    def run(self) -> None:
+        from lmm_desktop.report.batch import TrialTarget, analyse_target, summary_text
+
+        for ref in self.refs:
+            if self._stop:
+                return
+            try:
+                text, tip = summary_text(analyse_target(TrialTarget(ref.path, ref.trial)))
+            except Exception as exc:  # a background summary never stops the app
+                text, tip = "cannot be analysed", str(exc)
+            self.summarised.emit(ref, text, tip)
+
+
 class TrialBrowser(QWidget):
     """Tree of session -> trials; emits ``trial_selected(TrialRef)``."""
 
@@ -55,17 +89,23 @@ class TrialBrowser(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Session / trial"])
+        self.tree.setHeaderLabels(["Session / trial", "Result"])
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.header().setStretchLastSection(True)
         self.tree.itemActivated.connect(self._on_item_activated)
         self.tree.itemClicked.connect(self._on_item_activated)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.tree)
         self._current: TrialRef | None = None
+        self.summary_worker: SummaryWorker | None = None
+        self._old_workers: set[SummaryWorker] = set()  # stopped, their thread still ending
 
     def show_path(self, path: Path, current: TrialRef | None = None) -> list[TrialRef]:
-        """List the session that ``path`` belongs to; returns its trials."""
+        """List the session that ``path`` belongs to; returns its trials (their results follow
+        in the background)."""
         folder = path if path.is_dir() else path.parent
+        self._stop_summaries()
         self.tree.clear()
         top = QTreeWidgetItem([folder.name or str(folder)])
         top.setToolTip(0, str(folder))
@@ -87,7 +127,47 @@ class TrialBrowser(QWidget):
             top.addChild(item)
         top.setExpanded(True)
         self.mark_current(current)
+        if 0 < len(refs) <= MAX_SUMMARISED:
+            worker = SummaryWorker(refs, self)
+            worker.summarised.connect(self._on_summary)
+            self.summary_worker = worker
+            worker.start()
         return refs
+
+    def _on_summary(self, ref: TrialRef, text: str, tip: str) -> None:
+        if self.sender() is not self.summary_worker:
+            return  # a previous folder's
+        top = self.tree.topLevelItem(0)
+        for k in range(top.childCount() if top is not None else 0):
+            item = top.child(k)  # type: ignore[union-attr]
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == ref:
+                item.setText(1, text)
+                item.setToolTip(1, tip or text)
+
+    def result_text(self, ref: TrialRef) -> str:
+        """What the Result column shows for ``ref`` ('' until it is analysed)."""
+        top = self.tree.topLevelItem(0)
+        for k in range(top.childCount() if top is not None else 0):
+            item = top.child(k)  # type: ignore[union-attr]
+            if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == ref:
+                return item.text(1)
+        return ""
+
+    def _stop_summaries(self) -> None:
+        w = self.summary_worker
+        if w is not None:
+            w.stop()
+            if w.isRunning():  # keep it until its thread ends (a running QThread must live)
+                self._old_workers.add(w)
+                w.finished.connect(lambda w=w: self._old_workers.discard(w))
+        self.summary_worker = None
+
+    def shutdown(self) -> None:
+        """Stop the background analysis and wait for it (the window is closing)."""
+        self._stop_summaries()
+        for w in list(self._old_workers):
+            w.wait()
+        self._old_workers.clear()
 
     def mark_current(self, ref: TrialRef | None) -> None:
         """Show ``ref`` in bold (the trial on screen)."""

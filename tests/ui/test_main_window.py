@@ -525,3 +525,20 @@ def test_double_click_a_test_or_a_flag_goes_there(qtbot, window: MainWindow) -> 
     m.flags_table.cellDoubleClicked.emit(0, 0)
     assert clock.time == pytest.approx(m._flags[0].start_s, abs=0.02)
     assert "Double-click: go to" in m.flags_table.item(0, 0).toolTip()
+
+
+def test_the_trials_list_says_what_each_trial_is(qtbot, window: MainWindow) -> None:
+    """The Result column fills in the background: each demo trial's test or walking speed."""
+    from lmm_desktop.ui.trial_browser import TrialRef
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    open_and_wait(qtbot, window, demo / "S0048_tug_01.mot")
+    b = window.browser
+    refs = {r.label: r for r in b.refs()}
+    qtbot.waitUntil(lambda: all(b.result_text(r) for r in refs.values()), timeout=60000)
+    assert b.result_text(refs["S0048_tug_01"]).startswith("TUG 17.")
+    assert b.result_text(refs["S0004_walking_01"]).startswith("walk 1.4")
+    assert b.result_text(refs["S0004_squats_01"]) == "squats x4"
+    assert b.result_text(refs["S0004_one_leg_stance_01"]).startswith("one leg 8.8 s")
+    assert "FSST 17." in b.result_text(refs["S0003_fsst_01"])
+    assert b.result_text(TrialRef(demo / "nonexistent.mot")) == ""
