@@ -569,8 +569,16 @@ def _tests(t: TrialReport, figs: Figures) -> str:
     if missing:
         from lmm_desktop.report.build import TEST_TITLES
 
-        items = "".join(f"<li>{esc(TEST_TITLES.get(k, k))}: {esc(v)}</li>" for k, v in missing)
-        out.append(f'<p class="small">Not found in this trial:</p><ul class="small">{items}</ul>')
+        # the reasons that say something about the trial (squats, not sit-to-stand; treadmill
+        # walking) are listed; the plain "none of that here" ones only by the test's name
+        plain = ("no ", "needs ", "the trial contains rises", "the trial has rises",
+                 "the trial starts low", "the pelvis travels")
+        said = [(k, v) for k, v in missing if not (v.startswith(plain) or v[:2] in ("0 ", "1 "))]
+        names = [TEST_TITLES.get(k, k) for k, v in missing if (k, v) not in said]
+        items = "".join(f"<li>{esc(TEST_TITLES.get(k, k))}: {esc(v)}</li>" for k, v in said)
+        text = f"Not found in this trial: {esc(', '.join(names))}." if names else ""
+        out.append(f'<p class="small">{text}</p>' + (f'<ul class="small">{items}</ul>'
+                                                     if items else ""))
     if not out:
         out.append(not_available("no clinical test was recognised in this trial"))
     return h + "\n".join(out)
