@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(done: int, total: int, target: object) -> None:
         if not args.quiet:
-            print(f"[{done}/{total}] {getattr(target, 'label', target)}", file=sys.stderr)
+            print(f"[{done}/{total}] {getattr(target, 'where', target)}", file=sys.stderr)
 
     rows = analyse_all(targets, progress)
     write_table(rows, args.out)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.core.errors import LmmError
+from lmm_desktop.io.sessions import TrialRef, is_opencap_session, session_trials
 
 #: (column, unit or '') in the order written
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -45,38 +45,20 @@ _TESTS = {"timed_up_and_go": "tug_s", "four_square_step_test": "fsst_s",
           "five_times_sit_to_stand": "sts5_s", "one_leg_stance": "one_leg_stance_s"}
 
 
-@dataclass(frozen=True)
-class TrialTarget:
-    """One trial to analyse: a file, or a trial of an OpenCap session folder."""
-
-    path: Path
-    trial: str | None = None
-
-    @property
-    def label(self) -> str:
-        return f"{self.path}" + (f" [{self.trial}]" if self.trial else "")
-
-
-def _is_session(folder: Path) -> bool:
-    return (folder / "sessionMetadata.yaml").is_file() or (folder / "OpenSimData").is_dir()
-
-
-def find_trials(paths: list[Path]) -> tuple[list[TrialTarget], list[str]]:
+def find_trials(paths: list[Path]) -> tuple[list[TrialRef], list[str]]:
     """The trials under ``paths`` (files, folders searched recursively, session folders) and a
     note for each path that gave none."""
-    from lmm_desktop.io import READ_SUFFIXES, open_session
+    from lmm_desktop.io import READ_SUFFIXES
 
-    out: list[TrialTarget] = []
+    out: list[TrialRef] = []
     notes: list[str] = []
 
     def session(folder: Path) -> None:
         try:
-            names = open_session(folder).trial_names
+            out.extend(session_trials(folder))
         except LmmError as exc:
-            out.append(TrialTarget(folder))  # its row says why
+            out.append(TrialRef(folder))  # its row says why
             notes.append(f"{folder}: {exc}")
-            return
-        out.extend(TrialTarget(folder, n) for n in names)
 
     def walk(folder: Path) -> Iterator[Path]:
         for p in sorted(folder.iterdir()):
@@ -85,14 +67,14 @@ def find_trials(paths: list[Path]) -> tuple[list[TrialTarget], list[str]]:
             yield p
 
     def visit(folder: Path) -> None:
-        if _is_session(folder):
+        if is_opencap_session(folder):
             session(folder)
             return
         for p in walk(folder):
             if p.is_dir():
                 visit(p)
             elif p.suffix.lower() in READ_SUFFIXES:
-                out.append(TrialTarget(p))
+                out.append(TrialRef(p))
 
     for p in paths:
         before = len(out)
@@ -101,7 +83,7 @@ def find_trials(paths: list[Path]) -> tuple[list[TrialTarget], list[str]]:
         elif p.is_dir():
             visit(p)
         else:
-            out.append(TrialTarget(p))
+            out.append(TrialRef(p))
         if len(out) == before and p.exists():
             notes.append(f"{p}: no trial files found")
     return out, notes
@@ -175,7 +157,7 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def analyse_target(target: TrialTarget) -> dict[str, Any]:
+def analyse_target(target: TrialRef) -> dict[str, Any]:
     """The row of one trial; a trial that cannot be read or analysed gets its ``error``."""
     from lmm_desktop.analysis.pipeline import analyze
     from lmm_desktop.io import read_trial
@@ -191,8 +173,8 @@ def analyse_target(target: TrialTarget) -> dict[str, Any]:
 
 
 def analyse_all(
-    targets: list[TrialTarget],
-    progress: Callable[[int, int, TrialTarget], None] | None = None,
+    targets: list[TrialRef],
+    progress: Callable[[int, int, TrialRef], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Each target's row, in order (``progress(done, total, target)`` after each)."""
     rows = []
@@ -254,5 +236,5 @@ def write_table(rows: list[dict[str, Any]], out: str | Path) -> Path:
     return out
 
 
-__all__ = ["COLUMNS", "TrialTarget", "analyse_all", "analyse_target", "find_trials", "row_of",
+__all__ = ["COLUMNS", "analyse_all", "analyse_target", "find_trials", "row_of",
            "summary_text", "write_table"]

@@ -52,7 +52,7 @@ class BatchWorker(QThread):
                 if self._stop:
                     break
                 rows.append(analyse_target(t))
-                self.progress.emit(k, len(self.targets), t.label)
+                self.progress.emit(k, len(self.targets), t.where)
             write_table(rows, self.out)
         except (LmmError, OSError) as exc:
             self.failed.emit(str(exc))

@@ -11,7 +11,6 @@ session's trials can be told apart at a glance; the tooltip has more.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
@@ -19,36 +18,9 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from lmm_desktop.core.errors import LmmError
-from lmm_desktop.io import READ_SUFFIXES
+from lmm_desktop.io.sessions import TrialRef, is_opencap_session, session_trials
 
-
-@dataclass(frozen=True)
-class TrialRef:
-    """Where a trial is: a file, or a session folder plus the trial's name."""
-
-    path: Path
-    trial: str | None = None
-
-    @property
-    def label(self) -> str:
-        return self.trial or self.path.stem
-
-
-def is_opencap_session(folder: Path) -> bool:
-    """True for a folder laid out like an OpenCap session."""
-    return (folder / "OpenSimData").is_dir() or (folder / "sessionMetadata.yaml").is_file()
-
-
-def session_trials(folder: Path) -> list[TrialRef]:
-    """The trials of a session folder (OpenCap layout, or any folder of trial files)."""
-    if is_opencap_session(folder):
-        from lmm_desktop.io import open_session
-
-        session = open_session(folder)
-        names = getattr(session, "trial_names", None) or getattr(session, "trials", [])
-        return [TrialRef(folder, str(getattr(n, "name", n))) for n in names]
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READ_SUFFIXES)
-    return [TrialRef(p) for p in files]
+__all__ = ["SummaryWorker", "TrialBrowser", "TrialRef", "is_opencap_session", "session_trials"]
 
 
 MAX_SUMMARISED = 200
@@ -69,13 +41,13 @@ class SummaryWorker(QThread):
         self._stop = True
 
     def run(self) -> None:
-        from lmm_desktop.report.batch import TrialTarget, analyse_target, summary_text
+        from lmm_desktop.report.batch import analyse_target, summary_text
 
         for ref in self.refs:
             if self._stop:
                 return
             try:
-                text, tip = summary_text(analyse_target(TrialTarget(ref.path, ref.trial)))
+                text, tip = summary_text(analyse_target(ref))
             except Exception as exc:  # a background summary never stops the app
                 text, tip = "cannot be analysed", str(exc)
             self.summarised.emit(ref, text, tip)
