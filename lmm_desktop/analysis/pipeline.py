@@ -401,6 +401,7 @@ def analyze(
     except AnalysisError as exc:  # e.g. no pelvis trajectory: the tests cannot be timed
         tests, why_not = [], {"all": str(exc)}
     reasons.update({f"clinical_tests.{k}": v for k, v in why_not.items()})
+    _add_cop_sway(trial, tests, seg)
     tests, override_note = apply_timing_override(tests, events_override)
     if override_note:
         notes.append(override_note)
@@ -446,6 +447,26 @@ def analyze(
         squats=None if seg is None else seg.squats,
         jumps=None if seg is None else seg.jumps,
     )
+
+
+def _add_cop_sway(
+    trial: Trial, tests: list[TestResult], seg: ActivitySegments | None
+) -> None:
+    """A standing-sway test on force plates also gets the centre of pressure's sway."""
+    test = next((t for t in tests if t.test == "standing_balance"), None)
+    if test is None or not trial.force_plates or seg is None or seg.standing is None:
+        return
+    if seg.points is None or trial.markers is None:
+        return
+    from lmm_desktop.analysis.markers import lab_rotation
+    from lmm_desktop.analysis.sway import cop_sway, hip_line
+
+    a, b = seg.standing
+    cop = cop_sway(trial.force_plates, float(seg.signals.time[a]),
+                   float(seg.signals.time[b - 1]), lab_rotation(trial.markers),
+                   hip_line(seg.points, a, b))
+    if cop is not None:
+        test.measures.update(cop)
 
 
 def kinetics_for(

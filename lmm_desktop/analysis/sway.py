@@ -17,9 +17,11 @@ across it:
   freedom).
 
 These are centre-of-mass (pelvis) measures, not the centre of pressure a force plate gives:
-smaller, and slower. From markerless capture, tracking noise adds to the path, so compare
-trials of the same set-up (eyes open against eyes closed, before against after) rather than
-against posturography norms; none are given.
+smaller, and slower. When the person stands on force plates, the same measures of the centre of
+pressure (the plates' combined, vertical-force weighted; 10 Hz low-pass, as posturography
+filters it) are added with a ``cop_`` prefix (:func:`cop_sway`). From markerless capture,
+tracking noise adds to the path, so compare trials of the same set-up (eyes open against eyes
+closed, before against after) rather than against posturography norms; none are given.
 """
 
 from __future__ import annotations
@@ -70,13 +72,54 @@ def sway_measures(
 ) -> dict[str, float]:
     """The sway measures (module doc) of frames ``window`` (mm, mm/s, cm^2)."""
     a, b = window
-    xz = sig.xz[a:b]  # (n, 2) pelvis x, z, metres, 6 Hz
     lat = _hip_line(points, a, b)
+    return _measures(sig.xz[a:b], float(sig.time[b - 1] - sig.time[a]), lat)
+
+
+def cop_sway(
+    plates: list[Any], t0: float, t1: float, rotation: NDArray[np.float64],
+    lat: NDArray[np.float64],
+) -> dict[str, float] | None:
+    """The sway measures of the plates' combined centre of pressure from ``t0`` to ``t1`` (s),
+    with ``cop_`` prefixes; ``rotation`` takes the plates' lab frame to the points' (Y up),
+    ``lat`` is the hip line there. None when the plates do not carry the person throughout."""
+    from lmm_desktop.analysis._signal import lowpass
+
+    if not plates:
+        return None
+    rate = float(plates[0].rate_hz)
+    base = plates[0].time
+    inside = (base >= t0) & (base <= t1)
+    if inside.sum() < 10 or any(
+        p.rate_hz != rate or p.time.shape != base.shape for p in plates
+    ):
+        return None
+    weight = np.zeros(int(inside.sum()))
+    moment = np.zeros((int(inside.sum()), 3))
+    for p in plates:
+        fz = np.asarray(p.vertical[inside], dtype=float)
+        cop = np.asarray(p.cop[inside], dtype=float)
+        on = (fz > COP_MIN_N) & np.isfinite(cop).all(axis=1)
+        weight += np.where(on, fz, 0.0)
+        moment += np.where(on[:, None], cop * fz[:, None], 0.0)
+    if (weight <= COP_MIN_N).any() or (weight < 0.8 * float(np.median(weight))).any():
+        return None  # a foot off the plates (or beside them): the plates do not carry it all
+    cop3 = (moment / weight[:, None]) @ np.asarray(rotation, float).T  # (n, 3) points' frame
+    xz = lowpass(cop3[:, [0, 2]], rate, COP_FILTER_HZ)
+    m = _measures(xz, float(base[inside][-1] - base[inside][0]), lat)
+    return {f"cop_{k}": v for k, v in m.items() if k != "duration_s"}
+
+
+COP_MIN_N = 20.0
+COP_FILTER_HZ = 10.0
+
+
+def _measures(xz: NDArray[np.float64], dt: float, lat: NDArray[np.float64]) -> dict[str, float]:
+    """Sway measures of horizontal positions ``(n, 2)`` (x, z; metres) over ``dt`` seconds."""
     ml_axis = np.array([lat[0], lat[2]])
     ap_axis = np.array([-ml_axis[1], ml_axis[0]])  # perpendicular in the ground plane
     rel = xz - xz.mean(axis=0)
     ml, ap = rel @ ml_axis, rel @ ap_axis  # (n,) metres
-    dt = float(sig.time[b - 1] - sig.time[a])
     path = float(np.sum(np.linalg.norm(np.diff(xz, axis=0), axis=1)))
     cov = np.cov(np.vstack([ap, ml]))
     return {
@@ -88,6 +131,11 @@ def sway_measures(
         "rms_ml_mm": 1000.0 * float(np.sqrt(np.mean(ml**2))),
         "ellipse95_cm2": 1e4 * float(np.pi * CHI2_95_2DOF * np.sqrt(max(np.linalg.det(cov), 0))),
     }
+
+
+def hip_line(points: BodyPoints, a: int, b: int) -> NDArray[np.float64]:
+    """Unit horizontal right-to-left hip line over frames a..b (the medio-lateral axis)."""
+    return _hip_line(points, a, b)
 
 
 def _hip_line(points: BodyPoints, a: int, b: int) -> NDArray[np.float64]:
@@ -108,9 +156,16 @@ def sway_text(m: dict[str, Any]) -> str:
     """'Sway over 18.0 s: path 9.1 mm/s; range AP 12 / ML 8 mm; 95 % ellipse 2.1 cm^2.'"""
     if "path_velocity_mm_s" not in m:
         return ""
-    return (
+    text = (
         f"Sway of the pelvis over {m['duration_s']:.1f} s of quiet standing: path "
         f"{m['path_velocity_mm_s']:.1f} mm/s; range AP {m['range_ap_mm']:.0f} / ML "
         f"{m['range_ml_mm']:.0f} mm; RMS AP {m['rms_ap_mm']:.1f} / ML {m['rms_ml_mm']:.1f} mm; "
         f"95 % ellipse {m['ellipse95_cm2']:.1f} cm²."
     )
+    if "cop_path_velocity_mm_s" in m:
+        text += (
+            f" Centre of pressure (force plates): path {m['cop_path_velocity_mm_s']:.1f} mm/s; "
+            f"range AP {m['cop_range_ap_mm']:.0f} / ML {m['cop_range_ml_mm']:.0f} mm; 95 % "
+            f"ellipse {m['cop_ellipse95_cm2']:.1f} cm²."
+        )
+    return text

@@ -69,3 +69,34 @@ def test_moving_trials_are_not_quiet_standing() -> None:
         result = analyze(read_trial(demo / name))
         assert STANDING_BALANCE not in [t.test for t in result.clinical_tests], name
         assert why in result.reasons[f"clinical_tests.{STANDING_BALANCE}"], name
+
+
+def test_centre_of_pressure_sway_from_two_plates() -> None:
+    """Each foot on its own plate carrying half the weight; the combined centre of pressure
+    sways 8 mm forward-back and 4 mm sideways: its ranges 16 and 8 mm. A foot stepping off the
+    plates leaves no centre-of-pressure sway."""
+    from lmm_desktop.analysis.sway import cop_sway
+    from lmm_desktop.core.trial import ForcePlate
+
+    rate = 1000.0
+    t = np.arange(0, 12.0, 1 / rate)
+    ap = 0.008 * np.sin(2 * np.pi * 0.25 * t)
+    ml = 0.004 * np.sin(2 * np.pi * 0.4 * t)
+    up = np.array([0.0, 1.0, 0.0])
+    corners = np.zeros((4, 3))
+    plates = []
+    for k, z in ((1, 0.1), (2, -0.1)):  # right foot at z = +0.1, left at -0.1 (Y up, z right)
+        grf = np.zeros((len(t), 3))
+        grf[:, 1] = 350.0
+        cop = np.column_stack([ap, np.zeros_like(t), z + ml])
+        plates.append(ForcePlate(k, 2, t, rate, grf, cop, np.zeros(len(t)), corners, up))
+    lat = np.array([0.0, 0.0, -1.0])  # right to left
+    m = cop_sway(plates, 1.0, 11.0, np.eye(3), lat)
+    assert m is not None
+    assert m["cop_range_ap_mm"] == pytest.approx(16.0, abs=0.3)
+    assert m["cop_range_ml_mm"] == pytest.approx(8.0, abs=0.3)
+    assert m["cop_rms_ap_mm"] == pytest.approx(8 / np.sqrt(2), abs=0.2)
+    assert m["cop_ellipse95_cm2"] == pytest.approx(np.pi * 5.991 * (8 * 4 / 2) / 100, rel=0.05)
+    # the left foot steps off its plate for a moment: no longer standing on the plates
+    plates[1].grf[5000:5300, 1] = 0.0
+    assert cop_sway(plates, 1.0, 11.0, np.eye(3), lat) is None
