@@ -410,6 +410,8 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
             repetitions=len(rises),
             reason=f"only {len(rises)} rises found; the test needs 5",
         )
+    measures = _rise_measures(phases)
+    measures.update(_rise_posture(seg, rises))
     return TestResult(
         STS5,
         _t(sig, rises[4].end) - _t(sig, start),
@@ -417,8 +419,24 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
         STS_RULE,
         repetitions=5,
         reason=seg.applicable.get(STS5),
-        measures=_rise_measures(phases),
+        measures=measures,
     )
+
+
+def _rise_posture(seg: ActivitySegments, rises: list[Transition]) -> dict[str, float]:
+    """At each rise's fastest moment (about seat-off): where the hips are over the feet
+    sideways (``rise_lateral_shift_cm``, + toward the right: weight carried on one leg, as after
+    a stroke) and the trunk's forward lean (``rise_trunk_lean_deg``), means over the rises."""
+    from lmm_desktop.analysis.squats import positions_at
+
+    at = [positions_at(seg.points, r.onset, r.peak, r.end) for r in rises]
+    out = {}
+    for key, name in (("lateral_shift_cm", "rise_lateral_shift_cm"),
+                      ("trunk_lean_deg", "rise_trunk_lean_deg")):
+        vals = [m[key] for m in at if key in m]
+        if vals:
+            out[name] = float(np.mean(vals))
+    return out
 
 
 def _rise_measures(phases: list[Phase]) -> dict[str, float]:
@@ -471,6 +489,14 @@ def components_text(test: TestResult) -> str:
             text += f", sits {m['sit_mean_s']:.1f} s"
         if "last_over_first_rise" in m:
             text += f"; the last rise took {m['last_over_first_rise']:.2f} x the first"
+        if "rise_lateral_shift_cm" in m:
+            shift = m["rise_lateral_shift_cm"]
+            side = "right" if shift > 0 else "left"
+            text += (f"; at the fastest moment of a rise the hips were {abs(shift):.1f} cm "
+                     f"toward the {side} foot")
+            if "rise_trunk_lean_deg" in m:
+                lean = m["rise_trunk_lean_deg"]
+                text += f", the trunk leaning {abs(lean):.0f}° {'forward' if lean >= 0 else 'back'}"
         return text + "."
     return ""
 

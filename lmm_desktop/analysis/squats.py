@@ -393,6 +393,17 @@ def _leg_length(points: BodyPoints | None) -> float | None:
     return float(np.mean(legs)) if legs else None
 
 
+def positions_at(
+    points: BodyPoints | None, a: int, i: int, b: int
+) -> dict[str, float]:
+    """The measures from positions (thigh angle, knee inside the ankle, knee/ankle ratio,
+    lateral shift, pelvic obliquity, trunk lean) at frame ``i``, the body's axes taken over
+    frames a..b; empty without hips."""
+    m: dict[str, float] = {}
+    _positions(m, points, a, i, b)
+    return m
+
+
 def _positions(
     m: dict[str, float], points: BodyPoints | None, a: int, lo: int, b: int
 ) -> float | None:

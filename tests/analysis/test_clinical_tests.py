@@ -562,3 +562,26 @@ def test_sts_components(sts: Synthetic) -> None:
     assert m["slowest_rise_s"] >= m["rise_mean_s"]
     assert m["last_over_first_rise"] == pytest.approx(1.0, abs=0.3)
     assert components_text(results[0]).startswith("Rises ")
+
+
+def test_sts_rising_with_the_weight_on_one_leg() -> None:
+    """The five rises with the pelvis 4 cm toward the right foot (the feet planted: the legs
+    solved to reach them): the hips sit 4 cm toward the right at each rise's fastest moment."""
+    from lmm_desktop.analysis.clinical_tests import components_text
+
+    n_rises = 5
+    t = np.arange(0, 1.0 + 2.6 * n_rises + 1.0, DT)
+    x = np.full_like(t, SEATED_PELVIS[0])
+    y = np.full_like(t, SEATED_PELVIS[1])
+    for k in range(n_rises):
+        r0 = 1.0 + 2.6 * k
+        x += ramp(t, r0, r0 + 1.0, 0, -SEATED_PELVIS[0]) + ramp(
+            t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[0])
+        y += ramp(t, r0, r0 + 1.0, 0, STANDING_Y - SEATED_PELVIS[1]) + ramp(
+            t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[1] - STANDING_Y)
+    pelvis = np.column_stack([x, y, np.full_like(t, 0.04)])  # z: toward the right
+    syn = build(t, pelvis, np.zeros_like(t), _planted(len(t)), {})
+    results, _ = run_clinical_tests(syn.kin, syn.time, syn.points)
+    sts = next(r for r in results if r.test == STS5)
+    assert sts.measures["rise_lateral_shift_cm"] == pytest.approx(4.0, abs=0.5)
+    assert " cm toward the right foot" in components_text(sts)
