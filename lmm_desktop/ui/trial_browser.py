@@ -23,8 +23,11 @@ from lmm_desktop.io.sessions import TrialRef, is_opencap_session, session_trials
 __all__ = ["SummaryWorker", "TrialBrowser", "TrialRef", "is_opencap_session", "session_trials"]
 
 
-MAX_SUMMARISED = 200
+MAX_SUMMARISED = 100
 """Larger folders are listed without the Result column's analysis (it would take minutes)."""
+MAX_SUMMARY_BYTES = 30_000_000
+"""Larger files (minutes of lab recording, ~1.5 s each to read) are analysed when opened, not
+in the background, where they would keep the interface waiting on the interpreter."""
 
 
 class SummaryWorker(QThread):
@@ -46,6 +49,10 @@ class SummaryWorker(QThread):
         for ref in self.refs:
             if self._stop:
                 return
+            if ref.path.is_file() and ref.path.stat().st_size > MAX_SUMMARY_BYTES:
+                self.summarised.emit(ref, "large file: open it to analyse", "")
+                continue
+            self.msleep(5)  # let the interface run between trials
             try:
                 text, tip = summary_text(analyse_target(ref))
             except Exception as exc:  # a background summary never stops the app
