@@ -157,15 +157,24 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def analyse_target(target: TrialRef) -> dict[str, Any]:
-    """The row of one trial; a trial that cannot be read or analysed gets its ``error``."""
+def analyse_target(target: TrialRef, *, quick: bool = False) -> dict[str, Any]:
+    """The row of one trial; a trial that cannot be read or analysed gets its ``error``.
+
+    ``quick``: joint angles are posed with the built-in model rather than the trial's own
+    OpenSim model (a glance at a folder, not the measurement of record)."""
     from lmm_desktop.analysis.pipeline import analyze
     from lmm_desktop.io import read_trial
 
     base: dict[str, Any] = {"file": str(target.path), "trial": target.trial or ""}
     try:
         trial = read_trial(target.path, trial=target.trial)
-        row = row_of(analyze(trial).to_dict())
+        points = None
+        if quick and trial.kinematics is not None and not trial.kinematics.from_markers:
+            from lmm_desktop.biomech.fk import builtin_forward_kinematics
+
+            points = builtin_forward_kinematics(trial.kinematics, trial.time,
+                                                height_m=trial.subject.height_m)
+        row = row_of(analyze(trial, points=points).to_dict())
         row["simulated"] = "yes" if trial.provenance.simulated else "no"
     except LmmError as exc:
         return {**base, "error": str(exc)}

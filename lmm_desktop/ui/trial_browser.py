@@ -54,7 +54,7 @@ class SummaryWorker(QThread):
                 continue
             self.msleep(5)  # let the interface run between trials
             try:
-                text, tip = summary_text(analyse_target(ref))
+                text, tip = summary_text(analyse_target(ref, quick=True))
             except Exception as exc:  # a background summary never stops the app
                 text, tip = "cannot be analysed", str(exc)
             self.summarised.emit(ref, text, tip)
