@@ -301,15 +301,10 @@ class MainWindow(QMainWindow):
         here = self.loaded.analysis if self.loaded is not None else None
         squats_here = getattr(here, "squats", None) is not None
         if squats_here and reps:  # squats before and after: their mean repetitions
-            self.plot.set_reference(ref.label, curves, reps)
-            self.plot.set_mode("rep")
-            self.status_label.setText(
-                f"Squat repetitions compared with {ref.label} (dashed). View > Clear the "
-                "comparison removes it."
-            )
-            self.comparison_done.emit(ref.label)
-            return
-        if not curves:
+            mode, what = "rep", "Squat repetitions"
+        elif curves:
+            mode, what = "cycle", "Gait cycles"
+        else:
             self.comparison_done.emit(None)
             self.show_message(
                 self,
@@ -320,10 +315,9 @@ class MainWindow(QMainWindow):
             )
             return
         self.plot.set_reference(ref.label, curves, reps)
-        self.plot.set_mode("cycle")
+        self.plot.set_mode(mode)
         self.status_label.setText(
-            f"Gait cycles compared with {ref.label} (dashed). View > Clear the comparison "
-            "removes it."
+            f"{what} compared with {ref.label} (dashed). View > Clear the comparison removes it."
         )
         self.comparison_done.emit(ref.label)
 

@@ -201,8 +201,9 @@ def make_tug() -> Synthetic:
     return build(t, pelvis, yaw, heels, truth)
 
 
-def make_sts(n_rises: int = 5) -> Synthetic:
-    """Rise k over [1 + 2.6(k-1), 2 + 2.6(k-1)] s, sit over [2.3 + ..., 3.3 + ...] s."""
+def make_sts(n_rises: int = 5, lateral: float = 0.0) -> Synthetic:
+    """Rise k over [1 + 2.6(k-1), 2 + 2.6(k-1)] s, sit over [2.3 + ..., 3.3 + ...] s; the
+    pelvis ``lateral`` m toward the right foot throughout (the feet planted)."""
     t = np.arange(0, 1.0 + 2.6 * n_rises + 1.0, DT)
     x = np.full_like(t, SEATED_PELVIS[0])
     y = np.full_like(t, SEATED_PELVIS[1])
@@ -214,7 +215,7 @@ def make_sts(n_rises: int = 5) -> Synthetic:
         y += ramp(t, r0, r0 + 1.0, 0, STANDING_Y - SEATED_PELVIS[1]) + ramp(
             t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[1] - STANDING_Y
         )
-    pelvis = np.column_stack([x, y, np.zeros_like(t)])
+    pelvis = np.column_stack([x, y, np.full_like(t, lateral)])  # z: toward the right
     truth = {f"rise{k + 1}": 1.0 + 2.6 * k for k in range(n_rises)}
     truth["end"] = 2.0 + 2.6 * (n_rises - 1)
     return build(t, pelvis, np.zeros_like(t), _planted(len(t)), truth)
@@ -569,18 +570,7 @@ def test_sts_rising_with_the_weight_on_one_leg() -> None:
     solved to reach them): the hips sit 4 cm toward the right at each rise's fastest moment."""
     from lmm_desktop.analysis.clinical_tests import components_text
 
-    n_rises = 5
-    t = np.arange(0, 1.0 + 2.6 * n_rises + 1.0, DT)
-    x = np.full_like(t, SEATED_PELVIS[0])
-    y = np.full_like(t, SEATED_PELVIS[1])
-    for k in range(n_rises):
-        r0 = 1.0 + 2.6 * k
-        x += ramp(t, r0, r0 + 1.0, 0, -SEATED_PELVIS[0]) + ramp(
-            t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[0])
-        y += ramp(t, r0, r0 + 1.0, 0, STANDING_Y - SEATED_PELVIS[1]) + ramp(
-            t, r0 + 1.3, r0 + 2.3, 0, SEATED_PELVIS[1] - STANDING_Y)
-    pelvis = np.column_stack([x, y, np.full_like(t, 0.04)])  # z: toward the right
-    syn = build(t, pelvis, np.zeros_like(t), _planted(len(t)), {})
+    syn = make_sts(lateral=0.04)
     results, _ = run_clinical_tests(syn.kin, syn.time, syn.points)
     sts = next(r for r in results if r.test == STS5)
     assert sts.measures["rise_lateral_shift_cm"] == pytest.approx(4.0, abs=0.5)
