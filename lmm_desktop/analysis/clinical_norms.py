@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 POPULATION_NOTE = (
     "Cut-offs were derived in community-dwelling older adults; other populations have their own."
 )
@@ -190,6 +192,8 @@ class TestReference:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": "time",
+            "value_text": f"{self.duration_s:.1f} s",
             "cutoff_s": self.norms.cutoff_s,
             "cutoff_text": self.cutoff_text,
             "above_cutoff": self.above_cutoff,
@@ -223,3 +227,124 @@ def reference_for(
             (g for g in norms.age_norms if g.age_min <= age_years < g.age_max + 1), None
         )
     return TestReference(norms, float(duration_s), age_years, group)
+
+
+CHAIR_STAND_BELOW_AVERAGE: dict[tuple[int, int], tuple[int, int]] = {
+    (60, 64): (14, 12),
+    (65, 69): (12, 11),
+    (70, 74): (12, 10),
+    (75, 79): (11, 10),
+    (80, 84): (10, 9),
+    (85, 89): (8, 8),
+    (90, 94): (7, 4),
+}
+"""30-second chair stand: (men, women) stands below which a score is below average for the age
+group (the lower end, 25th percentile, of Rikli & Jones's normal range); the CDC's STEADI
+assessment reads a below-average score as a risk for falls."""
+CHAIR_STAND_SOURCE = (
+    "Rikli RE, Jones CJ. J Aging Phys Act 1999;7(2):162-181 (normal range, 25th-75th "
+    "percentile); CDC STEADI Assessment: 30-Second Chair Stand (a below-average score "
+    "indicates a risk for falls)"
+)
+CHAIR_STAND_NEEDS = (
+    "The 30-second chair stand is read against norms by age (60-94) and sex: give the "
+    "patient's birth date and sex in the Patients tab."
+)
+
+
+@dataclass(frozen=True)
+class ChairStandReference:
+    """A 30-second chair stand score against the below-average score for the patient's age
+    group and sex. Fewer stands is the risk (``at_risk``)."""
+
+    __test__ = False  # not a pytest class
+
+    stands: int
+    age_years: float
+    sex: str
+    age_min: int
+    age_max: int
+    below_under: int
+    """Scores under this are below average."""
+
+    @property
+    def at_risk(self) -> bool:
+        return self.stands < self.below_under
+
+    @property
+    def age_group(self) -> str:
+        return f"{self.age_min}-{self.age_max}"
+
+    @property
+    def who(self) -> str:
+        return f"{'men' if self.sex == 'male' else 'women'} aged {self.age_group}"
+
+    @property
+    def cutoff_text(self) -> str:
+        return f"< {self.below_under} stands"
+
+    @property
+    def status(self) -> str:
+        return "below average" if self.at_risk else "average or better"
+
+    def summary(self) -> str:
+        """'Below the average for women aged 70-74 (< 10 stands): a risk for falls.'"""
+        if self.at_risk:
+            return (f"Below the average for {self.who} ({self.cutoff_text}): a below-average "
+                    "score indicates a risk for falls.")
+        return f"Average or better for {self.who} (below average: {self.cutoff_text})."
+
+    def sources(self) -> list[str]:
+        return [CHAIR_STAND_SOURCE]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "count",
+            "value_text": f"{self.stands} stands",
+            "cutoff_s": None,
+            "cutoff_text": self.cutoff_text,
+            "above_cutoff": not self.at_risk,
+            "at_risk": self.at_risk,
+            "status": self.status,
+            "meaning": f"below average for {self.who}: a risk for falls",
+            "population": "community-dwelling older adults",
+            "source": CHAIR_STAND_SOURCE,
+            "age_years": self.age_years,
+            "age_group": self.age_group,
+            "age_worse_than_s": None,
+            "above_age_norm": None,
+            "age_source": None,
+            "sources": self.sources(),
+            "summary": self.summary(),
+        }
+
+
+def chair_stand_reference(
+    stands: int | None, age_years: float | None, sex: str | None
+) -> ChairStandReference | None:
+    """A 30-second chair stand score against its age and sex norm; None when the score, the age
+    (60-94) or the sex (male or female) is not known."""
+    if stands is None or age_years is None or np.isnan(age_years):
+        return None
+    if sex not in ("male", "female"):
+        return None
+    for (lo, hi), (men, women) in CHAIR_STAND_BELOW_AVERAGE.items():
+        if lo <= age_years < hi + 1:
+            return ChairStandReference(int(stands), float(age_years), sex, lo, hi,
+                                       men if sex == "male" else women)
+    return None
+
+
+def reference_of(
+    test: str,
+    duration_s: float | None,
+    repetitions: int | None = None,
+    age_years: float | None = None,
+    sex: str | None = None,
+) -> TestReference | ChairStandReference | None:
+    """A test's result against its references: the 30-second chair stand's score
+    (``repetitions``) against its age and sex norm, any other test's time as
+    :func:`reference_for` does."""
+    if test == "thirty_second_chair_stand":
+        return chair_stand_reference(repetitions, age_years, sex)
+    return reference_for(test, duration_s, age_years)

@@ -1,5 +1,5 @@
-"""Clinical tests timed from 3D kinematics: TUG, Four Square Step Test, 5x sit-to-stand, walking
-speed.
+"""Clinical tests timed from 3D kinematics: TUG, Four Square Step Test, 5x sit-to-stand, the
+30-second chair stand, walking speed.
 
 Every result says which rule timed it (``TestResult.rule``) so a clinician can check it against the
 video, and can be overridden by hand (:func:`recompute_with_override`). No classifier: simple,
@@ -79,6 +79,12 @@ TUG, FSST, STS5, WALK = (
     "five_times_sit_to_stand",
     "walking_speed",
 )
+CST30 = "thirty_second_chair_stand"
+CST_WINDOW_S = 30.0
+CST_MIN_SPAN_S = 25.0
+"""A sit-to-stand series is a 30-second chair stand when it has more than five rises (a 5xSTS
+stops at the fifth) or when its rises and sits go on for at least this long after the first
+movement (a frail patient's three to five stands in 30 s)."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,7 @@ def detect_activity_segments(
         )
     else:
         app[STS5] = None
+    app[CST30] = _chair_stand_reason(sig, rises, sits, app[STS5])
     jumps = find_jumps(points, sig, kin) if points is not None else None
     app[JUMPS] = None if jumps is not None else (
         "no two-footed jump (both feet > 2 cm off the floor for >= 0.15 s, the body in free "
@@ -197,7 +204,7 @@ def detect_activity_segments(
         # the jumps' countermovements, not sit-to-stands or squats
         why = "the trial has jumps (both feet off the floor): measured as jumps"
         app[SQUATS] = why
-        for test in (STS5, TUG):
+        for test in (STS5, CST30, TUG):
             if app[test] is None:
                 app[test] = why
     if app[TUG] is None:
@@ -244,6 +251,21 @@ def detect_activity_segments(
             app[SQUATS] = "no lowering from standing followed by a rise back"
     return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
                             quiet, points)
+
+
+def _chair_stand_reason(
+    sig: MotionSignals, rises: list[Transition], sits: list[Transition], sts_reason: str | None
+) -> str | None:
+    """None when the sit-to-stand series is a 30-second chair stand, else why not."""
+    if sts_reason is not None:
+        return sts_reason
+    start = first_movement(sig, rises[0])
+    last = max([r.end for r in rises] + [s.end for s in sits if s.onset > rises[0].onset])
+    span = _t(sig, last) - _t(sig, start)
+    if len(rises) > 5 or span >= CST_MIN_SPAN_S:
+        return None
+    return (f"{len(rises)} rises over {span:.0f} s: a 30-second chair stand goes on past five "
+            f"rises or for at least {CST_MIN_SPAN_S:.0f} s")
 
 
 def _squat_reason(
@@ -410,7 +432,7 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
             repetitions=len(rises),
             reason=f"only {len(rises)} rises found; the test needs 5",
         )
-    measures = _rise_measures(phases)
+    measures = _rise_measures(phases, sig, rises)
     measures.update(_rise_posture(seg, rises))
     return TestResult(
         STS5,
@@ -421,6 +443,58 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
         reason=seg.applicable.get(STS5),
         measures=measures,
     )
+
+
+CST_RULE = (
+    "30-second chair stand (CDC STEADI): the stands completed (the pelvis at full standing "
+    "height, the rise's end) within 30 s of the first movement, plus one when a rise is more "
+    "than halfway up (normalised pelvis height > 0.5) at 30 s; rises and sits as for the 5xSTS; "
+    f"{FIRST_MOVEMENT_RULE}"
+)
+
+
+def thirty_second_chair_stand(seg: ActivitySegments) -> TestResult:
+    """30-second chair stand: the full stands within 30 s of the first movement.
+
+    ``repetitions`` is the score (the CDC's count, a stand more than halfway up at 30 s
+    included); ``duration_s`` the 30 s window, or the part of it the recording covers (then the
+    score is a lower bound and ``reason`` says so). Measures: ``stands``, ``covered_s``, each
+    rise's and sit's time (as for the 5xSTS), the stands in the first and second 15 s (fewer
+    later: tiring), and the posture at each rise's fastest moment.
+    """
+    sig, rises = seg.signals, seg.rises
+    start = first_movement(sig, rises[0])
+    t0 = _t(sig, start)
+    t_end = t0 + CST_WINDOW_S
+    covered = min(t_end, _t(sig, len(sig.time) - 1)) - t0
+    done = [r for r in rises if _t(sig, r.end) <= t_end]
+    stands = float(len(done))
+    half_up = next((r for r in rises if _t(sig, r.onset) < t_end < _t(sig, r.end)), None)
+    if half_up is not None:
+        i30 = int(np.searchsorted(sig.time, t_end))
+        if sig.posture[min(i30, len(sig.posture) - 1)] > 0.5:
+            stands += 1.0
+    phases: list[Phase] = []
+    for k, r in enumerate(done, start=1):
+        phases.append(Phase(f"rise {k}", _t(sig, start if k == 1 else r.onset), _t(sig, r.end)))
+        nxt = [s for s in seg.sits if s.onset >= r.end and _t(sig, s.onset) < t_end]
+        if nxt:
+            phases.append(Phase(f"sit {k}", _t(sig, nxt[0].onset),
+                                min(_t(sig, nxt[0].end), t_end)))
+    measures: dict[str, float] = {"stands": stands, "covered_s": covered}
+    if done:
+        measures.update(_rise_measures(phases, sig, done))
+        measures.update(_rise_posture(seg, done))
+        mid = t0 + CST_WINDOW_S / 2
+        measures["first_15s_stands"] = float(sum(_t(sig, r.end) <= mid for r in done))
+        measures["second_15s_stands"] = stands - measures["first_15s_stands"]
+    reason = None
+    if covered < CST_WINDOW_S - 0.05:
+        measures["censored"] = 1.0
+        reason = (f"the recording ends {covered:.1f} s after the first movement, before the 30 s "
+                  f"were up: at least {stands:.0f} stands")
+    return TestResult(CST30, covered, phases, CST_RULE, repetitions=int(stands), reason=reason,
+                      measures=measures)
 
 
 def _rise_posture(seg: ActivitySegments, rises: list[Transition]) -> dict[str, float]:
@@ -439,10 +513,13 @@ def _rise_posture(seg: ActivitySegments, rises: list[Transition]) -> dict[str, f
     return out
 
 
-def _rise_measures(phases: list[Phase]) -> dict[str, float]:
-    """Each rise's and sit's time (the first rise from its first movement): their means, the
+def _rise_measures(
+    phases: list[Phase], sig: MotionSignals, transitions: list[Transition]
+) -> dict[str, float]:
+    """Each rise's time (from the pelvis's onset, the first rise too, so that they compare:
+    the test's time starts earlier, at the first movement) and each sit's: their means, the
     slowest rise, and the last rise over the first (above 1: slowing down as it goes on)."""
-    rises = [p.end_s - p.start_s for p in phases if p.name.startswith("rise")]
+    rises = [_t(sig, r.end) - _t(sig, r.onset) for r in transitions]
     sits = [p.end_s - p.start_s for p in phases if p.name.startswith("sit")]
     out = {"rise_mean_s": float(np.mean(rises)), "slowest_rise_s": float(max(rises))}
     if sits:
@@ -483,8 +560,12 @@ def components_text(test: TestResult) -> str:
         return text + "."
     if test.test == STANDING_BALANCE:
         return sway_text(m)
-    if test.test == STS5 and "rise_mean_s" in m:
-        text = (f"Rises {m['rise_mean_s']:.1f} s on average (slowest {m['slowest_rise_s']:.1f} s)")
+    if test.test in (STS5, CST30) and "rise_mean_s" in m:
+        text = ""
+        if test.test == CST30 and "first_15s_stands" in m:
+            text = (f"{m['first_15s_stands']:.0f} stands in the first 15 s, "
+                    f"{m['second_15s_stands']:.0f} in the second. ")
+        text += (f"Rises {m['rise_mean_s']:.1f} s on average (slowest {m['slowest_rise_s']:.1f} s)")
         if "sit_mean_s" in m:
             text += f", sits {m['sit_mean_s']:.1f} s"
         if "last_over_first_rise" in m:
@@ -596,12 +677,16 @@ def run_clinical_tests(
     reasons: dict[str, str] = {}
     for name, fn in (
         (TUG, timed_up_and_go),
+        (CST30, thirty_second_chair_stand),  # the trial's test; its first five give the 5xSTS
         (STS5, five_times_sit_to_stand),
         (WALK, walking_speed_test),
     ):
         why = seg.applicable[name]
         if why is None:
             results.append(fn(seg))
+            if name == STS5 and seg.applicable.get(CST30) is None and len(seg.rises) > 5:
+                results[-1].reason = results[-1].reason or (
+                    "timed over the first five stands of a 30-second chair stand")
         else:
             reasons[name] = why
     if seg.applicable[FSST] is None and points is not None:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lmm_desktop.analysis.clinical_norms import reference_for
+from lmm_desktop.analysis.clinical_norms import reference_of
 from lmm_desktop.analysis.clinical_tests import (
     FSST,
     ActivitySegments,
@@ -72,6 +72,9 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)
     age_years: float | None = None
     """The subject's age when known: picks the clinical tests' age norms."""
+    sex: str | None = None
+    """The subject's sex when known ('male', 'female', 'other'): with the age, picks the
+    30-second chair stand's norm."""
     force_plates: ForcePlateAnalysis | None = None
     """Force-plate contacts and stance figures (a .c3d with plates), else None."""
     kinetics: KineticsResult | None = None
@@ -122,7 +125,7 @@ class AnalysisResult:
             ),
             "cycles": _cycles_summary(self.cycles),
             "clinical_tests": [
-                {**t.to_dict(), "reference": _reference_dict(t, self.age_years)}
+                {**t.to_dict(), "reference": _reference_dict(t, self.age_years, self.sex)}
                 for t in self.clinical_tests
             ],
             "quality": [q.to_dict() for q in self.quality],
@@ -150,8 +153,10 @@ def _kinetics_dict(r: AnalysisResult) -> dict[str, Any] | None:
     return out
 
 
-def _reference_dict(test: TestResult, age_years: float | None) -> dict[str, Any] | None:
-    ref = reference_for(test.test, test.duration_s, age_years)
+def _reference_dict(
+    test: TestResult, age_years: float | None, sex: str | None = None
+) -> dict[str, Any] | None:
+    ref = reference_of(test.test, test.duration_s, test.repetitions, age_years, sex)
     return None if ref is None else ref.to_dict()
 
 
@@ -441,6 +446,7 @@ def analyze(
         reasons=reasons,
         notes=notes,
         age_years=trial.subject.age_years,
+        sex=trial.subject.sex,
         force_plates=plates,
         kinetics=kinetics_for(trial, plates, [e for e in events if e.source == source], points),
         emg=analyze_emg(trial.analog, used),

@@ -172,6 +172,8 @@ def assemble_report(
         result = item.result
         if result.age_years is None and age is not None:  # the tests' age norms need it
             result = replace(result, age_years=age)
+        if getattr(result, "sex", None) is None and patient.sex:  # the chair stand's norms
+            result = replace(result, sex=patient.sex)
         path = item.trial.provenance.path
         source = None if path is None else (Path(path).name if options.deidentify else str(path))
         trials.append(

@@ -64,6 +64,7 @@ TEST_TITLES: dict[str, str] = {
     "timed_up_and_go": "Timed Up and Go (TUG)",
     "four_square_step_test": "Four Square Step Test (FSST)",
     "five_times_sit_to_stand": "Five Times Sit-to-Stand (5xSTS)",
+    "thirty_second_chair_stand": "30-Second Chair Stand (30s-CST)",
     "walking_speed": "Walking speed (steady state)",
     "squats": "Squats",
     "one_leg_stance": "One-leg stance (OLS)",

@@ -304,6 +304,11 @@ def key_findings(m: ReportModel) -> list[str]:
             ref = c.reference
             if c.duration_s is None or not ref:
                 continue
+            if ref.get("kind") == "count":  # the 30-second chair stand's score
+                if ref.get("at_risk") and not c.measures.get("censored"):
+                    out.append(f"{where}{c.title} {ref['value_text']}, {ref['meaning']} "
+                               f"({ref['cutoff_text']}).")
+                continue
             if ref.get("at_risk", ref.get("above_cutoff")) and not ref.get("above_cutoff"):
                 out.append(  # a time held (one-leg stance): too short is the risk
                     f"{where}{c.title} {c.duration_s:.1f} s, under the {ref['cutoff_s']:g} s "
@@ -538,8 +543,8 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             out.append(_squats(t, figs))
             continue
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
-        reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 and c.test != "jumps"
-                else "")
+        reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1
+                and c.test not in ("jumps", "thirty_second_chair_stand") else "")
         meas = _components(c) or ", ".join(
             _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
@@ -551,6 +556,10 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         )
         if c.reference:
             out.append(_test_reference(c.reference))
+        elif c.test == "thirty_second_chair_stand":
+            from lmm_desktop.analysis.clinical_norms import CHAIR_STAND_NEEDS
+
+            out.append(f'<p class="small">{esc(CHAIR_STAND_NEEDS)}</p>')
         if c.phases:
             t0 = min(a for _, a, _ in c.phases)
             t1 = max(b for _, _, b in c.phases)
@@ -811,6 +820,18 @@ def _test_reference(ref: dict[str, object]) -> str:
             f'<td>{esc(what)}</td><td class="num">{esc(limit)}</td><td class="{cls}">{word}</td>'
         )
 
+    if ref.get("kind") == "count":  # the 30-second chair stand: fewer is worse
+        below = bool(ref.get("at_risk"))
+        cells = (f'<td>{esc("Below average: " + str(ref["meaning"]))}</td>'
+                 f'<td class="num">{esc(str(ref["cutoff_text"]))}</td>'
+                 f'<td class="{"marked" if below else "within"}">'
+                 f'{"below average" if below else "average or better"}</td>')
+        listed = ref.get("sources")
+        return (
+            table(["Reference", "Limit", "This score is"], [[cells]], raw=True, compact=True)
+            + f'<p class="small">{esc(POPULATION_NOTE)} Sources: '
+            f'{esc("; ".join(str(x) for x in (listed if isinstance(listed, list) else [])))}.</p>'
+        )
     rows = [
         row(
             f"Fall-risk cut-off: {ref['meaning']} ({ref['population']})",
@@ -848,6 +869,11 @@ def _test_result(c: ClinicalTestInfo) -> str:
     if c.test == "jumps":
         best = c.measures.get("best_height_flight_cm")
         return f"{c.title}: best {fmt(best, 0)} cm of {c.repetitions}"
+    if c.test == "thirty_second_chair_stand":
+        at_least = "at least " if c.measures.get("censored") else ""
+        ref = (f" ({c.reference['status']} for ages {c.reference['age_group']}, "
+               f"{c.reference['cutoff_text']})" if c.reference else "")
+        return f"{c.title}: {at_least}{c.repetitions} stands in 30 s{ref}"
     speed = c.measures.get("speed_m_s")
     if speed is not None:
         return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"

@@ -29,6 +29,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("timed_up_and_go", "TUG", "s", 1, False),
     ("four_square_step_test", "FSST", "s", 1, False),
     ("five_times_sit_to_stand", "5xSTS", "s", 1, False),
+    ("chair_stand_30s", "30-s chair stand", "stands", 0, True),
     ("ankle_power_max", "Ankle push-off power", "W/kg", 2, True),
     ("one_leg_stance", "One-leg stance", "s", 1, True),
     ("one_leg_stance_right_s", "One-leg stance, right leg", "s", 1, True),
@@ -39,8 +40,10 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
-HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm")
-"""Results whose best attempt is the largest: times held on one leg, jump heights."""
+HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm",
+        "chair_stand_30s")
+"""Results whose best attempt is the largest: times held on one leg, jump heights, the chair
+stands in 30 s."""
 
 
 @dataclass
@@ -156,6 +159,10 @@ def measures_of(result: Any) -> dict[str, float | None]:
         held = [float(h) for c in tests if c.get("test") == "one_leg_stance"
                 if (h := (c.get("measures") or {}).get(f"{leg}_s")) is not None]
         out[f"one_leg_stance_{leg}_s"] = max(held) if held else None
+    stands = [float(c["repetitions"]) for c in tests
+              if c.get("test") == "thirty_second_chair_stand" and c.get("repetitions") is not None
+              and not (c.get("measures") or {}).get("censored")]  # a full 30 s only
+    out["chair_stand_30s"] = max(stands) if stands else None
     jumps = d.get("jumps") or {}
     out["jump_height_cm"] = jumps.get("best_height_flight_cm")
     sway = [float(v) for c in tests if c.get("test") == "standing_balance"

@@ -140,9 +140,13 @@ def metric_rows(result: Any) -> list[MetricRow]:
     return [r for r in rows if (r.left, r.right, r.overall) != (None, None, None)]
 
 
-def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
+def test_rows(
+    result: Any, age_years: float | None = None, sex: str | None = None
+) -> list[TestRow]:
     """Clinical test timings of ``result``, each against its published cut-off and, when the
-    age is known (the trial's subject, else ``age_years`` from the records), its age norm."""
+    age is known (the trial's subject, else ``age_years`` from the records), its age norm; the
+    30-second chair stand against its age and sex norm (``sex`` from the records when the
+    trial does not give it)."""
     from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE, reference_for
     from lmm_desktop.analysis.clinical_tests import components_text
     from lmm_desktop.report.build import TEST_TITLES
@@ -150,8 +154,12 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
     out = []
     age = getattr(result, "age_years", None)
     age = age if age is not None else age_years
+    sex = getattr(result, "sex", None) or sex
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
+        if test.test == "thirty_second_chair_stand":
+            out.append(_chair_stand_row(name, test, age, sex))
+            continue
         if test.test == "squats":
             sq = getattr(result, "squats", None)
             out.append(_squat_test_row(sq.title if sq is not None else name, test))
@@ -211,6 +219,36 @@ def test_rows(result: Any, age_years: float | None = None) -> list[TestRow]:
                     ref.at_risk)
         )
     return out
+
+
+def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -> TestRow:
+    """The 30-second chair stand: its score against the age and sex norm when both are known."""
+    from lmm_desktop.analysis.clinical_norms import (
+        CHAIR_STAND_NEEDS,
+        POPULATION_NOTE,
+        chair_stand_reference,
+    )
+    from lmm_desktop.analysis.clinical_tests import components_text
+
+    n = test.repetitions or 0
+    value = f"{n} stand{'s' if n != 1 else ''}"
+    if test.measures.get("censored"):
+        value = f"≥ {value}"
+    detail = test.reason or "in 30 s"
+    start = test.phases[0].start_s if test.phases else None
+    parts = components_text(test)
+    ref = chair_stand_reference(n, age, sex)
+    if ref is None:
+        return TestRow(name, value, detail, explanation=" ".join(filter(None, [
+            parts, CHAIR_STAND_NEEDS])), rule=test.rule, start_s=start)
+    why = " ".join(filter(None, [
+        parts, ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."
+    ]))
+    if ref.at_risk and test.measures.get("censored"):
+        # a lower bound (the recording stopped early) under the norm says nothing either way
+        return TestRow(name, value, detail, ref.cutoff_text, "", why, test.rule, start)
+    return TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule, start,
+                   ref.at_risk)
 
 
 def _squat_test_row(name: str, test: Any) -> TestRow:
@@ -318,34 +356,40 @@ def squat_view(
 
 def hand_timed(result: Any) -> bool:
     """True when the trial has a test whose start and end can be set by hand (TUG, FSST,
-    5xSTS)."""
+    5xSTS, one-leg stance), unless it is a 30-second chair stand (its count is not re-timed)."""
     from lmm_desktop.analysis.clinical_tests import primary_test
 
-    return primary_test(list(getattr(result, "clinical_tests", None) or [])) is not None
+    tests = list(getattr(result, "clinical_tests", None) or [])
+    if any(t.test == "thirty_second_chair_stand" for t in tests):
+        return False  # the timeline shows the 30-s count, which is not re-timed by hand
+    return primary_test(tests) is not None
 
 
 def repetition_windows(result: Any) -> list[tuple[float, float]]:
     """``(start, end)`` seconds of each repetition the curves can be drawn over: a squat
-    series' repetitions, else a five-times sit-to-stand's rises (empty when there are none)."""
+    series' repetitions, else the rises of a 30-second chair stand or of a five-times
+    sit-to-stand (empty when there are none)."""
     sq = getattr(result, "squats", None)
     if sq is not None:
         return [(r.start_s, r.end_s) for r in sq.reps]
-    sts = next((t for t in getattr(result, "clinical_tests", None) or []
-                if t.test == "five_times_sit_to_stand"), None)
+    tests = getattr(result, "clinical_tests", None) or []
+    sts = next((t for t in tests if t.test == "thirty_second_chair_stand"), None) or next(
+        (t for t in tests if t.test == "five_times_sit_to_stand"), None)
     if sts is None:
         return []
     return [(p.start_s, p.end_s) for p in sts.phases if p.name.startswith("rise")]
 
 
 def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]]:
-    """The short name and phases of the trial's timed test for the timeline (the test a
-    hand-set start and end re-time; else a squat series' lowering and rising), or (None, [])
-    when the trial has none."""
+    """The short name and phases of the trial's timed test for the timeline (a 30-second
+    chair stand's stands within its 30 s; else the test a hand-set start and end re-time; else
+    a squat series' lowering and rising), or (None, []) when the trial has none."""
     from lmm_desktop.analysis.clinical_tests import primary_test
     from lmm_desktop.report.build import TEST_TITLES
 
     tests = list(getattr(result, "clinical_tests", None) or [])
-    test = primary_test(tests) or next(
+    test = next((t for t in tests if t.test == "thirty_second_chair_stand"), None)
+    test = test or primary_test(tests) or next(
         (t for t in tests if t.test in ("squats", "jumps", "standing_balance")), None)
     if test is None:
         return None, []

@@ -587,7 +587,7 @@ class MainWindow(QMainWindow):
             return
         self.metrics.set_rows(
             av.metric_rows(result),
-            av.test_rows(result, self._patient_age()),
+            av.test_rows(result, self._patient_age(), self._patient_sex()),
             av.flag_rows(result),
             note=av.summary(result),
         )
@@ -705,6 +705,16 @@ class MainWindow(QMainWindow):
             return self.records.link.patient_age_years()
         except RecordsFailure as exc:
             log.warning("patient's age not read from the records: %s", exc)
+            return None
+
+    def _patient_sex(self) -> str | None:
+        """The open trial's patient's sex from the records (the chair stand's norms)."""
+        from lmm_desktop.ui.records_link import RecordsFailure
+
+        try:
+            return self.records.link.patient_sex()
+        except RecordsFailure as exc:
+            log.warning("patient's sex not read from the records: %s", exc)
             return None
 
     def _set_video(self, paths: list[Path]) -> None:

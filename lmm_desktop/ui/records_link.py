@@ -141,6 +141,14 @@ class TrialRecords:
         session = self.store.session(rec.session_id)
         return age_on(self.store.patient(session.patient_id).birth_date, session.date)
 
+    def patient_sex(self) -> str | None:
+        """The sex recorded for the open trial's patient ('female', 'male', 'other'), or None
+        when the trial is not filed or none is recorded."""
+        if self.trial_id is None:
+            return None
+        rec = self.store.trial(self.trial_id)
+        return self.store.patient(self.store.session(rec.session_id).patient_id).sex or None
+
     def session_mass_kg(self) -> float | None:
         """The body mass recorded for the open trial's session, or None."""
         if self.trial_id is None:

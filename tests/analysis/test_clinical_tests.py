@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from lmm_desktop.analysis.balance import OLS
 from lmm_desktop.analysis.clinical_tests import (
+    CST30,
     FSST,
     STS5,
     TUG,
@@ -319,7 +320,7 @@ def test_tug_duration_and_phases(tug: Synthetic) -> None:
 def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
     results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
     assert [r.test for r in results] == [TUG]
-    assert set(reasons) == {STS5, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE}
+    assert set(reasons) == {STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE}
     assert "starts low" in reasons[SQUATS]  # a TUG starts seated: not a squat series
 
 
@@ -418,7 +419,8 @@ def test_standing_still_has_no_tests() -> None:
     syn = build(t, pelvis, np.zeros_like(t), _planted(len(t)), {})
     results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
     assert results == []
-    assert set(reasons) == {TUG, STS5, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE}
+    assert set(reasons) == {TUG, STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS,
+                            STANDING_BALANCE}
 
 
 # --- the clinical start and end of the timed tests (regressions: the simulated cohort's TUG and

@@ -236,3 +236,33 @@ def test_squat_report_has_measures_curves_findings_and_views(fixtures_dir: objec
     assert "lowest (front)" in svgs and "The first squat repetition" in text
     # the gait sections say once why they are missing
     assert text.count("no walking detected") == 1
+
+
+def test_chair_stand_is_read_against_the_patients_age_and_sex_norm() -> None:
+    """The 30-second chair stand in a report: the score with the age and sex norm from the
+    records (a man of 66: under 12 stands is below average) among the key findings; without
+    the sex, what is needed instead of a norm."""
+    from pathlib import Path
+
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse
+    from lmm_desktop.report.html import key_findings
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    item = analyse(read_trial(demo / "S0039_chair_stand_30s_01.mot"))
+    session = SessionInfo("2026-11-20", "Dr Ruth", "Falls?", "none")
+    model = assemble_report([item], patient=PatientDetails("John Doe", "1960-05-01", "male",
+                                                           "P-TEST02"),
+                            session=session, options=ReportOptions(include_ai=False))
+    found = key_findings(model)
+    assert ("30-Second Chair Stand (30s-CST) 6 stands, below average for men aged 65-69: a "
+            "risk for falls (< 12 stands).") in found
+    text = _text(render_html(model).html)
+    assert "30-Second Chair Stand (30s-CST): 6 stands in 30 s (below average for ages 65-69, " \
+           "&lt; 12 stands)" in text
+    assert "This score is" in text and "Rikli RE, Jones CJ" in text
+    unknown = assemble_report([item], patient=PatientDetails("John Doe", "1960-05-01", None,
+                                                             "P-TEST02"),
+                              session=session, options=ReportOptions(include_ai=False))
+    assert not any("Chair Stand" in f for f in key_findings(unknown))
+    assert "birth date and sex in the Patients tab" in _text(render_html(unknown).html)

@@ -143,3 +143,32 @@ def test_one_leg_stance_per_leg_and_jump_height() -> None:
               TrialMeasures(2, "b", {"jump_height_cm": 25.0, "one_leg_stance_left_s": 6.0})]
     v = _session_values(trials)
     assert v["jump_height_cm"] == 25.0 and v["one_leg_stance_left_s"] == 6.0
+
+
+def test_chair_stands_in_30_s_best_of_the_session_and_full_windows_only() -> None:
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.batch import row_of, summary_text
+    from lmm_desktop.report.progress import MEASURES, TrialMeasures, _session_values, measures_of
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    result = analyze(read_trial(demo / "S0039_chair_stand_30s_01.mot"))
+    assert measures_of(result)["chair_stand_30s"] == 6.0
+    assert measures_of(analyze(read_trial(demo / "S0004_sts5_01.mot")))["chair_stand_30s"] is None
+    assert ("chair_stand_30s", "30-s chair stand", "stands", 0, True) in MEASURES
+    v = _session_values([TrialMeasures(1, "a", {"chair_stand_30s": 6.0}),
+                         TrialMeasures(2, "b", {"chair_stand_30s": 8.0})])
+    assert v["chair_stand_30s"] == 8.0  # the best attempt
+    # a recording that stopped before 30 s is a lower bound: not a session's score
+    d = result.to_dict()
+    for c in d["clinical_tests"]:
+        if c["test"] == "thirty_second_chair_stand":
+            c["measures"]["censored"] = 1.0
+    class Stopped:
+        def to_dict(self) -> dict:
+            return d
+
+    assert measures_of(Stopped())["chair_stand_30s"] is None
+    row = row_of(result.to_dict())
+    assert row["chair_stand_30s_stands"] == 6
+    assert summary_text(row)[0].startswith("30s chair stand 6")

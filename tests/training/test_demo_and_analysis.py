@@ -25,7 +25,7 @@ def test_demo_is_small_labelled_and_marked_simulated() -> None:
     rows = _rows()
     assert 6 <= len(rows) <= 8
     total = sum(f.stat().st_size for f in DEMO.iterdir())
-    assert total < 2.2e6
+    assert total < 2.4e6  # eleven trials, the 30-s chair stand the longest (0.5 MB)
     readme = (DEMO / "README.md").read_text(encoding="utf-8")
     assert "SIMULATED" in readme and "lmm-train demo" in readme
     assert {r["activity"] for r in rows} >= {"walking", "tug", "fsst", "sts5", "squats"}
@@ -134,3 +134,34 @@ def test_the_one_leg_stance_demo_is_timed_per_leg(tmp_path: Path) -> None:
         assert 0.0 <= on - legs[leg].end_s < 0.3
     assert ols.measures["right_s"] > 8.0 and 3.5 < ols.measures["left_s"] < 5.0
     assert result.spatiotemporal is None and result.quality == []
+
+
+def test_the_chair_stand_demo_counts_the_stands_in_30_s(tmp_path: Path) -> None:
+    """The simulated 30-second chair stand: the app's count equals the simulator's (the CDC's
+    rule), each counted stand ends within 0.25 s of the simulated full standing, the first 5
+    give the 5xSTS, and the file is reproducible."""
+    shipped = DEMO / "S0039_chair_stand_30s_01.mot"
+    if not shipped.is_file():
+        pytest.skip("resources/demo has not been generated (lmm-train demo)")
+    from lmm_desktop.analysis.clinical_tests import CST30, STS5
+    from lmm_desktop.analysis.pipeline import analyze
+    from training.simulate.chair_stand import write_chair_stand_demo
+    from training.simulate.demo import DEMO_RATE_HZ, DEMO_SEED, pick_participants
+
+    person = pick_participants(DEMO_SEED)[1][0]
+    made, line, truth = write_chair_stand_demo(tmp_path, person, DEMO_RATE_HZ, DEMO_SEED)
+    trial, again = read_trial(shipped), read_trial(made)
+    assert trial.kinematics is not None and again.kinematics is not None
+    np.testing.assert_allclose(again.kinematics.angles, trial.kinematics.angles, atol=0.011)
+    assert trial.provenance.simulated and "stroke participant" in line
+    result = analyze(trial)
+    cst = next(t for t in result.clinical_tests if t.test == CST30)
+    assert cst.repetitions == truth["stands"] == 6
+    assert cst.duration_s == pytest.approx(30.0) and cst.reason is None
+    assert cst.phases[0].start_s == pytest.approx(truth["start"], abs=0.2)
+    ends = [p.end_s for p in cst.phases if p.name.startswith("rise")]
+    for k, end in enumerate(ends, start=1):
+        assert end == pytest.approx(truth[f"stand_{k}"], abs=0.25), k
+    sts = next(t for t in result.clinical_tests if t.test == STS5)
+    assert sts.duration_s == pytest.approx(ends[4] - cst.phases[0].start_s, abs=1e-6)
+    assert "first five stands of a 30-second chair stand" in (sts.reason or "")

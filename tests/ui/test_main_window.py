@@ -542,3 +542,45 @@ def test_the_trials_list_says_what_each_trial_is(qtbot, window: MainWindow) -> N
     assert b.result_text(refs["S0004_one_leg_stance_01"]).startswith("one leg 8.8 s")
     assert "FSST 17." in b.result_text(refs["S0003_fsst_01"])
     assert b.result_text(TrialRef(demo / "nonexistent.mot")) == ""
+
+
+def test_a_chair_stand_reads_its_norm_from_the_patients_age_and_sex(
+    qtbot, window: MainWindow
+) -> None:
+    """The 30-second chair stand demo: without the patient's details the table says what it
+    needs; filed under a man born 1960-05-01, recorded 2026-11-20 (66), six stands are below
+    the average for men aged 65-69 (< 12): red; recorded as a woman of 91 (< 4) they are not."""
+    from PySide6.QtGui import QColor
+
+    from lmm_desktop.records.importer import sha256_of
+    from lmm_desktop.ui.theme import STATUS_COLORS
+
+    demo = (Path(__file__).resolve().parents[2] / "resources" / "demo"
+            / "S0039_chair_stand_30s_01.mot")
+    open_and_wait(qtbot, window, demo)
+    m, t = window.metrics, window.metrics.tests_table
+
+    def row(name: str) -> list[str]:
+        r = next(i for i in range(t.rowCount()) if t.item(i, 0).text() == name)
+        return [t.item(r, c).text() for c in range(5)]
+
+    assert row("30s-CST")[:4] == ["30s-CST", "6 stands", "—", "—"]
+    assert row("5xSTS")[4] == "timed over the first five stands of a 30-second chair stand"
+    t.setCurrentCell(next(i for i in range(t.rowCount()) if t.item(i, 0).text() == "30s-CST"), 0)
+    assert "birth date and sex" in m.tests_note.text()
+
+    store = window.records.link.store
+    patient = store.add_patient("Chair Test", birth_date="1960-05-01", sex="male")
+    session = store.add_session(patient.id, date="2026-11-20")
+    store.add_trial(
+        session.id, path=demo.resolve(), sha256=sha256_of(demo), name=demo.stem, format="mot"
+    )
+    open_and_wait(qtbot, window, demo)
+    assert window.records.link.patient_sex() == "male"
+    assert row("30s-CST")[:4] == ["30s-CST", "6 stands", "< 12 stands", "below average"]
+    r = next(i for i in range(t.rowCount()) if t.item(i, 0).text() == "30s-CST")
+    assert t.item(r, 3).background().color() == QColor(STATUS_COLORS["high"])
+    store.update_patient(patient.id, birth_date="1935-05-01", sex="female")
+    window.refresh_tests()
+    assert row("30s-CST")[2:4] == ["< 4 stands", "average or better"]
+    assert t.item(r, 3).background().color() == QColor(STATUS_COLORS["normal"])

@@ -101,6 +101,29 @@ def sts5(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
     ``rise_k`` runs from the first movement (leaning forward) to full standing; ``stand_k`` is the
     short pause standing before sitting down again.
     """
+    return sit_to_stand_series(p, rng, rate_hz, n_rises=5)
+
+
+def chair_stand_30s(
+    p: Participant, rng: np.random.Generator, rate_hz: float, window_s: float = 30.0
+) -> Draft:
+    """30-second chair stand: rising and sitting, arms across the chest, until ``window_s``
+    after the first movement have passed (the last repetition is finished, then a rest
+    seated); phases as for :func:`sts5`. Each repetition a little slower than the one before
+    (tiring)."""
+    return sit_to_stand_series(p, rng, rate_hz, until_s=window_s, tiring=0.02)
+
+
+def sit_to_stand_series(
+    p: Participant,
+    rng: np.random.Generator,
+    rate_hz: float,
+    n_rises: int | None = None,
+    until_s: float | None = None,
+    tiring: float = 0.0,
+) -> Draft:
+    """``n_rises`` rises and sits, or as many as start before ``until_s`` after the first
+    movement; each repetition ``1 + tiring`` times as long as the one before."""
     stand, rep = _stand(p, neutral_hips=True), rng.normal(2.3, 0.2) * _slowness(p)
     stand.set(
         arm_flex_r=35.0,
@@ -114,10 +137,16 @@ def sts5(p: Participant, rng: np.random.Generator, rate_hz: float) -> Draft:
         arm_flex_r=35.0, arm_flex_l=35.0, elbow_flex_r=110.0, elbow_flex_l=110.0
     )
     keys = [Key(rng.uniform(0.8, 1.5), sit)]
-    for k in range(1, 6):
-        keys += _rise_keys(stand, sit, 0.55 * rep * rng.normal(1.0, 0.05), f"rise_{k}")
-        keys += [Key(rng.uniform(0.05, 0.25), stand, phase=f"stand_{k}")]
-        keys += _sit_keys(stand, sit, 0.45 * rep * rng.normal(1.0, 0.05), f"sit_{k}")
+    elapsed, k = 0.0, 0
+    while (k < n_rises) if n_rises is not None else (elapsed < (until_s or 0.0)):
+        k += 1
+        slow = (1.0 + tiring) ** (k - 1)
+        rise, pause = 0.55 * rep * slow * rng.normal(1.0, 0.05), rng.uniform(0.05, 0.25)
+        down = 0.45 * rep * slow * rng.normal(1.0, 0.05)
+        keys += _rise_keys(stand, sit, rise, f"rise_{k}")
+        keys += [Key(pause, stand, phase=f"stand_{k}")]
+        keys += _sit_keys(stand, sit, down, f"sit_{k}")
+        elapsed += rise + pause + down
     keys.append(Key(rng.uniform(0.6, 1.2), sit))
     return animate(sit, keys, rate_hz)
 

@@ -117,8 +117,13 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
     unimpaired = pick_participants(seed)[0][0]
     balance, balance_line, _truth = write_balance_demo(out, unimpaired, rate_hz, seed)
     files.append(balance)
+    from training.simulate.chair_stand import write_chair_stand_demo
+
+    stroke = pick_participants(seed)[1][0]
+    chairs, chairs_line, _stands = write_chair_stand_demo(out, stroke, rate_hz, seed)
+    files.append(chairs)
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    listing += PLATES_LINE + balance_line
+    listing += PLATES_LINE + balance_line + chairs_line
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
