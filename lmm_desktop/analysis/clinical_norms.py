@@ -301,6 +301,7 @@ class ChairStandReference:
         return {
             "kind": "count",
             "value_text": f"{self.stands} stands",
+            "who": self.who,
             "cutoff_s": None,
             "cutoff_text": self.cutoff_text,
             "above_cutoff": not self.at_risk,

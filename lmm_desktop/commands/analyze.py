@@ -31,7 +31,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the person's age (the timed tests' age norms; default: the trial's metadata)",
     )
     add_mass_argument(parser)
+    add_sex_argument(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+
+
+def add_sex_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sex",
+        choices=("female", "male", "other"),
+        default=None,
+        help="the person's sex (with the age, the 30-second chair stand's norm; default: the "
+        "trial's metadata or the records)",
+    )
 
 
 def add_mass_argument(parser: argparse.ArgumentParser) -> None:
@@ -70,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
         trial.subject.age_years = float(args.age)
     if args.mass is not None:
         trial.subject.mass_kg = float(args.mass)
+    if args.sex is not None:
+        trial.subject.sex = args.sex
     result = analyze(trial).to_dict()
     if args.json:
         print(json.dumps(result, indent=2))
@@ -258,7 +271,11 @@ def format_text(d: dict[str, Any]) -> str:
     if d["clinical_tests"]:
         rows = []
         for c in d["clinical_tests"]:
-            dur = _num(c["duration_s"], 2) + (" (edited)" if c["overridden"] else "")
+            dur = "-" if c["duration_s"] is None else f"{c['duration_s']:.2f} s"
+            dur += " (edited)" if c["overridden"] else ""
+            if c["test"] == "thirty_second_chair_stand":
+                at_least = ">= " if (c.get("measures") or {}).get("censored") else ""
+                dur = f"{at_least}{c['repetitions']} stands in {_num(c['duration_s'], 1)} s"
             phases = ", ".join(
                 f"{p['name']} {p['start_s']:.2f}-{p['end_s']:.2f}" for p in c["phases"][:4]
             )
@@ -266,7 +283,7 @@ def format_text(d: dict[str, Any]) -> str:
             ref = c.get("reference") or {}
             vs = f"{ref['status']} ({ref['cutoff_text']})" if ref else "-"
             rows.append([c["test"], dur, vs, (phases + more) or (c["reason"] or "")])
-        out += _table(rows, ["test", "duration (s)", "fall-risk cut-off", "phases (s)"])
+        out += _table(rows, ["test", "result", "fall-risk cut-off", "phases (s)"])
         from lmm_desktop.analysis.clinical_tests import TestResult, components_text
 
         for c in d["clinical_tests"]:

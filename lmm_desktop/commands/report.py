@@ -14,7 +14,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lmm_desktop.commands.analyze import add_mass_argument, check_mass
+from lmm_desktop.commands.analyze import add_mass_argument, add_sex_argument, check_mass
 from lmm_desktop.core.errors import InvalidValueError
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="patient's birth date (the timed tests' age norms use the age on the session date)",
     )
+    add_sex_argument(parser)
     add_mass_argument(parser)
     parser.add_argument(
         "--progress",
@@ -140,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         patient.name = args.patient
     if args.birth_date:
         patient.birth_date = args.birth_date
+    if args.sex:
+        patient.sex = args.sex
     if args.assessor:
         session.assessor = args.assessor
     options = ReportOptions(

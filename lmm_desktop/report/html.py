@@ -822,7 +822,8 @@ def _test_reference(ref: dict[str, object]) -> str:
 
     if ref.get("kind") == "count":  # the 30-second chair stand: fewer is worse
         below = bool(ref.get("at_risk"))
-        cells = (f'<td>{esc("Below average: " + str(ref["meaning"]))}</td>'
+        who = str(ref.get("who") or ref.get("age_group"))
+        cells = (f'<td>{esc(f"Below average for {who}: a risk for falls")}</td>'
                  f'<td class="num">{esc(str(ref["cutoff_text"]))}</td>'
                  f'<td class="{"marked" if below else "within"}">'
                  f'{"below average" if below else "average or better"}</td>')

@@ -129,3 +129,21 @@ def test_analyze_joint_kinetics_need_the_mass(
     assert main(["analyze", str(path), "--mass", "66"]) == 0
     out = capsys.readouterr().out
     assert "Ankle plantarflexor moment, peak (N m/kg)" in out and "normal mean (Fast)" in out
+
+
+def test_the_chair_stand_with_age_and_sex_from_the_command_line(capsys) -> None:
+    from pathlib import Path
+
+    from lmm_desktop.cli import main
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    trial = demo / "S0039_chair_stand_30s_01.mot"
+    assert main(["analyze", str(trial), "--age", "71", "--sex", "female"]) == 0
+    out = capsys.readouterr().out
+    assert "6 stands in 30.0 s" in out and "below average (< 10 stands)" in out
+    assert "Below the average for women aged 70-74" in out
+    assert main(["analyze", str(trial)]) == 0  # no age or sex: no norm, no guess
+    assert "below average" not in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["analyze", str(trial), "--sex", "unknown"])
+    assert "invalid choice: 'unknown'" in capsys.readouterr().err
