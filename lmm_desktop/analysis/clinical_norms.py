@@ -115,6 +115,16 @@ NORMS: dict[str, TestNorms] = {
             "J Am Geriatr Soc 1997;45(6):735-738",
             longer_is_worse=False,
         ),
+        TestNorms(
+            test="four_stage_balance",
+            cutoff_s=10.0,
+            inclusive=False,
+            meaning="increased risk of falling (tandem stance)",
+            population="community-dwelling older adults",
+            source="CDC STEADI Assessment: The 4-Stage Balance Test; Rossiter-Fornoff JE, Wolf "
+            "SL, Wolfson LI, Buchner DM. J Gerontol A Biol Sci Med Sci 1995;50(6):M291-M297",
+            longer_is_worse=False,
+        ),
     )
 }
 

@@ -53,6 +53,13 @@ from lmm_desktop.analysis.balance import (
     one_leg_stance_attempts,
     pelvis_sway_cm_s,
 )
+from lmm_desktop.analysis.four_stage import (
+    FOUR_STAGE,
+    FOUR_STAGE_RULE,
+    Stance,
+    four_stage_measures,
+    two_footed_stances,
+)
 from lmm_desktop.analysis.jumps import JUMP_RULE, JUMPS, JumpAnalysis, find_jumps
 from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
 from lmm_desktop.analysis.sway import (
@@ -148,6 +155,9 @@ class ActivitySegments:
     """Frames of the quiet standing whose sway is measured (see :mod:`...analysis.sway`)."""
     points: BodyPoints | None = None
     """The body points the segments were found on."""
+    stances: list[Stance] = field(default_factory=list)
+    """Two-footed balance positions of a 4-Stage Balance Test (see
+    :mod:`lmm_desktop.analysis.four_stage`)."""
 
 
 def detect_activity_segments(
@@ -235,6 +245,20 @@ def detect_activity_segments(
         app[OLS] = None if one_leg else (
             "no stance on one leg of >= 1 s (one ankle > 5 cm above the floor, the other on it)"
         )
+    stances: list[Stance] = []
+    if points is None:
+        app[FOUR_STAGE] = "needs foot positions (forward kinematics)"
+    elif rises or sits or walking:
+        app[FOUR_STAGE] = "the trial has rises, sits or walking"
+    else:
+        stances = two_footed_stances(points, sig)
+        kinds = [st.position for st in stances]
+        together_then_semi = "feet together" in kinds and "semi-tandem" in kinds[
+            kinds.index("feet together"):]
+        app[FOUR_STAGE] = None if ("tandem" in kinds or together_then_semi) else (
+            "no tandem stance, and no semi-tandem after feet together, held >= 1 s")
+        if app[FOUR_STAGE] is not None:
+            stances = []
     quiet: tuple[int, int] | None = None
     if points is None:
         app[STANDING_BALANCE] = "needs foot positions (forward kinematics)"
@@ -250,7 +274,7 @@ def detect_activity_segments(
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
     return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
-                            quiet, points)
+                            quiet, points, stances)
 
 
 def _chair_stand_reason(
@@ -560,6 +584,10 @@ def components_text(test: TestResult) -> str:
         return text + "."
     if test.test == STANDING_BALANCE:
         return sway_text(m)
+    if test.test == FOUR_STAGE:
+        from lmm_desktop.analysis.four_stage import four_stage_text
+
+        return four_stage_text(m)
     if test.test in (STS5, CST30) and "rise_mean_s" in m:
         text = ""
         if test.test == CST30 and "first_15s_stands" in m:
@@ -697,6 +725,10 @@ def run_clinical_tests(
             reasons[FSST] = fsst.reason or "no four-square stepping pattern"
     else:
         reasons[FSST] = seg.applicable[FSST] or "not applicable"
+    if seg.applicable.get(FOUR_STAGE) is None:
+        results.append(four_stage_test(seg))
+    elif FOUR_STAGE in seg.applicable:
+        reasons[FOUR_STAGE] = seg.applicable[FOUR_STAGE] or "no balance positions"
     if seg.applicable.get(OLS) is None:
         results.append(one_leg_stance_test(seg))
     else:
@@ -745,6 +777,34 @@ def one_leg_stance_test(seg: ActivitySegments) -> TestResult:
         OLS, _t(sig, b) - _t(sig, a), phases, OLS_RULE, repetitions=len(seg.one_leg),
         reason=reason, measures=measures,
     )
+
+
+def four_stage_test(seg: ActivitySegments) -> TestResult:
+    """The 4-Stage Balance Test: each position's attempts as phases; the test's time is the
+    longest tandem attempt (None, with the reason, when the test stopped before the tandem)."""
+    sig = seg.signals
+    time = sig.time
+    phases = [Phase(st.position if st.front is None else f"{st.position}, {st.front} in front",
+                    _t(sig, st.start), _t(sig, st.end)) for st in seg.stances]
+    phases += [Phase(f"on {side} leg", _t(sig, a), _t(sig, b)) for side, a, b, _c in seg.one_leg]
+    phases.sort(key=lambda p: p.start_s)
+    measures = four_stage_measures(seg.stances, seg.one_leg, time)
+    tandem = [st for st in seg.stances if st.position == "tandem"]
+    if not tandem:
+        last = max((st for st in seg.stances), key=lambda st: st.end)
+        held = time[last.end] - time[last.start]
+        return TestResult(
+            FOUR_STAGE, None, phases, FOUR_STAGE_RULE, repetitions=len(phases),
+            reason=(f"the test stopped at the {last.position} stance (held {held:.1f} s): no "
+                    "tandem stance was recorded, and the protocol stops at a position not held "
+                    "for 10 s"), measures=measures)
+    best = max(tandem, key=lambda st: time[st.end] - time[st.start])
+    reason = None
+    if best.censored:
+        measures["censored"] = 1.0
+        reason = "the recording ended (or began) in the tandem stance: the time is at least this"
+    return TestResult(FOUR_STAGE, measures["tandem_s"], phases, FOUR_STAGE_RULE,
+                      repetitions=len(phases), reason=reason, measures=measures)
 
 
 def jump_test(jumps: JumpAnalysis) -> TestResult:

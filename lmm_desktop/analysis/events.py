@@ -189,7 +189,33 @@ def _no_walking_reason(
                 f"the pelvis (correlation {corr:+.2f}), as in squats or sit-to-stand; in "
                 "walking they move in opposition"
             )
+        swaps = _lead_swaps(r[both] - l[both])
+        if swaps < MIN_LEAD_SWAPS:
+            return (
+                f"no walking detected: the feet change places {swaps} time(s) (the leading "
+                f"foot, by at least {100 * LEAD_M:.0f} cm); walking swaps them at every step, "
+                "a balance test or a step into a stance does not"
+            )
     return None
+
+
+MIN_LEAD_SWAPS = 2
+LEAD_M = 0.04
+"""Walking swaps the leading foot at every step: the right heel ahead of the left by at least
+4 cm, then behind it by as much, and again (two swaps: one stride). Feet placed one ahead of the
+other and held there (semi-tandem, tandem) do not."""
+
+
+def _lead_swaps(d: NDArray[np.float64]) -> int:
+    """How often ``d`` (right heel minus left, along the direction of travel) goes from above
+    ``LEAD_M`` to below ``-LEAD_M`` or back."""
+    state, swaps = 0, 0
+    for v in d:
+        new = 1 if v > LEAD_M else -1 if v < -LEAD_M else 0
+        if new and state and new != state:
+            swaps += 1
+        state = new or state
+    return swaps
 
 
 def _refine_heel_strikes(hs: list[int], heel: NDArray[np.float64], rate_hz: float) -> list[int]:

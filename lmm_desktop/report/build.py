@@ -68,6 +68,7 @@ TEST_TITLES: dict[str, str] = {
     "walking_speed": "Walking speed (steady state)",
     "squats": "Squats",
     "one_leg_stance": "One-leg stance (OLS)",
+    "four_stage_balance": "4-Stage Balance Test (4-Stage)",
     "jumps": "Jumps",
     "standing_balance": "Standing sway",
 }

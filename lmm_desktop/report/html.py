@@ -309,6 +309,11 @@ def key_findings(m: ReportModel) -> list[str]:
                     out.append(f"{where}{c.title} {ref['value_text']}, {ref['meaning']} "
                                f"({ref['cutoff_text']}).")
                 continue
+            if c.test == "four_stage_balance":
+                if ref.get("at_risk") and not c.measures.get("censored"):
+                    out.append(f"{where}{c.title}: the tandem stance held {c.duration_s:.1f} s, "
+                               "under 10 s (an increased risk of falling).")
+                continue
             if ref.get("at_risk", ref.get("above_cutoff")) and not ref.get("above_cutoff"):
                 out.append(  # a time held (one-leg stance): too short is the risk
                     f"{where}{c.title} {c.duration_s:.1f} s, under the {ref['cutoff_s']:g} s "
@@ -543,8 +548,8 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             out.append(_squats(t, figs))
             continue
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
-        reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1
-                and c.test not in ("jumps", "thirty_second_chair_stand") else "")
+        reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 and c.test not in (
+            "jumps", "thirty_second_chair_stand", "four_stage_balance") else "")
         meas = _components(c) or ", ".join(
             _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
@@ -875,6 +880,9 @@ def _test_result(c: ClinicalTestInfo) -> str:
         ref = (f" ({c.reference['status']} for ages {c.reference['age_group']}, "
                f"{c.reference['cutoff_text']})" if c.reference else "")
         return f"{c.title}: {at_least}{c.repetitions} stands in 30 s{ref}"
+    if c.test == "four_stage_balance":
+        ref = f" ({c.reference['status']}, {c.reference['cutoff_text']})" if c.reference else ""
+        return f"{c.title}: tandem stance held {fmt(c.duration_s, 1)} s{ref}"
     speed = c.measures.get("speed_m_s")
     if speed is not None:
         return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"

@@ -34,6 +34,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("one_leg_stance", "One-leg stance", "s", 1, True),
     ("one_leg_stance_right_s", "One-leg stance, right leg", "s", 1, True),
     ("one_leg_stance_left_s", "One-leg stance, left leg", "s", 1, True),
+    ("four_stage_balance", "Tandem stance (4-Stage)", "s", 1, True),
     ("jump_height_cm", "Jump height (flight time)", "cm", 1, True),
     ("sway_ellipse95_cm2", "Standing sway (95 % ellipse)", "cm²", 1, False),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
@@ -41,7 +42,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
 HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm",
-        "chair_stand_30s")
+        "chair_stand_30s", "four_stage_balance")
 """Results whose best attempt is the largest: times held on one leg, jump heights, the chair
 stands in 30 s."""
 
@@ -145,7 +146,7 @@ def measures_of(result: Any) -> dict[str, float | None]:
         out[key] = value
     gps = d.get("gait_profile_score") or {}
     out["gps"] = gps.get("gps_overall")
-    for test in (*TESTS, "one_leg_stance"):
+    for test in (*TESTS, "one_leg_stance", "four_stage_balance"):
         times = [c["duration_s"] for c in d.get("clinical_tests", [])
                  if c.get("test") == test and c.get("duration_s") is not None]
         out[test] = (max(times) if test in HELD else min(times)) if times else None

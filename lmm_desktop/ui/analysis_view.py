@@ -196,6 +196,11 @@ def test_rows(
         detail = test.reason or (
             f"{test.repetitions} repetitions" if (test.repetitions or 0) > 1 else ""
         )
+        if test.test == "four_stage_balance":
+            from lmm_desktop.analysis.four_stage import stage_times_text
+
+            value = "not timed" if test.duration_s is None else f"tandem {test.duration_s:.1f} s"
+            detail = "; ".join(filter(None, [stage_times_text(test.measures), test.reason]))
         if test.test == "one_leg_stance" and test.duration_s is not None:
             legs = [f"on the {leg} leg {test.measures[f'{leg}_s']:.1f} s"
                     for leg in ("right", "left") if f"{leg}_s" in test.measures]
@@ -360,8 +365,8 @@ def hand_timed(result: Any) -> bool:
     from lmm_desktop.analysis.clinical_tests import primary_test
 
     tests = list(getattr(result, "clinical_tests", None) or [])
-    if any(t.test == "thirty_second_chair_stand" for t in tests):
-        return False  # the timeline shows the 30-s count, which is not re-timed by hand
+    if any(t.test in ("thirty_second_chair_stand", "four_stage_balance") for t in tests):
+        return False  # the timeline shows the 30-s count or the four positions: not re-timed
     return primary_test(tests) is not None
 
 
@@ -382,13 +387,15 @@ def repetition_windows(result: Any) -> list[tuple[float, float]]:
 
 def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]]:
     """The short name and phases of the trial's timed test for the timeline (a 30-second
-    chair stand's stands within its 30 s; else the test a hand-set start and end re-time; else
-    a squat series' lowering and rising), or (None, []) when the trial has none."""
+    chair stand's stands within its 30 s, a 4-Stage Balance Test's positions; else the test a
+    hand-set start and end re-time; else a squat series' lowering and rising), or (None, [])
+    when the trial has none."""
     from lmm_desktop.analysis.clinical_tests import primary_test
     from lmm_desktop.report.build import TEST_TITLES
 
     tests = list(getattr(result, "clinical_tests", None) or [])
-    test = next((t for t in tests if t.test == "thirty_second_chair_stand"), None)
+    test = next((t for t in tests
+                 if t.test in ("thirty_second_chair_stand", "four_stage_balance")), None)
     test = test or primary_test(tests) or next(
         (t for t in tests if t.test in ("squats", "jumps", "standing_balance")), None)
     if test is None:

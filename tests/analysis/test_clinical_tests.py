@@ -29,6 +29,7 @@ from lmm_desktop.analysis.clinical_tests import (
     run_clinical_tests,
     timed_up_and_go,
 )
+from lmm_desktop.analysis.four_stage import FOUR_STAGE
 from lmm_desktop.analysis.jumps import JUMPS
 from lmm_desktop.analysis.squats import SQUATS
 from lmm_desktop.analysis.sway import STANDING_BALANCE
@@ -320,7 +321,8 @@ def test_tug_duration_and_phases(tug: Synthetic) -> None:
 def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
     results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
     assert [r.test for r in results] == [TUG]
-    assert set(reasons) == {STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE}
+    assert set(reasons) == {STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE,
+                            FOUR_STAGE}
     assert "starts low" in reasons[SQUATS]  # a TUG starts seated: not a squat series
 
 
@@ -420,7 +422,7 @@ def test_standing_still_has_no_tests() -> None:
     results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
     assert results == []
     assert set(reasons) == {TUG, STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS,
-                            STANDING_BALANCE}
+                            STANDING_BALANCE, FOUR_STAGE}
 
 
 # --- the clinical start and end of the timed tests (regressions: the simulated cohort's TUG and

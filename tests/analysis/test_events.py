@@ -129,3 +129,26 @@ def test_squats_are_not_walking(fixtures_dir: Path) -> None:
     res = detect_gait_events(forward_kinematics(trial), rate_hz=trial.rate_hz)
     assert res.events == []
     assert res.reason is not None and "no walking" in res.reason
+
+
+def test_feet_placed_one_ahead_and_held_are_not_walking() -> None:
+    """A balance test's positions (the left foot half a foot, then a whole foot ahead, held):
+    the feet swap places at most once, so no gait events are found in the tracking noise (the
+    simulated 4-Stage Balance Test had 15 'gait parameters' from noise before the rule); a walk
+    swaps them at every step."""
+    from lmm_desktop.analysis.events import _lead_swaps
+
+    rng = np.random.default_rng(1)
+    noise = 0.01 * rng.standard_normal(3000)
+    stances = np.repeat([0.0, -0.13, -0.26, 0.0], 750) + noise  # right minus left heel, m
+    assert _lead_swaps(stances) <= 1
+    t = np.arange(0, 6, 0.01)
+    assert _lead_swaps(0.3 * np.sin(2 * np.pi * t / 1.1)) >= 9  # ~11 steps
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    result = analyze(read_trial(demo / "S0048_four_stage_balance_01.mot"))
+    assert result.spatiotemporal is None and result.gait_events is not None
+    assert not result.gait_events.events
+    assert "the feet change places" in result.reasons["detected_events"]

@@ -221,7 +221,11 @@ def test_single_leg_squats_are_not_read_as_walking(demo: Trial) -> None:
     result = analyze(_single_leg(demo))
     assert result.squats is not None and result.squats.stance == "right"
     assert result.spatiotemporal is None and result.cycles is None
-    assert "squat series" in result.reasons["spatiotemporal"]
+    why = result.reasons["spatiotemporal"]  # the feet never swap places, or it is a squat
+    assert "squat series" in why or "the feet change places 0 time(s)" in why
     assert not [e for e in result.events if e.source == "detected"]
     assert result.events_source is None
-    assert any("squat series" in n for n in result.notes)
+    # the detector itself finds none now (the feet never swap places); when it did, the
+    # pipeline dropped them with a note naming the squat series
+    assert ("the feet change places 0 time(s)" in why
+            or any("squat series" in n for n in result.notes))

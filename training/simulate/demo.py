@@ -122,8 +122,13 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
     stroke = pick_participants(seed)[1][0]
     chairs, chairs_line, _stands = write_chair_stand_demo(out, stroke, rate_hz, seed)
     files.append(chairs)
+    from training.simulate.four_stage import write_four_stage_demo
+
+    parkinsons = pick_participants(seed)[3][0]
+    stages, stages_line, _held = write_four_stage_demo(out, parkinsons, rate_hz, seed)
+    files.append(stages)
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    listing += PLATES_LINE + balance_line + chairs_line
+    listing += PLATES_LINE + balance_line + chairs_line + stages_line
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
