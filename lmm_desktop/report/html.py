@@ -85,7 +85,8 @@ class RenderedReport:
 def render_html(model: ReportModel, *, for_qt: bool = False) -> RenderedReport:
     """Render the report. ``for_qt``: ``<img src>`` names resources instead of data URIs."""
     figs = Figures(for_qt=for_qt)
-    parts = [_header(model), _patient(model), _summary(model), _across_trials(model, figs)]
+    parts = [_header(model), _patient(model), _summary(model), _steadi(model),
+             _across_trials(model, figs)]
     for i, trial in enumerate(model.trials):
         parts.append(_trial(model, trial, i, figs))
     if model.comparison is not None:
@@ -290,6 +291,40 @@ def _progress(m: ReportModel, figs: Figures) -> str:
     if missing:
         out.append(f'<p class="small">Not read: {esc("; ".join(missing))}</p>')
     return "\n".join(out)
+
+
+def _steadi(m: ReportModel) -> str:
+    """The CDC STEADI functional tests read together across the report's trials (empty when
+    none of the three is among them)."""
+    from lmm_desktop.analysis.steadi import (
+        STEADI_NOTE,
+        STEADI_SOURCE,
+        screen_summary,
+        steadi_screen,
+    )
+
+    items = steadi_screen(
+        (t.label if len(m.trials) > 1 else None,
+         {"test": c.test, "duration_s": c.duration_s, "repetitions": c.repetitions,
+          "measures": c.measures, "reason": c.reason, "reference": c.reference})
+        for t in m.trials for c in t.clinical_tests)
+    if not items:
+        return ""
+    rows = []
+    for i in items:
+        word = {True: ("marked", "problem"), False: ("within", "no problem"),
+                None: ("", "—")}[i.problem]
+        where = f" ({i.trial})" if i.trial else ""
+        rows.append(f"<td>{esc(i.title)}</td><td>{esc(i.value + where)}</td>"
+                    f"<td>{esc(i.criterion)}</td><td class=\"{word[0]}\">{word[1]}</td>"
+                    f"<td>{esc(i.note)}</td>")
+    return (
+        "<h3>Fall-risk screen (CDC STEADI functional tests)</h3>"
+        f"<p>{esc(screen_summary(items))}</p>"
+        + table(["Test", "Result", "STEADI criterion", "", "Note"], [[r] for r in rows],
+                raw=True, compact=True)
+        + f'<p class="small">{esc(STEADI_NOTE)} Source: {esc(STEADI_SOURCE)}.</p>'
+    )
 
 
 def key_findings(m: ReportModel) -> list[str]:
