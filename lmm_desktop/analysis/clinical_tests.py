@@ -246,10 +246,11 @@ def detect_activity_segments(
             "no stance on one leg of >= 1 s (one ankle > 5 cm above the floor, the other on it)"
         )
     stances: list[Stance] = []
-    if points is None:
-        app[FOUR_STAGE] = "needs foot positions (forward kinematics)"
-    elif rises or sits or walking:
-        app[FOUR_STAGE] = "the trial has rises, sits or walking"
+    quiet: tuple[int, int] | None = None
+    if points is None or rises or sits or walking:  # standing still is needed for both
+        app[FOUR_STAGE] = app[STANDING_BALANCE] = (
+            "needs foot positions (forward kinematics)" if points is None
+            else "the trial has rises, sits or walking")
     else:
         stances = two_footed_stances(points, sig)
         kinds = [st.position for st in stances]
@@ -259,12 +260,6 @@ def detect_activity_segments(
             "no tandem stance, and no semi-tandem after feet together, held >= 1 s")
         if app[FOUR_STAGE] is not None:
             stances = []
-    quiet: tuple[int, int] | None = None
-    if points is None:
-        app[STANDING_BALANCE] = "needs foot positions (forward kinematics)"
-    elif rises or sits or walking:
-        app[STANDING_BALANCE] = "the trial has rises, sits or walking"
-    else:
         quiet = standing_window(points, sig)
         app[STANDING_BALANCE] = None if quiet is not None else (
             "no quiet standing of >= 10 s (both feet down, the pelvis under 0.1 m/s)")

@@ -699,22 +699,22 @@ class MainWindow(QMainWindow):
 
     def _patient_age(self) -> float | None:
         """The open trial's patient's age from the records (for the tests' age norms)."""
-        from lmm_desktop.ui.records_link import RecordsFailure
-
-        try:
-            return self.records.link.patient_age_years()
-        except RecordsFailure as exc:
-            log.warning("patient's age not read from the records: %s", exc)
-            return None
+        age = self._from_records("age", self.records.link.patient_age_years)
+        return None if age is None else float(age)
 
     def _patient_sex(self) -> str | None:
         """The open trial's patient's sex from the records (the chair stand's norms)."""
+        sex = self._from_records("sex", self.records.link.patient_sex)
+        return None if sex is None else str(sex)
+
+    def _from_records(self, what: str, read: Callable[[], object]) -> object | None:
+        """``read()``, or None (logged) when the records cannot be read."""
         from lmm_desktop.ui.records_link import RecordsFailure
 
         try:
-            return self.records.link.patient_sex()
+            return read()
         except RecordsFailure as exc:
-            log.warning("patient's sex not read from the records: %s", exc)
+            log.warning("patient's %s not read from the records: %s", what, exc)
             return None
 
     def _set_video(self, paths: list[Path]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -136,24 +137,35 @@ def test_the_one_leg_stance_demo_is_timed_per_leg(tmp_path: Path) -> None:
     assert result.spatiotemporal is None and result.quality == []
 
 
+def _rebuilt(name: str, writer: Any, person: int, tmp_path: Path) -> tuple[Any, str, Any]:
+    """The shipped demo trial ``name``, after checking that ``writer`` (a demo writer of
+    ``training.simulate``, for the demo participant ``person``) makes the same file again (up
+    to float rounding on another machine); its README line and ground truth."""
+    shipped = DEMO / name
+    if not shipped.is_file():
+        pytest.skip("resources/demo has not been generated (lmm-train demo)")
+    from training.simulate.demo import DEMO_RATE_HZ, DEMO_SEED, pick_participants
+
+    who = pick_participants(DEMO_SEED)[person][0]
+    made, line, truth = writer(tmp_path, who, DEMO_RATE_HZ, DEMO_SEED)
+    trial, again = read_trial(shipped), read_trial(made)
+    assert trial.kinematics is not None and again.kinematics is not None
+    np.testing.assert_allclose(again.kinematics.angles, trial.kinematics.angles, atol=0.011)
+    assert trial.provenance.simulated
+    return trial, line, truth
+
+
 def test_the_chair_stand_demo_counts_the_stands_in_30_s(tmp_path: Path) -> None:
     """The simulated 30-second chair stand: the app's count equals the simulator's (the CDC's
     rule), each counted stand ends within 0.25 s of the simulated full standing, the first 5
     give the 5xSTS, and the file is reproducible."""
-    shipped = DEMO / "S0039_chair_stand_30s_01.mot"
-    if not shipped.is_file():
-        pytest.skip("resources/demo has not been generated (lmm-train demo)")
     from lmm_desktop.analysis.clinical_tests import CST30, STS5
     from lmm_desktop.analysis.pipeline import analyze
     from training.simulate.chair_stand import write_chair_stand_demo
-    from training.simulate.demo import DEMO_RATE_HZ, DEMO_SEED, pick_participants
 
-    person = pick_participants(DEMO_SEED)[1][0]
-    made, line, truth = write_chair_stand_demo(tmp_path, person, DEMO_RATE_HZ, DEMO_SEED)
-    trial, again = read_trial(shipped), read_trial(made)
-    assert trial.kinematics is not None and again.kinematics is not None
-    np.testing.assert_allclose(again.kinematics.angles, trial.kinematics.angles, atol=0.011)
-    assert trial.provenance.simulated and "stroke participant" in line
+    trial, line, truth = _rebuilt("S0039_chair_stand_30s_01.mot", write_chair_stand_demo, 1,
+                                  tmp_path)
+    assert "stroke participant" in line
     result = analyze(trial)
     cst = next(t for t in result.clinical_tests if t.test == CST30)
     assert cst.repetitions == truth["stands"] == 6
@@ -172,20 +184,13 @@ def test_the_four_stage_demo_times_each_position(tmp_path: Path) -> None:
     down): each position within 0.3 s of the simulated touch-down to lift-off (the app's times
     run a little long: the foot's last centimetres above the floor count), the tandem under
     10 s, and the file is reproducible."""
-    shipped = DEMO / "S0048_four_stage_balance_01.mot"
-    if not shipped.is_file():
-        pytest.skip("resources/demo has not been generated (lmm-train demo)")
     from lmm_desktop.analysis.four_stage import FOUR_STAGE
     from lmm_desktop.analysis.pipeline import analyze
-    from training.simulate.demo import DEMO_RATE_HZ, DEMO_SEED, pick_participants
     from training.simulate.four_stage import write_four_stage_demo
 
-    person = pick_participants(DEMO_SEED)[3][0]
-    made, line, truth = write_four_stage_demo(tmp_path, person, DEMO_RATE_HZ, DEMO_SEED)
-    trial, again = read_trial(shipped), read_trial(made)
-    assert trial.kinematics is not None and again.kinematics is not None
-    np.testing.assert_allclose(again.kinematics.angles, trial.kinematics.angles, atol=0.011)
-    assert trial.provenance.simulated and "Parkinson's participant" in line
+    trial, line, truth = _rebuilt("S0048_four_stage_balance_01.mot", write_four_stage_demo, 3,
+                                  tmp_path)
+    assert "Parkinson's participant" in line
     test = next(t for t in analyze(trial).clinical_tests if t.test == FOUR_STAGE)
     m = test.measures
     for key, position in (("together_s", "feet together"), ("semi_tandem_s", "semi-tandem"),

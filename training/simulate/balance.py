@@ -17,13 +17,10 @@ import numpy as np
 from lmm_desktop.core.canonical import JOINT_INDEX as J
 from training.simulate.activities import _stand
 from training.simulate.cohort import Participant
+from training.simulate.demo_trial import write_demo_draft
 from training.simulate.gait import smooth_noise
-from training.simulate.habitus import Habitus, apply_posture
 from training.simulate.keyframes import Key, animate
-from training.simulate.motion import Draft, place
-from training.simulate.noise import add_capture_noise
-from training.simulate.output import make_trial, write_mot
-from training.simulate.truth import events_from_contact
+from training.simulate.motion import Draft
 
 HOLDS: tuple[tuple[str, float], ...] = (("l", 8.0), ("r", 3.5))
 """(lifted foot, seconds held up): about 8.5 s on the right leg, then 4 s on the left."""
@@ -68,13 +65,7 @@ def write_balance_demo(
     ground truth: stance side -> (lift-off, touch-down) seconds."""
     rng = np.random.default_rng(seed)
     draft = one_leg_stance_draft(p, rng, rate_hz)
-    apply_posture(draft, Habitus.neutral())
-    placed = place(draft, p.height_m, (0.0, 0.0))
-    events = events_from_contact(placed.contact, rate_hz)
-    angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
-    add_capture_noise(angles, rot, trans, rng, rate_hz)
-    trial = make_trial(p, BALANCE_NAME, rate_hz, angles, rot, trans, events)
-    path = write_mot(trial, out / f"{BALANCE_NAME}.mot")
+    path, events = write_demo_draft(draft, p, BALANCE_NAME, out, rate_hz, rng)
     off = {e[1]: e[2] for e in events if e[0] == "toe_off"}
     on = {e[1]: e[2] for e in events if e[0] == "heel_strike"}
     stance = {"left": "right", "right": "left"}  # the lifted foot -> the leg stood on

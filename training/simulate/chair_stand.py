@@ -15,11 +15,8 @@ import numpy as np
 
 from training.simulate.activities import chair_stand_30s
 from training.simulate.cohort import Participant
-from training.simulate.habitus import Habitus, apply_posture
-from training.simulate.motion import place
-from training.simulate.noise import add_capture_noise
-from training.simulate.output import make_trial, write_mot
-from training.simulate.truth import events_from_contact, merge_phases
+from training.simulate.demo_trial import write_demo_draft
+from training.simulate.truth import merge_phases
 
 CHAIR_STAND_NAME = "S0039_chair_stand_30s_01"
 
@@ -46,14 +43,8 @@ def write_chair_stand_demo(
     ground truth (:func:`chair_stand_truth`)."""
     rng = np.random.default_rng(seed)
     draft = chair_stand_30s(p, rng, rate_hz)
-    apply_posture(draft, Habitus.neutral())
-    placed = place(draft, p.height_m, (0.0, 0.0))
-    events = events_from_contact(placed.contact, rate_hz)
     truth = chair_stand_truth(merge_phases(draft.phases))
-    angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
-    add_capture_noise(angles, rot, trans, rng, rate_hz)
-    trial = make_trial(p, CHAIR_STAND_NAME, rate_hz, angles, rot, trans, events)
-    path = write_mot(trial, out / f"{CHAIR_STAND_NAME}.mot")
+    path, _events = write_demo_draft(draft, p, CHAIR_STAND_NAME, out, rate_hz, rng)
     line = (
         f"\n- `{path.name}`: 30-second chair stand: the stroke participant ({p.sex}, "
         f"{p.age:.0f} years) rises {truth['stands']:.0f} times in 30 s, a little slower each "

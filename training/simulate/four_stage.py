@@ -22,14 +22,11 @@ import numpy as np
 from lmm_desktop.core.canonical import JOINT_INDEX as J
 from training.simulate.activities import _stand
 from training.simulate.cohort import Participant
+from training.simulate.demo_trial import write_demo_draft
 from training.simulate.gait import smooth_noise
-from training.simulate.habitus import Habitus, apply_posture
 from training.simulate.keyframes import Key, Pose, animate
-from training.simulate.motion import Draft, place
-from training.simulate.noise import add_capture_noise
-from training.simulate.output import make_trial, write_mot
+from training.simulate.motion import Draft
 from training.simulate.skeleton import foot_points, pelvis_euler_with_heading
-from training.simulate.truth import events_from_contact
 
 FOUR_STAGE_NAME = "S0048_four_stage_balance_01"
 HOLDS = {"feet together": 10.5, "semi-tandem": 10.5, "tandem": 6.0}
@@ -132,14 +129,8 @@ def write_four_stage_demo(
     the ground truth (:func:`four_stage_truth`)."""
     rng = np.random.default_rng(seed)
     draft = four_stage_draft(p, rng, rate_hz)
-    apply_posture(draft, Habitus.neutral())
-    placed = place(draft, p.height_m, (0.0, 0.0))
-    events = events_from_contact(placed.contact, rate_hz)
+    path, events = write_demo_draft(draft, p, FOUR_STAGE_NAME, out, rate_hz, rng)
     truth = four_stage_truth(events)
-    angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
-    add_capture_noise(angles, rot, trans, rng, rate_hz)
-    trial = make_trial(p, FOUR_STAGE_NAME, rate_hz, angles, rot, trans, events)
-    path = write_mot(trial, out / f"{FOUR_STAGE_NAME}.mot")
     line = (
         f"\n- `{path.name}`: 4-Stage Balance Test: the Parkinson's participant holds the feet "
         f"together for {truth.get('feet together', float('nan')):.1f} s, the semi-tandem "
