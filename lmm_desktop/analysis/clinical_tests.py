@@ -472,7 +472,8 @@ CST_RULE = (
 )
 
 
-def thirty_second_chair_stand(seg: ActivitySegments) -> TestResult:
+def thirty_second_chair_stand(seg: ActivitySegments, start_s: float | None = None
+                              ) -> TestResult:
     """30-second chair stand: the full stands within 30 s of the first movement.
 
     ``repetitions`` is the score (the CDC's count, a stand more than halfway up at 30 s
@@ -482,7 +483,11 @@ def thirty_second_chair_stand(seg: ActivitySegments) -> TestResult:
     later: tiring), and the posture at each rise's fastest moment.
     """
     sig, rises = seg.signals, seg.rises
-    start = first_movement(sig, rises[0])
+    if start_s is None:
+        start = first_movement(sig, rises[0])
+    else:  # the "go" set by hand: the stands completed after it count
+        start = min(int(np.searchsorted(sig.time, start_s)), len(sig.time) - 1)
+        rises = [r for r in rises if r.end > start]
     t0 = _t(sig, start)
     t_end = t0 + CST_WINDOW_S
     covered = min(t_end, _t(sig, len(sig.time) - 1)) - t0
@@ -510,10 +515,12 @@ def thirty_second_chair_stand(seg: ActivitySegments) -> TestResult:
     reason = None
     if covered < CST_WINDOW_S - 0.05:
         measures["censored"] = 1.0
-        reason = (f"the recording ends {covered:.1f} s after the first movement, before the 30 s "
-                  f"were up: at least {stands:.0f} stands")
-    return TestResult(CST30, covered, phases, CST_RULE, repetitions=int(stands), reason=reason,
-                      measures=measures)
+        reason = (f"the recording ends {covered:.1f} s after the start, before the 30 s were "
+                  f"up: at least {stands:.0f} stands")
+    rule = CST_RULE if start_s is None else (
+        f"user override: the 30 s from {t0:.3f} s (detected by: {CST_RULE})")
+    return TestResult(CST30, covered, phases, rule, repetitions=int(stands), reason=reason,
+                      overridden=start_s is not None, measures=measures)
 
 
 def _rise_posture(seg: ActivitySegments, rises: list[Transition]) -> dict[str, float]:
@@ -877,6 +884,28 @@ def recompute_with_override(result: TestResult, start_s: float, end_s: float) ->
     )
 
 
+def _chair_stand_override(
+    tests: list[TestResult], cst: TestResult, marks: list[Event], seg: ActivitySegments
+) -> tuple[list[TestResult], str | None]:
+    starts = [e.time_s for e in marks if e.label == TEST_START]
+    if not starts:
+        return tests, ("the end set by hand is not used: a 30-second chair stand lasts 30 s "
+                       "from its start (set the start instead)")
+    start = min(starts)
+    note = ("the end set by hand is not used: a 30-second chair stand lasts 30 s from its start"
+            if any(e.label == TEST_END for e in marks) else None)
+    out = []
+    for t in tests:
+        if t is cst:
+            out.append(thirty_second_chair_stand(seg, start))
+        elif t.test == STS5 and t.duration_s is not None and t.phases:
+            end = t.phases[-1].end_s
+            out.append(recompute_with_override(t, start, end) if end > start else t)
+        else:
+            out.append(t)
+    return out, note
+
+
 TIMED_BY_HAND = (TUG, FSST, STS5, OLS)
 """Tests whose result is their duration, so a hand-set start and end re-time them (the
 walking-speed test divides a distance by its time: it is not re-timed by hand)."""
@@ -890,14 +919,20 @@ def primary_test(tests: list[TestResult]) -> TestResult | None:
 
 
 def apply_timing_override(
-    tests: list[TestResult], events: Sequence[Event] | None
+    tests: list[TestResult], events: Sequence[Event] | None,
+    segments: ActivitySegments | None = None,
 ) -> tuple[list[TestResult], str | None]:
     """``tests`` with the primary test re-timed from the ``test_start`` / ``test_end`` events
     the clinician set (either alone keeps the detected other end), and a note when they could
-    not be applied (then the tests are unchanged)."""
+    not be applied (then the tests are unchanged). A 30-second chair stand (with its
+    ``segments``) is counted again over the 30 s from the start set by hand, and its 5xSTS
+    starts there too; an end set by hand is not used for it."""
     marks = [e for e in events or () if e.label in (TEST_START, TEST_END)]
     if not marks:
         return tests, None
+    cst = next((t for t in tests if t.test == CST30), None)
+    if cst is not None and segments is not None:
+        return _chair_stand_override(tests, cst, marks, segments)
     target = primary_test(tests)
     if target is None:
         return tests, ("the test start / end set by hand apply to no timed test here (TUG, "

@@ -407,7 +407,7 @@ def analyze(
         tests, why_not = [], {"all": str(exc)}
     reasons.update({f"clinical_tests.{k}": v for k, v in why_not.items()})
     _add_cop_sway(trial, tests, seg)
-    tests, override_note = apply_timing_override(tests, events_override)
+    tests, override_note = apply_timing_override(tests, events_override, seg)
     if override_note:
         notes.append(override_note)
     fsst = source != "user" and any(t.test == FSST and t.duration_s is not None for t in tests)

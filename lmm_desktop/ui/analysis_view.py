@@ -240,6 +240,9 @@ def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -
     if test.measures.get("censored"):
         value = f"≥ {value}"
     detail = test.reason or "in 30 s"
+    if test.overridden:
+        detail += f" from {test.phases[0].start_s:.2f} s, set by hand" if test.phases else (
+            ", set by hand")
     start = test.phases[0].start_s if test.phases else None
     parts = components_text(test)
     ref = chair_stand_reference(n, age, sex)
@@ -361,13 +364,22 @@ def squat_view(
 
 def hand_timed(result: Any) -> bool:
     """True when the trial has a test whose start and end can be set by hand (TUG, FSST,
-    5xSTS, one-leg stance), unless it is a 30-second chair stand (its count is not re-timed)."""
+    5xSTS, one-leg stance; the start of a 30-second chair stand), unless it is a 4-Stage
+    Balance Test (its positions are timed each on its own)."""
     from lmm_desktop.analysis.clinical_tests import primary_test
 
     tests = list(getattr(result, "clinical_tests", None) or [])
-    if any(t.test in ("thirty_second_chair_stand", "four_stage_balance") for t in tests):
-        return False  # the timeline shows the 30-s count or the four positions: not re-timed
+    if counted_in_30_s(result):
+        return True  # its "go" set by hand: the stands are counted again from there
+    if any(t.test == "four_stage_balance" for t in tests):
+        return False  # the timeline shows the four positions: each is timed on its own
     return primary_test(tests) is not None
+
+
+def counted_in_30_s(result: Any) -> bool:
+    """True for a 30-second chair stand: only its start is set by hand."""
+    return any(t.test == "thirty_second_chair_stand"
+               for t in getattr(result, "clinical_tests", None) or [])
 
 
 def repetition_windows(result: Any) -> list[tuple[float, float]]:

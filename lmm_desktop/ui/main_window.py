@@ -579,7 +579,8 @@ class MainWindow(QMainWindow):
         self.trial_loaded.emit(loaded)
 
     def _show_analysis(self, result: object | None) -> None:
-        self.timeline.set_test(*av.test_phases(result), hand_timed=av.hand_timed(result))
+        self.timeline.set_test(*av.test_phases(result), hand_timed=av.hand_timed(result),
+                               end_by_hand=not av.counted_in_30_s(result))
         self.plot.set_repetitions(av.repetition_windows(result))
         self._show_emg(result)
         if result is None:

@@ -113,6 +113,7 @@ class Timeline(QWidget):
         self._test_name: str | None = None
         self._phases: list[tuple[str, float, float]] = []
         self._hand_timed = True
+        self._end_by_hand = True
         self._fit_height()
         # the whole widget is painted from the cached layer: Qt need not clear it first, and a
         # cursor move repaints two thin strips (no parent background, no full repaint)
@@ -128,13 +129,16 @@ class Timeline(QWidget):
         self.update()
 
     def set_test(
-        self, name: str | None, phases: list[tuple[str, float, float]], hand_timed: bool = True
+        self, name: str | None, phases: list[tuple[str, float, float]], hand_timed: bool = True,
+        end_by_hand: bool = True,
     ) -> None:
         """The trial's timed test (short name) and its ``(name, start, end)`` phases, seconds;
         ``None`` and ``[]`` when it has none. ``hand_timed``: its start and end can be set by
-        hand (not a squat series, whose phases are its repetitions)."""
+        hand (not a squat series, whose phases are its repetitions); ``end_by_hand`` False: only
+        its start (a 30-second chair stand lasts 30 s from it)."""
         self._test_name, self._phases = name, list(phases)
         self._hand_timed = hand_timed
+        self._end_by_hand = end_by_hand
         self._fit_height()
         self.update()
 
@@ -438,6 +442,8 @@ class Timeline(QWidget):
         name = self._test_name or "test"
         menu.addSeparator()
         for label, verb in ((TEST_START, "Start"), (TEST_END, "End")):
+            if label == TEST_END and not self._end_by_hand:
+                continue
             act = menu.addAction(f"{verb} the {name} here ({t:.2f} s)")
             old = next((e for e in marks if e.label == label), None)
             if old is None:

@@ -110,3 +110,27 @@ def test_no_norm_without_age_sex_or_outside_60_to_94() -> None:
     tug = reference_of("timed_up_and_go", 14.0, None, 70.0, "male")
     assert tug is not None and tug.at_risk and tug.to_dict()["value_text"] == "14.0 s"
     assert "birth date and sex" in CHAIR_STAND_NEEDS
+
+
+def test_a_start_set_by_hand_counts_again_from_there() -> None:
+    """The clinician's "go" at 3.5 s (after the first stand): the 30 s run to 33.5 s, rises 2-13
+    end in it (the 13th at 33.2 s), the 5xSTS starts there too; an end set by hand is not used
+    for the 30 s and says so."""
+    from lmm_desktop.analysis.clinical_tests import TEST_END, TEST_START, apply_timing_override
+    from lmm_desktop.core.trial import Event
+
+    syn = make_sts(14)
+    seg = ct.detect_activity_segments(syn.kin, syn.time, syn.points)
+    tests, _ = run_clinical_tests(syn.kin, syn.time, syn.points, segments=seg)
+    marks = [Event(TEST_START, "right", 3.5, "user")]
+    out, note = apply_timing_override(tests, marks, seg)
+    by = {t.test: t for t in out}
+    cst = by[CST30]
+    assert cst.overridden and cst.repetitions == 12 and note is None
+    assert cst.phases[0].start_s == pytest.approx(3.5, abs=0.01)
+    assert cst.rule.startswith("user override: the 30 s from 3.5")
+    assert by[STS5].overridden and by[STS5].phases[0].start_s == pytest.approx(3.5, abs=0.01)
+    _, note = apply_timing_override(tests, [*marks, Event(TEST_END, "right", 20.0, "user")], seg)
+    assert note is not None and "lasts 30 s from its start" in note
+    unchanged, note = apply_timing_override(tests, [Event(TEST_END, "right", 20.0, "user")], seg)
+    assert unchanged == tests and note is not None and "set the start instead" in note

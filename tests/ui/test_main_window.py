@@ -584,3 +584,27 @@ def test_a_chair_stand_reads_its_norm_from_the_patients_age_and_sex(
     window.refresh_tests()
     assert row("30s-CST")[2:4] == ["< 4 stands", "average or better"]
     assert t.item(r, 3).background().color() == QColor(STATUS_COLORS["normal"])
+
+
+def test_the_chair_stands_go_is_set_by_hand_on_the_timeline(qtbot, window: MainWindow) -> None:
+    """'Start the 30s-CST here' counts the stands again over the 30 s from there (no 'End'
+    entry: the test lasts 30 s); a start after the first stand, 30 s before the recording's
+    end, leaves at least five."""
+    demo = (Path(__file__).resolve().parents[2] / "resources" / "demo"
+            / "S0039_chair_stand_30s_01.mot")
+    open_and_wait(qtbot, window, demo)
+    tl, t = window.timeline, window.metrics.tests_table
+    assert tl._test_name == "30s-CST"
+    y3 = tl.height() - 14
+    menu = tl.context_menu(QPointF(tl.x_of(4.0), y3))
+    texts = [a.text() for a in menu.actions()]
+    assert any(x.startswith("Start the 30s-CST here") for x in texts)
+    assert not any(x.startswith("End the 30s-CST") for x in texts)
+    act = next(a for a in menu.actions() if a.text().startswith("Start the 30s-CST here"))
+    with qtbot.waitSignal(window.analysis_updated, timeout=30000):
+        act.trigger()
+    r = next(i for i in range(t.rowCount()) if t.item(i, 0).text() == "30s-CST")
+    # the first stand (3.7 s) was before the go, and the recording (33.8 s) ends before 34 s
+    assert t.item(r, 1).text() == "≥ 5 stands"
+    assert t.item(r, 4).text() == ("the recording ends 29.8 s after the start, before the 30 s "
+                                   "were up: at least 5 stands from 4.00 s, set by hand")
