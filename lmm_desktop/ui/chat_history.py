@@ -232,7 +232,8 @@ def default_history() -> ChatHistory:
 # Words in a trial's name -> the task ids worth suggesting first.
 _RELEVANCE = (
     (("tug", "timed", "upandgo"), ("tug_time", "activity", "impaired", "assistive_device")),
-    (("fsst", "four", "square"), ("fsst_time", "activity", "impaired")),
+    (("fsst", "foursquare", "square"), ("fsst_time", "activity", "impaired")),
+    (("balance", "tandem", "onelegstance", "sway"), ("activity", "impaired", "describe")),
     (
         ("walk", "gait", "overground"),
         ("walking_speed", "cadence", "impaired", "diagnosis", "assistive_device"),

@@ -439,6 +439,10 @@ def test_suggestions_ordered_by_the_trials_activity() -> None:
     ]
     assert ordered_tasks("TUG_trial2")[0].id == "tug_time"
     assert ordered_tasks("subject_fsst")[0].id == "fsst_time"
+    assert ordered_tasks("Four_Square_Step_1")[0].id == "fsst_time"
+    # a 4-Stage Balance Test is not the Four Square Step Test ('four' alone matched it)
+    assert [t.id for t in ordered_tasks("S0048_four_stage_balance_01")][:3] == [
+        "activity", "impaired", "describe"]
     assert {t.id for t in ordered_tasks("anything")} == set(TASKS)
 
 
