@@ -352,10 +352,18 @@ def reference_of(
     repetitions: int | None = None,
     age_years: float | None = None,
     sex: str | None = None,
-) -> TestReference | ChairStandReference | None:
-    """A test's result against its references: the 30-second chair stand's score
-    (``repetitions``) against its age and sex norm, any other test's time as
+    measures: dict[str, float] | None = None,
+) -> dict[str, Any] | None:
+    """A test's result against its references, as a dict (``to_dict``): the 30-second chair
+    stand's score (``repetitions``) against its age and sex norm, the functional reach
+    (``measures['reach_cm']``) against its fall-risk limits, any other test's time as
     :func:`reference_for` does."""
     if test == "thirty_second_chair_stand":
-        return chair_stand_reference(repetitions, age_years, sex)
-    return reference_for(test, duration_s, age_years)
+        ref = chair_stand_reference(repetitions, age_years, sex)
+        return None if ref is None else ref.to_dict()
+    if test == "functional_reach":
+        from lmm_desktop.analysis.reach import reach_reference
+
+        return reach_reference((measures or {}).get("reach_cm"), age_years, sex)
+    timed = reference_for(test, duration_s, age_years)
+    return None if timed is None else timed.to_dict()

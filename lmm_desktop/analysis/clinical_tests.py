@@ -61,6 +61,13 @@ from lmm_desktop.analysis.four_stage import (
     two_footed_stances,
 )
 from lmm_desktop.analysis.jumps import JUMP_RULE, JUMPS, JumpAnalysis, find_jumps
+from lmm_desktop.analysis.reach import (
+    FUNCTIONAL_REACH,
+    REACH_RULE,
+    ReachAttempt,
+    reach_attempts,
+    reach_result,
+)
 from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
 from lmm_desktop.analysis.sway import (
     STANDING_BALANCE,
@@ -158,6 +165,8 @@ class ActivitySegments:
     stances: list[Stance] = field(default_factory=list)
     """Two-footed balance positions of a 4-Stage Balance Test (see
     :mod:`lmm_desktop.analysis.four_stage`)."""
+    reaches: list[ReachAttempt] = field(default_factory=list)
+    """Functional Reach Test attempts (see :mod:`lmm_desktop.analysis.reach`)."""
 
 
 def detect_activity_segments(
@@ -246,12 +255,16 @@ def detect_activity_segments(
             "no stance on one leg of >= 1 s (one ankle > 5 cm above the floor, the other on it)"
         )
     stances: list[Stance] = []
+    reaches: list[ReachAttempt] = []
     quiet: tuple[int, int] | None = None
-    if points is None or rises or sits or walking:  # standing still is needed for both
-        app[FOUR_STAGE] = app[STANDING_BALANCE] = (
+    if points is None or rises or sits or walking:  # standing still is needed for these
+        app[FOUR_STAGE] = app[STANDING_BALANCE] = app[FUNCTIONAL_REACH] = (
             "needs foot positions (forward kinematics)" if points is None
             else "the trial has rises, sits or walking")
     else:
+        reaches = reach_attempts(points, sig)
+        app[FUNCTIONAL_REACH] = None if reaches else (
+            "no reach forward with an arm raised to shoulder height (>= 1.5 s), feet still")
         stances = two_footed_stances(points, sig)
         kinds = [st.position for st in stances]
         together_then_semi = "feet together" in kinds and "semi-tandem" in kinds[
@@ -260,8 +273,9 @@ def detect_activity_segments(
             "no tandem stance, and no semi-tandem after feet together, held >= 1 s")
         if app[FOUR_STAGE] is not None:
             stances = []
-        quiet = standing_window(points, sig)
+        quiet = None if reaches else standing_window(points, sig)
         app[STANDING_BALANCE] = None if quiet is not None else (
+            "a Functional Reach Test: the body leans forward on purpose" if reaches else
             "no quiet standing of >= 10 s (both feet down, the pelvis under 0.1 m/s)")
     squats = None
     if app[SQUATS] is None:
@@ -269,7 +283,7 @@ def detect_activity_segments(
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
     return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
-                            quiet, points, stances)
+                            quiet, points, stances, reaches)
 
 
 def _chair_stand_reason(
@@ -590,6 +604,13 @@ def components_text(test: TestResult) -> str:
         from lmm_desktop.analysis.four_stage import four_stage_text
 
         return four_stage_text(m)
+    if test.test == FUNCTIONAL_REACH and "reach_cm" in m:
+        n = int(m.get("n_attempts", 1))
+        each = ", ".join(f"{m[f'reach_{k}_cm']:.1f}" for k in range(1, n + 1)
+                         if f"reach_{k}_cm" in m)
+        used = "the mean of the last two" if n >= 3 else "the mean" if n > 1 else "one attempt"
+        return (f"Reach {m['reach_cm']:.1f} cm ({used}; attempts {each} cm; best "
+                f"{m['best_cm']:.1f} cm).")
     if test.test in (STS5, CST30) and "rise_mean_s" in m:
         text = ""
         if test.test == CST30 and "first_15s_stands" in m:
@@ -727,6 +748,10 @@ def run_clinical_tests(
             reasons[FSST] = fsst.reason or "no four-square stepping pattern"
     else:
         reasons[FSST] = seg.applicable[FSST] or "not applicable"
+    if seg.applicable.get(FUNCTIONAL_REACH) is None and seg.reaches:
+        results.append(functional_reach_test(seg))
+    elif FUNCTIONAL_REACH in seg.applicable:
+        reasons[FUNCTIONAL_REACH] = seg.applicable[FUNCTIONAL_REACH] or "no reach"
     if seg.applicable.get(FOUR_STAGE) is None:
         results.append(four_stage_test(seg))
     elif FOUR_STAGE in seg.applicable:
@@ -779,6 +804,17 @@ def one_leg_stance_test(seg: ActivitySegments) -> TestResult:
         OLS, _t(sig, b) - _t(sig, a), phases, OLS_RULE, repetitions=len(seg.one_leg),
         reason=reason, measures=measures,
     )
+
+
+def functional_reach_test(seg: ActivitySegments) -> TestResult:
+    """The Functional Reach Test: each attempt as a phase; the result (``measures['reach_cm']``)
+    the mean of the attempts (of the last two when there are three or more)."""
+    sig = seg.signals
+    phases = [Phase(f"reach {k}, {a.side} arm", _t(sig, a.start), _t(sig, a.end))
+              for k, a in enumerate(seg.reaches, start=1)]
+    return TestResult(FUNCTIONAL_REACH, phases[-1].end_s - phases[0].start_s, phases,
+                      REACH_RULE, repetitions=len(seg.reaches),
+                      measures=reach_result(seg.reaches))
 
 
 def four_stage_test(seg: ActivitySegments) -> TestResult:

@@ -156,8 +156,8 @@ def _kinetics_dict(r: AnalysisResult) -> dict[str, Any] | None:
 def _reference_dict(
     test: TestResult, age_years: float | None, sex: str | None = None
 ) -> dict[str, Any] | None:
-    ref = reference_of(test.test, test.duration_s, test.repetitions, age_years, sex)
-    return None if ref is None else ref.to_dict()
+    return reference_of(test.test, test.duration_s, test.repetitions, age_years, sex,
+                        test.measures)
 
 
 def _cycles_summary(cycles: CycleCurves | None) -> dict[str, Any] | None:

@@ -69,6 +69,7 @@ TEST_TITLES: dict[str, str] = {
     "squats": "Squats",
     "one_leg_stance": "One-leg stance (OLS)",
     "four_stage_balance": "4-Stage Balance Test (4-Stage)",
+    "functional_reach": "Functional Reach Test (FRT)",
     "jumps": "Jumps",
     "standing_balance": "Standing sway",
 }

@@ -339,7 +339,7 @@ def key_findings(m: ReportModel) -> list[str]:
             ref = c.reference
             if c.duration_s is None or not ref:
                 continue
-            if ref.get("kind") == "count":  # the 30-second chair stand's score
+            if ref.get("kind") in ("count", "score"):  # a score: chair stands, a reach
                 if ref.get("at_risk") and not c.measures.get("censored"):
                     out.append(f"{where}{c.title} {ref['value_text']}, {ref['meaning']} "
                                f"({ref['cutoff_text']}).")
@@ -584,7 +584,8 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             continue
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
         reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 and c.test not in (
-            "jumps", "thirty_second_chair_stand", "four_stage_balance") else "")
+            "jumps", "thirty_second_chair_stand", "four_stage_balance", "functional_reach")
+            else "")
         meas = _components(c) or ", ".join(
             _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
@@ -860,6 +861,16 @@ def _test_reference(ref: dict[str, object]) -> str:
             f'<td>{esc(what)}</td><td class="num">{esc(limit)}</td><td class="{cls}">{word}</td>'
         )
 
+    if ref.get("kind") == "score":  # the functional reach: shorter is worse
+        risk = bool(ref.get("at_risk"))
+        cells = (f'<td>{esc("Fall-risk limit: " + str(ref["meaning"]))}</td>'
+                 f'<td class="num">{esc(str(ref["cutoff_text"]))}</td>'
+                 f'<td class="{"marked" if risk else "within"}">{esc(str(ref["status"]))}</td>')
+        return (
+            table(["Reference", "Limit", "This reach is"], [[cells]], raw=True, compact=True)
+            + f'<p class="small">{esc(str(ref["summary"]))} Sources: '
+            f'{esc(str(ref["source"]))}.</p>'
+        )
     if ref.get("kind") == "count":  # the 30-second chair stand: fewer is worse
         below = bool(ref.get("at_risk"))
         who = str(ref.get("who") or ref.get("age_group"))
@@ -918,6 +929,9 @@ def _test_result(c: ClinicalTestInfo) -> str:
     if c.test == "four_stage_balance":
         ref = f" ({c.reference['status']}, {c.reference['cutoff_text']})" if c.reference else ""
         return f"{c.title}: tandem stance held {fmt(c.duration_s, 1)} s{ref}"
+    if c.test == "functional_reach":
+        ref = f" ({c.reference['status']}, {c.reference['cutoff_text']})" if c.reference else ""
+        return f"{c.title}: {fmt(c.measures.get('reach_cm'), 1)} cm{ref}"
     speed = c.measures.get("speed_m_s")
     if speed is not None:
         return f"{c.title}: {speed:.2f} m/s over {fmt(c.duration_s, 1)} s"

@@ -35,6 +35,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("one_leg_stance_right_s", "One-leg stance, right leg", "s", 1, True),
     ("one_leg_stance_left_s", "One-leg stance, left leg", "s", 1, True),
     ("four_stage_balance", "Tandem stance (4-Stage)", "s", 1, True),
+    ("functional_reach_cm", "Functional reach", "cm", 1, True),
     ("jump_height_cm", "Jump height (flight time)", "cm", 1, True),
     ("sway_ellipse95_cm2", "Standing sway (95 % ellipse)", "cm²", 1, False),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
@@ -42,7 +43,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
 HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm",
-        "chair_stand_30s", "four_stage_balance")
+        "chair_stand_30s", "four_stage_balance", "functional_reach_cm")
 """Results whose best attempt is the largest: times held on one leg, jump heights, the chair
 stands in 30 s."""
 
@@ -164,6 +165,9 @@ def measures_of(result: Any) -> dict[str, float | None]:
               if c.get("test") == "thirty_second_chair_stand" and c.get("repetitions") is not None
               and not (c.get("measures") or {}).get("censored")]  # a full 30 s only
     out["chair_stand_30s"] = max(stands) if stands else None
+    reach = [float(v) for c in tests if c.get("test") == "functional_reach"
+             if (v := (c.get("measures") or {}).get("reach_cm")) is not None]
+    out["functional_reach_cm"] = max(reach) if reach else None
     jumps = d.get("jumps") or {}
     out["jump_height_cm"] = jumps.get("best_height_flight_cm")
     sway = [float(v) for c in tests if c.get("test") == "standing_balance"

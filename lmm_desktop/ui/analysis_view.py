@@ -160,6 +160,9 @@ def test_rows(
         if test.test == "thirty_second_chair_stand":
             out.append(_chair_stand_row(name, test, age, sex))
             continue
+        if test.test == "functional_reach":
+            out.append(_reach_row(name, test, age, sex))
+            continue
         if test.test == "squats":
             sq = getattr(result, "squats", None)
             out.append(_squat_test_row(sq.title if sq is not None else name, test))
@@ -257,6 +260,26 @@ def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -
         return TestRow(name, value, detail, ref.cutoff_text, "", why, test.rule, start)
     return TestRow(name, value, detail, ref.cutoff_text, ref.status, why, test.rule, start,
                    ref.at_risk)
+
+
+def _reach_row(name: str, test: Any, age: float | None, sex: str | None) -> TestRow:
+    """The Functional Reach Test: the reach against its fall-risk limits."""
+    from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE
+    from lmm_desktop.analysis.clinical_tests import components_text
+    from lmm_desktop.analysis.reach import reach_reference
+
+    m = test.measures
+    n = int(m.get("n_attempts", 1))
+    detail = (f"mean of the last 2 of {n} attempts" if n >= 3 else
+              f"mean of {n} attempts" if n > 1 else "1 attempt") + f"; best {m['best_cm']:.1f} cm"
+    ref = reach_reference(m.get("reach_cm"), age, sex)
+    start = test.phases[0].start_s if test.phases else None
+    if ref is None:
+        return TestRow(name, "not measured", detail, rule=test.rule, start_s=start)
+    why = " ".join([components_text(test), ref["summary"], POPULATION_NOTE,
+                    f"Sources: {ref['source']}."])
+    return TestRow(name, ref["value_text"], detail, ref["cutoff_text"], ref["status"], why,
+                   test.rule, start, bool(ref["at_risk"]))
 
 
 def _squat_test_row(name: str, test: Any) -> TestRow:
@@ -409,7 +432,8 @@ def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]
     test = next((t for t in tests
                  if t.test in ("thirty_second_chair_stand", "four_stage_balance")), None)
     test = test or primary_test(tests) or next(
-        (t for t in tests if t.test in ("squats", "jumps", "standing_balance")), None)
+        (t for t in tests if t.test in ("squats", "jumps", "functional_reach",
+                                        "standing_balance")), None)
     if test is None:
         return None, []
     name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))

@@ -108,7 +108,7 @@ def test_no_norm_without_age_sex_or_outside_60_to_94() -> None:
     assert chair_stand_reference(10, float("nan"), "female") is None
     # the other tests keep their time-based references
     tug = reference_of("timed_up_and_go", 14.0, None, 70.0, "male")
-    assert tug is not None and tug.at_risk and tug.to_dict()["value_text"] == "14.0 s"
+    assert tug is not None and tug["at_risk"] and tug["value_text"] == "14.0 s"
     assert "birth date and sex" in CHAIR_STAND_NEEDS
 
 

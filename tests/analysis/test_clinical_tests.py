@@ -31,6 +31,7 @@ from lmm_desktop.analysis.clinical_tests import (
 )
 from lmm_desktop.analysis.four_stage import FOUR_STAGE
 from lmm_desktop.analysis.jumps import JUMPS
+from lmm_desktop.analysis.reach import FUNCTIONAL_REACH
 from lmm_desktop.analysis.squats import SQUATS
 from lmm_desktop.analysis.sway import STANDING_BALANCE
 from lmm_desktop.biomech.fk import builtin_forward_kinematics
@@ -322,7 +323,7 @@ def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
     results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
     assert [r.test for r in results] == [TUG]
     assert set(reasons) == {STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE,
-                            FOUR_STAGE}
+                            FOUR_STAGE, FUNCTIONAL_REACH}
     assert "starts low" in reasons[SQUATS]  # a TUG starts seated: not a squat series
 
 
@@ -422,7 +423,7 @@ def test_standing_still_has_no_tests() -> None:
     results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
     assert results == []
     assert set(reasons) == {TUG, STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS,
-                            STANDING_BALANCE, FOUR_STAGE}
+                            STANDING_BALANCE, FOUR_STAGE, FUNCTIONAL_REACH}
 
 
 # --- the clinical start and end of the timed tests (regressions: the simulated cohort's TUG and

@@ -26,7 +26,7 @@ def test_demo_is_small_labelled_and_marked_simulated() -> None:
     rows = _rows()
     assert 6 <= len(rows) <= 8
     total = sum(f.stat().st_size for f in DEMO.iterdir())
-    assert total < 3.0e6  # twelve trials; the 30-s chair stand and 4-stage test 0.5 MB each
+    assert total < 3.6e6  # thirteen trials; the chair stand, 4-stage and reach 0.5 MB each
     readme = (DEMO / "README.md").read_text(encoding="utf-8")
     assert "SIMULATED" in readme and "lmm-train demo" in readme
     assert {r["activity"] for r in rows} >= {"walking", "tug", "fsst", "sts5", "squats"}
@@ -197,3 +197,20 @@ def test_the_four_stage_demo_times_each_position(tmp_path: Path) -> None:
                           ("tandem_s", "tandem")):
         assert 0.0 <= m[key] - truth[position] < 0.3, key
     assert test.duration_s == m["tandem_s"] < 10.0 and m["stage_held"] == 2.0
+
+
+def test_the_reach_demo_measures_each_reach(tmp_path: Path) -> None:
+    """The simulated Functional Reach Test (capture noise, postural sway): each reach within
+    1 cm of the hand's travel in the noise-free simulation; the result is the mean of the last
+    two."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.analysis.reach import FUNCTIONAL_REACH
+    from training.simulate.reach import write_reach_demo
+
+    trial, line, truth = _rebuilt("S0039_functional_reach_01.mot", write_reach_demo, 1, tmp_path)
+    assert "three times" in line
+    test = next(t for t in analyze(trial).clinical_tests if t.test == FUNCTIONAL_REACH)
+    m = test.measures
+    for k in (1, 2, 3):
+        assert m[f"reach_{k}_cm"] == pytest.approx(truth[f"reach_{k}"], abs=1.0), k
+    assert m["reach_cm"] == pytest.approx((m["reach_2_cm"] + m["reach_3_cm"]) / 2)

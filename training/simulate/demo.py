@@ -127,8 +127,12 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
     parkinsons = pick_participants(seed)[3][0]
     stages, stages_line, _held = write_four_stage_demo(out, parkinsons, rate_hz, seed)
     files.append(stages)
+    from training.simulate.reach import write_reach_demo
+
+    reach, reach_line, _cm = write_reach_demo(out, stroke, rate_hz, seed)
+    files.append(reach)
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    listing += PLATES_LINE + balance_line + chairs_line + stages_line
+    listing += PLATES_LINE + balance_line + chairs_line + stages_line + reach_line
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
