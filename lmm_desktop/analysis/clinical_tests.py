@@ -519,6 +519,9 @@ def thirty_second_chair_stand(seg: ActivitySegments, start_s: float | None = Non
         if nxt:
             phases.append(Phase(f"sit {k}", _t(sig, nxt[0].onset),
                                 min(_t(sig, nxt[0].end), t_end)))
+    last = _t(sig, len(sig.time) - 1)
+    if last > t_end + 0.1:  # the recording goes on: where the counting stopped, on the timeline
+        phases.append(Phase("> 30 s", t_end, last))
     measures: dict[str, float] = {"stands": stands, "covered_s": covered}
     if done:
         measures.update(_rise_measures(phases, sig, done))

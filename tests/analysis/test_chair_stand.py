@@ -134,3 +134,14 @@ def test_a_start_set_by_hand_counts_again_from_there() -> None:
     assert note is not None and "lasts 30 s from its start" in note
     unchanged, note = apply_timing_override(tests, [Event(TEST_END, "right", 20.0, "user")], seg)
     assert unchanged == tests and note is not None and "set the start instead" in note
+
+
+def test_the_timeline_shows_where_the_counting_stopped() -> None:
+    """A recording that goes on past the 30 s ends with a '> 30 s' phase from there; the rise
+    and sit measures leave it out."""
+    tests, _ = _tests(13)
+    cst = tests[CST30]
+    last = cst.phases[-1]
+    assert last.name == "> 30 s"
+    assert last.start_s == pytest.approx(cst.phases[0].start_s + 30.0)
+    assert cst.measures["sit_mean_s"] == pytest.approx(1.0, abs=0.15)
