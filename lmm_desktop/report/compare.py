@@ -69,17 +69,31 @@ def difference_rows(a: TrialReport, b: TrialReport) -> list[DifferenceRow]:
     ta = {t.test: t for t in a.clinical_tests if t.duration_s is not None}
     tb = {t.test: t for t in b.clinical_tests if t.duration_s is not None}
     for test in [*ta, *(k for k in tb if k not in ta)]:
+        if test == "squats":
+            continue  # its repetitions' measures are compared above, not the series' length
         ref_t = ta.get(test) or tb[test]
+        what, unit, decimals, value = _TEST_RESULTS.get(test, _TIME)
         rows.append(
             DifferenceRow(
-                f"{ref_t.title} time",
-                "s",
-                2,
-                ta[test].duration_s if test in ta else None,
-                tb[test].duration_s if test in tb else None,
+                f"{ref_t.title} {what}",
+                unit,
+                decimals,
+                value(ta[test]) if test in ta else None,
+                value(tb[test]) if test in tb else None,
             )
         )
     return rows
+
+
+_TIME: tuple[str, str, int, Any] = ("time", "s", 2, lambda t: t.duration_s)
+_TEST_RESULTS: dict[str, tuple[str, str, int, Any]] = {
+    # the tests whose result is not their duration: what is compared instead
+    "thirty_second_chair_stand": ("stands in 30 s", "stands", 0, lambda t: t.repetitions),
+    "functional_reach": ("reach", "cm", 1, lambda t: t.measures.get("reach_cm")),
+    "four_stage_balance": ("tandem stance", "s", 1, lambda t: t.duration_s),
+    "jumps": ("best height", "cm", 1, lambda t: t.measures.get("best_height_flight_cm")),
+    "standing_balance": ("95 % ellipse", "cm²", 1, lambda t: t.measures.get("ellipse95_cm2")),
+}
 
 
 #: squat measures compared (keys of ``squat_rows``), with the limb symmetry of the peaks

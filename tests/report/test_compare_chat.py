@@ -132,3 +132,41 @@ def test_comparison_of_two_squat_series(fixtures_dir: Path) -> None:
     assert rows["Squats: depth (pelvis drop)"].a == pytest.approx(35.0, abs=1.0)
     html = render_html(model).html
     assert "Squats: knee / ankle separation at bottom</td>" in html  # no empty '()' unit
+
+
+def test_the_tests_compared_by_their_result_not_their_length() -> None:
+    """A chair stand compares its stands, a reach its centimetres, a jump trial its best
+    height, a 4-Stage Balance Test its tandem stance; a squat series is compared by its
+    repetitions' measures, not by the series' length."""
+    from lmm_desktop.report.compare import difference_rows
+    from lmm_desktop.report.model import ClinicalTestInfo, TrialReport
+
+    from dataclasses import replace
+
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse
+    from lmm_desktop.report.model import ReportOptions
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    base = assemble_report([analyse(read_trial(demo / "S0039_chair_stand_30s_01.mot"))],
+                           options=ReportOptions(include_ai=False)).trials[0]
+
+    def trial(**tests: tuple[float, int | None, dict[str, float]]) -> TrialReport:
+        return replace(base, clinical_tests=[
+            ClinicalTestInfo(k, k.replace("_", " ").title(), d, [], "", reps, m)
+            for k, (d, reps, m) in tests.items()])
+
+    a = trial(thirty_second_chair_stand=(30.0, 6, {}), functional_reach=(20.0, 3,
+              {"reach_cm": 18.0}), jumps=(3.0, 2, {"best_height_flight_cm": 20.0}),
+              squats=(12.0, 4, {}), timed_up_and_go=(17.2, None, {}))
+    b = trial(thirty_second_chair_stand=(30.0, 9, {}), functional_reach=(21.0, 3,
+              {"reach_cm": 24.0}), jumps=(3.0, 2, {"best_height_flight_cm": 25.0}),
+              squats=(10.0, 4, {}), timed_up_and_go=(14.0, None, {}))
+    rows = {r.label: r for r in difference_rows(a, b)}
+    assert (rows["Thirty Second Chair Stand stands in 30 s"].a,
+            rows["Thirty Second Chair Stand stands in 30 s"].b) == (6, 9)
+    assert rows["Functional Reach reach"].unit == "cm"
+    assert rows["Functional Reach reach"].difference == pytest.approx(6.0)
+    assert rows["Jumps best height"].percent_change == pytest.approx(25.0)
+    assert rows["Timed Up And Go time"].difference == pytest.approx(-3.2)
+    assert not any(k.startswith("Squats") for k in rows)
