@@ -138,14 +138,12 @@ def test_the_tests_compared_by_their_result_not_their_length() -> None:
     """A chair stand compares its stands, a reach its centimetres, a jump trial its best
     height, a 4-Stage Balance Test its tandem stance; a squat series is compared by its
     repetitions' measures, not by the series' length."""
-    from lmm_desktop.report.compare import difference_rows
-    from lmm_desktop.report.model import ClinicalTestInfo, TrialReport
-
     from dataclasses import replace
 
     from lmm_desktop.io import read_trial
     from lmm_desktop.report.assemble import analyse
-    from lmm_desktop.report.model import ReportOptions
+    from lmm_desktop.report.compare import difference_rows
+    from lmm_desktop.report.model import ClinicalTestInfo, ReportOptions, TrialReport
 
     demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
     base = assemble_report([analyse(read_trial(demo / "S0039_chair_stand_30s_01.mot"))],
