@@ -153,5 +153,21 @@ def screen_summary(items: list[ScreenItem]) -> str:
     return text + "."
 
 
-__all__ = ["STEADI_NOTE", "STEADI_SOURCE", "STEADI_TUG_S", "ScreenItem", "screen_summary",
-           "steadi_screen"]
+def screen_short(items: list[ScreenItem]) -> str:
+    """A few words for a table cell: 'problem: TUG, 4-Stage', 'no problem (2 of 3 done)',
+    'not read (30-s chair stand)', or '' without items."""
+    if not items:
+        return ""
+    short = {"timed_up_and_go": "TUG", "thirty_second_chair_stand": "30-s chair stand",
+             "four_stage_balance": "4-Stage"}
+    done = [i for i in items if i.value != "not done"]
+    flagged = [short[i.test] for i in done if i.problem]
+    if flagged:
+        return "problem: " + ", ".join(flagged)
+    if all(i.problem is False for i in done):
+        return f"no problem ({len(done)} of 3 done)"
+    return "not read (" + ", ".join(short[i.test] for i in done if i.problem is None) + ")"
+
+
+__all__ = ["STEADI_NOTE", "STEADI_SOURCE", "STEADI_TUG_S", "ScreenItem", "screen_short",
+           "screen_summary", "steadi_screen"]

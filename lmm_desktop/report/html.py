@@ -274,6 +274,9 @@ def _progress(m: ReportModel, figs: Figures) -> str:
             svg = bar_chart(dates, [(label, "#4c6ef5", vals)], title=f"{label} ({unit})",
                             width=320)
             charts.append(figs.img(svg, 320, 30 + 20 * len(dates) + 24, label))
+    if any(getattr(s, "steadi", "") for s in sessions):
+        rows.append(["Fall-risk screen (CDC STEADI)",
+                     *(getattr(s, "steadi", "") or "—" for s in sessions), ""])
     n = sum(len(s.trials) for s in sessions)
     out = [
         f'<h2 class="pagebreak">Progress over {len(sessions)} session(s)</h2>',

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from lmm_desktop.core.errors import LmmError
+from lmm_desktop.records.models import age_on
 from lmm_desktop.records.store import RecordStore
 
 #: key, label, unit, decimals, and whether a larger value is better (None: neither)
@@ -56,6 +57,9 @@ class TrialMeasures:
     name: str
     values: dict[str, float | None] = field(default_factory=dict)
     problem: str | None = None
+    tests: list[dict[str, Any]] = field(default_factory=list)
+    """The trial's clinical tests (``TestResult.to_dict`` with their ``reference``, read with
+    the patient's age and sex from the records), for the session's STEADI screen."""
 
 
 @dataclass
@@ -66,11 +70,15 @@ class SessionProgress:
     date: str | None
     trials: list[TrialMeasures]
     values: dict[str, float | None] = field(default_factory=dict)
+    steadi: str = ""
+    """The session's CDC STEADI screen in a few words ('problem: TUG, 4-Stage'), '' when no
+    STEADI test was recorded (see :func:`lmm_desktop.analysis.steadi.screen_short`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "session_id": self.session_id,
             "date": self.date,
+            "steadi": self.steadi,
             "values": {k: None if v is None else round(v, 4) for k, v in self.values.items()},
             "trials": [
                 {"name": t.name, "problem": t.problem,
@@ -103,8 +111,12 @@ def patient_progress(
         if progress is not None:
             progress(k, len(work))
         out[session.id].trials.append(_measure(store, session, rec))
+    from lmm_desktop.analysis.steadi import screen_short, steadi_screen
+
     for sp in out.values():
         sp.values = _session_values(sp.trials)
+        sp.steadi = screen_short(steadi_screen(
+            (t.name, c) for t in sp.trials for c in t.tests))
     return [sp for sp in out.values() if sp.trials]
 
 
@@ -124,11 +136,18 @@ def _measure(store: RecordStore, session: Any, rec: Any) -> TrialMeasures:
         trial = read_trial(path, trial=name)
         if trial.subject.mass_kg is None and session.body_mass_kg is not None:
             trial.subject.mass_kg = float(session.body_mass_kg)
+        patient = store.patient(session.patient_id)
+        if trial.subject.age_years is None:  # the norms of the tests need the age and sex
+            trial.subject.age_years = age_on(patient.birth_date, session.date)
+        if trial.subject.sex is None:
+            sex = {"female": "female", "male": "male", "other": "other"}.get(patient.sex or "")
+            trial.subject.sex = sex  # type: ignore[assignment]
         result = analyse(trial, edits=store.edited_events(rec.id)).result
     except LmmError as exc:
         tm.problem = str(exc)
         return tm
     tm.values = measures_of(result)
+    tm.tests = list(result.to_dict().get("clinical_tests") or [])
     return tm
 
 

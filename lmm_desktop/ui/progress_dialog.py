@@ -163,6 +163,21 @@ class ProgressDialog(QDialog):
             self.measure.addItem(f"{label} ({unit})", key)
         self.measure.blockSignals(False)
         t.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for c in range(1, t.columnCount()):  # a session's column as wide as its longest cell
+            t.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
+        if any(s.steadi for s in sessions):  # the CDC STEADI screen, session by session
+            r = t.rowCount()
+            t.setRowCount(r + 1)
+            head = QTableWidgetItem("Fall-risk screen (CDC STEADI)")
+            head.setToolTip("The TUG (12 s or more), the 30-second chair stand (below average for "
+                            "the age and sex) and the 4-Stage Balance Test (tandem under 10 s), "
+                            "each against STEADI's own criterion; the best attempt of the "
+                            "session.")
+            t.setItem(r, 0, head)
+            for c, sp in enumerate(sessions, start=1):
+                cell = QTableWidgetItem(sp.steadi or "—")
+                cell.setToolTip(sp.steadi or "no STEADI test in this session")
+                t.setItem(r, c, cell)
         problems = [f"{t.name} ({s.date or 'no date'}): {t.problem}"
                     for s in sessions for t in s.trials if t.problem]
         self.problems.setText(

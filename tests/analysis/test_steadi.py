@@ -79,3 +79,19 @@ def test_a_session_report_has_the_screen() -> None:
     walk = assemble_report([analyse(read_trial(demo / "S0004_walking_01.mot"))],
                            options=ReportOptions(include_ai=False))
     assert "STEADI" not in render_html(walk).html
+
+
+def test_the_short_form_for_a_table_cell() -> None:
+    from lmm_desktop.analysis.steadi import screen_short
+
+    ref = {"at_risk": False, "status": "average or better", "who": "men aged 65-69",
+           "cutoff_text": "< 12 stands"}
+    assert screen_short(steadi_screen([(None, _t("timed_up_and_go", 12.0)),
+                                       (None, _t("four_stage_balance", 8.0))])) == (
+        "problem: TUG, 4-Stage")
+    assert screen_short(steadi_screen([(None, _t("timed_up_and_go", 9.0)),
+                                       (None, _t("thirty_second_chair_stand", 30.0, 14, ref))])
+                        ) == "no problem (2 of 3 done)"
+    assert screen_short(steadi_screen([(None, _t("thirty_second_chair_stand", 30.0, 14))])) == (
+        "not read (30-s chair stand)")
+    assert screen_short([]) == ""

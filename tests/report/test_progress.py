@@ -172,3 +172,39 @@ def test_chair_stands_in_30_s_best_of_the_session_and_full_windows_only() -> Non
     row = row_of(result.to_dict())
     assert row["chair_stand_30s_stands"] == 6
     assert summary_text(row)[0].startswith("30s chair stand 6")
+
+
+def test_each_session_has_its_steadi_screen(tmp_path: Path) -> None:
+    """A man born 1960: the first visit a TUG (17.2 s: at or over STEADI's 12 s) and a 30-s
+    chair stand (6 stands at 66: below average), the second a 4-Stage Balance Test (tandem
+    6.2 s). Each session's screen says what it found; a session without a STEADI test, none."""
+    files = tmp_path / "files"
+    files.mkdir()
+    names = ("S0048_tug_01.mot", "S0039_chair_stand_30s_01.mot",
+             "S0048_four_stage_balance_01.mot", "S0039_walking_01.mot")
+    for name in names:
+        shutil.copy(DEMO / name, files / name)
+    with RecordStore(tmp_path / "r.sqlite") as store:
+        p = store.add_patient("Cy Test", birth_date="1960-05-01", sex="male")
+        s1 = store.add_session(p.id, date="2026-11-20")
+        s2 = store.add_session(p.id, date="2026-12-01")
+        s3 = store.add_session(p.id, date="2026-12-03")
+        import_trial_file(store, s1.id, files / names[0])
+        import_trial_file(store, s1.id, files / names[1])
+        import_trial_file(store, s2.id, files / names[2])
+        import_trial_file(store, s3.id, files / names[3])
+        sessions = patient_progress(store, p.id)
+    assert [s.steadi for s in sessions] == [
+        "problem: TUG, 30-s chair stand", "problem: 4-Stage", ""]
+    assert sessions[0].to_dict()["steadi"] == "problem: TUG, 30-s chair stand"
+    from lmm_desktop.report.html import _progress
+
+    class Figs:
+        def img(self, *a: object, **k: object) -> str:
+            return ""
+
+    class Model:
+        progress = sessions
+
+    html = _progress(Model(), Figs())  # type: ignore[arg-type]
+    assert "Fall-risk screen (CDC STEADI)" in html and "problem: 4-Stage" in html

@@ -57,6 +57,10 @@ def test_a_timed_test_is_charted_against_its_cut_off(
     t = dlg.table
     tug = next(r for r in range(t.rowCount()) if t.item(r, 0).text() == "TUG (s)")
     assert t.item(tug, 3).text() == "+0.0"  # the same trial twice: no change
+    steadi = next(r for r in range(t.rowCount())
+                  if t.item(r, 0).text() == "Fall-risk screen (CDC STEADI)")
+    assert [t.item(steadi, c).text() for c in (1, 2)] == ["problem: TUG"] * 2  # 17.2 >= 12 s
+    assert dlg.measure.count() == t.rowCount() - 1  # the screen is not a chartable measure
     dlg.reject()
 
 
