@@ -607,6 +607,8 @@ def components_text(test: TestResult) -> str:
         from lmm_desktop.analysis.four_stage import four_stage_text
 
         return four_stage_text(m)
+    if test.test == WALK and "speed_m_s" in m:
+        return walking_category(m["speed_m_s"])
     if test.test == FUNCTIONAL_REACH and "reach_cm" in m:
         n = int(m.get("n_attempts", 1))
         each = ", ".join(f"{m[f'reach_{k}_cm']:.1f}" for k in range(1, n + 1)
@@ -634,6 +636,27 @@ def components_text(test: TestResult) -> str:
                 text += f", the trunk leaning {abs(lean):.0f}° {'forward' if lean >= 0 else 'back'}"
         return text + "."
     return ""
+
+
+WALKING_CATEGORIES = ((0.4, "a household ambulator"), (0.8, "a limited community ambulator"),
+                      (float("inf"), "a community ambulator"))
+"""Walking speed bands of Perry et al. (1995), after stroke: under 0.4 m/s, 0.4-0.8, over."""
+WALKING_CATEGORY_SOURCE = (
+    "Perry J, Garrett M, Gronley JK, Mulroy SJ. Classification of walking handicap in the "
+    "stroke population. Stroke 1995;26(6):982-989"
+)
+
+
+def walking_category(speed_m_s: float) -> str:
+    """'At 0.54 m/s, a limited community ambulator (0.4-0.8 m/s; Perry et al. 1995, after
+    stroke).' The bands were set after stroke; the sentence says so."""
+    if not np.isfinite(speed_m_s):
+        return ""
+    label = next(name for upper, name in WALKING_CATEGORIES if speed_m_s < upper)
+    band = ("under 0.4 m/s" if speed_m_s < 0.4 else "0.4-0.8 m/s" if speed_m_s < 0.8
+            else "0.8 m/s or more")
+    return (f"At {speed_m_s:.2f} m/s, {label} ({band}; Perry et al. 1995, derived after "
+            f"stroke: {WALKING_CATEGORY_SOURCE}).")
 
 
 WALK_RULE = (

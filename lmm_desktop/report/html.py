@@ -504,12 +504,18 @@ def _spatiotemporal(t: TrialReport) -> str:
         for k, v in t.symmetry.items()
         if v is not None
     )
+    from lmm_desktop.analysis.clinical_tests import walking_category
+
+    speed = next((r.both.value for r in t.spatiotemporal
+                  if r.key == "speed_m_s" and r.both is not None and r.both.value is not None),
+                 None)
+    band = f" {walking_category(speed)}" if speed is not None else ""
     note = (
         f'<p class="small">Mean &plusmn; SD over the strides; in brackets: normal (green) '
         "or below/above the normal range (mean &plusmn; 1 SD) with the distance from its "
         "middle in SDs (amber up to 2 SD, red beyond). "
         f"Ranges: {esc(t.normative_basis or NA)}."
-        f"{(' Symmetry: ' + esc(sym) + '.') if sym else ''}</p>"
+        f"{(' Symmetry: ' + esc(sym) + '.') if sym else ''}{esc(band)}</p>"
     )
     return h + table(head, rows, raw=True, widths=widths, compact=True) + note
 

@@ -55,6 +55,8 @@ class MetricRow:
     overall: float | None
     normal: str  # the normal range as text, '' when none is known
     status: str  # 'normal' | 'low' | 'high' | 'none' (no normal range to compare with)
+    note: str = ""
+    """A reading beside the normal range (walking speed: its functional band), or ''."""
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,15 @@ def metric_rows(result: Any) -> list[MetricRow]:
                 )
             )
         else:
+            note = ""
+            if key == "speed_m_s" and entry.get("value") is not None:
+                from lmm_desktop.analysis.clinical_tests import walking_category
+
+                note = walking_category(float(entry["value"]))
             rows.append(
                 MetricRow(
-                    label, unit, None, None, entry.get("value"), _range(entry, unit), _status(entry)
+                    label, unit, None, None, entry.get("value"), _range(entry, unit),
+                    _status(entry), note
                 )
             )
     return [r for r in rows if (r.left, r.right, r.overall) != (None, None, None)]

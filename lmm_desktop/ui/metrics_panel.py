@@ -471,7 +471,7 @@ class MetricsPanel(QWidget):
                 f"Normal range {row.normal}: {row.status}."
                 if has_range
                 else "No normal range is known for this parameter."
-            )
+            ) + (f" {row.note}" if row.note else "")
             items = [QTableWidgetItem(text) for text in cells]
             for c, item in enumerate(items):
                 item.setToolTip(tip)

@@ -9,6 +9,7 @@ body points then come from that model, exactly as for a real trial.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -580,3 +581,33 @@ def test_sts_rising_with_the_weight_on_one_leg() -> None:
     sts = next(r for r in results if r.test == STS5)
     assert sts.measures["rise_lateral_shift_cm"] == pytest.approx(4.0, abs=0.5)
     assert " cm toward the right foot" in components_text(sts)
+
+
+@pytest.mark.parametrize(("speed", "band"), [
+    (0.30, "a household ambulator (under 0.4 m/s"),
+    (0.54, "a limited community ambulator (0.4-0.8 m/s"),
+    (0.80, "a community ambulator (0.8 m/s or more"),
+])
+def test_walking_speed_reads_as_a_functional_band(speed: float, band: str) -> None:
+    """Perry et al. (1995) after stroke; said with the speed in the walking test's note, the
+    gait table's tooltip and the report (the stroke demo: 0.54 m/s, limited community)."""
+    from lmm_desktop.analysis.clinical_tests import walking_category
+
+    text = walking_category(speed)
+    assert text.startswith(f"At {speed:.2f} m/s, {band}") and "after stroke" in text
+    assert walking_category(float("nan")) == ""
+
+
+def test_the_stroke_demos_speed_band_in_the_table_and_the_report() -> None:
+    from lmm_desktop.io import read_trial
+    from lmm_desktop.report.assemble import analyse, assemble_report
+    from lmm_desktop.report.html import render_html
+    from lmm_desktop.report.model import ReportOptions
+    from lmm_desktop.ui.analysis_view import metric_rows
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    item = analyse(read_trial(demo / "S0039_walking_01.mot"))
+    speed = next(r for r in metric_rows(item.result) if r.name == "Walking speed")
+    assert "a limited community ambulator (0.4-0.8 m/s" in speed.note
+    html = render_html(assemble_report([item], options=ReportOptions(include_ai=False))).html
+    assert "At 0.54 m/s, a limited community ambulator" in html

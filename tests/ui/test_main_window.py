@@ -364,7 +364,9 @@ def test_a_tug_opens_on_its_time_against_the_cut_off(qtbot, window: MainWindow) 
     assert "1 clinical test," in m.status.text()  # singular
     open_and_wait(qtbot, window, demo / "S0003_walking_01.mot")
     assert m.tabs.currentWidget() is m.gait_table  # a walk: the gait parameters come first
-    assert m.tests_note.text() == ""  # the walking-speed test has no cut-off of its own
+    # the walking-speed test has no cut-off of its own: its note gives the functional band
+    assert "At 0.93 m/s, a community ambulator" in m.tests_note.text()
+    assert "cut-off" not in m.tests_note.text()
 
 
 def test_the_patients_age_in_the_records_picks_the_age_norm(
