@@ -852,7 +852,7 @@ def four_stage_test(seg: ActivitySegments) -> TestResult:
                     _t(sig, st.start), _t(sig, st.end)) for st in seg.stances]
     phases += [Phase(f"on {side} leg", _t(sig, a), _t(sig, b)) for side, a, b, _c in seg.one_leg]
     phases.sort(key=lambda p: p.start_s)
-    measures = four_stage_measures(seg.stances, seg.one_leg, time)
+    measures = four_stage_measures(seg.stances, seg.one_leg, time, sig)
     tandem = [st for st in seg.stances if st.position == "tandem"]
     if not tandem:
         last = max((st for st in seg.stances), key=lambda st: st.end)

@@ -163,22 +163,33 @@ def two_footed_stances(points: BodyPoints | None, sig: MotionSignals) -> list[St
 
 
 def four_stage_measures(
-    stances: list[Stance], one_leg: list[tuple[str, int, int, bool]], time: NDArray[np.float64]
+    stances: list[Stance], one_leg: list[tuple[str, int, int, bool]], time: NDArray[np.float64],
+    sig: MotionSignals | None = None,
 ) -> dict[str, float]:
     """The longest attempt at each position (``together_s``, ``semi_tandem_s``, ``tandem_s``,
     ``one_leg_s``), the highest stage held for 10 s (``stage_held``: 0-4, in the test's order,
-    each stage counting only when those before it that were recorded were held too), and which
-    foot was in front in the longest tandem (``tandem_left_front``: 1 or 0)."""
+    each stage counting only when those before it that were recorded were held too), which
+    foot was in front in the longest tandem (``tandem_left_front``: 1 or 0), and with ``sig``
+    the pelvis's sway in each longest attempt (``<position>_sway_cm_s``, its horizontal path
+    over time: more sway, less steady)."""
+    from lmm_desktop.analysis.balance import pelvis_sway_cm_s
+
     out: dict[str, float] = {}
     for position in STAGES:
         held = [s for s in stances if s.position == position]
         if held:
             best = max(held, key=lambda s: time[s.end] - time[s.start])
-            out[MEASURE_KEYS[position]] = float(time[best.end] - time[best.start])
+            key = MEASURE_KEYS[position]
+            out[key] = float(time[best.end] - time[best.start])
+            if sig is not None:
+                out[key[:-2] + "_sway_cm_s"] = pelvis_sway_cm_s(sig, best.start, best.end)
             if position == "tandem":
                 out["tandem_left_front"] = 1.0 if best.front == "left" else 0.0
     if one_leg:
-        out["one_leg_s"] = max(float(time[e] - time[s]) for _side, s, e, _c in one_leg)
+        _side, a, b, _c = max(one_leg, key=lambda r: time[r[2]] - time[r[1]])
+        out["one_leg_s"] = float(time[b] - time[a])
+        if sig is not None:
+            out["one_leg_sway_cm_s"] = pelvis_sway_cm_s(sig, a, b)
     stage = 0
     for k, key in enumerate(("together_s", "semi_tandem_s", "tandem_s", "one_leg_s"), start=1):
         if key not in out:
@@ -206,9 +217,13 @@ def four_stage_text(m: dict[str, float]) -> str:
                        ("tandem", "tandem_s"), ("one leg", "one_leg_s")):
         if key in m:
             text = f"{label} {m[key]:.1f} s"
+            extra = []
             if key == "tandem_s" and "tandem_left_front" in m:
-                text += f" ({'left' if m['tandem_left_front'] else 'right'} foot in front)"
-            parts.append(text)
+                extra.append(f"{'left' if m['tandem_left_front'] else 'right'} foot in front")
+            sway = m.get(key[:-2] + "_sway_cm_s")
+            if sway is not None:
+                extra.append(f"sway {sway:.1f} cm/s")
+            parts.append(text + (f" ({', '.join(extra)})" if extra else ""))
     if not parts:
         return ""
     stage = int(m.get("stage_held", 0))

@@ -86,7 +86,10 @@ def test_each_position_and_its_time(four: Synthetic) -> None:
     ref = reference_for(FOUR_STAGE, test.duration_s)
     assert ref is not None and ref.at_risk and ref.cutoff_text == "< 10 s"
     text = components_text(test)
-    assert f"tandem {m['tandem_s']:.1f} s (left foot in front)" in text
+    assert f"tandem {m['tandem_s']:.1f} s (left foot in front, sway " in text
+    # the scripted pelvis stays put: its sway in each position is near nothing
+    assert all(m[k] < 0.5 for k in ("together_sway_cm_s", "semi_tandem_sway_cm_s",
+                                     "tandem_sway_cm_s", "one_leg_sway_cm_s"))
     assert "held for 10 s up to stage 2 (semi-tandem)" in text
 
 
