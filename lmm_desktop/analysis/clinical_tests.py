@@ -167,6 +167,8 @@ class ActivitySegments:
     :mod:`lmm_desktop.analysis.four_stage`)."""
     reaches: list[ReachAttempt] = field(default_factory=list)
     """Functional Reach Test attempts (see :mod:`lmm_desktop.analysis.reach`)."""
+    arms: bool = False
+    """The source tracks the arms (the hands' positions mean something)."""
 
 
 def detect_activity_segments(
@@ -283,7 +285,21 @@ def detect_activity_segments(
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
     return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
-                            quiet, points, stances, reaches)
+                            quiet, points, stances, reaches, _arms_tracked(kin, points))
+
+
+def _arms_tracked(kin: Kinematics, points: BodyPoints | None) -> bool:
+    """True when the hands' positions come from the capture (the arm and elbow angles, or
+    hand markers), not from a model's default arms."""
+    if points is None or not (points.has("hand_r") and points.has("hand_l")):
+        return False
+    if points.source == "markers":
+        return bool(np.isfinite(points.point("hand_r")).any())
+    from lmm_desktop.core.canonical import CANONICAL_JOINTS
+
+    return not kin.from_markers and all(
+        kin.present[CANONICAL_JOINTS.index(f"{j}_{s}")]
+        for j in ("arm_flex", "elbow_flex") for s in ("r", "l"))
 
 
 def _chair_stand_reason(
@@ -467,13 +483,14 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
         )
     measures = _rise_measures(phases, sig, rises)
     measures.update(_rise_posture(seg, rises))
+    measures.update(_rise_hands(seg, rises))
     return TestResult(
         STS5,
         _t(sig, rises[4].end) - _t(sig, start),
         phases,
         STS_RULE,
         repetitions=5,
-        reason=seg.applicable.get(STS5),
+        reason=seg.applicable.get(STS5) or _hands_text(measures) or None,
         measures=measures,
     )
 
@@ -526,18 +543,53 @@ def thirty_second_chair_stand(seg: ActivitySegments, start_s: float | None = Non
     if done:
         measures.update(_rise_measures(phases, sig, done))
         measures.update(_rise_posture(seg, done))
+        measures.update(_rise_hands(seg, done))
         mid = t0 + CST_WINDOW_S / 2
         measures["first_15s_stands"] = float(sum(_t(sig, r.end) <= mid for r in done))
         measures["second_15s_stands"] = stands - measures["first_15s_stands"]
-    reason = None
+    reason = _hands_text(measures) or None
     if covered < CST_WINDOW_S - 0.05:
         measures["censored"] = 1.0
-        reason = (f"the recording ends {covered:.1f} s after the start, before the 30 s were "
-                  f"up: at least {stands:.0f} stands")
+        reason = "; ".join(filter(None, [
+            f"the recording ends {covered:.1f} s after the start, before the 30 s were up: at "
+            f"least {stands:.0f} stands", reason]))
     rule = CST_RULE if start_s is None else (
         f"user override: the 30 s from {t0:.3f} s (detected by: {CST_RULE})")
     return TestResult(CST30, covered, phases, rule, repetitions=int(stands), reason=reason,
                       overridden=start_s is not None, measures=measures)
+
+
+HANDS_LOW_M = 0.15
+"""At a rise's fastest moment, hands less than this above the hips are down by the seat, the
+thighs or the armrests (crossed on the chest they are 0.3-0.4 m above): pushing up?"""
+
+
+def _rise_hands(seg: ActivitySegments, rises: list[Transition]) -> dict[str, float]:
+    """``hands_low_rises``: the rises at whose fastest moment (about seat-off) both hands were
+    under 15 cm above the hips, when the source tracks the arms (else nothing). The
+    sit-to-stand tests are done with the arms crossed on the chest; hands down by the seat
+    suggest pushing off the chair or the thighs."""
+    pts = seg.points
+    if not seg.arms or pts is None or not all(pts.has(n) for n in ("hip_r", "hip_l")):
+        return {}
+    hip = (pts.point("hip_r")[:, 1] + pts.point("hip_l")[:, 1]) / 2
+    low = 0
+    for r in rises:
+        above = [pts.point(f"hand_{s}")[r.peak, 1] - hip[r.peak] for s in ("r", "l")]
+        if all(np.isfinite(above)) and max(above) < HANDS_LOW_M:
+            low += 1
+    return {"hands_low_rises": float(low), "rises_checked": float(len(rises))}
+
+
+def _hands_text(m: dict[str, float]) -> str:
+    """'The hands were down by the hips at seat-off in 4 of 5 rises: ...' ('' when none)."""
+    n = int(m.get("hands_low_rises", 0))
+    if not n:
+        return ""
+    of = int(m.get("rises_checked", n))
+    return (f"The hands were down by the hips at seat-off in {n} of {of} rise"
+            f"{'s' if of > 1 else ''}: pushing off the chair or the thighs? The test is done "
+            "with the arms crossed on the chest (check the video).")
 
 
 def _rise_posture(seg: ActivitySegments, rises: list[Transition]) -> dict[str, float]:
@@ -634,7 +686,7 @@ def components_text(test: TestResult) -> str:
             if "rise_trunk_lean_deg" in m:
                 lean = m["rise_trunk_lean_deg"]
                 text += f", the trunk leaning {abs(lean):.0f}° {'forward' if lean >= 0 else 'back'}"
-        return text + "."
+        return " ".join(filter(None, [text + ".", _hands_text(m)]))
     return ""
 
 
@@ -762,8 +814,9 @@ def run_clinical_tests(
         if why is None:
             results.append(fn(seg))
             if name == STS5 and seg.applicable.get(CST30) is None and len(seg.rises) > 5:
-                results[-1].reason = results[-1].reason or (
-                    "timed over the first five stands of a 30-second chair stand")
+                results[-1].reason = "; ".join(filter(None, [
+                    "timed over the first five stands of a 30-second chair stand",
+                    results[-1].reason]))
         else:
             reasons[name] = why
     if seg.applicable[FSST] is None and points is not None:

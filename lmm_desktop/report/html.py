@@ -340,6 +340,11 @@ def key_findings(m: ReportModel) -> list[str]:
         where = f"{t.label}: " if many else ""
         for c in t.clinical_tests:
             ref = c.reference
+            low = int(c.measures.get("hands_low_rises", 0))
+            if low:  # a sit-to-stand test's validity: the arms were to be crossed
+                out.append(f"{where}{c.title}: the hands were down by the hips at seat-off in "
+                           f"{low} of {int(c.measures.get('rises_checked', low))} rises "
+                           "(pushing up? the test is done with the arms crossed).")
             if c.duration_s is None or not ref:
                 continue
             if ref.get("kind") in ("count", "score"):  # a score: chair stands, a reach

@@ -24,6 +24,7 @@ from lmm_desktop.analysis.clinical_tests import (
     WALK,
     Phase,
     TestResult,
+    components_text,
     detect_activity_segments,
     five_times_sit_to_stand,
     recompute_with_override,
@@ -205,9 +206,10 @@ def make_tug() -> Synthetic:
     return build(t, pelvis, yaw, heels, truth)
 
 
-def make_sts(n_rises: int = 5, lateral: float = 0.0) -> Synthetic:
+def make_sts(n_rises: int = 5, lateral: float = 0.0, arms_crossed: bool = True) -> Synthetic:
     """Rise k over [1 + 2.6(k-1), 2 + 2.6(k-1)] s, sit over [2.3 + ..., 3.3 + ...] s; the
-    pelvis ``lateral`` m toward the right foot throughout (the feet planted)."""
+    pelvis ``lateral`` m toward the right foot throughout (the feet planted); the arms crossed
+    on the chest unless ``arms_crossed`` is False (then they hang by the sides)."""
     t = np.arange(0, 1.0 + 2.6 * n_rises + 1.0, DT)
     x = np.full_like(t, SEATED_PELVIS[0])
     y = np.full_like(t, SEATED_PELVIS[1])
@@ -222,7 +224,21 @@ def make_sts(n_rises: int = 5, lateral: float = 0.0) -> Synthetic:
     pelvis = np.column_stack([x, y, np.full_like(t, lateral)])  # z: toward the right
     truth = {f"rise{k + 1}": 1.0 + 2.6 * k for k in range(n_rises)}
     truth["end"] = 2.0 + 2.6 * (n_rises - 1)
-    return build(t, pelvis, np.zeros_like(t), _planted(len(t)), truth)
+    syn = build(t, pelvis, np.zeros_like(t), _planted(len(t)), truth)
+    return crossed_arms(syn) if arms_crossed else syn
+
+
+def crossed_arms(syn: Synthetic) -> Synthetic:
+    """``syn`` with the arms crossed on the chest (as the sit-to-stand tests ask), the body
+    points computed again."""
+    angles = syn.kin.angles.copy()
+    for s in "rl":
+        angles[:, JOINT_INDEX[f"arm_flex_{s}"]] = 35.0
+        angles[:, JOINT_INDEX[f"arm_add_{s}"]] = 20.0
+        angles[:, JOINT_INDEX[f"elbow_flex_{s}"]] = 110.0
+    kin = Kinematics(angles, syn.kin.present, syn.kin.pelvis_rotation,
+                     syn.kin.pelvis_translation, syn.kin.pelvis_present)
+    return Synthetic(kin, builtin_forward_kinematics(kin, syn.time), syn.truth)
 
 
 def make_walk(speed: float = 1.2) -> Synthetic:
@@ -581,6 +597,30 @@ def test_sts_rising_with_the_weight_on_one_leg() -> None:
     sts = next(r for r in results if r.test == STS5)
     assert sts.measures["rise_lateral_shift_cm"] == pytest.approx(4.0, abs=0.5)
     assert " cm toward the right foot" in components_text(sts)
+
+
+def test_hands_down_by_the_seat_are_flagged_crossed_arms_are_not() -> None:
+    """The sit-to-stand tests ask for the arms crossed on the chest; hands hanging by the
+    hips at seat-off (pushing off the chair or the thighs?) are said, per rise; a source
+    without arm angles says nothing."""
+    crossed = run_clinical_tests(*_args(make_sts()))[0][0]
+    assert crossed.measures["hands_low_rises"] == 0 and crossed.reason is None
+    hanging = run_clinical_tests(*_args(make_sts(arms_crossed=False)))[0][0]
+    assert hanging.measures["hands_low_rises"] == 5 and hanging.measures["rises_checked"] == 5
+    assert (hanging.reason or "").startswith(
+        "The hands were down by the hips at seat-off in 5 of 5 rises")
+    assert "arms crossed" in components_text(hanging)
+    syn = make_sts(arms_crossed=False)
+    present = syn.kin.present.copy()
+    present[JOINT_INDEX["elbow_flex_r"]] = False  # the source has no elbow angle
+    no_arms = Kinematics(syn.kin.angles, present, syn.kin.pelvis_rotation,
+                         syn.kin.pelvis_translation, syn.kin.pelvis_present)
+    quiet = run_clinical_tests(no_arms, syn.time, syn.points)[0][0]
+    assert "hands_low_rises" not in quiet.measures and quiet.reason is None
+
+
+def _args(syn: Synthetic) -> tuple:
+    return syn.kin, syn.time, syn.points
 
 
 @pytest.mark.parametrize(("speed", "band"), [
