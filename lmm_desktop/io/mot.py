@@ -24,7 +24,7 @@ from lmm_desktop.core.canonical import (
 )
 from lmm_desktop.core.errors import TrialReadError
 from lmm_desktop.core.mapping import map_to_canonical
-from lmm_desktop.core.trial import Provenance, SourceCoordinates, Trial
+from lmm_desktop.core.trial import Provenance, SourceCoordinates, Subject, Trial
 from lmm_desktop.io import _text
 
 CANONICAL_FLAG = "lmm_kinematics"
@@ -107,6 +107,7 @@ def read_mot(path: str | Path) -> Trial:
         model_name=model,
         simulated=(header.get("simulated") or "").lower() in _YES,
     )
+    subject = _subject(header, warnings)
     metadata: dict[str, object] = {
         "header": dict(header.pairs),
         "header_text": list(header.text),
@@ -120,8 +121,44 @@ def read_mot(path: str | Path) -> Trial:
         source=SourceCoordinates(names=names, values=values, in_degrees=in_degrees),
         kinematics=kinematics,
         provenance=provenance,
+        subject=subject,
         metadata=metadata,
     )
+
+
+#: header key -> (Subject field, plausible range, unit) of the subject lines written by
+#: :func:`write_mot`
+SUBJECT_KEYS: dict[str, tuple[str, tuple[float, float], str]] = {
+    "subject_height_m": ("height_m", (0.5, 2.5), "m"),
+    "subject_mass_kg": ("mass_kg", (10.0, 400.0), "kg"),
+    "subject_age_years": ("age_years", (0.0, 120.0), "years"),
+}
+
+
+def _subject(header: _Header, warnings: list[str]) -> Subject:
+    """The person's height, mass, age and sex from the ``subject_*`` header lines (LMM
+    Desktop writes them; other files have none). A value out of its plausible range, or a sex
+    other than female, male or other, is left unknown with a warning."""
+    subject = Subject()
+    for key, (field_name, (lo, hi), unit) in SUBJECT_KEYS.items():
+        raw = header.get(key)
+        if raw is None:
+            continue
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if lo <= value <= hi:
+            setattr(subject, field_name, value)
+        else:
+            warnings.append(f"{key}={raw!r} ignored: expected {lo:g}-{hi:g} {unit}")
+    sex = header.get("subject_sex")
+    if sex is not None:
+        if sex.strip().lower() in ("female", "male", "other"):
+            subject.sex = sex.strip().lower()  # type: ignore[assignment]
+        else:
+            warnings.append(f"subject_sex={sex!r} ignored: expected female, male or other")
+    return subject
 
 
 def _read_header(path: Path, fh: BinaryIO) -> _Header:
@@ -333,8 +370,10 @@ def write_mot(trial: Trial, path: str | Path) -> Path:
     """Write the trial's canonical kinematics as an OpenSim ``.mot`` (degrees, repr-exact).
 
     Joints the trial lacks are omitted, never written as zeros. The header marks the columns as
-    canonical (knee flexion positive) so that :func:`read_mot` reads them back unchanged, and
-    carries ``simulated=yes`` for simulated trials. The write is atomic.
+    canonical (knee flexion positive) so that :func:`read_mot` reads them back unchanged,
+    carries ``simulated=yes`` for simulated trials, and the person's height, mass, age and sex
+    when known (``subject_height_m=`` ..., read back by :func:`read_mot`; no name or
+    identifier). The write is atomic.
 
     Returns
     -------
@@ -360,6 +399,13 @@ def write_mot(trial: Trial, path: str | Path) -> Path:
         lines.append(f"source_model={trial.provenance.model_name}")
     if trial.provenance.simulated:
         lines.append("simulated=yes")
+    sub = trial.subject
+    for key, (field_name, _range, _unit) in SUBJECT_KEYS.items():
+        value = getattr(sub, field_name)
+        if value is not None:
+            lines.append(f"{key}={value:g}")
+    if sub.sex is not None:
+        lines.append(f"subject_sex={sub.sex}")
     lines += [
         "",
         "Units are S.I. units (second, meters, Newtons, ...)",

@@ -96,3 +96,32 @@ def test_mot_and_csv_carry_the_same_numbers(fixtures_dir: Path, tmp_path: Path) 
     for i, h in enumerate(header[1:], start=1):
         name = h.rsplit(" ", 1)[0]
         np.testing.assert_array_equal(values[:, i], table[:, names.index(name)])
+
+
+def test_the_person_travels_with_a_written_mot(tmp_path: Path) -> None:
+    """Height, mass, age and sex are written to the .mot header and read back (a converted
+    OpenCap session keeps them); no identifier is written; absurd values in a header are
+    left unknown with a warning that names them."""
+    from lmm_desktop.core.trial import Subject
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    trial = read_trial(demo / "S0039_chair_stand_30s_01.mot")
+    assert trial.subject.age_years is None  # the demo's header has no person
+    trial.subject = Subject(height_m=1.74, mass_kg=81.5, sex="male", age_years=66.4,
+                            identifier="Jane Roe")
+    out = write_trial(trial, tmp_path / "with_person.mot")
+    text = out.read_text(encoding="utf-8")
+    assert "subject_height_m=1.74" in text and "subject_sex=male" in text
+    assert "Jane Roe" not in text
+    back = read_trial(out)
+    assert (back.subject.height_m, back.subject.mass_kg, back.subject.sex,
+            back.subject.age_years) == (1.74, 81.5, "male", 66.4)
+    bad = text.replace("subject_mass_kg=81.5", "subject_mass_kg=8150").replace(
+        "subject_sex=male", "subject_sex=M?")
+    (tmp_path / "bad.mot").write_text(bad, encoding="utf-8")
+    odd = read_trial(tmp_path / "bad.mot")
+    assert odd.subject.mass_kg is None and odd.subject.sex is None
+    assert odd.subject.height_m == 1.74
+    warnings = " ".join(odd.metadata["warnings"])  # type: ignore[arg-type]
+    assert "subject_mass_kg='8150' ignored: expected 10-400 kg" in warnings
+    assert "subject_sex='M?' ignored" in warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -137,8 +138,10 @@ def make_trial(
 
 
 def write_mot(trial: Trial, path: Path) -> Path:
-    """Write one trial as a canonical ``.mot`` (header carries ``simulated=yes``)."""
-    return write_trial(trial, path)
+    """Write one trial as a canonical ``.mot`` (header carries ``simulated=yes``). The
+    participant's demographics stay in ``labels.csv``, not in the file's header: the demo
+    trials read as files without them do (norms that need the age and sex ask for them)."""
+    return write_trial(replace(trial, subject=Subject()), path)
 
 
 def _cell(value: object) -> str:
