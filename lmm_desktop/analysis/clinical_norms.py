@@ -264,8 +264,9 @@ CHAIR_STAND_NEEDS = (
 
 @dataclass(frozen=True)
 class ChairStandReference:
-    """A 30-second chair stand score against the below-average score for the patient's age
-    group and sex. Fewer stands is the risk (``at_risk``)."""
+    """A count score (the 30-second chair stand's stands, the 30-second arm curl's curls)
+    against the below-average score for the patient's age group and sex. Fewer is worse
+    (``at_risk``)."""
 
     __test__ = False  # not a pytest class
 
@@ -276,6 +277,10 @@ class ChairStandReference:
     age_max: int
     below_under: int
     """Scores under this are below average."""
+    unit: str = "stands"
+    source: str = CHAIR_STAND_SOURCE
+    consequence: str = "a risk for falls"
+    """What a below-average score means ('a risk for falls'; 'weak arms')."""
 
     @property
     def at_risk(self) -> bool:
@@ -291,35 +296,36 @@ class ChairStandReference:
 
     @property
     def cutoff_text(self) -> str:
-        return f"< {self.below_under} stands"
+        return f"< {self.below_under} {self.unit}"
 
     @property
     def status(self) -> str:
         return "below average" if self.at_risk else "average or better"
 
     def summary(self) -> str:
-        """'Below the average for women aged 70-74 (< 10 stands): a risk for falls.'"""
+        """'Below the average for women aged 70-74 (< 10 stands): a below-average score
+        indicates a risk for falls.'"""
         if self.at_risk:
             return (f"Below the average for {self.who} ({self.cutoff_text}): a below-average "
-                    "score indicates a risk for falls.")
+                    f"score indicates {self.consequence}.")
         return f"Average or better for {self.who} (below average: {self.cutoff_text})."
 
     def sources(self) -> list[str]:
-        return [CHAIR_STAND_SOURCE]
+        return [self.source]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": "count",
-            "value_text": f"{self.stands} stands",
+            "value_text": f"{self.stands} {self.unit}",
             "who": self.who,
             "cutoff_s": None,
             "cutoff_text": self.cutoff_text,
             "above_cutoff": not self.at_risk,
             "at_risk": self.at_risk,
             "status": self.status,
-            "meaning": f"below average for {self.who}: a risk for falls",
+            "meaning": f"below average for {self.who}: {self.consequence}",
             "population": "community-dwelling older adults",
-            "source": CHAIR_STAND_SOURCE,
+            "source": self.source,
             "age_years": self.age_years,
             "age_group": self.age_group,
             "age_worse_than_s": None,
@@ -339,11 +345,50 @@ def chair_stand_reference(
         return None
     if sex not in ("male", "female"):
         return None
-    for (lo, hi), (men, women) in CHAIR_STAND_BELOW_AVERAGE.items():
+    return _count_reference(CHAIR_STAND_BELOW_AVERAGE, stands, age_years, sex)
+
+
+def _count_reference(
+    table: dict[tuple[int, int], tuple[int, int]], count: int, age_years: float, sex: str,
+    **kind: str,
+) -> ChairStandReference | None:
+    for (lo, hi), (men, women) in table.items():
         if lo <= age_years < hi + 1:
-            return ChairStandReference(int(stands), float(age_years), sex, lo, hi,
-                                       men if sex == "male" else women)
+            return ChairStandReference(int(count), float(age_years), sex, lo, hi,
+                                       men if sex == "male" else women, **kind)
     return None
+
+
+ARM_CURL_BELOW_AVERAGE: dict[tuple[int, int], tuple[int, int]] = {
+    (60, 64): (16, 13),
+    (65, 69): (15, 12),
+    (70, 74): (14, 12),
+    (75, 79): (13, 11),
+    (80, 84): (13, 10),
+    (85, 89): (11, 10),
+    (90, 94): (10, 8),
+}
+"""30-second arm curl: (men, women) curls below which a score is below average for the age
+group (the lower end, 25th percentile, of Rikli & Jones's normal range; women with a 5-lb,
+men with an 8-lb weight)."""
+ARM_CURL_SOURCE = (
+    "Rikli RE, Jones CJ. J Aging Phys Act 1999;7(2):162-181 (Senior Fitness Test: 30-second "
+    "arm curl, normal range, 25th-75th percentile)"
+)
+
+
+def arm_curl_reference(
+    curls: int | None, age_years: float | None, sex: str | None
+) -> ChairStandReference | None:
+    """A 30-second arm curl score against its age and sex norm; None when the score, the age
+    (60-94) or the sex (male or female) is not known."""
+    if curls is None or age_years is None or np.isnan(age_years):
+        return None
+    if sex not in ("male", "female"):
+        return None
+    return _count_reference(ARM_CURL_BELOW_AVERAGE, curls, age_years, sex, unit="curls",
+                            source=ARM_CURL_SOURCE,
+                            consequence="below-average upper-body strength")
 
 
 def reference_of(
@@ -358,8 +403,9 @@ def reference_of(
     stand's score (``repetitions``) against its age and sex norm, the functional reach
     (``measures['reach_cm']``) against its fall-risk limits, any other test's time as
     :func:`reference_for` does."""
-    if test == "thirty_second_chair_stand":
-        ref = chair_stand_reference(repetitions, age_years, sex)
+    if test in ("thirty_second_chair_stand", "arm_curl_30s"):
+        fn = chair_stand_reference if test == "thirty_second_chair_stand" else arm_curl_reference
+        ref = fn(repetitions, age_years, sex)
         return None if ref is None else ref.to_dict()
     if test == "functional_reach":
         from lmm_desktop.analysis.reach import reach_reference

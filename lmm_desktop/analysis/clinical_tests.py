@@ -47,6 +47,13 @@ from lmm_desktop.analysis.activity import (
     posture_transitions,
     true_runs,
 )
+from lmm_desktop.analysis.arm_curl import (
+    ARM_CURL,
+    CURL_RULE,
+    CurlSeries,
+    curl_count,
+    find_curls,
+)
 from lmm_desktop.analysis.balance import (
     OLS,
     OLS_RULE,
@@ -169,6 +176,8 @@ class ActivitySegments:
     """Functional Reach Test attempts (see :mod:`lmm_desktop.analysis.reach`)."""
     arms: bool = False
     """The source tracks the arms (the hands' positions mean something)."""
+    curls: CurlSeries | None = None
+    """A 30-second arm curl's curls (see :mod:`lmm_desktop.analysis.arm_curl`)."""
 
 
 def detect_activity_segments(
@@ -278,14 +287,19 @@ def detect_activity_segments(
         quiet = None if reaches else standing_window(points, sig)
         app[STANDING_BALANCE] = None if quiet is not None else (
             "a Functional Reach Test: the body leans forward on purpose" if reaches else
-            "no quiet standing of >= 10 s (both feet down, the pelvis under 0.1 m/s)")
+            "no quiet standing of >= 10 s (both feet down, upright, the pelvis under 0.1 m/s)")
+    curls = find_curls(kin, sig, bool(walking))
+    app[ARM_CURL] = None if curls is not None else (
+        "walking" if walking else
+        "no elbow curling (50 deg down to 100 deg up) five times or more")
     squats = None
     if app[SQUATS] is None:
         squats = analyze_squats(kin, sig, rises, sits, points)
         if squats is None:
             app[SQUATS] = "no lowering from standing followed by a rise back"
     return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
-                            quiet, points, stances, reaches, _arms_tracked(kin, points))
+                            quiet, points, stances, reaches, _arms_tracked(kin, points),
+                            curls)
 
 
 def _arms_tracked(kin: Kinematics, points: BodyPoints | None) -> bool:
@@ -661,6 +675,10 @@ def components_text(test: TestResult) -> str:
         return four_stage_text(m)
     if test.test == WALK and "speed_m_s" in m:
         return walking_category(m["speed_m_s"])
+    if test.test == ARM_CURL and "curls" in m:
+        arm = "right" if m.get("right_arm") else "left"
+        return (f"The {arm} arm; {m.get('first_15s_curls', 0):.0f} curls in the first 15 s, "
+                f"{m['curls'] - m.get('first_15s_curls', 0):.0f} in the second.")
     if test.test == FUNCTIONAL_REACH and "reach_cm" in m:
         n = int(m.get("n_attempts", 1))
         each = ", ".join(f"{m[f'reach_{k}_cm']:.1f}" for k in range(1, n + 1)
@@ -827,6 +845,10 @@ def run_clinical_tests(
             reasons[FSST] = fsst.reason or "no four-square stepping pattern"
     else:
         reasons[FSST] = seg.applicable[FSST] or "not applicable"
+    if seg.curls is not None:
+        results.append(arm_curl_test(seg.curls, seg.signals))
+    elif ARM_CURL in seg.applicable:
+        reasons[ARM_CURL] = seg.applicable[ARM_CURL] or "no arm curls"
     if seg.applicable.get(FUNCTIONAL_REACH) is None and seg.reaches:
         results.append(functional_reach_test(seg))
     elif FUNCTIONAL_REACH in seg.applicable:
@@ -883,6 +905,27 @@ def one_leg_stance_test(seg: ActivitySegments) -> TestResult:
         OLS, _t(sig, b) - _t(sig, a), phases, OLS_RULE, repetitions=len(seg.one_leg),
         reason=reason, measures=measures,
     )
+
+
+def arm_curl_test(curls: CurlSeries, sig: MotionSignals) -> TestResult:
+    """The 30-second arm curl: the curls as phases (each from leaving the down zone to
+    reaching up, within the 30 s), the count as ``repetitions``."""
+    m = curl_count(curls, sig.time)
+    t0 = _t(sig, curls.first_movement)
+    down = np.flatnonzero(curls.elbow < 50.0)  # each curl ends back down (or at the next)
+    phases = []
+    for k, (a, u) in enumerate(zip(curls.starts, curls.ups, strict=True), start=1):
+        if sig.time[u] > t0 + CST_WINDOW_S:
+            break
+        after = down[down > u]
+        end = int(after[0]) if after.size else len(sig.time) - 1
+        phases.append(Phase(f"curl {k}", _t(sig, max(a, curls.first_movement)), _t(sig, end)))
+    reason = None
+    if m.get("censored"):
+        reason = (f"the recording ends {m['covered_s']:.1f} s after the start, before the 30 s "
+                  f"were up: at least {m['curls']:.0f} curls")
+    return TestResult(ARM_CURL, m["covered_s"], phases, CURL_RULE, repetitions=int(m["curls"]),
+                      reason=reason, measures=m)
 
 
 def functional_reach_test(seg: ActivitySegments) -> TestResult:

@@ -41,7 +41,8 @@ FEET_DOWN_M = 0.03
 STILL_M_S = 0.1
 CHI2_95_2DOF = 5.991
 SWAY_RULE = (
-    "quiet standing: both ankles within 3 cm of their floor level, no rise or sit, the pelvis "
+    "quiet standing: both ankles within 3 cm of their floor level, the hips at least 0.85 leg "
+    "lengths above the ankles (upright), no rise or sit, the pelvis "
     "under 0.1 m/s, for >= 10 s (the longest such stretch, 0.5 s trimmed at each end); sway "
     "of the pelvis (6 Hz) along the hip line (medio-lateral) and across it (anterior-posterior)"
 )
@@ -58,6 +59,9 @@ def standing_window(points: BodyPoints | None, sig: MotionSignals) -> tuple[int,
     if hs is None:
         return None
     quiet = (hs[0] < FEET_DOWN_M) & (hs[1] < FEET_DOWN_M) & (sig.speed < STILL_M_S)
+    upright = _upright(points)
+    if upright is not None:  # seated still (an arm test, a rest) is not standing
+        quiet &= upright
     runs = [(a, b) for a, b in true_runs(quiet)
             if sig.time[b - 1] - sig.time[a] >= MIN_STANDING_S + 2 * TRIM_S]
     if not runs:
@@ -65,6 +69,27 @@ def standing_window(points: BodyPoints | None, sig: MotionSignals) -> tuple[int,
     a, b = max(runs, key=lambda r: r[1] - r[0])
     k = round(TRIM_S * sig.rate_hz)
     return a + k, b - k
+
+
+UPRIGHT_FRACTION = 0.85
+"""Standing: the hips at least this fraction of the leg's length (hip-knee plus knee-ankle)
+above the ankles; seated, they are about half of it."""
+
+
+def _upright(points: BodyPoints) -> NDArray[np.bool_] | None:
+    """Per frame, the hips high over the ankles (standing, not seated); None without legs."""
+    names = ("hip_r", "hip_l", "knee_r", "knee_l", "ankle_r", "ankle_l")
+    if not all(points.has(n) for n in names):
+        return None
+    p = {n: points.point(n) for n in names}
+    leg = float(np.nanmedian(np.concatenate([
+        np.linalg.norm(p[f"hip_{s}"] - p[f"knee_{s}"], axis=1)
+        + np.linalg.norm(p[f"knee_{s}"] - p[f"ankle_{s}"], axis=1) for s in "rl"])))
+    if not np.isfinite(leg) or leg <= 0:
+        return None
+    height = ((p["hip_r"][:, 1] + p["hip_l"][:, 1]) - (p["ankle_r"][:, 1] + p["ankle_l"][:, 1])) / 2
+    with np.errstate(invalid="ignore"):
+        return np.asarray(height >= UPRIGHT_FRACTION * leg, dtype=bool)
 
 
 def sway_measures(

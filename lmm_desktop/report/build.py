@@ -70,6 +70,7 @@ TEST_TITLES: dict[str, str] = {
     "one_leg_stance": "One-leg stance (OLS)",
     "four_stage_balance": "4-Stage Balance Test (4-Stage)",
     "functional_reach": "Functional Reach Test (FRT)",
+    "arm_curl_30s": "30-Second Arm Curl (30s-ACT)",
     "jumps": "Jumps",
     "standing_balance": "Standing sway",
 }

@@ -598,8 +598,8 @@ def _tests(t: TrialReport, figs: Figures) -> str:
             continue
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
         reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 and c.test not in (
-            "jumps", "thirty_second_chair_stand", "four_stage_balance", "functional_reach")
-            else "")
+            "jumps", "thirty_second_chair_stand", "four_stage_balance", "functional_reach",
+            "arm_curl_30s") else "")
         meas = _components(c) or ", ".join(
             _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
@@ -611,10 +611,12 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         )
         if c.reference:
             out.append(_test_reference(c.reference))
-        elif c.test == "thirty_second_chair_stand":
+        elif c.test in ("thirty_second_chair_stand", "arm_curl_30s"):
             from lmm_desktop.analysis.clinical_norms import CHAIR_STAND_NEEDS
 
-            out.append(f'<p class="small">{esc(CHAIR_STAND_NEEDS)}</p>')
+            needs = CHAIR_STAND_NEEDS if c.test != "arm_curl_30s" else CHAIR_STAND_NEEDS.replace(
+                "30-second chair stand", "30-second arm curl")
+            out.append(f'<p class="small">{esc(needs)}</p>')
         if c.phases:
             t0 = min(a for _, a, _ in c.phases)
             t1 = max(b for _, _, b in c.phases)
@@ -887,8 +889,8 @@ def _test_reference(ref: dict[str, object]) -> str:
         )
     if ref.get("kind") == "count":  # the 30-second chair stand: fewer is worse
         below = bool(ref.get("at_risk"))
-        who = str(ref.get("who") or ref.get("age_group"))
-        cells = (f'<td>{esc(f"Below average for {who}: a risk for falls")}</td>'
+        meaning = str(ref.get("meaning") or "")
+        cells = (f'<td>{esc(meaning[:1].upper() + meaning[1:])}</td>'
                  f'<td class="num">{esc(str(ref["cutoff_text"]))}</td>'
                  f'<td class="{"marked" if below else "within"}">'
                  f'{"below average" if below else "average or better"}</td>')
@@ -935,11 +937,12 @@ def _test_result(c: ClinicalTestInfo) -> str:
     if c.test == "jumps":
         best = c.measures.get("best_height_flight_cm")
         return f"{c.title}: best {fmt(best, 0)} cm of {c.repetitions}"
-    if c.test == "thirty_second_chair_stand":
+    if c.test in ("thirty_second_chair_stand", "arm_curl_30s"):
         at_least = "at least " if c.measures.get("censored") else ""
         ref = (f" ({c.reference['status']} for ages {c.reference['age_group']}, "
                f"{c.reference['cutoff_text']})" if c.reference else "")
-        return f"{c.title}: {at_least}{c.repetitions} stands in 30 s{ref}"
+        unit = "curls" if c.test == "arm_curl_30s" else "stands"
+        return f"{c.title}: {at_least}{c.repetitions} {unit} in 30 s{ref}"
     if c.test == "four_stage_balance":
         ref = f" ({c.reference['status']}, {c.reference['cutoff_text']})" if c.reference else ""
         return f"{c.title}: tandem stance held {fmt(c.duration_s, 1)} s{ref}"

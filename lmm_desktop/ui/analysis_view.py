@@ -165,7 +165,7 @@ def test_rows(
     sex = getattr(result, "sex", None) or sex
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
-        if test.test == "thirty_second_chair_stand":
+        if test.test in ("thirty_second_chair_stand", "arm_curl_30s"):
             out.append(_chair_stand_row(name, test, age, sex))
             continue
         if test.test == "functional_reach":
@@ -238,16 +238,20 @@ def test_rows(
 
 
 def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -> TestRow:
-    """The 30-second chair stand: its score against the age and sex norm when both are known."""
+    """The 30-second chair stand, or arm curl: the score against the age and sex norm when
+    both are known."""
     from lmm_desktop.analysis.clinical_norms import (
         CHAIR_STAND_NEEDS,
         POPULATION_NOTE,
+        arm_curl_reference,
         chair_stand_reference,
     )
     from lmm_desktop.analysis.clinical_tests import components_text
 
+    curl = test.test == "arm_curl_30s"
     n = test.repetitions or 0
-    value = f"{n} stand{'s' if n != 1 else ''}"
+    unit = "curl" if curl else "stand"
+    value = f"{n} {unit}{'s' if n != 1 else ''}"
     if test.measures.get("censored"):
         value = f"≥ {value}"
     detail = test.reason or "in 30 s"
@@ -256,10 +260,12 @@ def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -
             ", set by hand")
     start = test.phases[0].start_s if test.phases else None
     parts = components_text(test)
-    ref = chair_stand_reference(n, age, sex)
+    ref = (arm_curl_reference if curl else chair_stand_reference)(n, age, sex)
     if ref is None:
+        needs = CHAIR_STAND_NEEDS.replace("30-second chair stand", "30-second arm curl") if curl \
+            else CHAIR_STAND_NEEDS
         return TestRow(name, value, detail, explanation=" ".join(filter(None, [
-            parts, CHAIR_STAND_NEEDS])), rule=test.rule, start_s=start)
+            parts, needs])), rule=test.rule, start_s=start)
     why = " ".join(filter(None, [
         parts, ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."
     ]))
@@ -441,7 +447,7 @@ def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]
                  if t.test in ("thirty_second_chair_stand", "four_stage_balance")), None)
     test = test or primary_test(tests) or next(
         (t for t in tests if t.test in ("squats", "jumps", "functional_reach",
-                                        "standing_balance")), None)
+                                        "arm_curl_30s", "standing_balance")), None)
     if test is None:
         return None, []
     name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from lmm_desktop.analysis.arm_curl import ARM_CURL
 from lmm_desktop.analysis.balance import OLS
 from lmm_desktop.analysis.clinical_tests import (
     CST30,
@@ -340,7 +341,7 @@ def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
     results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
     assert [r.test for r in results] == [TUG]
     assert set(reasons) == {STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE,
-                            FOUR_STAGE, FUNCTIONAL_REACH}
+                            FOUR_STAGE, FUNCTIONAL_REACH, ARM_CURL}
     assert "starts low" in reasons[SQUATS]  # a TUG starts seated: not a squat series
 
 
@@ -440,7 +441,7 @@ def test_standing_still_has_no_tests() -> None:
     results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
     assert results == []
     assert set(reasons) == {TUG, STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS,
-                            STANDING_BALANCE, FOUR_STAGE, FUNCTIONAL_REACH}
+                            STANDING_BALANCE, FOUR_STAGE, FUNCTIONAL_REACH, ARM_CURL}
 
 
 # --- the clinical start and end of the timed tests (regressions: the simulated cohort's TUG and

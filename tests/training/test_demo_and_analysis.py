@@ -26,7 +26,7 @@ def test_demo_is_small_labelled_and_marked_simulated() -> None:
     rows = _rows()
     assert 6 <= len(rows) <= 8
     total = sum(f.stat().st_size for f in DEMO.iterdir())
-    assert total < 3.6e6  # thirteen trials; the chair stand, 4-stage and reach 0.5 MB each
+    assert total < 4.0e6  # fourteen trials; the four newest 0.5 MB each
     readme = (DEMO / "README.md").read_text(encoding="utf-8")
     assert "SIMULATED" in readme and "lmm-train demo" in readme
     assert {r["activity"] for r in rows} >= {"walking", "tug", "fsst", "sts5", "squats"}
@@ -214,3 +214,15 @@ def test_the_reach_demo_measures_each_reach(tmp_path: Path) -> None:
     for k in (1, 2, 3):
         assert m[f"reach_{k}_cm"] == pytest.approx(truth[f"reach_{k}"], abs=1.0), k
     assert m["reach_cm"] == pytest.approx((m["reach_2_cm"] + m["reach_3_cm"]) / 2)
+
+
+def test_the_arm_curl_demo_is_reproducible_and_counted(tmp_path: Path) -> None:
+    from lmm_desktop.analysis.arm_curl import ARM_CURL
+    from lmm_desktop.analysis.pipeline import analyze
+    from training.simulate.arm_curl import write_arm_curl_demo
+
+    trial, line, truth = _rebuilt("S0039_arm_curl_01.mot", write_arm_curl_demo, 1, tmp_path)
+    assert "left arm" in line
+    test = next(t for t in analyze(trial).clinical_tests if t.test == ARM_CURL)
+    assert test.repetitions == truth["curls"] == 12
+    assert test.phases[0].start_s == pytest.approx(truth["start"], abs=0.5)

@@ -131,8 +131,12 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
 
     reach, reach_line, _cm = write_reach_demo(out, stroke, rate_hz, seed)
     files.append(reach)
+    from training.simulate.arm_curl import write_arm_curl_demo
+
+    curls, curls_line, _count = write_arm_curl_demo(out, stroke, rate_hz, seed)
+    files.append(curls)
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    listing += PLATES_LINE + balance_line + chairs_line + stages_line + reach_line
+    listing += PLATES_LINE + balance_line + chairs_line + stages_line + reach_line + curls_line
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
