@@ -341,17 +341,19 @@ def chair_stand_reference(
 ) -> ChairStandReference | None:
     """A 30-second chair stand score against its age and sex norm; None when the score, the age
     (60-94) or the sex (male or female) is not known."""
-    if stands is None or age_years is None or np.isnan(age_years):
-        return None
-    if sex not in ("male", "female"):
-        return None
     return _count_reference(CHAIR_STAND_BELOW_AVERAGE, stands, age_years, sex)
 
 
 def _count_reference(
-    table: dict[tuple[int, int], tuple[int, int]], count: int, age_years: float, sex: str,
-    **kind: str,
+    table: dict[tuple[int, int], tuple[int, int]], count: int | None,
+    age_years: float | None, sex: str | None, **kind: str,
 ) -> ChairStandReference | None:
+    """``count`` against ``table``'s below-average score for the age group and sex; None when
+    the count, the age (in a group) or the sex (male or female) is not known."""
+    if count is None or age_years is None or np.isnan(age_years):
+        return None
+    if sex not in ("male", "female"):
+        return None
     for (lo, hi), (men, women) in table.items():
         if lo <= age_years < hi + 1:
             return ChairStandReference(int(count), float(age_years), sex, lo, hi,
@@ -382,10 +384,6 @@ def arm_curl_reference(
 ) -> ChairStandReference | None:
     """A 30-second arm curl score against its age and sex norm; None when the score, the age
     (60-94) or the sex (male or female) is not known."""
-    if curls is None or age_years is None or np.isnan(age_years):
-        return None
-    if sex not in ("male", "female"):
-        return None
     return _count_reference(ARM_CURL_BELOW_AVERAGE, curls, age_years, sex, unit="curls",
                             source=ARM_CURL_SOURCE,
                             consequence="below-average upper-body strength")
