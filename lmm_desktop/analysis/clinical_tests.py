@@ -919,7 +919,11 @@ def arm_curl_test(curls: CurlSeries, sig: MotionSignals) -> TestResult:
             break
         after = down[down > u]
         end = int(after[0]) if after.size else len(sig.time) - 1
-        phases.append(Phase(f"curl {k}", _t(sig, max(a, curls.first_movement)), _t(sig, end)))
+        phases.append(Phase(f"curl {k}", _t(sig, max(a, curls.first_movement)),
+                            min(_t(sig, end), t0 + CST_WINDOW_S)))
+    last = _t(sig, len(sig.time) - 1)
+    if last > t0 + CST_WINDOW_S + 0.1:  # where the counting stopped, as for the chair stand
+        phases.append(Phase("> 30 s", t0 + CST_WINDOW_S, last))
     reason = None
     if m.get("censored"):
         reason = (f"the recording ends {m['covered_s']:.1f} s after the start, before the 30 s "
