@@ -389,6 +389,50 @@ def arm_curl_reference(
                             consequence="below-average upper-body strength")
 
 
+STEP_TEST_BELOW_AVERAGE: dict[tuple[int, int], tuple[int, int]] = {
+    (60, 64): (87, 75),
+    (65, 69): (86, 73),
+    (70, 74): (80, 68),
+    (75, 79): (73, 68),
+    (80, 84): (71, 60),
+    (85, 89): (59, 55),
+    (90, 94): (52, 44),
+}
+"""2-minute step test: (men, women) steps below which a score is below average for the age
+group (the lower end, 25th percentile, of Rikli & Jones's normal range)."""
+STEP_TEST_SOURCE = (
+    "Rikli RE, Jones CJ. J Aging Phys Act 1999;7(2):162-181 (Senior Fitness Test: 2-minute "
+    "step test, normal range, 25th-75th percentile)"
+)
+
+
+def step_test_reference(
+    steps: int | None, age_years: float | None, sex: str | None
+) -> ChairStandReference | None:
+    """A 2-minute step test score against its age and sex norm; None when the score, the age
+    (60-94) or the sex (male or female) is not known."""
+    return _count_reference(STEP_TEST_BELOW_AVERAGE, steps, age_years, sex, unit="steps",
+                            source=STEP_TEST_SOURCE,
+                            consequence="below-average aerobic endurance")
+
+
+#: the tests scored by a count against an age and sex norm:
+#: test -> (name, unit, window, reference)
+COUNT_TESTS: dict[str, tuple[str, str, str, Any]] = {
+    "thirty_second_chair_stand": ("30-second chair stand", "stands", "30 s",
+                                  chair_stand_reference),
+    "arm_curl_30s": ("30-second arm curl", "curls", "30 s", arm_curl_reference),
+    "two_minute_step_test": ("2-minute step test", "steps", "2 min", step_test_reference),
+}
+
+
+def count_needs(test: str) -> str:
+    """What a count test's norm needs, for a test without the patient's age and sex."""
+    name = COUNT_TESTS[test][0] if test in COUNT_TESTS else test.replace("_", " ")
+    return (f"The {name} is read against norms by age (60-94) and sex: give the patient's "
+            "birth date and sex in the Patients tab.")
+
+
 def reference_of(
     test: str,
     duration_s: float | None,
@@ -401,9 +445,8 @@ def reference_of(
     stand's score (``repetitions``) against its age and sex norm, the functional reach
     (``measures['reach_cm']``) against its fall-risk limits, any other test's time as
     :func:`reference_for` does."""
-    if test in ("thirty_second_chair_stand", "arm_curl_30s"):
-        fn = chair_stand_reference if test == "thirty_second_chair_stand" else arm_curl_reference
-        ref = fn(repetitions, age_years, sex)
+    if test in COUNT_TESTS:
+        ref = COUNT_TESTS[test][3](repetitions, age_years, sex)
         return None if ref is None else ref.to_dict()
     if test == "functional_reach":
         from lmm_desktop.analysis.reach import reach_reference

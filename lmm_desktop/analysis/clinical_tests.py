@@ -76,6 +76,7 @@ from lmm_desktop.analysis.reach import (
     reach_result,
 )
 from lmm_desktop.analysis.squats import SQUAT_RULE, SQUATS, SquatAnalysis, analyze_squats
+from lmm_desktop.analysis.step_test import STEP_RULE, STEP_TEST, step_test
 from lmm_desktop.analysis.sway import (
     STANDING_BALANCE,
     SWAY_RULE,
@@ -178,6 +179,8 @@ class ActivitySegments:
     """The source tracks the arms (the hands' positions mean something)."""
     curls: CurlSeries | None = None
     """A 30-second arm curl's curls (see :mod:`lmm_desktop.analysis.arm_curl`)."""
+    steps: dict[str, float] | None = None
+    """A 2-minute step test's measures (see :mod:`lmm_desktop.analysis.step_test`)."""
 
 
 def detect_activity_segments(
@@ -288,6 +291,13 @@ def detect_activity_segments(
         app[STANDING_BALANCE] = None if quiet is not None else (
             "a Functional Reach Test: the body leans forward on purpose" if reaches else
             "no quiet standing of >= 10 s (both feet down, upright, the pelvis under 0.1 m/s)")
+    steps = None
+    if rises or sits:
+        app[STEP_TEST] = "the trial contains rises or sits"
+    else:
+        steps = step_test(points, sig, bool(walking))
+        app[STEP_TEST] = None if steps is not None else (
+            "no stepping in place with both knees lifted >= 10 cm, 20 times or more each")
     curls = find_curls(kin, sig, bool(walking))
     app[ARM_CURL] = None if curls is not None else (
         "walking" if walking else
@@ -299,7 +309,7 @@ def detect_activity_segments(
             app[SQUATS] = "no lowering from standing followed by a rise back"
     return ActivitySegments(sig, rises, sits, turns, walking, app, squats, one_leg, jumps,
                             quiet, points, stances, reaches, _arms_tracked(kin, points),
-                            curls)
+                            curls, steps)
 
 
 def _arms_tracked(kin: Kinematics, points: BodyPoints | None) -> bool:
@@ -675,6 +685,10 @@ def components_text(test: TestResult) -> str:
         return four_stage_text(m)
     if test.test == WALK and "speed_m_s" in m:
         return walking_category(m["speed_m_s"])
+    if test.test == STEP_TEST:
+        from lmm_desktop.analysis.step_test import step_test_text
+
+        return step_test_text(m)
     if test.test == ARM_CURL and "curls" in m:
         arm = "right" if m.get("right_arm") else "left"
         return (f"The {arm} arm; {m.get('first_15s_curls', 0):.0f} curls in the first 15 s, "
@@ -845,6 +859,10 @@ def run_clinical_tests(
             reasons[FSST] = fsst.reason or "no four-square stepping pattern"
     else:
         reasons[FSST] = seg.applicable[FSST] or "not applicable"
+    if seg.steps is not None:
+        results.append(step_test_result(seg.steps, seg.signals))
+    elif STEP_TEST in seg.applicable:
+        reasons[STEP_TEST] = seg.applicable[STEP_TEST] or "no stepping in place"
     if seg.curls is not None:
         results.append(arm_curl_test(seg.curls, seg.signals))
     elif ARM_CURL in seg.applicable:
@@ -905,6 +923,23 @@ def one_leg_stance_test(seg: ActivitySegments) -> TestResult:
         OLS, _t(sig, b) - _t(sig, a), phases, OLS_RULE, repetitions=len(seg.one_leg),
         reason=reason, measures=measures,
     )
+
+
+def step_test_result(m: dict[str, float], sig: MotionSignals) -> TestResult:
+    """The 2-minute step test: the stepping as one phase (and what follows the 2 min), the
+    right-knee lifts to the target as ``repetitions``."""
+    t0 = m["start_s"]
+    end = t0 + m["covered_s"]
+    phases = [Phase("stepping", t0, end)]
+    last = _t(sig, len(sig.time) - 1)
+    if last > end + 0.1:
+        phases.append(Phase("> 2 min", end, last))
+    reason = None
+    if m.get("censored"):
+        reason = (f"the recording ends {m['covered_s']:.0f} s after the first lift, before the "
+                  f"2 minutes were up: at least {m['steps']:.0f} steps")
+    return TestResult(STEP_TEST, m["covered_s"], phases, STEP_RULE,
+                      repetitions=int(m["steps"]), reason=reason, measures=dict(m))
 
 
 def arm_curl_test(curls: CurlSeries, sig: MotionSignals) -> TestResult:

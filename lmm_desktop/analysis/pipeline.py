@@ -357,8 +357,8 @@ def analyze(
         seg_error = exc
     squat_note = None
     in_place = seg is not None and (
-        seg.squats is not None or ((bool(seg.one_leg) or seg.jumps is not None)
-                                   and not seg.walking)
+        seg.squats is not None or seg.steps is not None
+        or ((bool(seg.one_leg) or seg.jumps is not None) and not seg.walking)
     )
     if in_place and detected.events:
         # One foot held up (single-leg squats, a one-leg stance) breaks the feet-move-together
@@ -366,6 +366,7 @@ def analyze(
         # bends or the lift of a foot: a squat series or a balance test has no gait events.
         assert seg is not None
         what = ("squat series" if seg.squats is not None
+                else "2-minute step test (stepping in place)" if seg.steps is not None
                 else "jump trial" if seg.jumps is not None else "one-leg stance test")
         detected = replace(
             detected, events=[], treadmill=False, notes=[],

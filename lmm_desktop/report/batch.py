@@ -33,7 +33,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("gps_deg", "deg"), ("gps_left_deg", "deg"), ("gps_right_deg", "deg"),
     ("tug_s", "s"), ("fsst_s", "s"), ("sts5_s", "s"), ("chair_stand_30s_stands", ""),
     ("one_leg_stance_s", "s"), ("tandem_stance_s", "s"), ("functional_reach_cm", "cm"),
-    ("arm_curl_30s_curls", ""),
+    ("arm_curl_30s_curls", ""), ("step_test_2min_steps", ""),
     ("walking_test_speed_m_s", "m/s"),
     ("sway_ellipse95_cm2", "cm2"), ("sway_path_velocity_mm_s", "mm/s"),
     ("jumps", ""), ("jump_height_flight_cm", "cm"), ("jump_height_pelvis_cm", "cm"),
@@ -137,6 +137,8 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
             row["chair_stand_30s_stands"] = c.get("repetitions")
         if c["test"] == "arm_curl_30s":
             row["arm_curl_30s_curls"] = c.get("repetitions")
+        if c["test"] == "two_minute_step_test":
+            row["step_test_2min_steps"] = c.get("repetitions")
         if c["test"] == "functional_reach":
             row["functional_reach_cm"] = (c.get("measures") or {}).get("reach_cm")
         if c["test"] == "standing_balance":
@@ -218,6 +220,7 @@ def summary_text(row: dict[str, Any]) -> tuple[str, str]:
         num("sts5_s", "5xSTS {:.1f} s"), num("tandem_stance_s", "tandem {:.1f} s"),
         num("one_leg_stance_s", "one leg {:.1f} s"), num("functional_reach_cm", "reach {:.0f} cm"),
         num("arm_curl_30s_curls", "arm curls {:.0f}"),
+        num("step_test_2min_steps", "2-min steps {:.0f}"),
         None if not row.get("squat_reps") else f"squats x{row['squat_reps']}",
         num("jump_height_flight_cm", "jumps, best {:.0f} cm"),
         num("sway_ellipse95_cm2", "sway {:.1f} cm²"),
@@ -230,6 +233,7 @@ def summary_text(row: dict[str, Any]) -> tuple[str, str]:
     tip = [f"{c}: {_cell(row.get(c))}" for c in (
         "speed_m_s", "cadence_steps_min", "gps_deg", "tug_s", "fsst_s", "sts5_s",
         "chair_stand_30s_stands", "tandem_stance_s", "functional_reach_cm", "arm_curl_30s_curls",
+        "step_test_2min_steps",
         "one_leg_stance_s", "squat_reps", "squat_knee_symmetry_pct", "jumps",
         "jump_height_flight_cm", "sway_ellipse95_cm2") if row.get(c) not in (None, "")]
     if row.get("quality_warnings"):

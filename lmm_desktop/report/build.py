@@ -71,6 +71,7 @@ TEST_TITLES: dict[str, str] = {
     "four_stage_balance": "4-Stage Balance Test (4-Stage)",
     "functional_reach": "Functional Reach Test (FRT)",
     "arm_curl_30s": "30-Second Arm Curl (30s-ACT)",
+    "two_minute_step_test": "2-Minute Step Test (2MST)",
     "jumps": "Jumps",
     "standing_balance": "Standing sway",
 }

@@ -90,6 +90,7 @@ _TEST_RESULTS: dict[str, tuple[str, str, int, Any]] = {
     # the tests whose result is not their duration: what is compared instead
     "thirty_second_chair_stand": ("stands in 30 s", "stands", 0, lambda t: t.repetitions),
     "arm_curl_30s": ("curls in 30 s", "curls", 0, lambda t: t.repetitions),
+    "two_minute_step_test": ("steps in 2 min", "steps", 0, lambda t: t.repetitions),
     "functional_reach": ("reach", "cm", 1, lambda t: t.measures.get("reach_cm")),
     "four_stage_balance": ("tandem stance", "s", 1, lambda t: t.duration_s),
     "jumps": ("best height", "cm", 1, lambda t: t.measures.get("best_height_flight_cm")),

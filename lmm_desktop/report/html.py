@@ -599,7 +599,7 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         noun = "attempts" if c.test == "one_leg_stance" else "repetitions"
         reps = (f", {c.repetitions} {noun}" if (c.repetitions or 0) > 1 and c.test not in (
             "jumps", "thirty_second_chair_stand", "four_stage_balance", "functional_reach",
-            "arm_curl_30s") else "")
+            "arm_curl_30s", "two_minute_step_test") else "")
         meas = _components(c) or ", ".join(
             _measure_text(k, v) for k, v in c.measures.items() if k != "censored")
         if c.reason:
@@ -611,12 +611,10 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         )
         if c.reference:
             out.append(_test_reference(c.reference))
-        elif c.test in ("thirty_second_chair_stand", "arm_curl_30s"):
-            from lmm_desktop.analysis.clinical_norms import CHAIR_STAND_NEEDS
+        elif c.test in ("thirty_second_chair_stand", "arm_curl_30s", "two_minute_step_test"):
+            from lmm_desktop.analysis.clinical_norms import count_needs
 
-            needs = CHAIR_STAND_NEEDS if c.test != "arm_curl_30s" else CHAIR_STAND_NEEDS.replace(
-                "30-second chair stand", "30-second arm curl")
-            out.append(f'<p class="small">{esc(needs)}</p>')
+            out.append(f'<p class="small">{esc(count_needs(c.test))}</p>')
         if c.phases:
             t0 = min(a for _, a, _ in c.phases)
             t1 = max(b for _, _, b in c.phases)
@@ -937,12 +935,14 @@ def _test_result(c: ClinicalTestInfo) -> str:
     if c.test == "jumps":
         best = c.measures.get("best_height_flight_cm")
         return f"{c.title}: best {fmt(best, 0)} cm of {c.repetitions}"
-    if c.test in ("thirty_second_chair_stand", "arm_curl_30s"):
+    from lmm_desktop.analysis.clinical_norms import COUNT_TESTS
+
+    if c.test in COUNT_TESTS:
+        _name, unit, window, _ref = COUNT_TESTS[c.test]
         at_least = "at least " if c.measures.get("censored") else ""
         ref = (f" ({c.reference['status']} for ages {c.reference['age_group']}, "
                f"{c.reference['cutoff_text']})" if c.reference else "")
-        unit = "curls" if c.test == "arm_curl_30s" else "stands"
-        return f"{c.title}: {at_least}{c.repetitions} {unit} in 30 s{ref}"
+        return f"{c.title}: {at_least}{c.repetitions} {unit} in {window}{ref}"
     if c.test == "four_stage_balance":
         ref = f" ({c.reference['status']}, {c.reference['cutoff_text']})" if c.reference else ""
         return f"{c.title}: tandem stance held {fmt(c.duration_s, 1)} s{ref}"

@@ -38,6 +38,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("four_stage_balance", "Tandem stance (4-Stage)", "s", 1, True),
     ("functional_reach_cm", "Functional reach", "cm", 1, True),
     ("arm_curl_30s", "30-s arm curl", "curls", 0, True),
+    ("two_minute_step_test", "2-min step test", "steps", 0, True),
     ("jump_height_cm", "Jump height (flight time)", "cm", 1, True),
     ("sway_ellipse95_cm2", "Standing sway (95 % ellipse)", "cm²", 1, False),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
@@ -45,7 +46,8 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
 )
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
 HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm",
-        "chair_stand_30s", "four_stage_balance", "functional_reach_cm", "arm_curl_30s")
+        "chair_stand_30s", "four_stage_balance", "functional_reach_cm", "arm_curl_30s",
+        "two_minute_step_test")
 """Results whose best attempt is the largest: times held on one leg, jump heights, the chair
 stands in 30 s."""
 
@@ -185,10 +187,12 @@ def measures_of(result: Any) -> dict[str, float | None]:
               if c.get("test") == "thirty_second_chair_stand" and c.get("repetitions") is not None
               and not (c.get("measures") or {}).get("censored")]  # a full 30 s only
     out["chair_stand_30s"] = max(stands) if stands else None
-    curls = [float(c["repetitions"]) for c in tests
-             if c.get("test") == "arm_curl_30s" and c.get("repetitions") is not None
-             and not (c.get("measures") or {}).get("censored")]
-    out["arm_curl_30s"] = max(curls) if curls else None
+    for key, test in (("arm_curl_30s", "arm_curl_30s"),
+                      ("two_minute_step_test", "two_minute_step_test")):
+        counts = [float(c["repetitions"]) for c in tests
+                  if c.get("test") == test and c.get("repetitions") is not None
+                  and not (c.get("measures") or {}).get("censored")]  # complete ones only
+        out[key] = max(counts) if counts else None
     reach = [float(v) for c in tests if c.get("test") == "functional_reach"
              if (v := (c.get("measures") or {}).get("reach_cm")) is not None]
     out["functional_reach_cm"] = max(reach) if reach else None

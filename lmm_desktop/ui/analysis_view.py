@@ -165,7 +165,7 @@ def test_rows(
     sex = getattr(result, "sex", None) or sex
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
-        if test.test in ("thirty_second_chair_stand", "arm_curl_30s"):
+        if test.test in ("thirty_second_chair_stand", "arm_curl_30s", "two_minute_step_test"):
             out.append(_chair_stand_row(name, test, age, sex))
             continue
         if test.test == "functional_reach":
@@ -238,34 +238,26 @@ def test_rows(
 
 
 def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -> TestRow:
-    """The 30-second chair stand, or arm curl: the score against the age and sex norm when
-    both are known."""
-    from lmm_desktop.analysis.clinical_norms import (
-        CHAIR_STAND_NEEDS,
-        POPULATION_NOTE,
-        arm_curl_reference,
-        chair_stand_reference,
-    )
+    """A count test (the 30-second chair stand, arm curl, 2-minute step test): the score
+    against the age and sex norm when both are known."""
+    from lmm_desktop.analysis.clinical_norms import COUNT_TESTS, POPULATION_NOTE, count_needs
     from lmm_desktop.analysis.clinical_tests import components_text
 
-    curl = test.test == "arm_curl_30s"
+    _title, units, window, reference = COUNT_TESTS[test.test]
     n = test.repetitions or 0
-    unit = "curl" if curl else "stand"
-    value = f"{n} {unit}{'s' if n != 1 else ''}"
+    value = f"{n} {units if n != 1 else units[:-1]}"
     if test.measures.get("censored"):
         value = f"≥ {value}"
-    detail = test.reason or "in 30 s"
+    detail = test.reason or f"in {window}"
     if test.overridden:
         detail += f" from {test.phases[0].start_s:.2f} s, set by hand" if test.phases else (
             ", set by hand")
     start = test.phases[0].start_s if test.phases else None
     parts = components_text(test)
-    ref = (arm_curl_reference if curl else chair_stand_reference)(n, age, sex)
+    ref = reference(n, age, sex)
     if ref is None:
-        needs = CHAIR_STAND_NEEDS.replace("30-second chair stand", "30-second arm curl") if curl \
-            else CHAIR_STAND_NEEDS
         return TestRow(name, value, detail, explanation=" ".join(filter(None, [
-            parts, needs])), rule=test.rule, start_s=start)
+            parts, count_needs(test.test)])), rule=test.rule, start_s=start)
     why = " ".join(filter(None, [
         parts, ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."
     ]))
@@ -446,8 +438,8 @@ def test_phases(result: Any) -> tuple[str | None, list[tuple[str, float, float]]
     test = next((t for t in tests
                  if t.test in ("thirty_second_chair_stand", "four_stage_balance")), None)
     test = test or primary_test(tests) or next(
-        (t for t in tests if t.test in ("squats", "jumps", "functional_reach",
-                                        "arm_curl_30s", "standing_balance")), None)
+        (t for t in tests if t.test in ("squats", "jumps", "functional_reach", "arm_curl_30s",
+                                        "two_minute_step_test", "standing_balance")), None)
     if test is None:
         return None, []
     name = _short_title(TEST_TITLES.get(test.test, test.test.replace("_", " ")))

@@ -36,6 +36,7 @@ from lmm_desktop.analysis.four_stage import FOUR_STAGE
 from lmm_desktop.analysis.jumps import JUMPS
 from lmm_desktop.analysis.reach import FUNCTIONAL_REACH
 from lmm_desktop.analysis.squats import SQUATS
+from lmm_desktop.analysis.step_test import STEP_TEST
 from lmm_desktop.analysis.sway import STANDING_BALANCE
 from lmm_desktop.biomech.fk import builtin_forward_kinematics
 from lmm_desktop.core.body import BodyPoints
@@ -341,7 +342,7 @@ def test_tug_trial_runs_only_tug(tug: Synthetic) -> None:
     results, reasons = run_clinical_tests(tug.kin, tug.time, tug.points)
     assert [r.test for r in results] == [TUG]
     assert set(reasons) == {STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS, STANDING_BALANCE,
-                            FOUR_STAGE, FUNCTIONAL_REACH, ARM_CURL}
+                            FOUR_STAGE, FUNCTIONAL_REACH, ARM_CURL, STEP_TEST}
     assert "starts low" in reasons[SQUATS]  # a TUG starts seated: not a squat series
 
 
@@ -441,7 +442,8 @@ def test_standing_still_has_no_tests() -> None:
     results, reasons = run_clinical_tests(syn.kin, syn.time, syn.points)
     assert results == []
     assert set(reasons) == {TUG, STS5, CST30, WALK, FSST, SQUATS, OLS, JUMPS,
-                            STANDING_BALANCE, FOUR_STAGE, FUNCTIONAL_REACH, ARM_CURL}
+                            STANDING_BALANCE, FOUR_STAGE, FUNCTIONAL_REACH, ARM_CURL,
+                            STEP_TEST}
 
 
 # --- the clinical start and end of the timed tests (regressions: the simulated cohort's TUG and
