@@ -256,10 +256,6 @@ CHAIR_STAND_SOURCE = (
     "percentile); CDC STEADI Assessment: 30-Second Chair Stand (a below-average score "
     "indicates a risk for falls)"
 )
-CHAIR_STAND_NEEDS = (
-    "The 30-second chair stand is read against norms by age (60-94) and sex: give the "
-    "patient's birth date and sex in the Patients tab."
-)
 
 
 @dataclass(frozen=True)
@@ -431,6 +427,9 @@ def count_needs(test: str) -> str:
     name = COUNT_TESTS[test][0] if test in COUNT_TESTS else test.replace("_", " ")
     return (f"The {name} is read against norms by age (60-94) and sex: give the patient's "
             "birth date and sex in the Patients tab.")
+
+
+CHAIR_STAND_NEEDS = count_needs("thirty_second_chair_stand")
 
 
 def reference_of(

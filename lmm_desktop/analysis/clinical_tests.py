@@ -54,6 +54,9 @@ from lmm_desktop.analysis.arm_curl import (
     curl_count,
     find_curls,
 )
+from lmm_desktop.analysis.arm_curl import (
+    WINDOW_S as CURL_WINDOW_S,
+)
 from lmm_desktop.analysis.balance import (
     OLS,
     OLS_RULE,
@@ -722,8 +725,9 @@ def components_text(test: TestResult) -> str:
     return ""
 
 
-WALKING_CATEGORIES = ((0.4, "a household ambulator"), (0.8, "a limited community ambulator"),
-                      (float("inf"), "a community ambulator"))
+WALKING_CATEGORIES = ((0.4, "a household ambulator", "under 0.4 m/s"),
+                      (0.8, "a limited community ambulator", "0.4-0.8 m/s"),
+                      (float("inf"), "a community ambulator", "0.8 m/s or more"))
 """Walking speed bands of Perry et al. (1995), after stroke: under 0.4 m/s, 0.4-0.8, over."""
 WALKING_CATEGORY_SOURCE = (
     "Perry J, Garrett M, Gronley JK, Mulroy SJ. Classification of walking handicap in the "
@@ -736,9 +740,8 @@ def walking_category(speed_m_s: float) -> str:
     stroke).' The bands were set after stroke; the sentence says so."""
     if not np.isfinite(speed_m_s):
         return ""
-    label = next(name for upper, name in WALKING_CATEGORIES if speed_m_s < upper)
-    band = ("under 0.4 m/s" if speed_m_s < 0.4 else "0.4-0.8 m/s" if speed_m_s < 0.8
-            else "0.8 m/s or more")
+    label, band = next((name, band) for upper, name, band in WALKING_CATEGORIES
+                       if speed_m_s < upper)
     return (f"At {speed_m_s:.2f} m/s, {label} ({band}; Perry et al. 1995, derived after "
             f"stroke: {WALKING_CATEGORY_SOURCE}).")
 
@@ -950,15 +953,15 @@ def arm_curl_test(curls: CurlSeries, sig: MotionSignals) -> TestResult:
     down = np.flatnonzero(curls.elbow < 50.0)  # each curl ends back down (or at the next)
     phases = []
     for k, (a, u) in enumerate(zip(curls.starts, curls.ups, strict=True), start=1):
-        if sig.time[u] > t0 + CST_WINDOW_S:
+        if sig.time[u] > t0 + CURL_WINDOW_S:
             break
         after = down[down > u]
         end = int(after[0]) if after.size else len(sig.time) - 1
         phases.append(Phase(f"curl {k}", _t(sig, max(a, curls.first_movement)),
-                            min(_t(sig, end), t0 + CST_WINDOW_S)))
+                            min(_t(sig, end), t0 + CURL_WINDOW_S)))
     last = _t(sig, len(sig.time) - 1)
-    if last > t0 + CST_WINDOW_S + 0.1:  # where the counting stopped, as for the chair stand
-        phases.append(Phase("> 30 s", t0 + CST_WINDOW_S, last))
+    if last > t0 + CURL_WINDOW_S + 0.1:  # where the counting stopped, as for the chair stand
+        phases.append(Phase("> 30 s", t0 + CURL_WINDOW_S, last))
     reason = None
     if m.get("censored"):
         reason = (f"the recording ends {m['covered_s']:.1f} s after the start, before the 30 s "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE
+from lmm_desktop.analysis.clinical_norms import COUNT_TESTS, POPULATION_NOTE, count_needs
 from lmm_desktop.assistant.tasks import show_value
 from lmm_desktop.core.atomic import atomic_write
 from lmm_desktop.report._html_parts import (
@@ -611,9 +611,7 @@ def _tests(t: TrialReport, figs: Figures) -> str:
         )
         if c.reference:
             out.append(_test_reference(c.reference))
-        elif c.test in ("thirty_second_chair_stand", "arm_curl_30s", "two_minute_step_test"):
-            from lmm_desktop.analysis.clinical_norms import count_needs
-
+        elif c.test in COUNT_TESTS:
             out.append(f'<p class="small">{esc(count_needs(c.test))}</p>')
         if c.phases:
             t0 = min(a for _, a, _ in c.phases)
@@ -935,8 +933,6 @@ def _test_result(c: ClinicalTestInfo) -> str:
     if c.test == "jumps":
         best = c.measures.get("best_height_flight_cm")
         return f"{c.title}: best {fmt(best, 0)} cm of {c.repetitions}"
-    from lmm_desktop.analysis.clinical_norms import COUNT_TESTS
-
     if c.test in COUNT_TESTS:
         _name, unit, window, _ref = COUNT_TESTS[c.test]
         at_least = "at least " if c.measures.get("censored") else ""

@@ -183,11 +183,8 @@ def measures_of(result: Any) -> dict[str, float | None]:
         held = [float(h) for c in tests if c.get("test") == "one_leg_stance"
                 if (h := (c.get("measures") or {}).get(f"{leg}_s")) is not None]
         out[f"one_leg_stance_{leg}_s"] = max(held) if held else None
-    stands = [float(c["repetitions"]) for c in tests
-              if c.get("test") == "thirty_second_chair_stand" and c.get("repetitions") is not None
-              and not (c.get("measures") or {}).get("censored")]  # a full 30 s only
-    out["chair_stand_30s"] = max(stands) if stands else None
-    for key, test in (("arm_curl_30s", "arm_curl_30s"),
+    for key, test in (("chair_stand_30s", "thirty_second_chair_stand"),
+                      ("arm_curl_30s", "arm_curl_30s"),
                       ("two_minute_step_test", "two_minute_step_test")):
         counts = [float(c["repetitions"]) for c in tests
                   if c.get("test") == test and c.get("repetitions") is not None

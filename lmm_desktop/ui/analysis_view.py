@@ -155,7 +155,7 @@ def test_rows(
     age is known (the trial's subject, else ``age_years`` from the records), its age norm; the
     30-second chair stand against its age and sex norm (``sex`` from the records when the
     trial does not give it)."""
-    from lmm_desktop.analysis.clinical_norms import POPULATION_NOTE, reference_for
+    from lmm_desktop.analysis.clinical_norms import COUNT_TESTS, POPULATION_NOTE, reference_for
     from lmm_desktop.analysis.clinical_tests import components_text
     from lmm_desktop.report.build import TEST_TITLES
 
@@ -165,8 +165,8 @@ def test_rows(
     sex = getattr(result, "sex", None) or sex
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
-        if test.test in ("thirty_second_chair_stand", "arm_curl_30s", "two_minute_step_test"):
-            out.append(_chair_stand_row(name, test, age, sex))
+        if test.test in COUNT_TESTS:
+            out.append(_count_row(name, test, age, sex))
             continue
         if test.test == "functional_reach":
             out.append(_reach_row(name, test, age, sex))
@@ -237,7 +237,7 @@ def test_rows(
     return out
 
 
-def _chair_stand_row(name: str, test: Any, age: float | None, sex: str | None) -> TestRow:
+def _count_row(name: str, test: Any, age: float | None, sex: str | None) -> TestRow:
     """A count test (the 30-second chair stand, arm curl, 2-minute step test): the score
     against the age and sex norm when both are known."""
     from lmm_desktop.analysis.clinical_norms import COUNT_TESTS, POPULATION_NOTE, count_needs
