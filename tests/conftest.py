@@ -34,3 +34,13 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("LMM_DESKTOP_DEFAULT_MODEL", str(base / "no-model"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+def without_person(src: Path, folder: Path) -> Path:
+    """A copy of the .mot ``src`` in ``folder`` without its ``subject_*`` header lines (the
+    demo's carry the participant's age and sex), for what the app does without them."""
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    out = folder / src.name
+    out.write_text("".join(ln for ln in lines if not ln.startswith("subject_")),
+                   encoding="utf-8")
+    return out

@@ -109,7 +109,8 @@ CST_WINDOW_S = 30.0
 CST_MIN_SPAN_S = 25.0
 """A sit-to-stand series is a 30-second chair stand when it has more than five rises (a 5xSTS
 stops at the fifth) or when its rises and sits go on for at least this long after the first
-movement (a frail patient's three to five stands in 30 s)."""
+movement (a frail patient's three to five stands in 30 s); with exactly five rises the fifth
+stand must come this late (a slow 5xSTS and the sit after it can last 25 s)."""
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,15 @@ def _chair_stand_reason(
     start = first_movement(sig, rises[0])
     last = max([r.end for r in rises] + [s.end for s in sits if s.onset > rises[0].onset])
     span = _t(sig, last) - _t(sig, start)
-    if len(rises) > 5 or span >= CST_MIN_SPAN_S:
+    if len(rises) > 5:
+        return None
+    fifth = _t(sig, rises[4].end) - _t(sig, start) if len(rises) == 5 else None
+    if fifth is not None and fifth < CST_MIN_SPAN_S:
+        # a slow five-times sit-to-stand (and the sit after it) can go on for 25 s; in a
+        # 30-second chair stand at that pace a sixth rise would follow the fifth stand
+        return (f"five rises, the fifth stand {fifth:.1f} s after the first movement and no "
+                "sixth: a five-times sit-to-stand")
+    if span >= CST_MIN_SPAN_S:
         return None
     return (f"{len(rises)} rises over {span:.0f} s: a 30-second chair stand goes on past five "
             f"rises or for at least {CST_MIN_SPAN_S:.0f} s")
@@ -747,18 +756,79 @@ def walking_category(speed_m_s: float) -> str:
 
 
 WALK_RULE = (
-    "steady state: the longest run of the longest walking bout where the 1 s-averaged pelvis "
-    "speed is within 10 % of the bout's median; speed = pelvis path length / time over it"
+    "steady state: the longest run of the longest walking bout where the pelvis speed, "
+    "averaged over one stride (at least 1 s), is within 10 % of the bout's median, trimmed "
+    "to whole strides; speed = distance along the direction of travel / time over it"
 )
+STRIDE_S = (0.7, 3.0)
+"""Stride periods the steady-state speed is averaged over. A 1 s average cancels the step-
+to-step rise and fall of the pelvis speed of a stride of about a second; a slow, asymmetric
+stride (1.6 s after a stroke) needs its own period, or no stretch of the walk looks steady."""
+
+
+def stride_period_s(sig: MotionSignals, a: int, b: int) -> float | None:
+    """The stride period (s) of walking bout ``[a, b)``: the lag of the highest
+    autocorrelation peak (0.7-3 s, correlation at least 0.3) of the pelvis speed with its
+    3 s trend removed; None when the bout shows no such rhythm."""
+    rate = sig.rate_hz
+    lo, hi = round(STRIDE_S[0] * rate), round(STRIDE_S[1] * rate)
+    v = np.hypot(*np.gradient(sig.xz[a:b], sig.time[a:b], axis=0).T)
+    if len(v) < 2 * lo + 2:
+        return None
+    from scipy.ndimage import uniform_filter1d
+
+    x = v - uniform_filter1d(v, max(3, round(3.0 * rate)), mode="nearest")
+    x = x - x.mean()
+    den = float(np.dot(x, x))
+    if den <= 0:
+        return None
+    hi = min(hi, len(x) // 2)
+    ac = np.array([np.dot(x[:-k], x[k:]) / den for k in range(1, hi + 1)])
+    peaks = [k for k in range(max(lo, 2), hi - 1)
+             if ac[k - 1] >= ac[k - 2] and ac[k - 1] >= ac[k] and ac[k - 1] >= 0.3]
+    if not peaks:
+        return None
+    return float(max(peaks, key=lambda k: ac[k - 1]) / rate)
+
+
+def _progression(sig: MotionSignals, a: int, b: int, window: int
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The pelvis's speed along its direction of travel over ``[a, b)`` (m/s, per frame), and
+    the same averaged over ``window`` frames. The direction is that of the velocity averaged
+    over the window, so the side-to-side sway of each step (up to 5 % of the path of a wide,
+    slow gait) is left out, and a curved walk is followed."""
+    from scipy.ndimage import uniform_filter1d
+
+    vel = np.gradient(sig.xz[a:b], sig.time[a:b], axis=0)  # (n, 2) m/s
+    mean = uniform_filter1d(vel, window, axis=0, mode="nearest")
+    norm = np.linalg.norm(mean, axis=1, keepdims=True)
+    u = np.divide(mean, norm, out=np.zeros_like(mean), where=norm > 1e-9)
+    along = np.sum(vel * u, axis=1)
+    return along, np.asarray(uniform_filter1d(along, window, mode="nearest"))
 
 
 def _steady(sig: MotionSignals, a: int, b: int) -> tuple[int, int, float]:
-    """Steady part ``[start, end)`` of walking bout ``[a, b)`` and its path length (m)."""
-    med = float(np.median(sig.speed[a:b]))
-    ok = np.abs(sig.speed[a:b] - med) <= STEADY_TOLERANCE * med
+    """Steady part ``[start, end)`` of walking bout ``[a, b)`` and the distance walked over
+    it along the direction of travel (m)."""
+    period = stride_period_s(sig, a, b)
+    window = max(1, round(max(1.0, period or 1.0) * sig.rate_hz))
+    along, speed = _progression(sig, a, b, window)
+    med = float(np.median(speed))
+    ok = np.abs(speed - med) <= STEADY_TOLERANCE * med
     steady = true_runs(ok)
     s, e = max(steady, key=lambda r: r[1] - r[0])
-    return a + s, a + e, _path(sig, a + s, a + e - 1)
+    if period is not None:
+        # whole strides, centred: the pelvis speeds up and slows down within a stride (by half
+        # its mean in a prosthetic gait), so a part-stride at either end would bias the mean
+        stride = period * sig.rate_hz
+        k = int((e - 1 - s) // stride)
+        if k >= 1:
+            extra = (e - 1 - s) - round(k * stride)
+            s += extra // 2
+            e = s + round(k * stride) + 1
+    dt = np.gradient(sig.time[a:b])
+    dist = float(np.sum((along * dt)[s:e - 1])) if e - 1 > s else 0.0
+    return a + s, a + e, dist
 
 
 def walking_speed_test(seg: ActivitySegments) -> TestResult:
@@ -780,14 +850,72 @@ def walking_speed_test(seg: ActivitySegments) -> TestResult:
     ]  # a bout already at speed has no acceleration phase
     if dur <= 0:
         return TestResult(WALK, None, phases, WALK_RULE, reason="no steady walking segment")
+    measures = {"speed_m_s": dist / dur, "distance_m": dist}
+    four = four_metre_walk(seg, a, b)
+    if four is not None:
+        measures["walk_4m_s"] = four[1] - four[0]
+        measures["walk_4m_start_s"] = four[0]
     return TestResult(
         WALK,
         dur,
         phases,
         WALK_RULE,
         reason=seg.applicable.get(WALK),
-        measures={"speed_m_s": dist / dur, "distance_m": dist},
+        measures=measures,
     )
+
+
+FOUR_M = 4.0
+STILL_M_S = 0.05
+STILL_S = 0.5
+FOUR_M_RULE = (
+    "4-m walk from a standing start (the SPPB's and the 4-metre gait speed test's course): "
+    "the pelvis still (< 0.05 m/s) for >= 0.5 s before the walk; timed from its first movement "
+    "(2 cm from where it stood, traced back to 0.5 cm) until a heel is 4 m past the front of "
+    "the feet as they stood (the pelvis 4 m on, without foot positions)"
+)
+
+
+def four_metre_walk(seg: ActivitySegments, a: int, b: int) -> tuple[float, float] | None:
+    """(start, end) in s of the first 4 m of walking bout ``[a, b)`` when the recording shows
+    the person standing still before it (see ``FOUR_M_RULE``); None when the walk starts
+    already under way or covers less than 4 m."""
+    sig = seg.signals
+    rate = sig.rate_hz
+    v = np.hypot(*np.gradient(sig.xz, sig.time, axis=0).T)
+    still = [(s, e) for s, e in true_runs(v < STILL_M_S)
+             if e - s >= STILL_S * rate and s < a + rate]
+    if not still:
+        return None
+    s0, e0 = still[-1]
+    rest = np.median(sig.xz[s0:e0], axis=0)
+    off = np.linalg.norm(sig.xz - rest, axis=1)
+    moved = np.flatnonzero(off[e0:b] > 0.02)
+    if not len(moved):
+        return None
+    i = e0 + int(moved[0])
+    while i > s0 and off[i - 1] > 0.005:
+        i -= 1
+    far = np.flatnonzero(off[i:b] >= FOUR_M)
+    if not len(far):
+        return None
+    u = (sig.xz[i + int(far[0])] - rest) / off[i + int(far[0])]
+    pts = seg.points
+    feet = pts is not None and all(pts.has(n) for n in ("heel_r", "heel_l", "toe_r", "toe_l"))
+    if feet and pts is not None:
+        def ahead(name: str) -> NDArray[np.float64]:
+            return np.asarray((pts.point(name)[:, [0, 2]] - rest) @ u)
+
+        line = float(np.nanmedian(np.maximum(ahead("toe_r"), ahead("toe_l"))[s0:e0]))
+        if not np.isfinite(line):
+            return None
+        heel = np.fmax(ahead("heel_r"), ahead("heel_l"))
+        past = np.flatnonzero(heel[i:b] >= line + FOUR_M)
+    else:
+        past = np.flatnonzero(((sig.xz[i:b] - rest) @ u) >= FOUR_M)
+    if not len(past):
+        return None
+    return _t(sig, i), _t(sig, i + int(past[0]))
 
 
 def treadmill_reason(belt_speed_m_s: float | None) -> str:

@@ -162,7 +162,7 @@ def assemble_report(
         sex=patient.sex or (subject.sex if subject else None),
         identifier_code=patient.identifier_code,
         deidentify=options.deidentify,
-        age_years=subject.age_years if subject and subject.age_years is not None else age,
+        age_years=age if age is not None else (subject.age_years if subject else None),
         height_m=subject.height_m if subject else None,
         mass_kg=subject.mass_kg if subject else None,
     )
@@ -170,9 +170,11 @@ def assemble_report(
     for item in items:
         svg, caption = _snapshot(item)
         result = item.result
-        if result.age_years is None and age is not None:  # the tests' age norms need it
+        # the tests' age and sex norms: the patient's details (the birth date on the session
+        # date) win over a file header's, which may be from another day
+        if age is not None and result.age_years != age:
             result = replace(result, age_years=age)
-        if getattr(result, "sex", None) is None and patient.sex:  # the chair stand's norms
+        if patient.sex and getattr(result, "sex", None) != patient.sex:
             result = replace(result, sex=patient.sex)
         path = item.trial.provenance.path
         source = None if path is None else (Path(path).name if options.deidentify else str(path))

@@ -168,11 +168,14 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def analyse_target(target: TrialRef, *, quick: bool = False) -> dict[str, Any]:
+def analyse_target(target: TrialRef, *, quick: bool = False,
+                   keep_tests: bool = False) -> dict[str, Any]:
     """The row of one trial; a trial that cannot be read or analysed gets its ``error``.
 
     ``quick``: joint angles are posed with the built-in model rather than the trial's own
-    OpenSim model (a glance at a folder, not the measurement of record)."""
+    OpenSim model (a glance at a folder, not the measurement of record). ``keep_tests``: the
+    row also holds the clinical tests' dicts under ``"clinical_tests"`` (not a table column),
+    for the batteries read across trials."""
     from lmm_desktop.analysis.pipeline import analyze
     from lmm_desktop.io import read_trial
 
@@ -185,7 +188,10 @@ def analyse_target(target: TrialRef, *, quick: bool = False) -> dict[str, Any]:
 
             points = builtin_forward_kinematics(trial.kinematics, trial.time,
                                                 height_m=trial.subject.height_m)
-        row = row_of(analyze(trial, points=points).to_dict())
+        d = analyze(trial, points=points).to_dict()
+        row = row_of(d)
+        if keep_tests:
+            row["clinical_tests"] = list(d.get("clinical_tests") or [])
         row["simulated"] = "yes" if trial.provenance.simulated else "no"
     except LmmError as exc:
         return {**base, "error": str(exc)}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,7 +86,7 @@ class RenderedReport:
 def render_html(model: ReportModel, *, for_qt: bool = False) -> RenderedReport:
     """Render the report. ``for_qt``: ``<img src>`` names resources instead of data URIs."""
     figs = Figures(for_qt=for_qt)
-    parts = [_header(model), _patient(model), _summary(model), _steadi(model),
+    parts = [_header(model), _patient(model), _summary(model), _steadi(model), _sppb(model),
              _across_trials(model, figs)]
     for i, trial in enumerate(model.trials):
         parts.append(_trial(model, trial, i, figs))
@@ -257,7 +258,7 @@ def _across_trials(m: ReportModel, figs: Figures) -> str:
 def _progress(m: ReportModel, figs: Figures) -> str:
     """The patient's key measures session by session, with the change from the first to the
     last, and bars of walking speed and of each timed test per session."""
-    from lmm_desktop.report.progress import MEASURES, change_text
+    from lmm_desktop.report.progress import MEASURES, change_text, session_cell
 
     sessions = m.progress or []
     dates = [s.date or f"session {s.session_id}" for s in sessions]
@@ -265,10 +266,12 @@ def _progress(m: ReportModel, figs: Figures) -> str:
     for key, label, unit, decimals, better_up in MEASURES:
         vals = [s.values.get(key) for s in sessions]
         known = [v for v in vals if v is not None]
-        if not known:
+        cells = [session_cell(s, key, v, decimals, NA)
+                 for s, v in zip(sessions, vals, strict=True)]
+        if not known and all(c == NA for c in cells):
             continue
         change = change_text(known[0], known[-1], decimals, better_up) if len(known) > 1 else ""
-        rows.append([f"{label} ({unit})", *(fmt(v, decimals) for v in vals), change])
+        rows.append([f"{label} ({unit})", *cells, change])
         if key in ("speed_m_s", "timed_up_and_go", "four_square_step_test",
                    "five_times_sit_to_stand") and len(known) > 1:
             svg = bar_chart(dates, [(label, "#4c6ef5", vals)], title=f"{label} ({unit})",
@@ -306,11 +309,7 @@ def _steadi(m: ReportModel) -> str:
         steadi_screen,
     )
 
-    items = steadi_screen(
-        (t.label if len(m.trials) > 1 else None,
-         {"test": c.test, "duration_s": c.duration_s, "repetitions": c.repetitions,
-          "measures": c.measures, "reason": c.reason, "reference": c.reference})
-        for t in m.trials for c in t.clinical_tests)
+    items = steadi_screen(_report_tests(m))
     if not items:
         return ""
     rows = []
@@ -327,6 +326,42 @@ def _steadi(m: ReportModel) -> str:
         + table(["Test", "Result", "STEADI criterion", "", "Note"], [[r] for r in rows],
                 raw=True, compact=True)
         + f'<p class="small">{esc(STEADI_NOTE)} Source: {esc(STEADI_SOURCE)}.</p>'
+    )
+
+
+def _report_tests(m: ReportModel) -> list[tuple[str | None, dict[str, Any]]]:
+    """The report's clinical tests as (trial label, test dict) pairs, for the batteries read
+    across trials (the label only when the report has several trials)."""
+    return [(t.label if len(m.trials) > 1 else None,
+             {"test": c.test, "duration_s": c.duration_s, "repetitions": c.repetitions,
+              "measures": c.measures, "reason": c.reason, "reference": c.reference})
+            for t in m.trials for c in t.clinical_tests]
+
+
+def _sppb(m: ReportModel) -> str:
+    """The Short Physical Performance Battery scored across the report's trials (empty unless
+    two of its three parts were recorded)."""
+    from lmm_desktop.analysis.sppb import SPPB_NOTE, SPPB_SOURCE, sppb_score
+
+    score = sppb_score(_report_tests(m))
+    if score is None:
+        return ""
+    rows = []
+    for p in score.parts:
+        where = f" ({p.trial})" if p.trial else ""
+        pts = "—" if p.points is None else f"{p.points} / 4"
+        rows.append(f"<td>{esc(p.title)}</td><td>{esc(p.value + where)}</td>"
+                    f"<td class=\"num\">{pts}</td><td>{esc(p.note)}</td>")
+    return (
+        "<h3>Short Physical Performance Battery (SPPB)</h3>"
+        f"<p>{esc(score.summary())}</p>"
+        + table(["Part", "Result", "Points", "Note"], [[r] for r in rows], raw=True,
+                compact=True)
+        + '<p class="small">Balance: side by side, semi-tandem 1 point each for 10 s, tandem 2 '
+        "(10 s) or 1 (3-9.99 s); gait: 4-m walk under 4.82 s 4, to 6.20 s 3, to 8.70 s 2, "
+        "slower 1; chair: five stands in 11.19 s or less 4, to 13.69 s 3, to 16.69 s 2, to 60 s "
+        "1. Total 10-12 minimal, 7-9 mild, 4-6 moderate, 0-3 severe limitation. "
+        f"{esc(SPPB_NOTE)} Source: {esc(SPPB_SOURCE)}.</p>"
     )
 
 
@@ -394,6 +429,13 @@ def key_findings(m: ReportModel) -> list[str]:
                 f"{where}{len(warnings)} data-quality warning(s) ({kinds}): read the affected "
                 "measures with care."
             )
+    from lmm_desktop.analysis.sppb import sppb_score
+
+    sppb = sppb_score(_report_tests(m))
+    if sppb is not None and sppb.total is not None and sppb.total < 10:  # not minimal
+        parts = ", ".join(f"{p.title.lower()} {p.points}" for p in sppb.parts)
+        out.append(f"Short Physical Performance Battery {sppb.total} / 12 ({parts}): "
+                   + sppb.summary().split(": ", 1)[1])
     return out
 
 

@@ -43,7 +43,10 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("sway_ellipse95_cm2", "Standing sway (95 % ellipse)", "cm²", 1, False),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
     ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
+    ("sppb_total", "SPPB", "0-12 points", 0, True),
 )
+SESSION_LEVEL = ("sppb_total",)
+"""Measures of the session as a whole (the SPPB adds up three trials' tests), not of a trial."""
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
 HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm",
         "chair_stand_30s", "four_stage_balance", "functional_reach_cm", "arm_curl_30s",
@@ -76,12 +79,16 @@ class SessionProgress:
     steadi: str = ""
     """The session's CDC STEADI screen in a few words ('problem: TUG, 4-Stage'), '' when no
     STEADI test was recorded (see :func:`lmm_desktop.analysis.steadi.screen_short`)."""
+    sppb: str = ""
+    """The session's Short Physical Performance Battery ('9 / 12', or '6 of 8 (gait speed not
+    scored)'), '' when fewer than two of its parts were recorded."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "session_id": self.session_id,
             "date": self.date,
             "steadi": self.steadi,
+            "sppb": self.sppb,
             "values": {k: None if v is None else round(v, 4) for k, v in self.values.items()},
             "trials": [
                 {"name": t.name, "problem": t.problem,
@@ -114,12 +121,17 @@ def patient_progress(
         if progress is not None:
             progress(k, len(work))
         out[session.id].trials.append(_measure(store, session, rec))
+    from lmm_desktop.analysis.sppb import sppb_score
     from lmm_desktop.analysis.steadi import screen_short, steadi_screen
 
     for sp in out.values():
         sp.values = _session_values(sp.trials)
-        sp.steadi = screen_short(steadi_screen(
-            (t.name, c) for t in sp.trials for c in t.tests))
+        tests = [(t.name, c) for t in sp.trials for c in t.tests]
+        sp.steadi = screen_short(steadi_screen(tests))
+        sppb = sppb_score(tests)
+        sp.values["sppb_total"] = None if sppb is None or sppb.total is None else float(
+            sppb.total)
+        sp.sppb = sppb.short() if sppb is not None else ""
     return [sp for sp in out.values() if sp.trials]
 
 
@@ -140,10 +152,13 @@ def _measure(store: RecordStore, session: Any, rec: Any) -> TrialMeasures:
         if trial.subject.mass_kg is None and session.body_mass_kg is not None:
             trial.subject.mass_kg = float(session.body_mass_kg)
         patient = store.patient(session.patient_id)
-        if trial.subject.age_years is None:  # the norms of the tests need the age and sex
-            trial.subject.age_years = age_on(patient.birth_date, session.date)
-        if trial.subject.sex is None:
-            sex = {"female": "female", "male": "male", "other": "other"}.get(patient.sex or "")
+        # the norms of the tests need the age and sex: the records' (the birth date on the
+        # session's date) win over the file header's
+        age = age_on(patient.birth_date, session.date)
+        if age is not None:
+            trial.subject.age_years = age
+        sex = {"female": "female", "male": "male", "other": "other"}.get(patient.sex or "")
+        if sex is not None:
             trial.subject.sex = sex  # type: ignore[assignment]
         result = analyse(trial, edits=store.edited_events(rec.id)).result
     except LmmError as exc:
@@ -207,6 +222,8 @@ def measures_of(result: Any) -> dict[str, float | None]:
 def _session_values(trials: list[TrialMeasures]) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for key, *_ in MEASURES:
+        if key in SESSION_LEVEL:
+            continue
         vals = [t.values.get(key) for t in trials if t.values.get(key) is not None]
         if not vals:
             out[key] = None
@@ -217,6 +234,16 @@ def _session_values(trials: list[TrialMeasures]) -> dict[str, float | None]:
         else:
             out[key] = float(np.mean([v for v in vals if v is not None]))
     return out
+
+
+def session_cell(session: Any, key: str, value: float | None, decimals: int,
+                 none: str = "—") -> str:
+    """A session's cell of the progress table: the value, or for the SPPB a partial score
+    ('6 of 8 (gait speed not scored)'), or '—'."""
+    if value is not None:
+        return f"{value:.{decimals}f}"
+    text: str = session.sppb if key == "sppb_total" else ""
+    return text or none
 
 
 def change_text(first: float | None, last: float | None, decimals: int,
@@ -239,4 +266,5 @@ __all__ = [
     "change_text",
     "measures_of",
     "patient_progress",
+    "session_cell",
 ]

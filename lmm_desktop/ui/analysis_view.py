@@ -152,17 +152,16 @@ def test_rows(
     result: Any, age_years: float | None = None, sex: str | None = None
 ) -> list[TestRow]:
     """Clinical test timings of ``result``, each against its published cut-off and, when the
-    age is known (the trial's subject, else ``age_years`` from the records), its age norm; the
-    30-second chair stand against its age and sex norm (``sex`` from the records when the
-    trial does not give it)."""
+    age is known (``age_years`` from the records, else the trial's subject), its age norm; the
+    count tests against their age and sex norms (``sex`` from the records, else the trial's).
+    The records win: a file's header may carry an age from another day."""
     from lmm_desktop.analysis.clinical_norms import COUNT_TESTS, POPULATION_NOTE, reference_for
     from lmm_desktop.analysis.clinical_tests import components_text
     from lmm_desktop.report.build import TEST_TITLES
 
     out = []
-    age = getattr(result, "age_years", None)
-    age = age if age is not None else age_years
-    sex = getattr(result, "sex", None) or sex
+    age = age_years if age_years is not None else getattr(result, "age_years", None)
+    sex = sex or getattr(result, "sex", None)
     for test in getattr(result, "clinical_tests", None) or []:
         name = _short_title(TEST_TITLES.get(test.test, str(test.test).replace("_", " ")))
         if test.test in COUNT_TESTS:

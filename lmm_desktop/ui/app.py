@@ -46,6 +46,21 @@ def wait_until_idle(window: object, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> 
     app.processEvents()
 
 
+def _wait_for_trials_list(window: object, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> None:
+    """Let the Trials list's background analysis finish (its Result column and the batteries'
+    lines), so a screenshot shows them; at most ``timeout_s``."""
+    app = QApplication.instance()
+    browser = getattr(window, "browser", None)
+    worker = getattr(browser, "summary_worker", None)
+    if app is None or worker is None:
+        return
+    deadline = _time.monotonic() + timeout_s
+    while worker.isRunning() and _time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        _time.sleep(0.01)
+    app.processEvents()
+
+
 def capture(window: object, out: Path, t: float | None) -> Path:
     """Seek to ``t``, let the canvas draw, and save the whole window as a PNG."""
     from lmm_desktop.ui.main_window import MainWindow
@@ -121,6 +136,7 @@ def run_gui(
         _dispose(window)
         return status
     wait_until_idle(window)
+    _wait_for_trials_list(window)
     try:
         if failures:
             raise LmmError(failures[0])

@@ -127,7 +127,7 @@ class ProgressDialog(QDialog):
         self._fill()
 
     def _fill(self) -> None:
-        from lmm_desktop.report.progress import MEASURES, change_text
+        from lmm_desktop.report.progress import MEASURES, change_text, session_cell
 
         sessions = self.sessions
         if not sessions:
@@ -140,7 +140,8 @@ class ProgressDialog(QDialog):
             "best attempt."
         )
         dates = [s.date or f"session {s.session_id}" for s in sessions]
-        rows = [m for m in MEASURES if any(s.values.get(m[0]) is not None for s in sessions)]
+        rows = [m for m in MEASURES
+                if any(session_cell(s, m[0], s.values.get(m[0]), m[3]) != "—" for s in sessions)]
         t = self.table
         t.setColumnCount(len(dates) + 2)
         t.setHorizontalHeaderLabels(["Measure", *dates, "Change"])
@@ -151,8 +152,8 @@ class ProgressDialog(QDialog):
         for r, (key, label, unit, decimals, better_up) in enumerate(rows):
             vals = [s.values.get(key) for s in sessions]
             t.setItem(r, 0, QTableWidgetItem(f"{label} ({unit})"))
-            for c, v in enumerate(vals, start=1):
-                item = QTableWidgetItem("—" if v is None else f"{v:.{decimals}f}")
+            for c, (sp, v) in enumerate(zip(sessions, vals, strict=True), start=1):
+                item = QTableWidgetItem(session_cell(sp, key, v, decimals))
                 item.setTextAlignment(right)
                 t.setItem(r, c, item)
             known = [v for v in vals if v is not None]

@@ -11,17 +11,28 @@ session's trials can be told apart at a glance; the tooltip has more.
 
 from __future__ import annotations
 
+import logging
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from lmm_desktop.core.errors import LmmError
 from lmm_desktop.io.sessions import TrialRef, is_opencap_session, session_trials
 
 __all__ = ["SummaryWorker", "TrialBrowser", "TrialRef", "is_opencap_session", "session_trials"]
 
+
+log = logging.getLogger(__name__)
 
 MAX_SUMMARISED = 100
 """Larger folders are listed without the Result column's analysis (it would take minutes)."""
@@ -31,9 +42,12 @@ in the background, where they would keep the interface waiting on the interprete
 
 
 class SummaryWorker(QThread):
-    """Analyse trials one by one in the background; ``summarised(ref, text, tooltip)`` each."""
+    """Analyse trials one by one in the background; ``summarised(ref, text, tooltip)`` each,
+    then ``batteries(lines)`` once all are done (the STEADI screen and the SPPB per person,
+    :func:`lmm_desktop.report.batteries.session_batteries`)."""
 
     summarised = Signal(object, str, str)
+    batteries = Signal(object)
 
     def __init__(self, refs: list[TrialRef], parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +60,7 @@ class SummaryWorker(QThread):
     def run(self) -> None:
         from lmm_desktop.report.batch import analyse_target, summary_text
 
+        tests: list[tuple[TrialRef, list[dict]]] = []
         for ref in self.refs:
             if self._stop:
                 return
@@ -54,10 +69,21 @@ class SummaryWorker(QThread):
                 continue
             self.msleep(5)  # let the interface run between trials
             try:
-                text, tip = summary_text(analyse_target(ref, quick=True))
+                row = analyse_target(ref, quick=True, keep_tests=True)
+                text, tip = summary_text(row)
+                tests.append((ref, list(row.get("clinical_tests") or [])))
             except Exception as exc:  # a background summary never stops the app
                 text, tip = "cannot be analysed", str(exc)
             self.summarised.emit(ref, text, tip)
+        try:
+            from lmm_desktop.report.batteries import session_batteries
+
+            lines = session_batteries(tests)
+        except Exception:  # a background summary never stops the app
+            log.exception("the session's batteries could not be read")
+            return
+        if lines and not self._stop:
+            self.batteries.emit(lines)
 
 
 class TrialBrowser(QWidget):
@@ -76,6 +102,13 @@ class TrialBrowser(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.tree)
+        self.batteries = QLabel()
+        self.batteries.setWordWrap(True)
+        self.batteries.setTextFormat(Qt.TextFormat.RichText)
+        self.batteries.setContentsMargins(4, 2, 4, 4)
+        self.batteries.setVisible(False)
+        lay.addWidget(self.batteries)
+        self._battery_texts: list[str] = []
         self._current: TrialRef | None = None
         self.summary_worker: SummaryWorker | None = None
         self._old_workers: set[SummaryWorker] = set()  # stopped, their thread still ending
@@ -86,6 +119,9 @@ class TrialBrowser(QWidget):
         folder = path if path.is_dir() else path.parent
         self._stop_summaries()
         self.tree.clear()
+        self._battery_texts = []
+        self.batteries.clear()
+        self.batteries.setVisible(False)
         top = QTreeWidgetItem([folder.name or str(folder)])
         top.setToolTip(0, str(folder))
         top.setFlags(top.flags() & ~Qt.ItemFlag.ItemIsSelectable)
@@ -109,6 +145,7 @@ class TrialBrowser(QWidget):
         if 0 < len(refs) <= MAX_SUMMARISED:
             worker = SummaryWorker(refs, self)
             worker.summarised.connect(self._on_summary)
+            worker.batteries.connect(self._on_batteries)
             self.summary_worker = worker
             worker.start()
         return refs
@@ -122,6 +159,23 @@ class TrialBrowser(QWidget):
             if item is not None and item.data(0, Qt.ItemDataRole.UserRole) == ref:
                 item.setText(1, text)
                 item.setToolTip(1, tip or text)
+
+    def _on_batteries(self, lines: list) -> None:
+        """Under the list, one line per person: the SPPB and the STEADI screen read across
+        their trials (the tooltip lists every part)."""
+        if self.sender() is not self.summary_worker:
+            return
+        self._battery_texts = [line.text for line in lines]
+        html = "<br>".join(
+            f"<b>{escape(line.text.split(': ', 1)[0])}</b>: "
+            f"{escape(line.text.split(': ', 1)[1])}" for line in lines)
+        self.batteries.setText(f"<span>Tests across trials</span><br>{html}")
+        self.batteries.setToolTip("\n\n".join(line.tooltip for line in lines))
+        self.batteries.setVisible(bool(lines))
+
+    def battery_lines(self) -> list[str]:
+        """The batteries' lines shown under the list ('S0048: SPPB 8 / 12 · STEADI: ...')."""
+        return list(self._battery_texts)
 
     def result_text(self, ref: TrialRef) -> str:
         """What the Result column shows for ``ref`` ('' until it is analysed)."""

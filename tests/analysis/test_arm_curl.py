@@ -84,7 +84,13 @@ def test_in_the_table_and_the_report() -> None:
     row = next(r for r in test_rows(analyze(trial), 66.0, "male") if r.name == "30s-ACT")
     assert (row.value, row.cutoff, row.status, row.at_risk) == (
         "12 curls", "< 15 curls", "below average", True)
-    bare = next(r for r in test_rows(analyze(trial)) if r.name == "30s-ACT")
+    own = next(r for r in test_rows(analyze(trial)) if r.name == "30s-ACT")
+    assert own.status == "below average"  # the demo file's own age (65.5) and sex (male)
+    from lmm_desktop.core.trial import Subject
+
+    unknown = read_trial(DEMO / "S0039_arm_curl_01.mot")
+    unknown.subject = Subject()
+    bare = next(r for r in test_rows(analyze(unknown)) if r.name == "30s-ACT")
     assert "30-second arm curl is read against norms" in bare.explanation
     model = assemble_report([analyse(trial)],
                             patient=PatientDetails("A B", "1960-05-01", "male", "P-1"),

@@ -71,8 +71,27 @@ def test_a_recording_that_stops_early_gives_a_lower_bound() -> None:
 def test_five_rises_in_14_s_are_a_5xsts_not_a_30_s_test() -> None:
     tests, reasons = _tests(5)
     assert STS5 in tests and CST30 not in tests
-    assert "5 rises over 13 s" in reasons[CST30] and "at least 25 s" in reasons[CST30]
+    assert reasons[CST30] == ("five rises, the fifth stand 11.4 s after the first movement "
+                              "and no sixth: a five-times sit-to-stand")
     assert tests[STS5].reason is None
+    four, reasons = _tests(4)
+    assert CST30 not in four
+    assert "4 rises over 10 s" in reasons[CST30] and "at least 25 s" in reasons[CST30]
+
+
+def test_a_slow_5xsts_and_its_last_sit_are_no_30_s_test() -> None:
+    """The demo's Parkinson's participant takes 23.8 s (simulated) for five stands and sits
+    down after the fifth: 27 s of rises and sits, but no sixth rise after a fifth stand that
+    early, so no 30-second chair stand."""
+    from pathlib import Path
+
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo" / "S0048_sts5_01.mot"
+    res = analyze(read_trial(demo))
+    by = {t.test: t for t in res.clinical_tests}
+    assert CST30 not in by and by[STS5].duration_s == pytest.approx(23.78, abs=0.25)
 
 
 @pytest.mark.parametrize(

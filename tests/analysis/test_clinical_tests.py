@@ -390,6 +390,25 @@ def test_walking_speed_over_steady_state() -> None:
     assert [p.name for p in res.phases] == ["acceleration", "steady", "deceleration"]
 
 
+@pytest.mark.parametrize(("name", "truth"), [
+    ("S0039_walking_01", 0.5358),  # after a stroke, with a cane: strides of 1.6 s
+    ("S0048_walking_01", 0.9068),
+    ("S0004_walking_01", 1.4396),
+])
+def test_walking_speed_of_slow_long_strides(name: str, truth: float) -> None:
+    """The steady state is judged on the speed averaged over one stride: a 1 s average left a
+    1.6 s hemiparetic stride's rise and fall in it, and the stroke demo walk had no walking
+    speed at all ('no steady walking over >= 2 m'). The simulated speeds within 3 %."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    res = analyze(read_trial(demo / f"{name}.mot"))
+    walk = next(t for t in res.clinical_tests if t.test == WALK)
+    assert walk.measures["speed_m_s"] == pytest.approx(truth, rel=0.03)
+    assert walk.duration_s is not None and walk.duration_s >= 2.5
+
+
 def test_four_square_step_test() -> None:
     syn = make_fsst()
     results, _ = run_clinical_tests(syn.kin, syn.time, syn.points)

@@ -131,7 +131,7 @@ def test_analyze_joint_kinetics_need_the_mass(
     assert "Ankle plantarflexor moment, peak (N m/kg)" in out and "normal mean (Fast)" in out
 
 
-def test_the_chair_stand_with_age_and_sex_from_the_command_line(capsys) -> None:
+def test_the_chair_stand_with_age_and_sex_from_the_command_line(capsys, tmp_path) -> None:
     from pathlib import Path
 
     from lmm_desktop.cli import main
@@ -142,8 +142,12 @@ def test_the_chair_stand_with_age_and_sex_from_the_command_line(capsys) -> None:
     out = capsys.readouterr().out
     assert "6 stands in 30.0 s" in out and "below average (< 10 stands)" in out
     assert "Below the average for women aged 70-74" in out
-    assert main(["analyze", str(trial)]) == 0  # no age or sex: no norm, no guess
-    assert "below average" not in capsys.readouterr().out
+    assert main(["analyze", str(trial)]) == 0  # the file's own: a man of 65.5
+    assert "Below the average for men aged 65-69" in capsys.readouterr().out
+    from tests.conftest import without_person
+
+    assert main(["analyze", str(without_person(trial, tmp_path))]) == 0
+    assert "below average" not in capsys.readouterr().out  # no age or sex: no norm, no guess
     with pytest.raises(SystemExit):
         main(["analyze", str(trial), "--sex", "unknown"])
     assert "invalid choice: 'unknown'" in capsys.readouterr().err

@@ -106,7 +106,9 @@ def test_the_person_travels_with_a_written_mot(tmp_path: Path) -> None:
 
     demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
     trial = read_trial(demo / "S0039_chair_stand_30s_01.mot")
-    assert trial.subject.age_years is None  # the demo's header has no person
+    # the demo's header: the participant's age and sex only
+    assert (trial.subject.age_years, trial.subject.sex, trial.subject.height_m) == (
+        65.5, "male", None)
     trial.subject = Subject(height_m=1.74, mass_kg=81.5, sex="male", age_years=66.4,
                             identifier="Jane Roe")
     out = write_trial(trial, tmp_path / "with_person.mot")

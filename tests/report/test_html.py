@@ -261,8 +261,13 @@ def test_chair_stand_is_read_against_the_patients_age_and_sex_norm() -> None:
     assert "30-Second Chair Stand (30s-CST): 6 stands in 30 s (below average for ages 65-69, " \
            "&lt; 12 stands)" in text
     assert "This score is" in text and "Rikli RE, Jones CJ" in text
-    unknown = assemble_report([item], patient=PatientDetails("John Doe", "1960-05-01", None,
-                                                             "P-TEST02"),
+    from lmm_desktop.core.trial import Subject
+
+    bare = read_trial(demo / "S0039_chair_stand_30s_01.mot")
+    bare.subject = Subject()  # the demo's header carries the age and sex
+    unknown = assemble_report([analyse(bare)],
+                              patient=PatientDetails("John Doe", "1960-05-01", None,
+                                                     "P-TEST02"),
                               session=session, options=ReportOptions(include_ai=False))
     assert not any("Chair Stand" in f for f in key_findings(unknown))
     assert "birth date and sex in the Patients tab" in _text(render_html(unknown).html)

@@ -365,7 +365,7 @@ def test_a_tug_opens_on_its_time_against_the_cut_off(qtbot, window: MainWindow) 
     open_and_wait(qtbot, window, demo / "S0003_walking_01.mot")
     assert m.tabs.currentWidget() is m.gait_table  # a walk: the gait parameters come first
     # the walking-speed test has no cut-off of its own: its note gives the functional band
-    assert "At 0.93 m/s, a community ambulator" in m.tests_note.text()
+    assert "At 0.95 m/s, a community ambulator" in m.tests_note.text()
     assert "cut-off" not in m.tests_note.text()
 
 
@@ -544,18 +544,24 @@ def test_the_trials_list_says_what_each_trial_is(qtbot, window: MainWindow) -> N
     assert b.result_text(refs["S0004_one_leg_stance_01"]).startswith("one leg 8.8 s")
     assert "FSST 17." in b.result_text(refs["S0003_fsst_01"])
     assert b.result_text(TrialRef(demo / "nonexistent.mot")) == ""
+    # then one line per participant: the batteries read across their trials
+    qtbot.waitUntil(lambda: len(b.battery_lines()) == 3, timeout=60000)
+    assert "S0048: SPPB 8 / 12 · STEADI: problem: TUG, 4-Stage" in b.battery_lines()
+    assert len(b.refs()) == len(refs)  # the lines are not trials
 
 
 def test_a_chair_stand_reads_its_norm_from_the_patients_age_and_sex(
-    qtbot, window: MainWindow
+    qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
-    """The 30-second chair stand demo: without the patient's details the table says what it
-    needs; filed under a man born 1960-05-01, recorded 2026-11-20 (66), six stands are below
-    the average for men aged 65-69 (< 12): red; recorded as a woman of 91 (< 4) they are not."""
+    """The 30-second chair stand demo: its file's own age and sex (a man of 65.5) read six
+    stands as below average; without them the table says what it needs; filed under a man born
+    1960-05-01, recorded 2026-11-20 (66), six stands are below the average for men aged 65-69
+    (< 12): red; the records win over the file: as a woman of 91 (< 4) they are not."""
     from PySide6.QtGui import QColor
 
     from lmm_desktop.records.importer import sha256_of
     from lmm_desktop.ui.theme import STATUS_COLORS
+    from tests.conftest import without_person
 
     demo = (Path(__file__).resolve().parents[2] / "resources" / "demo"
             / "S0039_chair_stand_30s_01.mot")
@@ -566,6 +572,8 @@ def test_a_chair_stand_reads_its_norm_from_the_patients_age_and_sex(
         r = next(i for i in range(t.rowCount()) if t.item(i, 0).text() == name)
         return [t.item(r, c).text() for c in range(5)]
 
+    assert row("30s-CST")[:4] == ["30s-CST", "6 stands", "< 12 stands", "below average"]
+    open_and_wait(qtbot, window, without_person(demo, tmp_path))
     assert row("30s-CST")[:4] == ["30s-CST", "6 stands", "—", "—"]
     assert row("5xSTS")[4] == "timed over the first five stands of a 30-second chair stand"
     t.setCurrentCell(next(i for i in range(t.rowCount()) if t.item(i, 0).text() == "30s-CST"), 0)

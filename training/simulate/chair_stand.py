@@ -48,9 +48,8 @@ def write_chair_stand_demo(
     line = (
         f"\n- `{path.name}`: 30-second chair stand: the stroke participant ({p.sex}, "
         f"{p.age:.0f} years) rises {truth['stands']:.0f} times in 30 s, a little slower each "
-        "time (the count as the CDC's STEADI protocol has it). The file does not carry the age "
-        "and sex; file the trial to a patient with a birth date and sex to read the score "
-        "against its norm. Not a cohort activity, so not in `labels.csv`. Marked simulated."
+        "time (the count as the CDC's STEADI protocol has it), read against the norm for "
+        "his age and sex. Not a cohort activity, so not in `labels.csv`. Marked simulated."
     )
     return path, line, truth
 

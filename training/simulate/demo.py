@@ -12,7 +12,7 @@ from pathlib import Path
 from lmm_desktop.core.resources import resources_dir
 from training.simulate.cohort import Participant, sample_participants
 from training.simulate.habitus import Habitus
-from training.simulate.output import write_events, write_labels
+from training.simulate.output import DEMO_SUBJECT, write_events, write_labels
 from training.simulate.runner import simulate_participant
 
 DEMO_SEED = 2024
@@ -23,7 +23,7 @@ DEMO_PROFILES: tuple[tuple[str, str | None, str | None, float, float, tuple[str,
     ("unimpaired", None, "none", 0.0, 45.0, ("walking", "sts5", "squats")),
     ("stroke", "right", "cane", 0.6, 90.0, ("walking",)),
     ("transtibial", None, "none", 0.5, 65.0, ("walking", "fsst")),
-    ("parkinsons", None, "none", 0.5, 90.0, ("walking", "tug")),
+    ("parkinsons", None, "none", 0.5, 90.0, ("walking", "tug", "sts5")),
 )
 
 _README = """# Demo trials (SIMULATED)
@@ -47,7 +47,14 @@ Regenerate them with:
   of the clinical tests.
 
 Kinematics are canonical (34 joint angles in degrees, knee flexion positive, pelvis pose in the
-OpenSim ground frame, Y up, walking along +X).
+OpenSim ground frame, Y up, walking along +X). Each `.mot` header carries the participant's age
+and sex (`subject_age_years`, `subject_sex`), which the clinical tests' norms are read with; the
+height and mass are in `labels.csv`.
+
+The Trials list reads the tests of each participant's trials together (the participant is the
+file name's part before the first underscore): `S0048` (Parkinson's disease) has the three parts
+of the Short Physical Performance Battery (4-Stage balance, walk, five-times sit-to-stand) and
+two of the three CDC STEADI tests (TUG, 4-Stage).
 """
 
 
@@ -92,7 +99,8 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
     records: dict[str, object] = {}
     for p, acts in pick_participants(seed):
         # textbook posture and every coordinate: the demo shows the conditions, not posture
-        r, rec = simulate_participant(p, out, rate_hz, plan=list(acts), habitus=Habitus.neutral())
+        r, rec = simulate_participant(p, out, rate_hz, plan=list(acts), habitus=Habitus.neutral(),
+                                      keep_subject=DEMO_SUBJECT)
         rows += r
         records.update(rec)
     # flat layout: move each trial out of its participant folder

@@ -12,7 +12,7 @@ from training.simulate.cohort import Participant
 from training.simulate.habitus import Habitus, apply_posture
 from training.simulate.motion import Draft, place
 from training.simulate.noise import add_capture_noise
-from training.simulate.output import make_trial, write_mot
+from training.simulate.output import DEMO_SUBJECT, make_trial, write_mot
 from training.simulate.truth import events_from_contact
 
 
@@ -28,4 +28,4 @@ def write_demo_draft(
     angles, rot, trans = draft.angles.copy(), placed.pelvis_rotation, placed.pelvis_translation
     add_capture_noise(angles, rot, trans, rng, rate_hz)
     trial = make_trial(p, name, rate_hz, angles, rot, trans, events)
-    return write_mot(trial, out / f"{name}.mot"), events
+    return write_mot(trial, out / f"{name}.mot", DEMO_SUBJECT), events

@@ -137,11 +137,19 @@ def make_trial(
     )
 
 
-def write_mot(trial: Trial, path: Path) -> Path:
+DEMO_SUBJECT = ("age_years", "sex")
+"""What a demo trial's header says of its participant: the age and sex the clinical tests'
+norms are read with. The height and mass stay in ``labels.csv`` (the app then poses the demo
+on its default-size skeleton, as the demo's documented figures assume)."""
+
+
+def write_mot(trial: Trial, path: Path, keep: tuple[str, ...] = ()) -> Path:
     """Write one trial as a canonical ``.mot`` (header carries ``simulated=yes``). The
-    participant's demographics stay in ``labels.csv``, not in the file's header: the demo
-    trials read as files without them do (norms that need the age and sex ask for them)."""
-    return write_trial(replace(trial, subject=Subject()), path)
+    participant's demographics stay in ``labels.csv``, not in the file's header, except the
+    fields named in ``keep`` (``subject_*`` header lines; the demo keeps :data:`DEMO_SUBJECT`):
+    the cohort's trials read as files without them do."""
+    subject = Subject(**{k: getattr(trial.subject, k) for k in keep})
+    return write_trial(replace(trial, subject=subject), path)
 
 
 def _cell(value: object) -> str:

@@ -158,9 +158,11 @@ def simulate_participant(
     rate_hz: float,
     plan: list[str] | None = None,
     habitus: Habitus | None = None,
+    keep_subject: tuple[str, ...] = (),
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
     """Simulate and write the trials of ``p`` (its :func:`trial_plan` unless ``plan`` is given;
-    its own habitus unless ``habitus`` is given).
+    its own habitus unless ``habitus`` is given; ``keep_subject``: the participant's fields
+    the files' headers carry, see :func:`~training.simulate.output.write_mot`).
 
     Returns the label rows and the event records of the trials.
     """
@@ -174,7 +176,7 @@ def simulate_participant(
         name = f"{p.pid}_{activity}_{counts[activity]:02d}"
         sim = simulate_trial(p, activity, rng, rate_hz, name, habitus)
         rel = Path(p.pid) / f"{name}.mot"
-        write_mot(sim.trial, out / rel)
+        write_mot(sim.trial, out / rel, keep_subject)
         rows.append(
             {
                 "participant": p.pid,
