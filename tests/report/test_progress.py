@@ -208,3 +208,37 @@ def test_each_session_has_its_steadi_screen(tmp_path: Path) -> None:
 
     html = _progress(Model(), Figs())  # type: ignore[arg-type]
     assert "Fall-risk screen (CDC STEADI)" in html and "problem: 4-Stage" in html
+
+
+def test_each_session_has_its_sppb(tmp_path: Path) -> None:
+    """The first visit has all three parts (4-Stage, walk, 5xSTS: 8 / 12), the second two of
+    them (walk and 30-s chair stand: a partial score, shown as such), the third one (no SPPB).
+    The complete score is a number the progress can chart; the partial one is text."""
+    files = tmp_path / "files"
+    files.mkdir()
+    names = ("S0048_four_stage_balance_01.mot", "S0048_walking_01.mot", "S0048_sts5_01.mot",
+             "S0039_walking_01.mot", "S0039_chair_stand_30s_01.mot", "S0004_walking_01.mot")
+    for name in names:
+        shutil.copy(DEMO / name, files / name)
+    with RecordStore(tmp_path / "r.sqlite") as store:
+        p = store.add_patient("Di Test", birth_date="1950-05-01", sex="male")
+        sessions_ = [store.add_session(p.id, date=d)
+                     for d in ("2026-11-20", "2026-12-01", "2026-12-03")]
+        for k, name in enumerate(names):
+            import_trial_file(store, sessions_[0 if k < 3 else 1 if k < 5 else 2].id,
+                              files / name)
+        sessions = patient_progress(store, p.id)
+    assert [s.values["sppb_total"] for s in sessions] == [8.0, None, None]
+    assert [s.sppb for s in sessions] == ["8 / 12", "3 of 8 (balance not scored)", ""]
+    assert sessions[0].to_dict()["sppb"] == "8 / 12"
+    from lmm_desktop.report.html import _progress
+
+    class Figs:
+        def img(self, *a: object, **k: object) -> str:
+            return ""
+
+    class Model:
+        progress = sessions
+
+    html = _progress(Model(), Figs())  # type: ignore[arg-type]
+    assert "SPPB (0-12 points)" in html and "3 of 8 (balance not scored)" in html

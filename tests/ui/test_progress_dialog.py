@@ -64,6 +64,30 @@ def test_a_timed_test_is_charted_against_its_cut_off(
     dlg.reject()
 
 
+def test_the_sppb_row_and_its_chart(qtbot, window: MainWindow, tmp_path: Path) -> None:
+    """A session with the 4-Stage, a walk and a 5xSTS: the SPPB row reads 8 / 12 and charts;
+    a second session with two parts shows its partial score as text."""
+    store = window.records.link.store
+    di = store.add_patient("Di")
+    first = store.add_session(di.id, date="2026-01-10")
+    for name in ("S0048_four_stage_balance_01.mot", "S0048_walking_01.mot",
+                 "S0048_sts5_01.mot"):
+        shutil.copy(DEMO / name, tmp_path / name)
+        import_trial_file(store, first.id, tmp_path / name)
+    second = store.add_session(di.id, date="2026-02-10")
+    for name in ("S0039_walking_01.mot", "S0039_chair_stand_30s_01.mot"):
+        shutil.copy(DEMO / name, tmp_path / name)
+        import_trial_file(store, second.id, tmp_path / name)
+    dlg = window.records.patients.show_progress(di.id)
+    qtbot.waitUntil(lambda: not dlg.busy and dlg.measure.count() > 0, timeout=60000)
+    t = dlg.table
+    row = next(r for r in range(t.rowCount()) if t.item(r, 0).text() == "SPPB (0-12 points)")
+    assert [t.item(row, c).text() for c in (1, 2)] == ["8", "3 of 8 (balance not scored)"]
+    dlg.measure.setCurrentIndex(dlg.measure.findData("sppb_total"))
+    assert dlg.plot is not None
+    dlg.reject()
+
+
 def test_closing_the_window_while_it_computes_is_safe(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
