@@ -446,7 +446,16 @@ def reference_of(
     :func:`reference_for` does."""
     if test in COUNT_TESTS:
         ref = COUNT_TESTS[test][3](repetitions, age_years, sex)
-        return None if ref is None else ref.to_dict()
+        out = None if ref is None else ref.to_dict()
+        if test == "thirty_second_chair_stand" and out is not None:
+            from lmm_desktop.analysis.sts_power import POWER_SOURCE, power_reading
+
+            power = power_reading(measures or {}, sex)
+            if power is not None:  # the power's own cut-off, read with the count's norm
+                out["power"] = power
+                out["summary"] = f"{out['summary']} {power['text']}"
+                out["sources"] = [*out["sources"], POWER_SOURCE]
+        return out
     if test == "functional_reach":
         from lmm_desktop.analysis.reach import reach_reference
 

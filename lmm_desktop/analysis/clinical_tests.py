@@ -520,9 +520,11 @@ def five_times_sit_to_stand(seg: ActivitySegments) -> TestResult:
     measures = _rise_measures(phases, sig, rises)
     measures.update(_rise_posture(seg, rises))
     measures.update(_rise_hands(seg, rises))
+    duration = _t(sig, rises[4].end) - _t(sig, start)
+    measures.update(_rise_power(sig, rises[:5], duration / 5))
     return TestResult(
         STS5,
-        _t(sig, rises[4].end) - _t(sig, start),
+        duration,
         phases,
         STS_RULE,
         repetitions=5,
@@ -584,6 +586,8 @@ def thirty_second_chair_stand(seg: ActivitySegments, start_s: float | None = Non
         measures["first_15s_stands"] = float(sum(_t(sig, r.end) <= mid for r in done))
         measures["second_15s_stands"] = stands - measures["first_15s_stands"]
     reason = _hands_text(measures) or None
+    if covered >= CST_WINDOW_S - 0.05 and done:
+        measures.update(_rise_power(sig, done, CST_WINDOW_S / stands))
     if covered < CST_WINDOW_S - 0.05:
         measures["censored"] = 1.0
         reason = "; ".join(filter(None, [
@@ -642,6 +646,18 @@ def _rise_posture(seg: ActivitySegments, rises: list[Transition]) -> dict[str, f
         if vals:
             out[name] = float(np.mean(vals))
     return out
+
+
+def _rise_power(sig: MotionSignals, rises: list[Transition], per_rep_s: float
+                ) -> dict[str, float]:
+    """The hips' mean rise (``hip_rise_m``: the pelvis from its height at each rise's onset
+    to its end) and the relative sit-to-stand power (``sts_power_w_kg``, Alcazar's equation;
+    see :mod:`lmm_desktop.analysis.sts_power`)."""
+    from lmm_desktop.analysis.sts_power import relative_power_w_kg
+
+    rise = float(np.mean([sig.height[r.end] - sig.height[r.onset] for r in rises]))
+    power = relative_power_w_kg(rise, per_rep_s)
+    return {} if power is None else {"hip_rise_m": rise, "sts_power_w_kg": power}
 
 
 def _rise_measures(
@@ -730,7 +746,9 @@ def components_text(test: TestResult) -> str:
             if "rise_trunk_lean_deg" in m:
                 lean = m["rise_trunk_lean_deg"]
                 text += f", the trunk leaning {abs(lean):.0f}° {'forward' if lean >= 0 else 'back'}"
-        return " ".join(filter(None, [text + ".", _hands_text(m)]))
+        from lmm_desktop.analysis.sts_power import power_text
+
+        return " ".join(filter(None, [text + ".", power_text(m), _hands_text(m)]))
     return ""
 
 

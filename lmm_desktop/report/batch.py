@@ -34,7 +34,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("tug_s", "s"), ("fsst_s", "s"), ("sts5_s", "s"), ("chair_stand_30s_stands", ""),
     ("one_leg_stance_s", "s"), ("tandem_stance_s", "s"), ("functional_reach_cm", "cm"),
     ("arm_curl_30s_curls", ""), ("step_test_2min_steps", ""),
-    ("walking_test_speed_m_s", "m/s"),
+    ("walking_test_speed_m_s", "m/s"), ("walk_4m_s", "s"), ("sts_power_w_kg", "W/kg"),
     ("sway_ellipse95_cm2", "cm2"), ("sway_path_velocity_mm_s", "mm/s"),
     ("jumps", ""), ("jump_height_flight_cm", "cm"), ("jump_height_pelvis_cm", "cm"),
     ("jump_landing_symmetry_pct", "%"),
@@ -147,6 +147,12 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
             row["sway_path_velocity_mm_s"] = m.get("path_velocity_mm_s")
         if c["test"] == "walking_speed":
             row["walking_test_speed_m_s"] = (c.get("measures") or {}).get("speed_m_s")
+            row["walk_4m_s"] = (c.get("measures") or {}).get("walk_4m_s")
+        if c["test"] in ("thirty_second_chair_stand", "five_times_sit_to_stand"):
+            power = (c.get("measures") or {}).get("sts_power_w_kg")
+            first = row.get("sts_power_w_kg") is None
+            if power is not None and (first or c["test"] == "thirty_second_chair_stand"):
+                row["sts_power_w_kg"] = power  # the 30-s test's (its cut-offs) before the 5xSTS's
     jumps = d.get("jumps")
     if jumps:
         row["jumps"] = jumps["n_jumps"]

@@ -386,6 +386,9 @@ def key_findings(m: ReportModel) -> list[str]:
                 if ref.get("at_risk") and not c.measures.get("censored"):
                     out.append(f"{where}{c.title} {ref['value_text']}, {ref['meaning']} "
                                f"({ref['cutoff_text']}).")
+                power = ref.get("power") or {}
+                if power.get("low"):
+                    out.append(f"{where}{c.title}: {power['text']}")
                 continue
             if c.test == "four_stage_balance":
                 if ref.get("at_risk") and not c.measures.get("censored"):

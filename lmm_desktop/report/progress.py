@@ -43,6 +43,7 @@ MEASURES: tuple[tuple[str, str, str, int, bool | None], ...] = (
     ("sway_ellipse95_cm2", "Standing sway (95 % ellipse)", "cm²", 1, False),
     ("squat_depth_cm", "Squat depth", "cm", 1, True),
     ("squat_knee_symmetry_pct", "Squat knee flexion symmetry", "%", 0, True),
+    ("sts_power_w_kg", "Sit-to-stand power", "W/kg", 2, True),
     ("sppb_total", "SPPB", "0-12 points", 0, True),
 )
 SESSION_LEVEL = ("sppb_total",)
@@ -50,7 +51,7 @@ SESSION_LEVEL = ("sppb_total",)
 TESTS = ("timed_up_and_go", "four_square_step_test", "five_times_sit_to_stand")
 HELD = ("one_leg_stance", "one_leg_stance_right_s", "one_leg_stance_left_s", "jump_height_cm",
         "chair_stand_30s", "four_stage_balance", "functional_reach_cm", "arm_curl_30s",
-        "two_minute_step_test")
+        "two_minute_step_test", "sts_power_w_kg")
 """Results whose best attempt is the largest: times held on one leg, jump heights, the chair
 stands in 30 s."""
 
@@ -205,6 +206,10 @@ def measures_of(result: Any) -> dict[str, float | None]:
                   if c.get("test") == test and c.get("repetitions") is not None
                   and not (c.get("measures") or {}).get("censored")]  # complete ones only
         out[key] = max(counts) if counts else None
+    power = [float(v) for c in tests
+             if c.get("test") in ("thirty_second_chair_stand", "five_times_sit_to_stand")
+             if (v := (c.get("measures") or {}).get("sts_power_w_kg")) is not None]
+    out["sts_power_w_kg"] = max(power) if power else None
     reach = [float(v) for c in tests if c.get("test") == "functional_reach"
              if (v := (c.get("measures") or {}).get("reach_cm")) is not None]
     out["functional_reach_cm"] = max(reach) if reach else None
