@@ -253,12 +253,17 @@ def _count_row(name: str, test: Any, age: float | None, sex: str | None) -> Test
             ", set by hand")
     start = test.phases[0].start_s if test.phases else None
     parts = components_text(test)
+    from lmm_desktop.analysis.sts_power import POWER_SOURCE, power_reading
+
+    power = power_reading(test.measures, sex) if test.test == "thirty_second_chair_stand" else None
+    power_text = str(power["text"]) if power else ""
     ref = reference(n, age, sex)
     if ref is None:
         return TestRow(name, value, detail, explanation=" ".join(filter(None, [
-            parts, count_needs(test.test)])), rule=test.rule, start_s=start)
+            parts, power_text, count_needs(test.test)])), rule=test.rule, start_s=start)
+    sources = [*ref.sources(), *([POWER_SOURCE] if power else [])]
     why = " ".join(filter(None, [
-        parts, ref.summary(), POPULATION_NOTE, "Sources: " + "; ".join(ref.sources()) + "."
+        parts, ref.summary(), power_text, POPULATION_NOTE, "Sources: " + "; ".join(sources) + "."
     ]))
     if ref.at_risk and test.measures.get("censored"):
         # a lower bound (the recording stopped early) under the norm says nothing either way

@@ -64,6 +64,11 @@ def test_a_chair_stand_reads_its_power_against_the_cut_off_for_the_sex() -> None
     found = key_findings(assemble_report([analyse(trial)],
                                          options=ReportOptions(include_ai=False)))
     assert any("Relative sit-to-stand power 1.11 W/kg: low" in f for f in found)
+    from lmm_desktop.ui.analysis_view import test_rows
+
+    row = next(r for r in test_rows(res) if r.name == "30s-CST")  # the window's note
+    assert "Relative sit-to-stand power 1.11 W/kg: low" in row.explanation
+    assert "Garcia-Aguirre M" in row.explanation  # its source
     strong = power_reading({"sts_power_w_kg": 2.2}, "female")
     assert strong is not None and strong["low"] is False
     assert power_reading({"sts_power_w_kg": 2.2}, None) is None
