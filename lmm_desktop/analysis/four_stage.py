@@ -47,6 +47,9 @@ SEMI_FORWARD = 0.25
 TANDEM_FORWARD = 0.75
 """Forward offsets of the foot centres, in foot lengths, that start semi-tandem and tandem."""
 SMOOTH_S = 0.5
+FLAT_M = 0.01
+"""A foot whose ankle is more than this above its height in a position (6 Hz low-pass) is
+landing or lifting: the floor test's 3 cm lets in about 0.1 s at each end."""
 SETTLED_M = 0.02
 """A foot further than this from where it stands in a position (6 Hz low-pass) is still on its
 way there."""
@@ -110,14 +113,19 @@ def foot_placement(
             float(np.nanmedian(length)))
 
 
-def _settled(feet: list[NDArray[np.float64]], a: int, b: int) -> tuple[int, int]:
-    """``[a, b)`` from the first to the last frame where both feet are within 2 cm of where they
-    stand in it (their median positions): a foot still on its way into the position, or
-    already on its way out, is not standing in it (tracking noise in between is not cut)."""
+def _settled(feet: list[NDArray[np.float64]], a: int, b: int,
+             within: float = SETTLED_M) -> tuple[int, int]:
+    """``[a, b)`` from the first to the last frame where both feet are within ``within`` (2 cm)
+    of where they stand in it (their median positions): a foot still on its way into the
+    position, or already on its way out, is not standing in it (tracking noise in between is
+    not cut). Given the ankles' heights, the same with 1 cm (:data:`FLAT_M`) trims the last
+    centimetres of a foot's landing and the first of its lifting."""
+    if b <= a:
+        return a, a
     near = np.ones(b - a, dtype=bool)
     for xz in feet:
         centre = np.median(xz[a:b], axis=0)
-        near &= np.linalg.norm(xz[a:b] - centre, axis=1) <= SETTLED_M
+        near &= np.linalg.norm(xz[a:b] - centre, axis=1) <= within
     idx = np.flatnonzero(near)
     if idx.size == 0:
         return a, a
@@ -153,6 +161,7 @@ def two_footed_stances(points: BodyPoints | None, sig: MotionSignals) -> list[St
     for position, mask in masks.items():
         for a0, b0 in true_runs(mask & down & seen):
             a, b = _settled(feet, a0, b0)
+            a, b = _settled([np.column_stack([h, h]) for h in hs], a, b, FLAT_M)
             if b <= a or sig.time[b - 1] - sig.time[a] < MIN_HOLD_S:
                 continue
             front = None

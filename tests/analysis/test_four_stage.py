@@ -74,9 +74,11 @@ def test_each_position_and_its_time(four: Synthetic) -> None:
     results, _ = run_clinical_tests(four.kin, four.time, four.points)
     test = next(r for r in results if r.test == FOUR_STAGE)
     m = test.measures
-    assert m["together_s"] == pytest.approx(four.truth["together"], abs=0.3)
-    assert m["semi_tandem_s"] == pytest.approx(four.truth["semi"], abs=0.3)
-    assert m["tandem_s"] == pytest.approx(four.truth["tandem"], abs=0.3)
+    # the ankles within 1 cm of their height in the position: before, the floor test's 3 cm
+    # let in the landing's and lifting's last centimetres (+0.21-0.25 s); now +0.04 s
+    assert m["together_s"] == pytest.approx(four.truth["together"], abs=0.1)
+    assert m["semi_tandem_s"] == pytest.approx(four.truth["semi"], abs=0.1)
+    assert m["tandem_s"] == pytest.approx(four.truth["tandem"], abs=0.1)
     assert m["one_leg_s"] == pytest.approx(four.truth["one_leg"], abs=0.4)
     assert test.duration_s == m["tandem_s"] and m["tandem_left_front"] == 1.0
     assert m["stage_held"] == 2.0  # the tandem was not held for 10 s

@@ -174,10 +174,24 @@ def test_chair_stands_in_30_s_best_of_the_session_and_full_windows_only() -> Non
     assert summary_text(row)[0].startswith("30s chair stand 6")
 
 
+def _progress_table(sessions: list) -> str:
+    """The report's progress section for ``sessions`` (no charts)."""
+    from lmm_desktop.report.html import _progress
+
+    class Figs:
+        def img(self, *a: object, **k: object) -> str:
+            return ""
+
+    class Model:
+        progress = sessions
+
+    return _progress(Model(), Figs())  # type: ignore[arg-type]
+
+
 def test_each_session_has_its_steadi_screen(tmp_path: Path) -> None:
     """A man born 1960: the first visit a TUG (17.2 s: at or over STEADI's 12 s) and a 30-s
     chair stand (6 stands at 66: below average), the second a 4-Stage Balance Test (tandem
-    6.2 s). Each session's screen says what it found; a session without a STEADI test, none."""
+    6.1 s). Each session's screen says what it found; a session without a STEADI test, none."""
     files = tmp_path / "files"
     files.mkdir()
     names = ("S0048_tug_01.mot", "S0039_chair_stand_30s_01.mot",
@@ -197,16 +211,7 @@ def test_each_session_has_its_steadi_screen(tmp_path: Path) -> None:
     assert [s.steadi for s in sessions] == [
         "problem: TUG, 30-s chair stand", "problem: 4-Stage", ""]
     assert sessions[0].to_dict()["steadi"] == "problem: TUG, 30-s chair stand"
-    from lmm_desktop.report.html import _progress
-
-    class Figs:
-        def img(self, *a: object, **k: object) -> str:
-            return ""
-
-    class Model:
-        progress = sessions
-
-    html = _progress(Model(), Figs())  # type: ignore[arg-type]
+    html = _progress_table(sessions)
     assert "Fall-risk screen (CDC STEADI)" in html and "problem: 4-Stage" in html
 
 
@@ -231,14 +236,5 @@ def test_each_session_has_its_sppb(tmp_path: Path) -> None:
     assert [s.values["sppb_total"] for s in sessions] == [8.0, None, None]
     assert [s.sppb for s in sessions] == ["8 / 12", "3 of 8 (balance not scored)", ""]
     assert sessions[0].to_dict()["sppb"] == "8 / 12"
-    from lmm_desktop.report.html import _progress
-
-    class Figs:
-        def img(self, *a: object, **k: object) -> str:
-            return ""
-
-    class Model:
-        progress = sessions
-
-    html = _progress(Model(), Figs())  # type: ignore[arg-type]
+    html = _progress_table(sessions)
     assert "SPPB (0-12 points)" in html and "3 of 8 (balance not scored)" in html
