@@ -137,8 +137,9 @@ def screen_summary(items: list[ScreenItem]) -> str:
     short = {"timed_up_and_go": "TUG", "thirty_second_chair_stand": "30-second chair stand",
              "four_stage_balance": "4-Stage Balance Test"}
     if flagged:
-        text = (f"A gait, strength or balance problem on {len(flagged)} of the {len(done)} "
-                f"test{'s' if len(done) > 1 else ''} done "
+        on = (f"{len(flagged)} of the {len(done)} tests" if len(done) > 1
+              else "the one test")
+        text = (f"A gait, strength or balance problem on {on} done "
                 f"({', '.join(short[i.test] for i in flagged)})")
     elif all(i.problem is False for i in done):
         text = f"No gait, strength or balance problem on the {len(done)} test(s) done"

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -120,6 +121,8 @@ def prefill(win: MainWindow) -> ReportChoices:
     from lmm_desktop.ui.records_link import UNFILED, RecordsFailure
 
     c = ReportChoices(session_date=date.today().isoformat())
+    loaded = getattr(win, "loaded", None)
+    c.sex = (loaded.trial.subject.sex or "") if loaded is not None else ""  # the file's
     link = win.records.link
     if link.trial_id is None:
         return c
@@ -137,7 +140,7 @@ def prefill(win: MainWindow) -> ReportChoices:
     if c.filed:
         c.name = patient.display_name
         c.birth_date = patient.birth_date or ""
-        c.sex = patient.sex or ""
+        c.sex = patient.sex or c.sex  # the records', else the file's
     c.session_date = session.date or c.session_date
     c.assessor = session.assessor or ""
     c.referral_question = session.referral_question or ""
@@ -426,6 +429,30 @@ class ReportDialog(QDialog):
         more_box = QGroupBox("Also report these trials of the session")
         more_lay = QVBoxLayout(more_box)
         more_lay.addWidget(self.more if others else QLabel("No other trial is open in Trials."))
+        from lmm_desktop.report.batteries import person_of
+
+        who = person_of(current) if current is not None else None
+        same = [k for k, ref in enumerate(others) if who is not None and person_of(ref) == who]
+        self.same_person: QPushButton | None = None
+        if same:  # one click for a session report: the SPPB and STEADI add up these trials
+            whose = "this session's" if who == "" else f"{who}'s"
+            self.same_person = QPushButton(f"Tick {whose} other {len(same)} trial(s)")
+            self.same_person.setToolTip(
+                "The same person's trials (an OpenCap session's, or the files named with the "
+                "same participant before the first underscore): the report then adds up their "
+                "tests (SPPB, CDC STEADI).")
+
+            def tick() -> None:
+                for k in same:
+                    item = self.more.item(k)
+                    if item is not None:
+                        item.setCheckState(Qt.CheckState.Checked)
+                first = self.more.item(same[0])
+                if first is not None:  # show what was ticked
+                    self.more.scrollToItem(first, QListWidget.ScrollHint.PositionAtTop)
+
+            self.same_person.clicked.connect(tick)
+            more_lay.addWidget(self.same_person)
         right.addWidget(more_box)
         self.compare = QComboBox()
         self.compare.addItem("no comparison", None)

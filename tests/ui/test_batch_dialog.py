@@ -59,7 +59,7 @@ def test_stop_writes_what_was_done(qtbot, window: MainWindow, tmp_path: Path) ->
     qtbot.waitUntil(lambda: dlg.result is not None and dlg.run_button.isEnabled(),
                     timeout=30000)
     assert dlg.result is not None and dlg.result["stopped"]
-    assert dlg.result["trials"] < dlg.result["total"] == 15
+    assert dlg.result["trials"] < dlg.result["total"] == 16
     assert out.is_file() and "Stopped after" in dlg.status.text()
     empty = tmp_path / "empty"
     empty.mkdir()

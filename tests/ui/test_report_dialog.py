@@ -213,6 +213,30 @@ def test_one_report_for_several_trials_of_the_session(
     assert not dialog.more.isEnabled() and dialog.order.isEnabled()
 
 
+def test_one_click_ticks_the_same_persons_trials_for_the_batteries(
+    qtbot, window: MainWindow, tmp_path: Path
+) -> None:
+    """From the demo's 4-Stage trial: the button ticks S0048's four other trials (and no other
+    participant's), and the report has the SPPB and the STEADI screen of the five."""
+    window.open_path(DEMO)
+    qtbot.waitUntil(lambda: len(window.browser.refs()) >= 6, timeout=30000)
+    open_and_wait(qtbot, window, DEMO / "S0048_four_stage_balance_01.mot")
+    dialog = show_report_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.same_person is not None
+    assert dialog.same_person.text() == "Tick S0048's other 4 trial(s)"
+    assert dialog.current_choices().sex == "male"  # unfiled: the file's own (its header)
+    dialog.same_person.click()
+    c = dialog.current_choices()
+    assert sorted(r.label for r in c.more_trials) == [
+        "S0048_sts5_01", "S0048_tug_01", "S0048_walk_4m_01", "S0048_walking_01"]
+    c.open_when_written = False
+    html = export_report(window, c, tmp_path / "battery.html").read_text(encoding="utf-8")
+    assert "SPPB 8 / 12: mild limitation" in html
+    assert "Fall-risk screen (CDC STEADI functional tests)" in html
+
+
 def test_report_adds_the_progress_over_the_patients_sessions(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:

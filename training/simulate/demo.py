@@ -53,8 +53,8 @@ height and mass are in `labels.csv`.
 
 The Trials list reads the tests of each participant's trials together (the participant is the
 file name's part before the first underscore): `S0048` (Parkinson's disease) has the three parts
-of the Short Physical Performance Battery (4-Stage balance, walk, five-times sit-to-stand) and
-two of the three CDC STEADI tests (TUG, 4-Stage).
+of the Short Physical Performance Battery (4-Stage balance, a 4-m walk from a standing start,
+five-times sit-to-stand) and two of the three CDC STEADI tests (TUG, 4-Stage).
 """
 
 
@@ -143,8 +143,13 @@ def write_demo(out: Path, seed: int = DEMO_SEED, rate_hz: float = DEMO_RATE_HZ) 
 
     curls, curls_line, _count = write_arm_curl_demo(out, stroke, rate_hz, seed)
     files.append(curls)
+    from training.simulate.walk_4m import write_walk_4m_demo
+
+    walk4, walk4_line, _walk4 = write_walk_4m_demo(out, parkinsons, rate_hz, seed)
+    files.append(walk4)
     listing = "\n".join(f"- `{r['file']}`: {r['description']}" for r in rows)
-    listing += PLATES_LINE + balance_line + chairs_line + stages_line + reach_line + curls_line
+    listing += (PLATES_LINE + balance_line + chairs_line + stages_line + reach_line + curls_line
+                + walk4_line)
     (out / "README.md").write_text(
         _README.format(seed=seed, rate=rate_hz, listing=listing), encoding="utf-8"
     )
