@@ -219,12 +219,17 @@ def _gait(entries: list[tuple[str | None, Mapping[str, Any]]]) -> SppbPart:
 
 
 def _chair(entries: list[tuple[str | None, Mapping[str, Any]]]) -> SppbPart:
-    timed = [(label, float(t["duration_s"])) for label, t in entries
+    timed = [(label, float(t["duration_s"]), t) for label, t in entries
              if t.get("test") == "five_times_sit_to_stand" and t.get("duration_s")]
     if timed:
-        label, secs = min(timed, key=lambda x: x[1])
+        label, secs, best = min(timed, key=lambda x: x[1])
+        m = best.get("measures") or {}
+        low = int(m.get("hands_low_rises", 0))
+        note = (f"the hands were down by the hips at seat-off in {low} of "
+                f"{int(m.get('rises_checked', low))} rises: the protocol scores stands pushed "
+                "up with the arms 0 (check the video)" if low else "")
         return SppbPart("chair", TITLES["chair"], chair_points(secs),
-                        f"five stands in {secs:.1f} s", "", label)
+                        f"five stands in {secs:.1f} s", note, label)
     tried = [(label, t) for label, t in entries
              if t.get("test") in ("five_times_sit_to_stand", "thirty_second_chair_stand")]
     if tried:

@@ -97,6 +97,21 @@ def test_chair_stands_from_a_30_second_chair_stand() -> None:
     assert cut is not None and cut.parts[2].value == "not timed"
 
 
+def test_stands_pushed_up_with_the_arms_are_flagged() -> None:
+    """The SPPB's chair stands are done with the arms folded; stands pushed up with the arms
+    score 0 by the protocol. The app's hands-down check is a flag, not a verdict: the points
+    stand and the note asks for the video."""
+    score = sppb_score([
+        ("w", _t("walking_speed", 4.0, speed_m_s=1.0, walk_4m_s=4.5)),
+        ("s", _t("five_times_sit_to_stand", 12.5, 5, hands_low_rises=3, rises_checked=5)),
+    ])
+    assert score is not None
+    chair = score.parts[2]
+    assert chair.points == 3
+    assert chair.note == ("the hands were down by the hips at seat-off in 3 of 5 rises: the "
+                          "protocol scores stands pushed up with the arms 0 (check the video)")
+
+
 def test_one_part_alone_is_no_battery() -> None:
     assert sppb_score([("w", _t("walking_speed", 4.0, speed_m_s=1.2))]) is None
     assert sppb_score([("t", _t("timed_up_and_go", 9.0))]) is None
