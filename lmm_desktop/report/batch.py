@@ -207,11 +207,13 @@ def analyse_target(target: TrialRef, *, quick: bool = False,
 def analyse_all(
     targets: list[TrialRef],
     progress: Callable[[int, int, TrialRef], None] | None = None,
+    keep_tests: bool = False,
 ) -> list[dict[str, Any]]:
-    """Each target's row, in order (``progress(done, total, target)`` after each)."""
+    """Each target's row, in order (``progress(done, total, target)`` after each;
+    ``keep_tests``: see :func:`analyse_target`)."""
     rows = []
     for k, t in enumerate(targets, start=1):
-        rows.append(analyse_target(t))
+        rows.append(analyse_target(t, keep_tests=keep_tests))
         if progress is not None:
             progress(k, len(targets), t)
     return rows
@@ -274,5 +276,19 @@ def write_table(rows: list[dict[str, Any]], out: str | Path) -> Path:
     return out
 
 
+def write_batteries_beside(targets: list[TrialRef], rows: list[dict[str, Any]],
+                           table: Path) -> tuple[Path, int] | None:
+    """The batteries table (one row per person with an SPPB or a STEADI screen) beside the
+    trial table, from rows analysed with ``keep_tests``; its path and rows, or None (and no
+    file) when no person has one."""
+    from lmm_desktop.report.batteries import batteries_path, battery_rows, write_batteries
+
+    people = battery_rows([(t, r.get("clinical_tests") or [])
+                           for t, r in zip(targets, rows, strict=False)])
+    if not people:
+        return None
+    return write_batteries(people, batteries_path(Path(table))), len(people)
+
+
 __all__ = ["COLUMNS", "analyse_all", "analyse_target", "find_trials", "row_of",
-           "summary_text", "write_table"]
+           "summary_text", "write_batteries_beside", "write_table"]

@@ -44,22 +44,25 @@ class BatchWorker(QThread):
         self._stop = True
 
     def run(self) -> None:
-        from lmm_desktop.report.batch import analyse_target, write_table
+        from lmm_desktop.report.batch import analyse_target, write_batteries_beside, write_table
 
         rows = []
         try:
             for k, t in enumerate(self.targets, start=1):
                 if self._stop:
                     break
-                rows.append(analyse_target(t))
+                rows.append(analyse_target(t, keep_tests=True))
                 self.progress.emit(k, len(self.targets), t.where)
             write_table(rows, self.out)
+            people = write_batteries_beside(self.targets[:len(rows)], rows, self.out)
         except (LmmError, OSError) as exc:
             self.failed.emit(str(exc))
             return
         self.done.emit({
             "table": str(self.out), "trials": len(rows), "total": len(self.targets),
             "failed": sum(1 for r in rows if r.get("error")), "stopped": self._stop,
+            "batteries": None if people is None else str(people[0]),
+            "people": 0 if people is None else people[1],
         })
 
 
@@ -195,6 +198,8 @@ class BatchDialog(QDialog):
                   if result["failed"] else "")
         self.status.setText(
             f"{stopped}{result['trials']} trial(s) in {result['table']}{failed}."
+            + (f" The SPPB and STEADI screen of {result['people']} person(s): "
+               f"{result['batteries']}." if result.get("batteries") else "")
         )
 
     def _on_failed(self, text: str) -> None:

@@ -34,7 +34,9 @@ def test_a_folder_a_session_and_a_bad_file_into_one_table(
     assert main(["batch", str(data), str(opencap_session), "-o", str(out), "--quiet"]) == 0
     summary = json.loads(capsys.readouterr().out)
     rows = _rows(out)
-    assert summary == {"table": str(out), "trials": len(rows), "failed": 1}
+    # S0048's TUG is a STEADI screen: a batteries table beside (the session's trials, none)
+    assert summary == {"table": str(out), "trials": len(rows), "failed": 1, "people": 1,
+                       "batteries": str(tmp_path / "table_batteries.csv")}
     assert list(rows[0]) == [c for c, _ in COLUMNS]
     by_trial = {r["trial"] or Path(r["file"]).name: r for r in rows}
     assert "broken.mot" in by_trial["broken.mot"]["error"]  # the reader's one-line reason

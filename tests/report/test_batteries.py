@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lmm_desktop.io.sessions import TrialRef
 from lmm_desktop.report.batteries import person_of, session_batteries
 
@@ -52,3 +54,35 @@ def test_an_opencap_session_is_one_person() -> None:
     assert [line.text for line in lines] == [
         "This session: SPPB 6 of 8 (gait speed not scored) · STEADI: problem: 4-Stage"]
     assert session_batteries([(TrialRef(s, "walk"), [WALK])]) == []
+
+
+def test_the_batteries_table_one_row_per_person(tmp_path: Path) -> None:
+    """``lmm-desktop batch`` on the demo folder writes the trial table and, beside it, one row
+    per person with a battery: S0048's SPPB 8 (balance 3, gait 4 timed from a standing start
+    in 4.62 s, chair 1) and STEADI (TUG 17.2 s, tandem 6.1 s); S0004 and S0039 partial."""
+    import csv
+    import json
+
+    from lmm_desktop.cli import main
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    out = tmp_path / "study.csv"
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["batch", "--quiet", "-o", str(out), str(demo)]) == 0
+    summary = json.loads(buf.getvalue())
+    assert summary["people"] == 3 and summary["batteries"] == str(tmp_path / "study_batteries.csv")
+    with open(tmp_path / "study_batteries.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["person"]: r for r in csv.DictReader(fh)}
+    s48 = rows["S0048"]
+    assert (s48["sppb_total"], s48["sppb_balance"], s48["sppb_gait"], s48["sppb_chair"]) == (
+        "8", "3", "4", "1")
+    assert s48["sppb_gait_timed"] == "yes" and float(s48["sppb_gait_4m_s"]) == pytest.approx(
+        4.62, abs=0.05)
+    assert float(s48["steadi_tug_s"]) == pytest.approx(17.2, abs=0.05)
+    assert float(s48["steadi_tandem_s"]) == pytest.approx(6.1, abs=0.05)
+    assert rows["S0039"]["sppb_total"] == "" and rows["S0039"]["sppb_gait_timed"] == "no"
+    assert rows["S0039"]["steadi_chair_stands"] == "6"

@@ -21,7 +21,8 @@ def test_a_folder_into_a_table_from_the_file_menu(
 ) -> None:
     data = tmp_path / "study"
     data.mkdir()
-    for name in ("S0048_tug_01.mot", "S0004_squats_01.mot", "S0004_one_leg_stance_01.mot"):
+    for name in ("S0048_tug_01.mot", "S0004_squats_01.mot", "S0004_one_leg_stance_01.mot",
+                 "S0048_four_stage_balance_01.mot"):
         shutil.copy(DEMO / name, data / name)
     open_and_wait(qtbot, window, data / "S0048_tug_01.mot")
     window.actions_by_name["batch"].trigger()
@@ -35,9 +36,17 @@ def test_a_folder_into_a_table_from_the_file_menu(
     assert dlg.start() and dlg.worker is not None
     qtbot.waitUntil(lambda: dlg.result is not None and dlg.run_button.isEnabled(),
                     timeout=30000)  # (no race with a fast worker, unlike waiting for a signal)
-    assert dlg.result is not None and dlg.result["trials"] == 3 and dlg.result["failed"] == 0
-    assert f"3 trial(s) in {out}" in dlg.status.text()
-    assert dlg.progress_bar.value() == 3 and dlg.run_button.isEnabled()
+    assert dlg.result is not None and dlg.result["trials"] == 4 and dlg.result["failed"] == 0
+    assert f"4 trial(s) in {out}" in dlg.status.text()
+    assert dlg.progress_bar.value() == 4 and dlg.run_button.isEnabled()
+    # S0048's TUG and 4-Stage add up to a STEADI screen: the batteries table beside
+    assert dlg.result["people"] == 1
+    assert f"The SPPB and STEADI screen of 1 person(s): {tmp_path / 'table_batteries.csv'}" in (
+        dlg.status.text())
+    with open(tmp_path / "table_batteries.csv", newline="", encoding="utf-8") as fh:
+        (person,) = list(csv.DictReader(fh))
+    assert person["person"] == "S0048" and person["steadi"] == "problem: TUG, 4-Stage"
+    assert person["sppb_total"] == ""  # a battery needs two of its parts
     with open(out, newline="", encoding="utf-8") as fh:
         rows = {r["trial"]: r for r in csv.DictReader(fh)}
     assert float(rows["S0048_tug_01"]["tug_s"]) == pytest.approx(17.18, abs=0.05)
