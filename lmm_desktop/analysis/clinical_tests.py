@@ -697,6 +697,11 @@ def components_text(test: TestResult) -> str:
             text += f" ({m['best_height_pelvis_cm']:.0f} cm from the pelvis)"
         if "countermovement_cm" in m:
             text += f"; countermovement {m['countermovement_cm']:.0f} cm"
+        if "best_rsi" in m:
+            text += (f"; reactive strength index {m['best_rsi']:.2f} (contact "
+                     f"{m['best_rsi_contact_s']:.2f} s"
+                     + (f", after a drop from {m['drop_height_cm']:.0f} cm" if "drop_height_cm"
+                        in m else "") + ")")
         kr, kl = m.get("landing_knee_flexion_deg_r"), m.get("landing_knee_flexion_deg_l")
         if kr is not None and kl is not None:
             text += f"; landing knee flexion R {kr:.0f} / L {kl:.0f}°"
@@ -1177,6 +1182,17 @@ def jump_test(jumps: JumpAnalysis) -> TestResult:
     ):
         if value is not None:
             measures[key] = value
+    reactive = [j for j in jumps.jumps if "rsi" in j.measures]
+    if reactive:  # the best reactive jump: its RSI, contact time and the drop before it
+        best = max(reactive, key=lambda j: j.measures["rsi"])
+        measures["best_rsi"] = best.measures["rsi"]
+        measures["best_rsi_contact_s"] = best.measures["contact_s"]
+        if "drop_height_cm" in best.measures:
+            measures["drop_height_cm"] = best.measures["drop_height_cm"]
+        for j in reactive:
+            phases.append(Phase(f"contact {j.index}", j.takeoff_s - j.measures["contact_s"],
+                                j.takeoff_s))
+        phases.sort(key=lambda ph: ph.start_s)
     last = jumps.jumps[-1]
     return TestResult(JUMPS, last.landing_s - jumps.jumps[0].takeoff_s, phases, JUMP_RULE,
                       repetitions=len(jumps.jumps), measures=measures)

@@ -21,6 +21,15 @@ Rules (``JUMP_RULE``):
   to ankle separation ratio at the deeper knee's peak (below 1: the knees closer together than
   the ankles, the knees-in of dynamic valgus), and the time between the two feet's touch-downs.
 
+- a **reactive** jump, one that takes off at most 1 s after landing (from a drop off a box, or
+  from the previous jump of a series): the ground contact time from that landing to the take-off
+  and the reactive strength index, RSI = jump height (m, from the flight time) / contact time
+  (s); after a drop, the box's height (where both feet stood before stepping off). The 2 cm
+  threshold lengthens the contact and shortens the flight by some 10-20 ms each, so the RSI of
+  a 0.3 s contact reads up to ~15 % low (compare a patient's RSI with their own, or with
+  values measured the same way). A drop jump's RSI is a return-to-sport and plyometric
+  measure; no clinical norm is applied.
+
 Findings: a landing knee flexion asymmetry (limb symmetry index under 90 %, as for squats), and
 knees in at landing (separation ratio under 0.9, this app's screening rule).
 """
@@ -51,6 +60,11 @@ MIN_RISE_M = 0.03
 that only seem off the floor while the pelvis is low (a model's feet in a deep squat) are not
 a jump."""
 TWO_FOOTED_S = 0.10
+MAX_CONTACT_S = 1.0
+"""A take-off at most this long after landing (from a box or a previous jump) is a reactive
+jump, with a contact time and a reactive strength index; a drop jump's contact is 0.2-0.6 s."""
+MIN_DROP_M = 0.10
+"""Both feet standing at least this high before stepping off: a drop from a box."""
 LANDING_S = 0.5
 LSI_MIN_PCT = 90.0
 KNEES_IN_RATIO = 0.9
@@ -138,6 +152,8 @@ class JumpAnalysis:
             "best_height_pelvis_cm": r4(self.best("height_pelvis_cm")),
             "mean_flight_s": r4(self.mean("flight_s")),
             "landing_symmetry_pct": r4(self.landing_symmetry_pct()),
+            "best_rsi": r4(self.best("rsi")),
+            "mean_contact_s": r4(self.mean("contact_s")),
             "findings": self.findings,
             "rule": self.rule,
             "notes": list(self.notes),
@@ -226,6 +242,7 @@ def find_jumps(
         }
         before = slice(max(0, a - int(rate)), a + 1)
         m["countermovement_cm"] = 100.0 * (standing - float(np.min(sig.height[before])))
+        m.update(_reactive(feet, up_r & up_l, min(offs), t, m["height_flight_cm"]))
         after = slice(land, min(n, land + int(LANDING_S * rate) + 1))
         peaks = {}
         for s in ("r", "l"):
@@ -241,6 +258,33 @@ def find_jumps(
             m["landing_knee_ankle_ratio"] = ratio
         jumps.append(Jump(len(jumps) + 1, float(t[a]), float(t[land]), m))
     return JumpAnalysis(jumps, notes=notes) if jumps else None
+
+
+def _reactive(feet: dict[str, NDArray[np.float64]], both_up: NDArray[np.bool_], off: int,
+              t: NDArray[np.float64], height_cm: float) -> dict[str, float]:
+    """A jump straight out of a landing (a drop jump off a box, or a hop of a series): the
+    ground contact from that landing to this take-off (``contact_s``, when at most
+    :data:`MAX_CONTACT_S`), the reactive strength index (``rsi``: the jump height in m over the
+    contact time in s) and, after a drop from a box, its height (``drop_height_cm``: where both
+    feet stood before stepping off, above the floor)."""
+    up_before = np.flatnonzero(both_up[:off])
+    if not len(up_before):
+        return {}
+    landed = int(up_before[-1]) + 1
+    contact = float(t[off] - t[landed])
+    if not 0 < contact <= MAX_CONTACT_S:
+        return {}
+    out = {"contact_s": contact, "rsi": height_cm / 100.0 / contact}
+    start = landed - 1
+    while start > 0 and both_up[start - 1]:
+        start -= 1
+    if t[landed] - t[start] > MAX_FLIGHT_S:  # not a flight: standing on something
+        half_s = round(0.5 * (len(t) - 1) / (t[-1] - t[0]))  # frames; the step off and the fall
+        stood = np.minimum(feet["r"], feet["l"])[start:max(start + 1, landed - half_s)]
+        box = float(np.median(stood))
+        if box >= MIN_DROP_M:
+            out["drop_height_cm"] = 100.0 * box
+    return out
 
 
 def _curvature(sig: MotionSignals, a: int, b: int) -> float:

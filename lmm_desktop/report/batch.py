@@ -37,7 +37,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("walking_test_speed_m_s", "m/s"), ("walk_4m_s", "s"), ("sts_power_w_kg", "W/kg"),
     ("sway_ellipse95_cm2", "cm2"), ("sway_path_velocity_mm_s", "mm/s"),
     ("jumps", ""), ("jump_height_flight_cm", "cm"), ("jump_height_pelvis_cm", "cm"),
-    ("jump_landing_symmetry_pct", "%"),
+    ("jump_landing_symmetry_pct", "%"), ("jump_rsi", ""), ("jump_contact_s", "s"),
     ("squat_reps", ""), ("squat_depth_cm", "cm"), ("squat_knee_flexion_left_deg", "deg"),
     ("squat_knee_flexion_right_deg", "deg"), ("squat_knee_symmetry_pct", "%"),
     ("quality_warnings", ""), ("quality_kinds", ""),
@@ -159,6 +159,8 @@ def row_of(d: dict[str, Any]) -> dict[str, Any]:
         row["jump_height_flight_cm"] = jumps.get("best_height_flight_cm")
         row["jump_height_pelvis_cm"] = jumps.get("best_height_pelvis_cm")
         row["jump_landing_symmetry_pct"] = jumps.get("landing_symmetry_pct")
+        row["jump_rsi"] = jumps.get("best_rsi")
+        row["jump_contact_s"] = jumps.get("mean_contact_s")
     sq = d.get("squats")
     if sq:
         summ = sq.get("summary") or {}

@@ -164,3 +164,96 @@ def test_jumps_in_the_tests_table_report_and_batch_row() -> None:
     assert table["jumps"] == 4 and table["jump_height_pelvis_cm"] == pytest.approx(24.8, abs=1)
     html = render_html(assemble_report([analyse(trial)])).html
     assert "Jumps: best 2" in html and "countermovement 31 cm" in html
+
+
+G = 9.81
+NAMES = ["pelvis", "hip_r", "hip_l", "knee_r", "knee_l", "ankle_r", "ankle_l", "heel_r",
+         "heel_l", "toe_r", "toe_l"]
+BASE = {"pelvis": (0, 0.95, 0), "hip_r": (0, 0.9, 0.09), "hip_l": (0, 0.9, -0.09),
+        "knee_r": (0, 0.5, 0.09), "knee_l": (0, 0.5, -0.09), "ankle_r": (0, 0.08, 0.09),
+        "ankle_l": (0, 0.08, -0.09), "heel_r": (-0.05, 0.02, 0.09),
+        "heel_l": (-0.05, 0.02, -0.09), "toe_r": (0.18, 0.02, 0.09),
+        "toe_l": (0.18, 0.02, -0.09)}
+
+
+def _scripted(time: np.ndarray, feet_y: np.ndarray, body_y: np.ndarray) -> BodyPoints:
+    """Body points whose feet rise by ``feet_y`` and the rest of the body by ``body_y`` (m)."""
+    pos = np.array([[BASE[n] for n in NAMES]] * len(time), dtype=float)
+    for i, n in enumerate(NAMES):
+        pos[:, i, 1] += feet_y if n.split("_")[0] in ("ankle", "heel", "toe") else body_y
+    return BodyPoints(time, NAMES, pos, [], "markers")
+
+
+def drop_jump(box: float = 0.30, contact: float = 0.30, flight: float = 0.45
+              ) -> tuple[BodyPoints, dict[str, float]]:
+    """Stand on a ``box`` m box for 1.5 s, drop off it (both feet, free fall), touch down, a
+    countermovement of 15 cm for ``contact`` s, a jump of ``flight`` s, stand."""
+    time = np.arange(0, 4.5, 0.01)
+    fall = np.sqrt(2 * box / G)
+    land = 1.5 + fall
+    off = land + contact
+    feet = np.where(time < 1.5, box, 0.0)
+    body = feet.copy()
+    falling = (time >= 1.5) & (time < land)
+    s = time[falling] - 1.5
+    feet[falling] = body[falling] = box - 0.5 * G * s ** 2
+    on = (time >= land) & (time < off)
+    body[on] = -0.075 * (1 - np.cos(2 * np.pi * (time[on] - land) / contact))
+    up = (time >= off) & (time < off + flight)
+    s = time[up] - off
+    feet[up] = body[up] = 0.5 * G * s * (flight - s)
+    return _scripted(time, feet, body), {"land": land, "off": off, "contact": contact,
+                                         "flight": flight, "box": box}
+
+
+def test_a_drop_jump_gives_its_contact_time_rsi_and_box() -> None:
+    """Off a 30 cm box: 0.30 s on the floor, then a 0.45 s flight (24.8 cm): contact 0.30 s
+    (the 2 cm threshold adds some 20 ms), RSI 0.248 / 0.30 = 0.83 (read 0.71: the threshold
+    lengthens the contact and shortens the flight, the documented bias), the box 30 cm."""
+    pts, truth = drop_jump()
+    sig = motion_signals(Kinematics.empty(len(pts.time)), pts.time, pts)
+    j = find_jumps(pts, sig, None)
+    assert j is not None and len(j.jumps) == 1  # the drop is no jump: the feet stood high
+    m = j.jumps[0].measures
+    assert m["contact_s"] == pytest.approx(truth["contact"], abs=0.03)
+    height_m = G * truth["flight"] ** 2 / 8
+    assert m["rsi"] == pytest.approx(height_m / truth["contact"], rel=0.16)
+    assert m["rsi"] < height_m / truth["contact"]  # low, as documented
+    assert m["rsi"] == pytest.approx(m["height_flight_cm"] / 100 / m["contact_s"])
+    assert m["drop_height_cm"] == pytest.approx(100 * truth["box"], abs=1.0)
+    from lmm_desktop.analysis.clinical_tests import components_text, jump_test
+
+    test = jump_test(j)
+    assert test.measures["best_rsi"] == pytest.approx(m["rsi"])
+    assert [p.name for p in test.phases][:2] == ["contact 1", "flight 1"]
+    assert "reactive strength index 0.71 (contact 0.32 s" in components_text(test)
+    assert "after a drop from 30 cm" in components_text(test)
+    from lmm_desktop.report.batch import row_of
+
+    d = j.to_dict()
+    assert d["best_rsi"] == pytest.approx(m["rsi"], abs=1e-3)
+    row = row_of({"trial": {"name": "drop", "n_frames": len(pts.time), "rate_hz": 100.0,
+                            "duration_s": 4.5}, "jumps": d})
+    assert row["jump_rsi"] == pytest.approx(m["rsi"], abs=1e-3)
+    assert row["jump_contact_s"] == pytest.approx(m["contact_s"], abs=1e-3)
+
+
+def test_repeated_hops_each_after_the_first_is_reactive() -> None:
+    """Three hops of 0.40 s, 0.25 s on the floor between them: the first takes off from
+    standing (no contact time), the next two after 0.25 s contacts, with no box."""
+    time = np.arange(0, 4.0, 0.01)
+    feet = np.zeros(len(time))
+    t0 = 1.0
+    for _k in range(3):
+        up = (time >= t0) & (time < t0 + 0.40)
+        s = time[up] - t0
+        feet[up] = 0.5 * G * s * (0.40 - s)
+        t0 += 0.40 + 0.25
+    pts = _scripted(time, feet, feet.copy())
+    sig = motion_signals(Kinematics.empty(len(time)), time, pts)
+    j = find_jumps(pts, sig, None)
+    assert j is not None and len(j.jumps) == 3
+    assert "contact_s" not in j.jumps[0].measures
+    for jump in j.jumps[1:]:
+        assert jump.measures["contact_s"] == pytest.approx(0.25, abs=0.03)
+        assert "drop_height_cm" not in jump.measures
