@@ -717,7 +717,10 @@ def components_text(test: TestResult) -> str:
 
         return four_stage_text(m)
     if test.test == WALK and "speed_m_s" in m:
-        return walking_category(m["speed_m_s"])
+        four = (f"The first 4 m from a standing start took {m['walk_4m_s']:.2f} s "
+                f"({FOUR_M / m['walk_4m_s']:.2f} m/s; the SPPB's and the 4-metre gait speed "
+                "test's course). " if m.get("walk_4m_s") else "")
+        return four + walking_category(m["speed_m_s"])
     if test.test == STEP_TEST:
         from lmm_desktop.analysis.step_test import step_test_text
 

@@ -163,8 +163,8 @@ class TrialBrowser(QWidget):
     def _on_batteries(self, lines: list) -> None:
         """Under the list, one line per person: the SPPB and the STEADI screen read across
         their trials (the tooltip lists every part)."""
-        if self.sender() is not self.summary_worker:
-            return
+        if self.summary_worker is None or self.sender() is not self.summary_worker:
+            return  # a previous folder's, or the list is closing
         self._battery_texts = [line.text for line in lines]
         html = "<br>".join(
             f"<b>{escape(line.text.split(': ', 1)[0])}</b>: "

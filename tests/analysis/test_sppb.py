@@ -221,6 +221,10 @@ def test_the_demo_walk_from_a_standing_start(tmp_path) -> None:  # type: ignore[
     m = walk.measures
     assert m["walk_4m_s"] == pytest.approx(truth["walk_4m_s"], abs=0.1)
     assert m["walk_4m_start_s"] == pytest.approx(truth["start"], abs=0.1)
+    from lmm_desktop.analysis.clinical_tests import components_text
+
+    assert components_text(walk).startswith(
+        f"The first 4 m from a standing start took {m['walk_4m_s']:.2f} s")
     score = sppb_score([("w", walk.to_dict()), ("s", _t("five_times_sit_to_stand", 12.0, 5))])
     assert score is not None and score.parts[1].note == (
         "from a standing start, as the protocol times it")
