@@ -22,6 +22,14 @@ from lmm_desktop.io import read_trial
 
 DEMO = Path(__file__).resolve().parents[2] / "resources" / "demo"
 FLIGHT = 0.45  # s: a jump of g t^2 / 8 = 24.8 cm
+G = 9.81
+NAMES = ["pelvis", "hip_r", "hip_l", "knee_r", "knee_l", "ankle_r", "ankle_l", "heel_r",
+         "heel_l", "toe_r", "toe_l"]
+BASE = {"pelvis": (0, 0.95, 0), "hip_r": (0, 0.9, 0.09), "hip_l": (0, 0.9, -0.09),
+        "knee_r": (0, 0.5, 0.09), "knee_l": (0, 0.5, -0.09), "ankle_r": (0, 0.08, 0.09),
+        "ankle_l": (0, 0.08, -0.09), "heel_r": (-0.05, 0.02, 0.09),
+        "heel_l": (-0.05, 0.02, -0.09), "toe_r": (0.18, 0.02, 0.09),
+        "toe_l": (0.18, 0.02, -0.09)}
 
 
 def jump_squats(flight: float = FLIGHT) -> tuple[Trial, list[float]]:
@@ -90,14 +98,8 @@ def test_an_asymmetric_landing_and_knees_in_are_found() -> None:
 def _feet(time: np.ndarray, up: dict[str, list[tuple[float, float]]]) -> BodyPoints:
     """Body points standing still, each foot raised 10 cm in its intervals, and the rest of
     the body in free fall (a parabola) while both are up."""
-    names = ["pelvis", "hip_r", "hip_l", "knee_r", "knee_l", "ankle_r", "ankle_l", "heel_r",
-             "heel_l", "toe_r", "toe_l"]
-    base = {"pelvis": (0, 0.95, 0), "hip_r": (0, 0.9, 0.09), "hip_l": (0, 0.9, -0.09),
-            "knee_r": (0, 0.5, 0.09), "knee_l": (0, 0.5, -0.09), "ankle_r": (0, 0.08, 0.09),
-            "ankle_l": (0, 0.08, -0.09), "heel_r": (-0.05, 0.02, 0.09),
-            "heel_l": (-0.05, 0.02, -0.09), "toe_r": (0.18, 0.02, 0.09),
-            "toe_l": (0.18, 0.02, -0.09)}
-    pos = np.array([[base[n] for n in names]] * len(time), dtype=float)
+    names = NAMES
+    pos = np.array([[BASE[n] for n in names]] * len(time), dtype=float)
     lifts = {}
     for s, spans in up.items():
         lift = np.zeros(len(time))
@@ -165,15 +167,6 @@ def test_jumps_in_the_tests_table_report_and_batch_row() -> None:
     html = render_html(assemble_report([analyse(trial)])).html
     assert "Jumps: best 2" in html and "countermovement 31 cm" in html
 
-
-G = 9.81
-NAMES = ["pelvis", "hip_r", "hip_l", "knee_r", "knee_l", "ankle_r", "ankle_l", "heel_r",
-         "heel_l", "toe_r", "toe_l"]
-BASE = {"pelvis": (0, 0.95, 0), "hip_r": (0, 0.9, 0.09), "hip_l": (0, 0.9, -0.09),
-        "knee_r": (0, 0.5, 0.09), "knee_l": (0, 0.5, -0.09), "ankle_r": (0, 0.08, 0.09),
-        "ankle_l": (0, 0.08, -0.09), "heel_r": (-0.05, 0.02, 0.09),
-        "heel_l": (-0.05, 0.02, -0.09), "toe_r": (0.18, 0.02, 0.09),
-        "toe_l": (0.18, 0.02, -0.09)}
 
 
 def _scripted(time: np.ndarray, feet_y: np.ndarray, body_y: np.ndarray) -> BodyPoints:

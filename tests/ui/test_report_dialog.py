@@ -185,17 +185,23 @@ def test_cancel_while_asking_writes_nothing(qtbot, window: MainWindow, tmp_path:
     assert all(not t.isRunning() for t in dialog.findChildren(QThread))
 
 
+def _dialog_in_the_demo(qtbot, window: MainWindow, name: str):  # type: ignore[no-untyped-def]
+    """The report dialog for the demo trial ``name``, the demo folder listed in Trials."""
+    window.open_path(DEMO)
+    qtbot.waitUntil(lambda: len(window.browser.refs()) >= 6, timeout=30000)
+    open_and_wait(qtbot, window, DEMO / name)
+    dialog = show_report_dialog(window)
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    return dialog
+
+
 def test_one_report_for_several_trials_of_the_session(
     qtbot, window: MainWindow, tmp_path: Path
 ) -> None:
     """TUG, FSST and sit-to-stand of one session in one report, each against its cut-off; a
     comparison report holds two trials only, so choosing one disables the list."""
-    window.open_path(DEMO)
-    qtbot.waitUntil(lambda: len(window.browser.refs()) >= 6, timeout=30000)
-    open_and_wait(qtbot, window, DEMO / "S0048_tug_01.mot")
-    dialog = show_report_dialog(window)
-    assert dialog is not None
-    qtbot.addWidget(dialog)
+    dialog = _dialog_in_the_demo(qtbot, window, "S0048_tug_01.mot")
     labels = [dialog.more.item(k).text() for k in range(dialog.more.count())]
     assert "S0048_tug_01" not in labels and {"S0003_fsst_01", "S0004_sts5_01"} <= set(labels)
     for k, label in enumerate(labels):
@@ -218,12 +224,7 @@ def test_one_click_ticks_the_same_persons_trials_for_the_batteries(
 ) -> None:
     """From the demo's 4-Stage trial: the button ticks S0048's four other trials (and no other
     participant's), and the report has the SPPB and the STEADI screen of the five."""
-    window.open_path(DEMO)
-    qtbot.waitUntil(lambda: len(window.browser.refs()) >= 6, timeout=30000)
-    open_and_wait(qtbot, window, DEMO / "S0048_four_stage_balance_01.mot")
-    dialog = show_report_dialog(window)
-    assert dialog is not None
-    qtbot.addWidget(dialog)
+    dialog = _dialog_in_the_demo(qtbot, window, "S0048_four_stage_balance_01.mot")
     assert dialog.same_person is not None
     assert dialog.same_person.text() == "Tick S0048's other 4 trial(s)"
     assert dialog.current_choices().sex == "male"  # unfiled: the file's own (its header)
