@@ -225,6 +225,14 @@ def mask_gaps(trial: Trial, points: BodyPoints) -> BodyPoints:
     return BodyPoints(points.time, points.names, pos, points.segments, points.source)
 
 
+def _with_power_in_watts(test: TestResult, mass_kg: float | None) -> TestResult:
+    """A sit-to-stand test's power in watts (``sts_power_w``) when the body mass is known."""
+    rel = test.measures.get("sts_power_w_kg")
+    if rel is None or not mass_kg:
+        return test
+    return replace(test, measures={**test.measures, "sts_power_w": rel * float(mass_kg)})
+
+
 def _rate(time: np.ndarray) -> float:
     return float((len(time) - 1) / (time[-1] - time[0])) if len(time) > 1 else 0.0
 
@@ -411,6 +419,7 @@ def analyze(
     tests, override_note = apply_timing_override(tests, events_override, seg)
     if override_note:
         notes.append(override_note)
+    tests = [_with_power_in_watts(t, trial.subject.mass_kg) for t in tests]
     fsst = source != "user" and any(t.test == FSST and t.duration_s is not None for t in tests)
     if fsst and st is not None:
         # Stepping between squares gives the event detector foot strikes, but its steps are

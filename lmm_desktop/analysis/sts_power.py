@@ -45,16 +45,16 @@ def relative_power_w_kg(rise_m: float, per_repetition_s: float) -> float | None:
     return MASS_SHARE * G * rise_m / (CONCENTRIC_SHARE * per_repetition_s)
 
 
-def power_text(measures: dict[str, float], mass_kg: float | None = None) -> str:
-    """'Sit-to-stand power 2.4 W/kg (Alcazar's equation, the hips rising 0.42 m; 180 W at
-    75 kg).' ('' without it)."""
+def power_text(measures: dict[str, float]) -> str:
+    """'Sit-to-stand power 2.40 W/kg (Alcazar's equation, the hips rising 0.42 m; 180 W).'
+    ('' without it; the watts when the body mass was known, ``sts_power_w``)."""
     p = measures.get("sts_power_w_kg")
     if p is None:
         return ""
     text = (f"Sit-to-stand power {p:.2f} W/kg (Alcazar's equation, the hips rising "
             f"{measures.get('hip_rise_m', float('nan')):.2f} m")
-    if mass_kg:
-        text += f"; {p * mass_kg:.0f} W at {mass_kg:.0f} kg"
+    if measures.get("sts_power_w"):
+        text += f"; {measures['sts_power_w']:.0f} W"
     return text + ")."
 
 

@@ -75,6 +75,23 @@ def test_a_chair_stand_reads_its_power_against_the_cut_off_for_the_sex() -> None
     assert power_reading({"sts_power_w_kg": 1.0, "censored": 1.0}, "male") is None
 
 
+def test_watts_when_the_body_mass_is_known() -> None:
+    """The unimpaired 5xSTS demo with a body mass of 99.8 kg (its participant's, from
+    labels.csv): the power in watts is the relative power times the mass."""
+    from lmm_desktop.analysis.clinical_tests import components_text
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    trial = read_trial(DEMO / "S0004_sts5_01.mot")
+    bare = next(t for t in analyze(trial).clinical_tests if t.test == STS5)
+    assert "sts_power_w" not in bare.measures and " W)" not in components_text(bare)
+    trial.subject.mass_kg = 99.8
+    sts = next(t for t in analyze(trial).clinical_tests if t.test == STS5)
+    m = sts.measures
+    assert m["sts_power_w"] == pytest.approx(m["sts_power_w_kg"] * 99.8)
+    assert f"; {m['sts_power_w']:.0f} W)." in components_text(sts)
+
+
 def test_the_power_in_the_table_and_the_progress() -> None:
     from lmm_desktop.analysis.pipeline import analyze
     from lmm_desktop.io import read_trial
