@@ -865,14 +865,26 @@ def walking_speed_test(seg: ActivitySegments) -> TestResult:
     a, b = max(seg.walking, key=lambda r: r[1] - r[0])
     s, e, dist = _steady(sig, a, b)
     dur = _t(sig, e - 1) - _t(sig, s)
+    steady_speed = dist / dur if dur > 0 else float("nan")
+
+    def outside(name: str, i: int, j: int) -> Phase:
+        # before / after the steady part: speeding up (slowing down) when its first (last)
+        # second is slower than the steady speed by 10 %, else a stretch of uneven speed (a
+        # walk already under way)
+        w = round(sig.rate_hz)
+        k0, k1 = (i, min(j, i + w)) if name == "acceleration" else (max(i, j - w), j)
+        span = _t(sig, k1) - _t(sig, k0)
+        slower = span > 0 and _path(sig, k0, k1) / span < (1 - STEADY_TOLERANCE) * steady_speed
+        return Phase(name if slower else "uneven speed", _t(sig, i), _t(sig, j))
+
     phases = [
         p
         for p in (
-            Phase("acceleration", _t(sig, a), _t(sig, s)),
+            outside("acceleration", a, s),
             Phase("steady", _t(sig, s), _t(sig, e - 1)),
-            Phase("deceleration", _t(sig, e - 1), _t(sig, b - 1)),
+            outside("deceleration", e - 1, b - 1),
         )
-        if p.end_s > p.start_s
+        if p.end_s - p.start_s >= MIN_PHASE_S or p.name == "steady"
     ]  # a bout already at speed has no acceleration phase
     if dur <= 0:
         return TestResult(WALK, None, phases, WALK_RULE, reason="no steady walking segment")
@@ -891,6 +903,9 @@ def walking_speed_test(seg: ActivitySegments) -> TestResult:
     )
 
 
+MIN_PHASE_S = 0.3
+"""Shorter bits before or after the steady part (what trimming it to whole strides leaves) are
+not shown as phases."""
 FOUR_M = 4.0
 STILL_M_S = 0.05
 STILL_S = 0.5

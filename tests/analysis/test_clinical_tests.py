@@ -409,6 +409,23 @@ def test_walking_speed_of_slow_long_strides(name: str, truth: float) -> None:
     assert walk.duration_s is not None and walk.duration_s >= 2.5
 
 
+def test_a_walk_under_way_has_no_acceleration_phase() -> None:
+    """Before the steady part, a walk recorded already under way (the stroke demo, its first
+    second as fast as the steady part) is 'uneven speed', not 'acceleration'; a walk from
+    standing (the 4-m walk demo) speeds up, then slows down to a stop."""
+    from lmm_desktop.analysis.pipeline import analyze
+    from lmm_desktop.io import read_trial
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    names = {}
+    for name in ("S0039_walking_01", "S0048_walk_4m_01"):
+        res = analyze(read_trial(demo / f"{name}.mot"))
+        walk = next(t for t in res.clinical_tests if t.test == WALK)
+        names[name] = [p.name for p in walk.phases]
+    assert names["S0039_walking_01"][:2] == ["uneven speed", "steady"]
+    assert names["S0048_walk_4m_01"] == ["acceleration", "steady", "deceleration"]
+
+
 def test_four_square_step_test() -> None:
     syn = make_fsst()
     results, _ = run_clinical_tests(syn.kin, syn.time, syn.points)
