@@ -27,7 +27,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from lmm_desktop.records.schema import default_db_path
     from lmm_desktop.records.store import RecordStore
-    from lmm_desktop.report.progress import MEASURES, change_text, patient_progress
+    from lmm_desktop.report.progress import (
+        MEASURES,
+        change_text,
+        patient_progress,
+        session_cell,
+    )
 
     db = args.records if args.records is not None else default_db_path()
     if not Path(db).is_file():
@@ -62,14 +67,17 @@ def run(args: argparse.Namespace) -> int:
     rows = []
     for key, label, unit, decimals, better_up in MEASURES:
         vals = [s.values.get(key) for s in sessions]
-        if all(v is None for v in vals):
+        cells = [session_cell(s, key, v, decimals, "-")
+                 for s, v in zip(sessions, vals, strict=True)]
+        if all(c == "-" for c in cells):
             continue
         known = [v for v in vals if v is not None]
         rows.append(
-            [f"{label} ({unit})",
-             *("-" if v is None else f"{v:.{decimals}f}" for v in vals),
+            [f"{label} ({unit})", *cells,
              change_text(known[0], known[-1], decimals, better_up) if len(known) > 1 else ""]
         )
+    if any(s.steadi for s in sessions):  # the CDC STEADI screen, session by session
+        rows.append(["Fall-risk screen (CDC STEADI)", *(s.steadi or "-" for s in sessions), ""])
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for r in [header, ["-" * w for w in widths], *rows]:
         print("  " + "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)))

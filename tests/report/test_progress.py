@@ -76,6 +76,7 @@ def test_cli_table_json_and_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "2 session(s)" in out and "2026-01-10" in out and "2026-03-14" in out
     assert "Walking speed (m/s)" in out and "(better)" in out
     assert "not read: gone" in out
+    assert "Fall-risk screen (CDC STEADI)" in out and "problem: TUG" in out  # the 2nd visit
     assert main(["progress", "Ada Byron", "--records", str(db), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert len(data["sessions"]) == 2 and data["patient"].startswith("P-")
@@ -238,3 +239,11 @@ def test_each_session_has_its_sppb(tmp_path: Path) -> None:
     assert sessions[0].to_dict()["sppb"] == "8 / 12"
     html = _progress_table(sessions)
     assert "SPPB (0-12 points)" in html and "3 of 8 (balance not scored)" in html
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["progress", "Di Test", "--records", str(tmp_path / "r.sqlite")]) == 0
+    line = next(ln for ln in buf.getvalue().splitlines() if "SPPB (0-12 points)" in ln)
+    assert "8" in line and "3 of 8 (balance not scored)" in line
