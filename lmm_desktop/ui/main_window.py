@@ -219,6 +219,7 @@ class MainWindow(QMainWindow):
         self.timeline.roi_requested.connect(self._on_roi_requested)
         self.store.events_changed.connect(self._on_events_change)
         self.browser.trial_selected.connect(self.open_ref)
+        self.browser.person_details = lambda: (self._patient_age(), self._patient_sex())
 
     def _build_chat(self) -> None:
         """The assistant chat: a dock below the metrics, its model state in the status bar."""
@@ -579,6 +580,7 @@ class MainWindow(QMainWindow):
         self.trial_loaded.emit(loaded)
 
     def _show_analysis(self, result: object | None) -> None:
+        self.browser.refresh_batteries()  # the records' patient details may have come with it
         self.timeline.set_test(*av.test_phases(result), hand_timed=av.hand_timed(result),
                                end_by_hand=not av.counted_in_30_s(result))
         self.plot.set_repetitions(av.repetition_windows(result))

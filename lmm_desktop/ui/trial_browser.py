@@ -12,6 +12,7 @@ session's trials can be told apart at a glance; the tooltip has more.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -43,7 +44,8 @@ in the background, where they would keep the interface waiting on the interprete
 
 class SummaryWorker(QThread):
     """Analyse trials one by one in the background; ``summarised(ref, text, tooltip)`` each,
-    then ``batteries(lines)`` once all are done (the STEADI screen and the SPPB per person,
+    then ``batteries(tests)`` once all are done: each trial's clinical tests, ``[(ref, [test
+    dict])]``, which the list reads per person (the STEADI screen and the SPPB,
     :func:`lmm_desktop.report.batteries.session_batteries`)."""
 
     summarised = Signal(object, str, str)
@@ -75,15 +77,8 @@ class SummaryWorker(QThread):
             except Exception as exc:  # a background summary never stops the app
                 text, tip = "cannot be analysed", str(exc)
             self.summarised.emit(ref, text, tip)
-        try:
-            from lmm_desktop.report.batteries import session_batteries
-
-            lines = session_batteries(tests)
-        except Exception:  # a background summary never stops the app
-            log.exception("the session's batteries could not be read")
-            return
-        if lines and not self._stop:
-            self.batteries.emit(lines)
+        if tests and not self._stop:
+            self.batteries.emit(tests)
 
 
 class TrialBrowser(QWidget):
@@ -109,6 +104,9 @@ class TrialBrowser(QWidget):
         self.batteries.setVisible(False)
         lay.addWidget(self.batteries)
         self._battery_texts: list[str] = []
+        self._battery_tests: list = []
+        self.person_details: Callable[[], tuple[float | None, str | None]] | None = None
+        """The open trial's patient's (age, sex) from the records (set by the window)."""
         self._current: TrialRef | None = None
         self.summary_worker: SummaryWorker | None = None
         self._old_workers: set[SummaryWorker] = set()  # stopped, their thread still ending
@@ -120,6 +118,7 @@ class TrialBrowser(QWidget):
         self._stop_summaries()
         self.tree.clear()
         self._battery_texts = []
+        self._battery_tests = []
         self.batteries.clear()
         self.batteries.setVisible(False)
         top = QTreeWidgetItem([folder.name or str(folder)])
@@ -160,11 +159,48 @@ class TrialBrowser(QWidget):
                 item.setText(1, text)
                 item.setToolTip(1, tip or text)
 
-    def _on_batteries(self, lines: list) -> None:
-        """Under the list, one line per person: the SPPB and the STEADI screen read across
-        their trials (the tooltip lists every part)."""
+    def _on_batteries(self, tests: list) -> None:
         if self.summary_worker is None or self.sender() is not self.summary_worker:
             return  # a previous folder's, or the list is closing
+        self._battery_tests = list(tests)
+        self.refresh_batteries()
+
+    def _with_patient(self, tests: list) -> list:
+        """The trials' tests, those of the open trial's person read again with the patient's
+        age and sex from the records (:attr:`person_details`; the records win over a file's
+        header, as in the window); the others as they are."""
+        from lmm_desktop.analysis.clinical_norms import reference_of
+        from lmm_desktop.report.batteries import person_of
+
+        details = self.person_details() if self.person_details is not None else None
+        current = self._current
+        if details is None or current is None or None in details:
+            return tests
+        age, sex = details
+        who = person_of(current)
+        folder = current.path if current.trial is not None else current.path.parent
+        out = []
+        for ref, trial_tests in tests:
+            same = who is not None and person_of(ref) == who and (
+                ref.path if ref.trial is not None else ref.path.parent) == folder
+            out.append((ref, [
+                {**t, "reference": reference_of(t["test"], t.get("duration_s"),
+                                                t.get("repetitions"), age, sex,
+                                                t.get("measures"))}
+                for t in trial_tests] if same else trial_tests))
+        return out
+
+    def refresh_batteries(self) -> None:
+        """Under the list, one line per person: the SPPB and the STEADI screen read across
+        their trials (the tooltip lists every part). Called again when the records' patient
+        details change."""
+        try:
+            from lmm_desktop.report.batteries import session_batteries
+
+            lines = session_batteries(self._with_patient(self._battery_tests))
+        except Exception:  # the list's summary never stops the app
+            log.exception("the session's batteries could not be read")
+            lines = []
         self._battery_texts = [line.text for line in lines]
         html = "<br>".join(
             f"<b>{escape(line.text.split(': ', 1)[0])}</b>: "

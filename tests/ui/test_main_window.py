@@ -618,3 +618,33 @@ def test_the_chair_stands_go_is_set_by_hand_on_the_timeline(qtbot, window: MainW
     assert t.item(r, 1).text() == "≥ 5 stands"
     assert t.item(r, 4).text() == ("the recording ends 29.8 s after the start, before the 30 s "
                                    "were up: at least 5 stands from 4.00 s, set by hand")
+
+
+def test_the_trials_list_reads_a_filed_persons_batteries_with_the_records(
+    qtbot, window: MainWindow
+) -> None:
+    """The chair stand demo's file says a man of 65.5: under the list, S0039's STEADI screen
+    flags the chair stand (6 stands, under 12). Filed under a woman born 1935 (91 on
+    2026-11-20), the records win: 6 stands are not below her norm (< 4), and the line follows;
+    the other participants' lines do not change."""
+    from lmm_desktop.records.importer import sha256_of
+
+    demo = Path(__file__).resolve().parents[2] / "resources" / "demo"
+    trial = demo / "S0039_chair_stand_30s_01.mot"
+    open_and_wait(qtbot, window, trial)
+    b = window.browser
+    qtbot.waitUntil(lambda: len(b.battery_lines()) == 3, timeout=60000)
+    s39 = next(line for line in b.battery_lines() if line.startswith("S0039"))
+    assert "STEADI: problem: 30-s chair stand" in s39
+    s48 = next(line for line in b.battery_lines() if line.startswith("S0048"))
+    store = window.records.link.store
+    patient = store.add_patient("Chair Test", birth_date="1935-05-01", sex="female")
+    session = store.add_session(patient.id, date="2026-11-20")
+    store.add_trial(session.id, path=trial.resolve(), sha256=sha256_of(trial), name=trial.stem,
+                    format="mot")
+    open_and_wait(qtbot, window, trial)  # now filed: the link knows the patient
+    qtbot.waitUntil(lambda: len(b.battery_lines()) == 3, timeout=60000)
+    window.refresh_tests()
+    s39 = next(line for line in b.battery_lines() if line.startswith("S0039"))
+    assert "STEADI: no problem (1 of 3 done)" in s39
+    assert s48 in b.battery_lines()
