@@ -66,10 +66,15 @@ class SppbPart:
     value: str
     note: str = ""
     trial: str | None = None
+    seconds: float | None = None
+    """The part's time when it has one (the 4-m walk's, the five stands')."""
+    estimated: bool = False
+    """The gait part's 4 m from the steady speed, not timed from a standing start."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "title": self.title, "points": self.points,
-                "value": self.value, "note": self.note, "trial": self.trial}
+                "value": self.value, "note": self.note, "trial": self.trial,
+                "seconds": self.seconds, "estimated": self.estimated}
 
 
 @dataclass(frozen=True)
@@ -205,7 +210,7 @@ def _gait(entries: list[tuple[str | None, Mapping[str, Any]]]) -> SppbPart:
         label, secs = min(timed, key=lambda x: x[1])
         return SppbPart("gait", TITLES["gait"], gait_points(secs),
                         f"4 m in {secs:.2f} s ({COURSE_M / secs:.2f} m/s)",
-                        "from a standing start, as the protocol times it", label)
+                        "from a standing start, as the protocol times it", label, secs)
     label, t = max(walks, key=lambda x: float(x[1]["measures"]["speed_m_s"]))
     speed = float(t["measures"]["speed_m_s"])
     secs = COURSE_M / speed
@@ -215,7 +220,7 @@ def _gait(entries: list[tuple[str | None, Mapping[str, Any]]]) -> SppbPart:
     if any(abs(secs - c) < 0.1 * c for c in GAIT_CUTS_S):
         note += ", and this time is within 10 % of a cut-off: the points may be one too many"
     return SppbPart("gait", TITLES["gait"], pts,
-                    f"4 m in about {secs:.2f} s ({speed:.2f} m/s)", note, label)
+                    f"4 m in about {secs:.2f} s ({speed:.2f} m/s)", note, label, secs, True)
 
 
 def _chair(entries: list[tuple[str | None, Mapping[str, Any]]]) -> SppbPart:
@@ -229,7 +234,7 @@ def _chair(entries: list[tuple[str | None, Mapping[str, Any]]]) -> SppbPart:
                 f"{int(m.get('rises_checked', low))} rises: the protocol scores stands pushed "
                 "up with the arms 0 (check the video)" if low else "")
         return SppbPart("chair", TITLES["chair"], chair_points(secs),
-                        f"five stands in {secs:.1f} s", note, label)
+                        f"five stands in {secs:.1f} s", note, label, secs)
     tried = [(label, t) for label, t in entries
              if t.get("test") in ("five_times_sit_to_stand", "thirty_second_chair_stand")]
     if tried:
@@ -258,7 +263,7 @@ def sppb_score(tests: Iterable[tuple[str | None, Mapping[str, Any]]]) -> SppbSco
     measured (a walk alone is a gait analysis, not a battery)."""
     entries = list(tests)
     score = SppbScore((_balance(entries), _gait(entries), _chair(entries)))
-    measured = sum(p.value not in ("not done",) for p in score.parts)
+    measured = sum(p.value != "not done" for p in score.parts)
     return score if measured >= 2 else None
 
 

@@ -41,6 +41,9 @@ class ScreenItem:
     problem: bool | None
     note: str = ""
     trial: str | None = None
+    amount: float | None = None
+    """The attempt's number: the TUG's seconds, the stands of a complete 30-s chair stand,
+    the tandem's seconds (None: not done, not timed, or a lower bound of stands)."""
 
 
 TITLES = {
@@ -103,28 +106,29 @@ def _item(test: str, t: Mapping[str, Any], label: str | None) -> ScreenItem:
             return ScreenItem(test, TITLES[test], "not timed", CRITERIA[test], None,
                               str(t.get("reason") or ""), label)
         return ScreenItem(test, TITLES[test], f"{d:.1f} s", CRITERIA[test],
-                          d >= STEADI_TUG_S, "", label)
+                          d >= STEADI_TUG_S, "", label, float(d))
     if test == "thirty_second_chair_stand":
         n = int(t.get("repetitions") or 0)
         value = f"{'at least ' if censored else ''}{n} stands"
+        stands = None if censored else float(n)
         ref = t.get("reference") or {}
         if not ref:
             return ScreenItem(test, TITLES[test], value, CRITERIA[test], None,
-                              "the norm needs the patient's age (60-94) and sex", label)
+                              "the norm needs the patient's age (60-94) and sex", label, stands)
         below = bool(ref.get("at_risk"))
         if censored and below:
             return ScreenItem(test, TITLES[test], value, CRITERIA[test], None,
                               "the recording stopped before 30 s", label)
         return ScreenItem(test, TITLES[test], value, CRITERIA[test], below,
                           f"{ref.get('status')} for {ref.get('who') or ref.get('age_group')} "
-                          f"({ref.get('cutoff_text')})", label)
+                          f"({ref.get('cutoff_text')})", label, stands)
     # the 4-Stage Balance Test
     if d is None:  # stopped before the tandem stance
         return ScreenItem(test, TITLES[test], "tandem not reached", CRITERIA[test], True,
                           str(t.get("reason") or ""), label)
     value = f"tandem {'at least ' if censored else ''}{d:.1f} s"
     problem = None if censored and d < 10.0 else d < 10.0
-    return ScreenItem(test, TITLES[test], value, CRITERIA[test], problem, "", label)
+    return ScreenItem(test, TITLES[test], value, CRITERIA[test], problem, "", label, float(d))
 
 
 def screen_summary(items: list[ScreenItem]) -> str:

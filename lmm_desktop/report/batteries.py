@@ -35,9 +35,13 @@ BATTERY_COLUMNS = (
     "steadi_chair_stands", "steadi_tandem_s",
 )
 """The columns of the batteries table ``lmm-desktop batch`` writes beside its trial table."""
+STEADI_COLUMNS = {"timed_up_and_go": "steadi_tug_s",
+                  "thirty_second_chair_stand": "steadi_chair_stands",
+                  "four_stage_balance": "steadi_tandem_s"}
+"""The batteries table's column for each STEADI test's number (:attr:`ScreenItem.amount`)."""
 
 
-def _folder(ref: TrialRef) -> Path:
+def folder_of(ref: TrialRef) -> Path:
     """The folder a trial belongs to: an OpenCap session's folder, a file's parent."""
     return ref.path if ref.trial is not None else ref.path.parent
 
@@ -62,7 +66,7 @@ def session_batteries(
     from lmm_desktop.analysis.steadi import screen_short, screen_summary, steadi_screen
 
     out = []
-    for (_folder_path, who), tests in _people(trials).items():
+    for (_folder_path, who), (_n, tests) in _people(trials).items():
         parts, tip = [], []
         sppb = sppb_score(tests)
         if sppb is not None:
@@ -84,19 +88,19 @@ def session_batteries(
 
 
 def _people(trials: Sequence[tuple[TrialRef, Sequence[Mapping[str, Any]]]]
-            ) -> dict[tuple[Path, str], list[tuple[str | None, Mapping[str, Any]]]]:
-    """The trials' tests grouped by person, (folder, person) -> (trial label, test dict);
-    a file-name participant needs two trials or more in its folder."""
+            ) -> dict[tuple[Path, str], tuple[int, list[tuple[str | None, Mapping[str, Any]]]]]:
+    """The trials' tests grouped by person, (folder, person) -> (number of trials, [(trial
+    label, test dict)]); a file-name participant needs two trials or more in its folder."""
     groups: dict[tuple[Path, str], list[tuple[str | None, Mapping[str, Any]]]] = {}
     counts: dict[tuple[Path, str], int] = {}
     for ref, trial_tests in trials:
         who = person_of(ref)
         if who is None:
             continue
-        key = (_folder(ref), who)
+        key = (folder_of(ref), who)
         counts[key] = counts.get(key, 0) + 1
         groups.setdefault(key, []).extend((ref.label, t) for t in trial_tests)
-    return {k: v for k, v in groups.items() if not k[1] or counts[k] >= 2}
+    return {k: (counts[k], v) for k, v in groups.items() if not k[1] or counts[k] >= 2}
 
 
 def battery_rows(
@@ -107,63 +111,33 @@ def battery_rows(
     from lmm_desktop.analysis.sppb import sppb_score
     from lmm_desktop.analysis.steadi import screen_short, steadi_screen
 
-    counts: dict[tuple[Path, str], int] = {}
-    for ref, _t in trials:
-        who = person_of(ref)
-        if who is not None:
-            counts[(_folder(ref), who)] = counts.get((_folder(ref), who), 0) + 1
     out = []
-    for (folder, who), tests in _people(trials).items():
+    for (folder, who), (n, tests) in _people(trials).items():
         sppb = sppb_score(tests)
         screen = steadi_screen(tests)
         if sppb is None and not screen:
             continue
         row: dict[str, Any] = {"folder": str(folder), "person": who or folder.name,
-                               "trials": counts[(folder, who)]}
+                               "trials": n}
         if sppb is not None:
             parts = {p.name: p for p in sppb.parts}
+            gait = parts["gait"]
             row.update(sppb_total=sppb.total, sppb_balance=parts["balance"].points,
-                       sppb_gait=parts["gait"].points, sppb_chair=parts["chair"].points,
+                       sppb_gait=gait.points, sppb_chair=parts["chair"].points,
                        sppb_summary=sppb.summary())
-            gait = _gait_test(tests)
-            if gait is not None:
-                row["sppb_gait_4m_s"], row["sppb_gait_timed"] = gait
-        if screen:
+            if gait.seconds is not None:
+                row["sppb_gait_4m_s"] = round(gait.seconds, 3)
+                row["sppb_gait_timed"] = "no" if gait.estimated else "yes"
+        if screen:  # the attempt each STEADI test was read from
             row["steadi"] = screen_short(screen)
-            row.update(_steadi_values(tests))
+            for item in screen:
+                if item.amount is not None:  # stands are a count, times to 0.01 s
+                    row[STEADI_COLUMNS[item.test]] = (
+                        int(item.amount) if item.test == "thirty_second_chair_stand"
+                        else round(item.amount, 2))
         out.append(row)
     return out
 
-
-def _gait_test(tests: Sequence[tuple[str | None, Mapping[str, Any]]]
-               ) -> tuple[float, str] | None:
-    """The SPPB's 4-m time (s) and whether it was timed from a standing start ('yes') or
-    estimated from the steady speed ('no'), as :func:`sppb_score` chose it."""
-    walks = [(t.get("measures") or {}) for _l, t in tests if t.get("test") == "walking_speed"]
-    timed = [float(m["walk_4m_s"]) for m in walks if m.get("walk_4m_s")]
-    if timed:
-        return round(min(timed), 3), "yes"
-    speeds = [float(m["speed_m_s"]) for m in walks if m.get("speed_m_s")]
-    return (round(4.0 / max(speeds), 3), "no") if speeds else None
-
-
-def _steadi_values(tests: Sequence[tuple[str | None, Mapping[str, Any]]]) -> dict[str, Any]:
-    """The best TUG time, the most complete-window chair stands and the longest tandem."""
-    out: dict[str, Any] = {}
-    tug = [float(t["duration_s"]) for _l, t in tests
-           if t.get("test") == "timed_up_and_go" and t.get("duration_s")]
-    stands = [int(t.get("repetitions") or 0) for _l, t in tests
-              if t.get("test") == "thirty_second_chair_stand"
-              and not (t.get("measures") or {}).get("censored")]
-    tandem = [float(t["duration_s"]) for _l, t in tests
-              if t.get("test") == "four_stage_balance" and t.get("duration_s")]
-    if tug:
-        out["steadi_tug_s"] = round(min(tug), 2)
-    if stands:
-        out["steadi_chair_stands"] = max(stands)
-    if tandem:
-        out["steadi_tandem_s"] = round(max(tandem), 2)
-    return out
 
 
 def write_batteries(rows: list[dict[str, Any]], out: str | Path) -> Path:
@@ -191,6 +165,7 @@ __all__ = [
     "BatteryLine",
     "batteries_path",
     "battery_rows",
+    "folder_of",
     "person_of",
     "session_batteries",
     "write_batteries",

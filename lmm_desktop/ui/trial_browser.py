@@ -170,19 +170,17 @@ class TrialBrowser(QWidget):
         age and sex from the records (:attr:`person_details`; the records win over a file's
         header, as in the window); the others as they are."""
         from lmm_desktop.analysis.clinical_norms import reference_of
-        from lmm_desktop.report.batteries import person_of
+        from lmm_desktop.report.batteries import folder_of, person_of
 
         details = self.person_details() if self.person_details is not None else None
         current = self._current
         if details is None or current is None or None in details:
             return tests
         age, sex = details
-        who = person_of(current)
-        folder = current.path if current.trial is not None else current.path.parent
+        who, folder = person_of(current), folder_of(current)
         out = []
         for ref, trial_tests in tests:
-            same = who is not None and person_of(ref) == who and (
-                ref.path if ref.trial is not None else ref.path.parent) == folder
+            same = who is not None and person_of(ref) == who and folder_of(ref) == folder
             out.append((ref, [
                 {**t, "reference": reference_of(t["test"], t.get("duration_s"),
                                                 t.get("repetitions"), age, sex,
